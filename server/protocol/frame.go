@@ -1,0 +1,254 @@
+package protocol
+
+import "fmt"
+
+// MaxTilesPerMessage bounds the tile count of one Tiles message.
+const MaxTilesPerMessage = 4096
+
+// MaxCursorSize bounds a cursor image's width and height, so one CursorShape
+// fits in MaxMessageSize.
+const MaxCursorSize = 96
+
+// Tile is one rectangle of a frame, compressed with Codec. Data holds the
+// codec's output; see TileEncoder and TileDecoder.
+type Tile struct {
+	X, Y, W, H uint16
+	Codec      Codec
+	Data       []byte
+}
+
+const tileHeaderSize = 2 + 2 + 2 + 2 + 1 + 2
+
+// Tiles carries changed tiles of frame Seq on a screen of Width×Height.
+// A frame may span several Tiles messages; FrameEnd closes it.
+//
+//	+--------+--------+--------+--------+
+//	|               seq (u32)           |
+//	+--------+--------+--------+--------+
+//	|   width (u16)   |  height (u16)   |
+//	+--------+--------+--------+--------+
+//	|   count (u16)   |  count × tile:
+//	+--------+--------+   x u16, y u16, w u16, h u16,
+//	                      codec u8, len u16, data[len]
+type Tiles struct {
+	Seq           uint32
+	Width, Height uint16
+	Tiles         []Tile
+}
+
+func (*Tiles) Type() Type { return TypeTiles }
+
+// TilesOverhead is the size of a Tiles message without tiles; TileSize adds one tile.
+const TilesOverhead = headerSize + 4 + 2 + 2 + 2
+
+// TileWireSize is the number of bytes tile t adds to a Tiles message.
+func TileWireSize(t Tile) int { return tileHeaderSize + len(t.Data) }
+
+func (m *Tiles) MarshalSize() int {
+	n := TilesOverhead
+	for _, t := range m.Tiles {
+		n += TileWireSize(t)
+	}
+	return n
+}
+
+func (m *Tiles) MarshalTo(buf []byte) (int, error) {
+	size := m.MarshalSize()
+	if err := putHeader(buf, TypeTiles, size); err != nil {
+		return 0, err
+	}
+	if len(m.Tiles) > MaxTilesPerMessage {
+		return 0, fmt.Errorf("%w: %d tiles", ErrTooLarge, len(m.Tiles))
+	}
+	w := writer{b: buf, n: headerSize}
+	w.u32(m.Seq)
+	w.u16(m.Width)
+	w.u16(m.Height)
+	w.u16(uint16(len(m.Tiles)))
+	for _, t := range m.Tiles {
+		if len(t.Data) > 0xffff {
+			return 0, fmt.Errorf("%w: tile data %d bytes", ErrTooLarge, len(t.Data))
+		}
+		w.u16(t.X)
+		w.u16(t.Y)
+		w.u16(t.W)
+		w.u16(t.H)
+		w.u8(uint8(t.Codec))
+		w.u16(uint16(len(t.Data)))
+		w.bytes(t.Data)
+	}
+	return w.n, nil
+}
+
+func (m *Tiles) unmarshalPayload(p []byte) error {
+	r := reader{b: p}
+	m.Seq = r.u32()
+	m.Width = r.u16()
+	m.Height = r.u16()
+	n := int(r.u16())
+	if r.err != nil {
+		return r.err
+	}
+	if n > MaxTilesPerMessage || n*tileHeaderSize > len(r.b) {
+		return fmt.Errorf("%w: %d tiles in %d bytes", ErrInvalid, n, len(r.b))
+	}
+	m.Tiles = make([]Tile, n)
+	for i := range m.Tiles {
+		t := &m.Tiles[i]
+		t.X, t.Y, t.W, t.H = r.u16(), r.u16(), r.u16(), r.u16()
+		t.Codec = Codec(r.u8())
+		t.Data = r.bytes(int(r.u16()))
+		if r.err != nil {
+			return r.err
+		}
+		if t.W == 0 || t.H == 0 || int(t.X)+int(t.W) > int(m.Width) || int(t.Y)+int(t.H) > int(m.Height) {
+			return fmt.Errorf("%w: tile %dx%d+%d+%d outside %dx%d", ErrInvalid, t.W, t.H, t.X, t.Y, m.Width, m.Height)
+		}
+	}
+	return r.done()
+}
+
+// Frame flags.
+const (
+	// FlagFull marks a frame that repainted every tile.
+	FlagFull uint8 = 1 << 0
+)
+
+// FrameEnd closes frame Seq: the viewer paints what the Tiles messages of
+// that frame carried.
+//
+//	+--------+--------+--------+--------+
+//	|               seq (u32)           |
+//	+--------+--------+--------+--------+
+//	|  flags |   width (u16)   | height..
+//	+--------+--------+--------+--------+
+//	 ..(u16) |     encode micros (u32)   ..
+//	+--------+--------+--------+--------+
+type FrameEnd struct {
+	Seq           uint32
+	Flags         uint8
+	Width, Height uint16
+	// EncodeMicros is the agent's capture plus encode time for this frame.
+	EncodeMicros uint32
+}
+
+func (*FrameEnd) Type() Type       { return TypeFrameEnd }
+func (*FrameEnd) MarshalSize() int { return headerSize + 4 + 1 + 2 + 2 + 4 }
+func (m *FrameEnd) Full() bool     { return m.Flags&FlagFull != 0 }
+func (m *FrameEnd) MarshalTo(buf []byte) (int, error) {
+	if err := putHeader(buf, TypeFrameEnd, m.MarshalSize()); err != nil {
+		return 0, err
+	}
+	w := writer{b: buf, n: headerSize}
+	w.u32(m.Seq)
+	w.u8(m.Flags)
+	w.u16(m.Width)
+	w.u16(m.Height)
+	w.u32(m.EncodeMicros)
+	return w.n, nil
+}
+
+func (m *FrameEnd) unmarshalPayload(p []byte) error {
+	r := reader{b: p}
+	m.Seq = r.u32()
+	m.Flags = r.u8()
+	m.Width = r.u16()
+	m.Height = r.u16()
+	m.EncodeMicros = r.u32()
+	return r.done()
+}
+
+// CursorPos places the remote pointer at X, Y in screen pixels. Serial names
+// the CursorShape to draw; Visible is false when the pointer is hidden.
+type CursorPos struct {
+	X, Y    uint16
+	Visible bool
+	Serial  uint32
+}
+
+func (*CursorPos) Type() Type       { return TypeCursorPos }
+func (*CursorPos) MarshalSize() int { return headerSize + 2 + 2 + 1 + 4 }
+func (m *CursorPos) MarshalTo(buf []byte) (int, error) {
+	if err := putHeader(buf, TypeCursorPos, m.MarshalSize()); err != nil {
+		return 0, err
+	}
+	w := writer{b: buf, n: headerSize}
+	w.u16(m.X)
+	w.u16(m.Y)
+	w.u8(boolByte(m.Visible))
+	w.u32(m.Serial)
+	return w.n, nil
+}
+
+func (m *CursorPos) unmarshalPayload(p []byte) error {
+	r := reader{b: p}
+	m.X = r.u16()
+	m.Y = r.u16()
+	v := r.u8()
+	m.Serial = r.u32()
+	if v > 1 {
+		return fmt.Errorf("%w: visible=%d", ErrInvalid, v)
+	}
+	m.Visible = v == 1
+	return r.done()
+}
+
+// CursorShape is a pointer image: W×H straight-alpha RGBA pixels with the
+// hot spot at HotX, HotY. Serial identifies it for later CursorPos messages.
+type CursorShape struct {
+	Serial     uint32
+	HotX, HotY uint16
+	W, H       uint16
+	RGBA       []byte
+}
+
+func (*CursorShape) Type() Type         { return TypeCursorShape }
+func (m *CursorShape) MarshalSize() int { return headerSize + 4 + 8 + len(m.RGBA) }
+func (m *CursorShape) MarshalTo(buf []byte) (int, error) {
+	if err := putHeader(buf, TypeCursorShape, m.MarshalSize()); err != nil {
+		return 0, err
+	}
+	if err := m.check(); err != nil {
+		return 0, err
+	}
+	w := writer{b: buf, n: headerSize}
+	w.u32(m.Serial)
+	w.u16(m.HotX)
+	w.u16(m.HotY)
+	w.u16(m.W)
+	w.u16(m.H)
+	w.bytes(m.RGBA)
+	return w.n, nil
+}
+
+func (m *CursorShape) check() error {
+	if m.W > MaxCursorSize || m.H > MaxCursorSize || m.HotX > m.W || m.HotY > m.H {
+		return fmt.Errorf("%w: cursor %dx%d hot %d,%d", ErrInvalid, m.W, m.H, m.HotX, m.HotY)
+	}
+	if len(m.RGBA) != int(m.W)*int(m.H)*4 {
+		return fmt.Errorf("%w: cursor pixels %d bytes for %dx%d", ErrInvalid, len(m.RGBA), m.W, m.H)
+	}
+	return nil
+}
+
+func (m *CursorShape) unmarshalPayload(p []byte) error {
+	r := reader{b: p}
+	m.Serial = r.u32()
+	m.HotX, m.HotY = r.u16(), r.u16()
+	m.W, m.H = r.u16(), r.u16()
+	if r.err != nil {
+		return r.err
+	}
+	m.RGBA = r.bytes(len(r.b))
+	if err := m.check(); err != nil {
+		return err
+	}
+	return r.done()
+}
+
+func boolByte(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,206 @@
+package protocol
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+)
+
+func sampleMessages() []Message {
+	return []Message{
+		&Hello{Level: LevelControl, Width: 1920, Height: 1080, OS: "linux"},
+		&Tiles{Seq: 7, Width: 1920, Height: 1080, Tiles: []Tile{
+			{X: 0, Y: 0, W: 64, H: 64, Codec: CodecSolid, Data: []byte{1, 2, 3}},
+			{X: 1856, Y: 1024, W: 64, H: 56, Codec: CodecLZ4, Data: []byte{9, 9, 9, 9}},
+		}},
+		&FrameEnd{Seq: 7, Flags: FlagFull, Width: 1920, Height: 1080, EncodeMicros: 12345},
+		&CursorPos{X: 100, Y: 200, Visible: true, Serial: 3},
+		&CursorShape{Serial: 3, HotX: 1, HotY: 2, W: 2, H: 2, RGBA: bytes.Repeat([]byte{1}, 16)},
+		&MouseMove{X: 65535, Y: 0},
+		&MouseButton{Button: ButtonRight, Down: true, X: 5, Y: 6},
+		&Wheel{DX: -120, DY: 240},
+		&Key{Down: true, Mods: ModShift | ModAltGr, Key: "é", Code: "Digit2"},
+		&RequestFull{},
+		&Ping{Micros: 1 << 60},
+		&Pong{Micros: 42},
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, m := range sampleMessages() {
+		t.Run(m.Type().String(), func(t *testing.T) {
+			b, err := Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b) != m.MarshalSize() {
+				t.Fatalf("wrote %d bytes, MarshalSize %d", len(b), m.MarshalSize())
+			}
+			got, err := Unmarshal(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, m) {
+				t.Fatalf("got %#v, want %#v", got, m)
+			}
+			// Every strict prefix must fail cleanly.
+			for i := 0; i < len(b); i++ {
+				if _, err := Unmarshal(b[:i]); err == nil {
+					t.Fatalf("prefix of %d bytes decoded", i)
+				}
+			}
+			if _, err := Unmarshal(append(b, 0)); err == nil {
+				t.Fatal("trailing byte accepted")
+			}
+		})
+	}
+}
+
+func TestUnmarshalRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		b    []byte
+		want error
+	}{
+		{"empty", nil, ErrShort},
+		{"version", []byte{2, byte(TypePing)}, ErrVersion},
+		{"type", []byte{Version, 99}, ErrType},
+		{"too large", append([]byte{Version, byte(TypeTiles)}, make([]byte, MaxMessageSize)...), ErrTooLarge},
+		{"bad button", []byte{Version, byte(TypeMouseButton), 9, 1, 0, 0, 0, 0}, ErrInvalid},
+		{"bad level", []byte{Version, byte(TypeHello), 5, 0, 1, 0, 1, 0}, ErrInvalid},
+		{"tile outside", mustMarshal(t, &Tiles{Width: 10, Height: 10, Tiles: []Tile{{X: 8, W: 4, H: 1, Data: []byte{0}}}}), ErrInvalid},
+		{"tile count lies", []byte{Version, byte(TypeTiles), 0, 0, 0, 0, 0, 10, 0, 10, 0xff, 0xff}, ErrInvalid},
+		{"cursor size", []byte{Version, byte(TypeCursorShape), 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 1, 2, 3}, ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Unmarshal(tt.b)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func mustMarshal(t *testing.T, m Message) []byte {
+	t.Helper()
+	b, err := Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// randomScreen makes a BGRA image with flat areas, text-like noise and a
+// gradient, so every codec path is taken.
+func randomScreen(w, h int, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, seed))
+	img := make([]byte, w*h*4)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := (y*w + x) * 4
+			switch {
+			case x < w/3:
+				img[i], img[i+1], img[i+2] = 30, 40, 50
+			case x < 2*w/3:
+				v := byte(r.IntN(2) * 255)
+				img[i], img[i+1], img[i+2] = v, v, v
+			default:
+				img[i], img[i+1], img[i+2] = byte(x), byte(y), byte(x+y)
+			}
+			img[i+3] = 0xff
+		}
+	}
+	return img
+}
+
+func TestTileCodecsRoundTrip(t *testing.T) {
+	const w, h, ts = 200, 130, 64
+	src := randomScreen(w, h, 1)
+	for _, c := range []Codec{CodecRaw, CodecLZ4, CodecS2} {
+		t.Run(c.String(), func(t *testing.T) {
+			enc := TileEncoder{Codec: c}
+			var dec TileDecoder
+			dst := make([]byte, w*h*4)
+			seen := map[Codec]bool{}
+			for y := 0; y < h; y += ts {
+				for x := 0; x < w; x += ts {
+					tw, th := min(ts, w-x), min(ts, h-y)
+					tile := enc.Encode(src, w*4, x, y, tw, th)
+					seen[tile.Codec] = true
+					// Round trip through the wire as well.
+					b := mustMarshal(t, &Tiles{Width: w, Height: h, Tiles: []Tile{tile}})
+					m, err := Unmarshal(b)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := dec.Decode(dst, w*4, w, h, m.(*Tiles).Tiles[0]); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			assertSameRGB(t, src, dst)
+			if !seen[CodecSolid] || !seen[c] {
+				t.Fatalf("codecs used %v, want solid and %s", seen, c)
+			}
+		})
+	}
+}
+
+// assertSameRGB compares a BGRA source with an RGBA decode.
+func assertSameRGB(t *testing.T, bgra, rgba []byte) {
+	t.Helper()
+	for i := 0; i < len(bgra); i += 4 {
+		if bgra[i] != rgba[i+2] || bgra[i+1] != rgba[i+1] || bgra[i+2] != rgba[i] || rgba[i+3] != 255 {
+			t.Fatalf("pixel %d: source BGRA %v, decoded RGBA %v", i/4, bgra[i:i+4], rgba[i:i+4])
+		}
+	}
+}
+
+func TestTileDecodeRejects(t *testing.T) {
+	var d TileDecoder
+	dst := make([]byte, 8*8*4)
+	tests := []struct {
+		name string
+		tile Tile
+	}{
+		{"outside", Tile{X: 4, W: 8, H: 1, Codec: CodecSolid, Data: []byte{1, 2, 3}}},
+		{"solid size", Tile{W: 1, H: 1, Codec: CodecSolid, Data: []byte{1}}},
+		{"raw size", Tile{W: 2, H: 2, Codec: CodecRaw, Data: []byte{1, 2, 3}}},
+		{"lz4 garbage", Tile{W: 2, H: 2, Codec: CodecLZ4, Data: []byte{0xff, 0xff, 0xff}}},
+		{"s2 garbage", Tile{W: 2, H: 2, Codec: CodecS2, Data: []byte{0xff, 0xff, 0xff}}},
+		{"codec", Tile{W: 1, H: 1, Codec: 77, Data: []byte{1, 2, 3}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := d.Decode(dst, 32, 8, 8, tt.tile); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestSignalRoundTrip(t *testing.T) {
+	b, err := EncodeSignal(SigConsent, Consent{Level: "control"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := DecodeSignal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Consent
+	if err := e.Decode(&c); err != nil || e.Type != SigConsent || c.Level != "control" {
+		t.Fatalf("got %+v %+v %v", e, c, err)
+	}
+	for _, bad := range []string{``, `{}`, `[1]`, `{"type":""}`} {
+		if _, err := DecodeSignal([]byte(bad)); err == nil {
+			t.Errorf("DecodeSignal(%q) accepted", bad)
+		}
+	}
+	if err := (Envelope{Type: SigConsent, Payload: []byte(`"x"`)}).Decode(&c); err == nil {
+		t.Error("wrong payload shape accepted")
+	}
+}

@@ -1,0 +1,193 @@
+package protocol
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// MaxSignalSize bounds one signaling envelope (an SDP offer with many
+// candidates stays far below it).
+const MaxSignalSize = 64 << 10
+
+// Envelope is a signaling message: a text websocket message between a
+// program (agent, viewer, customer page, console) and the server hub.
+type Envelope struct {
+	Type    string          `json:"type"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// Signaling message types. The direction is noted as sender → receiver;
+// "server" means the hub answers itself, "peer" means it forwards to the
+// other end of the session.
+const (
+	// agent → server, first message on /ws/agent.
+	SigAgentHello = "agent-hello"
+	// server → agent: who is asking and how to ask for consent.
+	SigWelcome = "welcome"
+	// agent → server: the customer answered in the agent's own prompt.
+	// server → agent: the customer answered on the consent page.
+	SigConsent = "consent"
+	// server → agent and viewer: the viewer (or agent) is present or left.
+	SigPeer = "peer"
+	// agent ↔ viewer through the server: WebRTC offer, answer, candidates.
+	SigOffer     = "offer"
+	SigAnswer    = "answer"
+	SigCandidate = "candidate"
+	// agent → viewer through the server: which path carries session
+	// messages from now on ("p2p" or "relay").
+	SigPath = "path"
+	// agent → server: counters for the session record.
+	SigStats = "stats"
+	// any → server: the sender ends the session (customer stop, agent
+	// closing). server → all: the session ended.
+	SigEnd = "end"
+	// server → any: the session's state changed (pages and console).
+	SigState = "state"
+	// server → any: a fatal error; the connection closes after it.
+	SigError = "error"
+)
+
+// AgentHello opens an agent's signaling connection.
+type AgentHello struct {
+	// Token is the invitation token from the agent's settings.
+	Token string `json:"token"`
+	// AgentKey is a random secret the agent made at start; the server binds
+	// the session to it, so only this agent may reconnect.
+	AgentKey string `json:"agent_key"`
+	// ConsentKey is a random secret the agent puts into the consent URL it
+	// opens in the customer's browser; only a page that knows it may consent.
+	ConsentKey string `json:"consent_key"`
+	// Source tells how the customer reached the agent: "link" or "code".
+	Source  string `json:"source"`
+	Version int    `json:"version"`
+	OS      string `json:"os"`
+	Arch    string `json:"arch"`
+	Host    string `json:"host"`
+	Width   int    `json:"width"`
+	Height  int    `json:"height"`
+}
+
+// ICEServer is one STUN or TURN server for the peer connection.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// Welcome answers AgentHello.
+type Welcome struct {
+	SessionID    string      `json:"session_id"`
+	Engineer     string      `json:"engineer"`
+	Provider     string      `json:"provider"`
+	Customer     string      `json:"customer"`
+	ConsentURL   string      `json:"consent_url"`
+	State        string      `json:"state"`
+	Level        string      `json:"level,omitempty"`
+	ICEServers   []ICEServer `json:"ice_servers"`
+	P2P          bool        `json:"p2p"`
+	ICETimeoutMS int         `json:"ice_timeout_ms"`
+}
+
+// Consent carries the customer's decision: "view", "control" or "deny".
+type Consent struct {
+	Level string `json:"level"`
+}
+
+// Peer says whether the other end of the session is connected.
+type Peer struct {
+	Role    string `json:"role"` // "viewer" or "agent"
+	Present bool   `json:"present"`
+	// Level is the level the customer granted, sent to the viewer.
+	Level string `json:"level,omitempty"`
+}
+
+// SDP carries an offer or answer.
+type SDP struct {
+	SDP string `json:"sdp"`
+}
+
+// Candidate carries one trickled ICE candidate (RTCIceCandidateInit).
+type Candidate struct {
+	Candidate     string  `json:"candidate"`
+	SDPMid        *string `json:"sdpMid,omitempty"`
+	SDPMLineIndex *uint16 `json:"sdpMLineIndex,omitempty"`
+}
+
+// Path announces the transport for session messages.
+type Path struct {
+	Path string `json:"path"` // "p2p" or "relay"
+}
+
+// Stats reports byte counters since the last Stats.
+type Stats struct {
+	ToViewer int64 `json:"to_viewer"`
+	ToAgent  int64 `json:"to_agent"`
+}
+
+// End ends the session, or tells that it ended.
+type End struct {
+	Reason string `json:"reason"`
+}
+
+// State is a session's state as pages and the console show it.
+type State struct {
+	SessionID string `json:"session_id"`
+	State     string `json:"state"`
+	Level     string `json:"level,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	Viewer    bool   `json:"viewer"`
+	Agent     bool   `json:"agent"`
+}
+
+// Error is a fatal signaling error.
+type Error struct {
+	Message string `json:"message"`
+}
+
+// NewEnvelope encodes payload into an envelope of type t.
+func NewEnvelope(t string, payload any) (Envelope, error) {
+	if payload == nil {
+		return Envelope{Type: t}, nil
+	}
+	p, err := json.Marshal(payload)
+	if err != nil {
+		return Envelope{}, fmt.Errorf("protocol: encode %s: %w", t, err)
+	}
+	return Envelope{Type: t, Payload: p}, nil
+}
+
+// EncodeSignal marshals a {type, payload} envelope.
+func EncodeSignal(t string, payload any) ([]byte, error) {
+	e, err := NewEnvelope(t, payload)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(e)
+}
+
+// DecodeSignal parses an envelope, bounded by MaxSignalSize.
+func DecodeSignal(b []byte) (Envelope, error) {
+	var e Envelope
+	if len(b) > MaxSignalSize {
+		return e, ErrTooLarge
+	}
+	if err := json.Unmarshal(b, &e); err != nil {
+		return e, fmt.Errorf("%w: envelope: %v", ErrInvalid, err)
+	}
+	if e.Type == "" {
+		return e, fmt.Errorf("%w: envelope without type", ErrInvalid)
+	}
+	return e, nil
+}
+
+// Decode unmarshals the payload into v. Unknown fields are ignored so a
+// newer peer may add fields; a payload of the wrong shape is an error.
+func (e Envelope) Decode(v any) error {
+	if len(e.Payload) == 0 {
+		return fmt.Errorf("%w: %s without payload", ErrInvalid, e.Type)
+	}
+	if err := json.Unmarshal(e.Payload, v); err != nil {
+		return fmt.Errorf("%w: %s payload: %v", ErrInvalid, e.Type, err)
+	}
+	return nil
+}

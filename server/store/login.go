@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Login is a browser sign-in session. Only the hex sha256 of the cookie token is stored.
+type Login struct {
+	bun.BaseModel `bun:"table:logins,alias:l"`
+
+	TokenHash string    `bun:"token_hash,pk"`
+	UserID    string    `bun:"user_id,notnull"`
+	CreatedAt time.Time `bun:"created_at,notnull"`
+	ExpiresAt time.Time `bun:"expires_at,notnull"`
+}
+
+// CreateLogin records a sign-in for userID until expires.
+func (s *Store) CreateLogin(ctx context.Context, tokenHash, userID string, expires time.Time) error {
+	if tokenHash == "" || userID == "" {
+		return fmt.Errorf("%w: login needs a token hash and a user", ErrInvalidArgument)
+	}
+	l := Login{TokenHash: tokenHash, UserID: userID, CreatedAt: s.now(), ExpiresAt: utc(expires)}
+	if _, err := s.db.NewInsert().Model(&l).Exec(ctx); err != nil {
+		return fmt.Errorf("store: insert login: %w", err)
+	}
+	return nil
+}
+
+// LoginUser returns the user signed in with tokenHash; ErrNotFound if there is no such login or it expired.
+func (s *Store) LoginUser(ctx context.Context, tokenHash string) (User, error) {
+	var u User
+	err := s.db.NewSelect().Model(&u).
+		Join("JOIN logins AS l ON l.user_id = u.id").
+		Where("l.token_hash = ? AND l.expires_at > ?", tokenHash, s.now()).
+		Scan(ctx)
+	if err != nil {
+		return User{}, notFound(err, "login")
+	}
+	return u, nil
+}
+
+// DeleteLogin signs a login out. Deleting a missing login is not an error.
+func (s *Store) DeleteLogin(ctx context.Context, tokenHash string) error {
+	if _, err := s.db.NewDelete().Model((*Login)(nil)).Where("token_hash = ?", tokenHash).Exec(ctx); err != nil {
+		return fmt.Errorf("store: delete login: %w", err)
+	}
+	return nil
+}
+
+// PurgeExpiredLogins deletes logins past their expiry and reports how many went.
+func (s *Store) PurgeExpiredLogins(ctx context.Context) (int64, error) {
+	res, err := s.db.NewDelete().Model((*Login)(nil)).Where("expires_at <= ?", s.now()).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: purge logins: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: purge logins: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,456 @@
+package store
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// State is where a support session is in its life:
+//
+//	waiting --JoinAgent--> joined --GiveConsent--> active --ChangeControl--> active
+//	   \                     \                       \
+//	    +---------------------+-----------------------+--EndSession/ExpireDue/InterruptActive--> ended
+type State string
+
+// Session states.
+const (
+	StateWaiting State = "waiting"
+	StateJoined  State = "joined"
+	StateActive  State = "active"
+	StateEnded   State = "ended"
+)
+
+// Join sources and consent levels.
+const (
+	SourceLink = "link"
+	SourceCode = "code"
+
+	ConsentView    = "view"
+	ConsentControl = "control"
+)
+
+// End reasons the store sets itself.
+const (
+	ReasonExpired     = "expired"
+	ReasonInterrupted = "interrupted"
+)
+
+// Event kinds the store appends itself.
+const (
+	EventCreated        = "created"
+	EventAgentConnected = "agent_connected"
+	EventConsentGiven   = "consent_given"
+	EventControlChanged = "control_changed"
+	EventEnded          = "ended"
+)
+
+// Actors the store records for its own events; engineers are "engineer:<user id>".
+const (
+	ActorAgent    = "agent"
+	ActorCustomer = "customer"
+	ActorSystem   = "system"
+)
+
+// ActorEngineer is the actor string for an engineer.
+func ActorEngineer(userID string) string { return "engineer:" + userID }
+
+// Session is one support session. Nullable timestamps are *time.Time: nil until the step happened.
+type Session struct {
+	bun.BaseModel `bun:"table:support_sessions,alias:ss"`
+
+	ID            string     `bun:"id,pk"`
+	ProviderID    string     `bun:"provider_id,notnull"`
+	DeskID        string     `bun:"desk_id,notnull"`
+	EngineerID    string     `bun:"engineer_id,notnull"`
+	CustomerName  string     `bun:"customer_name,notnull"`
+	Note          string     `bun:"note,notnull"`
+	TokenHash     string     `bun:"token_hash,notnull"` // hex sha256 of the invitation token; never the token
+	Code          string     `bun:"code,notnull"`       // 6 characters, uppercase; unique among live sessions
+	Source        string     `bun:"source,notnull"`     // "" until the agent joins, then SourceLink or SourceCode
+	State         State      `bun:"state,notnull"`
+	ConsentLevel  string     `bun:"consent_level,notnull"`  // "", ConsentView or ConsentControl
+	AgentKeyHash  string     `bun:"agent_key_hash,notnull"` // binds the one agent allowed in; "" until joined
+	AgentOS       string     `bun:"agent_os,notnull"`
+	AgentHost     string     `bun:"agent_host,notnull"`
+	CreatedAt     time.Time  `bun:"created_at,notnull"`
+	ExpiresAt     time.Time  `bun:"expires_at,notnull"`
+	JoinedAt      *time.Time `bun:"joined_at"`
+	ActiveAt      *time.Time `bun:"active_at"`
+	EndedAt       *time.Time `bun:"ended_at"`
+	EndReason     string     `bun:"end_reason,notnull"`
+	BytesToViewer int64      `bun:"bytes_to_viewer,notnull"`
+	BytesToAgent  int64      `bun:"bytes_to_agent,notnull"`
+}
+
+// Live reports whether the session has not ended.
+func (s Session) Live() bool { return s.State != StateEnded }
+
+// NewSession is what an engineer provides to open a session.
+type NewSession struct {
+	ProviderID   string
+	DeskID       string
+	EngineerID   string
+	CustomerName string
+	Note         string
+	TokenHash    string
+	Code         string
+	ExpiresAt    time.Time
+}
+
+// NormalizeCode is the form codes are stored and looked up in: trimmed, uppercase.
+func NormalizeCode(code string) string {
+	return strings.ToUpper(strings.TrimSpace(code))
+}
+
+// CreateSession opens a waiting session and logs its "created" event. The desk and the engineer must
+// belong to n.ProviderID (ErrNotFound otherwise). ErrCodeTaken if a live session holds the code.
+func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error) {
+	code := NormalizeCode(n.Code)
+	if n.ProviderID == "" || n.TokenHash == "" || code == "" || n.ExpiresAt.IsZero() {
+		return Session{}, fmt.Errorf("%w: session needs a provider, token hash, code and expiry", ErrInvalidArgument)
+	}
+	now := s.now()
+	sess := Session{
+		ID:           NewID(),
+		ProviderID:   n.ProviderID,
+		DeskID:       n.DeskID,
+		EngineerID:   n.EngineerID,
+		CustomerName: n.CustomerName,
+		Note:         n.Note,
+		TokenHash:    n.TokenHash,
+		Code:         code,
+		State:        StateWaiting,
+		CreatedAt:    now,
+		ExpiresAt:    utc(n.ExpiresAt),
+	}
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		ok, err := tx.NewSelect().Model((*Desk)(nil)).Where("id = ? AND provider_id = ?", n.DeskID, n.ProviderID).Exists(ctx)
+		if err != nil {
+			return fmt.Errorf("store: check desk: %w", err)
+		}
+		if !ok {
+			return fmt.Errorf("session desk: %w", ErrNotFound)
+		}
+		ok, err = tx.NewSelect().Model((*User)(nil)).Where("id = ? AND provider_id = ?", n.EngineerID, n.ProviderID).Exists(ctx)
+		if err != nil {
+			return fmt.Errorf("store: check engineer: %w", err)
+		}
+		if !ok {
+			return fmt.Errorf("session engineer: %w", ErrNotFound)
+		}
+		if _, err := tx.NewInsert().Model(&sess).Exec(ctx); err != nil {
+			if uniqueViolation(err, "support_sessions_live_code_uidx", "support_sessions.code") {
+				return ErrCodeTaken
+			}
+			return fmt.Errorf("store: insert session: %w", err)
+		}
+		_, err = s.appendEvent(ctx, tx, Event{
+			SessionID: sess.ID, ProviderID: sess.ProviderID, Kind: EventCreated, Actor: ActorEngineer(n.EngineerID),
+		})
+		return err
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	return sess, nil
+}
+
+// SessionByID returns a session of the given provider; ErrNotFound for another provider's id.
+func (s *Store) SessionByID(ctx context.Context, providerID, id string) (Session, error) {
+	return s.sessionWhere(ctx, s.db, "session by id", "id = ? AND provider_id = ?", id, providerID)
+}
+
+// SessionByIDUnscoped returns a session whatever its provider; for the hub, which holds ids it issued.
+func (s *Store) SessionByIDUnscoped(ctx context.Context, id string) (Session, error) {
+	return s.sessionWhere(ctx, s.db, "session by id", "id = ?", id)
+}
+
+// SessionByTokenHash returns the session invited with the token whose hash is given, in any state.
+func (s *Store) SessionByTokenHash(ctx context.Context, tokenHash string) (Session, error) {
+	return s.sessionWhere(ctx, s.db, "session by token", "token_hash = ?", tokenHash)
+}
+
+// SessionByCode returns the live (not ended) session holding code.
+func (s *Store) SessionByCode(ctx context.Context, code string) (Session, error) {
+	return s.sessionWhere(ctx, s.db, "session by code", "code = ? AND state <> ?", NormalizeCode(code), StateEnded)
+}
+
+func (s *Store) sessionWhere(ctx context.Context, db bun.IDB, what, where string, args ...any) (Session, error) {
+	var sess Session
+	if err := db.NewSelect().Model(&sess).Where(where, args...).Scan(ctx); err != nil {
+		return Session{}, notFound(err, what)
+	}
+	return sess, nil
+}
+
+// ListFilter narrows ListSessions. No states means all; Limit <= 0 means no limit.
+type ListFilter struct {
+	States []State
+	Limit  int
+}
+
+// ListSessions returns the provider's sessions, newest first.
+func (s *Store) ListSessions(ctx context.Context, providerID string, f ListFilter) ([]Session, error) {
+	sessions := []Session{}
+	q := s.db.NewSelect().Model(&sessions).
+		Where("provider_id = ?", providerID).
+		OrderExpr("created_at DESC, id DESC")
+	if len(f.States) > 0 {
+		q = q.Where("state IN (?)", bun.List(f.States))
+	}
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: list sessions: %w", err)
+	}
+	return sessions, nil
+}
+
+// JoinAgent lets the agent holding agentKeyHash into a waiting session (waiting -> joined), binding that
+// key. The same agent coming back to a joined or active session is a reconnect: the session is returned
+// unchanged. Another key gets ErrAgentBound; an ended session ErrSessionEnded. A waiting session past its
+// expiry is ended on the spot (reason "expired") and answers ErrSessionEnded.
+func (s *Store) JoinAgent(ctx context.Context, id, agentKeyHash, source, agentOS, agentHost string) (Session, error) {
+	if agentKeyHash == "" {
+		return Session{}, fmt.Errorf("%w: empty agent key", ErrInvalidArgument)
+	}
+	if source != SourceLink && source != SourceCode {
+		return Session{}, fmt.Errorf("%w: source %q", ErrInvalidArgument, source)
+	}
+	var (
+		out     Session
+		expired bool
+	)
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		expired = false
+		now := s.now()
+		n, err := s.update(ctx, tx, tx.NewUpdate().Model((*Session)(nil)).
+			Set("state = ?", StateJoined).
+			Set("agent_key_hash = ?", agentKeyHash).
+			Set("source = ?", source).
+			Set("agent_os = ?", agentOS).
+			Set("agent_host = ?", agentHost).
+			Set("joined_at = ?", now).
+			Where("id = ? AND state = ? AND expires_at > ?", id, StateWaiting, now))
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			if out, err = s.sessionWhere(ctx, tx, "join agent", "id = ?", id); err != nil {
+				return err
+			}
+			_, err = s.appendEvent(ctx, tx, Event{
+				SessionID: id, ProviderID: out.ProviderID, Kind: EventAgentConnected, Actor: ActorAgent,
+				Detail: joinDetail(source, agentOS, agentHost),
+			})
+			return err
+		}
+		cur, err := s.sessionWhere(ctx, tx, "join agent", "id = ?", id)
+		if err != nil {
+			return err
+		}
+		switch cur.State {
+		case StateEnded:
+			return ErrSessionEnded
+		case StateWaiting: // past its expiry, not yet swept
+			if _, _, err := s.end(ctx, tx, cur, ReasonExpired, ActorSystem, []State{StateWaiting}); err != nil {
+				return err
+			}
+			// Commit the end; ErrSessionEnded is returned after, so it does not roll the end back.
+			expired = true
+			return nil
+		}
+		if subtle.ConstantTimeCompare([]byte(cur.AgentKeyHash), []byte(agentKeyHash)) != 1 {
+			return ErrAgentBound
+		}
+		out = cur
+		return nil
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	if expired {
+		return Session{}, ErrSessionEnded
+	}
+	return out, nil
+}
+
+func joinDetail(source, agentOS, agentHost string) string {
+	return fmt.Sprintf("source=%s os=%s host=%s", source, agentOS, agentHost)
+}
+
+// GiveConsent records the customer's approval (joined -> active) at level ConsentView or ConsentControl.
+func (s *Store) GiveConsent(ctx context.Context, id, level string) (Session, error) {
+	if level != ConsentView && level != ConsentControl {
+		return Session{}, fmt.Errorf("%w: consent level %q", ErrInvalidArgument, level)
+	}
+	return s.transition(ctx, id, []State{StateJoined}, func(q *bun.UpdateQuery, now time.Time) *bun.UpdateQuery {
+		return q.Set("state = ?", StateActive).Set("consent_level = ?", level).Set("active_at = ?", now)
+	}, Event{Kind: EventConsentGiven, Actor: ActorCustomer, Detail: level})
+}
+
+// ChangeControl changes the consent level of an active session; it stays active.
+func (s *Store) ChangeControl(ctx context.Context, id, level string) (Session, error) {
+	if level != ConsentView && level != ConsentControl {
+		return Session{}, fmt.Errorf("%w: consent level %q", ErrInvalidArgument, level)
+	}
+	return s.transition(ctx, id, []State{StateActive}, func(q *bun.UpdateQuery, _ time.Time) *bun.UpdateQuery {
+		return q.Set("consent_level = ?", level)
+	}, Event{Kind: EventControlChanged, Actor: ActorCustomer, Detail: level})
+}
+
+// transition applies set to session id if it is in one of from, and appends ev, in one transaction.
+// Otherwise: ErrNotFound, ErrSessionEnded or ErrInvalidTransition.
+func (s *Store) transition(ctx context.Context, id string, from []State, set func(*bun.UpdateQuery, time.Time) *bun.UpdateQuery, ev Event) (Session, error) {
+	var out Session
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.now()
+		q := tx.NewUpdate().Model((*Session)(nil)).Where("id = ? AND state IN (?)", id, bun.List(from))
+		n, err := s.update(ctx, tx, set(q, now))
+		if err != nil {
+			return err
+		}
+		cur, err := s.sessionWhere(ctx, tx, "transition", "id = ?", id)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			if cur.State == StateEnded {
+				return ErrSessionEnded
+			}
+			return fmt.Errorf("%w: from %s", ErrInvalidTransition, cur.State)
+		}
+		ev.SessionID, ev.ProviderID = id, cur.ProviderID
+		if _, err := s.appendEvent(ctx, tx, ev); err != nil {
+			return err
+		}
+		out = cur
+		return nil
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	return out, nil
+}
+
+// EndSession ends a session in any live state, logging actor and reason. ended is false, with no error,
+// if the session had already ended.
+func (s *Store) EndSession(ctx context.Context, id, reason, actor string) (sess Session, ended bool, err error) {
+	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		cur, err := s.sessionWhere(ctx, tx, "end session", "id = ?", id)
+		if err != nil {
+			return err
+		}
+		sess, ended, err = s.end(ctx, tx, cur, reason, actor, []State{StateWaiting, StateJoined, StateActive})
+		return err
+	})
+	if err != nil {
+		return Session{}, false, err
+	}
+	return sess, ended, nil
+}
+
+// end moves cur to ended if it is still in one of from, appending the event. It reports false, and the
+// current row, if another caller got there first.
+func (s *Store) end(ctx context.Context, tx bun.Tx, cur Session, reason, actor string, from []State) (Session, bool, error) {
+	now := s.now()
+	n, err := s.update(ctx, tx, tx.NewUpdate().Model((*Session)(nil)).
+		Set("state = ?", StateEnded).
+		Set("ended_at = ?", now).
+		Set("end_reason = ?", reason).
+		Where("id = ? AND state IN (?)", cur.ID, bun.List(from)))
+	if err != nil {
+		return Session{}, false, err
+	}
+	after, err := s.sessionWhere(ctx, tx, "end session", "id = ?", cur.ID)
+	if err != nil {
+		return Session{}, false, err
+	}
+	if n == 0 {
+		return after, false, nil
+	}
+	_, err = s.appendEvent(ctx, tx, Event{
+		SessionID: cur.ID, ProviderID: cur.ProviderID, Kind: EventEnded, Actor: actor, Detail: reason,
+	})
+	if err != nil {
+		return Session{}, false, err
+	}
+	return after, true, nil
+}
+
+// AddBytes adds relayed byte counts to a session, ended or not (the last flush may come after the end).
+func (s *Store) AddBytes(ctx context.Context, id string, toViewer, toAgent int64) error {
+	res, err := s.db.NewUpdate().Model((*Session)(nil)).
+		Set("bytes_to_viewer = bytes_to_viewer + ?", toViewer).
+		Set("bytes_to_agent = bytes_to_agent + ?", toAgent).
+		Where("id = ?", id).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: add bytes: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: add bytes: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("add bytes: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// InterruptActive ends every active session with reason "interrupted"; run it when the server starts,
+// since no live connection survived the restart. With several instances sharing a PostgreSQL database it
+// would also end the other instances' sessions: call it only where one instance owns the sessions.
+func (s *Store) InterruptActive(ctx context.Context) ([]Session, error) {
+	return s.endWhere(ctx, ReasonInterrupted, []State{StateActive}, "state = ?", StateActive)
+}
+
+// ExpireDue ends waiting and joined sessions whose expiry has passed, with reason "expired".
+func (s *Store) ExpireDue(ctx context.Context) ([]Session, error) {
+	from := []State{StateWaiting, StateJoined}
+	return s.endWhere(ctx, ReasonExpired, from, "state IN (?) AND expires_at <= ?", bun.List(from), s.now())
+}
+
+// endWhere ends the sessions matching where, one conditional update each, and returns those this call
+// ended (not those a concurrent caller ended first).
+func (s *Store) endWhere(ctx context.Context, reason string, from []State, where string, args ...any) ([]Session, error) {
+	var out []Session
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		out = out[:0]
+		var due []Session
+		if err := tx.NewSelect().Model(&due).Where(where, args...).OrderExpr("created_at, id").Scan(ctx); err != nil {
+			return fmt.Errorf("store: select sessions to end: %w", err)
+		}
+		for _, cur := range due {
+			after, ended, err := s.end(ctx, tx, cur, reason, ActorSystem, from)
+			if err != nil {
+				return err
+			}
+			if ended {
+				out = append(out, after)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// update runs q and returns the number of rows it changed.
+func (s *Store) update(ctx context.Context, _ bun.Tx, q *bun.UpdateQuery) (int64, error) {
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: update session: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: update session: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Role is what a user may do within their provider.
+type Role string
+
+// Roles.
+const (
+	RoleOwner    Role = "owner"
+	RoleAdmin    Role = "admin"
+	RoleEngineer Role = "engineer"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	return r == RoleOwner || r == RoleAdmin || r == RoleEngineer
+}
+
+// User is a person signing in to the web UI: an engineer, admin or owner of one provider.
+type User struct {
+	bun.BaseModel `bun:"table:users,alias:u"`
+
+	ID           string    `bun:"id,pk"`
+	ProviderID   string    `bun:"provider_id,notnull"`
+	Email        string    `bun:"email,notnull"` // trimmed and lowercased; unique across providers
+	Name         string    `bun:"name,notnull"`
+	PasswordHash string    `bun:"password_hash,notnull"`
+	Role         Role      `bun:"role,notnull"`
+	CreatedAt    time.Time `bun:"created_at,notnull"`
+}
+
+// NormalizeEmail is the form emails are stored and looked up in.
+func NormalizeEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// UserByEmail finds a user by email, case-insensitively.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	var u User
+	err := s.db.NewSelect().Model(&u).Where("email = ?", NormalizeEmail(email)).Scan(ctx)
+	if err != nil {
+		return User{}, notFound(err, "user by email")
+	}
+	return u, nil
+}
+
+// UserByID returns a user of the given provider.
+func (s *Store) UserByID(ctx context.Context, providerID, id string) (User, error) {
+	var u User
+	err := s.db.NewSelect().Model(&u).Where("id = ? AND provider_id = ?", id, providerID).Scan(ctx)
+	if err != nil {
+		return User{}, notFound(err, "user by id")
+	}
+	return u, nil
+}
+
+// CreateUser adds a user to u.ProviderID and makes them a member of the given desks, which must belong
+// to the same provider (ErrNotFound otherwise). ID and CreatedAt are filled in; an empty role means
+// engineer. ErrEmailTaken if the email is in use.
+func (s *Store) CreateUser(ctx context.Context, u User, deskIDs ...string) (User, error) {
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		u, err = s.insertUser(ctx, tx, u, deskIDs...)
+		return err
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+func (s *Store) insertUser(ctx context.Context, tx bun.Tx, u User, deskIDs ...string) (User, error) {
+	u.Email = NormalizeEmail(u.Email)
+	if u.Email == "" || u.ProviderID == "" {
+		return User{}, fmt.Errorf("%w: user needs an email and a provider", ErrInvalidArgument)
+	}
+	if u.Role == "" {
+		u.Role = RoleEngineer
+	}
+	if !u.Role.Valid() {
+		return User{}, fmt.Errorf("%w: role %q", ErrInvalidArgument, u.Role)
+	}
+	if u.ID == "" {
+		u.ID = NewID()
+	}
+	u.CreatedAt = s.now()
+	exists, err := tx.NewSelect().Model((*Provider)(nil)).Where("id = ?", u.ProviderID).Exists(ctx)
+	if err != nil {
+		return User{}, fmt.Errorf("store: check provider: %w", err)
+	}
+	if !exists {
+		return User{}, fmt.Errorf("user provider: %w", ErrNotFound)
+	}
+	if _, err := tx.NewInsert().Model(&u).Exec(ctx); err != nil {
+		if uniqueViolation(err, "users_email_uidx", "users.email") {
+			return User{}, ErrEmailTaken
+		}
+		return User{}, fmt.Errorf("store: insert user: %w", err)
+	}
+	for _, deskID := range deskIDs {
+		if err := addDeskMember(ctx, tx, u.ProviderID, deskID, u.ID); err != nil {
+			return User{}, err
+		}
+	}
+	return u, nil
+}
