@@ -252,3 +252,25 @@ func boolByte(b bool) uint8 {
 	}
 	return 0
 }
+
+// FrameAck tells the agent the viewer has painted frame Seq. The agent keeps
+// at most a few frames unacknowledged, so a slow path or a slow viewer lowers
+// the frame rate instead of building a queue that adds latency. It works the
+// same on the peer-to-peer and the relay path.
+type FrameAck struct{ Seq uint32 }
+
+func (*FrameAck) Type() Type       { return TypeFrameAck }
+func (*FrameAck) MarshalSize() int { return headerSize + 4 }
+func (m *FrameAck) MarshalTo(buf []byte) (int, error) {
+	if err := putHeader(buf, TypeFrameAck, m.MarshalSize()); err != nil {
+		return 0, err
+	}
+	w := writer{b: buf, n: headerSize}
+	w.u32(m.Seq)
+	return w.n, nil
+}
+func (m *FrameAck) unmarshalPayload(p []byte) error {
+	r := reader{b: p}
+	m.Seq = r.u32()
+	return r.done()
+}

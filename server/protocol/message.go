@@ -26,6 +26,7 @@ const (
 	TypeFrameEnd    Type = 3  // agent → viewer: the frame is complete, paint it
 	TypeCursorPos   Type = 4  // agent → viewer: pointer position
 	TypeCursorShape Type = 5  // agent → viewer: pointer image
+	TypeFrameAck    Type = 6  // viewer → agent: frame painted (flow control)
 	TypeMouseMove   Type = 10 // viewer → agent
 	TypeMouseButton Type = 11 // viewer → agent
 	TypeWheel       Type = 12 // viewer → agent
@@ -47,6 +48,8 @@ func (t Type) String() string {
 		return "cursor-pos"
 	case TypeCursorShape:
 		return "cursor-shape"
+	case TypeFrameAck:
+		return "frame-ack"
 	case TypeMouseMove:
 		return "mouse-move"
 	case TypeMouseButton:
@@ -152,6 +155,8 @@ func Unmarshal(b []byte) (Message, error) {
 		m = &CursorPos{}
 	case TypeCursorShape:
 		m = &CursorShape{}
+	case TypeFrameAck:
+		m = &FrameAck{}
 	case TypeMouseMove:
 		m = &MouseMove{}
 	case TypeMouseButton:

@@ -18,6 +18,7 @@ func sampleMessages() []Message {
 		&FrameEnd{Seq: 7, Flags: FlagFull, Width: 1920, Height: 1080, EncodeMicros: 12345},
 		&CursorPos{X: 100, Y: 200, Visible: true, Serial: 3},
 		&CursorShape{Serial: 3, HotX: 1, HotY: 2, W: 2, H: 2, RGBA: bytes.Repeat([]byte{1}, 16)},
+		&FrameAck{Seq: 9},
 		&MouseMove{X: 65535, Y: 0},
 		&MouseButton{Button: ButtonRight, Down: true, X: 5, Y: 6},
 		&Wheel{DX: -120, DY: 240},
