@@ -58,6 +58,7 @@ CREATE TABLE support_sessions (
     customer_name   TEXT NOT NULL DEFAULT '',
     note            TEXT NOT NULL DEFAULT '',
     token_hash      TEXT NOT NULL,
+    code_token_hash TEXT NOT NULL DEFAULT '',
     code            TEXT NOT NULL,
     source          TEXT NOT NULL DEFAULT '' CHECK (source IN ('', 'link', 'code')),
     state           TEXT NOT NULL CHECK (state IN ('waiting', 'joined', 'active', 'ended')),
@@ -76,6 +77,8 @@ CREATE TABLE support_sessions (
 );
 --bun:split
 CREATE UNIQUE INDEX support_sessions_token_hash_uidx ON support_sessions (token_hash);
+--bun:split
+CREATE UNIQUE INDEX support_sessions_code_token_hash_uidx ON support_sessions (code_token_hash) WHERE code_token_hash <> '';
 --bun:split
 CREATE UNIQUE INDEX support_sessions_live_code_uidx ON support_sessions (code) WHERE state <> 'ended';
 --bun:split

@@ -69,9 +69,10 @@ type Session struct {
 	EngineerID    string     `bun:"engineer_id,notnull"`
 	CustomerName  string     `bun:"customer_name,notnull"`
 	Note          string     `bun:"note,notnull"`
-	TokenHash     string     `bun:"token_hash,notnull"` // hex sha256 of the invitation token; never the token
-	Code          string     `bun:"code,notnull"`       // 6 characters, uppercase; unique among live sessions
-	Source        string     `bun:"source,notnull"`     // "" until the agent joins, then SourceLink or SourceCode
+	TokenHash     string     `bun:"token_hash,notnull"`      // hex sha256 of the invitation link's token; never the token
+	CodeTokenHash string     `bun:"code_token_hash,notnull"` // hex sha256 of the token the code page leads to; "" if none
+	Code          string     `bun:"code,notnull"`            // 6 characters, uppercase; unique among live sessions
+	Source        string     `bun:"source,notnull"`          // "" until the agent joins, then SourceLink or SourceCode
 	State         State      `bun:"state,notnull"`
 	ConsentLevel  string     `bun:"consent_level,notnull"`  // "", ConsentView or ConsentControl
 	AgentKeyHash  string     `bun:"agent_key_hash,notnull"` // binds the one agent allowed in; "" until joined
@@ -90,16 +91,19 @@ type Session struct {
 // Live reports whether the session has not ended.
 func (s Session) Live() bool { return s.State != StateEnded }
 
-// NewSession is what an engineer provides to open a session.
+// NewSession is what an engineer provides to open a session. ID may be set by the caller (the web layer
+// derives tokens from it); empty means NewID(). CodeTokenHash is optional.
 type NewSession struct {
-	ProviderID   string
-	DeskID       string
-	EngineerID   string
-	CustomerName string
-	Note         string
-	TokenHash    string
-	Code         string
-	ExpiresAt    time.Time
+	ID            string
+	ProviderID    string
+	DeskID        string
+	EngineerID    string
+	CustomerName  string
+	Note          string
+	TokenHash     string
+	CodeTokenHash string
+	Code          string
+	ExpiresAt     time.Time
 }
 
 // NormalizeCode is the form codes are stored and looked up in: trimmed, uppercase.
@@ -115,18 +119,22 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error
 		return Session{}, fmt.Errorf("%w: session needs a provider, token hash, code and expiry", ErrInvalidArgument)
 	}
 	now := s.now()
+	if n.ID == "" {
+		n.ID = NewID()
+	}
 	sess := Session{
-		ID:           NewID(),
-		ProviderID:   n.ProviderID,
-		DeskID:       n.DeskID,
-		EngineerID:   n.EngineerID,
-		CustomerName: n.CustomerName,
-		Note:         n.Note,
-		TokenHash:    n.TokenHash,
-		Code:         code,
-		State:        StateWaiting,
-		CreatedAt:    now,
-		ExpiresAt:    utc(n.ExpiresAt),
+		ID:            n.ID,
+		ProviderID:    n.ProviderID,
+		DeskID:        n.DeskID,
+		EngineerID:    n.EngineerID,
+		CustomerName:  n.CustomerName,
+		Note:          n.Note,
+		TokenHash:     n.TokenHash,
+		CodeTokenHash: n.CodeTokenHash,
+		Code:          code,
+		State:         StateWaiting,
+		CreatedAt:     now,
+		ExpiresAt:     utc(n.ExpiresAt),
 	}
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		ok, err := tx.NewSelect().Model((*Desk)(nil)).Where("id = ? AND provider_id = ?", n.DeskID, n.ProviderID).Exists(ctx)
@@ -170,9 +178,20 @@ func (s *Store) SessionByIDUnscoped(ctx context.Context, id string) (Session, er
 	return s.sessionWhere(ctx, s.db, "session by id", "id = ?", id)
 }
 
-// SessionByTokenHash returns the session invited with the token whose hash is given, in any state.
+// SessionByTokenHash returns the session invited with the link token whose hash is given, in any state.
 func (s *Store) SessionByTokenHash(ctx context.Context, tokenHash string) (Session, error) {
+	if tokenHash == "" {
+		return Session{}, fmt.Errorf("session by token: %w", ErrNotFound)
+	}
 	return s.sessionWhere(ctx, s.db, "session by token", "token_hash = ?", tokenHash)
+}
+
+// SessionByCodeTokenHash returns the session whose code token has the given hash, in any state.
+func (s *Store) SessionByCodeTokenHash(ctx context.Context, tokenHash string) (Session, error) {
+	if tokenHash == "" {
+		return Session{}, fmt.Errorf("session by code token: %w", ErrNotFound)
+	}
+	return s.sessionWhere(ctx, s.db, "session by code token", "code_token_hash = ?", tokenHash)
 }
 
 // SessionByCode returns the live (not ended) session holding code.
@@ -204,7 +223,7 @@ func (s *Store) ListSessions(ctx context.Context, providerID string, f ListFilte
 		q = q.Where("state IN (?)", bun.List(f.States))
 	}
 	if f.Limit > 0 {
-		q = q.Limit(f.Limit)
+		q = q.Limit(int64(f.Limit))
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: list sessions: %w", err)
@@ -230,7 +249,7 @@ func (s *Store) JoinAgent(ctx context.Context, id, agentKeyHash, source, agentOS
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		expired = false
 		now := s.now()
-		n, err := s.update(ctx, tx, tx.NewUpdate().Model((*Session)(nil)).
+		n, err := affected(ctx, tx.NewUpdate().Model((*Session)(nil)).
 			Set("state = ?", StateJoined).
 			Set("agent_key_hash = ?", agentKeyHash).
 			Set("source = ?", source).
@@ -312,7 +331,7 @@ func (s *Store) transition(ctx context.Context, id string, from []State, set fun
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
 		q := tx.NewUpdate().Model((*Session)(nil)).Where("id = ? AND state IN (?)", id, bun.List(from))
-		n, err := s.update(ctx, tx, set(q, now))
+		n, err := affected(ctx, set(q, now))
 		if err != nil {
 			return err
 		}
@@ -360,7 +379,7 @@ func (s *Store) EndSession(ctx context.Context, id, reason, actor string) (sess 
 // current row, if another caller got there first.
 func (s *Store) end(ctx context.Context, tx bun.Tx, cur Session, reason, actor string, from []State) (Session, bool, error) {
 	now := s.now()
-	n, err := s.update(ctx, tx, tx.NewUpdate().Model((*Session)(nil)).
+	n, err := affected(ctx, tx.NewUpdate().Model((*Session)(nil)).
 		Set("state = ?", StateEnded).
 		Set("ended_at = ?", now).
 		Set("end_reason = ?", reason).
@@ -442,8 +461,8 @@ func (s *Store) endWhere(ctx context.Context, reason string, from []State, where
 	return out, nil
 }
 
-// update runs q and returns the number of rows it changed.
-func (s *Store) update(ctx context.Context, _ bun.Tx, q *bun.UpdateQuery) (int64, error) {
+// affected runs q and returns the number of rows it changed.
+func affected(ctx context.Context, q *bun.UpdateQuery) (int64, error) {
 	res, err := q.Exec(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("store: update session: %w", err)

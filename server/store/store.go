@@ -170,6 +170,16 @@ func (s *Store) withMigrationLock(ctx context.Context, fn func(*migrate.Migrator
 	if err != nil {
 		return err
 	}
+	if s.dialect == dialectPostgres {
+		// Instances starting together would race on CREATE TABLE IF NOT EXISTS (PostgreSQL does not make
+		// it atomic) before bun's lock table even exists. A session advisory lock serialises them and,
+		// unlike the lock row, goes away by itself if the process dies.
+		unlock, lockErr := s.pgAdvisoryLock(ctx)
+		if lockErr != nil {
+			return lockErr
+		}
+		defer func() { err = errors.Join(err, unlock()) }()
+	}
 	if err := m.Init(ctx); err != nil {
 		return fmt.Errorf("store: migrate init: %w", err)
 	}
@@ -197,6 +207,29 @@ func (s *Store) withMigrationLock(ctx context.Context, fn func(*migrate.Migrator
 		}
 	}()
 	return fn(m)
+}
+
+// migrationAdvisoryKey is an arbitrary constant identifying Tether's migration advisory lock.
+const migrationAdvisoryKey = 0x7e74_6865_72 // "tether"
+
+func (s *Store) pgAdvisoryLock(ctx context.Context) (unlock func() error, err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: migration lock conn: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", int64(migrationAdvisoryKey)); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("store: migration advisory lock: %w", err)
+	}
+	return func() error {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock(?)", int64(migrationAdvisoryKey))
+		if err != nil {
+			err = fmt.Errorf("store: migration advisory unlock: %w", err)
+		}
+		return errors.Join(err, conn.Close())
+	}, nil
 }
 
 // NewID returns a 128-bit random id, lowercase base32 without padding (26 characters).
@@ -236,8 +269,17 @@ func uniqueViolation(err error, pgIndex, sqliteColumns string) bool {
 	if errors.As(err, &pgErr) {
 		return pgErr.Field('C') == "23505" && pgErr.Field('n') == pgIndex
 	}
-	msg := err.Error()
-	return strings.Contains(msg, "UNIQUE constraint failed") && strings.Contains(msg, sqliteColumns)
+	// SQLite: "UNIQUE constraint failed: support_sessions.code" (modernc appends " (2067)"). The column
+	// must end there: "support_sessions.code" must not match "support_sessions.code_token_hash".
+	_, cols, ok := strings.Cut(err.Error(), "UNIQUE constraint failed: ")
+	if !ok {
+		return false
+	}
+	end := strings.IndexFunc(cols, func(r rune) bool { return r == ' ' || r == ')' || r == '\n' })
+	if end >= 0 {
+		cols = cols[:end]
+	}
+	return cols == sqliteColumns
 }
 
 // inTx runs fn in a transaction; every query inside must use tx, never s.db (SQLite has one connection).

@@ -1,0 +1,116 @@
+package migrations
+
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/sqliteshim"
+	"github.com/uptrace/bun/migrate"
+)
+
+// fileRE is the naming rule: a 14-digit UTC timestamp, a snake_case name, optionally ".tx", then the
+// direction.
+var fileRE = regexp.MustCompile(`^\d{14}_[a-z0-9_]+(\.tx)?\.(up|down)\.sql$`)
+
+func TestFiles(t *testing.T) {
+	names, err := fs.Glob(FS, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) == 0 {
+		t.Fatal("no migrations embedded")
+	}
+	have := map[string]bool{}
+	for _, name := range names {
+		have[name] = true
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			if !fileRE.MatchString(name) {
+				t.Errorf("%s does not match %s", name, fileRE)
+			}
+			pair := strings.Replace(name, ".up.sql", ".down.sql", 1)
+			if strings.HasSuffix(name, ".down.sql") {
+				pair = strings.Replace(name, ".down.sql", ".up.sql", 1)
+			}
+			if !have[pair] {
+				t.Errorf("%s has no %s", name, pair)
+			}
+			b, err := fs.ReadFile(FS, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Portability: the same file runs on SQLite and PostgreSQL.
+			for _, bad := range []string{"AUTOINCREMENT", "SERIAL", "DATETIME", "JSONB", "NOW()"} {
+				if strings.Contains(strings.ToUpper(string(b)), bad) {
+					t.Errorf("%s uses %s, which is not portable between SQLite and PostgreSQL", name, bad)
+				}
+			}
+		})
+	}
+}
+
+func TestNew(t *testing.T) {
+	m, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mig := range m.Sorted() {
+		if mig.Up == nil || mig.Down == nil {
+			t.Errorf("migration %s_%s lacks an up or a down", mig.Name, mig.Comment)
+		}
+	}
+}
+
+// TestUpDownUp runs the migrations on SQLite; server/store runs them on both engines through its API.
+func TestUpDownUp(t *testing.T) {
+	ctx := context.Background()
+	sqldb, err := sql.Open(sqliteshim.ShimName, "file::memory:?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqldb.SetMaxOpenConns(1)
+	db := bun.NewDB(sqldb, sqlitedialect.New())
+	defer db.Close()
+
+	ms, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mg := migrate.NewMigrator(db, ms, migrate.WithMarkAppliedOnSuccess(true))
+	if err := mg.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tables := func() int {
+		var n int
+		err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'bun%' AND name NOT LIKE 'sqlite%'`).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	steps := []struct {
+		name       string
+		run        func() error
+		wantTables int
+	}{
+		{"up", func() error { _, err := mg.Migrate(ctx); return err }, 7},
+		{"up again is a no-op", func() error { _, err := mg.Migrate(ctx); return err }, 7},
+		{"down", func() error { _, err := mg.Rollback(ctx); return err }, 0},
+		{"up after down", func() error { _, err := mg.Migrate(ctx); return err }, 7},
+	}
+	for _, st := range steps {
+		if err := st.run(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got := tables(); got != st.wantTables {
+			t.Fatalf("%s: %d tables, want %d", st.name, got, st.wantTables)
+		}
+	}
+}

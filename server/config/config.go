@@ -1,0 +1,149 @@
+// Package config reads Tether's server configuration from flags and TETHER_*
+// environment variables, once, at start. A flag given on the command line
+// wins over its environment variable, which wins over the default.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is the whole server configuration.
+type Config struct {
+	// Listen is the TCP address to serve on.
+	Listen string
+	// BaseURL is the public URL customers and agents reach the server at.
+	BaseURL string
+	// DataDir holds the SQLite database and other state.
+	DataDir string
+	// Database is the DSN: empty means SQLite in DataDir; postgres://… uses PostgreSQL.
+	Database string
+	// InviteTTL is how long an invitation stays usable before a customer joins.
+	InviteTTL time.Duration
+	// TLSCert and TLSKey, when both set, make the server speak HTTPS.
+	TLSCert, TLSKey string
+	// BuildDir, when set, serves the viewer and agents from this folder
+	// instead of the copies embedded in the binary (for development).
+	BuildDir string
+	// P2P enables peer-to-peer WebRTC; when false every session uses the relay.
+	P2P bool
+	// ICETimeout is how long the agent waits for peer-to-peer before the relay.
+	ICETimeout time.Duration
+	// STUN lists STUN server URLs handed to both peers (empty: host candidates only).
+	STUN []string
+}
+
+// Parse reads args (without the program name) and the environment through
+// getenv. Output for -h goes to out.
+func Parse(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("tether", flag.ContinueOnError)
+	fs.SetOutput(out)
+	env := func(name, def string) string {
+		if v := getenv("TETHER_" + name); v != "" {
+			return v
+		}
+		return def
+	}
+	var ttl, iceTimeout, p2p, stun string
+	fs.StringVar(&c.Listen, "listen", env("LISTEN", ":8080"), "address to listen on (TETHER_LISTEN)")
+	fs.StringVar(&c.BaseURL, "base-url", env("BASE_URL", ""), "public base URL, e.g. https://support.example.com (TETHER_BASE_URL); default http://localhost:<port>")
+	fs.StringVar(&c.DataDir, "data", env("DATA", "data"), "data folder for SQLite and state (TETHER_DATA)")
+	fs.StringVar(&c.Database, "database", env("DATABASE", ""), "database DSN: empty for SQLite in the data folder, or postgres://user:pass@host/db (TETHER_DATABASE)")
+	fs.StringVar(&ttl, "invite-ttl", env("INVITE_TTL", "24h"), "how long an invitation stays valid (TETHER_INVITE_TTL)")
+	fs.StringVar(&c.TLSCert, "tls-cert", env("TLS_CERT", ""), "TLS certificate file (TETHER_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", env("TLS_KEY", ""), "TLS key file (TETHER_TLS_KEY)")
+	fs.StringVar(&c.BuildDir, "build-dir", env("BUILD_DIR", ""), "serve viewer.wasm and agents from this folder instead of the embedded ones (TETHER_BUILD_DIR)")
+	fs.StringVar(&p2p, "p2p", env("P2P", "true"), "allow peer-to-peer connections; false forces the relay (TETHER_P2P)")
+	fs.StringVar(&iceTimeout, "ice-timeout", env("ICE_TIMEOUT", "5s"), "how long to try peer-to-peer before using the relay (TETHER_ICE_TIMEOUT)")
+	fs.StringVar(&stun, "stun", env("STUN", ""), "comma-separated STUN URLs for peer-to-peer, e.g. stun:stun.example.com:3478 (TETHER_STUN)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var errs []error
+	var err error
+	if c.InviteTTL, err = time.ParseDuration(ttl); err != nil || c.InviteTTL < time.Minute || c.InviteTTL > 30*24*time.Hour {
+		errs = append(errs, fmt.Errorf("invite-ttl %q: want a duration between 1m and 720h", ttl))
+	}
+	if c.ICETimeout, err = time.ParseDuration(iceTimeout); err != nil || c.ICETimeout < 500*time.Millisecond || c.ICETimeout > time.Minute {
+		errs = append(errs, fmt.Errorf("ice-timeout %q: want a duration between 500ms and 1m", iceTimeout))
+	}
+	switch strings.ToLower(p2p) {
+	case "true", "1", "yes", "on":
+		c.P2P = true
+	case "false", "0", "no", "off":
+		c.P2P = false
+	default:
+		errs = append(errs, fmt.Errorf("p2p %q: want true or false", p2p))
+	}
+	for _, s := range strings.Split(stun, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if !strings.HasPrefix(s, "stun:") && !strings.HasPrefix(s, "stuns:") {
+			errs = append(errs, fmt.Errorf("stun %q: want stun:host:port", s))
+		}
+		c.STUN = append(c.STUN, s)
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("listen %q: want host:port, e.g. :8080", c.Listen))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("tls-cert and tls-key must be given together"))
+	}
+	if c.BaseURL == "" {
+		scheme := "http"
+		if c.TLSCert != "" {
+			scheme = "https"
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.BaseURL = scheme + "://" + net.JoinHostPort(host, port)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+		errs = append(errs, fmt.Errorf("base-url %q: want scheme://host[:port] without a path", c.BaseURL))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data: a folder is required"))
+	}
+	if c.Database == "" {
+		c.Database = "sqlite://" + filepath.Join(c.DataDir, "tether.db")
+	} else if !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") && !strings.HasPrefix(c.Database, "sqlite://") {
+		errs = append(errs, fmt.Errorf("database: want sqlite://path or postgres://…, got a DSN starting %q", prefix(c.Database)))
+	}
+	return c, errors.Join(errs...)
+}
+
+// Secure reports whether the public URL is https, so cookies get Secure.
+func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// UsesSQLite reports whether the database is the embedded SQLite file.
+func (c Config) UsesSQLite() bool { return strings.HasPrefix(c.Database, "sqlite://") }
+
+// prefix shows the scheme of a DSN without any credentials in it.
+func prefix(dsn string) string {
+	if i := strings.Index(dsn, ":"); i >= 0 && i < 16 {
+		return dsn[:i+1]
+	}
+	if len(dsn) > 8 {
+		return dsn[:8] + "…"
+	}
+	return dsn
+}
+
+// FromEnv is Parse with the process environment.
+func FromEnv(args []string, out io.Writer) (Config, error) { return Parse(args, os.Getenv, out) }

@@ -1,0 +1,65 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		check   func(t *testing.T, c Config)
+		wantErr string
+	}{
+		{name: "defaults", check: func(t *testing.T, c Config) {
+			if c.Listen != ":8080" || c.BaseURL != "http://localhost:8080" || c.InviteTTL != 24*time.Hour || !c.P2P || c.Database != "sqlite://data/tether.db" {
+				t.Fatalf("%+v", c)
+			}
+		}},
+		{name: "env", env: map[string]string{"TETHER_LISTEN": "127.0.0.1:9000", "TETHER_INVITE_TTL": "2h", "TETHER_P2P": "off"}, check: func(t *testing.T, c Config) {
+			if c.BaseURL != "http://127.0.0.1:9000" || c.InviteTTL != 2*time.Hour || c.P2P {
+				t.Fatalf("%+v", c)
+			}
+		}},
+		{name: "flag beats env", args: []string{"-invite-ttl", "3h"}, env: map[string]string{"TETHER_INVITE_TTL": "2h"}, check: func(t *testing.T, c Config) {
+			if c.InviteTTL != 3*time.Hour {
+				t.Fatal(c.InviteTTL)
+			}
+		}},
+		{name: "tls makes https", args: []string{"-tls-cert", "c.pem", "-tls-key", "k.pem", "-listen", ":8443"}, check: func(t *testing.T, c Config) {
+			if c.BaseURL != "https://localhost:8443" || !c.Secure() {
+				t.Fatal(c.BaseURL)
+			}
+		}},
+		{name: "bad ttl", args: []string{"-invite-ttl", "forever"}, wantErr: "invite-ttl"},
+		{name: "half tls", args: []string{"-tls-cert", "c.pem"}, wantErr: "together"},
+		{name: "bad base", args: []string{"-base-url", "ftp://x"}, wantErr: "base-url"},
+		{name: "base with path", args: []string{"-base-url", "https://x.com/support"}, wantErr: "base-url"},
+		{name: "bad listen", args: []string{"-listen", "8080"}, wantErr: "listen"},
+		{name: "bad dsn hides secret", args: []string{"-database", "mysql://root:hunter2@db/x"}, wantErr: "mysql:"},
+		{name: "bad stun", args: []string{"-stun", "turn:x"}, wantErr: "stun"},
+		{name: "stray arg", args: []string{"serve"}, wantErr: "unexpected"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "hunter2") {
+					t.Fatal("error leaks the password")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c)
+		})
+	}
+}

@@ -1,0 +1,80 @@
+// Package hub routes live messages between the connections of a support
+// session (agent, viewer, customer pages) and to each provider's consoles.
+//
+// Hub is an interface so that a later change can route between several
+// server instances (e.g. over PostgreSQL LISTEN/NOTIFY or a message bus);
+// Local is the in-process implementation used by a single server.
+//
+// Delivery never blocks a sender: every member has a bounded inbox, and a
+// member whose inbox is full is dropped (its Done channel closes with
+// ErrSlow), like coder/websocket's chat example.
+package hub
+
+import (
+	"errors"
+)
+
+// Role is what a member is to its session.
+type Role string
+
+const (
+	RoleAgent   Role = "agent"
+	RoleViewer  Role = "viewer"
+	RolePage    Role = "page"    // a customer's invitation page
+	RoleConsole Role = "console" // an engineer's console, joined per provider
+)
+
+// Message is one delivery: a text signaling envelope or binary session bytes.
+type Message struct {
+	Binary bool
+	Data   []byte
+	// Close, when set, asks the receiving connection to send Data (if any)
+	// and then close with this reason.
+	Close string
+}
+
+// Errors a member can be dropped with.
+var (
+	ErrSlow     = errors.New("hub: member fell behind and was dropped")
+	ErrReplaced = errors.New("hub: replaced by a newer connection")
+	ErrLeft     = errors.New("hub: left")
+)
+
+// Hub routes messages. Topics are session ids, or provider ids for RoleConsole.
+type Hub interface {
+	// Join adds a member. For RoleAgent and RoleViewer there is at most one
+	// member per topic: joining replaces (drops with ErrReplaced) the old one.
+	Join(topic string, role Role) *Member
+	// Send delivers m to the members of topic with role; it reports how many
+	// received it.
+	Send(topic string, role Role, m Message) int
+	// Broadcast delivers m to every member of topic.
+	Broadcast(topic string, m Message) int
+	// Present reports whether topic has a member with role.
+	Present(topic string, role Role) bool
+}
+
+// Member is one connection's place in a hub.
+type Member struct {
+	Topic string
+	Role  Role
+	inbox chan Message
+	done  chan struct{}
+	err   error
+	leave func(*Member, error)
+}
+
+// Inbox delivers the member's messages.
+func (m *Member) Inbox() <-chan Message { return m.inbox }
+
+// Done closes when the member is dropped or leaves; Err tells why.
+func (m *Member) Done() <-chan struct{} { return m.done }
+
+// Err is the reason the member was dropped, after Done closed.
+func (m *Member) Err() error {
+	<-m.done
+	return m.err
+}
+
+// Leave removes the member. It is safe to call more than once.
+func (m *Member) Leave() { m.leave(m, ErrLeft) }

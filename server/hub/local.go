@@ -1,0 +1,105 @@
+package hub
+
+import "sync"
+
+// InboxSize bounds each member's queue. With frame acknowledgements the
+// agent keeps at most two frames in flight, far below this in messages.
+const InboxSize = 512
+
+// Local is the in-process Hub.
+type Local struct {
+	// mu guards topics and every member's done/err. Sends hold it only to
+	// pick recipients and do non-blocking channel sends.
+	mu     sync.Mutex
+	topics map[string]map[*Member]struct{}
+}
+
+// NewLocal returns an empty in-process hub.
+func NewLocal() *Local { return &Local{topics: make(map[string]map[*Member]struct{})} }
+
+var _ Hub = (*Local)(nil)
+
+func (h *Local) Join(topic string, role Role) *Member {
+	m := &Member{Topic: topic, Role: role, inbox: make(chan Message, InboxSize), done: make(chan struct{}), leave: h.drop}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	set := h.topics[topic]
+	if set == nil {
+		set = make(map[*Member]struct{})
+		h.topics[topic] = set
+	}
+	if role == RoleAgent || role == RoleViewer {
+		for old := range set {
+			if old.Role == role {
+				h.dropLocked(old, ErrReplaced)
+			}
+		}
+	}
+	set[m] = struct{}{}
+	return m
+}
+
+func (h *Local) Send(topic string, role Role, msg Message) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for m := range h.topics[topic] {
+		if m.Role == role && h.deliverLocked(m, msg) {
+			n++
+		}
+	}
+	return n
+}
+
+func (h *Local) Broadcast(topic string, msg Message) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for m := range h.topics[topic] {
+		if h.deliverLocked(m, msg) {
+			n++
+		}
+	}
+	return n
+}
+
+func (h *Local) Present(topic string, role Role) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for m := range h.topics[topic] {
+		if m.Role == role {
+			return true
+		}
+	}
+	return false
+}
+
+// deliverLocked queues msg for m, dropping m if its inbox is full.
+func (h *Local) deliverLocked(m *Member, msg Message) bool {
+	select {
+	case m.inbox <- msg:
+		return true
+	default:
+		h.dropLocked(m, ErrSlow)
+		return false
+	}
+}
+
+func (h *Local) drop(m *Member, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.dropLocked(m, err)
+}
+
+func (h *Local) dropLocked(m *Member, err error) {
+	set := h.topics[m.Topic]
+	if _, ok := set[m]; !ok {
+		return
+	}
+	delete(set, m)
+	if len(set) == 0 {
+		delete(h.topics, m.Topic)
+	}
+	m.err = err
+	close(m.done)
+}

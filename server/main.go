@@ -1,0 +1,175 @@
+// Command server is the Tether server: web pages, signaling hub, relay and
+// store in one process. Configuration: flags or TETHER_* variables (-h).
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"tether/server/auth"
+	"tether/server/config"
+	"tether/server/hub"
+	"tether/server/live"
+	"tether/server/store"
+	"tether/server/web"
+	"tether/static"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := config.Parse(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tether: configuration error:\n%v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, getenv, log, stdout); err != nil {
+		log.Error("server stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, cfg config.Config, getenv func(string) string, log *slog.Logger, stdout io.Writer) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	secret, err := loadSecret(cfg.DataDir, getenv("TETHER_SECRET"))
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.Database, time.Now)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	lv := live.New(st, hub.NewLocal(), log)
+	if err := lv.Interrupt(ctx); err != nil {
+		return err
+	}
+	go lv.Sweep(ctx, time.Second)
+
+	build, err := buildFS(cfg.BuildDir)
+	if err != nil {
+		return err
+	}
+	setupToken := ""
+	configured, err := st.HasProvider(ctx)
+	if err != nil {
+		return err
+	}
+	if !configured {
+		setupToken = auth.NewToken()
+	}
+	files, _ := fs.Sub(static.Files, ".")
+	srv, err := web.New(web.Deps{
+		Config: cfg, Store: st, Live: lv, Log: log, Now: time.Now,
+		Static: files, Build: build, Secret: secret, SetupToken: setupToken,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.TLSCert != "" {
+			errc <- hs.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	db := "SQLite in " + cfg.DataDir
+	if !cfg.UsesSQLite() {
+		db = "PostgreSQL"
+	}
+	log.Info("tether listening", "addr", ln.Addr().String(), "url", cfg.BaseURL, "database", db)
+	fmt.Fprintf(stdout, "\nTether is running at %s\n", cfg.BaseURL)
+	if setupToken != "" {
+		fmt.Fprintf(stdout, "First start: create your company and owner account at this one-time link:\n\n    %s/setup?token=%s\n\n", cfg.BaseURL, setupToken)
+	} else {
+		fmt.Fprintf(stdout, "Engineers sign in at %s/login; customers type their code at %s/\n\n", cfg.BaseURL, cfg.BaseURL)
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(sctx)
+	return nil
+}
+
+// loadSecret returns the key invitation tokens are derived with: from
+// TETHER_SECRET (hex, shared by every instance of a cluster) or from
+// secret.key in the data folder, made on first start.
+func loadSecret(dataDir, fromEnv string) ([]byte, error) {
+	if fromEnv != "" {
+		b, err := hex.DecodeString(strings.TrimSpace(fromEnv))
+		if err != nil || len(b) < 32 {
+			return nil, errors.New("TETHER_SECRET must be at least 64 hex characters")
+		}
+		return b, nil
+	}
+	p := filepath.Join(dataDir, "secret.key")
+	if b, err := os.ReadFile(p); err == nil {
+		k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(k) < 32 {
+			return nil, fmt.Errorf("%s is damaged: it must hold at least 64 hex characters", p)
+		}
+		return k, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read secret: %w", err)
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(p, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write secret: %w", err)
+	}
+	return k, nil
+}
+
+// buildFS is where viewer.wasm and agents/ come from: the embedded build,
+// or a folder during development.
+func buildFS(dir string) (fs.FS, error) {
+	if dir != "" {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("build-dir: %w", err)
+		}
+		return os.DirFS(dir), nil
+	}
+	return fs.Sub(static.Build, "build")
+}

@@ -1,0 +1,52 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"tether/server/auth"
+	"tether/server/store"
+	"tether/templates"
+)
+
+func (s *Server) codePage(c echo.Context) error {
+	done, err := s.configured(c)
+	if err != nil {
+		return err
+	}
+	if !done {
+		return s.render(c, http.StatusOK, templates.SetupPending(s.page(c, "Setup", defaultBrand)))
+	}
+	return s.render(c, http.StatusOK, templates.CodeView(templates.CodeEntry{Page: s.page(c, "Enter your code", defaultBrand)}))
+}
+
+// codeSubmit turns a typed code into the same invitation page a link opens,
+// under the session's code token (see codeToken), so the agent downloaded
+// from there carries 160 bits, not the 6-character code, and the session
+// record tells the customer came by code.
+func (s *Server) codeSubmit(c echo.Context) error {
+	v := templates.CodeEntry{Page: s.page(c, "Enter your code", defaultBrand), Code: c.FormValue("code")}
+	if !s.codeLimiter.Allow(c.RealIP()) {
+		v.Error = "Too many attempts from your network. Wait a minute and try again."
+		return s.render(c, http.StatusTooManyRequests, templates.CodeView(v))
+	}
+	code, ok := auth.NormalizeCode(v.Code)
+	invalid := func() error {
+		v.Error = "That code is not valid or has expired. Check it with your support engineer."
+		return s.render(c, http.StatusNotFound, templates.CodeView(v))
+	}
+	if !ok {
+		return invalid()
+	}
+	ctx := c.Request().Context()
+	sess, err := s.Store.SessionByCode(ctx, code)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (sess.State != store.StateWaiting || !s.Now().Before(sess.ExpiresAt))) {
+		return invalid()
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/i/"+s.codeToken(sess.ID))
+}

@@ -1,0 +1,57 @@
+package web
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"strings"
+
+	"tether/server/auth"
+	"tether/server/store"
+)
+
+var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// inviteToken derives a session's invitation token from its id with the
+// server secret: 160 bits of HMAC-SHA256. The database keeps only the token's
+// hash, yet the engineer's pages can show the link again without storing it.
+func (s *Server) inviteToken(sessionID string) string {
+	return s.derive("tether invite v1", sessionID)
+}
+
+// codeToken is the token the code page leads to: derived like inviteToken
+// but different, so the session knows whether the customer came by link or
+// by code, and typing the code twice leads to the same page.
+func (s *Server) codeToken(sessionID string) string {
+	return s.derive("tether code v1", sessionID)
+}
+
+func (s *Server) derive(purpose, sessionID string) string {
+	m := hmac.New(sha256.New, s.Secret)
+	m.Write([]byte(purpose + "\x00" + sessionID))
+	return strings.ToLower(b32.EncodeToString(m.Sum(nil)[:20]))
+}
+
+func (s *Server) inviteURL(sessionID string) string {
+	return s.Config.BaseURL + "/i/" + s.inviteToken(sessionID)
+}
+
+// lookupToken finds the session an invitation token belongs to: a link
+// token, or one minted when the customer typed the code. It also says which.
+func (s *Server) lookupToken(ctx context.Context, token string) (store.Session, string, error) {
+	if len(token) < 26 || len(token) > 64 {
+		return store.Session{}, "", store.ErrNotFound
+	}
+	h := auth.HashToken(token)
+	sess, err := s.Store.SessionByTokenHash(ctx, h)
+	if err == nil {
+		return sess, "link", nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return sess, "", err
+	}
+	sess, err = s.Store.SessionByCodeTokenHash(ctx, h)
+	return sess, "code", err
+}

@@ -1,0 +1,238 @@
+// Package web is Tether's HTTP side: one route table, one file per action,
+// one error handler.
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"tether/server/auth"
+	"tether/server/config"
+	"tether/server/live"
+	"tether/server/store"
+	"tether/templates"
+)
+
+// Store is what the handlers need from the database.
+type Store interface {
+	live.Store
+	HasProvider(ctx context.Context) (bool, error)
+	CreateProviderWithOwner(ctx context.Context, providerName, ownerName, email, passwordHash string) (store.Provider, store.User, error)
+	UserByEmail(ctx context.Context, email string) (store.User, error)
+	UserByID(ctx context.Context, providerID, id string) (store.User, error)
+	ProviderByID(ctx context.Context, id string) (store.Provider, error)
+	DefaultDesk(ctx context.Context, providerID string) (store.Desk, error)
+	CreateLogin(ctx context.Context, tokenHash, userID string, expires time.Time) error
+	LoginUser(ctx context.Context, tokenHash string) (store.User, error)
+	DeleteLogin(ctx context.Context, tokenHash string) error
+	CreateSession(ctx context.Context, n store.NewSession) (store.Session, error)
+	SessionByID(ctx context.Context, providerID, id string) (store.Session, error)
+	SessionByTokenHash(ctx context.Context, tokenHash string) (store.Session, error)
+	SessionByCodeTokenHash(ctx context.Context, tokenHash string) (store.Session, error)
+	SessionByCode(ctx context.Context, code string) (store.Session, error)
+	ListSessions(ctx context.Context, providerID string, f store.ListFilter) ([]store.Session, error)
+	Events(ctx context.Context, providerID, sessionID string) ([]store.Event, error)
+}
+
+// Deps is everything the web layer is built from.
+type Deps struct {
+	Config config.Config
+	Store  Store
+	Live   *live.Service
+	Log    *slog.Logger
+	Now    func() time.Time
+	// Static is css/, js/, img/, wasm_exec.js; Build is viewer.wasm and agents/.
+	Static fs.FS
+	Build  fs.FS
+	// Secret derives invitation tokens from session ids (see inviteToken).
+	Secret []byte
+	// SetupToken allows the one-time setup while no provider exists.
+	SetupToken string
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	Deps
+	e            *echo.Echo
+	assets       *assets
+	codeLimiter  *auth.Limiter
+	loginLimiter *auth.Limiter
+	agentLimiter *auth.Limiter
+}
+
+// New builds the server and its route table.
+func New(d Deps) (*Server, error) {
+	a, err := newAssets(d.Static, d.Build)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		Deps:         d,
+		assets:       a,
+		codeLimiter:  auth.NewLimiter(6*time.Second, 10, d.Now),
+		loginLimiter: auth.NewLimiter(6*time.Second, 10, d.Now),
+		agentLimiter: auth.NewLimiter(2*time.Second, 20, d.Now),
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.Use(middleware.Recover())
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
+		ReferrerPolicy: "same-origin",
+	}))
+	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+		CookieName:     "tether_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   d.Config.Secure(),
+		CookieSameSite: http.SameSiteStrictMode,
+		Skipper: func(c echo.Context) bool {
+			p := c.Path()
+			return len(p) >= 4 && (p[:4] == "/ws/" || p == "/static/*" || p == "/healthz")
+		},
+	}))
+	s.routes(e)
+	s.e = e
+	return s, nil
+}
+
+// Handler is the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.e }
+
+func (s *Server) routes(e *echo.Echo) {
+	e.GET("/healthz", s.healthz)
+	e.GET("/static/*", s.static)
+
+	e.GET("/", s.codePage)
+	e.GET("/code", s.codePage)
+	e.POST("/code", s.codeSubmit)
+	e.GET("/setup", s.setupPage)
+	e.POST("/setup", s.setupSubmit)
+	e.GET("/login", s.loginPage)
+	e.POST("/login", s.loginSubmit)
+	e.POST("/logout", s.logout)
+
+	e.GET("/console", s.signedIn(s.console))
+	e.GET("/console/sessions", s.signedIn(s.consoleSessions))
+	e.POST("/sessions", s.signedIn(s.sessionCreate))
+	e.GET("/sessions/:id", s.signedIn(s.sessionShow))
+	e.GET("/sessions/:id/view", s.signedIn(s.sessionViewer))
+	e.POST("/sessions/:id/end", s.signedIn(s.sessionEnd))
+
+	e.GET("/i/:token", s.invitePage)
+	e.GET("/i/:token/agent/:platform", s.agentDownload)
+	e.POST("/i/:token/consent", s.inviteConsent)
+	e.POST("/i/:token/stop", s.inviteStop)
+
+	e.GET("/ws/agent", s.wsAgent)
+	e.GET("/ws/viewer/:id", s.signedIn(s.wsViewer))
+	e.GET("/ws/invite/:token", s.wsInvite)
+	e.GET("/ws/console", s.signedIn(s.wsConsole))
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	if _, err := s.Store.HasProvider(c.Request().Context()); err != nil {
+		return err
+	}
+	return c.String(http.StatusOK, "ok")
+}
+
+// render writes a templ component after rendering it into a buffer, so a
+// template error never sends half a page.
+func (s *Server) render(c echo.Context, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// page fills the layout's view model for a request.
+func (s *Server) page(c echo.Context, title string, brand templates.Brand) templates.Page {
+	tok, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
+	return templates.Page{Title: title, CSRF: tok, Brand: brand, Asset: s.assets.url}
+}
+
+// defaultBrand is shown until a provider is known (and until branding lands).
+var defaultBrand = templates.Brand{Name: "Tether", LogoURL: "", Accent: "#2457d6"}
+
+func brandOf(p store.Provider) templates.Brand {
+	return templates.Brand{Name: p.Name, Accent: defaultBrand.Accent}
+}
+
+// httpError is an error with a status and a message a person can read.
+type httpError struct {
+	status  int
+	heading string
+	message string
+}
+
+func (e *httpError) Error() string { return e.heading + ": " + e.message }
+
+func notFound(message string) error {
+	return &httpError{status: http.StatusNotFound, heading: "Not found", message: message}
+}
+
+func badRequest(message string) error {
+	return &httpError{status: http.StatusBadRequest, heading: "That did not work", message: message}
+}
+
+// handleError is the one place errors become responses: logged once,
+// rendered as a page, or as JSON for API and script callers.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, heading, message := http.StatusInternalServerError, "Something went wrong", "The server could not complete this request. Please try again in a moment."
+	var he *httpError
+	var ee *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+		status, heading, message = he.status, he.heading, he.message
+	case errors.Is(err, store.ErrNotFound):
+		status, heading, message = http.StatusNotFound, "Not found", "There is nothing here. The link may be wrong or no longer valid."
+	case errors.As(err, &ee):
+		status = ee.Code
+		heading = http.StatusText(ee.Code)
+		if m, ok := ee.Message.(string); ok {
+			message = m
+		}
+		if ee.Code == http.StatusForbidden || ee.Code == http.StatusBadRequest {
+			if errors.Is(err, middleware.ErrCSRFInvalid) || ee.Message == "missing csrf token in the form parameter" || ee.Message == "missing csrf token in request header" {
+				heading, message = "Page expired", "This form has expired. Go back, reload the page and try again."
+			}
+		}
+	}
+	if status >= 500 {
+		s.Log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
+	} else {
+		s.Log.Info("request refused", "method", c.Request().Method, "path", c.Path(), "status", status, "err", err)
+	}
+	if wantsJSON(c) {
+		_ = c.JSON(status, map[string]string{"error": message})
+		return
+	}
+	page := templates.ErrorPage{Page: s.page(c, heading, defaultBrand), Status: status, Heading: heading, Message: message}
+	if rerr := s.render(c, status, templates.ErrorView(page)); rerr != nil {
+		s.Log.Error("render error page", "err", rerr)
+		_ = c.String(status, message)
+	}
+}
+
+func wantsJSON(c echo.Context) bool {
+	r := c.Request()
+	return r.Header.Get("X-CSRF-Token") != "" || r.Header.Get("Accept") == "application/json"
+}

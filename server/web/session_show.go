@@ -1,0 +1,75 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"tether/server/store"
+	"tether/templates"
+)
+
+func (s *Server) sessionShow(c echo.Context, en engineer) error {
+	ctx := c.Request().Context()
+	sess, err := s.Store.SessionByID(ctx, en.Provider.ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	row, err := s.sessionRow(c, en, sess, map[string]string{})
+	if err != nil {
+		return err
+	}
+	evs, err := s.Store.Events(ctx, en.Provider.ID, sess.ID)
+	if err != nil {
+		return err
+	}
+	d := templates.SessionDetail{
+		Page: s.shellPage(c, sess.CustomerName, en), Session: row,
+		CodeURL: s.Config.BaseURL + "/code", Expires: sess.ExpiresAt.Local(),
+		BytesSent: sess.BytesToViewer, BytesRecvd: sess.BytesToAgent,
+	}
+	if sess.State == store.StateWaiting || sess.State == store.StateJoined {
+		d.InviteURL = s.inviteURL(sess.ID)
+	}
+	for _, e := range evs {
+		d.Events = append(d.Events, templates.Event{At: e.At.Local(), Kind: e.Kind, Actor: e.Actor, Detail: e.Detail})
+	}
+	return s.render(c, http.StatusOK, templates.SessionView(d))
+}
+
+func (s *Server) sessionViewer(c echo.Context, en engineer) error {
+	sess, err := s.Store.SessionByID(c.Request().Context(), en.Provider.ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if sess.State == store.StateEnded {
+		return c.Redirect(http.StatusSeeOther, "/sessions/"+sess.ID)
+	}
+	row, err := s.sessionRow(c, en, sess, map[string]string{})
+	if err != nil {
+		return err
+	}
+	v := templates.Viewer{
+		Page: s.shellPage(c, "Viewer · "+sess.CustomerName, en), Session: row,
+		WSURL: "/ws/viewer/" + sess.ID, WasmURL: s.assets.url("build/viewer.wasm"),
+	}
+	if sess.State == store.StateWaiting || sess.State == store.StateJoined {
+		v.InviteURL = s.inviteURL(sess.ID)
+	}
+	return s.render(c, http.StatusOK, templates.ViewerView(v))
+}
+
+func (s *Server) sessionEnd(c echo.Context, en engineer) error {
+	ctx := c.Request().Context()
+	sess, err := s.Store.SessionByID(ctx, en.Provider.ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if _, _, err := s.Live.End(ctx, sess.ID, "ended by "+en.User.Name, "engineer:"+en.User.ID); err != nil {
+		return err
+	}
+	if wantsJSON(c) {
+		return c.NoContent(http.StatusNoContent)
+	}
+	return c.Redirect(http.StatusSeeOther, "/sessions/"+sess.ID)
+}

@@ -1,0 +1,99 @@
+package web
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/mail"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"tether/server/auth"
+	"tether/server/store"
+	"tether/templates"
+)
+
+// configured reports whether the first provider exists.
+func (s *Server) configured(c echo.Context) (bool, error) {
+	return s.Store.HasProvider(c.Request().Context())
+}
+
+func (s *Server) setupTokenOK(tok string) bool {
+	return s.SetupToken != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(s.SetupToken)) == 1
+}
+
+func (s *Server) setupPage(c echo.Context) error {
+	done, err := s.configured(c)
+	if err != nil {
+		return err
+	}
+	if done {
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
+	if !s.setupTokenOK(c.QueryParam("token")) {
+		return s.render(c, http.StatusForbidden, templates.SetupPending(s.page(c, "Setup", defaultBrand)))
+	}
+	return s.render(c, http.StatusOK, templates.SetupView(templates.Setup{Page: s.page(c, "Setup", defaultBrand), Token: c.QueryParam("token")}))
+}
+
+func (s *Server) setupSubmit(c echo.Context) error {
+	done, err := s.configured(c)
+	if err != nil {
+		return err
+	}
+	if done {
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
+	tok := c.FormValue("token")
+	if !s.setupTokenOK(tok) {
+		return s.render(c, http.StatusForbidden, templates.SetupPending(s.page(c, "Setup", defaultBrand)))
+	}
+	v := templates.Setup{
+		Page:     s.page(c, "Setup", defaultBrand),
+		Token:    tok,
+		Provider: strings.TrimSpace(c.FormValue("provider")),
+		Name:     strings.TrimSpace(c.FormValue("name")),
+		Email:    strings.TrimSpace(c.FormValue("email")),
+	}
+	pw := c.FormValue("password")
+	var hash string
+	switch {
+	case v.Provider == "" || len(v.Provider) > 100:
+		v.Error = "Enter your company's name (up to 100 characters)."
+	case v.Name == "" || len(v.Name) > 100:
+		v.Error = "Enter your name (up to 100 characters)."
+	case !validEmail(v.Email):
+		v.Error = "Enter a valid email address."
+	case pw != c.FormValue("password2"):
+		v.Error = "The two passwords are different."
+	default:
+		if hash, err = auth.HashPassword(pw); err != nil {
+			v.Error = strings.ToUpper(err.Error()[:1]) + err.Error()[1:] + "."
+		}
+	}
+	if v.Error != "" {
+		return s.render(c, http.StatusBadRequest, templates.SetupView(v))
+	}
+	_, u, err := s.Store.CreateProviderWithOwner(c.Request().Context(), v.Provider, v.Name, v.Email, hash)
+	if errors.Is(err, store.ErrEmailTaken) {
+		v.Error = "That email is already in use."
+		return s.render(c, http.StatusBadRequest, templates.SetupView(v))
+	}
+	if err != nil {
+		return err
+	}
+	s.Log.Info("setup complete", "provider", u.ProviderID)
+	if err := s.startLogin(c, u); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/console")
+}
+
+func validEmail(e string) bool {
+	if len(e) > 254 {
+		return false
+	}
+	a, err := mail.ParseAddress(e)
+	return err == nil && a.Address == e && strings.Contains(e, "@")
+}

@@ -1,0 +1,74 @@
+// invite.js: the customer's invitation page. It follows the session live,
+// shows the consent choices when the page was opened by the support program
+// (its URL fragment holds the consent key only that program knows), and
+// offers Stop while the screen is shared.
+(function () {
+  "use strict";
+  function start() {
+    var root = document.getElementById("invite");
+    if (!root) return;
+    var token = root.dataset.token;
+    var statusEl = document.getElementById("status");
+    var consentEl = document.getElementById("consent");
+    var sharingEl = document.getElementById("sharing");
+    var stepsEl = document.getElementById("steps");
+    var engineer = (consentEl.querySelector("h2").textContent.match(/^Allow (.*) to connect\?$/) || [null, "The engineer"])[1];
+    var m = /(?:^#|&)consent=([a-z0-9]+)/.exec(location.hash);
+    var consentKey = m ? m[1] : "";
+    if (consentKey) history.replaceState(null, "", location.pathname);
+
+    // Show the customer's own OS first in the instructions.
+    var os = /Windows/.test(navigator.userAgent) ? "windows" : "linux";
+    document.querySelectorAll(".os-help").forEach(function (el) { el.hidden = el.dataset.os !== os; });
+
+    function post(path, body) {
+      return fetch("/i/" + token + path, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": tetherCSRF() },
+        body: JSON.stringify(body || {}),
+      }).then(function (r) {
+        if (r.ok) return;
+        return r.json().then(function (j) { throw new Error(j.error || ("error " + r.status)); },
+          function () { throw new Error("error " + r.status); });
+      });
+    }
+
+    var state = root.dataset.state;
+    function render(st) {
+      state = st.state;
+      root.dataset.state = state;
+      var text = {
+        waiting: "Waiting for you to download and run the support program.",
+        joined: consentKey ? "Choose below what " + engineer + " may do." : "The support program has started. Approve in the window it opened.",
+        active: st.level === "control" ? engineer + " can see and control your screen." : engineer + " can see your screen (view only).",
+        ended: "This support session has ended" + (st.reason ? " (" + st.reason + ")." : "."),
+      }[state] || "";
+      statusEl.textContent = text;
+      consentEl.hidden = !(state === "joined" && consentKey);
+      sharingEl.hidden = state !== "active";
+      stepsEl.hidden = state === "active" || state === "ended";
+      if (state === "active") {
+        document.getElementById("sharing-text").textContent = text + " You can stop at any moment.";
+      }
+    }
+    render({ state: state });
+
+    consentEl.addEventListener("click", function (ev) {
+      var b = ev.target.closest("button[data-level]");
+      if (!b) return;
+      consentEl.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+      post("/consent", { consent_key: consentKey, level: b.dataset.level }).catch(function (e) {
+        statusEl.textContent = e.message;
+        consentEl.querySelectorAll("button").forEach(function (x) { x.disabled = false; });
+      });
+    });
+    document.getElementById("stop").addEventListener("click", function (ev) {
+      ev.target.disabled = true;
+      post("/stop").catch(function (e) { statusEl.textContent = e.message; ev.target.disabled = false; });
+    });
+    tetherLive(root.dataset.live, function (msg) {
+      if (msg.type === "state" && msg.payload) render(msg.payload);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", start);
+})();

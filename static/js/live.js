@@ -1,0 +1,29 @@
+// live.js: a reconnecting websocket for Tether's pages. Exposes
+// tetherLive(path, onMessage) → {close()}. Messages are {type, payload}.
+(function () {
+  "use strict";
+  window.tetherLive = function (path, onMessage) {
+    var ws = null, closed = false, delay = 500;
+    function connect() {
+      var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
+      ws = new WebSocket(url);
+      ws.onopen = function () { delay = 500; };
+      ws.onmessage = function (ev) {
+        var msg;
+        try { msg = JSON.parse(ev.data); } catch (e) { return; }
+        onMessage(msg);
+      };
+      ws.onclose = function () {
+        if (closed) return;
+        setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 10000);
+      };
+    }
+    connect();
+    return { close: function () { closed = true; if (ws) ws.close(); } };
+  };
+  window.tetherCSRF = function () {
+    var m = document.querySelector('meta[name="csrf-token"]');
+    return m ? m.content : "";
+  };
+})();

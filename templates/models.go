@@ -1,0 +1,161 @@
+// Package templates renders Tether's pages with templ. Handlers pass view
+// models defined here, never store rows, so a page shows exactly what its
+// handler chose to show.
+package templates
+
+import "time"
+
+// Brand is what the customer sees of the provider.
+type Brand struct {
+	Name    string
+	LogoURL string // empty: a monogram of Name
+	Accent  string // CSS colour
+}
+
+// Monogram is the first letter of the brand name, for a logo placeholder.
+func (b Brand) Monogram() string {
+	for _, r := range b.Name {
+		return string(r)
+	}
+	return "T"
+}
+
+// Page is what every page's layout needs.
+type Page struct {
+	Title string
+	CSRF  string
+	Brand Brand
+	// User is the signed-in engineer, nil on public pages.
+	User *User
+	// Asset maps a static path ("css/app.css") to its versioned URL.
+	Asset func(path string) string
+}
+
+// User is the signed-in engineer as pages show them.
+type User struct {
+	Name     string
+	Email    string
+	Provider string
+	Role     string
+}
+
+// Setup is the first-run page.
+type Setup struct {
+	Page
+	Token    string
+	Provider string
+	Name     string
+	Email    string
+	Error    string
+}
+
+// Login is the sign-in page.
+type Login struct {
+	Page
+	Email string
+	Error string
+}
+
+// SessionRow is one support session in a list.
+type SessionRow struct {
+	ID           string
+	CustomerName string
+	Note         string
+	Engineer     string
+	State        string // waiting, joined, active, ended
+	StateLabel   string
+	Level        string
+	Code         string
+	Created      time.Time
+	Ended        *time.Time
+	EndReason    string
+	AgentHost    string
+	ViewerOpen   bool
+}
+
+// SessionGroup is the sessions of one state, in console order.
+type SessionGroup struct {
+	State    string
+	Title    string
+	Empty    string
+	Sessions []SessionRow
+}
+
+// Console is the engineer's session list.
+type Console struct {
+	Page
+	Groups []SessionGroup
+	Error  string
+	// Form values kept after a failed submit.
+	CustomerName string
+	Note         string
+	OpenViewer   bool
+}
+
+// Event is one line of a session's log.
+type Event struct {
+	At     time.Time
+	Kind   string
+	Actor  string
+	Detail string
+}
+
+// SessionDetail is one session's page for the engineer.
+type SessionDetail struct {
+	Page
+	Session    SessionRow
+	InviteURL  string // empty once the token cannot be shown again
+	CodeURL    string
+	Expires    time.Time
+	Events     []Event
+	BytesSent  int64
+	BytesRecvd int64
+}
+
+// Viewer is the engineer's live view of a customer's screen.
+type Viewer struct {
+	Page
+	Session   SessionRow
+	InviteURL string
+	WSURL     string
+	WasmURL   string
+}
+
+// AgentDownload is one agent build offered to the customer.
+type AgentDownload struct {
+	OS       string // linux, windows
+	Arch     string // amd64, arm64
+	Label    string // "Windows (64-bit)"
+	URL      string
+	FileName string
+	Size     int64
+}
+
+// Invite is the customer's invitation page.
+type Invite struct {
+	Page
+	Token        string
+	Engineer     string
+	CustomerName string
+	State        string
+	Level        string
+	Downloads    []AgentDownload
+	WSURL        string
+	Expires      time.Time
+}
+
+// CodeEntry is the page where a customer types a code.
+type CodeEntry struct {
+	Page
+	Code   string
+	Error  string
+	Status int
+}
+
+// ErrorPage is a human error page.
+type ErrorPage struct {
+	Page
+	Status  int
+	Heading string
+	Message string
+}
