@@ -42,7 +42,7 @@ func (s *Server) sessionCreate(c echo.Context, en engineer) error {
 			ID: id, ProviderID: en.Provider.ID, DeskID: desk.ID, EngineerID: en.User.ID,
 			CustomerName: customer, Note: note, TokenHash: auth.HashToken(s.inviteToken(id)),
 			CodeTokenHash: auth.HashToken(s.codeToken(id)),
-			Code: auth.NewCode(), ExpiresAt: s.Now().Add(s.Config.InviteTTL),
+			Code:          auth.NewCode(), ExpiresAt: s.Now().Add(s.Config.InviteTTL),
 		})
 		if !errors.Is(err, store.ErrCodeTaken) || i == codeAttempts {
 			break
