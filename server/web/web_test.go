@@ -1,0 +1,567 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"tether/server/config"
+	"tether/server/hub"
+	"tether/server/live"
+	"tether/server/protocol"
+	"tether/server/store"
+)
+
+// clock is a fixed clock the test moves by hand.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+const fakeAgent = "\x7fELF generic agent binary"
+
+type harness struct {
+	t     *testing.T
+	ts    *httptest.Server
+	srv   *Server
+	st    *store.Store
+	live  *live.Service
+	clock *clock
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite://:memory:", clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	lv := live.New(st, hub.NewLocal(), log)
+	h := &harness{t: t, st: st, live: lv, clock: clk}
+	h.ts = httptest.NewUnstartedServer(nil)
+	base := "http://" + h.ts.Listener.Addr().String()
+	cfg, err := config.Parse([]string{"-base-url", base}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	static := fstest.MapFS{
+		"css/app.css": {Data: []byte("body{}")}, "js/live.js": {Data: []byte("")}, "wasm_exec.js": {Data: []byte("")},
+	}
+	build := fstest.MapFS{
+		"viewer.wasm":                    {Data: []byte("\x00asm")},
+		"agents/tether-agent-linux-amd64": {Data: []byte(fakeAgent)},
+	}
+	h.srv, err = New(Deps{Config: cfg, Store: st, Live: lv, Log: log, Now: clk.Now, Static: static, Build: build,
+		Secret: bytes.Repeat([]byte{7}, 32), SetupToken: "setup-token-123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.ts.Config.Handler = h.srv.Handler()
+	h.ts.Start()
+	t.Cleanup(h.ts.Close)
+	return h
+}
+
+// browser is a cookie-keeping client that does not follow redirects.
+type browser struct {
+	h    *harness
+	c    *http.Client
+	csrf string
+}
+
+func (h *harness) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{h: h, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfMeta = regexp.MustCompile(`name="csrf-token" content="([^"]+)"`)
+
+func (b *browser) get(path string) (int, string, http.Header) {
+	b.h.t.Helper()
+	resp, err := b.c.Get(b.h.ts.URL + path)
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if m := csrfMeta.FindSubmatch(body); m != nil {
+		b.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(body), resp.Header
+}
+
+func (b *browser) post(path string, form url.Values) (int, string, http.Header) {
+	b.h.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if b.csrf != "" && form.Get("_csrf") == "" {
+		form.Set("_csrf", b.csrf)
+	}
+	resp, err := b.c.PostForm(b.h.ts.URL+path, form)
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Header
+}
+
+func (b *browser) postJSON(path string, v any) (int, string) {
+	b.h.t.Helper()
+	js, _ := json.Marshal(v)
+	req, _ := http.NewRequest(http.MethodPost, b.h.ts.URL+path, bytes.NewReader(js))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", b.csrf)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// signedUp runs the setup and returns the owner's browser.
+func (h *harness) signedUp(provider, email string) *browser {
+	b := h.browser()
+	b.get("/setup?token=setup-token-123")
+	code, _, hdr := b.post("/setup", url.Values{"token": {"setup-token-123"}, "provider": {provider}, "name": {"Erin Engineer"},
+		"email": {email}, "password": {"correct horse battery"}, "password2": {"correct horse battery"}})
+	if code != http.StatusSeeOther || hdr.Get("Location") != "/console" {
+		h.t.Fatalf("setup: %d %s", code, hdr.Get("Location"))
+	}
+	return b
+}
+
+// newSession creates a session and returns its id and invitation token.
+func (h *harness) newSession(b *browser, customer string) (id, token string) {
+	b.get("/console")
+	code, body, hdr := b.post("/sessions", url.Values{"customer": {customer}})
+	if code != http.StatusSeeOther {
+		h.t.Fatalf("create session: %d %s", code, body)
+	}
+	id = strings.TrimPrefix(hdr.Get("Location"), "/sessions/")
+	return id, h.srv.inviteToken(id)
+}
+
+func TestSetupAndSignIn(t *testing.T) {
+	h := newHarness(t)
+	anon := h.browser()
+	if code, body, _ := anon.get("/setup"); code != http.StatusForbidden || !strings.Contains(body, "setup link") {
+		t.Fatalf("setup without token: %d", code)
+	}
+	anon.get("/setup?token=setup-token-123")
+	code, body, _ := anon.post("/setup", url.Values{"token": {"setup-token-123"}, "provider": {"Acme"}, "name": {"Erin"},
+		"email": {"erin@acme.test"}, "password": {"correct horse battery"}, "password2": {"different password"}})
+	if code != http.StatusBadRequest || !strings.Contains(body, "two passwords are different") {
+		t.Fatalf("mismatched passwords: %d", code)
+	}
+	owner := h.signedUp("Acme", "erin@acme.test")
+	if code, body, _ := owner.get("/console"); code != http.StatusOK || !strings.Contains(body, "New support session") {
+		t.Fatalf("console after setup: %d", code)
+	}
+	if code, _, hdr := h.browser().get("/setup?token=setup-token-123"); code != http.StatusSeeOther || hdr.Get("Location") != "/login" {
+		t.Fatalf("second setup: %d", code)
+	}
+
+	tests := []struct {
+		name, email, password string
+		want                  int
+	}{
+		{"wrong password", "erin@acme.test", "wrong password!!", http.StatusUnauthorized},
+		{"unknown email", "nobody@acme.test", "correct horse battery", http.StatusUnauthorized},
+		{"right", "ERIN@acme.test", "correct horse battery", http.StatusSeeOther},
+	}
+	var bodies []string
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := h.browser()
+			b.get("/login")
+			code, body, _ := b.post("/login", url.Values{"email": {tt.email}, "password": {tt.password}})
+			if code != tt.want {
+				t.Fatalf("status %d, want %d", code, tt.want)
+			}
+			if code == http.StatusUnauthorized {
+				bodies = append(bodies, strings.ReplaceAll(body, tt.email, ""))
+			}
+		})
+	}
+	// The answer must not tell whether the email exists.
+	strip := regexp.MustCompile(`(content|value)="[^"]*"`)
+	if len(bodies) != 2 || strip.ReplaceAllString(bodies[0], "") != strip.ReplaceAllString(bodies[1], "") {
+		t.Fatal("wrong password and unknown email get different pages")
+	}
+	// Forms without the CSRF token are refused.
+	b := h.browser()
+	code, _, _ = b.post("/login", url.Values{"email": {"erin@acme.test"}, "password": {"correct horse battery"}})
+	if code != http.StatusBadRequest && code != http.StatusForbidden {
+		t.Fatalf("login without CSRF token: %d", code)
+	}
+	// Logout ends the sign-in.
+	owner.get("/console")
+	owner.post("/logout", nil)
+	if code, _, hdr := owner.get("/console"); code != http.StatusSeeOther || hdr.Get("Location") != "/login" {
+		t.Fatalf("console after logout: %d", code)
+	}
+}
+
+func TestSessionsAreScopedByProvider(t *testing.T) {
+	h := newHarness(t)
+	a := h.signedUp("Acme", "erin@acme.test")
+	id, _ := h.newSession(a, "Maria Lopez")
+	if code, body, _ := a.get("/sessions/" + id); code != http.StatusOK || !strings.Contains(body, "Maria Lopez") {
+		t.Fatalf("own session: %d", code)
+	}
+	if code, body, _ := a.get("/console/sessions"); code != http.StatusOK || !strings.Contains(body, "Maria Lopez") {
+		t.Fatalf("list: %d", code)
+	}
+	// A second provider (created directly: setup runs once) sees nothing.
+	ctx := context.Background()
+	_, u, err := h.st.CreateProviderWithOwner(ctx, "Other Co", "Olga", "olga@other.test", "$2a$10$abcdefghijklmnopqrstuuJ3M8S3G3V1hG1fW3cQp8H2wO4E7ePa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := h.browser()
+	if err := h.srv.startLoginFor(o, u); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/sessions/" + id, "/sessions/" + id + "/view"} {
+		if code, _, _ := o.get(p); code != http.StatusNotFound {
+			t.Fatalf("other provider GET %s: %d, want 404", p, code)
+		}
+	}
+	o.get("/console")
+	if code, _, _ := o.post("/sessions/"+id+"/end", nil); code != http.StatusNotFound {
+		t.Fatalf("other provider ended the session: %d", code)
+	}
+	if _, body, _ := o.get("/console/sessions"); strings.Contains(body, "Maria Lopez") {
+		t.Fatal("other provider lists the session")
+	}
+}
+
+func TestInvitationDownloadAndCode(t *testing.T) {
+	h := newHarness(t)
+	eng := h.signedUp("Acme", "erin@acme.test")
+	id, token := h.newSession(eng, "Maria Lopez")
+	cust := h.browser()
+	code, body, _ := cust.get("/i/" + token)
+	if code != http.StatusOK || !strings.Contains(body, "Erin Engineer from Acme") || !strings.Contains(body, "Hello Maria Lopez") {
+		t.Fatalf("invitation page: %d", code)
+	}
+	for _, bad := range []string{"/i/" + strings.Repeat("a", 32), "/i/short", "/i/" + token + "x"} {
+		if code, body, _ := cust.get(bad); code != http.StatusNotFound || !strings.Contains(body, "not valid") {
+			t.Fatalf("GET %s: %d", bad, code)
+		}
+	}
+	// The download is the generic binary plus this invitation's settings.
+	resp, err := http.Get(h.ts.URL + "/i/" + token + "/agent/linux-amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.HasPrefix(bin, []byte(fakeAgent)) || !strings.Contains(resp.Header.Get("Content-Disposition"), "tether-support") {
+		t.Fatalf("download: %d %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
+	}
+	set, err := protocol.ReadSettings(bytes.NewReader(bin), int64(len(bin)))
+	if err != nil || set.Token != token || set.Server != h.ts.URL || set.Source != "link" || set.Engineer != "Erin Engineer" {
+		t.Fatalf("settings %+v, %v", set, err)
+	}
+	if resp, _ := http.Get(h.ts.URL + "/i/" + token + "/agent/plan9-mips"); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown platform: %d", resp.StatusCode)
+	}
+
+	// The code page: any case, spaces and dashes, leading to the code token.
+	sess, err := h.st.SessionByID(context.Background(), "", id)
+	if err == nil {
+		t.Fatal("unscoped lookup with empty provider found a session")
+	}
+	sess, err = h.st.SessionByIDUnscoped(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed := strings.ToLower(sess.Code[:3]) + " - " + sess.Code[3:]
+	cust.get("/code")
+	code, _, hdr := cust.post("/code", url.Values{"code": {typed}})
+	if code != http.StatusSeeOther || hdr.Get("Location") != "/i/"+h.srv.codeToken(id) {
+		t.Fatalf("code: %d %s", code, hdr.Get("Location"))
+	}
+	resp, _ = http.Get(h.ts.URL + hdr.Get("Location") + "/agent/linux-amd64")
+	bin, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if set, err := protocol.ReadSettings(bytes.NewReader(bin), int64(len(bin))); err != nil || set.Source != "code" {
+		t.Fatalf("code download settings %+v, %v", set, err)
+	}
+	for _, bad := range []string{"ZZZZZZ", "ABC", "O0O0O0", ""} {
+		code, body, _ := cust.post("/code", url.Values{"code": {bad}})
+		if code != http.StatusNotFound || !strings.Contains(body, "not valid or has expired") {
+			t.Fatalf("code %q: %d", bad, code)
+		}
+	}
+	// Attempts are rate-limited per address.
+	limited := false
+	for i := 0; i < 20 && !limited; i++ {
+		code, _, _ := cust.post("/code", url.Values{"code": {"ZZZZZZ"}})
+		limited = code == http.StatusTooManyRequests
+	}
+	if !limited {
+		t.Fatal("code attempts are not rate-limited")
+	}
+	// After expiry the invitation is gone.
+	h.clock.Add(25 * time.Hour)
+	if code, _, _ := cust.get("/i/" + token); code != http.StatusNotFound {
+		t.Fatalf("expired invitation: %d", code)
+	}
+}
+
+// wsDial opens a websocket to path, with the browser's cookies if b is set.
+func (h *harness) wsDial(b *browser, path string) *websocket.Conn {
+	h.t.Helper()
+	opts := &websocket.DialOptions{}
+	if b != nil {
+		opts.HTTPClient = b.c
+		opts.HTTPHeader = http.Header{"Origin": {h.ts.URL}}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(h.ts.URL, "http")+path, opts)
+	if err != nil {
+		h.t.Fatalf("dial %s: %v", path, err)
+	}
+	h.t.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+func send(t *testing.T, c *websocket.Conn, typ string, payload any) {
+	t.Helper()
+	b, err := protocol.EncodeSignal(typ, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Write(ctx, websocket.MessageText, b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// expect reads envelopes until one of type typ arrives.
+func expect(t *testing.T, c *websocket.Conn, typ string, v any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		mt, data, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("waiting for %s: %v", typ, err)
+		}
+		if mt != websocket.MessageText {
+			continue
+		}
+		env, err := protocol.DecodeSignal(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if env.Type == typ {
+			if v != nil {
+				if err := env.Decode(v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return
+		}
+	}
+}
+
+func hello(token string) protocol.AgentHello {
+	return protocol.AgentHello{Token: token, AgentKey: strings.Repeat("k", 32), ConsentKey: strings.Repeat("c", 32), Source: "link", OS: "linux", Arch: "amd64", Host: "pc1"}
+}
+
+func TestLiveSession(t *testing.T) {
+	h := newHarness(t)
+	eng := h.signedUp("Acme", "erin@acme.test")
+	id, token := h.newSession(eng, "Maria Lopez")
+	page := h.wsDial(nil, "/ws/invite/"+token)
+	var st protocol.State
+	expect(t, page, protocol.SigState, &st)
+	if st.State != "waiting" {
+		t.Fatalf("page state %q", st.State)
+	}
+
+	agent := h.wsDial(nil, "/ws/agent")
+	send(t, agent, protocol.SigAgentHello, hello(token))
+	var w protocol.Welcome
+	expect(t, agent, protocol.SigWelcome, &w)
+	if w.SessionID != id || w.Engineer != "Erin Engineer" || w.Provider != "Acme" || !strings.HasSuffix(w.ConsentURL, "/i/"+token+"#consent="+strings.Repeat("c", 32)) {
+		t.Fatalf("welcome %+v", w)
+	}
+	expect(t, page, protocol.SigState, &st)
+	if st.State != "joined" {
+		t.Fatalf("page state %q after agent joined", st.State)
+	}
+	// A second agent cannot use the same invitation.
+	other := h.wsDial(nil, "/ws/agent")
+	h2 := hello(token)
+	h2.AgentKey = strings.Repeat("z", 32)
+	send(t, other, protocol.SigAgentHello, h2)
+	var e protocol.Error
+	expect(t, other, protocol.SigError, &e)
+	if !strings.Contains(e.Message, "Another support program") {
+		t.Fatalf("second agent: %q", e.Message)
+	}
+
+	viewer := h.wsDial(eng, "/ws/viewer/"+id)
+	expect(t, viewer, protocol.SigState, &st)
+
+	// Consent needs the agent's consent key.
+	cust := h.browser()
+	cust.get("/i/" + token)
+	if code, _ := cust.postJSON("/i/"+token+"/consent", consentRequest{ConsentKey: strings.Repeat("x", 32), Level: "control"}); code != http.StatusForbidden {
+		t.Fatalf("consent with a wrong key: %d", code)
+	}
+	if code, body := cust.postJSON("/i/"+token+"/consent", consentRequest{ConsentKey: strings.Repeat("c", 32), Level: "control"}); code != http.StatusNoContent {
+		t.Fatalf("consent: %d %s", code, body)
+	}
+	var cm protocol.Consent
+	expect(t, agent, protocol.SigConsent, &cm)
+	if cm.Level != "control" {
+		t.Fatalf("agent got consent %q", cm.Level)
+	}
+	var peer protocol.Peer
+	expect(t, agent, protocol.SigPeer, &peer)
+	expect(t, viewer, protocol.SigPeer, &peer)
+	if !peer.Present || peer.Level != "control" {
+		t.Fatalf("viewer peer %+v", peer)
+	}
+	// Signaling and relay bytes flow between agent and viewer.
+	send(t, agent, protocol.SigOffer, protocol.SDP{SDP: "v=0"})
+	var sdp protocol.SDP
+	expect(t, viewer, protocol.SigOffer, &sdp)
+	ping, _ := protocol.Marshal(&protocol.Ping{Micros: 5})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := viewer.Write(ctx, websocket.MessageBinary, ping); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		mt, data, err := agent.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mt == websocket.MessageBinary {
+			if !bytes.Equal(data, ping) {
+				t.Fatalf("relayed %x", data)
+			}
+			break
+		}
+	}
+	// The engineer ends it: agent and viewer are told, the page sees it.
+	eng.get("/sessions/" + id)
+	if code, _, _ := eng.post("/sessions/"+id+"/end", nil); code != http.StatusSeeOther {
+		t.Fatalf("end: %d", code)
+	}
+	var end protocol.End
+	expect(t, agent, protocol.SigEnd, &end)
+	expect(t, viewer, protocol.SigEnd, &end)
+	for st.State != "ended" {
+		expect(t, page, protocol.SigState, &st)
+	}
+	if !strings.Contains(end.Reason, "Erin Engineer") {
+		t.Fatalf("end reason %q", end.Reason)
+	}
+	// The ended invitation cannot start an agent again.
+	again := h.wsDial(nil, "/ws/agent")
+	send(t, again, protocol.SigAgentHello, hello(token))
+	expect(t, again, protocol.SigError, &e)
+}
+
+func TestMalformedMessagesClose(t *testing.T) {
+	h := newHarness(t)
+	eng := h.signedUp("Acme", "erin@acme.test")
+	_, token := h.newSession(eng, "Maria Lopez")
+	tests := []struct {
+		name string
+		msgs [][]byte
+	}{
+		{"not json", [][]byte{[]byte("hello?")}},
+		{"wrong first type", [][]byte{[]byte(`{"type":"offer","payload":{"sdp":"x"}}`)}},
+		{"unknown type after hello", [][]byte{mustSignal(t, protocol.SigAgentHello, hello(token)), []byte(`{"type":"bogus","payload":{}}`)}},
+		{"bad binary", [][]byte{mustSignal(t, protocol.SigAgentHello, hello(token)), {9, 9, 9}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := h.wsDial(nil, "/ws/agent")
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			for _, m := range tt.msgs {
+				typ := websocket.MessageText
+				if m[0] == 9 {
+					typ = websocket.MessageBinary
+				}
+				if err := c.Write(ctx, typ, m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for {
+				_, _, err := c.Read(ctx)
+				if err != nil {
+					if s := websocket.CloseStatus(err); s != websocket.StatusPolicyViolation {
+						t.Fatalf("closed with %v, want policy violation", err)
+					}
+					return
+				}
+			}
+		})
+	}
+}
+
+func mustSignal(t *testing.T, typ string, v any) []byte {
+	b, err := protocol.EncodeSignal(typ, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestExpiryEndsWaitingSessions(t *testing.T) {
+	h := newHarness(t)
+	eng := h.signedUp("Acme", "erin@acme.test")
+	_, token := h.newSession(eng, "Maria Lopez")
+	page := h.wsDial(nil, "/ws/invite/"+token)
+	var st protocol.State
+	expect(t, page, protocol.SigState, &st)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go h.live.Sweep(ctx, 5*time.Millisecond)
+	h.clock.Add(24*time.Hour + time.Second)
+	for st.State != "ended" {
+		expect(t, page, protocol.SigState, &st)
+	}
+	if st.Reason != "expired" {
+		t.Fatalf("reason %q", st.Reason)
+	}
+}
