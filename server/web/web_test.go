@@ -32,7 +32,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 const fakeAgent = "\x7fELF generic agent binary"
@@ -71,7 +71,7 @@ func newHarness(t *testing.T) *harness {
 		"css/app.css": {Data: []byte("body{}")}, "js/live.js": {Data: []byte("")}, "wasm_exec.js": {Data: []byte("")},
 	}
 	build := fstest.MapFS{
-		"viewer.wasm":                    {Data: []byte("\x00asm")},
+		"viewer.wasm":                     {Data: []byte("\x00asm")},
 		"agents/tether-agent-linux-amd64": {Data: []byte(fakeAgent)},
 	}
 	h.srv, err = New(Deps{Config: cfg, Store: st, Live: lv, Log: log, Now: clk.Now, Static: static, Build: build,
