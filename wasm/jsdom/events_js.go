@@ -1,0 +1,113 @@
+//go:build js && wasm
+
+package jsdom
+
+import (
+	"log/slog"
+	"syscall/js"
+
+	"tether/server/protocol"
+	"tether/wasm/viewer"
+)
+
+// Input is what the page reports to; *viewer.Viewer implements it. Every
+// method must return at once (the viewer only posts to its goroutine).
+type Input interface {
+	MouseMove(x, y uint16)
+	MouseButton(b protocol.Button, down bool, x, y uint16)
+	Wheel(dx, dy float64, mode int)
+	Key(k protocol.Key)
+	Blur()
+	RequestFull()
+}
+
+type listener struct {
+	target js.Value
+	typ    string
+	fn     js.Func
+}
+
+// Bind attaches the DOM listeners. Input arrives only from the screen
+// canvas (plus mouseup anywhere, so a drag released outside still ends);
+// whether it is sent is the viewer's decision, by level.
+func (p *Page) Bind(in Input, log *slog.Logger) {
+	on := func(target js.Value, typ string, passive bool, f func(e js.Value)) {
+		fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
+			if len(args) == 0 {
+				return nil
+			}
+			if err := catch(typ, func() { f(args[0]) }); err != nil {
+				log.Warn("viewer: event", "type", typ, "err", err)
+			}
+			return nil
+		})
+		target.Call("addEventListener", typ, fn, map[string]any{"passive": passive})
+		p.listeners = append(p.listeners, listener{target, typ, fn})
+	}
+
+	on(p.screen, "mousemove", true, func(e js.Value) {
+		x, y := p.remote(e)
+		in.MouseMove(x, y)
+	})
+	on(p.screen, "mousedown", false, func(e js.Value) {
+		// Focus first, so that keys typed after the click reach the canvas.
+		p.screen.Call("focus", map[string]any{"preventScroll": true})
+		e.Call("preventDefault")
+		x, y := p.remote(e)
+		in.MouseButton(protocol.Button(e.Get("button").Int()), true, x, y)
+	})
+	on(p.win, "mouseup", true, func(e js.Value) {
+		x, y := p.remote(e)
+		in.MouseButton(protocol.Button(e.Get("button").Int()), false, x, y)
+	})
+	on(p.screen, "contextmenu", false, func(e js.Value) { e.Call("preventDefault") })
+	on(p.screen, "wheel", false, func(e js.Value) {
+		if !p.inControl() {
+			return // view only: the wheel scrolls the stage at 1:1
+		}
+		e.Call("preventDefault")
+		in.Wheel(e.Get("deltaX").Float(), e.Get("deltaY").Float(), e.Get("deltaMode").Int())
+	})
+	key := func(down bool) func(e js.Value) {
+		return func(e js.Value) {
+			k := e.Get("key").String()
+			if !p.inControl() || viewer.IgnoreKey(k, e.Get("isComposing").Truthy(), e.Get("keyCode").Int()) {
+				return
+			}
+			// Every other key belongs to the remote machine: Tab, F5 and
+			// Ctrl+W must not act on this page.
+			e.Call("preventDefault")
+			in.Key(protocol.Key{Down: down, Mods: mods(e), Key: k, Code: e.Get("code").String()})
+		}
+	}
+	on(p.screen, "keydown", false, key(true))
+	on(p.screen, "keyup", false, key(false))
+	on(p.screen, "blur", true, func(js.Value) { in.Blur() })
+	on(p.refreshBtn, "click", true, func(js.Value) { in.RequestFull() })
+	on(p.scaleBtn, "click", true, func(js.Value) {
+		p.mu.Lock()
+		p.scale = 1 - p.scale
+		p.mu.Unlock()
+		p.layout()
+	})
+	on(p.win, "resize", true, func(js.Value) { p.layout() })
+}
+
+// remote maps a mouse event to remote screen pixels.
+func (p *Page) remote(e js.Value) (x, y uint16) {
+	r := p.screen.Call("getBoundingClientRect")
+	p.mu.Lock()
+	w, h := p.w, p.h
+	p.mu.Unlock()
+	return viewer.RemotePoint(e.Get("clientX").Float(), e.Get("clientY").Float(),
+		viewer.Rect{Left: r.Get("left").Float(), Top: r.Get("top").Float(), Width: r.Get("width").Float(), Height: r.Get("height").Float()},
+		w, h)
+}
+
+func mods(e js.Value) uint8 {
+	m := func(name string) bool { return e.Call("getModifierState", name).Truthy() }
+	return viewer.ModifierState{
+		Shift: m("Shift"), Control: m("Control"), Alt: m("Alt"),
+		Meta: m("Meta"), AltGraph: m("AltGraph"), CapsLock: m("CapsLock"),
+	}.Bits()
+}

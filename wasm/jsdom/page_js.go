@@ -1,0 +1,166 @@
+//go:build js && wasm
+
+package jsdom
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"syscall/js"
+
+	"tether/server/protocol"
+	"tether/wasm/viewer"
+)
+
+// ErrMissing is returned by Find when the page lacks part of the contract.
+var ErrMissing = errors.New("jsdom: viewer element missing")
+
+// Page is the viewer page. It implements viewer.UI.
+type Page struct {
+	win, doc, perf js.Value
+	root           js.Value // #viewer
+	state, level   js.Value
+	path           js.Value
+	fps, bw, rtt   js.Value
+	scaleBtn       js.Value
+	refreshBtn     js.Value
+	stage          js.Value
+	screen, cursor js.Value
+	ctx, cctx      js.Value // 2d contexts of screen and cursor
+
+	// Written by the owner goroutine (Resize) and read by DOM callbacks
+	// (layout, coordinates): guarded by mu.
+	mu      sync.Mutex
+	w, h    int
+	scale   viewer.Scale
+	control bool
+
+	pixBuf    js.Value // ArrayBuffer reused for every paint
+	pixSize   int
+	cur       cursorState
+	listeners []listener
+	first     bool
+}
+
+// Find locates the DOM contract's elements.
+func Find() (*Page, error) {
+	p := &Page{win: js.Global(), doc: js.Global().Get("document"), perf: js.Global().Get("performance")}
+	err := catch("find", func() {
+		get := func(id string) js.Value { return p.doc.Call("getElementById", id) }
+		ids := []struct {
+			id string
+			v  *js.Value
+		}{
+			{"viewer", &p.root}, {"v-state", &p.state}, {"v-level", &p.level}, {"v-path", &p.path},
+			{"v-fps", &p.fps}, {"v-bw", &p.bw}, {"v-rtt", &p.rtt}, {"v-scale", &p.scaleBtn},
+			{"v-refresh", &p.refreshBtn}, {"v-stage", &p.stage}, {"v-screen", &p.screen}, {"v-cursor", &p.cursor},
+		}
+		var missing []string
+		for _, e := range ids {
+			*e.v = get(e.id)
+			if e.v.IsNull() {
+				missing = append(missing, "#"+e.id)
+			}
+		}
+		if len(missing) > 0 {
+			panic(fmt.Errorf("%w: %v", ErrMissing, missing))
+		}
+		p.ctx = p.screen.Call("getContext", "2d", map[string]any{"alpha": false})
+		p.cctx = p.cursor.Call("getContext", "2d")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Page) inControl() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.control
+}
+
+// Data returns a data-* attribute of #viewer ("ws", "session", ...).
+func (p *Page) Data(name string) string {
+	v := p.root.Get("dataset").Get(name)
+	if v.Type() != js.TypeString {
+		return ""
+	}
+	return v.String()
+}
+
+// Location returns the page's location.protocol and location.host.
+func (p *Page) Location() (protocol, host string) {
+	loc := p.win.Get("location")
+	return loc.Get("protocol").String(), loc.Get("host").String()
+}
+
+func (p *Page) setData(name, value string) { p.root.Get("dataset").Set(name, value) }
+
+// SetState implements viewer.UI.
+func (p *Page) SetState(s viewer.State, text string) {
+	p.state.Set("textContent", text)
+	p.setData("state", string(s))
+}
+
+// SetPath implements viewer.UI.
+func (p *Page) SetPath(path string) {
+	text := ""
+	switch path {
+	case viewer.PathP2P:
+		text = "Peer-to-peer"
+	case viewer.PathRelay:
+		text = "Relay"
+	}
+	p.path.Set("textContent", text)
+	p.setData("path", path)
+}
+
+// SetLevel implements viewer.UI.
+func (p *Page) SetLevel(l protocol.Level) {
+	text := "View only"
+	if l == protocol.LevelControl {
+		text = "Full control"
+	}
+	p.mu.Lock()
+	p.control = l == protocol.LevelControl
+	p.mu.Unlock()
+	p.level.Set("textContent", text)
+	p.setData("level", l.String())
+	p.screen.Get("classList").Call("toggle", "v-control", l == protocol.LevelControl)
+}
+
+// SetStats implements viewer.UI.
+func (p *Page) SetStats(fps, bandwidth, rtt string) {
+	p.fps.Set("textContent", fps)
+	p.bw.Set("textContent", bandwidth)
+	p.rtt.Set("textContent", rtt)
+}
+
+// Now implements viewer.UI.
+func (p *Page) Now() float64 { return p.perf.Call("now").Float() }
+
+// Painted implements viewer.UI. data-decode-ms is decode plus paint (what
+// the frame cost this page); data-paint-ms is the paint part alone.
+func (p *Page) Painted(frames int, decodeMs, paintMs float64) {
+	p.setData("frames", strconv.Itoa(frames))
+	p.setData("decodeMs", strconv.FormatFloat(decodeMs+paintMs, 'f', 2, 64))
+	p.setData("paintMs", strconv.FormatFloat(paintMs, 'f', 2, 64))
+	if !p.first {
+		p.first = true
+		p.setData("firstFrameMs", strconv.FormatFloat(p.Now(), 'f', 1, 64))
+	}
+}
+
+// Release removes every listener and releases its js.Func. Call it once,
+// when the viewer is done.
+func (p *Page) Release() {
+	for _, l := range p.listeners {
+		// Removed first, so no event can reach a released function.
+		if err := catch("release", func() { l.target.Call("removeEventListener", l.typ, l.fn) }); err == nil {
+			l.fn.Release()
+		}
+	}
+	p.listeners = nil
+}

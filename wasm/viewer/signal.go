@@ -1,0 +1,185 @@
+package viewer
+
+import (
+	"encoding/json"
+
+	"tether/server/protocol"
+)
+
+// handleSignal runs one envelope from the hub or, forwarded, the agent.
+func (v *Viewer) handleSignal(env protocol.Envelope) {
+	if v.ended {
+		return
+	}
+	v.takeICEServers(env)
+	var err error
+	switch env.Type {
+	case protocol.SigState:
+		err = v.onState(env)
+	case protocol.SigPeer:
+		err = v.onPeer(env)
+	case protocol.SigOffer:
+		err = v.onOffer(env)
+	case protocol.SigCandidate:
+		err = v.onCandidate(env)
+	case protocol.SigPath:
+		err = v.onPath(env)
+	case protocol.SigEnd:
+		var e protocol.End
+		err = env.Decode(&e)
+		v.end(e.Reason)
+	case protocol.SigError:
+		var e protocol.Error
+		err = env.Decode(&e)
+		v.end(e.Message)
+	default:
+		v.log.Debug("viewer: ignored signal", "type", env.Type)
+	}
+	if err != nil {
+		v.log.Warn("viewer: signal", "type", env.Type, "err", err)
+	}
+}
+
+// takeICEServers accepts an optional ice_servers list on any envelope, so
+// that the hub can start handing out STUN/TURN servers without a viewer
+// change. Used for the next peer connection.
+func (v *Viewer) takeICEServers(env protocol.Envelope) {
+	if len(env.Payload) == 0 {
+		return
+	}
+	var p struct {
+		ICEServers []protocol.ICEServer `json:"ice_servers"`
+	}
+	if json.Unmarshal(env.Payload, &p) == nil && len(p.ICEServers) > 0 {
+		v.ice = p.ICEServers
+	}
+}
+
+func (v *Viewer) onState(env protocol.Envelope) error {
+	var s protocol.State
+	if err := env.Decode(&s); err != nil {
+		return err
+	}
+	if s.Level != "" {
+		if l, err := protocol.ParseLevel(s.Level); err == nil {
+			v.setLevel(l)
+		}
+	}
+	if s.State == "ended" {
+		v.end(s.Reason)
+		return nil
+	}
+	if v.state == StateConnecting && v.peer == nil && v.path == "" {
+		v.setState(StateWaiting, "Waiting for the customer…")
+	}
+	return nil
+}
+
+func (v *Viewer) onPeer(env protocol.Envelope) error {
+	var p protocol.Peer
+	if err := env.Decode(&p); err != nil {
+		return err
+	}
+	if p.Role != "agent" {
+		return nil
+	}
+	if !p.Present {
+		v.closePeer()
+		v.setPath("")
+		v.setState(StateWaiting, "Waiting for the customer…")
+		return nil
+	}
+	if p.Level != "" {
+		l, err := protocol.ParseLevel(p.Level)
+		if err != nil {
+			return err
+		}
+		v.setLevel(l)
+	}
+	if v.state != StateStreaming {
+		v.setState(StateConnecting, "Connecting…")
+	}
+	return nil
+}
+
+func (v *Viewer) onOffer(env protocol.Envelope) error {
+	var o protocol.SDP
+	if err := env.Decode(&o); err != nil {
+		return err
+	}
+	// A new offer is a new connection (the agent restarted its peer);
+	// candidates queued before it belong to it.
+	pending := v.pending
+	v.closePeer()
+	v.pending = nil
+	p, err := v.newPeer(v.ice, PeerEvents{
+		Candidate: func(c protocol.Candidate) { v.q.push(func() { v.signal(protocol.SigCandidate, c) }) },
+		Message:   func(b []byte) { v.q.push(func() { v.handleSession(b) }) },
+		Failed:    func(err error) { v.q.push(func() { v.log.Warn("viewer: peer", "err", err) }) },
+	})
+	if err != nil {
+		return err
+	}
+	v.peer = p
+	answer, err := p.Answer(o.SDP)
+	if err != nil {
+		return err
+	}
+	v.answered = true
+	v.signal(protocol.SigAnswer, protocol.SDP{SDP: answer})
+	for _, c := range pending {
+		if err := p.AddCandidate(c); err != nil {
+			v.log.Warn("viewer: queued candidate", "err", err)
+		}
+	}
+	return nil
+}
+
+func (v *Viewer) onCandidate(env protocol.Envelope) error {
+	var c protocol.Candidate
+	if err := env.Decode(&c); err != nil {
+		return err
+	}
+	if v.peer == nil || !v.answered {
+		const maxPending = 64
+		if len(v.pending) < maxPending {
+			v.pending = append(v.pending, c)
+		}
+		return nil
+	}
+	return v.peer.AddCandidate(c)
+}
+
+func (v *Viewer) onPath(env protocol.Envelope) error {
+	var p protocol.Path
+	if err := env.Decode(&p); err != nil {
+		return err
+	}
+	switch p.Path {
+	case PathP2P, PathRelay:
+	default:
+		return protocol.ErrInvalid
+	}
+	v.setPath(p.Path)
+	v.setState(StateStreaming, "Connected")
+	return nil
+}
+
+func (v *Viewer) setPath(p string) {
+	if p == v.path {
+		return
+	}
+	v.path = p
+	v.ui.SetPath(p)
+}
+
+func (v *Viewer) closePeer() {
+	v.answered = false
+	if v.peer == nil {
+		return
+	}
+	if err := v.peer.Close(); err != nil {
+		v.log.Debug("viewer: close peer", "err", err)
+	}
+	v.peer = nil
+}

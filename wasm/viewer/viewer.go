@@ -1,0 +1,216 @@
+package viewer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"tether/server/protocol"
+)
+
+// Config wires a Viewer.
+type Config struct {
+	UI      UI
+	Conn    Conn
+	NewPeer NewPeerFunc
+	Log     *slog.Logger
+	// StatsEvery is the stats and ping period; one second when zero.
+	StatsEvery time.Duration
+}
+
+// Viewer is one engineer's view of one session. All its state belongs to
+// the goroutine running Run; everything else (the websocket reader, DOM
+// callbacks, the peer) posts closures through q.
+type Viewer struct {
+	ui      UI
+	conn    Conn
+	newPeer NewPeerFunc
+	log     *slog.Logger
+	every   time.Duration
+	q       *queue
+
+	state    State
+	level    protocol.Level
+	path     string
+	ice      []protocol.ICEServer
+	peer     Peer
+	answered bool
+	pending  []protocol.Candidate // remote candidates before the offer is applied
+	ended    bool
+
+	fb         Framebuffer
+	decodeMs   float64 // decode time of the frame being received
+	frames     int     // painted since start
+	tickFrames int
+	bytes      int64 // received since the last tick
+	lastTick   float64
+	rtt        float64
+	rttKnown   bool
+	failedSeq  uint32 // frame whose decode failed; RequestFull once per frame
+	askedFull  bool
+
+	in inputState
+}
+
+// New makes a viewer; Run starts it.
+func New(c Config) *Viewer {
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.StatsEvery <= 0 {
+		c.StatsEvery = time.Second
+	}
+	return &Viewer{ui: c.UI, conn: c.Conn, newPeer: c.NewPeer, log: c.Log, every: c.StatsEvery, q: newQueue()}
+}
+
+// Run serves the session until it ends, the signaling connection drops or
+// ctx is done. It returns nil when the session ended normally.
+func (v *Viewer) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	v.setState(StateConnecting, "Connecting…")
+	v.ui.SetLevel(v.level)
+	v.lastTick = v.ui.Now()
+	readErr := make(chan error, 1)
+	go func() { readErr <- v.readLoop(ctx) }()
+	tick := time.NewTicker(v.every)
+	defer tick.Stop()
+	defer v.closePeer()
+	for !v.ended {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-v.q.ready:
+			for _, f := range v.q.drain() {
+				f()
+			}
+		case <-tick.C:
+			v.tick()
+		case err := <-readErr:
+			// Run what the reader queued before it stopped (an "end"
+			// usually precedes the close).
+			for _, f := range v.q.drain() {
+				f()
+			}
+			if v.ended {
+				return nil
+			}
+			v.end("connection lost")
+			return fmt.Errorf("viewer: signaling: %w", err)
+		}
+	}
+	return nil
+}
+
+// readLoop reads the signaling websocket: text messages are envelopes,
+// binary ones are relayed session messages.
+func (v *Viewer) readLoop(ctx context.Context) error {
+	for {
+		typ, b, err := v.conn.Read(ctx)
+		if err != nil {
+			return err
+		}
+		if typ == websocket.MessageBinary {
+			v.q.push(func() { v.handleSession(b) })
+			continue
+		}
+		env, err := protocol.DecodeSignal(b)
+		if err != nil {
+			v.log.Warn("viewer: bad signal", "err", err)
+			continue
+		}
+		v.q.push(func() { v.handleSignal(env) })
+	}
+}
+
+func (v *Viewer) setState(s State, text string) {
+	v.state = s
+	v.ui.SetState(s, text)
+}
+
+func (v *Viewer) setLevel(l protocol.Level) {
+	if l == v.level {
+		return
+	}
+	v.level = l
+	v.ui.SetLevel(l)
+	if l != protocol.LevelControl {
+		v.in.reset()
+	}
+}
+
+func (v *Viewer) end(reason string) {
+	if v.ended {
+		return
+	}
+	v.ended = true
+	if reason == "" {
+		reason = "closed"
+	}
+	v.setState(StateEnded, "Session ended: "+reason)
+	v.closePeer()
+	if err := v.conn.Close(websocket.StatusNormalClosure, "session ended"); err != nil {
+		v.log.Debug("viewer: close signaling", "err", err)
+	}
+}
+
+// signal sends an envelope to the agent through the hub.
+func (v *Viewer) signal(typ string, payload any) {
+	b, err := protocol.EncodeSignal(typ, payload)
+	if err == nil {
+		err = v.write(websocket.MessageText, b)
+	}
+	if err != nil {
+		v.log.Warn("viewer: send signal", "type", typ, "err", err)
+	}
+}
+
+func (v *Viewer) write(typ websocket.MessageType, b []byte) error {
+	// Writes to a browser WebSocket never block; the timeout only bounds
+	// the native implementation used in tests.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return v.conn.Write(ctx, typ, b)
+}
+
+// errNoPath is returned while neither channels nor relay are announced.
+var errNoPath = errors.New("viewer: no session path yet")
+
+// send sends a session message to the agent on the current path.
+func (v *Viewer) send(m protocol.Message) error {
+	b, err := protocol.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("viewer: marshal %s: %w", m.Type(), err)
+	}
+	switch {
+	case v.path == PathRelay:
+		return v.write(websocket.MessageBinary, b)
+	case v.path == PathP2P && v.peer != nil:
+		return v.peer.Send(b)
+	}
+	return errNoPath
+}
+
+func (v *Viewer) sendLogged(m protocol.Message) {
+	if err := v.send(m); err != nil && !errors.Is(err, errNoPath) {
+		v.log.Warn("viewer: send", "type", m.Type(), "err", err)
+	}
+}
+
+// tick updates the stats line and pings the agent.
+func (v *Viewer) tick() {
+	now := v.ui.Now()
+	sec := (now - v.lastTick) / 1000
+	if sec <= 0 {
+		return
+	}
+	v.ui.SetStats(FormatFPS(float64(v.tickFrames)/sec), FormatRate(float64(v.bytes)/sec), FormatRTT(v.rtt, v.rttKnown))
+	v.tickFrames, v.bytes, v.lastTick = 0, 0, now
+	if v.path != "" {
+		v.sendLogged(&protocol.Ping{Micros: uint64(now * 1000)})
+	}
+}

@@ -1,0 +1,398 @@
+package viewer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"tether/server/protocol"
+)
+
+// fakeConn is the signaling websocket: the test pushes what the hub would
+// send into in and reads what the viewer wrote from out.
+type fakeConn struct {
+	in     chan wsMsg
+	out    chan wsMsg
+	closed chan struct{}
+	once   sync.Once
+}
+
+type wsMsg struct {
+	typ websocket.MessageType
+	b   []byte
+}
+
+func newFakeConn() *fakeConn {
+	return &fakeConn{in: make(chan wsMsg, 64), out: make(chan wsMsg, 256), closed: make(chan struct{})}
+}
+
+func (c *fakeConn) Read(ctx context.Context) (websocket.MessageType, []byte, error) {
+	select {
+	case m := <-c.in:
+		return m.typ, m.b, nil
+	case <-c.closed:
+		return 0, nil, net.ErrClosed
+	case <-ctx.Done():
+		return 0, nil, ctx.Err()
+	}
+}
+
+func (c *fakeConn) Write(ctx context.Context, typ websocket.MessageType, p []byte) error {
+	select {
+	case c.out <- wsMsg{typ, append([]byte(nil), p...)}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *fakeConn) Close(websocket.StatusCode, string) error {
+	c.once.Do(func() { close(c.closed) })
+	return nil
+}
+
+// fakeUI records what the viewer shows.
+type fakeUI struct {
+	mu      sync.Mutex
+	state   State
+	text    string
+	path    string
+	level   protocol.Level
+	w, h    int
+	painted []image.Rectangle
+	frames  int
+	cursor  protocol.CursorPos
+	start   time.Time
+}
+
+func (u *fakeUI) SetState(s State, text string) {
+	u.mu.Lock()
+	u.state, u.text = s, text
+	u.mu.Unlock()
+}
+func (u *fakeUI) SetPath(p string)          { u.mu.Lock(); u.path = p; u.mu.Unlock() }
+func (u *fakeUI) SetLevel(l protocol.Level) { u.mu.Lock(); u.level = l; u.mu.Unlock() }
+func (u *fakeUI) SetStats(_, _, _ string)   {}
+func (u *fakeUI) Resize(w, h int)           { u.mu.Lock(); u.w, u.h = w, h; u.mu.Unlock() }
+func (u *fakeUI) Paint(_ *Framebuffer, r image.Rectangle) error {
+	u.mu.Lock()
+	u.painted = append(u.painted, r)
+	u.mu.Unlock()
+	return nil
+}
+func (u *fakeUI) Painted(n int, _, _ float64)                { u.mu.Lock(); u.frames = n; u.mu.Unlock() }
+func (u *fakeUI) SetCursorShape(*protocol.CursorShape) error { return nil }
+func (u *fakeUI) MoveCursor(p protocol.CursorPos) error {
+	u.mu.Lock()
+	u.cursor = p
+	u.mu.Unlock()
+	return nil
+}
+func (u *fakeUI) Now() float64 { return float64(time.Since(u.start).Microseconds()) / 1000 }
+
+// fakePeer is the WebRTC peer.
+type fakePeer struct {
+	mu       sync.Mutex
+	answered bool
+	cands    []string
+	sent     [][]byte
+	ev       PeerEvents
+}
+
+func (p *fakePeer) Answer(offer string) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.answered = true
+	return "answer-to-" + offer, nil
+}
+
+func (p *fakePeer) AddCandidate(c protocol.Candidate) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.answered {
+		return errors.New("candidate before the remote description")
+	}
+	p.cands = append(p.cands, c.Candidate)
+	return nil
+}
+
+func (p *fakePeer) Send(b []byte) error {
+	p.mu.Lock()
+	p.sent = append(p.sent, b)
+	p.mu.Unlock()
+	return nil
+}
+
+func (p *fakePeer) Close() error { return nil }
+
+type harness struct {
+	t     *testing.T
+	conn  *fakeConn
+	ui    *fakeUI
+	v     *Viewer
+	mu    sync.Mutex
+	peers []*fakePeer
+	done  chan error
+}
+
+func newHarness(t *testing.T) *harness {
+	h := &harness{t: t, conn: newFakeConn(), ui: &fakeUI{start: time.Now()}, done: make(chan error, 1)}
+	h.v = New(Config{
+		UI: h.ui, Conn: h.conn, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		NewPeer: func(_ []protocol.ICEServer, ev PeerEvents) (Peer, error) {
+			p := &fakePeer{ev: ev}
+			h.mu.Lock()
+			h.peers = append(h.peers, p)
+			h.mu.Unlock()
+			return p, nil
+		},
+		StatsEvery: time.Hour,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { h.done <- h.v.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-h.done:
+		case <-time.After(5 * time.Second):
+			t.Error("viewer did not stop")
+		}
+	})
+	return h
+}
+
+func (h *harness) signal(typ string, payload any) {
+	h.t.Helper()
+	b, err := protocol.EncodeSignal(typ, payload)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.conn.in <- wsMsg{websocket.MessageText, b}
+}
+
+func (h *harness) binary(m protocol.Message) {
+	h.t.Helper()
+	b, err := protocol.Marshal(m)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.conn.in <- wsMsg{websocket.MessageBinary, b}
+}
+
+// eventually polls cond until it holds.
+func (h *harness) eventually(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func (h *harness) ui_(f func(u *fakeUI) bool) func() bool {
+	return func() bool {
+		h.ui.mu.Lock()
+		defer h.ui.mu.Unlock()
+		return f(h.ui)
+	}
+}
+
+// nextSent returns the next message the viewer wrote on the websocket.
+func (h *harness) nextSent() wsMsg {
+	h.t.Helper()
+	select {
+	case m := <-h.conn.out:
+		return m
+	case <-time.After(5 * time.Second):
+		h.t.Fatal("viewer sent nothing")
+		return wsMsg{}
+	}
+}
+
+func (h *harness) nextSession() protocol.Message {
+	h.t.Helper()
+	for {
+		m := h.nextSent()
+		if m.typ != websocket.MessageBinary {
+			continue
+		}
+		msg, err := protocol.Unmarshal(m.b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		return msg
+	}
+}
+
+func TestViewerSignalingP2P(t *testing.T) {
+	h := newHarness(t)
+	h.signal(protocol.SigState, protocol.State{SessionID: "s", State: "waiting"})
+	h.eventually("waiting", h.ui_(func(u *fakeUI) bool { return u.state == StateWaiting }))
+	h.signal(protocol.SigPeer, protocol.Peer{Role: "agent", Present: true, Level: "control"})
+	// A candidate before the offer must wait for the remote description.
+	mid := "0"
+	h.signal(protocol.SigCandidate, protocol.Candidate{Candidate: "candidate:1", SDPMid: &mid})
+	h.signal(protocol.SigOffer, protocol.SDP{SDP: "offer"})
+	h.signal(protocol.SigCandidate, protocol.Candidate{Candidate: "candidate:2"})
+
+	m := h.nextSent()
+	env, err := protocol.DecodeSignal(m.b)
+	if err != nil || env.Type != protocol.SigAnswer {
+		t.Fatalf("first write = %s (%v), want an answer", m.b, err)
+	}
+	var sdp protocol.SDP
+	if err := env.Decode(&sdp); err != nil || sdp.SDP != "answer-to-offer" {
+		t.Fatalf("answer = %+v, %v", sdp, err)
+	}
+	h.eventually("both candidates added", func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if len(h.peers) != 1 {
+			return false
+		}
+		p := h.peers[0]
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return fmt.Sprint(p.cands) == "[candidate:1 candidate:2]"
+	})
+	// A local candidate is trickled to the agent.
+	h.mu.Lock()
+	p := h.peers[0]
+	h.mu.Unlock()
+	p.ev.Candidate(protocol.Candidate{Candidate: "candidate:local"})
+	if env, err := protocol.DecodeSignal(h.nextSent().b); err != nil || env.Type != protocol.SigCandidate {
+		t.Fatalf("local candidate not trickled: %+v %v", env, err)
+	}
+
+	h.signal(protocol.SigPath, protocol.Path{Path: "p2p"})
+	h.eventually("streaming", h.ui_(func(u *fakeUI) bool { return u.state == StateStreaming && u.path == PathP2P }))
+	// Frames arrive on the screen channel; the ack leaves on the input channel.
+	for _, msg := range []protocol.Message{
+		&protocol.Hello{Level: protocol.LevelControl, Width: 8, Height: 4},
+		&protocol.Tiles{Seq: 1, Width: 8, Height: 4, Tiles: []protocol.Tile{{X: 2, Y: 1, W: 2, H: 2, Codec: protocol.CodecSolid, Data: []byte{1, 2, 3}}}},
+		&protocol.FrameEnd{Seq: 1, Width: 8, Height: 4},
+	} {
+		b, _ := protocol.Marshal(msg)
+		p.ev.Message(b)
+	}
+	h.eventually("ack on the input channel", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, b := range p.sent {
+			if m, err := protocol.Unmarshal(b); err == nil {
+				if a, ok := m.(*protocol.FrameAck); ok && a.Seq == 1 {
+					return true
+				}
+			}
+		}
+		return false
+	})
+	h.eventually("painted", h.ui_(func(u *fakeUI) bool { return u.frames == 1 && u.w == 8 && u.h == 4 }))
+
+	h.signal(protocol.SigEnd, protocol.End{Reason: "engineer closed"})
+	h.eventually("ended", h.ui_(func(u *fakeUI) bool {
+		return u.state == StateEnded && u.text == "Session ended: engineer closed"
+	}))
+}
+
+func TestViewerRelayInput(t *testing.T) {
+	tests := []struct {
+		name  string
+		level string
+		want  []protocol.Type // what reaches the agent after the input burst
+	}{
+		// Moves are checked apart (their count depends on timing).
+		{"control", "control", []protocol.Type{protocol.TypeMouseButton, protocol.TypeWheel, protocol.TypeKey, protocol.TypeKey, protocol.TypeMouseButton, protocol.TypeRequestFull}},
+		{"view", "view", []protocol.Type{protocol.TypeRequestFull}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.signal(protocol.SigPeer, protocol.Peer{Role: "agent", Present: true, Level: tt.level})
+			h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
+			h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == PathRelay }))
+
+			h.binary(&protocol.Tiles{Seq: 4, Width: 4, Height: 4, Tiles: []protocol.Tile{{W: 4, H: 4, Codec: protocol.CodecSolid, Data: []byte{9, 9, 9}}}})
+			h.binary(&protocol.FrameEnd{Seq: 4, Width: 4, Height: 4})
+			if m, ok := h.nextSession().(*protocol.FrameAck); !ok || m.Seq != 4 {
+				t.Fatalf("want FrameAck 4 on the relay, got %+v", m)
+			}
+
+			h.v.MouseMove(1, 1)
+			h.v.MouseMove(2, 2)
+			h.v.MouseMove(3, 3)
+			h.v.MouseButton(protocol.ButtonLeft, true, 3, 3)
+			h.v.Wheel(0, 100, DeltaPixel)
+			h.v.Key(protocol.Key{Down: true, Key: "Shift", Code: "ShiftLeft"})
+			h.v.Key(protocol.Key{Down: false, Key: "x", Code: "KeyX"}) // never sent down: dropped
+			h.v.Blur()                                                 // releases Shift and the button
+			h.v.RequestFull()
+
+			var got []protocol.Type
+			var moves []protocol.MouseMove
+			for len(got) == 0 || got[len(got)-1] != protocol.TypeRequestFull {
+				m := h.nextSession()
+				if mv, ok := m.(*protocol.MouseMove); ok {
+					if len(got) > 0 {
+						t.Errorf("move %+v after %v: the pending move must go before the click", mv, got)
+					}
+					moves = append(moves, *mv)
+					continue
+				}
+				got = append(got, m.Type())
+			}
+			// Three quick moves: the first goes at once, later ones within
+			// 8 ms collapse into the latest.
+			if tt.level == "control" && (len(moves) == 0 || len(moves) > 3 || moves[len(moves)-1] != protocol.MouseMove{X: 3, Y: 3}) {
+				t.Errorf("moves = %+v, want at most 3 ending at 3,3", moves)
+			}
+			if tt.level == "view" && len(moves) > 0 {
+				t.Errorf("view-only viewer sent moves %+v", moves)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("agent got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestViewerDecodeErrorAsksForFullFrame(t *testing.T) {
+	h := newHarness(t)
+	h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
+	h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == PathRelay }))
+	h.binary(&protocol.Tiles{Seq: 1, Width: 4, Height: 4, Tiles: []protocol.Tile{{W: 2, H: 2, Codec: protocol.CodecLZ4, Data: []byte{0xff, 0xff}}}})
+	h.conn.in <- wsMsg{websocket.MessageBinary, []byte{protocol.Version, 99}}
+	h.binary(&protocol.FrameEnd{Seq: 1, Width: 4, Height: 4})
+	if m := h.nextSession(); m.Type() != protocol.TypeRequestFull {
+		t.Fatalf("first message after a bad tile = %s, want request-full", m.Type())
+	}
+	if m := h.nextSession(); m.Type() != protocol.TypeFrameAck {
+		t.Fatalf("then %s, want frame-ack (one RequestFull per broken frame)", m.Type())
+	}
+}
+
+func TestViewerStateEnded(t *testing.T) {
+	h := newHarness(t)
+	h.signal(protocol.SigState, protocol.State{SessionID: "s", State: "ended", Reason: "expired"})
+	h.eventually("ended", h.ui_(func(u *fakeUI) bool { return u.state == StateEnded && u.text == "Session ended: expired" }))
+	select {
+	case err := <-h.done:
+		h.done <- err // for the cleanup
+		if err != nil {
+			t.Errorf("Run = %v, want nil after a normal end", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after the session ended")
+	}
+}
