@@ -1,14 +1,18 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 )
@@ -19,6 +23,44 @@ type assets struct {
 	files   fs.FS
 	build   fs.FS
 	version map[string]string // path → short checksum
+
+	// mu guards gz: gzip encodings of compressible files, made on first
+	// request so start-up stays fast and each file is compressed once.
+	mu sync.Mutex
+	gz map[string][]byte
+}
+
+// compressible lists the extensions worth serving gzipped.
+var compressible = map[string]bool{".wasm": true, ".js": true, ".css": true, ".svg": true}
+
+// gzipped returns the gzip encoding of p, compressing it on first use.
+func (a *assets) gzipped(p string) ([]byte, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if b, ok := a.gz[p]; ok {
+		return b, nil
+	}
+	f, err := a.open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.Copy(zw, f); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	if a.gz == nil {
+		a.gz = make(map[string][]byte)
+	}
+	a.gz[p] = buf.Bytes()
+	return buf.Bytes(), nil
 }
 
 func newAssets(files, build fs.FS) (*assets, error) {
@@ -88,6 +130,15 @@ func (s *Server) static(c echo.Context) error {
 	}
 	if ct == "" {
 		ct = "application/octet-stream"
+	}
+	if compressible[path.Ext(p)] && strings.Contains(c.Request().Header.Get("Accept-Encoding"), "gzip") {
+		b, err := s.assets.gzipped(p)
+		if err != nil {
+			return err
+		}
+		h.Set("Content-Encoding", "gzip")
+		h.Add("Vary", "Accept-Encoding")
+		return c.Blob(http.StatusOK, ct, b)
 	}
 	rs, ok := f.(interface {
 		Read([]byte) (int, error)

@@ -565,3 +565,27 @@ func TestExpiryEndsWaitingSessions(t *testing.T) {
 		t.Fatalf("reason %q", st.Reason)
 	}
 }
+
+func TestStaticAssets(t *testing.T) {
+	h := newHarness(t)
+	url := h.srv.assets.url("build/viewer.wasm")
+	if !strings.Contains(url, "?v=") {
+		t.Fatalf("viewer URL %q is not versioned", url)
+	}
+	req, _ := http.NewRequest(http.MethodGet, h.ts.URL+url, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/wasm" || resp.Header.Get("Content-Encoding") != "gzip" ||
+		!strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("viewer.wasm: %d %v", resp.StatusCode, resp.Header)
+	}
+	for _, p := range []string{"/static/build/agents/tether-agent-linux-amd64", "/static/../go.mod", "/static/nope.css"} {
+		if resp, _ := http.Get(h.ts.URL + p); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("GET %s: %d", p, resp.StatusCode)
+		}
+	}
+}
