@@ -1,0 +1,34 @@
+// Package capture reads the customer's screen and pointer: X11 (MIT-SHM on
+// one persistent connection) on Linux, GDI on Windows.
+package capture
+
+import "errors"
+
+// ErrUnsupported is returned by Open where no capture backend exists.
+var ErrUnsupported = errors.New("capture: not supported on this platform")
+
+// Frame is one screen image: BGRA byte order (B, G, R, X per pixel, the
+// order X11 ZPixmap depth 24/32 and Windows GDI give), rows top to bottom.
+// Pix is valid until the next Capture or Close call.
+type Frame struct {
+	Width, Height, Stride int
+	Pix                   []byte
+}
+
+// Cursor is the pointer's position and image.
+type Cursor struct {
+	X, Y    int // pointer position (hot spot) in screen pixels
+	Visible bool
+	Serial  uint32 // changes whenever the image changes
+	HotX    int
+	HotY    int
+	W, H    int
+	RGBA    []byte // straight-alpha RGBA, W*H*4; nil if unchanged since the last call
+}
+
+// Capturer captures one screen. It is not safe for concurrent use.
+type Capturer interface {
+	Capture() (*Frame, error)
+	Cursor() (Cursor, error)
+	Close() error
+}

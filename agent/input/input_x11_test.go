@@ -1,0 +1,255 @@
+//go:build linux
+
+package input
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+
+	"tether/agent/capture/xvfbtest"
+	"tether/server/protocol"
+)
+
+// testwin builds server/e2e/testwin, the window that reports what it
+// receives, once per test binary.
+func testwin(t *testing.T) string {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go tool not on PATH; needed to build the test window")
+	}
+	bin := filepath.Join(t.TempDir(), "testwin")
+	out, err := exec.Command(gobin, "build", "-o", bin, "tether/server/e2e/testwin").CombinedOutput()
+	if err != nil {
+		t.Fatalf("build testwin: %v\n%s", err, out)
+	}
+	return bin
+}
+
+type winEvent struct {
+	Event  string
+	Button int
+	X, Y   int
+	RootX  int `json:"root_x"`
+	RootY  int `json:"root_y"`
+	Text   string
+	Keysym uint32
+	State  uint16
+}
+
+// session is an Xvfb with testwin focused and an injector on it.
+type session struct {
+	t       *testing.T
+	display string
+	inj     *x11
+	events  chan winEvent
+}
+
+func newSession(t *testing.T) *session {
+	display := xvfbtest.Start(t, 1024, 768)
+	bin := testwin(t)
+	cmd := exec.Command(bin, "-display", display, "-width", "800", "-height", "600", "-x", "10", "-y", "20")
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait() // killed on purpose
+	})
+	s := &session{t: t, display: display, events: make(chan winEvent, 256)}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			var ev winEvent
+			if json.Unmarshal(sc.Bytes(), &ev) == nil {
+				s.events <- ev
+			}
+		}
+	}()
+	s.waitFor("ready", func(ev winEvent) bool { return ev.Event == "ready" })
+	if s.inj, err = openX11(display); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.inj.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return s
+}
+
+// waitFor returns the first event matching ok, failing after 5 s.
+func (s *session) waitFor(what string, ok func(winEvent) bool) winEvent {
+	s.t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case ev := <-s.events:
+			s.t.Logf("testwin: %+v", ev)
+			if ok(ev) {
+				return ev
+			}
+		case <-deadline:
+			s.t.Fatalf("testwin did not report %s within 5s", what)
+		}
+	}
+}
+
+func (s *session) key(k protocol.Key) {
+	s.t.Helper()
+	if err := s.inj.Key(k); err != nil {
+		s.t.Fatalf("Key(%+v): %v", k, err)
+	}
+}
+
+// tap presses and releases one key with mods.
+func (s *session) tap(key, code string, mods uint8) {
+	s.t.Helper()
+	s.key(protocol.Key{Down: true, Key: key, Code: code, Mods: mods})
+	s.key(protocol.Key{Down: false, Key: key, Code: code, Mods: mods})
+}
+
+// pressedKeys returns how many keys the server believes are down.
+func pressedKeys(t *testing.T, display string) int {
+	t.Helper()
+	c, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	km, err := xproto.QueryKeymap(c).Reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, b := range km.Keys {
+		for ; b != 0; b &= b - 1 {
+			n++
+		}
+	}
+	return n
+}
+
+func TestX11Click(t *testing.T) {
+	s := newSession(t)
+	if err := s.inj.MouseMove(110, 70); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		b    protocol.Button
+		want int
+	}{{protocol.ButtonLeft, 1}, {protocol.ButtonRight, 3}, {protocol.ButtonBack, 8}} {
+		if err := s.inj.MouseButton(tt.b, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.inj.MouseButton(tt.b, false); err != nil {
+			t.Fatal(err)
+		}
+		ev := s.waitFor("click", func(ev winEvent) bool { return ev.Event == "button" })
+		if ev.Button != tt.want || ev.X != 100 || ev.Y != 50 || ev.RootX != 110 || ev.RootY != 70 {
+			t.Errorf("button %d: got %+v", tt.b, ev)
+		}
+	}
+	if err := s.inj.Wheel(0, 240); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if ev := s.waitFor("wheel", func(ev winEvent) bool { return ev.Event == "button" }); ev.Button != 5 {
+			t.Errorf("wheel down: got button %d", ev.Button)
+		}
+	}
+}
+
+func TestX11Typing(t *testing.T) {
+	s := newSession(t)
+	// What a browser sends: an engineer on a German layout types
+	// "Hé ß!/€ж" with Shift held for H, ! and / (Shift+7 there).
+	s.key(protocol.Key{Down: true, Key: "Shift", Code: "ShiftLeft", Mods: protocol.ModShift})
+	s.tap("H", "KeyH", protocol.ModShift)
+	s.key(protocol.Key{Down: false, Key: "Shift", Code: "ShiftLeft"})
+	s.tap("é", "Digit2", 0)
+	s.tap(" ", "Space", 0)
+	s.tap("ß", "Minus", 0)
+	s.key(protocol.Key{Down: true, Key: "Shift", Code: "ShiftLeft", Mods: protocol.ModShift})
+	s.tap("!", "Digit1", protocol.ModShift)
+	s.tap("/", "Digit7", protocol.ModShift)
+	s.key(protocol.Key{Down: false, Key: "Shift", Code: "ShiftLeft"})
+	s.tap("€", "KeyE", protocol.ModAltGr|protocol.ModCtrl|protocol.ModAlt)
+	// Rollover: the second key goes down before the first comes up, each
+	// on its own spare keycode.
+	s.key(protocol.Key{Down: true, Key: "ж", Code: "Semicolon"})
+	s.key(protocol.Key{Down: true, Key: "ю", Code: "Period"})
+	s.key(protocol.Key{Down: false, Key: "ж", Code: "Semicolon"})
+	s.key(protocol.Key{Down: false, Key: "ю", Code: "Period"})
+	s.tap("x", "KeyX", 0)
+	s.tap("Backspace", "Backspace", 0)
+	s.tap("Enter", "Enter", 0)
+
+	const want = "Hé ß!/€жю\n"
+	s.waitFor("typed "+want, func(ev winEvent) bool { return ev.Event == "typed" && ev.Text == want })
+	if n := pressedKeys(t, s.display); n != 0 {
+		t.Errorf("%d keys still down after typing", n)
+	}
+}
+
+func TestX11Shortcut(t *testing.T) {
+	s := newSession(t)
+	s.key(protocol.Key{Down: true, Key: "Control", Code: "ControlLeft", Mods: protocol.ModCtrl})
+	s.tap("c", "KeyC", protocol.ModCtrl)
+	// A Russian engineer's Ctrl+C arrives as "с" (Cyrillic es): still C.
+	s.tap("с", "KeyC", protocol.ModCtrl)
+	s.key(protocol.Key{Down: false, Key: "Control", Code: "ControlLeft"})
+	for range 2 {
+		ev := s.waitFor("ctrl+c", func(ev winEvent) bool { return ev.Event == "key" && ev.Keysym != 0xffe3 })
+		if ev.Keysym != 'c' || ev.State&xproto.ModMaskControl == 0 {
+			t.Errorf("got keysym %#x state %#x, want c with Control", ev.Keysym, ev.State)
+		}
+	}
+}
+
+func TestX11ReleaseAll(t *testing.T) {
+	s := newSession(t)
+	s.key(protocol.Key{Down: true, Key: "Shift", Code: "ShiftLeft", Mods: protocol.ModShift})
+	s.key(protocol.Key{Down: true, Key: "AltGraph", Code: "AltRight", Mods: protocol.ModAltGr})
+	s.key(protocol.Key{Down: true, Key: "A", Code: "KeyA", Mods: protocol.ModShift})
+	s.key(protocol.Key{Down: true, Key: "ж", Code: "Semicolon"})
+	if err := s.inj.MouseButton(protocol.ButtonLeft, true); err != nil {
+		t.Fatal(err)
+	}
+	if n := pressedKeys(t, s.display); n != 4 {
+		t.Errorf("%d keys down before ReleaseAll, want 4", n)
+	}
+	if err := s.inj.ReleaseAll(); err != nil {
+		t.Fatal(err)
+	}
+	if n := pressedKeys(t, s.display); n != 0 {
+		t.Errorf("%d keys down after ReleaseAll", n)
+	}
+	c, err := xgb.NewConnDisplay(s.display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	p, err := xproto.QueryPointer(c, xproto.Setup(c).DefaultScreen(c).Root).Reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Mask&(xproto.KeyButMaskButton1|xproto.KeyButMaskShift) != 0 {
+		t.Errorf("pointer mask %#x after ReleaseAll", p.Mask)
+	}
+	// A key-up after ReleaseAll is harmless.
+	s.key(protocol.Key{Down: false, Key: "A", Code: "KeyA"})
+}
