@@ -35,13 +35,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	px := fs.Int("x", 0, "window x")
 	py := fs.Int("y", 0, "window y")
 	display := fs.String("display", "", "X display (default $DISPLAY)")
+	mark := fs.Bool("mark", false, "paint a marker at every click, alternating black and white (for latency benchmarks)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	// xgb logs a missing ~/.Xauthority on every connect; keep stderr for
 	// real failures.
 	xgb.Logger = log.New(io.Discard, "", 0)
-	if err := serve(*display, *px, *py, *width, *height, json.NewEncoder(stdout)); err != nil {
+	if err := serve(*display, *px, *py, *width, *height, *mark, json.NewEncoder(stdout)); err != nil {
 		fmt.Fprintln(stderr, "testwin:", err)
 		return 1
 	}
@@ -58,9 +59,13 @@ type win struct {
 	typed    []rune
 	out      *json.Encoder
 	readyYet bool
+	// mark paints a square at each click; marks counts them so the colour
+	// alternates and every click changes the screen.
+	mark  bool
+	marks int
 }
 
-func serve(display string, x, y, w, h int, out *json.Encoder) error {
+func serve(display string, x, y, w, h int, mark bool, out *json.Encoder) error {
 	c, err := xgb.NewConnDisplay(display)
 	if err != nil {
 		return err
@@ -73,7 +78,7 @@ func serve(display string, x, y, w, h int, out *json.Encoder) error {
 	if h <= 0 {
 		h = int(s.HeightInPixels) - y
 	}
-	t := &win{c: c, w: w, h: h, out: out}
+	t := &win{c: c, w: w, h: h, out: out, mark: mark}
 	if t.id, err = xproto.NewWindowId(c); err != nil {
 		return err
 	}
@@ -136,6 +141,11 @@ func (t *win) handle(ev xgb.Event) error {
 		// lacks; read the new mapping before the next KeyPress.
 		return t.loadMapping()
 	case xproto.ButtonPressEvent:
+		if t.mark {
+			if err := t.paintMark(int(e.EventX), int(e.EventY)); err != nil {
+				return err
+			}
+		}
 		return t.out.Encode(map[string]any{"event": "button", "button": e.Detail,
 			"x": e.EventX, "y": e.EventY, "root_x": e.RootX, "root_y": e.RootY})
 	case xproto.KeyPressEvent:

@@ -52,3 +52,22 @@ func (t *win) paint() error {
 	}
 	return nil
 }
+
+// markSize is the side of the square painted at a click with -mark.
+const markSize = 16
+
+// paintMark fills a square centred on x, y, black and white in turn.
+func (t *win) paintMark(x, y int) error {
+	colour := uint32(0x000000)
+	if t.marks%2 == 1 {
+		colour = 0xffffff
+	}
+	t.marks++
+	xproto.ChangeGC(t.c, t.gc, xproto.GcForeground, []uint32{colour})
+	xproto.PolyFillRectangle(t.c, xproto.Drawable(t.id), t.gc, []xproto.Rectangle{{X: int16(x - markSize/2), Y: int16(y - markSize/2), Width: markSize, Height: markSize}})
+	// A round trip, so the square is on screen before the click is reported.
+	if _, err := xproto.GetInputFocus(t.c).Reply(); err != nil {
+		return fmt.Errorf("mark: %w", err)
+	}
+	return nil
+}

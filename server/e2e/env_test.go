@@ -1,0 +1,294 @@
+//go:build linux
+
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// artifacts are the real programs the tests run, built once per test binary.
+type artifacts struct {
+	server, testwin, buildDir string
+}
+
+var (
+	buildOnce sync.Once
+	built     artifacts
+	buildErr  error
+)
+
+// requireTools skips (or, with TETHER_REQUIRE_E2E=1 as in CI, fails) when a
+// program the end-to-end tests need is missing.
+func requireTools(t testing.TB) {
+	t.Helper()
+	for _, tool := range []string{"Xvfb", "chromium"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("TETHER_REQUIRE_E2E") != "" {
+				t.Fatalf("%s is required for the end-to-end tests: %v", tool, err)
+			}
+			t.Skipf("end-to-end tests need %s (apt-get install xvfb chromium); set TETHER_REQUIRE_E2E=1 to fail instead", tool)
+		}
+	}
+}
+
+// build compiles the server, the viewer, the linux/amd64 agent and the
+// test window into a temporary folder, the way `go tool task build` does.
+func build(t testing.TB) artifacts {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "tether-e2e-build")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		root, err := filepath.Abs("../..")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		built = artifacts{
+			server:   filepath.Join(dir, "tether"),
+			testwin:  filepath.Join(dir, "testwin"),
+			buildDir: filepath.Join(dir, "build"),
+		}
+		steps := []struct {
+			env  []string
+			out  string
+			pkg  string
+			opts []string
+		}{
+			{nil, built.server, "./server", nil},
+			{nil, built.testwin, "./server/e2e/testwin", nil},
+			{[]string{"GOOS=js", "GOARCH=wasm"}, filepath.Join(built.buildDir, "viewer.wasm"), "./wasm", nil},
+			{[]string{"GOOS=linux", "GOARCH=amd64"}, filepath.Join(built.buildDir, "agents", "tether-agent-linux-amd64"), "./agent", []string{"-ldflags=-s -w"}},
+		}
+		for _, s := range steps {
+			args := append([]string{"build", "-trimpath", "-o", s.out}, s.opts...)
+			cmd := exec.Command("go", append(args, s.pkg)...)
+			cmd.Dir = root
+			cmd.Env = append(append(os.Environ(), "CGO_ENABLED=0"), s.env...)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("go build %s: %v\n%s", s.pkg, err, out)
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return built
+}
+
+func readLineTimeout(r io.Reader, d time.Duration) (string, error) {
+	type res struct {
+		s   string
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		s, err := bufio.NewReader(r).ReadString('\n')
+		ch <- res{s, err}
+	}()
+	select {
+	case x := <-ch:
+		return x.s, x.err
+	case <-time.After(d):
+		return "", fmt.Errorf("timed out after %s", d)
+	}
+}
+
+// testWindow is the "customer's application": a known picture that reports
+// the clicks and keys it receives.
+type testWindow struct {
+	mu     sync.Mutex
+	events []map[string]any
+	typed  string
+	notify chan struct{}
+}
+
+func startTestWindow(t testing.TB, bin, display string, args ...string) *testWindow {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	tw := &testWindow{notify: make(chan struct{}, 1)}
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			var ev map[string]any
+			if json.Unmarshal(sc.Bytes(), &ev) != nil {
+				continue
+			}
+			tw.mu.Lock()
+			tw.events = append(tw.events, ev)
+			if ev["event"] == "typed" {
+				tw.typed, _ = ev["text"].(string)
+			}
+			tw.mu.Unlock()
+			select {
+			case tw.notify <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	tw.waitFor(t, 10*time.Second, "ready", func(map[string]any) bool { return true })
+	return tw
+}
+
+// waitFor waits until an event of kind that satisfies ok has arrived.
+func (tw *testWindow) waitFor(t testing.TB, d time.Duration, kind string, ok func(map[string]any) bool) map[string]any {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		tw.mu.Lock()
+		for _, ev := range tw.events {
+			if ev["event"] == kind && ok(ev) {
+				tw.mu.Unlock()
+				return ev
+			}
+		}
+		tw.mu.Unlock()
+		select {
+		case <-tw.notify:
+		case <-deadline:
+			tw.mu.Lock()
+			defer tw.mu.Unlock()
+			t.Fatalf("test window: no %q event within %s; got %v", kind, d, tw.events)
+		}
+	}
+}
+
+func (tw *testWindow) typedText() string {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	return tw.typed
+}
+
+// server is a running Tether server process.
+type server struct {
+	url   string
+	setup string
+	cmd   *exec.Cmd
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+var setupLink = regexp.MustCompile(`(http://\S+/setup\?token=\S+)`)
+
+func startServer(t testing.TB, a artifacts, env ...string) *server {
+	t.Helper()
+	port := freePort(t)
+	s := &server{url: "http://127.0.0.1:" + strconv.Itoa(port)}
+	s.cmd = exec.Command(a.server, "-listen", "127.0.0.1:"+strconv.Itoa(port), "-data", t.TempDir(), "-build-dir", a.buildDir)
+	s.cmd.Env = append(os.Environ(), env...)
+	out, err := s.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cmd.Stderr = &prefixWriter{t: t, prefix: "server: "}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.cmd.Process.Signal(os.Interrupt); s.cmd.Wait() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := setupLink.FindString(sc.Text()); m != "" {
+				found <- m
+			}
+		}
+	}()
+	select {
+	case s.setup = <-found:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server printed no setup link")
+	}
+	return s
+}
+
+// prefixWriter sends a program's log lines to the test log.
+type prefixWriter struct {
+	t      testing.TB
+	prefix string
+	mu     sync.Mutex
+}
+
+func (w *prefixWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, l := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		w.t.Log(w.prefix + l)
+	}
+	return len(p), nil
+}
+
+// newBrowser starts a headless Chromium; every call is a separate browser,
+// like the engineer's and the customer's separate computers.
+func newBrowser(t testing.TB) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath("/usr/bin/chromium"),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
+		chromedp.WindowSize(1400, 1000),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelA() })
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// waitHTTP waits until url answers.
+func waitHTTP(t testing.TB, url string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if r, err := http.Get(url); err == nil {
+			r.Body.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s does not answer", url)
+}

@@ -1,0 +1,375 @@
+//go:build linux
+
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"tether/agent/capture"
+	"tether/agent/capture/xvfbtest"
+)
+
+const screenW, screenH = 1280, 800
+
+// world is one customer computer (an X display with an application) and one
+// Tether server, with an engineer's browser signed in.
+type world struct {
+	a        artifacts
+	display  string
+	win      *testWindow
+	srv      *server
+	engineer context.Context
+}
+
+func newWorld(t testing.TB, serverEnv ...string) *world {
+	return newWorldWith(t, nil, serverEnv...)
+}
+
+func newWorldWith(t testing.TB, winArgs []string, serverEnv ...string) *world {
+	requireTools(t)
+	w := &world{a: build(t)}
+	w.display = xvfbtest.Start(t, screenW, screenH)
+	w.win = startTestWindow(t, w.a.testwin, w.display, winArgs...)
+	w.srv = startServer(t, w.a, serverEnv...)
+	w.engineer = newBrowser(t)
+	w.setupAccount(t)
+	return w
+}
+
+// do runs browser steps with a bound on time.
+func do(t testing.TB, ctx context.Context, d time.Duration, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	if err := chromedp.Do(c, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func eval[T any](t testing.TB, ctx context.Context, js string) T {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(c, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("evaluate %q: %v", js, err)
+	}
+	return v
+}
+
+// waitJS polls a JavaScript condition until it is true.
+func waitJS(t testing.TB, ctx context.Context, d time.Duration, what, js string) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	if _, err := chromedp.Run(c, chromedp.Poll[bool](js, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+		t.Fatalf("waiting for %s (%s): %v", what, js, err)
+	}
+}
+
+func (w *world) setupAccount(t testing.TB) {
+	do(t, w.engineer, 20*time.Second, "setup",
+		chromedp.Navigate(w.srv.setup),
+		chromedp.SendKeys(chromedp.CSS(`input[name=provider]`), "Acme IT Services"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "Erin Engineer"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "erin@acme.test"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse battery"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password2]`), "correct horse battery"),
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#session-list`)),
+	)
+}
+
+// newSession creates a session with "open the viewer now" and returns the
+// invitation link and code shown to the engineer.
+func (w *world) newSession(t testing.TB, customer string) (link, code string) {
+	do(t, w.engineer, 20*time.Second, "new session",
+		chromedp.Navigate(w.srv.url+"/console"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=customer]`), customer),
+		chromedp.Click(chromedp.CSS(`.new-session button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#v-screen`), chromedp.NodeReady),
+	)
+	link = eval[string](t, w.engineer, `document.getElementById("invite-url").value`)
+	code = eval[string](t, w.engineer, `document.querySelector(".v-waiting .code").textContent`)
+	if !strings.HasPrefix(link, w.srv.url+"/i/") || len(strings.ReplaceAll(code, " ", "")) != 6 {
+		t.Fatalf("invitation link %q, code %q", link, code)
+	}
+	return link, code
+}
+
+// customer is the customer's browser and the agent they downloaded and ran.
+type customer struct {
+	ctx       context.Context
+	agent     *exec.Cmd
+	agentPath string
+	exited    chan error
+	consent   string // the URL the agent opened in the "default browser"
+}
+
+// downloadAndRun clicks the page's main download button, waits for the
+// file, and runs it against the X display with $BROWSER capturing the URL
+// the agent opens.
+func (w *world) downloadAndRun(t testing.TB, ctx context.Context) *customer {
+	dl := t.TempDir()
+	c := &customer{ctx: ctx, exited: make(chan error, 1)}
+	do(t, ctx, 10*time.Second, "allow downloads", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dl,
+		})
+		return err
+	}))
+	do(t, ctx, 10*time.Second, "download", chromedp.Click(chromedp.CSS(`#downloads a.download.primary[data-os=linux][data-arch=amd64]`)))
+	c.agentPath = filepath.Join(dl, "tether-support")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if st, err := os.Stat(c.agentPath); err == nil && st.Size() > 1<<20 {
+			if _, err := os.Stat(c.agentPath + ".crdownload"); errors.Is(err, os.ErrNotExist) {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			entries, _ := os.ReadDir(dl)
+			t.Fatalf("download did not finish: %v", entries)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := os.Chmod(c.agentPath, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The agent opens the consent page with $BROWSER; this one records the URL.
+	opened := filepath.Join(t.TempDir(), "opened-url")
+	opener := filepath.Join(t.TempDir(), "browser.sh")
+	if err := os.WriteFile(opener, []byte("#!/bin/sh\nprintf '%s' \"$1\" > "+opened+".tmp && mv "+opened+".tmp "+opened+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c.agent = exec.Command(c.agentPath)
+	c.agent.Env = append(os.Environ(), "DISPLAY="+w.display, "BROWSER="+opener)
+	c.agent.Stdout = &prefixWriter{t: t, prefix: "agent: "}
+	c.agent.Stderr = &prefixWriter{t: t, prefix: "agent: "}
+	if err := c.agent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { c.exited <- c.agent.Wait() }()
+	t.Cleanup(func() { c.agent.Process.Kill() })
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		if b, err := os.ReadFile(opened); err == nil {
+			c.consent = string(b)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the agent did not open the consent page")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(c.consent, "#consent=") {
+		t.Fatalf("consent URL %q has no consent key", c.consent)
+	}
+	return c
+}
+
+// approve opens the consent page in the customer's browser and grants level.
+func (c *customer) approve(t testing.TB, level string) time.Time {
+	do(t, c.ctx, 20*time.Second, "open consent page",
+		chromedp.Navigate(c.consent),
+		chromedp.WaitVisible(chromedp.CSS(`#consent`)),
+	)
+	at := time.Now()
+	do(t, c.ctx, 10*time.Second, "approve", chromedp.Click(chromedp.CSS(`#consent button[data-level=`+level+`]`)))
+	waitJS(t, c.ctx, 10*time.Second, "sharing shown", `!document.getElementById("sharing").hidden`)
+	return at
+}
+
+func (c *customer) waitExit(t testing.TB, d time.Duration) {
+	select {
+	case err := <-c.exited:
+		if err != nil {
+			t.Fatalf("agent exited with %v", err)
+		}
+	case <-time.After(d):
+		t.Fatalf("agent still running %s after the session ended", d)
+	}
+	if _, err := os.Stat(c.agentPath); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("agent did not remove itself: %v", err)
+	}
+}
+
+// checkPixels compares the engineer's canvas with the X screen at a grid of points.
+func (w *world) checkPixels(t testing.TB) {
+	t.Setenv("DISPLAY", w.display)
+	cp, err := capture.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	f, err := cp.Capture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pts [][2]int
+	for y := 5; y < screenH; y += 61 {
+		for x := 3; x < screenW; x += 97 {
+			pts = append(pts, [2]int{x, y})
+		}
+	}
+	js := fmt.Sprintf(`(() => { const c = document.getElementById("v-screen"); const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+		return %s.map(([x, y]) => { const i = (y * c.width + x) * 4; return [d[i], d[i+1], d[i+2]]; }); })()`, pointsJS(pts))
+	got := eval[[][3]int](t, w.engineer, js)
+	bad := 0
+	for i, p := range pts {
+		o := p[1]*f.Stride + p[0]*4
+		want := [3]int{int(f.Pix[o+2]), int(f.Pix[o+1]), int(f.Pix[o])}
+		if got[i] != want {
+			bad++
+			if bad < 5 {
+				t.Errorf("pixel %v: canvas %v, screen %v", p, got[i], want)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%d of %d sampled pixels differ", bad, len(pts))
+	}
+}
+
+func pointsJS(pts [][2]int) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i, p := range pts {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "[%d,%d]", p[0], p[1])
+	}
+	b.WriteString("]")
+	return b.String()
+}
+
+// clickRemote clicks the engineer's canvas where remote pixel (x, y) shows.
+func (w *world) clickRemote(t testing.TB, x, y int) {
+	r := eval[[]float64](t, w.engineer, `(() => { const c = document.getElementById("v-screen"); const r = c.getBoundingClientRect(); return [r.left, r.top, r.width / c.width, r.height / c.height]; })()`)
+	cx, cy := r[0]+(float64(x)+0.5)*r[2], r[1]+(float64(y)+0.5)*r[3]
+	do(t, w.engineer, 5*time.Second, "click", chromedp.MouseClickXY(cx, cy))
+}
+
+func (w *world) controlAndCheck(t testing.TB) {
+	for _, p := range [][2]int{{200, 150}, {1000, 640}} {
+		w.clickRemote(t, p[0], p[1])
+		w.win.waitFor(t, 5*time.Second, "button", func(ev map[string]any) bool {
+			x, _ := ev["root_x"].(float64)
+			y, _ := ev["root_y"].(float64)
+			return abs(int(x)-p[0]) <= 1 && abs(int(y)-p[1]) <= 1
+		})
+	}
+	const text = "Hi é!"
+	do(t, w.engineer, 10*time.Second, "type", chromedp.KeyEvent(text))
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.HasSuffix(w.win.typedText(), text) {
+		if time.Now().After(deadline) {
+			t.Fatalf("test window received %q, want it to end with %q", w.win.typedText(), text)
+		}
+		select {
+		case <-w.win.notify:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// TestSessionByLinkPeerToPeer: invitation link, full control over WebRTC,
+// the engineer ends the session.
+func TestSessionByLinkPeerToPeer(t *testing.T) {
+	w := newWorld(t)
+	link, _ := w.newSession(t, "Maria Lopez")
+	cust := newBrowser(t)
+	do(t, cust, 20*time.Second, "open invitation", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`#downloads`)))
+	if name := eval[string](t, cust, `document.querySelector("h1").textContent`); !strings.Contains(name, "Erin Engineer") || !strings.Contains(name, "Acme IT Services") {
+		t.Fatalf("invitation heading %q does not name the engineer and provider", name)
+	}
+	c := w.downloadAndRun(t, cust)
+	// No pixel before consent: the viewer must not have painted anything.
+	waitJS(t, w.engineer, 10*time.Second, "viewer waiting", `document.getElementById("viewer").dataset.state === "waiting"`)
+	if n := eval[string](t, w.engineer, `document.getElementById("viewer").dataset.frames || "0"`); n != "0" {
+		t.Fatalf("viewer painted %s frames before consent", n)
+	}
+	consentAt := c.approve(t, "control")
+	waitJS(t, w.engineer, 10*time.Second, "first frame", `Number(document.getElementById("viewer").dataset.frames) > 0`)
+	t.Logf("consent to first frame: %v", time.Since(consentAt))
+	if p := eval[string](t, w.engineer, `document.getElementById("viewer").dataset.path`); p != "p2p" {
+		t.Fatalf("path %q, want p2p", p)
+	}
+	w.checkPixels(t)
+	w.controlAndCheck(t)
+
+	do(t, w.engineer, 10*time.Second, "end", chromedp.Click(chromedp.CSS(`#v-toolbar button.danger`)))
+	c.waitExit(t, 3*time.Second)
+	waitJS(t, cust, 3*time.Second, "customer page ended", `document.getElementById("invite").dataset.state === "ended"`)
+}
+
+// TestSessionByCodeRelay: the code page, the relay path (peer-to-peer off),
+// and the customer stops the session.
+func TestSessionByCodeRelay(t *testing.T) {
+	w := newWorld(t, "TETHER_P2P=false")
+	_, code := w.newSession(t, "Jon Smith")
+	cust := newBrowser(t)
+	typed := strings.ToLower(code[:3]) + "-" + code[4:] // any case, dashes allowed
+	do(t, cust, 20*time.Second, "enter code",
+		chromedp.Navigate(w.srv.url+"/"),
+		chromedp.SendKeys(chromedp.CSS(`#code`), typed),
+		chromedp.Click(chromedp.CSS(`.code-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#downloads`)),
+	)
+	c := w.downloadAndRun(t, cust)
+	c.approve(t, "control")
+	waitJS(t, w.engineer, 15*time.Second, "first frame", `Number(document.getElementById("viewer").dataset.frames) > 0`)
+	if p := eval[string](t, w.engineer, `document.getElementById("viewer").dataset.path`); p != "relay" {
+		t.Fatalf("path %q, want relay", p)
+	}
+	w.checkPixels(t)
+	w.controlAndCheck(t)
+
+	do(t, cust, 10*time.Second, "stop", chromedp.Click(chromedp.CSS(`#stop`)))
+	c.waitExit(t, 3*time.Second)
+	waitJS(t, w.engineer, 3*time.Second, "viewer ended", `document.getElementById("viewer").dataset.state === "ended"`)
+}
+
+// TestViewOnlyInjectsNothing: with view-only consent, clicks and keys in
+// the viewer never reach the customer's application.
+func TestViewOnlyInjectsNothing(t *testing.T) {
+	w := newWorld(t)
+	link, _ := w.newSession(t, "Viewonly Customer")
+	cust := newBrowser(t)
+	do(t, cust, 20*time.Second, "open invitation", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`#downloads`)))
+	c := w.downloadAndRun(t, cust)
+	c.approve(t, "view")
+	waitJS(t, w.engineer, 10*time.Second, "first frame", `Number(document.getElementById("viewer").dataset.frames) > 0`)
+	w.clickRemote(t, 300, 300)
+	do(t, w.engineer, 5*time.Second, "type", chromedp.KeyEvent("nope"))
+	// Round-trip a ping so input sent before it has had time to arrive.
+	waitJS(t, w.engineer, 5*time.Second, "rtt measured", `/\d/.test(document.getElementById("v-rtt").textContent)`)
+	w.win.mu.Lock()
+	for _, ev := range w.win.events {
+		if ev["event"] == "button" || ev["event"] == "key" {
+			t.Errorf("view-only session injected %v", ev)
+		}
+	}
+	w.win.mu.Unlock()
+	do(t, w.engineer, 10*time.Second, "end", chromedp.Click(chromedp.CSS(`#v-toolbar button.danger`)))
+	c.waitExit(t, 3*time.Second)
+}
