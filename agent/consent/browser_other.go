@@ -1,0 +1,5 @@
+//go:build !unix && !windows
+
+package consent
+
+func openDefault(string) error { return ErrUnsupported }

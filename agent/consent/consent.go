@@ -1,0 +1,91 @@
+// Package consent asks the customer, in the agent's console and in the
+// browser, what the engineer may do.
+package consent
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// The answers, spelled as protocol.Consent levels so they go on the wire as is.
+const (
+	View    = "view"
+	Control = "control"
+	Deny    = "deny"
+)
+
+// Prompt is the question printed in the console.
+const Prompt = "Type v for view only, c for full control, d to deny, then Enter: "
+
+// ErrUnsupported is returned where this OS has no way to open a browser.
+var ErrUnsupported = errors.New("consent: opening a browser is not supported on this system")
+
+// Parse reads one typed answer. It accepts the letters of Prompt and the
+// whole words, in any case.
+func Parse(line string) (string, bool) {
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "v", "view", "view only":
+		return View, true
+	case "c", "control", "full control":
+		return Control, true
+	case "d", "deny", "no", "n":
+		return Deny, true
+	}
+	return "", false
+}
+
+// Ask prints Prompt to out and reads lines from in until one is a valid
+// answer. It returns ctx's error when ctx ends first; the read of in cannot be
+// interrupted, so the reading goroutine lives on until in has another line or
+// closes (the program exits soon after in practice).
+func Ask(ctx context.Context, in io.Reader, out io.Writer) (string, error) {
+	type result struct {
+		answer string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		sc := bufio.NewScanner(in)
+		for {
+			if _, err := fmt.Fprint(out, Prompt); err != nil {
+				done <- result{err: fmt.Errorf("consent: write prompt: %w", err)}
+				return
+			}
+			if !sc.Scan() {
+				err := sc.Err()
+				if err == nil {
+					err = io.EOF
+				}
+				done <- result{err: fmt.Errorf("consent: read answer: %w", err)}
+				return
+			}
+			if a, ok := Parse(sc.Text()); ok {
+				done <- result{answer: a}
+				return
+			}
+			if ctx.Err() != nil {
+				done <- result{err: ctx.Err()}
+				return
+			}
+		}
+	}()
+	select {
+	case r := <-done:
+		return r.answer, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// IsTerminal reports whether f is an interactive console, where a typed
+// answer can come from.
+func IsTerminal(f *os.File) bool {
+	return f != nil && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,305 @@
+package link
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+
+	"tether/server/protocol"
+)
+
+func TestWebsocketURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"https://tether.example.com", "wss://tether.example.com/ws/agent"},
+		{"http://127.0.0.1:8080/", "ws://127.0.0.1:8080/ws/agent"},
+		{"https://example.com/support/", "wss://example.com/support/ws/agent"},
+		{"ftp://example.com", ""},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := WebsocketURL(tc.in)
+			if tc.want == "" {
+				if err == nil {
+					t.Fatalf("got %q, want an error", got)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func loopbackEngine() *webrtc.SettingEngine {
+	se := &webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	return se
+}
+
+// answerer is a pion viewer wired to a Peer without a server in between.
+type answerer struct {
+	t      *testing.T
+	pc     *webrtc.PeerConnection
+	agent  atomic.Pointer[Peer]
+	input  chan *webrtc.DataChannel
+	screen chan []byte
+}
+
+func newAnswerer(t *testing.T) *answerer {
+	api := webrtc.NewAPI(webrtc.WithSettingEngine(*loopbackEngine()))
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	a := &answerer{t: t, pc: pc, input: make(chan *webrtc.DataChannel, 1), screen: make(chan []byte, 16)}
+	pc.OnDataChannel(func(dc *webrtc.DataChannel) {
+		switch dc.Label() {
+		case ChannelInput:
+			dc.OnOpen(func() { a.input <- dc })
+		case ChannelScreen:
+			dc.OnMessage(func(m webrtc.DataChannelMessage) { a.screen <- m.Data })
+		}
+	})
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c == nil {
+			return
+		}
+		init := c.ToJSON()
+		go func() {
+			// the agent's Peer may not exist yet while it sends its offer
+			waitFor(t, "agent peer", func() bool { return a.agent.Load() != nil })
+			if err := a.agent.Load().AddCandidate(protocol.Candidate{Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex}); err != nil {
+				t.Errorf("agent add candidate: %v", err)
+			}
+		}()
+	})
+	return a
+}
+
+// signal is the agent Peer's Signal function.
+func (a *answerer) signal(typ string, payload any) error {
+	switch typ {
+	case protocol.SigOffer:
+		offer := payload.(protocol.SDP)
+		if err := a.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer.SDP}); err != nil {
+			return err
+		}
+		ans, err := a.pc.CreateAnswer(nil)
+		if err != nil {
+			return err
+		}
+		if err := a.pc.SetLocalDescription(ans); err != nil {
+			return err
+		}
+		go func() {
+			waitFor(a.t, "agent peer", func() bool { return a.agent.Load() != nil })
+			if err := a.agent.Load().SetAnswer(ans.SDP); err != nil {
+				a.t.Errorf("set answer: %v", err)
+			}
+		}()
+	case protocol.SigCandidate:
+		c := payload.(protocol.Candidate)
+		return a.pc.AddICECandidate(webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex})
+	}
+	return nil
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Errorf("timed out waiting for %s", what)
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func TestPeerConnects(t *testing.T) {
+	a := newAnswerer(t)
+	p, err := NewPeer(PeerOptions{SettingEngine: loopbackEngine(), Signal: a.signal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	a.agent.Store(p)
+	conn, err := p.Wait(context.Background(), 10*time.Second)
+	if err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	if conn.Path() != PathP2P {
+		t.Errorf("path %q", conn.Path())
+	}
+	if err := conn.Send([]byte("frame")); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(<-a.screen); got != "frame" {
+		t.Errorf("viewer got %q", got)
+	}
+	in := <-a.input
+	if err := in.Send([]byte("ack")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if b, err := conn.Recv(ctx); err != nil || string(b) != "ack" {
+		t.Fatalf("Recv: %q, %v", b, err)
+	}
+	if err := conn.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Recv(ctx); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Recv after Close: %v", err)
+	}
+}
+
+// TestPeerTimesOut: with every local address filtered out the agent has no
+// candidate, ICE cannot connect, and Wait gives up after the timeout, which
+// is when the session switches to the relay.
+func TestPeerTimesOut(t *testing.T) {
+	a := newAnswerer(t)
+	deaf := loopbackEngine()
+	deaf.SetIPFilter(func(net.IP) bool { return false })
+	p, err := NewPeer(PeerOptions{SettingEngine: deaf, Signal: a.signal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	a.agent.Store(p)
+	const timeout = 800 * time.Millisecond
+	start := time.Now()
+	_, err = p.Wait(context.Background(), timeout)
+	took := time.Since(start)
+	if !errors.Is(err, ErrICETimeout) && !errors.Is(err, ErrICEFailed) {
+		t.Fatalf("Wait: %v, want a timeout", err)
+	}
+	if took > timeout+time.Second {
+		t.Fatalf("Wait took %v with a %v timeout", took, timeout)
+	}
+}
+
+// wsServer answers hellos with welcome and then runs fn on the connection.
+func wsServer(t *testing.T, fn func(n int, ws *websocket.Conn)) (*httptest.Server, *atomic.Int32) {
+	var count atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		n := int(count.Add(1))
+		if _, _, err := ws.Read(r.Context()); err != nil {
+			return
+		}
+		b, _ := protocol.EncodeSignal(protocol.SigWelcome, protocol.Welcome{SessionID: "s"})
+		if err := ws.Write(r.Context(), websocket.MessageText, b); err != nil {
+			return
+		}
+		fn(n, ws)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &count
+}
+
+func TestSignalEndStopsReconnecting(t *testing.T) {
+	srv, count := wsServer(t, func(n int, ws *websocket.Conn) {
+		b, _ := protocol.EncodeSignal(protocol.SigEnd, protocol.End{Reason: "expired"})
+		_ = ws.Write(context.Background(), websocket.MessageText, b)
+		_ = ws.Close(websocket.StatusNormalClosure, "")
+	})
+	s, _, err := Connect(context.Background(), SignalOptions{Server: srv.URL, MaxBackoff: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, ok := <-s.Envelopes()
+	if !ok || env.Type != protocol.SigEnd {
+		t.Fatalf("got %+v %v, want end", env, ok)
+	}
+	for range s.Envelopes() {
+	}
+	var ended *EndedError
+	if !errors.As(s.Err(), &ended) {
+		t.Fatalf("Err %v, want EndedError", s.Err())
+	}
+	if n := count.Load(); n != 1 {
+		t.Fatalf("%d connections, want no reconnect after end", n)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSignalReconnectsAndRelays(t *testing.T) {
+	srv, count := wsServer(t, func(n int, ws *websocket.Conn) {
+		if n == 1 {
+			_ = ws.CloseNow() // a dropped connection
+			return
+		}
+		// Echo binary messages, as a relay with a viewer that answers.
+		for {
+			typ, b, err := ws.Read(context.Background())
+			if err != nil {
+				return
+			}
+			if typ == websocket.MessageBinary {
+				if err := ws.Write(context.Background(), typ, b); err != nil {
+					return
+				}
+			}
+		}
+	})
+	s, _, err := Connect(context.Background(), SignalOptions{Server: srv.URL, MaxBackoff: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	env := <-s.Envelopes()
+	if env.Type != protocol.SigWelcome || count.Load() != 2 {
+		t.Fatalf("after drop: %s, %d connections; want a new welcome", env.Type, count.Load())
+	}
+	r, err := s.Relay()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Send([]byte{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if b, err := r.Recv(ctx); err != nil || len(b) != 3 {
+		t.Fatalf("relay echo %v, %v", b, err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Send([]byte{1}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Send after Close: %v", err)
+	}
+}
+
+func TestSignalGivesUp(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	var retries atomic.Int32
+	_, _, err := Connect(context.Background(), SignalOptions{
+		Server:     srv.URL,
+		MaxBackoff: 20 * time.Millisecond,
+		GiveUp:     200 * time.Millisecond,
+		OnRetry:    func(error, time.Duration) { retries.Add(1) },
+	})
+	if err == nil || retries.Load() < 2 {
+		t.Fatalf("Connect: %v after %d retries, want to give up after retrying", err, retries.Load())
+	}
+}

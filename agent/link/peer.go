@@ -1,0 +1,286 @@
+package link
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"tether/server/protocol"
+)
+
+// Data channel labels; see docs/architecture.md.
+const (
+	ChannelScreen = "screen" // agent → viewer: frames, cursor, hello, pong
+	ChannelInput  = "input"  // viewer → agent: input, acks, pings, requests
+)
+
+// PeerOptions configures NewPeer.
+type PeerOptions struct {
+	// ICEServers come from the server's welcome.
+	ICEServers []protocol.ICEServer
+	// SettingEngine tunes pion (tests restrict candidates with it); nil
+	// means pion's defaults.
+	SettingEngine *webrtc.SettingEngine
+	// Signal sends an offer or candidate envelope to the viewer through the
+	// server. It is called from pion's goroutines.
+	Signal func(typ string, payload any) error
+	Logger *slog.Logger
+}
+
+// Peer is the agent's side of one WebRTC connection to one viewer. The
+// agent offers; the viewer answers.
+type Peer struct {
+	pc     *webrtc.PeerConnection
+	screen *webrtc.DataChannel
+	input  *webrtc.DataChannel
+	log    *slog.Logger
+	signal func(typ string, payload any) error
+
+	ready  chan struct{} // closed when both channels are open
+	failed chan struct{} // closed when ICE/DTLS fails or the connection closes
+	closed chan struct{} // closed by Close
+	in     chan []byte
+
+	mu          sync.Mutex
+	opened      int
+	readyDone   bool
+	failOnce    sync.Once
+	closeOnce   sync.Once
+	offerSent   bool
+	localCands  []protocol.Candidate // gathered before the offer went out
+	remoteSet   bool
+	remoteCands []webrtc.ICECandidateInit // arrived before the answer
+}
+
+// NewPeer creates the peer connection and its two channels and sends the
+// offer through opts.Signal; local candidates follow as they are gathered.
+func NewPeer(opts PeerOptions) (*Peer, error) {
+	if opts.Signal == nil {
+		return nil, errors.New("link: NewPeer without a Signal function")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	se := webrtc.SettingEngine{}
+	if opts.SettingEngine != nil {
+		se = *opts.SettingEngine
+	}
+	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
+	cfg := webrtc.Configuration{}
+	for _, s := range opts.ICEServers {
+		cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	}
+	pc, err := api.NewPeerConnection(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("link: new peer connection: %w", err)
+	}
+	p := &Peer{
+		pc:     pc,
+		log:    opts.Logger,
+		signal: opts.Signal,
+		ready:  make(chan struct{}),
+		failed: make(chan struct{}),
+		closed: make(chan struct{}),
+		in:     make(chan []byte, 64),
+	}
+	if err := p.setup(); err != nil {
+		return nil, errors.Join(err, pc.Close())
+	}
+	return p, nil
+}
+
+func (p *Peer) setup() error {
+	ordered := true
+	var err error
+	// Both channels are ordered and reliable: tiles depend on the frame
+	// before them, and input must not be reordered or lost.
+	if p.screen, err = p.pc.CreateDataChannel(ChannelScreen, &webrtc.DataChannelInit{Ordered: &ordered}); err != nil {
+		return fmt.Errorf("link: create %s channel: %w", ChannelScreen, err)
+	}
+	if p.input, err = p.pc.CreateDataChannel(ChannelInput, &webrtc.DataChannelInit{Ordered: &ordered}); err != nil {
+		return fmt.Errorf("link: create %s channel: %w", ChannelInput, err)
+	}
+	for _, dc := range []*webrtc.DataChannel{p.screen, p.input} {
+		dc.OnOpen(p.channelOpen)
+		dc.OnClose(p.fail)
+		dc.OnMessage(p.message)
+	}
+	p.pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		p.log.Debug("peer connection state", "state", s)
+		if s == webrtc.PeerConnectionStateFailed || s == webrtc.PeerConnectionStateClosed {
+			p.fail()
+		}
+	})
+	p.pc.OnICECandidate(p.localCandidate)
+
+	offer, err := p.pc.CreateOffer(nil)
+	if err != nil {
+		return fmt.Errorf("link: create offer: %w", err)
+	}
+	if err := p.pc.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("link: set local description: %w", err)
+	}
+	if err := p.signal(protocol.SigOffer, protocol.SDP{SDP: offer.SDP}); err != nil {
+		return fmt.Errorf("link: send offer: %w", err)
+	}
+	// Candidates gathered meanwhile waited, so the viewer never sees a
+	// candidate before the offer it belongs to.
+	p.mu.Lock()
+	p.offerSent = true
+	queued := p.localCands
+	p.localCands = nil
+	p.mu.Unlock()
+	for _, c := range queued {
+		if err := p.signal(protocol.SigCandidate, c); err != nil {
+			return fmt.Errorf("link: send candidate: %w", err)
+		}
+	}
+	return nil
+}
+
+func (p *Peer) localCandidate(c *webrtc.ICECandidate) {
+	if c == nil {
+		return // gathering finished; the viewer needs no end marker
+	}
+	init := c.ToJSON()
+	pc := protocol.Candidate{Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex}
+	p.mu.Lock()
+	if !p.offerSent {
+		p.localCands = append(p.localCands, pc)
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	if err := p.signal(protocol.SigCandidate, pc); err != nil {
+		p.log.Info("send candidate", "err", err)
+	}
+}
+
+func (p *Peer) channelOpen() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.opened++
+	if p.opened == 2 && !p.readyDone {
+		p.readyDone = true
+		close(p.ready)
+	}
+}
+
+func (p *Peer) fail() { p.failOnce.Do(func() { close(p.failed) }) }
+
+// message hands a viewer message to Recv. Blocking pion's read loop here
+// pushes back on the viewer through SCTP flow control instead of dropping.
+func (p *Peer) message(m webrtc.DataChannelMessage) {
+	select {
+	case p.in <- m.Data:
+	case <-p.closed:
+	case <-p.failed:
+	}
+}
+
+// SetAnswer applies the viewer's answer and then the candidates that came
+// before it.
+func (p *Peer) SetAnswer(sdp string) error {
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+		return fmt.Errorf("link: set answer: %w", err)
+	}
+	p.mu.Lock()
+	p.remoteSet = true
+	queued := p.remoteCands
+	p.remoteCands = nil
+	p.mu.Unlock()
+	var errs []error
+	for _, c := range queued {
+		if err := p.pc.AddICECandidate(c); err != nil {
+			errs = append(errs, fmt.Errorf("link: add candidate: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// AddCandidate adds a viewer candidate, or keeps it until the answer is set.
+func (p *Peer) AddCandidate(c protocol.Candidate) error {
+	init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex}
+	p.mu.Lock()
+	if !p.remoteSet {
+		p.remoteCands = append(p.remoteCands, init)
+		p.mu.Unlock()
+		return nil
+	}
+	p.mu.Unlock()
+	if err := p.pc.AddICECandidate(init); err != nil {
+		return fmt.Errorf("link: add candidate: %w", err)
+	}
+	return nil
+}
+
+// Wait returns the peer-to-peer Conn once both channels are open. It returns
+// ErrICETimeout after timeout, ErrICEFailed when the connection fails first.
+// The caller closes the Peer on error.
+func (p *Peer) Wait(ctx context.Context, timeout time.Duration) (Conn, error) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-p.ready:
+		return &p2pConn{p: p}, nil
+	case <-p.failed:
+		return nil, ErrICEFailed
+	case <-p.closed:
+		return nil, ErrClosed
+	case <-t.C:
+		return nil, ErrICETimeout
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Close closes the channels and the peer connection.
+func (p *Peer) Close() error {
+	var err error
+	p.closeOnce.Do(func() {
+		close(p.closed)
+		if cerr := p.pc.Close(); cerr != nil {
+			err = fmt.Errorf("link: close peer: %w", cerr)
+		}
+	})
+	return err
+}
+
+// p2pConn sends on the screen channel and receives from both.
+type p2pConn struct{ p *Peer }
+
+func (c *p2pConn) Send(b []byte) error {
+	select {
+	case <-c.p.failed:
+		return ErrClosed
+	case <-c.p.closed:
+		return ErrClosed
+	default:
+	}
+	if err := c.p.screen.Send(b); err != nil {
+		return fmt.Errorf("link: p2p send: %w", err)
+	}
+	return nil
+}
+
+func (c *p2pConn) Recv(ctx context.Context) ([]byte, error) {
+	select {
+	case b := <-c.p.in:
+		return b, nil
+	case <-c.p.failed:
+		return nil, ErrClosed
+	case <-c.p.closed:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (c *p2pConn) BufferedAmount() uint64 { return c.p.screen.BufferedAmount() }
+func (c *p2pConn) Path() string           { return PathP2P }
+func (c *p2pConn) Close() error           { return c.p.Close() }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"tether/agent/capture"
+	"tether/agent/consent"
+	"tether/agent/input"
+	"tether/agent/link"
+	"tether/agent/selfremove"
+	"tether/agent/session"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFailed   = 1 // the session could not run
+	exitSettings = 2 // no or damaged settings: download again
+)
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	keep := fs.Bool("keep", os.Getenv("TETHER_AGENT_KEEP") == "1", "do not delete this program when the session ends")
+	verbose := fs.Bool("v", os.Getenv("TETHER_AGENT_DEBUG") == "1", "log details to stderr")
+	if err := fs.Parse(args[1:]); err != nil {
+		return exitSettings
+	}
+	logger := slog.New(slog.DiscardHandler)
+	quietX11(io.Discard)
+	if *verbose {
+		logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		quietX11(stderr)
+	}
+
+	settings, fromOverride, err := loadSettings()
+	if err != nil {
+		logger.Error("settings", "err", err)
+		fmt.Fprintf(stdout, "%s.\nDownload the support program again from your invitation link.\n", plainSettingsError(err))
+		return exitSettings
+	}
+	// A developer pointing at a settings file runs a build they want to keep.
+	*keep = *keep || fromOverride
+
+	// Ctrl+C, a closed terminal (SIGHUP) and a closed Windows console
+	// (delivered as SIGTERM) all mean the customer stops sharing.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+
+	cfg := session.Config{
+		Settings: settings,
+		Out:      stdout,
+		OpenCapturer: func() (session.Capturer, error) {
+			c, err := capture.Open()
+			if err != nil {
+				return nil, err
+			}
+			return c, nil
+		},
+		OpenInjector: func() (session.Injector, error) {
+			i, err := input.Open()
+			if err != nil {
+				return nil, err
+			}
+			return i, nil
+		},
+		OpenBrowser: consent.OpenBrowser,
+		Logger:      logger,
+	}
+	if consent.IsTerminal(os.Stdin) {
+		cfg.Console = os.Stdin
+	}
+	res, err := session.Run(ctx, cfg)
+	code := exitOK
+	var ended *link.EndedError
+	switch {
+	case err == nil:
+		fmt.Fprintf(stdout, "The support session has ended (%s).\n", res.Reason)
+	case errors.As(err, &ended):
+		fmt.Fprintf(stdout, "The support session has ended (%s).\n", ended.Reason)
+	default:
+		logger.Error("session", "err", err)
+		fmt.Fprintf(stdout, "The support session could not continue: %v\n", err)
+		code = exitFailed
+	}
+	if !*keep {
+		if err := selfremove.Executable(); err != nil {
+			logger.Warn("remove program", "err", err)
+		}
+	}
+	return code
+}

@@ -1,0 +1,128 @@
+package session
+
+import (
+	"log/slog"
+	"sync"
+
+	"tether/server/protocol"
+)
+
+// dispatcher hands the viewer's input to the Injector, but only while the
+// customer allows full control. It is called from the viewer's receive
+// goroutine and configured from the owner, hence the mutex.
+type dispatcher struct {
+	log *slog.Logger
+
+	mu    sync.Mutex
+	inj   Injector // nil until full control is first granted
+	level protocol.Level
+	w, h  int // screen size for clamping; 0 until the first frame
+
+	injected, dropped, failed int
+}
+
+func (d *dispatcher) setInjector(inj Injector) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.inj = inj
+}
+
+// setLevel changes the level. Leaving control releases every key and button
+// the engineer held, so none stays stuck down on the customer's machine.
+func (d *dispatcher) setLevel(l protocol.Level) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.level == protocol.LevelControl && l != protocol.LevelControl {
+		d.releaseLocked()
+	}
+	d.level = l
+}
+
+func (d *dispatcher) setSize(w, h int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.w, d.h = w, h
+}
+
+// release lets go of everything held (the viewer left or the session ends).
+func (d *dispatcher) release() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.releaseLocked()
+}
+
+func (d *dispatcher) releaseLocked() {
+	if d.inj == nil {
+		return
+	}
+	if err := d.inj.ReleaseAll(); err != nil {
+		d.log.Warn("release input", "err", err)
+	}
+}
+
+func (d *dispatcher) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.inj == nil {
+		return
+	}
+	d.releaseLocked()
+	if err := d.inj.Close(); err != nil {
+		d.log.Info("close input", "err", err)
+	}
+	d.inj = nil
+}
+
+// counts returns how many input messages were injected, dropped (view only)
+// and failed.
+func (d *dispatcher) counts() (injected, dropped, failed int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.injected, d.dropped, d.failed
+}
+
+// handle performs one input message. Errors are logged and counted, not
+// returned: one key the system refused should not end the session.
+func (d *dispatcher) handle(m protocol.Message) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.level != protocol.LevelControl || d.inj == nil {
+		d.dropped++
+		return
+	}
+	var err error
+	switch m := m.(type) {
+	case *protocol.MouseMove:
+		err = d.inj.MouseMove(d.clamp(m.X, m.Y))
+	case *protocol.MouseButton:
+		// The button happens where the viewer saw the pointer, even if a
+		// move before it was coalesced away.
+		if err = d.inj.MouseMove(d.clamp(m.X, m.Y)); err == nil {
+			err = d.inj.MouseButton(m.Button, m.Down)
+		}
+	case *protocol.Wheel:
+		err = d.inj.Wheel(int(m.DX), int(m.DY))
+	case *protocol.Key:
+		err = d.inj.Key(*m)
+	default:
+		d.dropped++
+		return
+	}
+	if err != nil {
+		d.failed++
+		d.log.Debug("inject input", "type", m.Type(), "err", err)
+		return
+	}
+	d.injected++
+}
+
+func (d *dispatcher) clamp(x, y uint16) (int, int) {
+	cx, cy := int(x), int(y)
+	if d.w > 0 {
+		cx = min(cx, d.w-1)
+	}
+	if d.h > 0 {
+		cy = min(cy, d.h-1)
+	}
+	return cx, cy
+}

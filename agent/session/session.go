@@ -1,0 +1,222 @@
+// Package session runs one support session on the customer's side: it
+// connects to the server, asks for consent, and once given, serves each
+// viewer the screen over peer-to-peer or the relay, injecting the engineer's
+// input when the customer allowed full control.
+//
+// One goroutine (Run's) owns all session state and takes its events from the
+// signaling connection, the console and the viewer goroutines.
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"tether/agent/link"
+	"tether/agent/stream"
+	"tether/server/protocol"
+)
+
+// Capturer is the screen source; capture.Capturer satisfies it.
+type Capturer interface {
+	stream.Source
+	Close() error
+}
+
+// Injector performs the engineer's input; input.Injector satisfies it.
+type Injector interface {
+	MouseMove(x, y int) error
+	MouseButton(b protocol.Button, down bool) error
+	Wheel(dx, dy int) error
+	Key(k protocol.Key) error
+	ReleaseAll() error
+	Close() error
+}
+
+// Config is everything a session needs; main fills it from the settings
+// trailer and the real capture and input packages, tests with fakes.
+type Config struct {
+	Settings protocol.AgentSettings
+	// Out receives the messages for the customer.
+	Out io.Writer
+	// Console, if set, is read for a typed consent answer (stdin when it
+	// is a terminal).
+	Console io.Reader
+	// OpenCapturer is called once, after consent, when the first viewer
+	// connects. Nothing is captured before.
+	OpenCapturer func() (Capturer, error)
+	// OpenInjector is called once, when full control is first granted.
+	OpenInjector func() (Injector, error)
+	// OpenBrowser shows the consent page (consent.OpenBrowser).
+	OpenBrowser func(url string) error
+	// HTTPClient dials the server; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// SettingEngine tunes pion; nil means its defaults.
+	SettingEngine *webrtc.SettingEngine
+	// Hostname is reported to the server; empty means os.Hostname.
+	Hostname string
+	// StatsInterval is how often byte counters go to the server (5 s).
+	StatsInterval time.Duration
+	// RetryDelay is the pause before offering a viewer a new connection
+	// after its path broke while it stayed present (2 s).
+	RetryDelay time.Duration
+	// MaxBackoff and GiveUp bound reconnecting (5 s, 10 min).
+	MaxBackoff, GiveUp time.Duration
+	// Stream tunes the frame loop; OnSize is set by the session.
+	Stream stream.Options
+	Logger *slog.Logger
+}
+
+// Outcome says how a session ended.
+type Outcome int
+
+const (
+	// Ended: the server ended the session (the engineer, expiry, the
+	// customer's Stop button on the page).
+	Ended Outcome = iota
+	// Denied: the customer refused.
+	Denied
+	// Stopped: the customer closed the agent (Ctrl+C, window closed).
+	Stopped
+)
+
+// Result is how and why a session ended.
+type Result struct {
+	Outcome Outcome
+	// Reason is shown to the customer: "The support session has ended (Reason)."
+	Reason string
+}
+
+// Reasons the agent sends in protocol.End.
+const (
+	ReasonDenied = "customer denied"
+	ReasonClosed = "customer closed the agent"
+	reasonNoCapt = "the support program cannot capture this screen"
+)
+
+// Run runs the session until it ends. Cancelling ctx is the customer
+// closing the agent: the server is told, and Run returns Stopped. Errors
+// mean the session could not run (server unreachable, server error,
+// capture impossible).
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	if err := cfg.Settings.Validate(); err != nil {
+		return Result{}, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	cfg.Out = &syncWriter{w: cfg.Out}
+	if cfg.StatsInterval <= 0 {
+		cfg.StatsInterval = 5 * time.Second
+	}
+	if cfg.RetryDelay <= 0 {
+		cfg.RetryDelay = 2 * time.Second
+	}
+	if cfg.Hostname == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			cfg.Logger.Info("no hostname", "err", err)
+		}
+		cfg.Hostname = h
+	}
+	if cfg.OpenCapturer == nil {
+		return Result{}, errors.New("session: Config.OpenCapturer is required")
+	}
+	s := &session{cfg: cfg, log: cfg.Logger, events: make(chan event, 16), stopped: make(chan struct{})}
+	s.disp = &dispatcher{log: cfg.Logger}
+	return s.run(ctx)
+}
+
+func randomKey() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("session: random key: %w", err)
+	}
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]), nil
+}
+
+func (s *session) run(ctx context.Context) (Result, error) {
+	st := s.cfg.Settings
+	s.engineer, s.provider = st.Engineer, st.Provider
+	s.say("%s is asking to see your screen.", s.who())
+	s.say("Connecting to the support server…")
+
+	agentKey, err := randomKey()
+	if err != nil {
+		return Result{}, err
+	}
+	consentKey, err := randomKey()
+	if err != nil {
+		return Result{}, err
+	}
+	retried := false
+	sig, welcome, err := link.Connect(ctx, link.SignalOptions{
+		Server: st.Server,
+		Hello: protocol.AgentHello{
+			Token:      st.Token,
+			AgentKey:   agentKey,
+			ConsentKey: consentKey,
+			Source:     st.Source,
+			Version:    int(protocol.Version),
+			OS:         runtime.GOOS,
+			Arch:       runtime.GOARCH,
+			Host:       s.cfg.Hostname,
+			// The screen size needs a capture, and nothing is captured
+			// before consent; Hello carries the size to the viewer.
+		},
+		HTTPClient: s.cfg.HTTPClient,
+		MaxBackoff: s.cfg.MaxBackoff,
+		GiveUp:     s.cfg.GiveUp,
+		Logger:     s.log,
+		OnRetry: func(err error, _ time.Duration) {
+			if !retried {
+				retried = true
+				s.say("Cannot reach the support server yet; trying again…")
+			}
+		},
+	})
+	if err != nil {
+		return s.connectFailed(ctx, err)
+	}
+	s.sig = sig
+	defer s.shutdown()
+	s.welcome(ctx, welcome, true)
+
+	if s.cfg.OpenBrowser != nil && welcome.ConsentURL != "" {
+		if err := s.cfg.OpenBrowser(welcome.ConsentURL); err != nil {
+			s.log.Info("open browser", "err", err)
+		}
+	}
+	if welcome.ConsentURL != "" {
+		s.say("Please allow or refuse on the page that opened in your browser. If no page opened, visit:\n  %s", welcome.ConsentURL)
+	}
+	if s.cfg.Console != nil && !s.consented {
+		s.askConsole(ctx)
+	}
+	return s.loop(ctx)
+}
+
+// connectFailed turns a failed first connection into a result or error.
+func (s *session) connectFailed(ctx context.Context, err error) (Result, error) {
+	var ended *link.EndedError
+	switch {
+	case ctx.Err() != nil:
+		return Result{Outcome: Stopped, Reason: "you closed the support program"}, nil
+	case errors.As(err, &ended) && !ended.ServerError:
+		return Result{Outcome: Ended, Reason: ended.Reason}, nil
+	}
+	return Result{}, err
+}

@@ -1,0 +1,240 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"tether/agent/capture"
+	"tether/server/protocol"
+)
+
+// fakeSource serves a frame the test may change, and counts calls.
+type fakeSource struct {
+	mu       sync.Mutex
+	frame    *capture.Frame
+	out      capture.Frame
+	cursor   capture.Cursor
+	changing bool // every Capture changes one pixel
+	captures atomic.Int64
+	cursors  atomic.Int64
+}
+
+func (s *fakeSource) Capture() (*capture.Frame, error) {
+	s.captures.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.changing {
+		s.frame.Pix[0]++
+	}
+	s.out.Width, s.out.Height, s.out.Stride = s.frame.Width, s.frame.Height, s.frame.Stride
+	s.out.Pix = append(s.out.Pix[:0], s.frame.Pix...)
+	return &s.out, nil
+}
+
+func (s *fakeSource) Cursor() (capture.Cursor, error) {
+	s.cursors.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.cursor
+	s.cursor.RGBA = nil // like a Capturer: the image only when it changed
+	return c, nil
+}
+
+func (s *fakeSource) edit(fn func(f *capture.Frame, c *capture.Cursor)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn(s.frame, &s.cursor)
+}
+
+// fakeSender paints what it receives.
+type fakeSender struct {
+	mu       sync.Mutex
+	p        painter
+	err      error
+	buffered atomic.Uint64
+}
+
+func (s *fakeSender) Send(b []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.p.apply(b); err != nil && s.err == nil {
+		s.err = err
+	}
+	return nil
+}
+
+func (s *fakeSender) BufferedAmount() uint64 { return s.buffered.Load() }
+
+func (s *fakeSender) view(fn func(p *painter)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn(&s.p)
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func startStreamer(t *testing.T, src *fakeSource, out *fakeSender, level protocol.Level) (*Streamer, func()) {
+	t.Helper()
+	st := New(src, out, level, Options{OS: "testos", FPS: 200, IdleFPS: 100})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- st.Run(ctx) }()
+	return st, func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run: %v", err)
+		}
+		out.view(func(p *painter) {
+			if out.err != nil {
+				t.Errorf("bad message: %v", out.err)
+			}
+		})
+	}
+}
+
+func TestStreamerFirstFrameAndChanges(t *testing.T) {
+	src := &fakeSource{frame: textScreen(200, 130, 1), cursor: capture.Cursor{X: 5, Y: 6, Visible: true, Serial: 1, W: 2, H: 2, HotX: 1, HotY: 1, RGBA: make([]byte, 16)}}
+	out := &fakeSender{}
+	st, stop := startStreamer(t, src, out, protocol.LevelControl)
+	defer stop()
+
+	waitFor(t, "first frame", func() (ok bool) {
+		out.view(func(p *painter) { ok = len(p.frames) >= 1 })
+		return
+	})
+	out.view(func(p *painter) {
+		if len(p.hellos) != 1 || p.hellos[0] != (protocol.Hello{Level: protocol.LevelControl, Width: 200, Height: 130, OS: "testos"}) {
+			t.Errorf("hellos %+v", p.hellos)
+		}
+		if f := p.frames[0]; !f.Full() || f.Seq != 1 || p.lastTiles != 4*3 {
+			t.Errorf("first frame %+v with %d tiles, want full seq 1 with 12 tiles", f, p.lastTiles)
+		}
+		if !p.matches(src.frame) {
+			t.Error("first frame differs from the screen")
+		}
+		if len(p.shapes) != 1 || p.shapes[0].Serial != 1 || len(p.cursorPos) != 1 {
+			t.Errorf("cursor: shapes %d pos %+v", len(p.shapes), p.cursorPos)
+		}
+	})
+	st.Ack(1)
+	src.edit(func(f *capture.Frame, c *capture.Cursor) {
+		fill(f, 150, 70, 4, 4, 1, 2, 3)
+		c.X = 50
+	})
+	waitFor(t, "second frame", func() (ok bool) {
+		out.view(func(p *painter) { ok = len(p.frames) >= 2 })
+		return
+	})
+	out.view(func(p *painter) {
+		if f := p.frames[1]; f.Full() || f.Seq != 2 || p.lastTiles != 1 {
+			t.Errorf("second frame %+v with %d tiles, want seq 2 with 1 tile", f, p.lastTiles)
+		}
+		if !p.matches(src.frame) {
+			t.Error("second frame differs from the screen")
+		}
+		if last := p.cursorPos[len(p.cursorPos)-1]; last.X != 50 || len(p.shapes) != 1 {
+			t.Errorf("cursor after move: %+v, %d shapes", last, len(p.shapes))
+		}
+	})
+
+	st.SetLevel(protocol.LevelView)
+	st.RequestFull()
+	waitFor(t, "hello and full frame", func() (ok bool) {
+		out.view(func(p *painter) { ok = len(p.hellos) == 2 && len(p.frames) >= 3 })
+		return
+	})
+	out.view(func(p *painter) {
+		if p.hellos[1].Level != protocol.LevelView {
+			t.Errorf("hello after SetLevel: %+v", p.hellos[1])
+		}
+		if !p.frames[2].Full() {
+			t.Errorf("frame after RequestFull: %+v", p.frames[2])
+		}
+	})
+}
+
+func TestStreamerFlowControl(t *testing.T) {
+	src := &fakeSource{frame: textScreen(64, 64, 1), changing: true}
+	out := &fakeSender{}
+	st, stop := startStreamer(t, src, out, protocol.LevelView)
+	defer stop()
+	frames := func() (n int) {
+		out.view(func(p *painter) { n = len(p.frames) })
+		return
+	}
+	// The screen changes at every capture, but only two frames may be
+	// unacknowledged. The cursor is polled at every tick, so many cursor
+	// polls without a third frame show the stream is held back.
+	waitFor(t, "two frames", func() bool { return frames() == 2 })
+	polls := src.cursors.Load()
+	waitFor(t, "the stream to keep ticking", func() bool { return src.cursors.Load() > polls+20 })
+	if n := frames(); n != 2 {
+		t.Fatalf("%d frames without acks, want 2", n)
+	}
+	st.Ack(1)
+	waitFor(t, "a third frame after an ack", func() bool { return frames() == 3 })
+
+	// A full send buffer holds frames back too.
+	out.buffered.Store(8 << 20)
+	st.Ack(3)
+	polls = src.cursors.Load()
+	waitFor(t, "the stream to keep ticking", func() bool { return src.cursors.Load() > polls+20 })
+	if n := frames(); n != 3 {
+		t.Fatalf("%d frames with a full buffer, want 3", n)
+	}
+	out.buffered.Store(0)
+	waitFor(t, "frames after the buffer drained", func() bool { return frames() >= 5 })
+}
+
+func TestStreamerAckBounds(t *testing.T) {
+	st := New(&fakeSource{}, &fakeSender{}, protocol.LevelView, Options{})
+	st.sent = 5
+	st.Ack(9) // never sent
+	if st.acked != 0 {
+		t.Fatalf("ack of an unsent frame accepted: %d", st.acked)
+	}
+	st.Ack(4)
+	st.Ack(2) // older
+	if st.acked != 4 || st.unacked() != 1 {
+		t.Fatalf("acked %d unacked %d, want 4 and 1", st.acked, st.unacked())
+	}
+}
+
+func TestRememberCursor(t *testing.T) {
+	src := &fakeSource{cursor: capture.Cursor{Serial: 7, W: 1, H: 1, RGBA: []byte{1, 2, 3, 4}}}
+	m := RememberCursor(src)
+	for i := range 2 {
+		c, err := m.Cursor()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.RGBA) != 4 || c.W != 1 {
+			t.Fatalf("call %d: cursor %+v lost its image", i, c)
+		}
+	}
+}
+
+func TestCursorShapeCrops(t *testing.T) {
+	c := capture.Cursor{Serial: 1, W: 128, H: 100, HotX: 120, HotY: 3, RGBA: make([]byte, 128*100*4)}
+	s, ok := cursorShape(c)
+	if !ok || s.W != protocol.MaxCursorSize || s.H != protocol.MaxCursorSize || s.HotX != protocol.MaxCursorSize {
+		t.Fatalf("shape %dx%d hot %d,%d ok=%v", s.W, s.H, s.HotX, s.HotY, ok)
+	}
+	if _, err := protocol.Marshal(s); err != nil {
+		t.Fatalf("cropped shape does not marshal: %v", err)
+	}
+}
