@@ -36,9 +36,12 @@ func (c Codec) String() string {
 	return fmt.Sprintf("codec(%d)", uint8(c))
 }
 
-// DefaultCodec is the compressor the agent uses for changed tiles. It was
-// chosen by BenchmarkTileCodecs on real X screens; see docs/codec.md.
-const DefaultCodec = CodecLZ4
+// DefaultCodec is the compressor the agent uses for changed tiles. S2 was
+// chosen by the benchmarks in server/protocol/codecbench on real X screens:
+// against LZ4 it sends 4-14% fewer bytes and encodes faster on every screen,
+// for 2-7 ms more WebAssembly decode per full 1080p frame; zstd saves more
+// bytes but decodes 1.4-2.6x slower than LZ4 in wasm. See docs/codec.md.
+const DefaultCodec = CodecS2
 
 // TileEncoder compresses rectangles of a BGRA frame (the byte order both X11
 // and Windows GDI capture in). It keeps scratch buffers between calls, so one
