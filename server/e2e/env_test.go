@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/jezek/xgb"
 )
 
 // artifacts are the real programs the tests run, built once per test binary.
@@ -291,4 +293,9 @@ func waitHTTP(t testing.TB, url string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("%s does not answer", url)
+}
+
+func init() {
+	// xgb logs a missing ~/.Xauthority on every connection the test makes.
+	xgb.Logger = log.New(io.Discard, "", 0)
 }

@@ -13,9 +13,18 @@
     var sharingEl = document.getElementById("sharing");
     var stepsEl = document.getElementById("steps");
     var engineer = (consentEl.querySelector("h2").textContent.match(/^Allow (.*) to connect\?$/) || [null, "The engineer"])[1];
-    var m = /(?:^#|&)consent=([a-z0-9]+)/.exec(location.hash);
-    var consentKey = m ? m[1] : "";
-    if (consentKey) history.replaceState(null, "", location.pathname);
+    // The support program opens this page with its consent key in the
+    // fragment (never sent to the server in a URL). A browser may reuse an
+    // open tab, so read it again when only the fragment changes.
+    var consentKey = "";
+    function readKey() {
+      var m = /(?:^#|&)consent=([A-Za-z0-9]+)/.exec(location.hash);
+      if (!m) return false;
+      consentKey = m[1];
+      history.replaceState(null, "", location.pathname);
+      return true;
+    }
+    readKey();
 
     // Show the customer's own OS first in the instructions.
     var os = /Windows/.test(navigator.userAgent) ? "windows" : "linux";
@@ -37,6 +46,7 @@
     function render(st) {
       state = st.state;
       root.dataset.state = state;
+      root.dataset.level = st.level || "";
       var text = {
         waiting: "Waiting for you to download and run the support program.",
         joined: consentKey ? "Choose below what " + engineer + " may do." : "The support program has started. Approve in the window it opened.",
@@ -51,7 +61,7 @@
         document.getElementById("sharing-text").textContent = text + " You can stop at any moment.";
       }
     }
-    render({ state: state });
+    render({ state: state, level: root.dataset.level });
 
     consentEl.addEventListener("click", function (ev) {
       var b = ev.target.closest("button[data-level]");
@@ -65,6 +75,9 @@
     document.getElementById("stop").addEventListener("click", function (ev) {
       ev.target.disabled = true;
       post("/stop").catch(function (e) { statusEl.textContent = e.message; ev.target.disabled = false; });
+    });
+    window.addEventListener("hashchange", function () {
+      if (readKey()) render({ state: state, level: root.dataset.level });
     });
     tetherLive(root.dataset.live, function (msg) {
       if (msg.type === "state" && msg.payload) render(msg.payload);
