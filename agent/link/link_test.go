@@ -296,8 +296,10 @@ func TestSignalGivesUp(t *testing.T) {
 	_, _, err := Connect(context.Background(), SignalOptions{
 		Server:     srv.URL,
 		MaxBackoff: 20 * time.Millisecond,
-		GiveUp:     200 * time.Millisecond,
-		OnRetry:    func(error, time.Duration) { retries.Add(1) },
+		// Long enough for several retries even when a dial is slow under
+		// load; the test ends as soon as Connect gives up.
+		GiveUp:  2 * time.Second,
+		OnRetry: func(error, time.Duration) { retries.Add(1) },
 	})
 	if err == nil || retries.Load() < 2 {
 		t.Fatalf("Connect: %v after %d retries, want to give up after retrying", err, retries.Load())

@@ -112,8 +112,9 @@ func TestStreamerFirstFrameAndChanges(t *testing.T) {
 	st, stop := startStreamer(t, src, out, protocol.LevelControl)
 	defer stop()
 
-	waitFor(t, "first frame", func() (ok bool) {
-		out.view(func(p *painter) { ok = len(p.frames) >= 1 })
+	// The cursor follows the frame's messages; wait for both.
+	waitFor(t, "first frame and cursor", func() (ok bool) {
+		out.view(func(p *painter) { ok = len(p.frames) >= 1 && len(p.shapes) >= 1 && len(p.cursorPos) >= 1 })
 		return
 	})
 	out.view(func(p *painter) {

@@ -195,6 +195,10 @@ func (tw *testWindow) typedText() string {
 type server struct {
 	url   string
 	setup string
+	port  int
+	data  string
+	env   []string
+	bin   string
 	cmd   *exec.Cmd
 }
 
@@ -212,10 +216,20 @@ var setupLink = regexp.MustCompile(`(http://\S+/setup\?token=\S+)`)
 
 func startServer(t testing.TB, a artifacts, env ...string) *server {
 	t.Helper()
-	port := freePort(t)
-	s := &server{url: "http://127.0.0.1:" + strconv.Itoa(port)}
-	s.cmd = exec.Command(a.server, "-listen", "127.0.0.1:"+strconv.Itoa(port), "-data", t.TempDir(), "-build-dir", a.buildDir)
-	s.cmd.Env = append(os.Environ(), env...)
+	s := &server{port: freePort(t), data: t.TempDir(), env: env, bin: a.server}
+	s.url = "http://127.0.0.1:" + strconv.Itoa(s.port)
+	s.start(t, a.buildDir)
+	if s.setup == "" {
+		t.Fatal("the server printed no setup link")
+	}
+	return s
+}
+
+// start runs the server and waits until it says it is running.
+func (s *server) start(t testing.TB, buildDir string) {
+	t.Helper()
+	s.cmd = exec.Command(s.bin, "-listen", "127.0.0.1:"+strconv.Itoa(s.port), "-data", s.data, "-build-dir", buildDir)
+	s.cmd.Env = append(os.Environ(), s.env...)
 	out, err := s.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -224,22 +238,36 @@ func startServer(t testing.TB, a artifacts, env ...string) *server {
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.cmd.Process.Signal(os.Interrupt); s.cmd.Wait() })
-	found := make(chan string, 1)
+	cmd := s.cmd
+	t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
+	running := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			if m := setupLink.FindString(sc.Text()); m != "" {
-				found <- m
+				s.setup = m
+			}
+			if strings.HasPrefix(sc.Text(), "Engineers sign in") || s.setup != "" {
+				close(running)
+				io.Copy(io.Discard, out)
+				return
 			}
 		}
 	}()
 	select {
-	case s.setup = <-found:
+	case <-running:
 	case <-time.After(30 * time.Second):
-		t.Fatal("the server printed no setup link")
+		t.Fatal("the server did not start")
 	}
-	return s
+}
+
+// restart stops the server and starts it again on the same port and data.
+func (s *server) restart(t testing.TB, buildDir string) {
+	t.Helper()
+	s.cmd.Process.Signal(os.Interrupt)
+	s.cmd.Wait()
+	s.setup = ""
+	s.start(t, buildDir)
 }
 
 // prefixWriter sends a program's log lines to the test log.

@@ -1,0 +1,156 @@
+//go:build linux
+
+package stream
+
+import (
+	"image"
+	"image/draw"
+	_ "image/png"
+	"io"
+	"log"
+	"os"
+	"testing"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+
+	"tether/agent/capture"
+	"tether/agent/capture/xvfbtest"
+)
+
+// realScreen is a real 1080p screen from the codec corpus (an xterm full of
+// text, captured from Xvfb), so these benchmarks see real content.
+const realScreen = "../../server/protocol/codecbench/testdata/xterm-ls.png"
+
+// paintRoot draws img onto the root window of display, in strips that fit
+// the X request size limit.
+func paintRoot(tb testing.TB, display string, img *image.RGBA) (*xgb.Conn, xproto.Window, xproto.Gcontext) {
+	tb.Helper()
+	xgb.Logger = log.New(io.Discard, "", 0)
+	c, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(c.Close)
+	root := xproto.Setup(c).DefaultScreen(c).Root
+	gc, err := xproto.NewGcontextId(c)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := xproto.CreateGCChecked(c, gc, xproto.Drawable(root), 0, nil).Check(); err != nil {
+		tb.Fatal(err)
+	}
+	putRect(tb, c, root, gc, img, img.Bounds())
+	return c, root, gc
+}
+
+// putRect copies rectangle r of img to the same place on the root window.
+func putRect(tb testing.TB, c *xgb.Conn, root xproto.Window, gc xproto.Gcontext, img *image.RGBA, r image.Rectangle) {
+	tb.Helper()
+	const maxBytes = 200 << 10
+	rows := max(1, maxBytes/(r.Dx()*4))
+	for y := r.Min.Y; y < r.Max.Y; y += rows {
+		h := min(rows, r.Max.Y-y)
+		buf := make([]byte, 0, r.Dx()*h*4)
+		for yy := y; yy < y+h; yy++ {
+			line := img.Pix[img.PixOffset(r.Min.X, yy):img.PixOffset(r.Max.X, yy)]
+			for i := 0; i < len(line); i += 4 {
+				buf = append(buf, line[i+2], line[i+1], line[i], 0)
+			}
+		}
+		err := xproto.PutImageChecked(c, xproto.ImageFormatZPixmap, xproto.Drawable(root), gc,
+			uint16(r.Dx()), uint16(h), int16(r.Min.X), int16(y), 0, 24, buf).Check()
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+func loadScreen(tb testing.TB) *image.RGBA {
+	tb.Helper()
+	f, err := os.Open(realScreen)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	src, _, err := image.Decode(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	img := image.NewRGBA(src.Bounds())
+	draw.Draw(img, img.Bounds(), src, image.Point{}, draw.Src)
+	return img
+}
+
+// BenchmarkCaptureEncodeX11 measures what the agent does per frame on a
+// real 1080p X screen: capture over MIT-SHM, compare with the previous
+// frame, encode what changed. "full" encodes every tile (connect, refresh);
+// "typing" changes one character cell per frame, as typing does.
+func BenchmarkCaptureEncodeX11(b *testing.B) {
+	img := loadScreen(b)
+	w, h := img.Bounds().Dx(), img.Bounds().Dy()
+	display := xvfbtest.Start(b, w, h)
+	b.Setenv("DISPLAY", display)
+	c, root, gc := paintRoot(b, display, img)
+	cp, err := capture.Open()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cp.Close()
+	discard := func([]byte) error { return nil }
+
+	b.Run("full", func(b *testing.B) {
+		var e Encoder
+		var bytes int
+		for b.Loop() {
+			f, err := cp.Capture()
+			if err != nil {
+				b.Fatal(err)
+			}
+			res, err := e.Encode(f, 1, true, discard)
+			if err != nil {
+				b.Fatal(err)
+			}
+			bytes = res.Bytes
+		}
+		b.ReportMetric(float64(bytes), "bytes/frame")
+	})
+
+	b.Run("typing", func(b *testing.B) {
+		var e Encoder
+		f, err := cp.Capture()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.Encode(f, 1, true, discard); err != nil {
+			b.Fatal(err)
+		}
+		// A glyph-sized cell taken from elsewhere on the screen is copied
+		// to the caret, which advances like typed text.
+		glyph := image.NewRGBA(image.Rect(0, 0, 9, 17))
+		draw.Draw(glyph, glyph.Bounds(), img, image.Pt(40, 40), draw.Src)
+		x, y := 100, 300
+		var total, frames int
+		for b.Loop() {
+			b.StopTimer()
+			cell := image.NewRGBA(image.Rect(x, y, x+9, y+17))
+			draw.Draw(cell, cell.Bounds(), glyph, image.Point{}, draw.Src)
+			putRect(b, c, root, gc, cell, cell.Bounds())
+			if x += 9; x > w-20 {
+				x, y = 100, y+17
+			}
+			b.StartTimer()
+			f, err := cp.Capture()
+			if err != nil {
+				b.Fatal(err)
+			}
+			res, err := e.Encode(f, 2, false, discard)
+			if err != nil {
+				b.Fatal(err)
+			}
+			total += res.Bytes
+			frames++
+		}
+		b.ReportMetric(float64(total)/float64(frames), "bytes/frame")
+	})
+}
