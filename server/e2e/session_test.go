@@ -289,6 +289,25 @@ func (w *world) controlAndCheck(t testing.TB) {
 	}
 }
 
+// shot saves a screenshot of a browser to $TETHER_E2E_SHOTS, when set, so
+// a person can look at what engineer and customer saw.
+func shot(t testing.TB, ctx context.Context, name string) {
+	dir := os.Getenv("TETHER_E2E_SHOTS")
+	if dir == "" {
+		return
+	}
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	b, err := chromedp.Run(c, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
+		t.Error(err)
+	}
+}
+
 // layoutKey presses and releases one key as a non-US layout reports it.
 func layoutKey(key, code string, vk int64) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
@@ -335,6 +354,8 @@ func TestSessionByLinkPeerToPeer(t *testing.T) {
 	}
 	w.checkPixels(t)
 	w.controlAndCheck(t)
+	shot(t, w.engineer, "viewer")
+	shot(t, cust, "customer-sharing")
 
 	do(t, w.engineer, 10*time.Second, "end", chromedp.Click(chromedp.CSS(`#v-toolbar button.danger`)))
 	c.waitExit(t, 3*time.Second)

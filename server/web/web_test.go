@@ -412,8 +412,17 @@ func TestLiveSession(t *testing.T) {
 		t.Fatalf("page state %q", st.State)
 	}
 
+	console := h.wsDial(eng, "/ws/console")
 	agent := h.wsDial(nil, "/ws/agent")
 	send(t, agent, protocol.SigAgentHello, hello(token))
+	// The engineer's console hears about it without reloading.
+	var cs protocol.State
+	for cs.State != "joined" {
+		expect(t, console, protocol.SigState, &cs)
+	}
+	if cs.SessionID != id {
+		t.Fatalf("console state for %q", cs.SessionID)
+	}
 	var w protocol.Welcome
 	expect(t, agent, protocol.SigWelcome, &w)
 	if w.SessionID != id || w.Engineer != "Erin Engineer" || w.Provider != "Acme" || !strings.HasSuffix(w.ConsentURL, "/i/"+token+"#consent="+strings.Repeat("c", 32)) {
