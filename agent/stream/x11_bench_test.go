@@ -4,6 +4,7 @@ package stream
 
 import (
 	"image"
+	"image/color"
 	"image/draw"
 	_ "image/png"
 	"io"
@@ -116,6 +117,9 @@ func BenchmarkCaptureEncodeX11(b *testing.B) {
 		b.ReportMetric(float64(bytes), "bytes/frame")
 	})
 
+	// The caret and the ink outlive one run of the sub-benchmark (-count
+	// repeats it on the same screen), so every frame really changes.
+	x, y, strokes := 100, 300, 0
 	b.Run("typing", func(b *testing.B) {
 		var e Encoder
 		f, err := cp.Capture()
@@ -125,19 +129,29 @@ func BenchmarkCaptureEncodeX11(b *testing.B) {
 		if _, err := e.Encode(f, 1, true, discard); err != nil {
 			b.Fatal(err)
 		}
-		// A glyph-sized cell taken from elsewhere on the screen is copied
-		// to the caret, which advances like typed text.
-		glyph := image.NewRGBA(image.Rect(0, 0, 9, 17))
-		draw.Draw(glyph, glyph.Bounds(), img, image.Pt(40, 40), draw.Src)
-		x, y := 100, 300
+		// A glyph-sized cell at a caret that advances like typed text; its
+		// strokes change colour every frame, so every frame has a change of
+		// the size a typed character makes.
 		var total, frames int
 		for b.Loop() {
 			b.StopTimer()
 			cell := image.NewRGBA(image.Rect(x, y, x+9, y+17))
-			draw.Draw(cell, cell.Bounds(), glyph, image.Point{}, draw.Src)
+			draw.Draw(cell, cell.Bounds(), img, cell.Bounds().Min, draw.Src)
+			strokes++
+			ink := color.RGBA{uint8(strokes * 37), uint8(strokes * 11), 40, 255}
+			for yy := y + 3; yy < y+14; yy++ {
+				cell.Set(x+2, yy, ink)
+				cell.Set(x+6, yy, ink)
+			}
+			for xx := x + 2; xx < x+7; xx++ {
+				cell.Set(xx, y+8, ink)
+			}
 			putRect(b, c, root, gc, cell, cell.Bounds())
 			if x += 9; x > w-20 {
 				x, y = 100, y+17
+				if y > h-40 {
+					y = 300
+				}
 			}
 			b.StartTimer()
 			f, err := cp.Capture()

@@ -26,6 +26,7 @@ const screenW, screenH = 1280, 800
 // world is one customer computer (an X display with an application) and one
 // Tether server, with an engineer's browser signed in.
 type world struct {
+	sw, sh   int // screen size
 	a        artifacts
 	display  string
 	win      *testWindow
@@ -38,9 +39,13 @@ func newWorld(t testing.TB, serverEnv ...string) *world {
 }
 
 func newWorldWith(t testing.TB, winArgs []string, serverEnv ...string) *world {
+	return newWorldSized(t, screenW, screenH, winArgs, serverEnv...)
+}
+
+func newWorldSized(t testing.TB, sw, sh int, winArgs []string, serverEnv ...string) *world {
 	requireTools(t)
-	w := &world{a: build(t)}
-	w.display = xvfbtest.Start(t, screenW, screenH)
+	w := &world{sw: sw, sh: sh, a: build(t)}
+	w.display = xvfbtest.Start(t, sw, sh)
 	w.win = startTestWindow(t, w.a.testwin, w.display, winArgs...)
 	w.srv = startServer(t, w.a, serverEnv...)
 	w.engineer = newBrowser(t)
@@ -219,8 +224,8 @@ func (w *world) checkPixels(t testing.TB) {
 		t.Fatal(err)
 	}
 	var pts [][2]int
-	for y := 5; y < screenH; y += 61 {
-		for x := 3; x < screenW; x += 97 {
+	for y := 5; y < w.sh; y += 61 {
+		for x := 3; x < w.sw; x += 97 {
 			pts = append(pts, [2]int{x, y})
 		}
 	}

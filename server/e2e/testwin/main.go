@@ -36,13 +36,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	py := fs.Int("y", 0, "window y")
 	display := fs.String("display", "", "X display (default $DISPLAY)")
 	mark := fs.Bool("mark", false, "paint a marker at every click, alternating black and white (for latency benchmarks)")
+	echo := fs.Bool("echo", false, "paint a glyph-sized cell for every key, advancing like text (for typing benchmarks)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	// xgb logs a missing ~/.Xauthority on every connect; keep stderr for
 	// real failures.
 	xgb.Logger = log.New(io.Discard, "", 0)
-	if err := serve(*display, *px, *py, *width, *height, *mark, json.NewEncoder(stdout)); err != nil {
+	if err := serve(*display, *px, *py, *width, *height, *mark, *echo, json.NewEncoder(stdout)); err != nil {
 		fmt.Fprintln(stderr, "testwin:", err)
 		return 1
 	}
@@ -63,9 +64,12 @@ type win struct {
 	// alternates and every click changes the screen.
 	mark  bool
 	marks int
+	// echo paints a cell per key at a caret that advances like text.
+	echo  bool
+	caret int
 }
 
-func serve(display string, x, y, w, h int, mark bool, out *json.Encoder) error {
+func serve(display string, x, y, w, h int, mark, echo bool, out *json.Encoder) error {
 	c, err := xgb.NewConnDisplay(display)
 	if err != nil {
 		return err
@@ -78,7 +82,7 @@ func serve(display string, x, y, w, h int, mark bool, out *json.Encoder) error {
 	if h <= 0 {
 		h = int(s.HeightInPixels) - y
 	}
-	t := &win{c: c, w: w, h: h, out: out, mark: mark}
+	t := &win{c: c, w: w, h: h, out: out, mark: mark, echo: echo}
 	if t.id, err = xproto.NewWindowId(c); err != nil {
 		return err
 	}
@@ -149,6 +153,11 @@ func (t *win) handle(ev xgb.Event) error {
 		return t.out.Encode(map[string]any{"event": "button", "button": e.Detail,
 			"x": e.EventX, "y": e.EventY, "root_x": e.RootX, "root_y": e.RootY})
 	case xproto.KeyPressEvent:
+		if t.echo {
+			if err := t.paintGlyph(); err != nil {
+				return err
+			}
+		}
 		return t.key(e)
 	}
 	return nil

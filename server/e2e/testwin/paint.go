@@ -71,3 +71,20 @@ func (t *win) paintMark(x, y int) error {
 	}
 	return nil
 }
+
+// Glyph cells painted with -echo: the size of a character of 11-point text.
+const glyphW, glyphH = 9, 17
+
+// paintGlyph fills the next character cell, wrapping like a line of text.
+func (t *win) paintGlyph() error {
+	perLine := max(1, (t.w-40)/glyphW)
+	col, row := t.caret%perLine, t.caret/perLine
+	t.caret++
+	x, y := 20+col*glyphW, 20+(row%20)*glyphH
+	xproto.ChangeGC(t.c, t.gc, xproto.GcForeground, []uint32{uint32(0x101010 * (1 + t.caret%7))})
+	xproto.PolyFillRectangle(t.c, xproto.Drawable(t.id), t.gc, []xproto.Rectangle{{X: int16(x), Y: int16(y), Width: glyphW - 2, Height: glyphH - 3}})
+	if _, err := xproto.GetInputFocus(t.c).Reply(); err != nil {
+		return fmt.Errorf("glyph: %w", err)
+	}
+	return nil
+}
