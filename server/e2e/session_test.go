@@ -359,6 +359,10 @@ func TestSessionByLinkPeerToPeer(t *testing.T) {
 	}
 	w.checkPixels(t)
 	w.controlAndCheck(t)
+	// The toolbar shows the path, frame rate, bandwidth and round-trip time.
+	waitJS(t, w.engineer, 5*time.Second, "stats shown", `/\d+ fps/.test(document.getElementById("v-fps").textContent) &&
+		/B\/s/.test(document.getElementById("v-bw").textContent) && /\d ms/.test(document.getElementById("v-rtt").textContent)`)
+	t.Logf("viewer toolbar: %s", eval[string](t, w.engineer, `document.getElementById("v-toolbar").innerText.replace(/\s+/g, " ")`))
 	shot(t, w.engineer, "viewer")
 	shot(t, cust, "customer-sharing")
 

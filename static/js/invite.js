@@ -56,7 +56,11 @@
       statusEl.textContent = text;
       consentEl.hidden = !(state === "joined" && consentKey);
       sharingEl.hidden = state !== "active";
-      stepsEl.hidden = state === "active" || state === "ended";
+      var done = state === "active" || state === "ended";
+      stepsEl.hidden = done;
+      document.getElementById("lead").hidden = done;
+      document.getElementById("expiry").hidden = done;
+      statusEl.hidden = state === "active"; // the sharing panel says it
       if (state === "active") {
         document.getElementById("sharing-text").textContent = text + " You can stop at any moment.";
       }
