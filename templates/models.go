@@ -117,6 +117,7 @@ type Viewer struct {
 	Page
 	Session   SessionRow
 	InviteURL string
+	CodeURL   string
 	WSURL     string
 	WasmURL   string
 }

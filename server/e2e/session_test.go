@@ -106,6 +106,7 @@ func (w *world) newSession(t testing.TB, customer string) (link, code string) {
 		chromedp.Click(chromedp.CSS(`.new-session button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#v-screen`), chromedp.NodeReady),
 	)
+	shot(t, w.engineer, "viewer-waiting")
 	link = eval[string](t, w.engineer, `document.getElementById("invite-url").value`)
 	code = eval[string](t, w.engineer, `document.querySelector(".v-waiting .code").textContent`)
 	if !strings.HasPrefix(link, w.srv.url+"/i/") || len(strings.ReplaceAll(code, " ", "")) != 6 {
@@ -191,6 +192,7 @@ func (c *customer) approve(t testing.TB, level string) time.Time {
 		chromedp.Navigate(c.consent),
 		chromedp.WaitVisible(chromedp.CSS(`#consent`)),
 	)
+	shot(t, c.ctx, "customer-consent")
 	at := time.Now()
 	do(t, c.ctx, 10*time.Second, "approve", chromedp.Click(chromedp.CSS(`#consent button[data-level=`+level+`]`)))
 	waitJS(t, c.ctx, 10*time.Second, "sharing shown", `!document.getElementById("sharing").hidden`)

@@ -51,7 +51,7 @@ func (s *Server) sessionViewer(c echo.Context, en engineer) error {
 	}
 	v := templates.Viewer{
 		Page: s.shellPage(c, "Viewer · "+sess.CustomerName, en), Session: row,
-		WSURL: "/ws/viewer/" + sess.ID, WasmURL: s.assets.url("build/viewer.wasm"),
+		WSURL: "/ws/viewer/" + sess.ID, WasmURL: s.assets.url("build/viewer.wasm"), CodeURL: s.Config.BaseURL + "/code",
 	}
 	if sess.State == store.StateWaiting || sess.State == store.StateJoined {
 		v.InviteURL = s.inviteURL(sess.ID)

@@ -57,7 +57,7 @@
       consentEl.hidden = !(state === "joined" && consentKey);
       sharingEl.hidden = state !== "active";
       var done = state === "active" || state === "ended";
-      stepsEl.hidden = done;
+      stepsEl.hidden = done || !consentEl.hidden;
       document.getElementById("lead").hidden = done;
       document.getElementById("expiry").hidden = done;
       statusEl.hidden = state === "active"; // the sharing panel says it
