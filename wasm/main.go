@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -38,21 +39,55 @@ func run() int {
 
 	proto, host := page.Location()
 	url := viewer.WebSocketURL(proto, host, page.Data("ws"))
+	// The viewer reconnects when the server restarts or the network blips;
+	// the session itself decides when it is over.
+	backoff := reconnectMin
+	lostAt := time.Time{}
+	for {
+		err := session(page, url, log)
+		if err == nil {
+			return 0
+		}
+		if !errors.Is(err, viewer.ErrConnectionLost) && !errors.Is(err, errDial) {
+			log.Error("viewer: session", "err", err)
+			return 1
+		}
+		if lostAt.IsZero() {
+			lostAt = time.Now()
+		}
+		if time.Since(lostAt) > reconnectGiveUp {
+			page.SetState(viewer.StateEnded, "Session ended: cannot reach the server. Reload the page to try again.")
+			return 1
+		}
+		if errors.Is(err, viewer.ErrConnectionLost) {
+			lostAt, backoff = time.Now(), reconnectMin
+		}
+		log.Info("viewer: reconnecting", "in", backoff, "err", err)
+		time.Sleep(backoff)
+		backoff = min(backoff*2, reconnectMax)
+	}
+}
+
+const (
+	reconnectMin    = 500 * time.Millisecond
+	reconnectMax    = 5 * time.Second
+	reconnectGiveUp = 2 * time.Minute
+)
+
+var errDial = errors.New("viewer: cannot reach the server")
+
+// session dials the signaling socket and runs one viewer on it.
+func session(page *jsdom.Page, url string, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
 	conn, _, err := websocket.Dial(ctx, url, nil)
 	cancel()
 	if err != nil {
-		page.SetState(viewer.StateEnded, fmt.Sprintf("Session ended: cannot reach the server (%v)", err))
-		log.Error("viewer: dial", "url", url, "err", err)
-		return 1
+		page.SetState(viewer.StateConnecting, "Cannot reach the server, trying again…")
+		return fmt.Errorf("%w: %v", errDial, err)
 	}
 	conn.SetReadLimit(max(protocol.MaxMessageSize, protocol.MaxSignalSize))
-
 	v := viewer.New(viewer.Config{UI: page, Conn: conn, NewPeer: rtc.New, Log: log})
 	page.Bind(v, log)
-	if err := v.Run(context.Background()); err != nil {
-		log.Error("viewer: session", "err", err)
-		return 1
-	}
-	return 0
+	defer page.Release()
+	return v.Run(context.Background())
 }

@@ -99,8 +99,11 @@ func (v *Viewer) Run(ctx context.Context) error {
 			if v.ended {
 				return nil
 			}
-			v.end("connection lost")
-			return fmt.Errorf("viewer: signaling: %w", err)
+			// The server went away (restart, network), not the session:
+			// the caller dials again and the agent offers anew.
+			v.closePeer()
+			v.setState(StateConnecting, "Connection lost, reconnecting…")
+			return fmt.Errorf("%w: %v", ErrConnectionLost, err)
 		}
 	}
 	return nil
@@ -176,6 +179,10 @@ func (v *Viewer) write(typ websocket.MessageType, b []byte) error {
 	defer cancel()
 	return v.conn.Write(ctx, typ, b)
 }
+
+// ErrConnectionLost is returned by Run when the signaling connection
+// dropped before the session ended; a new connection may resume it.
+var ErrConnectionLost = errors.New("viewer: connection to the server lost")
 
 // errNoPath is returned while neither channels nor relay are announced.
 var errNoPath = errors.New("viewer: no session path yet")
