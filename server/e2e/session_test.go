@@ -194,7 +194,7 @@ func (c *customer) approve(t testing.TB, level string) time.Time {
 	)
 	shot(t, c.ctx, "customer-consent")
 	at := time.Now()
-	do(t, c.ctx, 10*time.Second, "approve", chromedp.Click(chromedp.CSS(`#consent button[data-level=`+level+`]`)))
+	do(t, c.ctx, 20*time.Second, "approve", chromedp.Click(chromedp.CSS(`#consent button[data-level=`+level+`]:enabled`)))
 	waitJS(t, c.ctx, 10*time.Second, "sharing shown", `!document.getElementById("sharing").hidden`)
 	return at
 }

@@ -43,6 +43,7 @@
     }
 
     var state = root.dataset.state;
+    var sending = false;
     function render(st) {
       state = st.state;
       root.dataset.state = state;
@@ -55,6 +56,11 @@
       }[state] || "";
       statusEl.textContent = text;
       consentEl.hidden = !(state === "joined" && consentKey);
+      // Consent goes to the running program; while it reconnects (a network
+      // blip, a server restart) the choices wait for it.
+      var away = st.agent !== true;
+      consentEl.querySelectorAll("button").forEach(function (b) { b.disabled = away || sending; });
+      document.getElementById("consent-wait").hidden = st.agent !== false;
       sharingEl.hidden = state !== "active";
       var done = state === "active" || state === "ended";
       stepsEl.hidden = done || !consentEl.hidden;
@@ -65,16 +71,18 @@
         document.getElementById("sharing-text").textContent = text + " You can stop at any moment.";
       }
     }
-    render({ state: state, level: root.dataset.level });
+    var last = { state: state, level: root.dataset.level };
+    render(last);
 
     consentEl.addEventListener("click", function (ev) {
       var b = ev.target.closest("button[data-level]");
       if (!b) return;
+      sending = true;
       consentEl.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
       post("/consent", { consent_key: consentKey, level: b.dataset.level }).catch(function (e) {
         statusEl.textContent = e.message;
         consentEl.querySelectorAll("button").forEach(function (x) { x.disabled = false; });
-      });
+      }).then(function () { sending = false; });
     });
     document.getElementById("stop").addEventListener("click", function (ev) {
       ev.target.disabled = true;
@@ -84,7 +92,10 @@
       if (readKey()) render({ state: state, level: root.dataset.level });
     });
     tetherLive(root.dataset.live, function (msg) {
-      if (msg.type === "state" && msg.payload) render(msg.payload);
+      if (msg.type === "state" && msg.payload) { last = msg.payload; render(last); }
+    }, function () {
+      // Until the server answers again, the program's presence is unknown.
+      render({ state: last.state, level: last.level, reason: last.reason, agent: false });
     });
   }
   document.addEventListener("DOMContentLoaded", start);

@@ -1,8 +1,10 @@
 // live.js: a reconnecting websocket for Tether's pages. Exposes
-// tetherLive(path, onMessage) → {close()}. Messages are {type, payload}.
+// tetherLive(path, onMessage, onDown) → {close()}. Messages are
+// {type, payload}; onDown (optional) runs when the connection drops, so a
+// page can stop trusting what it last heard until the next message.
 (function () {
   "use strict";
-  window.tetherLive = function (path, onMessage) {
+  window.tetherLive = function (path, onMessage, onDown) {
     var ws = null, closed = false, delay = 500;
     function connect() {
       var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
@@ -15,6 +17,7 @@
       };
       ws.onclose = function () {
         if (closed) return;
+        if (onDown) onDown();
         setTimeout(connect, delay);
         delay = Math.min(delay * 2, 10000);
       };
