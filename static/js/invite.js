@@ -89,7 +89,7 @@
       post("/stop").catch(function (e) { statusEl.textContent = e.message; ev.target.disabled = false; });
     });
     window.addEventListener("hashchange", function () {
-      if (readKey()) render({ state: state, level: root.dataset.level });
+      if (readKey()) render(last);
     });
     tetherLive(root.dataset.live, function (msg) {
       if (msg.type === "state" && msg.payload) { last = msg.payload; render(last); }
