@@ -370,7 +370,7 @@ func TestSessionByLinkPeerToPeer(t *testing.T) {
 
 	do(t, w.engineer, 10*time.Second, "end", chromedp.Click(chromedp.CSS(`#v-toolbar button.danger`)))
 	c.waitExit(t, 3*time.Second)
-	waitJS(t, cust, 3*time.Second, "customer page ended", `document.getElementById("invite").dataset.state === "ended"`)
+	waitJS(t, cust, 2*time.Second, "customer page ended", `document.getElementById("invite").dataset.state === "ended"`)
 }
 
 // TestSessionByCodeRelay: the code page, the relay path (peer-to-peer off),
@@ -397,7 +397,7 @@ func TestSessionByCodeRelay(t *testing.T) {
 
 	do(t, cust, 10*time.Second, "stop", chromedp.Click(chromedp.CSS(`#stop`)))
 	c.waitExit(t, 3*time.Second)
-	waitJS(t, w.engineer, 3*time.Second, "viewer ended", `document.getElementById("viewer").dataset.state === "ended"`)
+	waitJS(t, w.engineer, 2*time.Second, "viewer ended", `document.getElementById("viewer").dataset.state === "ended"`)
 }
 
 // TestViewOnlyInjectsNothing: with view-only consent, clicks and keys in
@@ -425,6 +425,12 @@ func TestViewOnlyInjectsNothing(t *testing.T) {
 		}
 	}
 	w.win.mu.Unlock()
-	do(t, w.engineer, 10*time.Second, "end", chromedp.Click(chromedp.CSS(`#v-toolbar button.danger`)))
+	// The customer closes the program (Ctrl+C or closing its window): the
+	// engineer and the invitation page see the end.
+	if err := c.agent.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
 	c.waitExit(t, 3*time.Second)
+	waitJS(t, w.engineer, 2*time.Second, "viewer ended", `document.getElementById("viewer").dataset.state === "ended"`)
+	waitJS(t, cust, 2*time.Second, "customer page ended", `document.getElementById("invite").dataset.state === "ended"`)
 }
