@@ -13,4 +13,8 @@ package main
 
 import "os"
 
-func main() { os.Exit(run(os.Args, os.Stdout, os.Stderr)) }
+func main() {
+	code := run(os.Args, os.Stdout, os.Stderr)
+	holdWindow(os.Stdin, os.Stdout)
+	os.Exit(code)
+}

@@ -1,0 +1,41 @@
+//go:build windows
+
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+)
+
+// holdWindow keeps the console window open for a moment when the program
+// was started by a double-click: Windows gave it a console of its own, which
+// closes with the process, and the last lines (why the session ended, or why
+// the program cannot start) would vanish unread. Started from a terminal, it
+// returns at once.
+func holdWindow(in io.Reader, out io.Writer) {
+	var pids [2]uint32
+	n, _, _ := procGetConsoleProcessList.Call(uintptr(unsafe.Pointer(&pids[0])), uintptr(len(pids)))
+	if n != 1 {
+		return
+	}
+	fmt.Fprintln(out, "\nPress Enter to close this window.")
+	done := make(chan struct{})
+	go func() {
+		bufio.NewReader(in).ReadString('\n')
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(holdFor):
+	}
+}
+
+var procGetConsoleProcessList = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetConsoleProcessList")
+
+// holdFor bounds the wait, so an unattended window still closes.
+const holdFor = 60 * time.Second
