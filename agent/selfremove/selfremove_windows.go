@@ -9,9 +9,9 @@ import (
 )
 
 // Remove deletes path after this process has exited. Windows refuses to
-// delete a running executable, so a detached, windowless cmd waits about two
-// seconds (ping -n 3 is the classic sleep that exists on every Windows) and
-// deletes the file then.
+// delete a running executable, so a detached, windowless cmd retries about
+// once a second (ping -n 2 is the classic sleep that exists on every
+// Windows) until the file is gone; see deleteCommand.
 func Remove(path string) error {
 	cmd := exec.Command("cmd.exe")
 	// cmd /c strips the outermost quotes of its argument and runs the rest,
