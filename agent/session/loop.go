@@ -72,7 +72,7 @@ func (s *session) loop(ctx context.Context) (Result, error) {
 	for {
 		select {
 		case <-ctx.Done():
-			s.sendEnd(ReasonClosed)
+			s.sendEnd(protocol.EndCustomerClosed)
 			return Result{Outcome: Stopped, Reason: "you closed the support program"}, nil
 		case env, ok := <-s.sig.Envelopes():
 			if !ok {
@@ -117,7 +117,7 @@ func (s *session) handleSignal(ctx context.Context, env protocol.Envelope) (Resu
 			return Result{}, false, nil
 		}
 		if c.Level == consent.Deny {
-			s.sendEnd(ReasonDenied)
+			s.sendEnd(protocol.EndCustomerDenied)
 			return Result{Outcome: Denied, Reason: "you declined"}, true, nil
 		}
 		l, err := protocol.ParseLevel(c.Level)
@@ -202,7 +202,7 @@ func (s *session) handleEvent(ctx context.Context, ev event) (Result, bool, erro
 			s.log.Warn("send consent", "err", err)
 		}
 		if ev.answer == consent.Deny {
-			s.sendEnd(ReasonDenied)
+			s.sendEnd(protocol.EndCustomerDenied)
 			return Result{Outcome: Denied, Reason: "you declined"}, true, nil
 		}
 		l, err := protocol.ParseLevel(ev.answer)

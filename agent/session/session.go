@@ -97,13 +97,6 @@ type Result struct {
 	Reason string
 }
 
-// Reasons the agent sends in protocol.End.
-const (
-	ReasonDenied = "customer denied"
-	ReasonClosed = "customer closed the agent"
-	reasonNoCapt = "the support program cannot capture this screen"
-)
-
 // Run runs the session until it ends. Cancelling ctx is the customer
 // closing the agent: the server is told, and Run returns Stopped. Errors
 // mean the session could not run (server unreachable, server error,

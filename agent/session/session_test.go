@@ -298,7 +298,7 @@ func TestSessionRelay(t *testing.T) {
 	v.waitFrame(n, func(f frameSeen) bool { return f.end.Full() && f.end.Seq == 1 })
 
 	h.cancel() // the customer closes the agent
-	if e := decode[protocol.End](t, c.expect(protocol.SigEnd)); e.Reason != ReasonClosed {
+	if e := decode[protocol.End](t, c.expect(protocol.SigEnd)); e.Reason != protocol.EndCustomerClosed {
 		t.Errorf("end reason %q", e.Reason)
 	}
 	if res, err := h.result(); err != nil || res.Outcome != Stopped {
@@ -346,7 +346,7 @@ func TestSessionDenied(t *testing.T) {
 					t.Fatalf("console consent %q", got.Level)
 				}
 			}
-			if e := decode[protocol.End](t, c.expect(protocol.SigEnd)); e.Reason != ReasonDenied {
+			if e := decode[protocol.End](t, c.expect(protocol.SigEnd)); e.Reason != protocol.EndCustomerDenied {
 				t.Errorf("end reason %q", e.Reason)
 			}
 			res, err := h.result()

@@ -87,7 +87,7 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 		c, err := s.cfg.OpenCapturer()
 		if err != nil {
 			_ = conn.Close() // the session ends with err
-			s.post(ctx, fatal{reason: reasonNoCapt, err: fmt.Errorf("session: open capture: %w", err)})
+			s.post(ctx, fatal{reason: protocol.EndCannotCapture, err: fmt.Errorf("session: open capture: %w", err)})
 			return nil
 		}
 		s.capt = c

@@ -30,15 +30,13 @@ type Store interface {
 	AddBytes(ctx context.Context, id string, toViewer, toAgent int64) error
 }
 
-// Reasons a session ends, as the store records them and pages show them.
+// Reasons a session ends that the server decides itself; the store adds
+// expiry and restart (store.ReasonExpired, store.ReasonInterrupted) and the
+// agent its own (protocol.EndCustomerClosed and friends).
 const (
-	ReasonEngineer       = "ended by the engineer"
 	ReasonCustomerStop   = "stopped by the customer"
-	ReasonCustomerDenied = "customer denied"
-	ReasonAgentClosed    = "customer closed the support program"
+	ReasonCustomerDenied = protocol.EndCustomerDenied
 	ReasonAgentLost      = "support program disconnected"
-	ReasonExpired        = "expired"
-	ReasonInterrupted    = "interrupted"
 )
 
 // Service is the live side of sessions.
@@ -131,7 +129,7 @@ func (s *Service) Consent(ctx context.Context, sessionID, level string, fromPage
 		if fromPage {
 			s.SendSignal(sessionID, hub.RoleAgent, protocol.SigConsent, protocol.Consent{Level: "deny"})
 		}
-		sess, _, err := s.End(ctx, sessionID, ReasonCustomerDenied, "customer")
+		sess, _, err := s.End(ctx, sessionID, ReasonCustomerDenied, store.ActorCustomer)
 		return sess, err
 	}
 	if _, err := protocol.ParseLevel(level); err != nil {

@@ -173,7 +173,7 @@ func TestDenyAndEnd(t *testing.T) {
 		}
 	}
 	// Ending twice is harmless.
-	if _, changed, err := f.svc.End(ctx, f.sess.ID, ReasonEngineer, "engineer"); err != nil || changed {
+	if _, changed, err := f.svc.End(ctx, f.sess.ID, "ended by Erin", "engineer"); err != nil || changed {
 		t.Fatalf("second end: %v %v", changed, err)
 	}
 	if f.svc.CheckConsentKey(f.sess.ID, "consentkeyconsentkey123456") {
@@ -191,7 +191,7 @@ func TestSweepExpires(t *testing.T) {
 	for {
 		var st protocol.State
 		if e := next(t, page); e.Type == protocol.SigState && e.Decode(&st) == nil && st.State == "ended" {
-			if st.Reason != ReasonExpired {
+			if st.Reason != store.ReasonExpired {
 				t.Fatalf("reason %q", st.Reason)
 			}
 			return

@@ -124,6 +124,25 @@ type Stats struct {
 	ToAgent  int64 `json:"to_agent"`
 }
 
+// Reasons an agent gives in End. They are part of the contract: the server
+// records a known one as the session's end reason, and shows it.
+const (
+	EndCustomerClosed = "customer closed the support program"
+	EndCustomerDenied = "customer denied"
+	EndCannotCapture  = "the support program cannot capture this screen"
+)
+
+// AgentEndReason returns r when it is one of the reasons an agent may give,
+// and EndCustomerClosed otherwise, so a peer cannot write free text into the
+// session record.
+func AgentEndReason(r string) string {
+	switch r {
+	case EndCustomerDenied, EndCannotCapture:
+		return r
+	}
+	return EndCustomerClosed
+}
+
 // End ends the session, or tells that it ended.
 type End struct {
 	Reason string `json:"reason"`

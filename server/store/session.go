@@ -46,7 +46,10 @@ const (
 	EventAgentConnected = "agent_connected"
 	EventConsentGiven   = "consent_given"
 	EventControlChanged = "control_changed"
-	EventEnded          = "ended"
+	// EventViewerConnected is appended by the web layer when an engineer
+	// opens the viewer; the store has no transition for it.
+	EventViewerConnected = "viewer_connected"
+	EventEnded           = "ended"
 )
 
 // Actors the store records for its own events; engineers are "engineer:<user id>".

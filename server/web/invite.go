@@ -93,7 +93,7 @@ func (s *Server) inviteStop(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.Live.End(c.Request().Context(), sess.ID, live.ReasonCustomerStop, "customer"); err != nil {
+	if _, _, err := s.Live.End(c.Request().Context(), sess.ID, live.ReasonCustomerStop, store.ActorCustomer); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

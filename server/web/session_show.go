@@ -65,7 +65,7 @@ func (s *Server) sessionEnd(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.Live.End(ctx, sess.ID, "ended by "+en.User.Name, "engineer:"+en.User.ID); err != nil {
+	if _, _, err := s.Live.End(ctx, sess.ID, "ended by "+en.User.Name, store.ActorEngineer(en.User.ID)); err != nil {
 		return err
 	}
 	if wantsJSON(c) {

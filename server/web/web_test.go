@@ -445,6 +445,18 @@ func TestLiveSession(t *testing.T) {
 
 	viewer := h.wsDial(eng, "/ws/viewer/"+id)
 	expect(t, viewer, protocol.SigState, &st)
+	// Each step is logged once: the join by the store, the viewer by the web layer.
+	evs, err := h.st.Events(context.Background(), mustProvider(t, h, id), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, e.Kind)
+	}
+	if got := strings.Join(kinds, ","); got != "created,agent_connected,viewer_connected" {
+		t.Fatalf("event log %s", got)
+	}
 
 	// Consent needs the agent's consent key.
 	cust := h.browser()
@@ -543,6 +555,45 @@ func TestMalformedMessagesClose(t *testing.T) {
 					}
 					return
 				}
+			}
+		})
+	}
+}
+
+func mustProvider(t *testing.T, h *harness, sessionID string) string {
+	t.Helper()
+	sess, err := h.st.SessionByIDUnscoped(context.Background(), sessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sess.ProviderID
+}
+
+// TestAgentEndReason: the agent's own reason is recorded when it is one the
+// contract knows; anything else is recorded as the customer closing it.
+func TestAgentEndReason(t *testing.T) {
+	for _, tt := range []struct{ sent, want string }{
+		{protocol.EndCannotCapture, protocol.EndCannotCapture},
+		{"<script>free text</script>", protocol.EndCustomerClosed},
+	} {
+		t.Run(tt.want, func(t *testing.T) {
+			h := newHarness(t)
+			eng := h.signedUp("Acme", "erin@acme.test")
+			id, token := h.newSession(eng, "Maria Lopez")
+			agent := h.wsDial(nil, "/ws/agent")
+			send(t, agent, protocol.SigAgentHello, hello(token))
+			expect(t, agent, protocol.SigWelcome, nil)
+			send(t, agent, protocol.SigEnd, protocol.End{Reason: tt.sent})
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			for {
+				if _, _, err := agent.Read(ctx); err != nil {
+					break
+				}
+			}
+			sess, err := h.st.SessionByIDUnscoped(context.Background(), id)
+			if err != nil || sess.State != store.StateEnded || sess.EndReason != tt.want {
+				t.Fatalf("session %s %q, %v; want ended %q", sess.State, sess.EndReason, err, tt.want)
 			}
 		})
 	}

@@ -86,10 +86,8 @@ func (s *Server) wsAgent(c echo.Context) error {
 	}
 	member := s.Live.Hub().Join(sess.ID, hub.RoleAgent)
 	defer member.Leave()
+	// The store logged agent_connected in the same transaction as the join.
 	s.Log.Info("agent connected", "session", sess.ID, "os", hello.OS, "reconnect", !wasWaiting)
-	if wasWaiting {
-		s.Live.Event(ctx, sess, "agent_connected", "agent", hello.OS+"/"+hello.Arch+" on "+hello.Host)
-	}
 	p, err := s.Store.ProviderByID(ctx, sess.ProviderID)
 	if err != nil {
 		return err
@@ -172,12 +170,12 @@ func (s *Server) agentLoop(ctx context.Context, conn *websocket.Conn, sess store
 				s.Log.Error("record stats", "session", sess.ID, "err", err)
 			}
 		case protocol.SigEnd:
-			reason := live.ReasonAgentClosed
 			var e protocol.End
-			if env.Decode(&e) == nil && e.Reason == "stopped" {
-				reason = live.ReasonCustomerStop
+			if err := env.Decode(&e); err != nil {
+				s.protocolError(conn, "agent", sess.ID, err)
+				return false
 			}
-			if _, _, err := s.Live.End(ctx, sess.ID, reason, "customer"); err != nil {
+			if _, _, err := s.Live.End(ctx, sess.ID, protocol.AgentEndReason(e.Reason), store.ActorCustomer); err != nil {
 				s.Log.Error("end session", "session", sess.ID, "err", err)
 			}
 			return true
@@ -205,7 +203,7 @@ func (s *Server) agentGone(sessionID string, endedByAgent bool) {
 	s.Live.SendSignal(sessionID, hub.RoleViewer, protocol.SigPeer, protocol.Peer{Role: "agent", Present: false})
 	switch sess.State {
 	case store.StateActive:
-		if _, _, err := s.Live.End(ctx, sessionID, live.ReasonAgentLost, "agent"); err != nil {
+		if _, _, err := s.Live.End(ctx, sessionID, live.ReasonAgentLost, store.ActorAgent); err != nil {
 			s.Log.Error("end session", "session", sessionID, "err", err)
 		}
 	case store.StateJoined:
@@ -220,7 +218,7 @@ func (s *Server) agentGone(sessionID string, endedByAgent bool) {
 			if err != nil || cur.State != store.StateJoined {
 				return
 			}
-			if _, _, err := s.Live.End(ctx, sessionID, live.ReasonAgentClosed, "agent"); err != nil {
+			if _, _, err := s.Live.End(ctx, sessionID, protocol.EndCustomerClosed, store.ActorAgent); err != nil {
 				s.Log.Error("end session", "session", sessionID, "err", err)
 			}
 		})

@@ -31,7 +31,7 @@ func (s *Server) wsViewer(c echo.Context, en engineer) error {
 	}
 	member := s.Live.Hub().Join(sess.ID, hub.RoleViewer)
 	defer member.Leave()
-	s.Live.Event(ctx, sess, "viewer_connected", "engineer:"+en.User.ID, en.User.Name)
+	s.Live.Event(ctx, sess, store.EventViewerConnected, store.ActorEngineer(en.User.ID), en.User.Name)
 	if err := sendNow(ctx, conn, protocol.SigState, s.Live.StateOf(sess)); err != nil {
 		return nil
 	}
