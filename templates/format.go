@@ -2,13 +2,6 @@ package templates
 
 import "fmt"
 
-func formatCode(code string) string {
-	if len(code) == 6 {
-		return code[:3] + " " + code[3:]
-	}
-	return code
-}
-
 func humanBytes(n int64) string {
 	switch {
 	case n >= 1<<30:

@@ -65,7 +65,7 @@ type SessionRow struct {
 	State        string // waiting, joined, active, ended
 	StateLabel   string
 	Level        string
-	Code         string
+	Code         string // formatted for reading aloud: "ABC DEF"
 	Created      time.Time
 	Ended        *time.Time
 	EndReason    string

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"tether/server/auth"
 	"tether/server/store"
 	"tether/templates"
 )
@@ -96,7 +97,7 @@ func (s *Server) sessionRow(c echo.Context, en engineer, sess store.Session, nam
 	return templates.SessionRow{
 		ID: sess.ID, CustomerName: sess.CustomerName, Note: sess.Note, Engineer: name,
 		State: string(sess.State), StateLabel: stateLabels[sess.State], Level: sess.ConsentLevel,
-		Code: sess.Code, Created: sess.CreatedAt.Local(), Ended: localPtr(sess.EndedAt), EndReason: sess.EndReason,
+		Code: auth.FormatCode(sess.Code), Created: sess.CreatedAt.Local(), Ended: localPtr(sess.EndedAt), EndReason: sess.EndReason,
 		AgentHost: sess.AgentHost, ViewerOpen: s.Live.Hub().Present(sess.ID, "viewer"),
 	}, nil
 }
