@@ -70,7 +70,6 @@ type SessionRow struct {
 	Ended        *time.Time
 	EndReason    string
 	AgentHost    string
-	ViewerOpen   bool
 }
 
 // SessionGroup is the sessions of one state, in console order.

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -144,6 +143,3 @@ func prefix(dsn string) string {
 	}
 	return dsn
 }
-
-// FromEnv is Parse with the process environment.
-func FromEnv(args []string, out io.Writer) (Config, error) { return Parse(args, os.Getenv, out) }

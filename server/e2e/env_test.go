@@ -10,7 +10,6 @@ import (
 	"io"
 	"log"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,24 +95,6 @@ func build(t testing.TB) artifacts {
 		t.Fatal(buildErr)
 	}
 	return built
-}
-
-func readLineTimeout(r io.Reader, d time.Duration) (string, error) {
-	type res struct {
-		s   string
-		err error
-	}
-	ch := make(chan res, 1)
-	go func() {
-		s, err := bufio.NewReader(r).ReadString('\n')
-		ch <- res{s, err}
-	}()
-	select {
-	case x := <-ch:
-		return x.s, x.err
-	case <-time.After(d):
-		return "", fmt.Errorf("timed out after %s", d)
-	}
 }
 
 // testWindow is the "customer's application": a known picture that reports
@@ -307,20 +288,6 @@ func newBrowser(t testing.TB) context.Context {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx
-}
-
-// waitHTTP waits until url answers.
-func waitHTTP(t testing.TB, url string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if r, err := http.Get(url); err == nil {
-			r.Body.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s does not answer", url)
 }
 
 func init() {

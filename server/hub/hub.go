@@ -48,8 +48,6 @@ type Hub interface {
 	// Send delivers m to the members of topic with role; it reports how many
 	// received it.
 	Send(topic string, role Role, m Message) int
-	// Broadcast delivers m to every member of topic.
-	Broadcast(topic string, m Message) int
 	// Present reports whether topic has a member with role.
 	Present(topic string, role Role) bool
 }

@@ -51,18 +51,6 @@ func (h *Local) Send(topic string, role Role, msg Message) int {
 	return n
 }
 
-func (h *Local) Broadcast(topic string, msg Message) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	n := 0
-	for m := range h.topics[topic] {
-		if h.deliverLocked(m, msg) {
-			n++
-		}
-	}
-	return n
-}
-
 func (h *Local) Present(topic string, role Role) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()

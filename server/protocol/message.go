@@ -111,17 +111,6 @@ func Marshal(m Message) ([]byte, error) {
 	return buf[:n], nil
 }
 
-// AppendMarshal appends the encoding of m to dst.
-func AppendMarshal(dst []byte, m Message) ([]byte, error) {
-	n := m.MarshalSize()
-	start := len(dst)
-	dst = append(dst, make([]byte, n)...)
-	if _, err := m.MarshalTo(dst[start:]); err != nil {
-		return dst[:start], err
-	}
-	return dst, nil
-}
-
 // PeekType returns the type of an encoded message after checking its header.
 func PeekType(b []byte) (Type, error) {
 	if len(b) < headerSize {

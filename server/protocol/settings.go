@@ -86,12 +86,6 @@ func AppendSettings(w io.Writer, s AgentSettings) error {
 	return err
 }
 
-// SettingsSize is the number of bytes AppendSettings adds for s.
-func SettingsSize(s AgentSettings) int {
-	js, _ := json.Marshal(s)
-	return len(js) + settingsTail
-}
-
 // ReadSettings reads the trailer from the end of a file of the given size.
 func ReadSettings(r io.ReaderAt, size int64) (AgentSettings, error) {
 	var s AgentSettings

@@ -98,7 +98,7 @@ func (s *Server) sessionRow(c echo.Context, en engineer, sess store.Session, nam
 		ID: sess.ID, CustomerName: sess.CustomerName, Note: sess.Note, Engineer: name,
 		State: string(sess.State), StateLabel: stateLabels[sess.State], Level: sess.ConsentLevel,
 		Code: auth.FormatCode(sess.Code), Created: sess.CreatedAt.Local(), Ended: localPtr(sess.EndedAt), EndReason: sess.EndReason,
-		AgentHost: sess.AgentHost, ViewerOpen: s.Live.Hub().Present(sess.ID, "viewer"),
+		AgentHost: sess.AgentHost,
 	}, nil
 }
 
