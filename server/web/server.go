@@ -98,6 +98,12 @@ func New(d Deps) (*Server, error) {
 		CookieHTTPOnly: true,
 		CookieSecure:   d.Config.Secure(),
 		CookieSameSite: http.SameSiteStrictMode,
+		// A missing or stale token is almost always a form left open too
+		// long or a cookie cleared; say so instead of echo's wording.
+		ErrorHandler: func(err error, c echo.Context) error {
+			return &httpError{status: http.StatusForbidden, heading: "Page expired",
+				message: "This form has expired. Go back, reload the page and try again.", cause: err}
+		},
 		Skipper: func(c echo.Context) bool {
 			p := c.Path()
 			return len(p) >= 4 && (p[:4] == "/ws/" || p == "/static/*" || p == "/healthz")
@@ -178,9 +184,17 @@ type httpError struct {
 	status  int
 	heading string
 	message string
+	cause   error // logged, never shown
 }
 
-func (e *httpError) Error() string { return e.heading + ": " + e.message }
+func (e *httpError) Error() string {
+	if e.cause != nil {
+		return e.heading + ": " + e.message + ": " + e.cause.Error()
+	}
+	return e.heading + ": " + e.message
+}
+
+func (e *httpError) Unwrap() error { return e.cause }
 
 func notFound(message string) error {
 	return &httpError{status: http.StatusNotFound, heading: "Not found", message: message}
@@ -209,11 +223,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 		heading = http.StatusText(ee.Code)
 		if m, ok := ee.Message.(string); ok {
 			message = m
-		}
-		if ee.Code == http.StatusForbidden || ee.Code == http.StatusBadRequest {
-			if errors.Is(err, middleware.ErrCSRFInvalid) || ee.Message == "missing csrf token in the form parameter" || ee.Message == "missing csrf token in request header" {
-				heading, message = "Page expired", "This form has expired. Go back, reload the page and try again."
-			}
 		}
 	}
 	if status >= 500 {

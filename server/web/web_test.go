@@ -217,8 +217,8 @@ func TestSetupAndSignIn(t *testing.T) {
 	}
 	// Forms without the CSRF token are refused.
 	b := h.browser()
-	code, _, _ = b.post("/login", url.Values{"email": {"erin@acme.test"}, "password": {"correct horse battery"}})
-	if code != http.StatusBadRequest && code != http.StatusForbidden {
+	code, body, _ = b.post("/login", url.Values{"email": {"erin@acme.test"}, "password": {"correct horse battery"}})
+	if (code != http.StatusBadRequest && code != http.StatusForbidden) || !strings.Contains(body, "This form has expired") {
 		t.Fatalf("login without CSRF token: %d", code)
 	}
 	// Logout ends the sign-in.
