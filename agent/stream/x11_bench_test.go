@@ -7,8 +7,6 @@ import (
 	"image/color"
 	"image/draw"
 	_ "image/png"
-	"io"
-	"log"
 	"os"
 	"testing"
 
@@ -27,7 +25,6 @@ const realScreen = "../../server/protocol/codecbench/testdata/xterm-ls.png"
 // the X request size limit.
 func paintRoot(tb testing.TB, display string, img *image.RGBA) (*xgb.Conn, xproto.Window, xproto.Gcontext) {
 	tb.Helper()
-	xgb.Logger = log.New(io.Discard, "", 0)
 	c, err := xgb.NewConnDisplay(display)
 	if err != nil {
 		tb.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"os"
 	"os/exec"
@@ -21,7 +20,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/jezek/xgb"
 )
 
 // artifacts are the real programs the tests run, built once per test binary.
@@ -288,9 +286,4 @@ func newBrowser(t testing.TB) context.Context {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx
-}
-
-func init() {
-	// xgb logs a missing ~/.Xauthority on every connection the test makes.
-	xgb.Logger = log.New(io.Discard, "", 0)
 }

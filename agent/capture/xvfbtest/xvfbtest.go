@@ -9,12 +9,16 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"log"
 	"os"
 	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jezek/xgb"
 )
 
 // startTimeout bounds how long Xvfb may take to announce its display.
@@ -62,6 +66,9 @@ func Start(tb testing.TB, w, h int) string {
 		if n == "" {
 			tb.Fatalf("Xvfb exited without announcing a display")
 		}
+		// The private server runs without an Xauthority file, which xgb
+		// logs on every connection; nothing else goes to xgb's logger.
+		xgb.Logger = log.New(io.Discard, "", 0)
 		return ":" + n
 	case <-time.After(startTimeout):
 		tb.Fatalf("Xvfb did not announce a display within %v", startTimeout)

@@ -1,19 +1,14 @@
 package codecbench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"image"
-	"io"
-	"log"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/jezek/xgb"
 	"github.com/kbinani/screenshot"
 )
 
@@ -33,35 +28,11 @@ func needTool(t testing.TB, name string) string {
 	return path
 }
 
-// startXvfb starts a private Xvfb on a display number the server picks itself
-// (-displayfd), so it never collides with another engineer's or test's server,
-// and points DISPLAY at it for the rest of the test.
+// startXvfb starts a private 1920x1080 Xvfb (startDisplay, per OS) and
+// points DISPLAY at it for the rest of the test.
 func startXvfb(t testing.TB) string {
 	t.Helper()
-	path := needTool(t, "Xvfb")
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatalf("pipe for -displayfd: %v", err)
-	}
-	defer r.Close()
-	cmd := exec.Command(path, "-displayfd", "3", "-screen", "0", "1920x1080x24", "-nolisten", "tcp", "-noreset")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		w.Close()
-		t.Fatalf("start Xvfb: %v", err)
-	}
-	w.Close()
-	t.Cleanup(func() { stop(cmd) })
-	if err := r.SetReadDeadline(time.Now().Add(15 * time.Second)); err != nil {
-		t.Fatalf("deadline on -displayfd pipe: %v", err)
-	}
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil {
-		t.Fatalf("Xvfb did not report its display within 15s: %v", err)
-	}
-	display := ":" + strings.TrimSpace(line)
-	// Xvfb runs without an Xauthority file; xgb would log that on every capture.
-	xgb.Logger = log.New(io.Discard, "", 0)
+	display := startDisplay(t)
 	t.Setenv("DISPLAY", display)
 	return display
 }
