@@ -74,6 +74,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 		return err
 	}
 	go lv.Sweep(ctx, time.Second)
+	go purgeLogins(ctx, st, log)
 
 	build, err := buildFS(cfg.BuildDir)
 	if err != nil {
@@ -129,6 +130,25 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	defer cancel()
 	_ = hs.Shutdown(sctx)
 	return nil
+}
+
+// purgeLogins deletes expired sign-ins once an hour; they already stop
+// working at expiry, this only keeps the table from growing.
+func purgeLogins(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := st.PurgeExpiredLogins(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purge expired sign-ins", "err", err)
+		} else if n > 0 {
+			log.Info("purged expired sign-ins", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // loadSecret returns the key invitation tokens are derived with: from

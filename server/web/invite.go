@@ -39,12 +39,12 @@ func (s *Server) customerSession(c echo.Context, allowEnded bool) (store.Session
 }
 
 func (s *Server) invitePage(c echo.Context) error {
-	sess, _, p, eng, err := s.customerSession(c, true)
+	// A used (ended) invitation answers like a wrong one; a page that is
+	// still open learns of the end over its live connection.
+	sess, _, p, eng, err := s.customerSession(c, false)
 	if err != nil {
 		return err
 	}
-	// An ended session keeps its page for a customer who still has it open
-	// or reloads it right after, but a new visit learns nothing more.
 	tok := c.Param("token")
 	v := templates.Invite{
 		Page: s.page(c, "Remote support", brandOf(p)), Token: tok,

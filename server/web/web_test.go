@@ -514,7 +514,10 @@ func TestLiveSession(t *testing.T) {
 	if !strings.Contains(end.Reason, "Erin Engineer") {
 		t.Fatalf("end reason %q", end.Reason)
 	}
-	// The ended invitation cannot start an agent again.
+	// The used invitation is gone for new visits, and cannot start an agent again.
+	if code, body, _ := h.browser().get("/i/" + token); code != http.StatusNotFound || !strings.Contains(body, "not valid") {
+		t.Fatalf("ended invitation page: %d", code)
+	}
 	again := h.wsDial(nil, "/ws/agent")
 	send(t, again, protocol.SigAgentHello, hello(token))
 	expect(t, again, protocol.SigError, &e)
