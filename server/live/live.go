@@ -97,8 +97,8 @@ func (s *Service) SendSignal(sessionID string, role hub.Role, typ string, payloa
 // AgentJoined binds the agent and remembers its consent key.
 func (s *Service) AgentJoined(ctx context.Context, sess store.Session, h protocol.AgentHello) (store.Session, error) {
 	source := h.Source
-	if source != "code" {
-		source = "link"
+	if source != store.SourceCode {
+		source = store.SourceLink
 	}
 	joined, err := s.store.JoinAgent(ctx, sess.ID, auth.HashToken(h.AgentKey), source, trim(h.OS, 32), trim(h.Host, 64))
 	if err != nil {

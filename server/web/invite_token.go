@@ -38,8 +38,8 @@ func (s *Server) inviteURL(sessionID string) string {
 	return s.Config.BaseURL + "/i/" + s.inviteToken(sessionID)
 }
 
-// lookupToken finds the session an invitation token belongs to: a link
-// token, or one minted when the customer typed the code. It also says which.
+// lookupToken finds the session an invitation token belongs to: its link
+// token, or its code token (where the code page leads). It also says which.
 func (s *Server) lookupToken(ctx context.Context, token string) (store.Session, string, error) {
 	if len(token) < 26 || len(token) > 64 {
 		return store.Session{}, "", store.ErrNotFound
@@ -47,11 +47,11 @@ func (s *Server) lookupToken(ctx context.Context, token string) (store.Session, 
 	h := auth.HashToken(token)
 	sess, err := s.Store.SessionByTokenHash(ctx, h)
 	if err == nil {
-		return sess, "link", nil
+		return sess, store.SourceLink, nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return sess, "", err
 	}
 	sess, err = s.Store.SessionByCodeTokenHash(ctx, h)
-	return sess, "code", err
+	return sess, store.SourceCode, err
 }
