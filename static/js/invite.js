@@ -94,8 +94,11 @@
     tetherLive(root.dataset.live, function (msg) {
       if (msg.type === "state" && msg.payload) { last = msg.payload; render(last); }
     }, function () {
-      // Until the server answers again, the program's presence is unknown.
-      render({ state: last.state, level: last.level, reason: last.reason, agent: false });
+      // Until the server answers again, the program's presence is unknown;
+      // keep that in last, so a re-render (a fragment change) cannot bring
+      // back what the server said before it went away.
+      last = { state: last.state, level: last.level, reason: last.reason, agent: false };
+      render(last);
     });
   }
   document.addEventListener("DOMContentLoaded", start);
