@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,12 +26,27 @@ var testSettings = protocol.AgentSettings{
 	Engineer: "Erin",
 }
 
-// agentFile writes fake executable bytes followed by a trailer for s.
+// serverKey is the test server's signing key; otherKey another server's.
+var (
+	serverKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, ed25519.SeedSize))
+	otherKey  = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{2}, ed25519.SeedSize))
+)
+
+// agentFile writes fake executable bytes with a key slot holding the
+// server's public key, followed by a trailer for s signed with signer.
 func agentFile(t *testing.T, s protocol.AgentSettings, damage bool) string {
+	return signedAgentFile(t, s, serverKey, damage)
+}
+
+func signedAgentFile(t *testing.T, s protocol.AgentSettings, signer ed25519.PrivateKey, damage bool) string {
 	t.Helper()
 	var b bytes.Buffer
 	b.WriteString("MZ\x90\x00 pretend this is a Windows executable")
-	if err := protocol.AppendSettings(&b, s); err != nil {
+	m := protocol.KeySlotMagic()
+	b.Write(m[:])
+	b.Write(serverKey.Public().(ed25519.PublicKey))
+	b.WriteString(" more code")
+	if err := protocol.AppendSettings(&b, s, signer); err != nil {
 		t.Fatal(err)
 	}
 	data := b.Bytes()
@@ -57,10 +74,11 @@ func TestReadSettings(t *testing.T) {
 		{"with settings", agentFile(t, testSettings, false), nil},
 		{"without settings", plain, protocol.ErrNoSettings},
 		{"damaged settings", agentFile(t, testSettings, true), protocol.ErrSettingsTampered},
+		{"re-pointed and signed by another server", signedAgentFile(t, evilSettings(), otherKey, false), protocol.ErrSettingsTampered},
 		{"missing file", filepath.Join(t.TempDir(), "gone.exe"), os.ErrNotExist},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := readSettings(tc.path)
+			s, err := readSettings(tc.path, nil)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("readSettings: %v, want %v", err, tc.want)
 			}
@@ -81,6 +99,7 @@ func TestRunWithBadSettings(t *testing.T) {
 	}{
 		{"missing", plain, "This program was not downloaded from a Tether invitation"},
 		{"damaged", agentFile(t, testSettings, true), "This program's session settings are damaged"},
+		{"re-pointed", signedAgentFile(t, evilSettings(), otherKey, false), "This program's session settings are damaged or were changed after download"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(settingsEnv, tc.path)
@@ -110,7 +129,7 @@ func TestRunEndedByServer(t *testing.T) {
 			typ string
 			p   any
 		}{
-			{protocol.SigWelcome, protocol.Welcome{Engineer: "Erin", Provider: "Acme IT", ConsentURL: "http://x.invalid/c"}},
+			{protocol.SigWelcome, protocol.Welcome{Engineer: "Erin", Provider: "Acme IT"}},
 			{protocol.SigEnd, protocol.End{Reason: "the invitation expired"}},
 		} {
 			b, _ := protocol.EncodeSignal(m.typ, m.p)
@@ -131,11 +150,55 @@ func TestRunEndedByServer(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Erin from Acme IT is asking to see your screen.",
-		"http://x.invalid/c",
+		"visit:\n  http://127.0.0.1:",
 		"The support session has ended (the invitation expired).",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// evilSettings are the test settings pointed at another server.
+func evilSettings() protocol.AgentSettings {
+	s := testSettings
+	s.Server = "https://evil.example.net"
+	return s
+}
+
+func TestKeySlotMatchesProtocol(t *testing.T) {
+	if m := protocol.KeySlotMagic(); !bytes.Equal(keySlot[:16], m[:]) {
+		t.Fatalf("agent key slot magic %x, protocol %x", keySlot[:16], m)
+	}
+	if !bytes.Equal(signingKey(), make([]byte, 32)) {
+		t.Fatal("a fresh build has a key in its slot")
+	}
+}
+
+// TestBuiltProgramHasOneKeySlot builds this program as the tasks do and
+// checks the server will find exactly one empty slot in it: a second copy
+// of the magic anywhere in the program would make every download fail.
+func TestBuiltProgramHasOneKeySlot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the agent")
+	}
+	for _, goos := range []string{"linux", "windows"} {
+		t.Run(goos, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "agent")
+			cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH=amd64")
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("go build: %v\n%s", err, b)
+			}
+			f, err := os.Open(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			st, _ := f.Stat()
+			if _, key, err := protocol.FindKeySlot(f, st.Size()); err != nil || !bytes.Equal(key, make([]byte, 32)) {
+				t.Fatalf("FindKeySlot = %x, %v; want one empty slot", key, err)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
@@ -9,29 +10,31 @@ import (
 	"tether/server/protocol"
 )
 
-// settingsEnv names a developer override: a file ending in a settings
-// trailer, used instead of this program's own file.
+// settingsEnv names a developer override: a downloaded agent whose settings
+// (checked against the key in that file's own slot) are used instead of
+// this program's.
 const settingsEnv = "TETHER_AGENT_SETTINGS"
 
 // loadSettings reads the trailer from the override file or from this
 // program's own file. fromOverride tells which.
 func loadSettings() (s protocol.AgentSettings, fromOverride bool, err error) {
 	if p := os.Getenv(settingsEnv); p != "" {
-		s, err := readSettings(p)
+		s, err := readSettings(p, nil)
 		return s, true, err
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		return s, false, fmt.Errorf("find own file: %w", err)
 	}
-	s, err = readSettings(exe)
+	s, err = readSettings(exe, signingKey())
 	return s, false, err
 }
 
-// readSettings reads the settings trailer at the end of the file at path.
-// Windows lets a running program open its own file for reading, so the same
-// code serves every OS.
-func readSettings(path string) (protocol.AgentSettings, error) {
+// readSettings reads the settings trailer at the end of the file at path and
+// checks its signature with key, or, when key is nil, with the key in that
+// file's own slot. Windows lets a running program open its own file for
+// reading, so the same code serves every OS.
+func readSettings(path string, key ed25519.PublicKey) (protocol.AgentSettings, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return protocol.AgentSettings{}, fmt.Errorf("open %s: %w", path, err)
@@ -41,7 +44,12 @@ func readSettings(path string) (protocol.AgentSettings, error) {
 	if err != nil {
 		return protocol.AgentSettings{}, fmt.Errorf("stat %s: %w", path, err)
 	}
-	return protocol.ReadSettings(f, fi.Size())
+	if key == nil {
+		if _, key, err = protocol.FindKeySlot(f, fi.Size()); err != nil {
+			return protocol.AgentSettings{}, fmt.Errorf("%w: %v", protocol.ErrNoSettings, err)
+		}
+	}
+	return protocol.ReadSettings(f, fi.Size(), key)
 }
 
 // plainSettingsError is the sentence the customer sees, without the

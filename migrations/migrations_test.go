@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -71,13 +72,7 @@ func TestNew(t *testing.T) {
 // TestUpDownUp runs the migrations on SQLite; server/store runs them on both engines through its API.
 func TestUpDownUp(t *testing.T) {
 	ctx := context.Background()
-	sqldb, err := sql.Open(sqliteshim.ShimName, "file::memory:?_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqldb.SetMaxOpenConns(1)
-	db := bun.NewDB(sqldb, sqlitedialect.New())
-	defer db.Close()
+	db := memoryDB(t)
 
 	ms, err := New()
 	if err != nil {
@@ -100,10 +95,10 @@ func TestUpDownUp(t *testing.T) {
 		run        func() error
 		wantTables int
 	}{
-		{"up", func() error { _, err := mg.Migrate(ctx); return err }, 7},
-		{"up again is a no-op", func() error { _, err := mg.Migrate(ctx); return err }, 7},
+		{"up", func() error { _, err := mg.Migrate(ctx); return err }, 10},
+		{"up again is a no-op", func() error { _, err := mg.Migrate(ctx); return err }, 10},
 		{"down", func() error { _, err := mg.Rollback(ctx); return err }, 0},
-		{"up after down", func() error { _, err := mg.Migrate(ctx); return err }, 7},
+		{"up after down", func() error { _, err := mg.Migrate(ctx); return err }, 10},
 	}
 	for _, st := range steps {
 		if err := st.run(); err != nil {
@@ -113,4 +108,77 @@ func TestUpDownUp(t *testing.T) {
 			t.Fatalf("%s: %d tables, want %d", st.name, got, st.wantTables)
 		}
 	}
+}
+
+// TestConsentLevelsBecomeGrants upgrades a database made by the first migration, with sessions in it, and
+// checks their consent levels became grants and the installation counts as set up.
+func TestConsentLevelsBecomeGrants(t *testing.T) {
+	ctx := context.Background()
+	db := memoryDB(t)
+
+	first := fstest.MapFS{}
+	for _, name := range []string{"20261121000000_init.tx.up.sql", "20261121000000_init.tx.down.sql"} {
+		b, err := fs.ReadFile(FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first[name] = &fstest.MapFile{Data: b}
+	}
+	old := migrate.NewMigrations()
+	if err := old.Discover(first); err != nil {
+		t.Fatal(err)
+	}
+	mg := migrate.NewMigrator(db, old, migrate.WithMarkAppliedOnSuccess(true))
+	if err := mg.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mg.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO providers VALUES ('p', 'Acme', 'acme', '2026-11-01 10:00:00')`,
+		`INSERT INTO users VALUES ('u', 'p', 'a@acme.test', 'Ann', 'h', 'owner', '2026-11-01 10:00:00')`,
+		`INSERT INTO desks VALUES ('d', 'p', 'Support', TRUE, '2026-11-01 10:00:00')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id, level := range map[string]string{"s-none": "", "s-view": "view", "s-control": "control"} {
+		_, err := db.ExecContext(ctx, `INSERT INTO support_sessions (id, provider_id, desk_id, engineer_id, token_hash, code, state, consent_level, created_at, expires_at)
+			VALUES (?, 'p', 'd', 'u', ?, ?, 'active', ?, '2026-11-01 10:00:00', '2026-11-02 10:00:00')`, id, id, id, level)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrate.NewMigrator(db, all, migrate.WithMarkAppliedOnSuccess(true)).Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"s-none": "", "s-view": "view", "s-control": "view,control"} {
+		var got string
+		if err := db.QueryRowContext(ctx, "SELECT grants FROM support_sessions WHERE id = ?", id).Scan(&got); err != nil || got != want {
+			t.Errorf("%s: grants %q, %v; want %q", id, got, err, want)
+		}
+	}
+	var setUp int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM installation").Scan(&setUp); err != nil || setUp != 1 {
+		t.Errorf("installation rows = %d, %v; want 1", setUp, err)
+	}
+}
+
+// memoryDB is an empty in-memory SQLite database, closed after the test.
+func memoryDB(t *testing.T) *bun.DB {
+	t.Helper()
+	sqldb, err := sql.Open(sqliteshim.ShimName, "file::memory:?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqldb.SetMaxOpenConns(1)
+	db := bun.NewDB(sqldb, sqlitedialect.New())
+	t.Cleanup(func() { db.Close() })
+	return db
 }

@@ -4,7 +4,10 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -25,6 +28,7 @@ import (
 	"tether/server/config"
 	"tether/server/hub"
 	"tether/server/live"
+	"tether/server/protocol"
 	"tether/server/store"
 	"tether/server/web"
 	"tether/static"
@@ -69,12 +73,24 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	if err := st.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	lv := live.New(st, hub.NewLocal(), log)
+	instance := cfg.Instance
+	if instance == "" {
+		if instance, err = loadInstance(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	var ice []protocol.ICEServer
+	if len(cfg.STUN) > 0 {
+		ice = []protocol.ICEServer{{URLs: cfg.STUN}}
+	}
+	lv := live.New(st, hub.NewLocal(), live.Config{
+		Instance: instance, P2P: cfg.P2P, ICETimeout: cfg.ICETimeout, ICEServers: ice,
+	}, log)
 	if err := lv.Interrupt(ctx); err != nil {
 		return err
 	}
 	go lv.Sweep(ctx, time.Second)
-	go purgeLogins(ctx, st, log)
+	go purge(ctx, st, log)
 
 	build, err := buildFS(cfg.BuildDir)
 	if err != nil {
@@ -91,7 +107,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	files, _ := fs.Sub(static.Files, ".")
 	srv, err := web.New(web.Deps{
 		Config: cfg, Store: st, Live: lv, Log: log, Now: time.Now,
-		Static: files, Build: build, Secret: secret, SetupToken: setupToken,
+		Static: files, Build: build, Secret: secret, AgentKey: agentKey(secret), SetupToken: setupToken,
 	})
 	if err != nil {
 		return err
@@ -113,7 +129,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	if !cfg.UsesSQLite() {
 		db = "PostgreSQL"
 	}
-	log.Info("tether listening", "addr", ln.Addr().String(), "url", cfg.BaseURL, "database", db)
+	log.Info("tether listening", "addr", ln.Addr().String(), "url", cfg.BaseURL, "database", db, "instance", instance)
 	fmt.Fprintf(stdout, "\nTether is running at %s\n", cfg.BaseURL)
 	if setupToken != "" {
 		fmt.Fprintf(stdout, "First start: create your company and owner account at this one-time link:\n\n    %s/setup?token=%s\n\n", cfg.BaseURL, setupToken)
@@ -132,9 +148,9 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	return nil
 }
 
-// purgeLogins deletes expired sign-ins once an hour; they already stop
-// working at expiry, this only keeps the table from growing.
-func purgeLogins(ctx context.Context, st *store.Store, log *slog.Logger) {
+// purge deletes expired sign-ins and recovered rate limits once an hour;
+// they already stop mattering at expiry, this only keeps the tables small.
+func purge(ctx context.Context, st *store.Store, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -142,6 +158,9 @@ func purgeLogins(ctx context.Context, st *store.Store, log *slog.Logger) {
 			log.Error("purge expired sign-ins", "err", err)
 		} else if n > 0 {
 			log.Info("purged expired sign-ins", "count", n)
+		}
+		if _, err := st.PurgeRateLimits(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purge rate limits", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -180,6 +199,35 @@ func loadSecret(dataDir, fromEnv string) ([]byte, error) {
 		return nil, fmt.Errorf("write secret: %w", err)
 	}
 	return k, nil
+}
+
+// agentKey derives the key that signs agent downloads from the server
+// secret, so that every instance sharing TETHER_SECRET signs alike and no
+// second secret needs keeping. Its public half goes into every download's
+// key slot (see protocol.KeySlotMagic).
+func agentKey(secret []byte) ed25519.PrivateKey {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("tether agent signing key v1"))
+	return ed25519.NewKeyFromSeed(m.Sum(nil))
+}
+
+// loadInstance returns this instance's name, kept in instance.id in the
+// data folder (made on first start), so that a restart recognises the
+// sessions it held.
+func loadInstance(dataDir string) (string, error) {
+	p := filepath.Join(dataDir, "instance.id")
+	if b, err := os.ReadFile(p); err == nil {
+		if id := strings.TrimSpace(string(b)); id != "" {
+			return id, nil
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read instance id: %w", err)
+	}
+	id := store.NewID()[:12]
+	if err := os.WriteFile(p, []byte(id+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write instance id: %w", err)
+	}
+	return id, nil
 }
 
 // buildFS is where viewer.wasm and agents/ come from: the embedded build,

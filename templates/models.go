@@ -9,7 +9,6 @@ import "time"
 type Brand struct {
 	Name    string
 	LogoURL string // empty: a monogram of Name
-	Accent  string // CSS colour
 }
 
 // Monogram is the first letter of the brand name, for a logo placeholder.
@@ -64,8 +63,8 @@ type SessionRow struct {
 	Engineer     string
 	State        string // waiting, joined, active, ended
 	StateLabel   string
-	Level        string
-	Code         string // formatted for reading aloud: "ABC DEF"
+	Grants       []string // what the customer allowed, as chips ("View", "Control")
+	Code         string   // formatted for reading aloud: "ABC DEF"
 	Created      time.Time
 	Ended        *time.Time
 	EndReason    string
@@ -138,10 +137,16 @@ type Invite struct {
 	Engineer     string
 	CustomerName string
 	State        string
-	Level        string
-	Downloads    []AgentDownload
-	WSURL        string
-	Expires      time.Time
+	// Grants are the names of what the customer allowed ("view", "control").
+	Grants []string
+	// GrantLabels maps grant names to what they let the engineer do, for
+	// the page's script (JSON).
+	GrantLabels string
+	// Sentence is what the engineer may do now, for the first render.
+	Sentence  string
+	Downloads []AgentDownload
+	WSURL     string
+	Expires   time.Time
 }
 
 // CodeEntry is the page where a customer types a code.

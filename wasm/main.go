@@ -48,6 +48,12 @@ func run() int {
 		if err == nil {
 			return 0
 		}
+		if websocket.CloseStatus(err) == protocol.CloseSignedOut {
+			// The engineer signed out (here or in another tab) or was
+			// deactivated: reconnecting would only be refused.
+			page.SetState(viewer.StateEnded, "You have been signed out. Sign in again to continue.")
+			return 0
+		}
 		if !errors.Is(err, viewer.ErrConnectionLost) && !errors.Is(err, errDial) {
 			log.Error("viewer: session", "err", err)
 			return 1

@@ -1,5 +1,6 @@
-// Package consent asks the customer, in the agent's console and in the
-// browser, what the engineer may do.
+// Package consent asks the customer, on their own computer, what the
+// engineer may do: in a page the agent serves on 127.0.0.1 (Page), and in
+// the agent's console (Ask). Consent comes from nowhere else.
 package consent
 
 import (
@@ -12,13 +13,8 @@ import (
 	"strings"
 
 	"golang.org/x/term"
-)
 
-// The answers, spelled as protocol.Consent levels so they go on the wire as is.
-const (
-	View    = "view"
-	Control = "control"
-	Deny    = "deny"
+	"tether/server/protocol"
 )
 
 // Prompt is the question printed in the console.
@@ -29,25 +25,25 @@ var ErrUnsupported = errors.New("consent: opening a browser is not supported on 
 
 // Parse reads one typed answer. It accepts the letters of Prompt and the
 // whole words, in any case.
-func Parse(line string) (string, bool) {
+func Parse(line string) (Decision, bool) {
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "v", "view", "view only":
-		return View, true
+		return Decision{Allow: true, Grants: protocol.GrantView}, true
 	case "c", "control", "full control":
-		return Control, true
+		return Decision{Allow: true, Grants: protocol.GrantView | protocol.GrantControl}, true
 	case "d", "deny", "no", "n":
-		return Deny, true
+		return Decision{Deny: true}, true
 	}
-	return "", false
+	return Decision{}, false
 }
 
 // Ask prints Prompt to out and reads lines from in until one is a valid
 // answer. It returns ctx's error when ctx ends first; the read of in cannot be
 // interrupted, so the reading goroutine lives on until in has another line or
 // closes (the program exits soon after in practice).
-func Ask(ctx context.Context, in io.Reader, out io.Writer) (string, error) {
+func Ask(ctx context.Context, in io.Reader, out io.Writer) (Decision, error) {
 	type result struct {
-		answer string
+		answer Decision
 		err    error
 	}
 	done := make(chan result, 1)
@@ -80,7 +76,7 @@ func Ask(ctx context.Context, in io.Reader, out io.Writer) (string, error) {
 	case r := <-done:
 		return r.answer, r.err
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return Decision{}, ctx.Err()
 	}
 }
 

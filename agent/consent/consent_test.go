@@ -10,29 +10,37 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tether/server/protocol"
+)
+
+var (
+	view    = Decision{Allow: true, Grants: protocol.GrantView}
+	control = Decision{Allow: true, Grants: protocol.GrantView | protocol.GrantControl}
+	deny    = Decision{Deny: true}
 )
 
 func TestParse(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
-		want string
+		want Decision
 		ok   bool
 	}{
-		{"v", View, true},
-		{" V \r", View, true},
-		{"view only", View, true},
-		{"c", Control, true},
-		{"Control", Control, true},
-		{"d", Deny, true},
-		{"no", Deny, true},
-		{"", "", false},
-		{"yes", "", false},
-		{"vc", "", false},
+		{"v", view, true},
+		{" V \r", view, true},
+		{"view only", view, true},
+		{"c", control, true},
+		{"Control", control, true},
+		{"d", deny, true},
+		{"no", deny, true},
+		{"", Decision{}, false},
+		{"yes", Decision{}, false},
+		{"vc", Decision{}, false},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			got, ok := Parse(tc.in)
 			if got != tc.want || ok != tc.ok {
-				t.Fatalf("Parse(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+				t.Fatalf("Parse(%q) = %+v, %v; want %+v, %v", tc.in, got, ok, tc.want, tc.ok)
 			}
 		})
 	}
@@ -40,19 +48,20 @@ func TestParse(t *testing.T) {
 
 func TestAsk(t *testing.T) {
 	for _, tc := range []struct {
-		name, in, want string
-		prompts        int
-		err            error
+		name, in string
+		want     Decision
+		prompts  int
+		err      error
 	}{
-		{"first answer", "c\n", Control, 1, nil},
-		{"after a wrong answer", "what?\n\nv\n", View, 3, nil},
-		{"input closed", "x\n", "", 2, io.EOF},
+		{"first answer", "c\n", control, 1, nil},
+		{"after a wrong answer", "what?\n\nv\n", view, 3, nil},
+		{"input closed", "x\n", Decision{}, 2, io.EOF},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out strings.Builder
 			got, err := Ask(context.Background(), strings.NewReader(tc.in), &out)
 			if got != tc.want || !errors.Is(err, tc.err) {
-				t.Fatalf("Ask = %q, %v; want %q, %v", got, err, tc.want, tc.err)
+				t.Fatalf("Ask = %+v, %v; want %+v, %v", got, err, tc.want, tc.err)
 			}
 			if n := strings.Count(out.String(), Prompt); n != tc.prompts {
 				t.Errorf("%d prompts, want %d", n, tc.prompts)

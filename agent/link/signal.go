@@ -35,7 +35,23 @@ type SignalOptions struct {
 	GiveUp time.Duration
 	// OnRetry, if set, hears about each failed attempt before the wait.
 	OnRetry func(err error, wait time.Duration)
-	Logger  *slog.Logger
+	// OnDown, if set, hears that the connection dropped, before the
+	// Signal starts reconnecting.
+	OnDown func()
+	Logger *slog.Logger
+}
+
+// Identity is the support server as the connection proved it: the host
+// name a valid certificate was presented for, not a name from anywhere
+// else.
+type Identity struct {
+	// Host is the host (and port, unless the default) that was dialed.
+	Host string
+	// Verified: the connection is TLS and the server's certificate is
+	// valid for Host.
+	Verified bool
+	// Local: a server on this computer (loopback), reached without TLS.
+	Local bool
 }
 
 // Timeouts of one connection attempt and of one write.
@@ -64,14 +80,21 @@ type Signal struct {
 
 	closing atomic.Bool
 
-	mu    sync.Mutex
-	ws    *websocket.Conn // nil while reconnecting
-	relay *Relay          // bound to ws, or nil
+	mu       sync.Mutex
+	ws       *websocket.Conn // nil while reconnecting
+	relay    *Relay          // bound to ws, or nil
+	identity Identity        // of the current (or last) connection
+	outage   time.Duration   // how long the last reconnect took
 }
 
 // WebsocketURL turns the server base URL into the agent's signaling URL:
-// https becomes wss, http becomes ws.
+// https becomes wss, http becomes ws, which only a server on this computer
+// may use (protocol.CheckServerURL): nothing of a session crosses a network
+// in clear.
 func WebsocketURL(server string) (string, error) {
+	if err := protocol.CheckServerURL(server); err != nil {
+		return "", fmt.Errorf("link: %w", err)
+	}
 	u, err := url.Parse(server)
 	if err != nil {
 		return "", fmt.Errorf("link: server URL: %w", err)
@@ -122,6 +145,21 @@ func Connect(ctx context.Context, opts SignalOptions) (*Signal, protocol.Welcome
 	s.ws = ws
 	go s.run(ws)
 	return s, welcome, nil
+}
+
+// Identity is the server as the current (or last) connection proved it.
+func (s *Signal) Identity() Identity {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.identity
+}
+
+// LastOutage is how long the connection was down before the latest
+// reconnect; valid once its welcome was delivered.
+func (s *Signal) LastOutage() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.outage
 }
 
 // Envelopes delivers the server's messages in order, a fresh welcome after
@@ -223,6 +261,10 @@ func (s *Signal) run(ws *websocket.Conn) {
 			return
 		}
 		s.log.Info("signaling connection lost, reconnecting", "err", err)
+		downAt := time.Now()
+		if s.opts.OnDown != nil {
+			s.opts.OnDown()
+		}
 		next, welcome, err := s.redial(s.ctx)
 		if err != nil {
 			s.err = err
@@ -231,6 +273,7 @@ func (s *Signal) run(ws *websocket.Conn) {
 		ws = next
 		s.mu.Lock()
 		s.ws = ws
+		s.outage = time.Since(downAt)
 		s.mu.Unlock()
 		env, err := protocol.NewEnvelope(protocol.SigWelcome, welcome)
 		if err != nil {
@@ -367,6 +410,26 @@ func (s *Signal) redial(ctx context.Context) (*websocket.Conn, protocol.Welcome,
 	}
 }
 
+// identify says what the connection to rawURL proved about the server. A
+// wss connection must have verified the certificate (net/http does, unless
+// someone configured it not to); ws is only for this computer.
+func identify(rawURL string, resp *http.Response) (Identity, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return Identity{}, err
+	}
+	id := Identity{Host: u.Host}
+	switch {
+	case u.Scheme == "ws" && protocol.IsLoopbackHost(u.Host):
+		id.Local = true
+	case u.Scheme == "wss" && resp != nil && resp.TLS != nil && len(resp.TLS.VerifiedChains) > 0:
+		id.Verified = true
+	default:
+		return Identity{}, fmt.Errorf("link: the connection to %s is not secured by a verified certificate", u.Host)
+	}
+	return id, nil
+}
+
 // dialOnce opens one websocket, says hello and reads the welcome.
 func (s *Signal) dialOnce(ctx context.Context) (*websocket.Conn, protocol.Welcome, error) {
 	var welcome protocol.Welcome
@@ -379,6 +442,14 @@ func (s *Signal) dialOnce(ctx context.Context) (*websocket.Conn, protocol.Welcom
 	if err != nil {
 		return nil, welcome, fmt.Errorf("link: dial %s: %w", s.url, err)
 	}
+	id, err := identify(s.url, resp)
+	if err != nil {
+		_ = ws.CloseNow() // not a server we may talk to
+		return nil, welcome, err
+	}
+	s.mu.Lock()
+	s.identity = id
+	s.mu.Unlock()
 	ws.SetReadLimit(readLimit)
 	fail := func(err error) (*websocket.Conn, protocol.Welcome, error) {
 		_ = ws.CloseNow() // the attempt failed already; err says why

@@ -8,15 +8,16 @@ import (
 )
 
 // dispatcher hands the viewer's input to the Injector, but only while the
-// customer allows full control. It is called from the viewer's receive
+// customer's grants include control: the agent enforces them itself,
+// whatever the server relays. It is called from the viewer's receive
 // goroutine and configured from the owner, hence the mutex.
 type dispatcher struct {
 	log *slog.Logger
 
-	mu    sync.Mutex
-	inj   Injector // nil until full control is first granted
-	level protocol.Level
-	w, h  int // screen size for clamping; 0 until the first frame
+	mu     sync.Mutex
+	inj    Injector // nil until control is first granted
+	grants protocol.Grants
+	w, h   int // screen size for clamping; 0 until the first frame
 
 	injected, dropped, failed int
 }
@@ -27,15 +28,16 @@ func (d *dispatcher) setInjector(inj Injector) {
 	d.inj = inj
 }
 
-// setLevel changes the level. Leaving control releases every key and button
-// the engineer held, so none stays stuck down on the customer's machine.
-func (d *dispatcher) setLevel(l protocol.Level) {
+// setGrants changes the grants. Losing control releases every key and
+// button the engineer held, so none stays stuck down on the customer's
+// machine.
+func (d *dispatcher) setGrants(g protocol.Grants) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.level == protocol.LevelControl && l != protocol.LevelControl {
+	if d.grants.Has(protocol.GrantControl) && !g.Has(protocol.GrantControl) {
 		d.releaseLocked()
 	}
-	d.level = l
+	d.grants = g
 }
 
 func (d *dispatcher) setSize(w, h int) {
@@ -73,8 +75,8 @@ func (d *dispatcher) close() {
 	d.inj = nil
 }
 
-// counts returns how many input messages were injected, dropped (view only)
-// and failed.
+// counts returns how many input messages were injected, dropped (no
+// control) and failed.
 func (d *dispatcher) counts() (injected, dropped, failed int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -86,7 +88,7 @@ func (d *dispatcher) counts() (injected, dropped, failed int) {
 func (d *dispatcher) handle(m protocol.Message) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.level != protocol.LevelControl || d.inj == nil {
+	if !d.grants.Has(protocol.GrantControl) || d.inj == nil {
 		d.dropped++
 		return
 	}

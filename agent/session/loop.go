@@ -22,12 +22,20 @@ type session struct {
 	stopped chan struct{} // closed when Run returns; nobody reads events then
 
 	engineer, provider string
+	identity           link.Identity
 	p2p                bool
 	iceServers         []protocol.ICEServer
 	iceTimeout         time.Duration
 
-	consented bool
-	level     protocol.Level
+	// grants is what the customer allowed on this computer, in this run of
+	// the program; zero until they do. offer is what they may allow.
+	grants      protocol.Grants
+	offer       protocol.Grants
+	sharedSince time.Time
+	note        string // told on the consent page
+	page        *consent.Page
+	asking      bool // a console prompt waits for a line
+	down        bool // the connection to the server is down
 
 	viewerPresent bool
 	viewer        *viewer // the current viewer connection, or nil
@@ -38,17 +46,21 @@ type session struct {
 	src       stream.Source // capt, remembering the pointer image across viewers
 	disp      *dispatcher
 	injOpened bool
-	injErr    error // why input could not be opened; full control is then impossible
+	injErr    error // why input could not be opened; control is then impossible
 	counts    counters
 }
 
 // event is something a helper goroutine tells the owner.
 type event interface{}
 
-type consoleAnswer struct {
-	answer string
-	err    error
+// decision: the customer chose, on the page or in the console.
+type decision struct {
+	d   consent.Decision
+	err error // the console could not be read
 }
+
+// linkDown: the connection to the server dropped; it is reconnecting.
+type linkDown struct{}
 
 // viewerPath: the viewer's path is ready (conn) or peer-to-peer failed (err).
 type viewerPath struct {
@@ -69,28 +81,47 @@ type viewerRetry struct{ gen int }
 func (s *session) loop(ctx context.Context) (Result, error) {
 	stats := time.NewTicker(s.cfg.StatsInterval)
 	defer stats.Stop()
+	var decisions <-chan consent.Decision
+	if s.page != nil {
+		decisions = s.page.Decisions()
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			s.sendEnd(protocol.EndCustomerClosed)
-			return Result{Outcome: Stopped, Reason: "you closed the support program"}, nil
+			return s.finish(Result{Outcome: Stopped, Reason: "you closed the support program"}, nil)
 		case env, ok := <-s.sig.Envelopes():
 			if !ok {
-				return s.signalStopped()
+				return s.finish(s.signalStopped())
 			}
 			res, done, err := s.handleSignal(ctx, env)
 			if done || err != nil {
-				return res, err
+				return s.finish(res, err)
+			}
+		case d := <-decisions:
+			res, done, err := s.decide(ctx, d)
+			if done || err != nil {
+				return s.finish(res, err)
 			}
 		case ev := <-s.events:
 			res, done, err := s.handleEvent(ctx, ev)
 			if done || err != nil {
-				return res, err
+				return s.finish(res, err)
 			}
 		case <-stats.C:
 			s.sendStats(ctx)
 		}
 	}
+}
+
+// finish shows the end on the consent page before Run returns.
+func (s *session) finish(res Result, err error) (Result, error) {
+	reason := res.Reason
+	if err != nil {
+		reason = "the support program stopped: " + err.Error()
+	}
+	s.showPage(consent.PhaseEnded, reason)
+	return res, err
 }
 
 func (s *session) signalStopped() (Result, error) {
@@ -111,40 +142,29 @@ func (s *session) handleSignal(ctx context.Context, env protocol.Envelope) (Resu
 		}
 		s.welcome(ctx, w, false)
 	case protocol.SigConsent:
-		var c protocol.Consent
-		if err := env.Decode(&c); err != nil {
-			s.log.Warn("bad consent from server", "err", err)
-			return Result{}, false, nil
-		}
-		if c.Level == consent.Deny {
-			s.sendEnd(protocol.EndCustomerDenied)
-			return Result{Outcome: Denied, Reason: "you declined"}, true, nil
-		}
-		l, err := protocol.ParseLevel(c.Level)
-		if err != nil {
-			s.log.Warn("bad consent level from server", "err", err)
-			return Result{}, false, nil
-		}
-		s.grant(ctx, l)
+		// Consent is the customer's, on this computer. A server that sends
+		// it is broken or hostile; whatever it says changes nothing.
+		s.log.Warn("the server sent a consent; ignored: only the customer gives consent, on this computer")
 	case protocol.SigPeer:
 		var p protocol.Peer
 		if err := env.Decode(&p); err != nil {
 			s.log.Warn("bad peer message", "err", err)
 			return Result{}, false, nil
 		}
-		if p.Role != "viewer" {
+		if p.Role != protocol.RoleViewer {
 			return Result{}, false, nil
 		}
 		was := s.viewerPresent
 		s.viewerPresent = p.Present
 		if p.Present {
-			if !s.consented && !was {
+			if !s.grants.Consented() && !was {
 				s.say("%s is waiting to see your screen; nothing is shared until you allow it.", s.engineerName())
 			}
 			s.startViewer(ctx)
 		} else {
 			s.stopViewer("left")
 		}
+		s.updatePage()
 	case protocol.SigAnswer:
 		var sdp protocol.SDP
 		if err := env.Decode(&sdp); err != nil {
@@ -180,8 +200,7 @@ func (s *session) handleSignal(ctx context.Context, env protocol.Envelope) (Resu
 		}
 		return Result{}, true, &link.EndedError{Reason: e.Message, ServerError: true}
 	case protocol.SigState:
-		// For pages and the console; the agent learns what it needs from
-		// consent, peer and end.
+		// For pages and the console; the agent takes nothing from it.
 	default:
 		s.log.Info("ignored signaling message", "type", env.Type)
 	}
@@ -190,26 +209,19 @@ func (s *session) handleSignal(ctx context.Context, env protocol.Envelope) (Resu
 
 func (s *session) handleEvent(ctx context.Context, ev event) (Result, bool, error) {
 	switch ev := ev.(type) {
-	case consoleAnswer:
+	case decision:
+		s.asking = false
 		if ev.err != nil {
 			s.log.Info("console answer", "err", ev.err)
 			return Result{}, false, nil
 		}
-		if s.consented {
-			return Result{}, false, nil // the page answered first
+		if ev.d.Allow && s.grants.Consented() {
+			return Result{}, false, nil // answered on the page first; the console asks nothing more
 		}
-		if err := s.sig.Send(ctx, protocol.SigConsent, protocol.Consent{Level: ev.answer}); err != nil {
-			s.log.Warn("send consent", "err", err)
-		}
-		if ev.answer == consent.Deny {
-			s.sendEnd(protocol.EndCustomerDenied)
-			return Result{Outcome: Denied, Reason: "you declined"}, true, nil
-		}
-		l, err := protocol.ParseLevel(ev.answer)
-		if err != nil {
-			return Result{}, true, err
-		}
-		s.grant(ctx, l)
+		return s.decide(ctx, ev.d)
+	case linkDown:
+		s.down = true
+		s.updatePage()
 	case viewerPath:
 		if s.viewer == nil || ev.gen != s.viewer.gen {
 			if ev.conn != nil {
@@ -220,12 +232,14 @@ func (s *session) handleEvent(ctx context.Context, ev event) (Result, bool, erro
 		if err := s.pathReady(ctx, ev); err != nil {
 			return Result{}, true, err
 		}
+		s.updatePage()
 	case viewerDone:
 		if s.viewer == nil || ev.gen != s.viewer.gen {
 			return Result{}, false, nil
 		}
 		s.log.Info("viewer stream stopped", "err", ev.err)
 		s.stopViewer("")
+		s.updatePage()
 		if s.viewerPresent {
 			gen := s.gen
 			time.AfterFunc(s.cfg.RetryDelay, func() { s.post(ctx, viewerRetry{gen: gen}) })
@@ -237,6 +251,21 @@ func (s *session) handleEvent(ctx context.Context, ev event) (Result, bool, erro
 	case fatal:
 		s.sendEnd(ev.reason)
 		return Result{}, true, ev.err
+	}
+	return Result{}, false, nil
+}
+
+// decide carries out what the customer chose on this computer.
+func (s *session) decide(ctx context.Context, d consent.Decision) (Result, bool, error) {
+	switch {
+	case d.Deny:
+		s.sendEnd(protocol.EndCustomerDenied)
+		return Result{Outcome: Denied, Reason: "you declined"}, true, nil
+	case d.Stop:
+		s.sendEnd(protocol.EndCustomerStopped)
+		return Result{Outcome: Stopped, Reason: "you stopped sharing"}, true, nil
+	case d.Allow:
+		s.grant(ctx, d.Grants)
 	}
 	return Result{}, false, nil
 }
@@ -257,6 +286,8 @@ func (s *session) post(ctx context.Context, ev event) {
 }
 
 // welcome takes the server's settings, at the start and after reconnects.
+// It carries no consent: after a reconnect the agent repeats its own, or,
+// when the connection was down longer than ConsentHold, asks again.
 func (s *session) welcome(ctx context.Context, w protocol.Welcome, first bool) {
 	if w.Engineer != "" {
 		s.engineer = w.Engineer
@@ -273,38 +304,85 @@ func (s *session) welcome(ctx context.Context, w protocol.Welcome, first bool) {
 	if first {
 		return
 	}
+	s.down = false
+	s.identity = s.sig.Identity()
 	s.say("Reconnected to the support server.")
-	// The server may have restarted: if it lost the customer's answer,
-	// repeat it; if it has one we missed while away, take it.
-	switch {
-	case s.consented && w.State == "waiting":
-		if err := s.sig.Send(ctx, protocol.SigConsent, protocol.Consent{Level: s.level.String()}); err != nil {
+	if s.grants.Consented() {
+		if out := s.sig.LastOutage(); out > s.cfg.ConsentHold {
+			s.revoke(fmt.Sprintf("The connection to the support server was interrupted for %s, so nothing is shared until you allow it again.", out.Round(time.Second)))
+		} else if err := s.sig.Send(ctx, protocol.SigConsent, protocol.Consent{Grants: s.grants}); err != nil {
+			// The server may have restarted and lost it: say it again.
 			s.log.Warn("repeat consent", "err", err)
 		}
-	case !s.consented && w.State == "active":
-		// Only a page holding our consent key could have made the session
-		// active: the customer answered there while we were away.
-		if l, err := protocol.ParseLevel(w.Level); err == nil {
-			s.grant(ctx, l)
-		}
 	}
+	s.updatePage()
 }
 
-// askConsole reads a typed answer in the background.
+// revoke takes back every grant: sharing stops and the customer is asked
+// again on the page.
+func (s *session) revoke(why string) {
+	s.stopViewer("")
+	s.grants = 0
+	s.disp.setGrants(0)
+	s.sharedSince = time.Time{}
+	s.note = why
+	s.say("\n%s", why)
+	if s.page != nil {
+		s.say("Please answer again on the page in your browser:\n  %s", s.page.URL())
+	}
+	if s.cfg.Console != nil {
+		s.askConsole(context.Background())
+	}
+	s.updatePage()
+}
+
+// askPage serves the consent page on 127.0.0.1 and opens it in the
+// customer's browser. The agent opens no other address, ever.
+func (s *session) askPage(ctx context.Context) {
+	p, err := consent.Serve(s.pageStatus(consent.PhaseAsking, ""), s.log)
+	if err != nil {
+		s.log.Warn("consent page", "err", err)
+		if s.cfg.Console != nil {
+			s.say("Answer here in this window.")
+		}
+		return
+	}
+	s.page = p
+	if s.cfg.OpenBrowser != nil {
+		if err := s.cfg.OpenBrowser(p.URL()); err != nil {
+			s.log.Info("open browser", "err", err)
+		}
+	}
+	s.say("Please allow or refuse on the page that opened in your browser. If no page opened, visit:\n  %s", p.URL())
+}
+
+// askConsole reads a typed answer in the background; when a prompt is
+// already waiting for its line, it is only printed again.
 func (s *session) askConsole(ctx context.Context) {
+	if s.asking {
+		fmt.Fprint(s.cfg.Out, consent.Prompt)
+		return
+	}
+	s.asking = true
 	go func() {
-		a, err := consent.Ask(ctx, s.cfg.Console, s.cfg.Out)
-		s.post(ctx, consoleAnswer{answer: a, err: err})
+		d, err := consent.Ask(ctx, s.cfg.Console, s.cfg.Out)
+		s.post(ctx, decision{d: d, err: err})
 	}()
 }
 
-// grant applies the customer's consent at level l.
-func (s *session) grant(ctx context.Context, l protocol.Level) {
-	first := !s.consented
-	if !first && l == s.level {
+// grant applies grants g the customer chose: the first consent, or a change
+// while sharing.
+func (s *session) grant(ctx context.Context, g protocol.Grants) {
+	g &= s.offer
+	if !g.Has(protocol.GrantView) {
 		return
 	}
-	if l == protocol.LevelControl && !s.injOpened {
+	first := !s.grants.Consented()
+	if !first && g == s.grants {
+		return
+	}
+	s.note = ""
+	if g.Has(protocol.GrantControl) && !s.injOpened {
 		s.injOpened = true
 		s.injErr = errors.New("no input support in this build")
 		if s.cfg.OpenInjector != nil {
@@ -315,32 +393,80 @@ func (s *session) grant(ctx context.Context, l protocol.Level) {
 		}
 		if s.injErr != nil {
 			s.log.Warn("open input", "err", s.injErr)
-			s.say("Full control is not possible on this computer, so %s can only watch.", s.engineerName())
 		}
 	}
-	if l == protocol.LevelControl && s.injErr != nil {
-		// Tell the server and the viewer the truth: input would go nowhere.
-		l = protocol.LevelView
-		if err := s.sig.Send(ctx, protocol.SigConsent, protocol.Consent{Level: l.String()}); err != nil {
-			s.log.Warn("send consent", "err", err)
-		}
-		if !first && l == s.level {
+	if g.Has(protocol.GrantControl) && s.injErr != nil {
+		// Tell the server, the viewer and the customer the truth: input
+		// would go nowhere.
+		g &^= protocol.GrantControl
+		s.offer &^= protocol.GrantControl
+		s.note = "Control is not possible on this computer, so " + s.engineerName() + " can only watch."
+		s.say("%s", s.note)
+		if !first && g == s.grants {
+			s.updatePage()
 			return
 		}
 	}
-	s.consented, s.level = true, l
-	s.disp.setLevel(l)
+	s.grants = g
+	if first {
+		s.sharedSince = time.Now()
+	}
+	s.disp.setGrants(g)
+	if err := s.sig.Send(ctx, protocol.SigConsent, protocol.Consent{Grants: g}); err != nil {
+		// Reconnecting: the welcome after it repeats the consent.
+		s.log.Warn("send consent", "err", err)
+	}
 	what := "view only"
-	if l == protocol.LevelControl {
+	if g.Has(protocol.GrantControl) {
 		what = "full control"
 	}
-	s.say("\nSharing your screen with %s (%s). Press Ctrl+C or close this window to stop.", s.engineerName(), what)
+	s.say("\nSharing your screen with %s (%s). Stop on the page in your browser, or press Ctrl+C or close this window.", s.engineerName(), what)
 	if s.viewer != nil && s.viewer.streamer != nil {
-		s.viewer.streamer.SetLevel(l)
+		s.viewer.streamer.SetGrants(g)
 	}
 	if first && s.viewerPresent {
 		s.startViewer(ctx)
 	}
+	s.updatePage()
+}
+
+// pageStatus is what the consent page shows now.
+func (s *session) pageStatus(phase consent.Phase, reason string) consent.Status {
+	return consent.Status{
+		Phase: phase, Engineer: s.engineer, Provider: s.provider,
+		Server: s.identity.Host, Verified: s.identity.Verified, Local: s.identity.Local,
+		Offer: s.offer, Grants: s.grants, Viewer: s.viewer != nil && s.viewer.streamer != nil,
+		Since: s.sharedSince, Note: s.note, Reason: reason,
+	}
+}
+
+// updatePage shows the session's current phase on the consent page.
+func (s *session) updatePage() {
+	phase := consent.PhaseAsking
+	switch {
+	case s.grants.Consented() && s.down:
+		phase = consent.PhaseReconnecting
+	case s.grants.Consented():
+		phase = consent.PhaseSharing
+	}
+	s.showPage(phase, "")
+}
+
+func (s *session) showPage(phase consent.Phase, reason string) {
+	if s.page != nil {
+		s.page.Update(s.pageStatus(phase, reason))
+	}
+}
+
+// serverText names the server for the customer, with what proved it.
+func (s *session) serverText() string {
+	switch {
+	case s.identity.Verified:
+		return s.identity.Host + " (identity confirmed by its certificate)"
+	case s.identity.Local:
+		return s.identity.Host + " (on this computer, not encrypted)"
+	}
+	return s.identity.Host
 }
 
 func (s *session) sendStats(ctx context.Context) {
@@ -379,6 +505,12 @@ func (s *session) shutdown() {
 	if s.capt != nil {
 		if err := s.capt.Close(); err != nil {
 			s.log.Info("close capture", "err", err)
+		}
+	}
+	if s.page != nil {
+		// An open page reads the final state before its stream closes.
+		if err := s.page.Close(); err != nil {
+			s.log.Info("close consent page", "err", err)
 		}
 	}
 	if err := s.sig.Close(); err != nil {

@@ -1,10 +1,16 @@
 // Package session runs one support session on the customer's side: it
-// connects to the server, asks for consent, and once given, serves each
-// viewer the screen over peer-to-peer or the relay, injecting the engineer's
-// input when the customer allowed full control.
+// connects to the server, asks the customer for consent on this computer
+// (consent.Page, and the console), and once given, serves each viewer the
+// screen over peer-to-peer or the relay, injecting the engineer's input only
+// while the customer's grants include control.
+//
+// The server never decides anything here: a consent, a state or a grant it
+// sends is ignored. Only the customer, on the page the agent serves on
+// 127.0.0.1 or in its console, can start, change or stop what is shared.
 //
 // One goroutine (Run's) owns all session state and takes its events from the
-// signaling connection, the console and the viewer goroutines.
+// signaling connection, the consent page, the console and the viewer
+// goroutines.
 package session
 
 import (
@@ -55,10 +61,15 @@ type Config struct {
 	// OpenCapturer is called once, after consent, when the first viewer
 	// connects. Nothing is captured before.
 	OpenCapturer func() (Capturer, error)
-	// OpenInjector is called once, when full control is first granted.
+	// OpenInjector is called once, when control is first granted.
 	OpenInjector func() (Injector, error)
-	// OpenBrowser shows the consent page (consent.OpenBrowser).
+	// OpenBrowser shows the consent page the agent serves itself
+	// (consent.OpenBrowser); it is given no other URL, ever.
 	OpenBrowser func(url string) error
+	// ConsentHold is how long consent given in this run survives an outage
+	// of the connection to the server (60 s). After a longer one, or in a
+	// new run of the program, the customer is asked again.
+	ConsentHold time.Duration
 	// HTTPClient dials the server; nil means http.DefaultClient.
 	HTTPClient *http.Client
 	// SettingEngine tunes pion; nil means its defaults.
@@ -118,6 +129,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = 2 * time.Second
 	}
+	if cfg.ConsentHold <= 0 {
+		cfg.ConsentHold = 60 * time.Second
+	}
 	if cfg.Hostname == "" {
 		h, err := os.Hostname()
 		if err != nil {
@@ -151,22 +165,17 @@ func (s *session) run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	consentKey, err := randomKey()
-	if err != nil {
-		return Result{}, err
-	}
 	retried := false
 	sig, welcome, err := link.Connect(ctx, link.SignalOptions{
 		Server: st.Server,
 		Hello: protocol.AgentHello{
-			Token:      st.Token,
-			AgentKey:   agentKey,
-			ConsentKey: consentKey,
-			Source:     st.Source,
-			Version:    int(protocol.Version),
-			OS:         runtime.GOOS,
-			Arch:       runtime.GOARCH,
-			Host:       s.cfg.Hostname,
+			Token:    st.Token,
+			AgentKey: agentKey,
+			Source:   st.Source,
+			Version:  int(protocol.Version),
+			OS:       runtime.GOOS,
+			Arch:     runtime.GOARCH,
+			Host:     s.cfg.Hostname,
 			// The screen size needs a capture, and nothing is captured
 			// before consent; Hello carries the size to the viewer.
 		},
@@ -180,6 +189,7 @@ func (s *session) run(ctx context.Context) (Result, error) {
 				s.say("Cannot reach the support server yet; trying again…")
 			}
 		},
+		OnDown: func() { s.post(ctx, linkDown{}) },
 	})
 	if err != nil {
 		return s.connectFailed(ctx, err)
@@ -187,17 +197,20 @@ func (s *session) run(ctx context.Context) (Result, error) {
 	s.sig = sig
 	defer s.shutdown()
 	s.welcome(ctx, welcome, true)
-
-	if s.cfg.OpenBrowser != nil && welcome.ConsentURL != "" {
-		if err := s.cfg.OpenBrowser(welcome.ConsentURL); err != nil {
-			s.log.Info("open browser", "err", err)
-		}
+	s.identity = sig.Identity()
+	s.offer = protocol.GrantView
+	if s.cfg.OpenInjector != nil {
+		s.offer |= protocol.GrantControl
 	}
-	if welcome.ConsentURL != "" {
-		s.say("Please allow or refuse on the page that opened in your browser. If no page opened, visit:\n  %s", welcome.ConsentURL)
-	}
-	if s.cfg.Console != nil && !s.consented {
+	// The names come from the server the certificate proved, not from the
+	// download alone.
+	s.say("%s is asking to connect to this computer through the support server %s.", s.who(), s.serverText())
+	s.askPage(ctx)
+	if s.cfg.Console != nil {
 		s.askConsole(ctx)
+	}
+	if s.page == nil && s.cfg.Console == nil {
+		return Result{}, errors.New("session: no way to ask the customer: the consent page could not start and there is no console")
 	}
 	return s.loop(ctx)
 }

@@ -1,9 +1,13 @@
 package session
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -28,6 +32,7 @@ type harness struct {
 	injOpens  atomic.Int32
 	out       *lockedBuffer
 	browser   chan string
+	page      string // the consent page the agent opened
 	cancel    context.CancelFunc
 	done      chan runResult
 	finalized bool
@@ -38,8 +43,6 @@ func welcomeFor(p2p bool) protocol.Welcome {
 		SessionID:    "s1",
 		Engineer:     "Erin",
 		Provider:     "Acme IT",
-		ConsentURL:   "http://example.invalid/i/tok#consent=k",
-		State:        "waiting",
 		P2P:          p2p,
 		ICETimeoutMS: 5000,
 	}
@@ -120,20 +123,53 @@ func (h *harness) connect() *agentConn {
 	t.Helper()
 	c := h.fs.accept()
 	hl := c.hello
-	if hl.Token != testToken || hl.Source != "link" || len(hl.AgentKey) < 26 || len(hl.ConsentKey) < 26 || hl.AgentKey == hl.ConsentKey || hl.Host != "pc-1" || hl.Version != int(protocol.Version) {
+	if hl.Token != testToken || hl.Source != "link" || len(hl.AgentKey) < 26 || hl.Host != "pc-1" || hl.Version != int(protocol.Version) {
 		t.Fatalf("hello %+v", hl)
 	}
 	select {
 	case u := <-h.browser:
-		if u != h.fs.welcome.ConsentURL {
-			t.Errorf("browser opened %q", u)
+		// The agent opens only the page it serves itself, on this computer.
+		if !strings.HasPrefix(u, "http://127.0.0.1:") || len(u) < len("http://127.0.0.1:1/")+32 {
+			t.Fatalf("browser opened %q, want the agent's own page on 127.0.0.1", u)
 		}
+		h.page = u
 	case <-time.After(10 * time.Second):
 		t.Fatal("consent page not opened")
 	}
 	h.waitOut("Erin from Acme IT is asking to see your screen.")
 	return c
 }
+
+// choose posts the customer's choice on the consent page, as its script does.
+func (h *harness) choose(action string, g protocol.Grants) {
+	h.t.Helper()
+	body, _ := json.Marshal(map[string]any{"action": action, "grants": g})
+	req, _ := http.NewRequest(http.MethodPost, h.page+"decide", bytes.NewReader(body))
+	u, _ := url.Parse(h.page)
+	req.Header.Set("Origin", "http://"+u.Host)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		b, _ := io.ReadAll(resp.Body)
+		h.t.Fatalf("%s on the consent page: %d %s", action, resp.StatusCode, b)
+	}
+}
+
+// allow gives consent on the page and checks the agent tells the server.
+func (h *harness) allow(c *agentConn, g protocol.Grants) {
+	h.t.Helper()
+	h.choose("allow", g)
+	if got := decode[protocol.Consent](h.t, c.expect(protocol.SigConsent)); got.Grants != g {
+		h.t.Fatalf("agent told the server %v, want %v", got.Grants, g)
+	}
+}
+
+// viewControl is what "full control" grants.
+const viewControl = protocol.GrantView | protocol.GrantControl
 
 // viewerBeforeConsent announces a viewer and checks the agent waits.
 func (h *harness) viewerBeforeConsent(c *agentConn) {
@@ -159,7 +195,7 @@ func TestSessionPeerToPeerControl(t *testing.T) {
 	peer := newTestPeer(t, c)
 	h.viewerBeforeConsent(c)
 
-	c.send(protocol.SigConsent, protocol.Consent{Level: "control"})
+	h.allow(c, viewControl)
 	c.expect(protocol.SigOffer)
 	if p := decode[protocol.Path](t, c.expect(protocol.SigPath)); p.Path != "p2p" {
 		t.Fatalf("path %q, want p2p", p.Path)
@@ -168,7 +204,7 @@ func TestSessionPeerToPeerControl(t *testing.T) {
 	v := peer.view
 	first := v.waitFrame(0, func(f frameSeen) bool { return true })
 	v.state(func(v *screenView) {
-		if len(v.hellos) == 0 || v.hellos[0] != (protocol.Hello{Level: protocol.LevelControl, Width: 200, Height: 150, OS: v.hellos[0].OS}) {
+		if len(v.hellos) == 0 || v.hellos[0] != (protocol.Hello{Grants: viewControl, Width: 200, Height: 150, OS: v.hellos[0].OS}) {
 			t.Errorf("hello %+v", v.hellos)
 		}
 		if v.err != nil {
@@ -205,12 +241,16 @@ func TestSessionPeerToPeerControl(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 
-	// The customer lowers the level: held input is released, Hello
-	// announces view only, and input stops reaching the injector.
-	c.send(protocol.SigConsent, protocol.Consent{Level: "view"})
+	// The customer takes control back on the page: held input is
+	// released, Hello announces view only, the server is told, and input
+	// stops reaching the injector.
+	h.choose("update", protocol.GrantView)
+	if got := decode[protocol.Consent](t, c.expect(protocol.SigConsent)); got.Grants != protocol.GrantView {
+		t.Fatalf("agent told the server %v after taking control back", got.Grants)
+	}
 	h.waitOut("(view only)")
 	waitFor(t, "hello with view only", func() (ok bool) {
-		v.state(func(v *screenView) { ok = v.hellos[len(v.hellos)-1].Level == protocol.LevelView })
+		v.state(func(v *screenView) { ok = v.hellos[len(v.hellos)-1].Grants == protocol.GrantView })
 		return
 	})
 	v.sendMsg(&protocol.Key{Down: true, Key: "q", Code: "KeyQ"})
@@ -235,13 +275,13 @@ func TestSessionViewOnlyInjectsNothing(t *testing.T) {
 	h := start(t, welcomeFor(true), nil)
 	c := h.connect()
 	peer := newTestPeer(t, c)
-	c.send(protocol.SigConsent, protocol.Consent{Level: "view"})
+	h.allow(c, protocol.GrantView)
 	h.waitOut("Sharing your screen with Erin (view only).")
 	c.send(protocol.SigPeer, protocol.Peer{Role: "viewer", Present: true})
 	v := peer.view
 	v.waitFrame(0, func(f frameSeen) bool { return f.end.Full() })
 	v.state(func(v *screenView) {
-		if v.hellos[0].Level != protocol.LevelView {
+		if v.hellos[0].Grants != protocol.GrantView {
 			t.Errorf("hello %+v", v.hellos[0])
 		}
 	})
@@ -270,7 +310,7 @@ func TestSessionRelay(t *testing.T) {
 	c := h.connect()
 	v := relayView(t, c)
 	h.viewerBeforeConsent(c)
-	c.send(protocol.SigConsent, protocol.Consent{Level: "control"})
+	h.allow(c, viewControl)
 	if p := decode[protocol.Path](t, c.expect(protocol.SigPath)); p.Path != "relay" {
 		t.Fatalf("path %q, want relay", p.Path)
 	}
@@ -314,7 +354,7 @@ func TestSessionFallsBackToRelayWhenICEFails(t *testing.T) {
 	peer := newTestPeer(t, c)
 	_ = peer
 	v := relayView(t, c)
-	c.send(protocol.SigConsent, protocol.Consent{Level: "view"})
+	h.allow(c, protocol.GrantView)
 	c.send(protocol.SigPeer, protocol.Peer{Role: "viewer", Present: true})
 	c.expect(protocol.SigOffer)
 	offered := time.Now()
@@ -340,11 +380,7 @@ func TestSessionDenied(t *testing.T) {
 			h := start(t, welcomeFor(true), func(cfg *Config) { cfg.Console = tc.console })
 			c := h.connect()
 			if tc.console == nil {
-				c.send(protocol.SigConsent, protocol.Consent{Level: "deny"})
-			} else {
-				if got := decode[protocol.Consent](t, c.expect(protocol.SigConsent)); got.Level != "deny" {
-					t.Fatalf("console consent %q", got.Level)
-				}
+				h.choose("deny", 0)
 			}
 			if e := decode[protocol.End](t, c.expect(protocol.SigEnd)); e.Reason != protocol.EndCustomerDenied {
 				t.Errorf("end reason %q", e.Reason)
@@ -363,8 +399,8 @@ func TestSessionDenied(t *testing.T) {
 func TestSessionConsoleConsent(t *testing.T) {
 	h := start(t, welcomeFor(false), func(cfg *Config) { cfg.Console = strings.NewReader("c\n") })
 	c := h.connect()
-	if got := decode[protocol.Consent](t, c.expect(protocol.SigConsent)); got.Level != "control" {
-		t.Fatalf("console consent %q", got.Level)
+	if got := decode[protocol.Consent](t, c.expect(protocol.SigConsent)); got.Grants != viewControl {
+		t.Fatalf("console consent %v", got.Grants)
 	}
 	h.waitOut("(full control)")
 	if !strings.Contains(h.out.String(), "Type v for view only, c for full control, d to deny") {
@@ -377,13 +413,13 @@ func TestSessionReconnectsWithSameKey(t *testing.T) {
 	c1 := h.connect()
 	_ = c1.ws.CloseNow() // the server restarts
 	c2 := h.fs.accept()
-	if c2.hello.AgentKey != c1.hello.AgentKey || c2.hello.ConsentKey != c1.hello.ConsentKey {
-		t.Fatal("reconnect with new keys")
+	if c2.hello.AgentKey != c1.hello.AgentKey {
+		t.Fatal("reconnect with a new key")
 	}
 	h.waitOut("Reconnected")
 	// The session goes on over the new connection.
 	v := relayView(t, c2)
-	c2.send(protocol.SigConsent, protocol.Consent{Level: "view"})
+	h.allow(c2, protocol.GrantView)
 	c2.send(protocol.SigPeer, protocol.Peer{Role: "viewer", Present: true})
 	v.waitFrame(0, func(f frameSeen) bool { return f.end.Full() })
 }
@@ -407,16 +443,16 @@ func TestSessionControlWithoutInput(t *testing.T) {
 	})
 	c := h.connect()
 	v := relayView(t, c)
-	c.send(protocol.SigConsent, protocol.Consent{Level: "control"})
-	if got := decode[protocol.Consent](t, c.expect(protocol.SigConsent)); got.Level != "view" {
-		t.Fatalf("agent told the server %q, want view", got.Level)
+	h.choose("allow", viewControl)
+	if got := decode[protocol.Consent](t, c.expect(protocol.SigConsent)); got.Grants != protocol.GrantView {
+		t.Fatalf("agent told the server %v, want view", got.Grants)
 	}
-	h.waitOut("Full control is not possible on this computer")
+	h.waitOut("Control is not possible on this computer")
 	h.waitOut("(view only)")
 	c.send(protocol.SigPeer, protocol.Peer{Role: "viewer", Present: true})
 	v.waitFrame(0, func(f frameSeen) bool { return f.end.Full() })
 	v.state(func(v *screenView) {
-		if v.hellos[0].Level != protocol.LevelView {
+		if v.hellos[0].Grants != protocol.GrantView {
 			t.Errorf("hello %+v, want view only", v.hellos[0])
 		}
 	})

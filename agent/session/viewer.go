@@ -22,9 +22,10 @@ type viewer struct {
 }
 
 // startViewer begins a fresh connection to a present viewer, replacing any
-// previous one. Without consent it only remembers that the viewer waits.
+// previous one. Without the customer's consent to be seen it only
+// remembers that the viewer waits.
 func (s *session) startViewer(ctx context.Context) {
-	if !s.consented || !s.viewerPresent {
+	if !s.grants.Has(protocol.GrantView) || !s.viewerPresent {
 		return
 	}
 	s.stopViewer("")
@@ -99,7 +100,7 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 	if opts.Logger == nil {
 		opts.Logger = s.log
 	}
-	v.streamer = stream.New(s.src, v.conn, s.level, opts)
+	v.streamer = stream.New(s.src, v.conn, s.grants, opts)
 	prev := s.lastDone
 	s.lastDone = v.done
 	s.say("%s is now connected to your screen.", s.engineerName())

@@ -35,7 +35,7 @@ func TestSessionX11(t *testing.T) {
 	})
 	c := h.connect()
 	peer := newTestPeer(t, c)
-	c.send(protocol.SigConsent, protocol.Consent{Level: "control"})
+	h.allow(c, viewControl)
 	c.send(protocol.SigPeer, protocol.Peer{Role: "viewer", Present: true})
 	v := peer.view
 	first := v.waitFrame(0, func(f frameSeen) bool { return f.end.Full() })

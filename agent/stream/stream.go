@@ -88,10 +88,10 @@ type Streamer struct {
 	opts Options
 	enc  Encoder
 
-	level        atomic.Uint32
-	levelChanged atomic.Bool
-	wantFull     atomic.Bool
-	wake         chan struct{}
+	grants        atomic.Uint32 // protocol.Grants announced in Hello
+	grantsChanged atomic.Bool
+	wantFull      atomic.Bool
+	wake          chan struct{}
 
 	mu    sync.Mutex
 	sent  uint32 // seq of the last frame sent
@@ -113,11 +113,11 @@ type Stats struct {
 	Bytes                     int64
 }
 
-// New makes a Streamer for one viewer at the granted level.
-func New(src Source, out Sender, level protocol.Level, opts Options) *Streamer {
+// New makes a Streamer for one viewer, announcing the customer's grants.
+func New(src Source, out Sender, grants protocol.Grants, opts Options) *Streamer {
 	opts.defaults()
 	s := &Streamer{src: src, out: out, opts: opts, wake: make(chan struct{}, 1)}
-	s.level.Store(uint32(level))
+	s.grants.Store(uint32(grants))
 	return s
 }
 
@@ -144,10 +144,10 @@ func (s *Streamer) RequestFull() {
 	s.poke()
 }
 
-// SetLevel changes the level announced in Hello.
-func (s *Streamer) SetLevel(l protocol.Level) {
-	if protocol.Level(s.level.Swap(uint32(l))) != l {
-		s.levelChanged.Store(true)
+// SetGrants changes the grants announced in Hello.
+func (s *Streamer) SetGrants(g protocol.Grants) {
+	if protocol.Grants(s.grants.Swap(uint32(g))) != g {
+		s.grantsChanged.Store(true)
 		s.poke()
 	}
 }
@@ -216,7 +216,7 @@ func (s *Streamer) Run(ctx context.Context) error {
 }
 
 // waitUntil sleeps until t, waking early for an ack, a full-frame request or
-// a level change, which all want a frame now.
+// a change of grants, which all want a frame now.
 func (s *Streamer) waitUntil(ctx context.Context, t time.Time) error {
 	d := time.Until(t)
 	if d <= 0 {
@@ -242,15 +242,18 @@ func (s *Streamer) frame(start time.Time) (bool, error) {
 		return false, fmt.Errorf("%w: %w", errCapture, err)
 	}
 	full := s.wantFull.Swap(false)
-	if f.Width != s.w || f.Height != s.h || s.levelChanged.Swap(false) {
+	if f.Width != s.w || f.Height != s.h || s.grantsChanged.Swap(false) {
 		if f.Width != s.w || f.Height != s.h {
+			if err := protocol.CheckScreenSize(f.Width, f.Height); err != nil {
+				return false, fmt.Errorf("%w: %w", errCapture, err)
+			}
 			s.w, s.h = f.Width, f.Height
 			full = true
 			if s.opts.OnSize != nil {
 				s.opts.OnSize(f.Width, f.Height)
 			}
 		}
-		if err := s.send(&protocol.Hello{Level: protocol.Level(s.level.Load()), Width: clampU16(f.Width), Height: clampU16(f.Height), OS: s.opts.OS}); err != nil {
+		if err := s.send(&protocol.Hello{Grants: protocol.Grants(s.grants.Load()), Width: clampU16(f.Width), Height: clampU16(f.Height), OS: s.opts.OS}); err != nil {
 			return false, err
 		}
 	}

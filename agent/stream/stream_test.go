@@ -87,9 +87,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func startStreamer(t *testing.T, src *fakeSource, out *fakeSender, level protocol.Level) (*Streamer, func()) {
+func startStreamer(t *testing.T, src *fakeSource, out *fakeSender, grants protocol.Grants) (*Streamer, func()) {
 	t.Helper()
-	st := New(src, out, level, Options{OS: "testos", FPS: 200, IdleFPS: 100})
+	st := New(src, out, grants, Options{OS: "testos", FPS: 200, IdleFPS: 100})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- st.Run(ctx) }()
@@ -109,7 +109,7 @@ func startStreamer(t *testing.T, src *fakeSource, out *fakeSender, level protoco
 func TestStreamerFirstFrameAndChanges(t *testing.T) {
 	src := &fakeSource{frame: textScreen(200, 130, 1), cursor: capture.Cursor{X: 5, Y: 6, Visible: true, Serial: 1, W: 2, H: 2, HotX: 1, HotY: 1, RGBA: make([]byte, 16)}}
 	out := &fakeSender{}
-	st, stop := startStreamer(t, src, out, protocol.LevelControl)
+	st, stop := startStreamer(t, src, out, protocol.GrantView|protocol.GrantControl)
 	defer stop()
 
 	// The cursor follows the frame's messages; wait for both.
@@ -118,7 +118,7 @@ func TestStreamerFirstFrameAndChanges(t *testing.T) {
 		return
 	})
 	out.view(func(p *painter) {
-		if len(p.hellos) != 1 || p.hellos[0] != (protocol.Hello{Level: protocol.LevelControl, Width: 200, Height: 130, OS: "testos"}) {
+		if len(p.hellos) != 1 || p.hellos[0] != (protocol.Hello{Grants: protocol.GrantView | protocol.GrantControl, Width: 200, Height: 130, OS: "testos"}) {
 			t.Errorf("hellos %+v", p.hellos)
 		}
 		if f := p.frames[0]; !f.Full() || f.Seq != 1 || p.lastTiles != 4*3 {
@@ -152,15 +152,15 @@ func TestStreamerFirstFrameAndChanges(t *testing.T) {
 		}
 	})
 
-	st.SetLevel(protocol.LevelView)
+	st.SetGrants(protocol.GrantView)
 	st.RequestFull()
 	waitFor(t, "hello and full frame", func() (ok bool) {
 		out.view(func(p *painter) { ok = len(p.hellos) == 2 && len(p.frames) >= 3 })
 		return
 	})
 	out.view(func(p *painter) {
-		if p.hellos[1].Level != protocol.LevelView {
-			t.Errorf("hello after SetLevel: %+v", p.hellos[1])
+		if p.hellos[1].Grants != protocol.GrantView {
+			t.Errorf("hello after SetGrants: %+v", p.hellos[1])
 		}
 		if !p.frames[2].Full() {
 			t.Errorf("frame after RequestFull: %+v", p.frames[2])
@@ -171,7 +171,7 @@ func TestStreamerFirstFrameAndChanges(t *testing.T) {
 func TestStreamerFlowControl(t *testing.T) {
 	src := &fakeSource{frame: textScreen(64, 64, 1), changing: true}
 	out := &fakeSender{}
-	st, stop := startStreamer(t, src, out, protocol.LevelView)
+	st, stop := startStreamer(t, src, out, protocol.GrantView)
 	defer stop()
 	frames := func() (n int) {
 		out.view(func(p *painter) { n = len(p.frames) })
@@ -202,7 +202,7 @@ func TestStreamerFlowControl(t *testing.T) {
 }
 
 func TestStreamerAckBounds(t *testing.T) {
-	st := New(&fakeSource{}, &fakeSender{}, protocol.LevelView, Options{})
+	st := New(&fakeSource{}, &fakeSender{}, protocol.GrantView, Options{})
 	st.sent = 5
 	st.Ack(9) // never sent
 	if st.acked != 0 {

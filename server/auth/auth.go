@@ -1,5 +1,6 @@
 // Package auth holds the secrets Tether hands out and checks: password
-// hashes, random tokens and invitation codes, and per-address rate limits.
+// hashes, random tokens and invitation codes. Rate limits live in the store,
+// shared by every instance (store.Allow).
 package auth
 
 import (

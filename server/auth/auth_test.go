@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestPasswords(t *testing.T) {
@@ -75,33 +74,5 @@ func TestCodes(t *testing.T) {
 	}
 	if FormatCode("ABCDEF") != "ABC DEF" {
 		t.Fatal(FormatCode("ABCDEF"))
-	}
-}
-
-func TestLimiter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	l := NewLimiter(time.Second, 3, func() time.Time { return now })
-	for i := 0; i < 3; i++ {
-		if !l.Allow("a") {
-			t.Fatalf("attempt %d refused", i)
-		}
-	}
-	if l.Allow("a") {
-		t.Fatal("fourth attempt allowed")
-	}
-	if !l.Allow("b") {
-		t.Fatal("another address limited")
-	}
-	now = now.Add(time.Second)
-	if !l.Allow("a") {
-		t.Fatal("not refilled")
-	}
-	now = now.Add(time.Hour)
-	l.Allow("c")
-	l.mu.Lock()
-	n := len(l.buckets)
-	l.mu.Unlock()
-	if n != 1 {
-		t.Fatalf("%d buckets kept after an hour idle", n)
 	}
 }

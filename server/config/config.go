@@ -9,10 +9,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"tether/server/protocol"
 )
 
 // Config is the whole server configuration.
@@ -38,6 +41,15 @@ type Config struct {
 	ICETimeout time.Duration
 	// STUN lists STUN server URLs handed to both peers (empty: host candidates only).
 	STUN []string
+	// TLSProxy says TLS ends at a proxy in front of this server: the public
+	// URL is https although this process serves plain HTTP.
+	TLSProxy bool
+	// TrustedProxies are the addresses whose X-Forwarded-For header names
+	// the real client; a request from anywhere else is its own client.
+	TrustedProxies []netip.Prefix
+	// Instance names this server instance among those sharing a database;
+	// empty means the one kept in the data folder (instance.id).
+	Instance string
 }
 
 // Parse reads args (without the program name) and the environment through
@@ -52,7 +64,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		}
 		return def
 	}
-	var ttl, iceTimeout, p2p, stun string
+	var ttl, iceTimeout, p2p, stun, tlsProxy, proxies string
 	fs.StringVar(&c.Listen, "listen", env("LISTEN", ":8080"), "address to listen on (TETHER_LISTEN)")
 	fs.StringVar(&c.BaseURL, "base-url", env("BASE_URL", ""), "public base URL, e.g. https://support.example.com (TETHER_BASE_URL); default http://localhost:<port>")
 	fs.StringVar(&c.DataDir, "data", env("DATA", "data"), "data folder for SQLite and state (TETHER_DATA)")
@@ -64,6 +76,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&p2p, "p2p", env("P2P", "true"), "allow peer-to-peer connections; false forces the relay (TETHER_P2P)")
 	fs.StringVar(&iceTimeout, "ice-timeout", env("ICE_TIMEOUT", "5s"), "how long to try peer-to-peer before using the relay (TETHER_ICE_TIMEOUT)")
 	fs.StringVar(&stun, "stun", env("STUN", ""), "comma-separated STUN URLs for peer-to-peer, e.g. stun:stun.example.com:3478 (TETHER_STUN)")
+	fs.StringVar(&tlsProxy, "tls-proxy", env("TLS_PROXY", "false"), "true when a proxy in front of this server terminates TLS for the https:// base URL (TETHER_TLS_PROXY)")
+	fs.StringVar(&proxies, "trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed, e.g. 10.0.0.5,10.1.0.0/16 (TETHER_TRUSTED_PROXIES)")
+	fs.StringVar(&c.Instance, "instance", env("INSTANCE", ""), "name of this instance among several sharing a database; default: made once and kept in the data folder (TETHER_INSTANCE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -78,13 +93,29 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	if c.ICETimeout, err = time.ParseDuration(iceTimeout); err != nil || c.ICETimeout < 500*time.Millisecond || c.ICETimeout > time.Minute {
 		errs = append(errs, fmt.Errorf("ice-timeout %q: want a duration between 500ms and 1m", iceTimeout))
 	}
-	switch strings.ToLower(p2p) {
-	case "true", "1", "yes", "on":
-		c.P2P = true
-	case "false", "0", "no", "off":
-		c.P2P = false
-	default:
+	if c.P2P, err = parseBool(p2p); err != nil {
 		errs = append(errs, fmt.Errorf("p2p %q: want true or false", p2p))
+	}
+	if c.TLSProxy, err = parseBool(tlsProxy); err != nil {
+		errs = append(errs, fmt.Errorf("tls-proxy %q: want true or false", tlsProxy))
+	}
+	for _, p := range strings.Split(proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				errs = append(errs, fmt.Errorf("trusted-proxies %q: want an IP address or CIDR", p))
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
+	}
+	if len(c.Instance) > 64 || strings.ContainsAny(c.Instance, " \t\n") {
+		errs = append(errs, fmt.Errorf("instance %q: want a short name without spaces", c.Instance))
 	}
 	for _, s := range strings.Split(stun, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -115,6 +146,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
 		errs = append(errs, fmt.Errorf("base-url %q: want scheme://host[:port] without a path", c.BaseURL))
+	} else {
+		errs = append(errs, c.checkTransport(u)...)
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data: a folder is required"))
@@ -125,6 +158,34 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		errs = append(errs, fmt.Errorf("database: want sqlite://path or postgres://…, got a DSN starting %q", prefix(c.Database)))
 	}
 	return c, errors.Join(errs...)
+}
+
+// checkTransport refuses configurations where customers' agents would talk
+// to the server in clear: an http:// public URL is for this machine only.
+func (c Config) checkTransport(u *url.URL) []error {
+	var errs []error
+	switch {
+	case u.Scheme == "http" && !protocol.IsLoopbackHost(u.Host):
+		errs = append(errs, fmt.Errorf("base-url %s is not encrypted: agents and browsers would send sessions in clear across the network. "+
+			"Use https:// with -tls-cert/-tls-key, or with -tls-proxy=true when a proxy in front of this server terminates TLS "+
+			"(plain http:// is accepted for localhost only)", c.BaseURL))
+	case u.Scheme == "http" && c.TLSProxy:
+		errs = append(errs, fmt.Errorf("tls-proxy: the base-url must then be https://, not %s", c.BaseURL))
+	case u.Scheme == "https" && c.TLSCert == "" && !c.TLSProxy:
+		errs = append(errs, fmt.Errorf("base-url %s is https but this server has no certificate: give -tls-cert and -tls-key, "+
+			"or -tls-proxy=true if a proxy in front of it terminates TLS", c.BaseURL))
+	}
+	return errs
+}
+
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "true", "1", "yes", "on":
+		return true, nil
+	case "false", "0", "no", "off":
+		return false, nil
+	}
+	return false, errors.New("not a boolean")
 }
 
 // Secure reports whether the public URL is https, so cookies get Secure.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -35,10 +36,31 @@ func TestParse(t *testing.T) {
 				t.Fatal(c.BaseURL)
 			}
 		}},
+		{name: "https behind a proxy", args: []string{"-base-url", "https://support.example.com", "-tls-proxy", "true"}, check: func(t *testing.T, c Config) {
+			if !c.Secure() || !c.TLSProxy || c.TLSCert != "" {
+				t.Fatalf("%+v", c)
+			}
+		}},
+		{name: "loopback http", args: []string{"-base-url", "http://127.0.0.1:8080"}, check: func(t *testing.T, c Config) {
+			if c.Secure() {
+				t.Fatal("secure")
+			}
+		}},
+		{name: "trusted proxies", env: map[string]string{"TETHER_TRUSTED_PROXIES": "10.0.0.5, 10.1.2.3/16,2001:db8::/48"}, check: func(t *testing.T, c Config) {
+			got := fmt.Sprint(c.TrustedProxies)
+			if got != "[10.0.0.5/32 10.1.0.0/16 2001:db8::/48]" {
+				t.Fatal(got)
+			}
+		}},
+		{name: "plain http to the network", args: []string{"-base-url", "http://support.example.com"}, wantErr: "not encrypted"},
+		{name: "plain http on a LAN address", args: []string{"-base-url", "http://192.168.1.5:8080"}, wantErr: "not encrypted"},
+		{name: "https without a certificate", args: []string{"-base-url", "https://support.example.com"}, wantErr: "no certificate"},
+		{name: "proxy with http", args: []string{"-base-url", "http://localhost:8080", "-tls-proxy", "yes"}, wantErr: "must then be https"},
+		{name: "bad proxy", args: []string{"-trusted-proxies", "proxy.local"}, wantErr: "trusted-proxies"},
 		{name: "bad ttl", args: []string{"-invite-ttl", "forever"}, wantErr: "invite-ttl"},
 		{name: "half tls", args: []string{"-tls-cert", "c.pem"}, wantErr: "together"},
 		{name: "bad base", args: []string{"-base-url", "ftp://x"}, wantErr: "base-url"},
-		{name: "base with path", args: []string{"-base-url", "https://x.com/support"}, wantErr: "base-url"},
+		{name: "base with path", args: []string{"-base-url", "https://x.com/support", "-tls-proxy", "1"}, wantErr: "base-url"},
 		{name: "bad listen", args: []string{"-listen", "8080"}, wantErr: "listen"},
 		{name: "bad dsn hides secret", args: []string{"-database", "mysql://root:hunter2@db/x"}, wantErr: "mysql:"},
 		{name: "bad stun", args: []string{"-stun", "turn:x"}, wantErr: "stun"},

@@ -2,8 +2,8 @@
 // session (agent, viewer, customer pages) and to each provider's consoles.
 //
 // Hub is an interface so that a later change can route between several
-// server instances (e.g. over PostgreSQL LISTEN/NOTIFY or a message bus);
-// Local is the in-process implementation used by a single server.
+// server instances over a message bus; Local is the in-process
+// implementation used by a single server.
 //
 // Delivery never blocks a sender: every member has a bounded inbox, and a
 // member whose inbox is full is dropped (its Done channel closes with
@@ -22,6 +22,9 @@ const (
 	RoleViewer  Role = "viewer"
 	RolePage    Role = "page"    // a customer's invitation page
 	RoleConsole Role = "console" // an engineer's console, joined per provider
+	// RoleSignIn is every signed-in connection of one browser sign-in,
+	// joined per sign-in (its token hash), so that signing out closes them.
+	RoleSignIn Role = "sign-in"
 )
 
 // Message is one delivery: a text signaling envelope or binary session bytes.
@@ -50,6 +53,8 @@ type Hub interface {
 	Send(topic string, role Role, m Message) int
 	// Present reports whether topic has a member with role.
 	Present(topic string, role Role) bool
+	// Count reports how many members with role topic has.
+	Count(topic string, role Role) int
 }
 
 // Member is one connection's place in a hub.

@@ -23,17 +23,18 @@ func (h *Local) Join(topic string, role Role) *Member {
 	m := &Member{Topic: topic, Role: role, inbox: make(chan Message, InboxSize), done: make(chan struct{}), leave: h.drop}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	set := h.topics[topic]
-	if set == nil {
-		set = make(map[*Member]struct{})
-		h.topics[topic] = set
-	}
 	if role == RoleAgent || role == RoleViewer {
-		for old := range set {
+		for old := range h.topics[topic] {
 			if old.Role == role {
 				h.dropLocked(old, ErrReplaced)
 			}
 		}
+	}
+	// Only now look up the set: dropping the last member above deletes it.
+	set := h.topics[topic]
+	if set == nil {
+		set = make(map[*Member]struct{})
+		h.topics[topic] = set
 	}
 	set[m] = struct{}{}
 	return m
@@ -60,6 +61,18 @@ func (h *Local) Present(topic string, role Role) bool {
 		}
 	}
 	return false
+}
+
+func (h *Local) Count(topic string, role Role) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for m := range h.topics[topic] {
+		if m.Role == role {
+			n++
+		}
+	}
+	return n
 }
 
 // deliverLocked queues msg for m, dropping m if its inbox is full.

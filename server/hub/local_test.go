@@ -48,12 +48,20 @@ func TestLocalReplacesSingleRoles(t *testing.T) {
 	if !errors.Is(first.Err(), ErrReplaced) {
 		t.Fatal(first.Err())
 	}
+	// The replacement is reachable, counted and can leave, although the
+	// member it replaced was the topic's only one.
+	if n := h.Send("s", RoleViewer, Message{Data: []byte("x")}); n != 1 || h.Count("s", RoleViewer) != 1 {
+		t.Fatalf("replacement: %d delivered, %d counted", n, h.Count("s", RoleViewer))
+	}
 	p1, p2 := h.Join("s", RolePage), h.Join("s", RolePage)
 	if n := h.Send("s", RolePage, Message{}); n != 2 {
 		t.Fatalf("pages are not all kept: %d", n)
 	}
 	_, _ = p1, p2
 	second.Leave()
+	if !errors.Is(second.Err(), ErrLeft) || h.Present("s", RoleViewer) {
+		t.Fatalf("after leaving: %v, present %v", second.Err(), h.Present("s", RoleViewer))
+	}
 }
 
 func TestLocalDropsSlowMember(t *testing.T) {

@@ -1,6 +1,14 @@
-// Package live coordinates support sessions while they run: it applies
-// state changes to the store and tells every connection of the session
-// (agent, viewer, customer pages, consoles) through the hub.
+// Package live runs support sessions while they are live: it decides what
+// each connection of a session (agent, viewer, customer pages, consoles) may
+// do, applies state changes to the store and tells everyone through the hub.
+// The web handlers only turn websockets and HTTP into calls to it.
+//
+// What the server may decide is limited on purpose: consent and grants come
+// only from the customer's agent (protocol.Consent), and the relay forwards
+// a session message only from the end that may send it and only within the
+// grants the agent reported (protocol.Type.Route). Time-based decisions (the
+// rejoin grace, expiry) are made by the store's clock in Sweep, so they
+// survive a restart and work the same on every instance.
 package live
 
 import (
@@ -8,7 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
+	"strings"
 	"time"
 
 	"tether/server/auth"
@@ -20,51 +28,114 @@ import (
 // Store is what live needs from the database.
 type Store interface {
 	SessionByIDUnscoped(ctx context.Context, id string) (store.Session, error)
-	JoinAgent(ctx context.Context, id, agentKeyHash, source, agentOS, agentHost string) (store.Session, error)
-	GiveConsent(ctx context.Context, id, level string) (store.Session, error)
-	ChangeControl(ctx context.Context, id, level string) (store.Session, error)
+	SessionByTokenHash(ctx context.Context, tokenHash string) (store.Session, error)
+	SessionByCodeTokenHash(ctx context.Context, tokenHash string) (store.Session, error)
+	ProviderByID(ctx context.Context, id string) (store.Provider, error)
+	UserByID(ctx context.Context, providerID, id string) (store.User, error)
+	JoinAgent(ctx context.Context, id string, j store.AgentJoin) (store.Session, error)
+	GiveConsent(ctx context.Context, id string, g protocol.Grants) (store.Session, error)
+	ChangeGrants(ctx context.Context, id string, g protocol.Grants) (store.Session, error)
+	MarkAgentLost(ctx context.Context, id string) error
+	EndLostAgents(ctx context.Context, grace time.Duration) ([]store.Session, error)
 	EndSession(ctx context.Context, id, reason, actor string) (store.Session, bool, error)
 	ExpireDue(ctx context.Context) ([]store.Session, error)
-	InterruptActive(ctx context.Context) ([]store.Session, error)
+	InterruptActive(ctx context.Context, instance string) ([]store.Session, error)
 	AppendEvent(ctx context.Context, e store.Event) (store.Event, error)
 	AddBytes(ctx context.Context, id string, toViewer, toAgent int64) error
 }
 
-// Reasons a session ends that the server decides itself; the store adds
-// expiry and restart (store.ReasonExpired, store.ReasonInterrupted) and the
-// agent its own (protocol.EndCustomerClosed and friends).
-const (
-	ReasonCustomerStop   = "stopped by the customer"
-	ReasonCustomerDenied = protocol.EndCustomerDenied
-	ReasonAgentLost      = "support program disconnected"
-)
+// Config is what live takes from the server's configuration.
+type Config struct {
+	// Instance names this server instance; a restart interrupts only the
+	// sessions whose agent was connected to it.
+	Instance string
+	// P2P, ICETimeout and ICEServers go to the agent in its welcome.
+	P2P        bool
+	ICETimeout time.Duration
+	ICEServers []protocol.ICEServer
+	// RejoinGrace is how long a session awaiting consent waits for its
+	// lost agent to come back (30 s when zero).
+	RejoinGrace time.Duration
+	// MaxPages bounds the invitation-page connections of one session
+	// (8 when zero): a customer has a tab or two open, not thousands.
+	MaxPages int
+}
 
 // Service is the live side of sessions.
 type Service struct {
 	store Store
 	hub   hub.Hub
+	cfg   Config
 	log   *slog.Logger
-
-	// mu guards consentKeys: the hash of the consent key each connected
-	// agent made, so only the page the agent opened may give consent.
-	mu          sync.Mutex
-	consentKeys map[string]string
 }
 
 // New returns a Service.
-func New(s Store, h hub.Hub, log *slog.Logger) *Service {
-	return &Service{store: s, hub: h, log: log, consentKeys: make(map[string]string)}
+func New(s Store, h hub.Hub, cfg Config, log *slog.Logger) *Service {
+	if cfg.RejoinGrace <= 0 {
+		cfg.RejoinGrace = 30 * time.Second
+	}
+	if cfg.MaxPages <= 0 {
+		cfg.MaxPages = 8
+	}
+	if cfg.ICETimeout <= 0 {
+		cfg.ICETimeout = 5 * time.Second
+	}
+	return &Service{store: s, hub: h, cfg: cfg, log: log}
 }
 
 // Hub is the hub the service routes through.
 func (s *Service) Hub() hub.Hub { return s.hub }
 
+// RefusedError is a connection the session cannot take; Message is for the
+// person behind it.
+type RefusedError struct {
+	Message string
+	Cause   error // logged, never shown
+}
+
+func (e *RefusedError) Error() string {
+	if e.Cause != nil {
+		return e.Message + ": " + e.Cause.Error()
+	}
+	return e.Message
+}
+
+func (e *RefusedError) Unwrap() error { return e.Cause }
+
+func refused(msg string, cause error) error { return &RefusedError{Message: msg, Cause: cause} }
+
+// Errors of this package.
+var (
+	// ErrEnded: the session has ended; the connection is told so.
+	ErrEnded = errors.New("live: the session has ended")
+	// ErrTooMany: the session has as many connections of this kind as it may.
+	ErrTooMany = errors.New("live: too many connections to this session")
+)
+
+// SessionByToken finds the session an invitation token belongs to: its link
+// token, or its code token (where the code page leads), and says which.
+func (s *Service) SessionByToken(ctx context.Context, token string) (store.Session, string, error) {
+	if len(token) < 26 || len(token) > 64 {
+		return store.Session{}, "", store.ErrNotFound
+	}
+	h := auth.HashToken(token)
+	sess, err := s.store.SessionByTokenHash(ctx, h)
+	if err == nil {
+		return sess, protocol.SourceLink, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return sess, "", err
+	}
+	sess, err = s.store.SessionByCodeTokenHash(ctx, h)
+	return sess, protocol.SourceCode, err
+}
+
 // StateOf builds the state message for a session.
 func (s *Service) StateOf(sess store.Session) protocol.State {
 	return protocol.State{
 		SessionID: sess.ID,
-		State:     string(sess.State),
-		Level:     sess.ConsentLevel,
+		State:     sess.State,
+		Grants:    sess.Grants,
 		Reason:    sess.EndReason,
 		Viewer:    s.hub.Present(sess.ID, hub.RoleViewer),
 		Agent:     s.hub.Present(sess.ID, hub.RoleAgent),
@@ -84,8 +155,19 @@ func (s *Service) Notify(sess store.Session) {
 	s.hub.Send(sess.ProviderID, hub.RoleConsole, hub.Message{Data: b})
 }
 
-// SendSignal sends one envelope to the member of a session with role.
-func (s *Service) SendSignal(sessionID string, role hub.Role, typ string, payload any) bool {
+// NotifyCurrent re-reads a session and notifies; for changes of presence,
+// which the store does not record.
+func (s *Service) NotifyCurrent(ctx context.Context, id string) {
+	sess, err := s.store.SessionByIDUnscoped(ctx, id)
+	if err != nil {
+		s.log.Error("read session", "session", id, "err", err)
+		return
+	}
+	s.Notify(sess)
+}
+
+// sendSignal sends one envelope to the member of a session with role.
+func (s *Service) sendSignal(sessionID string, role hub.Role, typ string, payload any) bool {
 	b, err := protocol.EncodeSignal(typ, payload)
 	if err != nil {
 		s.log.Error("encode signal", "type", typ, "err", err)
@@ -94,83 +176,14 @@ func (s *Service) SendSignal(sessionID string, role hub.Role, typ string, payloa
 	return s.hub.Send(sessionID, role, hub.Message{Data: b}) > 0
 }
 
-// AgentJoined binds the agent and remembers its consent key.
-func (s *Service) AgentJoined(ctx context.Context, sess store.Session, h protocol.AgentHello) (store.Session, error) {
-	source := h.Source
-	if source != store.SourceCode {
-		source = store.SourceLink
-	}
-	joined, err := s.store.JoinAgent(ctx, sess.ID, auth.HashToken(h.AgentKey), source, trim(h.OS, 32), trim(h.Host, 64))
-	if err != nil {
-		return sess, err
-	}
-	s.mu.Lock()
-	s.consentKeys[sess.ID] = auth.HashToken(h.ConsentKey)
-	s.mu.Unlock()
-	return joined, nil
-}
-
-// CheckConsentKey reports whether key is the consent key of the session's agent.
-func (s *Service) CheckConsentKey(sessionID, key string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	want, ok := s.consentKeys[sessionID]
-	return ok && key != "" && auth.HashToken(key) == want
-}
-
-// ErrNoAgent is returned when consent arrives while no agent is connected.
-var ErrNoAgent = errors.New("live: the support program is not connected")
-
-// Consent applies the customer's decision: "view", "control" or "deny".
-// fromPage is true when it came from the consent page (and must be passed
-// on to the agent), false when the agent itself reported it.
-func (s *Service) Consent(ctx context.Context, sessionID, level string, fromPage bool) (store.Session, error) {
-	if level == "deny" {
-		if fromPage {
-			s.SendSignal(sessionID, hub.RoleAgent, protocol.SigConsent, protocol.Consent{Level: "deny"})
-		}
-		sess, _, err := s.End(ctx, sessionID, ReasonCustomerDenied, store.ActorCustomer)
-		return sess, err
-	}
-	if _, err := protocol.ParseLevel(level); err != nil {
-		return store.Session{}, err
-	}
-	if !s.hub.Present(sessionID, hub.RoleAgent) {
-		return store.Session{}, ErrNoAgent
-	}
-	cur, err := s.store.SessionByIDUnscoped(ctx, sessionID)
-	if err != nil {
-		return cur, err
-	}
-	var sess store.Session
-	switch cur.State {
-	case store.StateJoined:
-		sess, err = s.store.GiveConsent(ctx, sessionID, level)
-	case store.StateActive:
-		sess, err = s.store.ChangeControl(ctx, sessionID, level)
-	default:
-		return cur, fmt.Errorf("consent in state %s: %w", cur.State, store.ErrInvalidTransition)
-	}
-	if err != nil {
-		return sess, err
-	}
-	if fromPage {
-		s.SendSignal(sessionID, hub.RoleAgent, protocol.SigConsent, protocol.Consent{Level: level})
-	}
-	s.log.Info("consent given", "session", sessionID, "level", level)
-	s.Notify(sess)
-	s.Pair(sess)
-	return sess, nil
-}
-
-// Pair tells agent and viewer about each other when both are connected and
+// pair tells agent and viewer about each other when both are connected and
 // the customer has consented; the agent then starts the peer connection.
-func (s *Service) Pair(sess store.Session) {
+func (s *Service) pair(sess store.Session) {
 	if sess.State != store.StateActive || !s.hub.Present(sess.ID, hub.RoleAgent) || !s.hub.Present(sess.ID, hub.RoleViewer) {
 		return
 	}
-	s.SendSignal(sess.ID, hub.RoleViewer, protocol.SigPeer, protocol.Peer{Role: "agent", Present: true, Level: sess.ConsentLevel})
-	s.SendSignal(sess.ID, hub.RoleAgent, protocol.SigPeer, protocol.Peer{Role: "viewer", Present: true})
+	s.sendSignal(sess.ID, hub.RoleViewer, protocol.SigPeer, protocol.Peer{Role: protocol.RoleAgent, Present: true, Grants: sess.Grants})
+	s.sendSignal(sess.ID, hub.RoleAgent, protocol.SigPeer, protocol.Peer{Role: protocol.RoleViewer, Present: true})
 }
 
 // End ends a session for reason and closes every connection of it. The
@@ -189,9 +202,6 @@ func (s *Service) End(ctx context.Context, sessionID, reason, actor string) (sto
 
 // closeEnded tells everyone a session ended and closes its connections.
 func (s *Service) closeEnded(sess store.Session) {
-	s.mu.Lock()
-	delete(s.consentKeys, sess.ID)
-	s.mu.Unlock()
 	s.Notify(sess)
 	end, err := protocol.EncodeSignal(protocol.SigEnd, protocol.End{Reason: sess.EndReason})
 	if err != nil {
@@ -204,21 +214,21 @@ func (s *Service) closeEnded(sess store.Session) {
 	s.hub.Send(sess.ID, hub.RolePage, hub.Message{Data: end})
 }
 
-// Interrupt ends sessions that were active when the server last stopped:
-// their peer connections are gone with the old process.
+// Interrupt ends the active sessions this instance held when it last
+// stopped: their peer connections went with the old process. Other
+// instances' sessions are not touched.
 func (s *Service) Interrupt(ctx context.Context) error {
-	ended, err := s.store.InterruptActive(ctx)
+	ended, err := s.store.InterruptActive(ctx, s.cfg.Instance)
 	if err != nil {
 		return fmt.Errorf("interrupt active sessions: %w", err)
 	}
 	if len(ended) > 0 {
-		s.log.Info("sessions interrupted by restart", "count", len(ended))
+		s.log.Info("sessions interrupted by restart", "count", len(ended), "instance", s.cfg.Instance)
 	}
 	return nil
 }
 
-// Sweep ends invitations that expired before the customer joined, every
-// interval until ctx ends.
+// Sweep runs SweepOnce every interval until ctx ends.
 func (s *Service) Sweep(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -228,39 +238,40 @@ func (s *Service) Sweep(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		ended, err := s.store.ExpireDue(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Error("expire sessions", "err", err)
-			}
-			continue
-		}
-		for _, sess := range ended {
-			s.log.Info("session expired", "session", sess.ID)
-			s.closeEnded(sess)
+		if err := s.SweepOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("sweep sessions", "err", err)
 		}
 	}
 }
 
-// AddBytes records traffic counters reported by the agent.
-func (s *Service) AddBytes(ctx context.Context, sessionID string, st protocol.Stats) error {
-	if st.ToViewer < 0 || st.ToAgent < 0 || st.ToViewer > 1<<40 || st.ToAgent > 1<<40 {
-		return fmt.Errorf("%w: stats %+v", protocol.ErrInvalid, st)
+// SweepOnce ends invitations that expired before the customer joined, and
+// sessions awaiting consent whose agent left more than the rejoin grace ago.
+func (s *Service) SweepOnce(ctx context.Context) error {
+	expired, err := s.store.ExpireDue(ctx)
+	for _, sess := range expired {
+		s.log.Info("session expired", "session", sess.ID)
+		s.closeEnded(sess)
 	}
-	return s.store.AddBytes(ctx, sessionID, st.ToViewer, st.ToAgent)
+	lost, lerr := s.store.EndLostAgents(ctx, s.cfg.RejoinGrace)
+	for _, sess := range lost {
+		s.log.Info("session ended: the support program did not come back", "session", sess.ID, "grace", s.cfg.RejoinGrace)
+		s.closeEnded(sess)
+	}
+	return errors.Join(err, lerr)
 }
 
-// Event appends to a session's log, logging (not failing) on error: the
+// event appends to a session's log, logging (not failing) on error: the
 // action it records has already happened.
-func (s *Service) Event(ctx context.Context, sess store.Session, kind, actor, detail string) {
+func (s *Service) event(ctx context.Context, sess store.Session, kind, actor, detail string) {
 	if _, err := s.store.AppendEvent(ctx, store.Event{SessionID: sess.ID, ProviderID: sess.ProviderID, Kind: kind, Actor: actor, Detail: detail}); err != nil {
 		s.log.Error("append event", "session", sess.ID, "kind", kind, "err", err)
 	}
 }
 
+// trim cuts s to at most n bytes without splitting a character.
 func trim(s string, n int) string {
 	if len(s) > n {
-		return s[:n]
+		return strings.ToValidUTF8(s[:n], "")
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -10,9 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"tether/server/auth"
 	"tether/server/hub"
 	"tether/server/protocol"
 	"tether/server/store"
+)
+
+const (
+	token    = "abcdefghijklmnopqrstuvwxyz234567"
+	agentKey = "kkkkkkkkkkkkkkkkkkkkkkkkkk"
 )
 
 type fixture struct {
@@ -50,86 +57,197 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.st = st
-	f.svc = New(st, f.hub, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	p, u, err := st.CreateProviderWithOwner(ctx, "Acme", "Erin", "erin@acme.test", "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := st.DefaultDesk(ctx, p.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.sess, err = st.CreateSession(ctx, store.NewSession{ProviderID: p.ID, DeskID: d.ID, EngineerID: u.ID, CustomerName: "Maria",
-		TokenHash: strings.Repeat("a", 64), CodeTokenHash: strings.Repeat("b", 64), Code: "ABCDEF", ExpiresAt: f.now.Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f.svc = New(st, f.hub, Config{Instance: "i1", P2P: true}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.sess = f.newSession(t, token, "ABCDEF")
 	return f
 }
 
-// join binds an agent to the session and puts it in the hub.
-func (f *fixture) join(t *testing.T) *hub.Member {
+func (f *fixture) newSession(t *testing.T, tok, code string) store.Session {
 	t.Helper()
-	var err error
-	f.sess, err = f.svc.AgentJoined(context.Background(), f.sess, protocol.AgentHello{AgentKey: strings.Repeat("k", 26), ConsentKey: "consentkeyconsentkey123456", Source: "link"})
+	ctx := context.Background()
+	p, err := f.st.ProviderByID(ctx, f.sess.ProviderID)
+	if err != nil {
+		var u store.User
+		if p, u, err = f.st.CreateProviderWithOwner(ctx, "Acme", "Erin", "erin@acme.test", "x"); err != nil {
+			t.Fatal(err)
+		}
+		f.sess.ProviderID, f.sess.EngineerID = p.ID, u.ID
+	}
+	d, err := f.st.DefaultDesk(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f.hub.Join(f.sess.ID, hub.RoleAgent)
-}
-
-// next returns the next envelope a member received.
-func next(t *testing.T, m *hub.Member) protocol.Envelope {
-	t.Helper()
-	select {
-	case msg := <-m.Inbox():
-		e, err := protocol.DecodeSignal(msg.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	case <-time.After(time.Second):
-		t.Fatal("no message")
+	sess, err := f.st.CreateSession(ctx, store.NewSession{ProviderID: p.ID, DeskID: d.ID, EngineerID: f.sess.EngineerID, CustomerName: "Maria",
+		TokenHash: auth.HashToken(tok), Code: code, ExpiresAt: f.now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return protocol.Envelope{}
+	return sess
 }
 
-func TestConsentPairsAgentAndViewer(t *testing.T) {
+func hello(tok string) protocol.AgentHello {
+	return protocol.AgentHello{Token: tok, AgentKey: agentKey, Source: protocol.SourceLink, Version: int(protocol.Version), OS: "linux", Host: "pc-1"}
+}
+
+// join brings the session's agent in.
+func (f *fixture) join(t *testing.T) *Agent {
+	t.Helper()
+	a, w, err := f.svc.AgentHello(context.Background(), hello(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Engineer != "Erin" || w.Provider != "Acme" || w.Customer != "Maria" || !w.P2P || w.ICETimeoutMS != 5000 {
+		t.Fatalf("welcome %+v", w)
+	}
+	return a
+}
+
+func (f *fixture) current(t *testing.T) store.Session {
+	t.Helper()
+	s, err := f.st.SessionByIDUnscoped(context.Background(), f.sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func sig(t *testing.T, typ string, payload any) protocol.Envelope {
+	t.Helper()
+	e, err := protocol.NewEnvelope(typ, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func msg(t *testing.T, m protocol.Message) []byte {
+	t.Helper()
+	b, err := protocol.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// drain returns what a member received so far.
+func drain(m *hub.Member) []hub.Message {
+	var out []hub.Message
+	for {
+		select {
+		case x := <-m.Inbox():
+			out = append(out, x)
+		default:
+			return out
+		}
+	}
+}
+
+// types lists the envelope types among messages (binary ones as "binary").
+func types(ms []hub.Message) string {
+	var out []string
+	for _, m := range ms {
+		if m.Binary {
+			out = append(out, "binary")
+			continue
+		}
+		e, _ := protocol.DecodeSignal(m.Data)
+		out = append(out, e.Type)
+	}
+	return strings.Join(out, ",")
+}
+
+func TestAgentHelloRefusals(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.svc.Consent(ctx, f.sess.ID, "control", true); !errors.Is(err, ErrNoAgent) {
-		t.Fatalf("consent without an agent: %v", err)
+	old := hello(token)
+	old.Version = 1
+	short := hello(token)
+	short.AgentKey = "short"
+	for name, h := range map[string]protocol.AgentHello{
+		"another version": old,
+		"unknown token":   hello(strings.Repeat("z", 32)),
+		"short key":       short,
+	} {
+		var no *RefusedError
+		if _, _, err := f.svc.AgentHello(ctx, h); !errors.As(err, &no) || no.Message == "" {
+			t.Errorf("%s: %v, want a refusal with a message", name, err)
+		}
 	}
+	f.join(t)
+	other := hello(token)
+	other.AgentKey = strings.Repeat("o", 26)
+	var no *RefusedError
+	if _, _, err := f.svc.AgentHello(ctx, other); !errors.As(err, &no) || !strings.Contains(no.Message, "Another support program") {
+		t.Fatalf("second agent: %v", err)
+	}
+	if _, _, err := f.svc.End(ctx, f.sess.ID, "done", store.ActorSystem); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.AgentHello(ctx, hello(token)); !errors.As(err, &no) || !strings.Contains(no.Message, "ended") {
+		t.Fatalf("ended session: %v", err)
+	}
+}
+
+// TestConsentComesOnlyFromTheAgent: the agent's consent makes the session
+// active and pairs agent and viewer; its grant changes reach the viewer.
+func TestConsentComesOnlyFromTheAgent(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
 	agent := f.join(t)
-	if !f.svc.CheckConsentKey(f.sess.ID, "consentkeyconsentkey123456") || f.svc.CheckConsentKey(f.sess.ID, "wrong") || f.svc.CheckConsentKey(f.sess.ID, "") {
-		t.Fatal("CheckConsentKey")
+	v, st, err := f.svc.JoinViewer(ctx, f.current(t), f.sess.EngineerID, "Erin")
+	if err != nil || st.State != protocol.SessionJoined || !st.Agent || !st.Viewer {
+		t.Fatalf("join viewer: %+v %v", st, err)
 	}
-	viewer := f.hub.Join(f.sess.ID, hub.RoleViewer)
 	// Before consent, nobody is paired.
-	f.svc.Pair(f.sess)
-	select {
-	case <-agent.Inbox():
-		t.Fatal("agent paired before consent")
-	default:
+	if got := types(drain(agent.Member())); strings.Contains(got, protocol.SigPeer) {
+		t.Fatalf("agent got %s before consent", got)
 	}
-	if _, err := f.svc.Consent(ctx, f.sess.ID, "sideways", true); err == nil {
-		t.Fatal("bad level accepted")
+	for _, bad := range []protocol.Envelope{
+		{Type: protocol.SigConsent, Payload: json.RawMessage(`{"grants":[]}`)},
+		{Type: protocol.SigConsent, Payload: json.RawMessage(`{"grants":["view","root"]}`)},
+		{Type: protocol.SigConsent, Payload: json.RawMessage(`{"level":"control"}`)},
+	} {
+		if _, err := agent.Signal(ctx, bad); err == nil {
+			t.Errorf("consent %s accepted", bad.Payload)
+		}
 	}
-	sess, err := f.svc.Consent(ctx, f.sess.ID, "view", true)
-	if err != nil || sess.State != store.StateActive || sess.ConsentLevel != "view" {
-		t.Fatalf("consent: %+v %v", sess, err)
+	if s := f.current(t); s.State != protocol.SessionJoined {
+		t.Fatalf("a refused consent changed the session to %s", s.State)
 	}
-	if e := next(t, agent); e.Type != protocol.SigConsent {
-		t.Fatalf("agent got %s first, want consent", e.Type)
+	if _, err := agent.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView})); err != nil {
+		t.Fatal(err)
 	}
-	if e := next(t, agent); e.Type != protocol.SigPeer {
-		t.Fatalf("agent got %s, want peer", e.Type)
+	if s := f.current(t); s.State != protocol.SessionActive || s.Grants != protocol.GrantView {
+		t.Fatalf("after consent: %s %v", s.State, s.Grants)
 	}
-	for e := next(t, viewer); e.Type != protocol.SigPeer; e = next(t, viewer) {
+	if got := types(drain(agent.Member())); got != "peer" {
+		t.Fatalf("agent got %q, want peer", got)
 	}
-	// Changing the level while active is a control change, not a second consent.
-	if sess, err := f.svc.Consent(ctx, f.sess.ID, "control", false); err != nil || sess.ConsentLevel != "control" {
-		t.Fatalf("change control: %+v %v", sess, err)
+	var peer protocol.Peer
+	for _, m := range drain(v.Member()) {
+		if e, _ := protocol.DecodeSignal(m.Data); e.Type == protocol.SigPeer {
+			_ = e.Decode(&peer)
+		}
+	}
+	if !peer.Present || peer.Grants != protocol.GrantView {
+		t.Fatalf("viewer peer %+v", peer)
+	}
+	// A repeat (after a reconnect) changes nothing; a change is recorded
+	// and shown to the viewer.
+	if _, err := agent.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantControl})); err != nil {
+		t.Fatal(err)
+	}
+	peer = protocol.Peer{}
+	for _, m := range drain(v.Member()) {
+		if e, _ := protocol.DecodeSignal(m.Data); e.Type == protocol.SigPeer {
+			_ = e.Decode(&peer)
+		}
+	}
+	if peer.Grants != protocol.GrantView|protocol.GrantControl {
+		t.Fatalf("viewer told %+v after the change", peer)
 	}
 	evs, err := f.st.Events(ctx, f.sess.ProviderID, f.sess.ID)
 	if err != nil {
@@ -137,64 +255,250 @@ func TestConsentPairsAgentAndViewer(t *testing.T) {
 	}
 	var kinds []string
 	for _, e := range evs {
-		kinds = append(kinds, e.Kind)
+		kinds = append(kinds, e.Kind+":"+e.Detail)
 	}
-	if got := strings.Join(kinds, ","); got != "created,agent_connected,consent_given,control_changed" {
+	if got := strings.Join(kinds, " "); got != "created: agent_connected:source=link os=linux host=pc-1 viewer_connected:Erin consent_given:view grants_changed:view,control" {
 		t.Fatalf("events %s", got)
 	}
 }
 
-func TestDenyAndEnd(t *testing.T) {
+// TestRelayFollowsGrants: the relay forwards nothing before consent, input
+// only with control, and refuses types from the wrong end or unknown ones.
+func TestRelayFollowsGrants(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	agent := f.join(t)
+	v, _, err := f.svc.JoinViewer(ctx, f.current(t), f.sess.EngineerID, "Erin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(agent.Member())
+	drain(v.Member())
+	frame := msg(t, &protocol.FrameEnd{Seq: 1, Width: 8, Height: 8})
+	key := msg(t, &protocol.Key{Down: true, Key: "a", Code: "KeyA"})
+	ack := msg(t, &protocol.FrameAck{Seq: 1})
+	admitted := func(b []byte) bool { return agent.Admit(hub.Message{Binary: true, Data: b}) }
+	toAgent := func(typ string) bool {
+		return agent.Admit(hub.Message{Data: func() []byte { b, _ := protocol.EncodeSignal(typ, protocol.SDP{SDP: "x"}); return b }()})
+	}
+
+	// Before consent: nothing either way, not even signaling.
+	if err := agent.Binary(frame); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.Signal(ctx, sig(t, protocol.SigOffer, protocol.SDP{SDP: "offer"})); err != nil {
+		t.Fatal(err)
+	}
+	if got := types(drain(v.Member())); got != "" {
+		t.Fatalf("viewer got %q before consent", got)
+	}
+	if admitted(ack) || admitted(key) || toAgent(protocol.SigAnswer) || toAgent(protocol.SigCandidate) {
+		t.Fatal("agent would receive viewer messages before consent")
+	}
+	if !toAgent(protocol.SigPeer) {
+		t.Fatal("server messages must reach the agent")
+	}
+
+	// View only: frames and acks, no input.
+	if _, err := agent.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView})); err != nil {
+		t.Fatal(err)
+	}
+	drain(v.Member())
+	if err := agent.Binary(frame); err != nil {
+		t.Fatal(err)
+	}
+	if got := types(drain(v.Member())); got != "binary" {
+		t.Fatalf("viewer got %q, want the frame", got)
+	}
+	if !admitted(ack) || admitted(key) || !toAgent(protocol.SigAnswer) {
+		t.Fatal("view only: want acks and answers, no input")
+	}
+
+	// Control: input too.
+	if _, err := agent.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantControl})); err != nil {
+		t.Fatal(err)
+	}
+	if !admitted(key) {
+		t.Fatal("control granted, input refused")
+	}
+
+	// The wrong end, or an unknown type, breaks the contract.
+	if err := agent.Binary(key); !errors.Is(err, protocol.ErrType) {
+		t.Errorf("input from the agent: %v", err)
+	}
+	if err := v.Binary(frame); !errors.Is(err, protocol.ErrType) {
+		t.Errorf("a frame from the viewer: %v", err)
+	}
+	unknown := []byte{protocol.Version, 99}
+	if err := agent.Binary(unknown); !errors.Is(err, protocol.ErrType) {
+		t.Errorf("unknown type from the agent: %v", err)
+	}
+	if err := v.Binary(unknown); !errors.Is(err, protocol.ErrType) {
+		t.Errorf("unknown type from the viewer: %v", err)
+	}
+	if admitted(unknown) {
+		t.Error("unknown type admitted to the agent")
+	}
+	if err := v.Signal(sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantControl})); err == nil {
+		t.Error("the viewer sent consent")
+	}
+	if _, err := agent.Signal(ctx, protocol.Envelope{Type: "x-evil"}); err == nil {
+		t.Error("unknown signal type accepted from the agent")
+	}
+}
+
+func TestAgentLostWaitsForItsReturn(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		back     bool
+		wantLive bool
+	}{
+		{"comes back within the grace", true, true},
+		{"does not come back", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			ctx := context.Background()
+			page := f.hub.Join(f.sess.ID, hub.RolePage)
+			a := f.join(t)
+			a.Leave(ctx, false)
+			f.advance(20 * time.Second)
+			if err := f.svc.SweepOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if s := f.current(t); s.State != protocol.SessionJoined {
+				t.Fatalf("before the grace: %s", s.State)
+			}
+			if tc.back {
+				f.join(t)
+			}
+			f.advance(15 * time.Second)
+			if err := f.svc.SweepOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			s := f.current(t)
+			if s.Live() != tc.wantLive {
+				t.Fatalf("after the grace: %s (%s)", s.State, s.EndReason)
+			}
+			if !tc.wantLive {
+				if s.EndReason != protocol.EndAgentLost {
+					t.Errorf("reason %q", s.EndReason)
+				}
+				if got := types(drain(page)); !strings.HasSuffix(got, "state,end") {
+					t.Errorf("page got %q, want the end", got)
+				}
+			}
+		})
+	}
+}
+
+func TestActiveAgentLostEndsAtOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a := f.join(t)
+	if _, err := a.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView})); err != nil {
+		t.Fatal(err)
+	}
+	// A newer connection of the same agent replaces this one: its leaving
+	// must not end the session.
+	b := f.join(t)
+	a.Leave(ctx, false)
+	if s := f.current(t); s.State != protocol.SessionActive {
+		t.Fatalf("replaced connection ended the session: %s", s.State)
+	}
+	b.Leave(ctx, false)
+	if s := f.current(t); s.State != protocol.SessionEnded || s.EndReason != protocol.EndAgentLost {
+		t.Fatalf("lost agent: %s %q", s.State, s.EndReason)
+	}
+}
+
+func TestAgentEndsTheSession(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a := f.join(t)
 	page := f.hub.Join(f.sess.ID, hub.RolePage)
-	sess, err := f.svc.Consent(ctx, f.sess.ID, "deny", true)
-	if err != nil || sess.State != store.StateEnded || sess.EndReason != ReasonCustomerDenied {
-		t.Fatalf("deny: %+v %v", sess, err)
+	ended, err := a.Signal(ctx, sig(t, protocol.SigEnd, protocol.End{Reason: protocol.EndCustomerDenied}))
+	if err != nil || !ended {
+		t.Fatalf("end: %v %v", ended, err)
 	}
-	// The agent hears the denial, then the end, and its connection is closed.
-	var types []string
-	var closeReason string
-	for len(types) < 2 {
-		msg := <-agent.Inbox()
-		e, _ := protocol.DecodeSignal(msg.Data)
-		types = append(types, e.Type)
-		closeReason = msg.Close
+	s := f.current(t)
+	if s.State != protocol.SessionEnded || s.EndReason != protocol.EndCustomerDenied {
+		t.Fatalf("%s %q", s.State, s.EndReason)
 	}
-	if strings.Join(types, ",") != "consent,end" || closeReason == "" {
-		t.Fatalf("agent got %v, close %q", types, closeReason)
+	var closed string
+	for _, m := range drain(a.Member()) {
+		closed += m.Close
 	}
-	// The page stays open and sees the ended state.
-	for e := next(t, page); ; e = next(t, page) {
-		var st protocol.State
-		if e.Type == protocol.SigState && e.Decode(&st) == nil && st.State == "ended" {
-			break
-		}
+	if closed == "" {
+		t.Error("the agent's connection was not asked to close")
 	}
-	// Ending twice is harmless.
-	if _, changed, err := f.svc.End(ctx, f.sess.ID, "ended by Erin", "engineer"); err != nil || changed {
-		t.Fatalf("second end: %v %v", changed, err)
+	if got := types(drain(page)); !strings.HasSuffix(got, "end") {
+		t.Errorf("page got %q", got)
 	}
-	if f.svc.CheckConsentKey(f.sess.ID, "consentkeyconsentkey123456") {
-		t.Fatal("consent key kept after the end")
+	// Free text from an agent is not written into the record.
+	f2 := newFixture(t)
+	a2 := f2.join(t)
+	if _, err := a2.Signal(ctx, sig(t, protocol.SigEnd, protocol.End{Reason: "<script>"})); err != nil {
+		t.Fatal(err)
+	}
+	if s := f2.current(t); s.EndReason != protocol.EndCustomerClosed {
+		t.Errorf("reason %q", s.EndReason)
+	}
+}
+
+// TestInterruptOnlyOwnSessions: a restarted instance ends the sessions it
+// held, not those of another instance on the same database.
+func TestInterruptOnlyOwnSessions(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	other := New(f.st, hub.NewLocal(), Config{Instance: "i2"}, slog.New(slog.DiscardHandler))
+	mine := f.join(t)
+	if _, err := mine.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView})); err != nil {
+		t.Fatal(err)
+	}
+	tok2 := strings.Repeat("b", 32)
+	s2 := f.newSession(t, tok2, "GHJKMN")
+	theirs, _, err := other.AgentHello(ctx, hello(tok2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := theirs.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView})); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Interrupt(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.current(t); s.State != protocol.SessionEnded || s.EndReason != protocol.EndInterrupted {
+		t.Errorf("own session: %s %q", s.State, s.EndReason)
+	}
+	if s, err := f.st.SessionByIDUnscoped(ctx, s2.ID); err != nil || s.State != protocol.SessionActive {
+		t.Errorf("other instance's session: %s %v", s.State, err)
 	}
 }
 
 func TestSweepExpires(t *testing.T) {
 	f := newFixture(t)
 	page := f.hub.Join(f.sess.ID, hub.RolePage)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go f.svc.Sweep(ctx, time.Millisecond)
 	f.advance(time.Hour)
-	for {
-		var st protocol.State
-		if e := next(t, page); e.Type == protocol.SigState && e.Decode(&st) == nil && st.State == "ended" {
-			if st.Reason != store.ReasonExpired {
-				t.Fatalf("reason %q", st.Reason)
-			}
-			return
+	if err := f.svc.SweepOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.current(t); s.EndReason != protocol.EndExpired {
+		t.Fatalf("reason %q", s.EndReason)
+	}
+	if got := types(drain(page)); got != "state,end" {
+		t.Fatalf("page got %q", got)
+	}
+}
+
+func TestPagesAreCapped(t *testing.T) {
+	f := newFixture(t)
+	for i := range f.svc.MaxPages() {
+		if _, _, err := f.svc.JoinPage(f.sess); err != nil {
+			t.Fatalf("page %d: %v", i+1, err)
 		}
+	}
+	if _, _, err := f.svc.JoinPage(f.sess); !errors.Is(err, ErrTooMany) {
+		t.Fatalf("one page too many: %v", err)
 	}
 }

@@ -2,37 +2,33 @@ package protocol
 
 import "fmt"
 
-// Level is what the customer allowed.
-type Level uint8
-
+// Screen size bounds. A real screen, even three 4K monitors side by side,
+// stays far inside them; an agent announcing more is broken or hostile, and
+// a viewer that believed it would allocate gigabytes.
 const (
-	LevelView    Level = 0 // the engineer sees the screen; input is ignored
-	LevelControl Level = 1 // the engineer may also use mouse and keyboard
+	MaxScreenSide   = 16384
+	MaxScreenPixels = 64 << 20 // 8192×8192
 )
 
-// String returns the level's name as used in signaling and the store.
-func (l Level) String() string {
-	if l == LevelControl {
-		return "control"
+// CheckScreenSize refuses an empty or absurd screen size with a sentence a
+// person can read.
+func CheckScreenSize(w, h int) error {
+	if w <= 0 || h <= 0 || w > MaxScreenSide || h > MaxScreenSide || w*h > MaxScreenPixels {
+		return fmt.Errorf("%w: a screen of %d×%d pixels (at most %d pixels a side and %d megapixels are supported)",
+			ErrInvalid, w, h, MaxScreenSide, MaxScreenPixels>>20)
 	}
-	return "view"
-}
-
-// ParseLevel reads a level name ("view" or "control").
-func ParseLevel(s string) (Level, error) {
-	switch s {
-	case "view":
-		return LevelView, nil
-	case "control":
-		return LevelControl, nil
-	}
-	return 0, fmt.Errorf("%w: level %q", ErrInvalid, s)
+	return nil
 }
 
 // Hello is the agent's first message on a session path, repeated when the
-// granted level or the screen size changes.
+// grants or the screen size change.
+//
+//	+--------+--------+--------+--------+--------+--------+---------+
+//	| grants |   width (u16)   |  height (u16)   | os len | os ...  |
+//	+--------+--------+--------+--------+--------+--------+---------+
 type Hello struct {
-	Level         Level
+	// Grants is what the customer allowed on their machine.
+	Grants        Grants
 	Width, Height uint16
 	// OS is the agent's operating system ("linux", "windows", ...).
 	OS string
@@ -44,11 +40,14 @@ func (m *Hello) MarshalTo(buf []byte) (int, error) {
 	if len(m.OS) > maxShortString {
 		return 0, fmt.Errorf("%w: os %q", ErrInvalid, m.OS)
 	}
+	if err := m.Grants.Valid(); err != nil {
+		return 0, err
+	}
 	if err := putHeader(buf, TypeHello, m.MarshalSize()); err != nil {
 		return 0, err
 	}
 	w := writer{b: buf, n: headerSize}
-	w.u8(uint8(m.Level))
+	w.u8(uint8(m.Grants))
 	w.u16(m.Width)
 	w.u16(m.Height)
 	w.str(m.OS)
@@ -57,16 +56,16 @@ func (m *Hello) MarshalTo(buf []byte) (int, error) {
 
 func (m *Hello) unmarshalPayload(p []byte) error {
 	r := reader{b: p}
-	l := r.u8()
+	g := Grants(r.u8())
 	m.Width, m.Height = r.u16(), r.u16()
 	m.OS = r.str(maxShortString)
 	if err := r.done(); err != nil {
 		return err
 	}
-	if l > uint8(LevelControl) {
-		return fmt.Errorf("%w: level %d", ErrInvalid, l)
+	if err := g.Valid(); err != nil {
+		return err
 	}
-	m.Level = Level(l)
+	m.Grants = g
 	return nil
 }
 

@@ -8,7 +8,8 @@ import (
 
 // Version is the wire version this build speaks. A peer that receives a
 // message with another version closes the connection with ErrVersion.
-const Version uint8 = 1
+// Version 2 replaced the consent level with grants (Hello, signaling).
+const Version uint8 = 2
 
 // MaxMessageSize bounds one session message. Browsers accept data-channel
 // messages up to 256 KiB; staying at 64 KiB keeps every path (SCTP, relay
@@ -66,6 +67,32 @@ func (t Type) String() string {
 		return "pong"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
+}
+
+// Sender is the end of a session that may send a message type.
+type Sender uint8
+
+const (
+	SenderAgent Sender = 1 << iota
+	SenderViewer
+)
+
+// Route says who may send a message of type t and which grant it needs.
+// The relay forwards a message only from its sender, only after consent,
+// and only while the customer's grants include need; a type with no route
+// (from == 0) is unknown and refused.
+func (t Type) Route() (from Sender, need Grants) {
+	switch t {
+	case TypeHello, TypeTiles, TypeFrameEnd, TypeCursorPos, TypeCursorShape:
+		return SenderAgent, GrantView
+	case TypeFrameAck, TypeRequestFull:
+		return SenderViewer, GrantView
+	case TypeMouseMove, TypeMouseButton, TypeWheel, TypeKey:
+		return SenderViewer, GrantControl
+	case TypePing, TypePong:
+		return SenderAgent | SenderViewer, GrantView
+	}
+	return 0, 0
 }
 
 // Errors returned by decoders. A peer that sees one closes the connection

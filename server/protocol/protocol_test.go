@@ -10,7 +10,7 @@ import (
 
 func sampleMessages() []Message {
 	return []Message{
-		&Hello{Level: LevelControl, Width: 1920, Height: 1080, OS: "linux"},
+		&Hello{Grants: GrantView | GrantControl, Width: 1920, Height: 1080, OS: "linux"},
 		&Tiles{Seq: 7, Width: 1920, Height: 1080, Tiles: []Tile{
 			{X: 0, Y: 0, W: 64, H: 64, Codec: CodecSolid, Data: []byte{1, 2, 3}},
 			{X: 1856, Y: 1024, W: 64, H: 56, Codec: CodecLZ4, Data: []byte{9, 9, 9, 9}},
@@ -66,11 +66,12 @@ func TestUnmarshalRejects(t *testing.T) {
 		want error
 	}{
 		{"empty", nil, ErrShort},
-		{"version", []byte{2, byte(TypePing)}, ErrVersion},
+		{"version", []byte{Version - 1, byte(TypePing)}, ErrVersion},
 		{"type", []byte{Version, 99}, ErrType},
 		{"too large", append([]byte{Version, byte(TypeTiles)}, make([]byte, MaxMessageSize)...), ErrTooLarge},
 		{"bad button", []byte{Version, byte(TypeMouseButton), 9, 1, 0, 0, 0, 0}, ErrInvalid},
-		{"bad level", []byte{Version, byte(TypeHello), 5, 0, 1, 0, 1, 0}, ErrInvalid},
+		{"unknown grant", []byte{Version, byte(TypeHello), 0x21, 0, 1, 0, 1, 0}, ErrInvalid},
+		{"control without view", []byte{Version, byte(TypeHello), byte(GrantControl), 0, 1, 0, 1, 0}, ErrInvalid},
 		{"tile outside", mustMarshal(t, &Tiles{Width: 10, Height: 10, Tiles: []Tile{{X: 8, W: 4, H: 1, Data: []byte{0}}}}), ErrInvalid},
 		{"tile count lies", []byte{Version, byte(TypeTiles), 0, 0, 0, 0, 0, 10, 0, 10, 0xff, 0xff}, ErrInvalid},
 		{"cursor size", []byte{Version, byte(TypeCursorShape), 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 1, 2, 3}, ErrInvalid},
@@ -184,7 +185,7 @@ func TestTileDecodeRejects(t *testing.T) {
 }
 
 func TestSignalRoundTrip(t *testing.T) {
-	b, err := EncodeSignal(SigConsent, Consent{Level: "control"})
+	b, err := EncodeSignal(SigConsent, Consent{Grants: GrantView | GrantControl})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,10 @@ func TestSignalRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var c Consent
-	if err := e.Decode(&c); err != nil || e.Type != SigConsent || c.Level != "control" {
+	if string(e.Payload) != `{"grants":["view","control"]}` {
+		t.Errorf("consent on the wire: %s", e.Payload)
+	}
+	if err := e.Decode(&c); err != nil || e.Type != SigConsent || c.Grants != GrantView|GrantControl {
 		t.Fatalf("got %+v %+v %v", e, c, err)
 	}
 	for _, bad := range []string{``, `{}`, `[1]`, `{"type":""}`} {

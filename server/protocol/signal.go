@@ -22,10 +22,12 @@ type Envelope struct {
 const (
 	// agent → server, first message on /ws/agent.
 	SigAgentHello = "agent-hello"
-	// server → agent: who is asking and how to ask for consent.
+	// server → agent: who is asking, and how to connect to viewers.
 	SigWelcome = "welcome"
-	// agent → server: the customer answered in the agent's own prompt.
-	// server → agent: the customer answered on the consent page.
+	// agent → server only: the grants the customer chose on their machine,
+	// sent at consent, after each change and after each reconnect. An agent
+	// never takes consent from the server; one that receives this type
+	// ignores it.
 	SigConsent = "consent"
 	// server → agent and viewer: the viewer (or agent) is present or left.
 	SigPeer = "peer"
@@ -54,10 +56,7 @@ type AgentHello struct {
 	// AgentKey is a random secret the agent made at start; the server binds
 	// the session to it, so only this agent may reconnect.
 	AgentKey string `json:"agent_key"`
-	// ConsentKey is a random secret the agent puts into the consent URL it
-	// opens in the customer's browser; only a page that knows it may consent.
-	ConsentKey string `json:"consent_key"`
-	// Source tells how the customer reached the agent: "link" or "code".
+	// Source tells how the customer reached the agent: SourceLink or SourceCode.
 	Source  string `json:"source"`
 	Version int    `json:"version"`
 	OS      string `json:"os"`
@@ -74,31 +73,37 @@ type ICEServer struct {
 	Credential string   `json:"credential,omitempty"`
 }
 
-// Welcome answers AgentHello.
+// Welcome answers AgentHello. It tells who is asking and how to connect;
+// it carries nothing the agent could take as consent.
 type Welcome struct {
 	SessionID    string      `json:"session_id"`
 	Engineer     string      `json:"engineer"`
 	Provider     string      `json:"provider"`
 	Customer     string      `json:"customer"`
-	ConsentURL   string      `json:"consent_url"`
-	State        string      `json:"state"`
-	Level        string      `json:"level,omitempty"`
 	ICEServers   []ICEServer `json:"ice_servers"`
 	P2P          bool        `json:"p2p"`
 	ICETimeoutMS int         `json:"ice_timeout_ms"`
 }
 
-// Consent carries the customer's decision: "view", "control" or "deny".
+// Consent carries the grants the customer chose on their machine
+// (agent → server). Refusing is not a consent: the agent ends the session
+// with EndCustomerDenied.
 type Consent struct {
-	Level string `json:"level"`
+	Grants Grants `json:"grants"`
 }
+
+// Roles of the two ends of a session, as Peer names them.
+const (
+	RoleAgent  = "agent"
+	RoleViewer = "viewer"
+)
 
 // Peer says whether the other end of the session is connected.
 type Peer struct {
-	Role    string `json:"role"` // "viewer" or "agent"
+	Role    string `json:"role"` // RoleViewer or RoleAgent
 	Present bool   `json:"present"`
-	// Level is the level the customer granted, sent to the viewer.
-	Level string `json:"level,omitempty"`
+	// Grants is what the customer allowed, sent to the viewer.
+	Grants Grants `json:"grants,omitempty"`
 }
 
 // SDP carries an offer or answer.
@@ -124,24 +129,54 @@ type Stats struct {
 	ToAgent  int64 `json:"to_agent"`
 }
 
-// Reasons an agent gives in End. They are part of the contract: the server
-// records a known one as the session's end reason, and shows it.
+// Reasons a session ends. They are part of the contract: the store records
+// them, pages and the agent show them.
 const (
-	EndCustomerClosed = "customer closed the support program"
-	EndCustomerDenied = "customer denied"
-	EndCannotCapture  = "the support program cannot capture this screen"
+	// Given by the agent in End.
+	EndCustomerClosed  = "customer closed the support program"
+	EndCustomerStopped = "stopped by the customer"
+	EndCustomerDenied  = "customer denied"
+	EndCannotCapture   = "the support program cannot capture this screen"
+	// Decided by the server.
+	EndAgentLost   = "support program disconnected"
+	EndExpired     = "expired"
+	EndInterrupted = "interrupted"
 )
+
+// EndedBy is the reason when an engineer ends the session.
+func EndedBy(engineer string) string { return "ended by " + engineer }
 
 // AgentEndReason returns r when it is one of the reasons an agent may give,
 // and EndCustomerClosed otherwise, so a peer cannot write free text into the
 // session record.
 func AgentEndReason(r string) string {
 	switch r {
-	case EndCustomerDenied, EndCannotCapture:
+	case EndCustomerDenied, EndCannotCapture, EndCustomerStopped:
 		return r
 	}
 	return EndCustomerClosed
 }
+
+// How the customer reached the session.
+const (
+	SourceLink = "link"
+	SourceCode = "code"
+)
+
+// SessionState is where a support session is in its life:
+//
+//	waiting --agent joins--> joined --customer consents--> active
+//	   \                       \                             \
+//	    +-----------------------+-----------------------------+--> ended
+type SessionState string
+
+// Session states.
+const (
+	SessionWaiting SessionState = "waiting"
+	SessionJoined  SessionState = "joined"
+	SessionActive  SessionState = "active"
+	SessionEnded   SessionState = "ended"
+)
 
 // End ends the session, or tells that it ended.
 type End struct {
@@ -150,13 +185,18 @@ type End struct {
 
 // State is a session's state as pages and the console show it.
 type State struct {
-	SessionID string `json:"session_id"`
-	State     string `json:"state"`
-	Level     string `json:"level,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	Viewer    bool   `json:"viewer"`
-	Agent     bool   `json:"agent"`
+	SessionID string       `json:"session_id"`
+	State     SessionState `json:"state"`
+	Grants    Grants       `json:"grants,omitempty"`
+	Reason    string       `json:"reason,omitempty"`
+	Viewer    bool         `json:"viewer"`
+	Agent     bool         `json:"agent"`
 }
+
+// CloseSignedOut is the websocket close code (RFC 6455 §7.4.2, private
+// range) the server closes an engineer's viewer or console with when their
+// sign-in ended; they should sign in again rather than reconnect.
+const CloseSignedOut = 4401
 
 // Error is a fatal signaling error.
 type Error struct {

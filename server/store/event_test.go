@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"tether/server/protocol"
 )
 
 // assertKinds checks a session's log holds exactly kinds, in order, and returns it.
@@ -36,10 +38,10 @@ func TestEvents(t *testing.T) {
 		otherP, _, _ := e.otherProvider(t)
 		sess := e.newSession(t, "EVT001")
 		// The clock stands still: order must come from the log, not from timestamps.
-		if _, err := e.s.JoinAgent(ctx, sess.ID, "k", SourceCode, "windows", "desk-7"); err != nil {
+		if _, err := e.s.JoinAgent(ctx, sess.ID, AgentJoin{KeyHash: "k", Source: protocol.SourceCode, OS: "windows", Host: "desk-7"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.s.GiveConsent(ctx, sess.ID, ConsentView); err != nil {
+		if _, err := e.s.GiveConsent(ctx, sess.ID, protocol.GrantView); err != nil {
 			t.Fatal(err)
 		}
 
@@ -75,17 +77,17 @@ func TestEvents(t *testing.T) {
 				}
 			})
 		}
-		if _, err := e.s.ChangeControl(ctx, sess.ID, ConsentControl); err != nil {
+		if _, err := e.s.ChangeGrants(ctx, sess.ID, viewControl); err != nil {
 			t.Fatal(err)
 		}
 		evs := assertKinds(t, e, sess.ID, EventCreated, EventAgentConnected, EventConsentGiven,
-			"viewer_connected", "chat", "note", EventControlChanged)
+			"viewer_connected", "chat", "note", EventGrantsChanged)
 		for i, ev := range evs {
 			if ev.Seq != int64(i+1) || ev.SessionID != sess.ID {
 				t.Errorf("event %d = %+v, want seq %d", i, ev, i+1)
 			}
 		}
-		if evs[0].Actor != ActorEngineer(e.owner.ID) || evs[2].Detail != ConsentView || evs[6].Detail != ConsentControl ||
+		if evs[0].Actor != ActorEngineer(e.owner.ID) || evs[2].Detail != "view" || evs[6].Detail != "view,control" ||
 			evs[4].Detail != `{"text":"hi"}` || evs[1].Actor != ActorAgent {
 			t.Errorf("events = %+v", evs)
 		}

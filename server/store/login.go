@@ -30,17 +30,22 @@ func (s *Store) CreateLogin(ctx context.Context, tokenHash, userID string, expir
 	return nil
 }
 
-// LoginUser returns the user signed in with tokenHash; ErrNotFound if there is no such login or it expired.
-func (s *Store) LoginUser(ctx context.Context, tokenHash string) (User, error) {
-	var u User
-	err := s.db.NewSelect().Model(&u).
-		Join("JOIN logins AS l ON l.user_id = u.id").
-		Where("l.token_hash = ? AND l.expires_at > ?", tokenHash, s.now()).
-		Scan(ctx)
-	if err != nil {
-		return User{}, notFound(err, "login")
+// LoginUser returns the user signed in with tokenHash and when that sign-in expires; ErrNotFound if there
+// is no such login, it expired, or the user was deactivated.
+func (s *Store) LoginUser(ctx context.Context, tokenHash string) (User, time.Time, error) {
+	var row struct {
+		User
+		LoginExpires time.Time `bun:"login_expires"`
 	}
-	return u, nil
+	err := s.db.NewSelect().Model(&row.User).
+		ColumnExpr("u.*").ColumnExpr("l.expires_at AS login_expires").
+		Join("JOIN logins AS l ON l.user_id = u.id").
+		Where("l.token_hash = ? AND l.expires_at > ? AND u.disabled_at IS NULL", tokenHash, s.now()).
+		Scan(ctx, &row)
+	if err != nil {
+		return User{}, time.Time{}, notFound(err, "login")
+	}
+	return row.User, row.LoginExpires, nil
 }
 
 // DeleteLogin signs a login out. Deleting a missing login is not an error.

@@ -32,7 +32,7 @@ func TestLogins(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.token, func(t *testing.T) {
-				u, err := e.s.LoginUser(ctx, tt.token)
+				u, _, err := e.s.LoginUser(ctx, tt.token)
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("LoginUser(%q) error = %v, want %v", tt.token, err, tt.wantErr)
 				}
@@ -51,7 +51,7 @@ func TestLogins(t *testing.T) {
 		if err := e.s.DeleteLogin(ctx, "live"); err != nil {
 			t.Errorf("DeleteLogin twice: %v, want nil", err)
 		}
-		if _, err := e.s.LoginUser(ctx, "live"); !errors.Is(err, ErrNotFound) {
+		if _, _, err := e.s.LoginUser(ctx, "live"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("LoginUser after DeleteLogin error = %v, want ErrNotFound", err)
 		}
 	})

@@ -39,10 +39,21 @@ func (s *Store) ProviderByID(ctx context.Context, id string) (Provider, error) {
 	return p, nil
 }
 
+// SetUp is the one-time setup: in one transaction it marks the installation as set up and creates the
+// first provider with its owner (see CreateProviderWithOwner). It succeeds once per database, however many
+// requests race to it (from any number of instances); the others get ErrAlreadySetUp and change nothing.
+func (s *Store) SetUp(ctx context.Context, providerName, ownerName, email, passwordHash string) (Provider, User, error) {
+	return s.createProvider(ctx, true, providerName, ownerName, email, passwordHash)
+}
+
 // CreateProviderWithOwner creates, in one transaction, a provider (slug derived from its name and made
 // unique), its owner, the default desk "Support" and the owner's membership of it. The email is stored
 // trimmed and lowercased; ErrEmailTaken if a user already has it.
 func (s *Store) CreateProviderWithOwner(ctx context.Context, providerName, ownerName, email, passwordHash string) (Provider, User, error) {
+	return s.createProvider(ctx, false, providerName, ownerName, email, passwordHash)
+}
+
+func (s *Store) createProvider(ctx context.Context, setup bool, providerName, ownerName, email, passwordHash string) (Provider, User, error) {
 	providerName = strings.TrimSpace(providerName)
 	if providerName == "" {
 		return Provider{}, User{}, fmt.Errorf("%w: empty provider name", ErrInvalidArgument)
@@ -58,6 +69,18 @@ func (s *Store) CreateProviderWithOwner(ctx context.Context, providerName, owner
 	}
 	desk := Desk{ID: NewID(), ProviderID: p.ID, Name: "Support", IsDefault: true, CreatedAt: now}
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// The installation row's primary key is what makes setup happen once: a second setup's insert
+		// conflicts and rolls its whole transaction back. Other providers only make sure the row exists.
+		ins := "INSERT INTO installation (id, set_up_at) VALUES (1, ?)"
+		if !setup {
+			ins += " ON CONFLICT (id) DO NOTHING"
+		}
+		if _, err := tx.NewRaw(ins, now).Exec(ctx); err != nil {
+			if setup && uniqueViolation(err, "installation_pkey", "installation.id") {
+				return ErrAlreadySetUp
+			}
+			return fmt.Errorf("store: mark installation set up: %w", err)
+		}
 		slug, err := uniqueSlug(ctx, tx, slugify(providerName))
 		if err != nil {
 			return err

@@ -8,36 +8,23 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"tether/server/protocol"
 )
 
-// State is where a support session is in its life:
+// State is where a support session is in its life (protocol.SessionState):
 //
-//	waiting --JoinAgent--> joined --GiveConsent--> active --ChangeControl--> active
+//	waiting --JoinAgent--> joined --GiveConsent--> active --ChangeGrants--> active
 //	   \                     \                       \
-//	    +---------------------+-----------------------+--EndSession/ExpireDue/InterruptActive--> ended
-type State string
+//	    +---------------------+-----------------------+--EndSession/ExpireDue/EndLostAgents/InterruptActive--> ended
+type State = protocol.SessionState
 
-// Session states.
+// Session states, named here for the store's callers; the values are the protocol's.
 const (
-	StateWaiting State = "waiting"
-	StateJoined  State = "joined"
-	StateActive  State = "active"
-	StateEnded   State = "ended"
-)
-
-// Join sources and consent levels.
-const (
-	SourceLink = "link"
-	SourceCode = "code"
-
-	ConsentView    = "view"
-	ConsentControl = "control"
-)
-
-// End reasons the store sets itself.
-const (
-	ReasonExpired     = "expired"
-	ReasonInterrupted = "interrupted"
+	StateWaiting = protocol.SessionWaiting
+	StateJoined  = protocol.SessionJoined
+	StateActive  = protocol.SessionActive
+	StateEnded   = protocol.SessionEnded
 )
 
 // Event kinds the store appends itself.
@@ -45,7 +32,8 @@ const (
 	EventCreated        = "created"
 	EventAgentConnected = "agent_connected"
 	EventConsentGiven   = "consent_given"
-	EventControlChanged = "control_changed"
+	EventGrantsChanged  = "grants_changed"
+	EventAgentLost      = "agent_lost"
 	// EventViewerConnected is appended by the web layer when an engineer
 	// opens the viewer; the store has no transition for it.
 	EventViewerConnected = "viewer_connected"
@@ -66,21 +54,26 @@ func ActorEngineer(userID string) string { return "engineer:" + userID }
 type Session struct {
 	bun.BaseModel `bun:"table:support_sessions,alias:ss"`
 
-	ID            string     `bun:"id,pk"`
-	ProviderID    string     `bun:"provider_id,notnull"`
-	DeskID        string     `bun:"desk_id,notnull"`
-	EngineerID    string     `bun:"engineer_id,notnull"`
-	CustomerName  string     `bun:"customer_name,notnull"`
-	Note          string     `bun:"note,notnull"`
-	TokenHash     string     `bun:"token_hash,notnull"`      // hex sha256 of the invitation link's token; never the token
-	CodeTokenHash string     `bun:"code_token_hash,notnull"` // hex sha256 of the token the code page leads to; "" if none
-	Code          string     `bun:"code,notnull"`            // 6 characters, uppercase; unique among live sessions
-	Source        string     `bun:"source,notnull"`          // "" until the agent joins, then SourceLink or SourceCode
-	State         State      `bun:"state,notnull"`
-	ConsentLevel  string     `bun:"consent_level,notnull"`  // "", ConsentView or ConsentControl
-	AgentKeyHash  string     `bun:"agent_key_hash,notnull"` // binds the one agent allowed in; "" until joined
-	AgentOS       string     `bun:"agent_os,notnull"`
-	AgentHost     string     `bun:"agent_host,notnull"`
+	ID            string `bun:"id,pk"`
+	ProviderID    string `bun:"provider_id,notnull"`
+	DeskID        string `bun:"desk_id,notnull"`
+	EngineerID    string `bun:"engineer_id,notnull"`
+	CustomerName  string `bun:"customer_name,notnull"`
+	Note          string `bun:"note,notnull"`
+	TokenHash     string `bun:"token_hash,notnull"`      // hex sha256 of the invitation link's token; never the token
+	CodeTokenHash string `bun:"code_token_hash,notnull"` // hex sha256 of the token the code page leads to; "" if none
+	Code          string `bun:"code,notnull"`            // 6 characters, uppercase; unique among live sessions
+	Source        string `bun:"source,notnull"`          // "" until the agent joins, then protocol.SourceLink or SourceCode
+	State         State  `bun:"state,notnull"`
+	// Grants is what the customer allowed, as their agent reported it; empty until consent.
+	Grants       protocol.Grants `bun:"grants,notnull"`
+	AgentKeyHash string          `bun:"agent_key_hash,notnull"` // binds the one agent allowed in; "" until joined
+	AgentOS      string          `bun:"agent_os,notnull"`
+	AgentHost    string          `bun:"agent_host,notnull"`
+	// AgentInstance is the server instance that holds the agent's connection.
+	AgentInstance string `bun:"agent_instance,notnull"`
+	// AgentLostAt is when the agent of a joined session went away; nil while it is connected.
+	AgentLostAt   *time.Time `bun:"agent_lost_at"`
 	CreatedAt     time.Time  `bun:"created_at,notnull"`
 	ExpiresAt     time.Time  `bun:"expires_at,notnull"`
 	JoinedAt      *time.Time `bun:"joined_at"`
@@ -234,15 +227,25 @@ func (s *Store) ListSessions(ctx context.Context, providerID string, f ListFilte
 	return sessions, nil
 }
 
-// JoinAgent lets the agent holding agentKeyHash into a waiting session (waiting -> joined), binding that
-// key. The same agent coming back to a joined or active session is a reconnect: the session is returned
-// unchanged. Another key gets ErrAgentBound; an ended session ErrSessionEnded. A waiting session past its
-// expiry is ended on the spot (reason "expired") and answers ErrSessionEnded.
-func (s *Store) JoinAgent(ctx context.Context, id, agentKeyHash, source, agentOS, agentHost string) (Session, error) {
+// AgentJoin is an agent's introduction, as JoinAgent records it.
+type AgentJoin struct {
+	KeyHash  string // hash of the agent's random key; binds the session to that agent
+	Source   string // protocol.SourceLink or SourceCode
+	OS, Host string
+	Instance string // the server instance holding the connection
+}
+
+// JoinAgent lets the agent holding j.KeyHash into a waiting session (waiting -> joined), binding that
+// key. The same agent coming back to a joined or active session is a reconnect: the session keeps its
+// state, records the instance now holding the agent and forgets that the agent was lost. Another key gets
+// ErrAgentBound; an ended session ErrSessionEnded. A waiting session past its expiry is ended on the spot
+// (reason expired) and answers ErrSessionEnded.
+func (s *Store) JoinAgent(ctx context.Context, id string, j AgentJoin) (Session, error) {
+	agentKeyHash, source, agentOS, agentHost := j.KeyHash, j.Source, j.OS, j.Host
 	if agentKeyHash == "" {
 		return Session{}, fmt.Errorf("%w: empty agent key", ErrInvalidArgument)
 	}
-	if source != SourceLink && source != SourceCode {
+	if source != protocol.SourceLink && source != protocol.SourceCode {
 		return Session{}, fmt.Errorf("%w: source %q", ErrInvalidArgument, source)
 	}
 	var (
@@ -258,6 +261,7 @@ func (s *Store) JoinAgent(ctx context.Context, id, agentKeyHash, source, agentOS
 			Set("source = ?", source).
 			Set("agent_os = ?", agentOS).
 			Set("agent_host = ?", agentHost).
+			Set("agent_instance = ?", j.Instance).
 			Set("joined_at = ?", now).
 			Where("id = ? AND state = ? AND expires_at > ?", id, StateWaiting, now))
 		if err != nil {
@@ -281,7 +285,7 @@ func (s *Store) JoinAgent(ctx context.Context, id, agentKeyHash, source, agentOS
 		case StateEnded:
 			return ErrSessionEnded
 		case StateWaiting: // past its expiry, not yet swept
-			if _, _, err := s.end(ctx, tx, cur, ReasonExpired, ActorSystem, []State{StateWaiting}); err != nil {
+			if _, _, err := s.end(ctx, tx, cur, protocol.EndExpired, ActorSystem, []State{StateWaiting}); err != nil {
 				return err
 			}
 			// Commit the end; ErrSessionEnded is returned after, so it does not roll the end back.
@@ -291,8 +295,14 @@ func (s *Store) JoinAgent(ctx context.Context, id, agentKeyHash, source, agentOS
 		if subtle.ConstantTimeCompare([]byte(cur.AgentKeyHash), []byte(agentKeyHash)) != 1 {
 			return ErrAgentBound
 		}
-		out = cur
-		return nil
+		if _, err := affected(ctx, tx.NewUpdate().Model((*Session)(nil)).
+			Set("agent_instance = ?", j.Instance).
+			Set("agent_lost_at = NULL").
+			Where("id = ? AND state IN (?)", id, bun.List([]State{StateJoined, StateActive}))); err != nil {
+			return err
+		}
+		out, err = s.sessionWhere(ctx, tx, "join agent", "id = ?", id)
+		return err
 	})
 	if err != nil {
 		return Session{}, err
@@ -307,24 +317,58 @@ func joinDetail(source, agentOS, agentHost string) string {
 	return fmt.Sprintf("source=%s os=%s host=%s", source, agentOS, agentHost)
 }
 
-// GiveConsent records the customer's approval (joined -> active) at level ConsentView or ConsentControl.
-func (s *Store) GiveConsent(ctx context.Context, id, level string) (Session, error) {
-	if level != ConsentView && level != ConsentControl {
-		return Session{}, fmt.Errorf("%w: consent level %q", ErrInvalidArgument, level)
+// GiveConsent records the customer's approval (joined -> active) with the grants their agent reported.
+func (s *Store) GiveConsent(ctx context.Context, id string, g protocol.Grants) (Session, error) {
+	if err := checkGrants(g); err != nil {
+		return Session{}, err
 	}
 	return s.transition(ctx, id, []State{StateJoined}, func(q *bun.UpdateQuery, now time.Time) *bun.UpdateQuery {
-		return q.Set("state = ?", StateActive).Set("consent_level = ?", level).Set("active_at = ?", now)
-	}, Event{Kind: EventConsentGiven, Actor: ActorCustomer, Detail: level})
+		return q.Set("state = ?", StateActive).Set("grants = ?", g).Set("active_at = ?", now)
+	}, Event{Kind: EventConsentGiven, Actor: ActorCustomer, Detail: g.String()})
 }
 
-// ChangeControl changes the consent level of an active session; it stays active.
-func (s *Store) ChangeControl(ctx context.Context, id, level string) (Session, error) {
-	if level != ConsentView && level != ConsentControl {
-		return Session{}, fmt.Errorf("%w: consent level %q", ErrInvalidArgument, level)
+// ChangeGrants records new grants for an active session; it stays active.
+func (s *Store) ChangeGrants(ctx context.Context, id string, g protocol.Grants) (Session, error) {
+	if err := checkGrants(g); err != nil {
+		return Session{}, err
 	}
 	return s.transition(ctx, id, []State{StateActive}, func(q *bun.UpdateQuery, _ time.Time) *bun.UpdateQuery {
-		return q.Set("consent_level = ?", level)
-	}, Event{Kind: EventControlChanged, Actor: ActorCustomer, Detail: level})
+		return q.Set("grants = ?", g)
+	}, Event{Kind: EventGrantsChanged, Actor: ActorCustomer, Detail: g.String()})
+}
+
+func checkGrants(g protocol.Grants) error {
+	if err := g.Valid(); err != nil || !g.Consented() {
+		return fmt.Errorf("%w: grants %q", ErrInvalidArgument, g)
+	}
+	return nil
+}
+
+// MarkAgentLost notes that the agent of a joined session went away (once: a second call keeps the first
+// time). EndLostAgents ends it if the agent does not come back in time. Sessions in other states are left
+// alone.
+func (s *Store) MarkAgentLost(ctx context.Context, id string) error {
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		n, err := affected(ctx, tx.NewUpdate().Model((*Session)(nil)).
+			Set("agent_lost_at = ?", s.now()).
+			Where("id = ? AND state = ? AND agent_lost_at IS NULL", id, StateJoined))
+		if err != nil || n == 0 {
+			return err
+		}
+		cur, err := s.sessionWhere(ctx, tx, "mark agent lost", "id = ?", id)
+		if err != nil {
+			return err
+		}
+		_, err = s.appendEvent(ctx, tx, Event{SessionID: id, ProviderID: cur.ProviderID, Kind: EventAgentLost, Actor: ActorAgent})
+		return err
+	})
+}
+
+// EndLostAgents ends joined sessions whose agent went away more than grace ago and never came back,
+// with reason protocol.EndAgentLost.
+func (s *Store) EndLostAgents(ctx context.Context, grace time.Duration) ([]Session, error) {
+	return s.endWhere(ctx, protocol.EndAgentLost, []State{StateJoined},
+		"state = ? AND agent_lost_at IS NOT NULL AND agent_lost_at <= ?", StateJoined, s.now().Add(-grace))
 }
 
 // transition applies set to session id if it is in one of from, and appends ev, in one transaction.
@@ -424,17 +468,19 @@ func (s *Store) AddBytes(ctx context.Context, id string, toViewer, toAgent int64
 	return nil
 }
 
-// InterruptActive ends every active session with reason "interrupted"; run it when the server starts,
-// since no live connection survived the restart. With several instances sharing a PostgreSQL database it
-// would also end the other instances' sessions: call it only where one instance owns the sessions.
-func (s *Store) InterruptActive(ctx context.Context) ([]Session, error) {
-	return s.endWhere(ctx, ReasonInterrupted, []State{StateActive}, "state = ?", StateActive)
+// InterruptActive ends the active sessions whose agent was connected to instance, with reason
+// protocol.EndInterrupted; an instance runs it when it starts, since none of its live connections
+// survived the restart. Sessions held by other instances sharing the database are left alone; those
+// recorded before instances were known (agent_instance ”) are ended by whichever instance starts first.
+func (s *Store) InterruptActive(ctx context.Context, instance string) ([]Session, error) {
+	return s.endWhere(ctx, protocol.EndInterrupted, []State{StateActive},
+		"state = ? AND agent_instance IN (?)", StateActive, bun.List([]string{instance, ""}))
 }
 
-// ExpireDue ends waiting and joined sessions whose expiry has passed, with reason "expired".
+// ExpireDue ends waiting and joined sessions whose expiry has passed, with reason protocol.EndExpired.
 func (s *Store) ExpireDue(ctx context.Context) ([]Session, error) {
 	from := []State{StateWaiting, StateJoined}
-	return s.endWhere(ctx, ReasonExpired, from, "state IN (?) AND expires_at <= ?", bun.List(from), s.now())
+	return s.endWhere(ctx, protocol.EndExpired, from, "state IN (?) AND expires_at <= ?", bun.List(from), s.now())
 }
 
 // endWhere ends the sessions matching where, one conditional update each, and returns those this call

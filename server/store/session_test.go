@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"tether/server/protocol"
 )
 
 func TestCreateSession(t *testing.T) {
@@ -13,7 +15,7 @@ func TestCreateSession(t *testing.T) {
 		ctx := context.Background()
 		otherP, otherOwner, otherDesk := e.otherProvider(t)
 		sess := e.newSession(t, " ab12cd ")
-		if sess.State != StateWaiting || sess.Code != "AB12CD" || sess.Source != "" || sess.ConsentLevel != "" ||
+		if sess.State != StateWaiting || sess.Code != "AB12CD" || sess.Source != "" || sess.Grants != 0 ||
 			sess.JoinedAt != nil || sess.ActiveAt != nil || sess.EndedAt != nil || !sess.CreatedAt.Equal(e.clock.Now()) {
 			t.Errorf("CreateSession() = %+v", sess)
 		}
@@ -198,21 +200,21 @@ func TestJoinAgent(t *testing.T) {
 			wantState         State
 		}{
 			{name: "bad source", key: "k1", source: "mail", wantErr: ErrInvalidArgument},
-			{name: "empty key", key: "", source: SourceLink, wantErr: ErrInvalidArgument},
-			{name: "first agent joins", key: "k1", source: SourceCode, wantState: StateJoined},
-			{name: "same agent reconnects", key: "k1", source: SourceLink, wantState: StateJoined},
-			{name: "other agent is refused", key: "k2", source: SourceLink, wantErr: ErrAgentBound},
+			{name: "empty key", key: "", source: protocol.SourceLink, wantErr: ErrInvalidArgument},
+			{name: "first agent joins", key: "k1", source: protocol.SourceCode, wantState: StateJoined},
+			{name: "same agent reconnects", key: "k1", source: protocol.SourceLink, wantState: StateJoined},
+			{name: "other agent is refused", key: "k2", source: protocol.SourceLink, wantErr: ErrAgentBound},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				got, err := e.s.JoinAgent(ctx, sess.ID, tt.key, tt.source, "linux", "pc-1")
+				got, err := e.s.JoinAgent(ctx, sess.ID, AgentJoin{KeyHash: tt.key, Source: tt.source, OS: "linux", Host: "pc-1"})
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("JoinAgent error = %v, want %v", err, tt.wantErr)
 				}
 				if err != nil {
 					return
 				}
-				if got.State != tt.wantState || got.AgentKeyHash != "k1" || got.Source != SourceCode ||
+				if got.State != tt.wantState || got.AgentKeyHash != "k1" || got.Source != protocol.SourceCode ||
 					got.AgentOS != "linux" || got.AgentHost != "pc-1" || got.JoinedAt == nil || !got.JoinedAt.Equal(joinedAt) {
 					t.Errorf("JoinAgent() = %+v", got)
 				}
@@ -220,22 +222,22 @@ func TestJoinAgent(t *testing.T) {
 		}
 
 		// A reconnect of an active session keeps it active; other keys still bounce.
-		if _, err := e.s.GiveConsent(ctx, sess.ID, ConsentView); err != nil {
+		if _, err := e.s.GiveConsent(ctx, sess.ID, protocol.GrantView); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := e.s.JoinAgent(ctx, sess.ID, "k1", SourceLink, "linux", "pc-1"); err != nil || got.State != StateActive {
+		if got, err := e.s.JoinAgent(ctx, sess.ID, AgentJoin{KeyHash: "k1", Source: protocol.SourceLink, OS: "linux", Host: "pc-1"}); err != nil || got.State != StateActive {
 			t.Errorf("JoinAgent(reconnect while active) = %s, %v; want active", got.State, err)
 		}
-		if _, err := e.s.JoinAgent(ctx, sess.ID, "k2", SourceLink, "", ""); !errors.Is(err, ErrAgentBound) {
+		if _, err := e.s.JoinAgent(ctx, sess.ID, AgentJoin{KeyHash: "k2", Source: protocol.SourceLink, OS: "", Host: ""}); !errors.Is(err, ErrAgentBound) {
 			t.Errorf("JoinAgent(other key while active) error = %v, want ErrAgentBound", err)
 		}
 		if _, _, err := e.s.EndSession(ctx, sess.ID, "done", ActorCustomer); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.s.JoinAgent(ctx, sess.ID, "k1", SourceLink, "", ""); !errors.Is(err, ErrSessionEnded) {
+		if _, err := e.s.JoinAgent(ctx, sess.ID, AgentJoin{KeyHash: "k1", Source: protocol.SourceLink, OS: "", Host: ""}); !errors.Is(err, ErrSessionEnded) {
 			t.Errorf("JoinAgent(ended) error = %v, want ErrSessionEnded", err)
 		}
-		if _, err := e.s.JoinAgent(ctx, "nope", "k1", SourceLink, "", ""); !errors.Is(err, ErrNotFound) {
+		if _, err := e.s.JoinAgent(ctx, "nope", AgentJoin{KeyHash: "k1", Source: protocol.SourceLink, OS: "", Host: ""}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("JoinAgent(unknown) error = %v, want ErrNotFound", err)
 		}
 		assertKinds(t, e, sess.ID, EventCreated, EventAgentConnected, EventConsentGiven, EventEnded)
@@ -247,11 +249,11 @@ func TestJoinAgentExpired(t *testing.T) {
 		ctx := context.Background()
 		sess := e.newSession(t, "LATE01")
 		e.clock.Advance(time.Hour) // expires_at == now: expired
-		if _, err := e.s.JoinAgent(ctx, sess.ID, "k1", SourceLink, "", ""); !errors.Is(err, ErrSessionEnded) {
+		if _, err := e.s.JoinAgent(ctx, sess.ID, AgentJoin{KeyHash: "k1", Source: protocol.SourceLink, OS: "", Host: ""}); !errors.Is(err, ErrSessionEnded) {
 			t.Fatalf("JoinAgent(expired) error = %v, want ErrSessionEnded", err)
 		}
 		got, err := e.s.SessionByID(ctx, e.p.ID, sess.ID)
-		if err != nil || got.State != StateEnded || got.EndReason != ReasonExpired || got.AgentKeyHash != "" {
+		if err != nil || got.State != StateEnded || got.EndReason != protocol.EndExpired || got.AgentKeyHash != "" {
 			t.Errorf("after late join: %+v, %v; want ended/expired, unbound", got, err)
 		}
 	})
@@ -265,7 +267,7 @@ func TestJoinAgentConcurrent(t *testing.T) {
 		errs := make([]error, n)
 		for i := range n {
 			wg.Go(func() {
-				_, errs[i] = e.s.JoinAgent(context.Background(), sess.ID, NewID(), SourceLink, "", "")
+				_, errs[i] = e.s.JoinAgent(context.Background(), sess.ID, AgentJoin{KeyHash: NewID(), Source: protocol.SourceLink, OS: "", Host: ""})
 			})
 		}
 		wg.Wait()
@@ -293,12 +295,12 @@ func TestTransitions(t *testing.T) {
 			sess := e.newSession(t, NewID()[:6])
 			var err error
 			if st == StateJoined || st == StateActive {
-				if sess, err = e.s.JoinAgent(ctx, sess.ID, "k", SourceLink, "", ""); err != nil {
+				if sess, err = e.s.JoinAgent(ctx, sess.ID, AgentJoin{KeyHash: "k", Source: protocol.SourceLink, OS: "", Host: ""}); err != nil {
 					t.Fatal(err)
 				}
 			}
 			if st == StateActive {
-				if sess, err = e.s.GiveConsent(ctx, sess.ID, ConsentView); err != nil {
+				if sess, err = e.s.GiveConsent(ctx, sess.ID, protocol.GrantView); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -309,11 +311,11 @@ func TestTransitions(t *testing.T) {
 			}
 			return sess
 		}
-		give := func(level string) func(string) (Session, error) {
+		give := func(level protocol.Grants) func(string) (Session, error) {
 			return func(id string) (Session, error) { return e.s.GiveConsent(ctx, id, level) }
 		}
-		change := func(level string) func(string) (Session, error) {
-			return func(id string) (Session, error) { return e.s.ChangeControl(ctx, id, level) }
+		change := func(level protocol.Grants) func(string) (Session, error) {
+			return func(id string) (Session, error) { return e.s.ChangeGrants(ctx, id, level) }
 		}
 		tests := []struct {
 			name      string
@@ -321,17 +323,18 @@ func TestTransitions(t *testing.T) {
 			do        func(id string) (Session, error)
 			wantErr   error
 			wantState State
-			wantLevel string
+			wantLevel protocol.Grants
 		}{
-			{"consent from waiting", StateWaiting, give(ConsentControl), ErrInvalidTransition, "", ""},
-			{"consent from joined", StateJoined, give(ConsentControl), nil, StateActive, ConsentControl},
-			{"consent twice", StateActive, give(ConsentControl), ErrInvalidTransition, "", ""},
-			{"consent after end", StateEnded, give(ConsentView), ErrSessionEnded, "", ""},
-			{"consent bad level", StateJoined, give("root"), ErrInvalidArgument, "", ""},
-			{"control from waiting", StateWaiting, change(ConsentControl), ErrInvalidTransition, "", ""},
-			{"control from joined", StateJoined, change(ConsentControl), ErrInvalidTransition, "", ""},
-			{"control while active", StateActive, change(ConsentControl), nil, StateActive, ConsentControl},
-			{"control after end", StateEnded, change(ConsentView), ErrSessionEnded, "", ""},
+			{"consent from waiting", StateWaiting, give(viewControl), ErrInvalidTransition, "", 0},
+			{"consent from joined", StateJoined, give(viewControl), nil, StateActive, viewControl},
+			{"consent twice", StateActive, give(viewControl), ErrInvalidTransition, "", 0},
+			{"consent after end", StateEnded, give(protocol.GrantView), ErrSessionEnded, "", 0},
+			{"consent bad level", StateJoined, give(protocol.GrantControl), ErrInvalidArgument, "", 0},
+			{"control from waiting", StateWaiting, change(viewControl), ErrInvalidTransition, "", 0},
+			{"control from joined", StateJoined, change(viewControl), ErrInvalidTransition, "", 0},
+			{"control while active", StateActive, change(viewControl), nil, StateActive, viewControl},
+			{"control after end", StateEnded, change(protocol.GrantView), ErrSessionEnded, "", 0},
+			{"no grants", StateActive, change(0), ErrInvalidArgument, "", 0},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -343,20 +346,20 @@ func TestTransitions(t *testing.T) {
 				}
 				if err != nil {
 					after, err := e.s.SessionByID(ctx, e.p.ID, sess.ID)
-					if err != nil || after.State != tt.from || after.ConsentLevel != sess.ConsentLevel {
+					if err != nil || after.State != tt.from || after.Grants != sess.Grants {
 						t.Errorf("failed transition changed the session: %+v, %v", after, err)
 					}
 					return
 				}
-				if got.State != tt.wantState || got.ConsentLevel != tt.wantLevel {
-					t.Errorf("got state %s level %q, want %s %q", got.State, got.ConsentLevel, tt.wantState, tt.wantLevel)
+				if got.State != tt.wantState || got.Grants != tt.wantLevel {
+					t.Errorf("got state %s grants %q, want %s %q", got.State, got.Grants, tt.wantState, tt.wantLevel)
 				}
 				if tt.from == StateJoined && (got.ActiveAt == nil || !got.ActiveAt.Equal(e.clock.Now())) {
 					t.Errorf("ActiveAt = %v, want %v", got.ActiveAt, e.clock.Now())
 				}
 			})
 		}
-		if _, err := e.s.GiveConsent(ctx, "nope", ConsentView); !errors.Is(err, ErrNotFound) {
+		if _, err := e.s.GiveConsent(ctx, "nope", protocol.GrantView); !errors.Is(err, ErrNotFound) {
 			t.Errorf("GiveConsent(unknown) error = %v, want ErrNotFound", err)
 		}
 	})
@@ -400,16 +403,24 @@ func TestInterruptActiveAndExpireDue(t *testing.T) {
 				t.Fatal(err)
 			}
 			if join {
-				if sess, err = e.s.JoinAgent(ctx, sess.ID, "k", SourceLink, "", ""); err != nil {
+				if sess, err = e.s.JoinAgent(ctx, sess.ID, AgentJoin{KeyHash: "k", Source: protocol.SourceLink, Instance: "i1"}); err != nil {
 					t.Fatal(err)
 				}
 			}
 			if consent {
-				if sess, err = e.s.GiveConsent(ctx, sess.ID, ConsentView); err != nil {
+				if sess, err = e.s.GiveConsent(ctx, sess.ID, protocol.GrantView); err != nil {
 					t.Fatal(err)
 				}
 			}
 			return sess
+		}
+		// An active session whose agent another instance holds.
+		activeElsewhere := mk("A00003", time.Hour, false, false)
+		if _, err := e.s.JoinAgent(ctx, activeElsewhere.ID, AgentJoin{KeyHash: "k", Source: protocol.SourceLink, Instance: "i2"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.GiveConsent(ctx, activeElsewhere.ID, protocol.GrantView); err != nil {
+			t.Fatal(err)
 		}
 		waitingDue := mk("W00001", time.Minute, false, false)
 		waitingLater := mk("W00002", time.Hour, false, false)
@@ -428,7 +439,7 @@ func TestInterruptActiveAndExpireDue(t *testing.T) {
 		}
 		assertIDs(t, "ExpireDue", expired, waitingDue.ID, joinedDue.ID)
 		for _, s := range expired {
-			if s.State != StateEnded || s.EndReason != ReasonExpired || s.EndedAt == nil {
+			if s.State != StateEnded || s.EndReason != protocol.EndExpired || s.EndedAt == nil {
 				t.Errorf("expired session = %+v", s)
 			}
 		}
@@ -436,15 +447,18 @@ func TestInterruptActiveAndExpireDue(t *testing.T) {
 			t.Errorf("ExpireDue again = %d sessions, %v; want none", len(again), err)
 		}
 
-		interrupted, err := e.s.InterruptActive(ctx)
+		interrupted, err := e.s.InterruptActive(ctx, "i1")
 		if err != nil {
 			t.Fatal(err)
 		}
 		assertIDs(t, "InterruptActive", interrupted, activeDue.ID, activeLater.ID)
 		for _, s := range interrupted {
-			if s.State != StateEnded || s.EndReason != ReasonInterrupted {
+			if s.State != StateEnded || s.EndReason != protocol.EndInterrupted {
 				t.Errorf("interrupted session = %+v", s)
 			}
+		}
+		if got, err := e.s.SessionByID(ctx, e.p.ID, activeElsewhere.ID); err != nil || got.State != StateActive {
+			t.Errorf("another instance's session = %s, %v; want active", got.State, err)
 		}
 		if got, err := e.s.SessionByID(ctx, e.p.ID, waitingLater.ID); err != nil || got.State != StateWaiting {
 			t.Errorf("not yet due session = %s, %v; want waiting", got.State, err)
@@ -453,7 +467,7 @@ func TestInterruptActiveAndExpireDue(t *testing.T) {
 			t.Errorf("already ended session reason = %q, %v; want done", got.EndReason, err)
 		}
 		evs := assertKinds(t, e, activeLater.ID, EventCreated, EventAgentConnected, EventConsentGiven, EventEnded)
-		if evs[3].Actor != ActorSystem || evs[3].Detail != ReasonInterrupted {
+		if evs[3].Actor != ActorSystem || evs[3].Detail != protocol.EndInterrupted {
 			t.Errorf("interrupt event = %+v", evs[3])
 		}
 	})
@@ -510,4 +524,56 @@ func assertIDs(t *testing.T, what string, got []Session, want ...string) {
 			t.Errorf("%s is missing session %s", what, id)
 		}
 	}
+}
+
+func TestAgentLostAndRejoin(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		join := func(s Session, instance string) Session {
+			t.Helper()
+			got, err := e.s.JoinAgent(ctx, s.ID, AgentJoin{KeyHash: "k", Source: protocol.SourceLink, Instance: instance})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		back := join(e.newSession(t, "LOST01"), "i1")
+		gone := join(e.newSession(t, "LOST02"), "i1")
+		active := join(e.newSession(t, "LOST03"), "i1")
+		if _, err := e.s.GiveConsent(ctx, active.ID, protocol.GrantView); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []Session{back, gone, active} {
+			if err := e.s.MarkAgentLost(ctx, s.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.clock.Advance(10 * time.Second)
+		// Marking twice keeps the first time.
+		if err := e.s.MarkAgentLost(ctx, gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		// The agent comes back on another instance: the session forgets the loss.
+		if got := join(back, "i2"); got.AgentLostAt != nil || got.AgentInstance != "i2" || got.State != StateJoined {
+			t.Errorf("rejoined session = %+v", got)
+		}
+		if ended, err := e.s.EndLostAgents(ctx, 30*time.Second); err != nil || len(ended) != 0 {
+			t.Fatalf("EndLostAgents before the grace = %v, %v", ended, err)
+		}
+		e.clock.Advance(20 * time.Second)
+		ended, err := e.s.EndLostAgents(ctx, 30*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertIDs(t, "EndLostAgents", ended, gone.ID)
+		if ended[0].EndReason != protocol.EndAgentLost {
+			t.Errorf("reason %q", ended[0].EndReason)
+		}
+		for _, s := range []Session{back, active} {
+			if got, err := e.s.SessionByID(ctx, e.p.ID, s.ID); err != nil || got.State == StateEnded {
+				t.Errorf("session %s = %s, %v; want it live", s.Code, got.State, err)
+			}
+		}
+		assertKinds(t, e, gone.ID, EventCreated, EventAgentConnected, EventAgentLost, EventEnded)
+	})
 }

@@ -35,6 +35,7 @@ var (
 	ErrSessionEnded      = errors.New("store: session has ended")
 	ErrInvalidTransition = errors.New("store: invalid session state transition")
 	ErrInvalidArgument   = errors.New("store: invalid argument")
+	ErrAlreadySetUp      = errors.New("store: this installation is already set up")
 )
 
 const (

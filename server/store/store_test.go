@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun/driver/pgdriver"
+
+	"tether/server/protocol"
 )
 
 // postgresEnv names the variable holding an admin DSN for the PostgreSQL variant of every test.
@@ -323,3 +325,6 @@ func TestSlugify(t *testing.T) {
 		})
 	}
 }
+
+// viewControl is what "full control" grants.
+const viewControl = protocol.GrantView | protocol.GrantControl

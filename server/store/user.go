@@ -35,6 +35,48 @@ type User struct {
 	PasswordHash string    `bun:"password_hash,notnull"`
 	Role         Role      `bun:"role,notnull"`
 	CreatedAt    time.Time `bun:"created_at,notnull"`
+	// DisabledAt is when the user was deactivated; nil while they may sign in.
+	DisabledAt *time.Time `bun:"disabled_at"`
+}
+
+// Disabled reports whether the user was deactivated.
+func (u User) Disabled() bool { return u.DisabledAt != nil }
+
+// DisableUser deactivates a user of the provider: they can no longer sign in, and every sign-in they had
+// ends. It returns the token hashes of those sign-ins, so that open connections made with them can be
+// closed at once.
+func (s *Store) DisableUser(ctx context.Context, providerID, id string) ([]string, error) {
+	var hashes []string
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*User)(nil)).Set("disabled_at = ?", s.now()).
+			Where("id = ? AND provider_id = ? AND disabled_at IS NULL", id, providerID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("store: disable user: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("store: disable user: %w", err)
+		} else if n == 0 {
+			if _, err := s.userWhere(ctx, tx, "id = ? AND provider_id = ?", id, providerID); err != nil {
+				return err
+			}
+		}
+		if err := tx.NewSelect().Model((*Login)(nil)).Column("token_hash").Where("user_id = ?", id).Scan(ctx, &hashes); err != nil {
+			return fmt.Errorf("store: user's sign-ins: %w", err)
+		}
+		if _, err := tx.NewDelete().Model((*Login)(nil)).Where("user_id = ?", id).Exec(ctx); err != nil {
+			return fmt.Errorf("store: end user's sign-ins: %w", err)
+		}
+		return nil
+	})
+	return hashes, err
+}
+
+func (s *Store) userWhere(ctx context.Context, db bun.IDB, where string, args ...any) (User, error) {
+	var u User
+	if err := db.NewSelect().Model(&u).Where(where, args...).Scan(ctx); err != nil {
+		return User{}, notFound(err, "user")
+	}
+	return u, nil
 }
 
 // NormalizeEmail is the form emails are stored and looked up in.

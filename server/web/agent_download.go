@@ -2,8 +2,11 @@ package web
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"strconv"
 
@@ -13,9 +16,74 @@ import (
 	"tether/server/store"
 )
 
-// agentDownload streams the generic agent binary followed by this
-// invitation's settings trailer (protocol.AppendSettings): no build per
-// download, and the program's code is byte-identical for every customer.
+// agentFile is one agent build the server hands out, and where its key
+// slot is (see protocol.KeySlotMagic).
+type agentFile struct {
+	keyAt int64
+	// prepared: the slot holds this server's key already, in a build
+	// prepared before code signing; it is served byte for byte.
+	prepared bool
+}
+
+// indexAgents finds the key slot of every agent build, once, at start. A
+// build prepared for another server's key would make every download fail
+// its signature check on the customer's machine, so it stops the start.
+func (s *Server) indexAgents() (map[string]agentFile, error) {
+	if len(s.AgentKey) != ed25519.PrivateKeySize {
+		return nil, errors.New("web: the agent signing key is missing")
+	}
+	pub := s.AgentKey.Public().(ed25519.PublicKey)
+	out := map[string]agentFile{}
+	for _, b := range agentBuilds {
+		err := func() error {
+			f, err := s.assets.open("build/agents/" + b.file)
+			if err != nil {
+				return nil // not built; the page offers the others
+			}
+			defer f.Close()
+			ra, size, err := readerAt(f)
+			if err != nil {
+				return err
+			}
+			at, key, err := protocol.FindKeySlot(ra, size)
+			if err != nil {
+				return fmt.Errorf("%w (rebuild the agents with go tool task agents)", err)
+			}
+			switch {
+			case bytes.Equal(key, make([]byte, ed25519.PublicKeySize)):
+				out[b.file] = agentFile{keyAt: at}
+			case bytes.Equal(key, pub):
+				out[b.file] = agentFile{keyAt: at, prepared: true}
+			default:
+				return errors.New("it was prepared for another server's signing key; prepare it again for this server")
+			}
+			return nil
+		}()
+		if err != nil {
+			return nil, fmt.Errorf("agent %s: %w", b.file, err)
+		}
+	}
+	return out, nil
+}
+
+// readerAt gives random access to an agent file, for its key slot.
+func readerAt(f fs.File) (io.ReaderAt, int64, error) {
+	ra, ok := f.(io.ReaderAt)
+	if !ok {
+		return nil, 0, errors.New("web: agent file cannot be read at offsets")
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	return ra, fi.Size(), nil
+}
+
+// agentDownload streams the generic agent binary with this server's public
+// key in its key slot, followed by this invitation's settings trailer,
+// signed with the server's key (protocol.AppendSettings): no build per
+// download, and an edited trailer (a download re-pointed at another
+// server) fails the agent's check.
 func (s *Server) agentDownload(c echo.Context) error {
 	sess, source, p, eng, err := s.customerSession(c, false)
 	if err != nil {
@@ -33,29 +101,36 @@ func (s *Server) agentDownload(c echo.Context) error {
 	if build == nil {
 		return notFound("There is no support program for that system.")
 	}
+	slot, ok := s.agents[build.file]
 	f, err := s.assets.open("build/agents/" + build.file)
-	if err != nil {
+	if err != nil || !ok {
 		return notFound("The support program for that system is not available on this server.")
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	ra, size, err := readerAt(f)
 	if err != nil {
 		return err
 	}
 	var trailer bytes.Buffer
 	err = protocol.AppendSettings(&trailer, protocol.AgentSettings{
 		Server: s.Config.BaseURL, Token: c.Param("token"), Source: source, Provider: p.Name, Engineer: eng.Name,
-	})
+	}, s.AgentKey)
 	if err != nil {
 		return fmt.Errorf("agent settings: %w", err)
+	}
+	body := io.MultiReader(io.NewSectionReader(ra, 0, size), &trailer)
+	if !slot.prepared {
+		end := slot.keyAt + ed25519.PublicKeySize
+		body = io.MultiReader(io.NewSectionReader(ra, 0, slot.keyAt), bytes.NewReader(s.AgentKey.Public().(ed25519.PublicKey)),
+			io.NewSectionReader(ra, end, size-end), &trailer)
 	}
 	h := c.Response().Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("Content-Disposition", `attachment; filename="`+build.download+`"`)
-	h.Set("Content-Length", strconv.FormatInt(st.Size()+int64(trailer.Len()), 10))
+	h.Set("Content-Length", strconv.FormatInt(size+int64(trailer.Len()), 10))
 	h.Set("Cache-Control", "no-store")
 	c.Response().WriteHeader(http.StatusOK)
-	if _, err := io.Copy(c.Response(), io.MultiReader(f, &trailer)); err != nil {
+	if _, err := io.Copy(c.Response(), body); err != nil {
 		s.Log.Info("agent download interrupted", "session", sess.ID, "err", err)
 		return nil
 	}

@@ -3,6 +3,8 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,19 +30,33 @@ func (s *Server) codePage(c echo.Context) error {
 // record tells the customer came by code.
 func (s *Server) codeSubmit(c echo.Context) error {
 	v := templates.CodeEntry{Page: s.page(c, "Enter your code", defaultBrand), Code: c.FormValue("code")}
-	if !s.codeLimiter.Allow(c.RealIP()) {
-		v.Error = "Too many attempts from your network. Wait a minute and try again."
-		return s.render(c, http.StatusTooManyRequests, templates.CodeView(v))
+	ctx := c.Request().Context()
+	ip := c.RealIP()
+	for _, b := range codeBudgets(ip) {
+		ok, retry, err := s.Store.Allow(ctx, b.key, b.rate)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			// Never the code itself in the log: a live one would be usable.
+			s.Log.Warn("code attempt refused", "addr", ip, "limit", b.key, "retry_in", retry.Round(time.Second))
+			v.Error = "Too many attempts from your network. Wait a minute and try again."
+			if b.key == "code:all" {
+				v.Error = "Too many codes are being tried on this server right now. Wait a minute and try again, or use the invitation link from your support engineer."
+			}
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
+			return s.render(c, http.StatusTooManyRequests, templates.CodeView(v))
+		}
 	}
 	code, ok := auth.NormalizeCode(v.Code)
 	invalid := func() error {
+		s.Log.Info("code attempt failed", "addr", ip)
 		v.Error = "That code is not valid or has expired. Check it with your support engineer."
 		return s.render(c, http.StatusNotFound, templates.CodeView(v))
 	}
 	if !ok {
 		return invalid()
 	}
-	ctx := c.Request().Context()
 	sess, err := s.Store.SessionByCode(ctx, code)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (sess.State != store.StateWaiting || !s.Now().Before(sess.ExpiresAt))) {
 		return invalid()

@@ -96,7 +96,7 @@ func (s *Server) sessionRow(c echo.Context, en engineer, sess store.Session, nam
 	}
 	return templates.SessionRow{
 		ID: sess.ID, CustomerName: sess.CustomerName, Note: sess.Note, Engineer: name,
-		State: string(sess.State), StateLabel: stateLabels[sess.State], Level: sess.ConsentLevel,
+		State: string(sess.State), StateLabel: stateLabels[sess.State], Grants: sess.Grants.Shorts(),
 		Code: auth.FormatCode(sess.Code), Created: sess.CreatedAt.Local(), Ended: localPtr(sess.EndedAt), EndReason: sess.EndReason,
 		AgentHost: sess.AgentHost,
 	}, nil

@@ -1,13 +1,14 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"tether/server/live"
+	"tether/server/protocol"
 	"tether/server/store"
 	"tether/templates"
 )
@@ -20,7 +21,7 @@ var errInvite = notFound("This invitation link is not valid. It may have expired
 // engineer, refusing ones that can no longer be used.
 func (s *Server) customerSession(c echo.Context, allowEnded bool) (store.Session, string, store.Provider, store.User, error) {
 	ctx := c.Request().Context()
-	sess, source, err := s.lookupToken(ctx, c.Param("token"))
+	sess, source, err := s.Live.SessionByToken(ctx, c.Param("token"))
 	if errors.Is(err, store.ErrNotFound) {
 		return sess, "", store.Provider{}, store.User{}, errInvite
 	}
@@ -48,44 +49,20 @@ func (s *Server) invitePage(c echo.Context) error {
 	tok := c.Param("token")
 	v := templates.Invite{
 		Page: s.page(c, "Remote support", brandOf(p)), Token: tok,
-		Engineer: eng.Name, CustomerName: sess.CustomerName, State: string(sess.State), Level: sess.ConsentLevel,
+		Engineer: eng.Name, CustomerName: sess.CustomerName, State: string(sess.State), Grants: sess.Grants.Names(),
+		GrantLabels: grantLabelsJSON, Sentence: grantSentence(eng.Name, sess.Grants),
 		Downloads: s.downloads(tok, c.Request().UserAgent()), WSURL: "/ws/invite/" + tok, Expires: sess.ExpiresAt.Local(),
 	}
 	return s.render(c, http.StatusOK, templates.InviteView(v))
 }
 
-// consentRequest is the consent page's JSON body.
-type consentRequest struct {
-	ConsentKey string `json:"consent_key"`
-	Level      string `json:"level"`
-}
-
+// inviteConsent answers what older invitation pages (and anyone forging
+// one) post: consent is given only in the support program on the
+// customer's computer, never through the server.
 func (s *Server) inviteConsent(c echo.Context) error {
-	sess, _, _, _, err := s.customerSession(c, false)
-	if err != nil {
-		return err
-	}
-	var req consentRequest
-	if err := c.Bind(&req); err != nil {
-		return badRequest("The request was not understood.")
-	}
-	if req.Level != "view" && req.Level != "control" && req.Level != "deny" {
-		return badRequest("Choose view only, full control or deny.")
-	}
-	if !s.Live.CheckConsentKey(sess.ID, req.ConsentKey) {
-		return &httpError{status: http.StatusForbidden, heading: "Not allowed", message: "Approve from the page the support program opened on your computer."}
-	}
-	_, err = s.Live.Consent(c.Request().Context(), sess.ID, req.Level, true)
-	if errors.Is(err, live.ErrNoAgent) {
-		return &httpError{status: http.StatusConflict, heading: "Not connected", message: "The support program is not running any more. Start it again."}
-	}
-	if errors.Is(err, store.ErrInvalidTransition) {
-		return &httpError{status: http.StatusConflict, heading: "Too late", message: "This session has already ended."}
-	}
-	if err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	s.Log.Warn("consent posted to the server refused", "addr", c.RealIP())
+	return &httpError{status: http.StatusGone, heading: "Approve on your computer",
+		message: "Approval is given in the support program's own window on your computer, not on this page."}
 }
 
 func (s *Server) inviteStop(c echo.Context) error {
@@ -93,7 +70,7 @@ func (s *Server) inviteStop(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.Live.End(c.Request().Context(), sess.ID, live.ReasonCustomerStop, store.ActorCustomer); err != nil {
+	if _, _, err := s.Live.End(c.Request().Context(), sess.ID, protocol.EndCustomerStopped, store.ActorCustomer); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -143,4 +120,26 @@ func guessPlatform(ua string) string {
 		return "linux-amd64"
 	}
 	return "windows-amd64"
+}
+
+// grantLabelsJSON is protocol.GrantLabels for the invitation page's script.
+var grantLabelsJSON = func() string {
+	b, err := json.Marshal(protocol.GrantLabels())
+	if err != nil {
+		panic(err) // a map of strings always encodes
+	}
+	return string(b)
+}()
+
+// grantSentence says what the engineer may do: "Erin can see your screen
+// and use your mouse and keyboard." static/js/invite.js words it the same.
+func grantSentence(engineer string, g protocol.Grants) string {
+	labels := g.Labels()
+	switch len(labels) {
+	case 0:
+		return ""
+	case 1:
+		return engineer + " can " + labels[0] + "."
+	}
+	return engineer + " can " + strings.Join(labels[:len(labels)-1], ", ") + " and " + labels[len(labels)-1] + "."
 }

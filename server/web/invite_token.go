@@ -1,15 +1,10 @@
 package web
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base32"
-	"errors"
 	"strings"
-
-	"tether/server/auth"
-	"tether/server/store"
 )
 
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -36,22 +31,4 @@ func (s *Server) derive(purpose, sessionID string) string {
 
 func (s *Server) inviteURL(sessionID string) string {
 	return s.Config.BaseURL + "/i/" + s.inviteToken(sessionID)
-}
-
-// lookupToken finds the session an invitation token belongs to: its link
-// token, or its code token (where the code page leads). It also says which.
-func (s *Server) lookupToken(ctx context.Context, token string) (store.Session, string, error) {
-	if len(token) < 26 || len(token) > 64 {
-		return store.Session{}, "", store.ErrNotFound
-	}
-	h := auth.HashToken(token)
-	sess, err := s.Store.SessionByTokenHash(ctx, h)
-	if err == nil {
-		return sess, store.SourceLink, nil
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return sess, "", err
-	}
-	sess, err = s.Store.SessionByCodeTokenHash(ctx, h)
-	return sess, store.SourceCode, err
 }

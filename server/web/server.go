@@ -5,6 +5,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -15,32 +16,48 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"tether/server/auth"
 	"tether/server/config"
 	"tether/server/live"
 	"tether/server/store"
 	"tether/templates"
 )
 
-// Store is what the handlers need from the database.
-type Store interface {
-	live.Store
+// Accounts is what sign-in and setup need from the database.
+type Accounts interface {
 	HasProvider(ctx context.Context) (bool, error)
-	CreateProviderWithOwner(ctx context.Context, providerName, ownerName, email, passwordHash string) (store.Provider, store.User, error)
+	SetUp(ctx context.Context, providerName, ownerName, email, passwordHash string) (store.Provider, store.User, error)
 	UserByEmail(ctx context.Context, email string) (store.User, error)
 	UserByID(ctx context.Context, providerID, id string) (store.User, error)
 	ProviderByID(ctx context.Context, id string) (store.Provider, error)
-	DefaultDesk(ctx context.Context, providerID string) (store.Desk, error)
 	CreateLogin(ctx context.Context, tokenHash, userID string, expires time.Time) error
-	LoginUser(ctx context.Context, tokenHash string) (store.User, error)
+	LoginUser(ctx context.Context, tokenHash string) (store.User, time.Time, error)
 	DeleteLogin(ctx context.Context, tokenHash string) error
+}
+
+// Sessions is what the engineer's pages need from the database.
+type Sessions interface {
+	DefaultDesk(ctx context.Context, providerID string) (store.Desk, error)
 	CreateSession(ctx context.Context, n store.NewSession) (store.Session, error)
 	SessionByID(ctx context.Context, providerID, id string) (store.Session, error)
-	SessionByTokenHash(ctx context.Context, tokenHash string) (store.Session, error)
-	SessionByCodeTokenHash(ctx context.Context, tokenHash string) (store.Session, error)
 	SessionByCode(ctx context.Context, code string) (store.Session, error)
 	ListSessions(ctx context.Context, providerID string, f store.ListFilter) ([]store.Session, error)
 	Events(ctx context.Context, providerID, sessionID string) ([]store.Event, error)
+}
+
+// Limits is where attempts are counted: in the database, so that every
+// instance counts the same attempts.
+type Limits interface {
+	Allow(ctx context.Context, key string, r store.Rate) (bool, time.Duration, error)
+	SignInLock(ctx context.Context, key string) (store.SignInFailures, error)
+	RecordSignInFailure(ctx context.Context, key string, forget time.Duration, lock func(int) time.Duration) (store.SignInFailures, error)
+	ClearSignInFailures(ctx context.Context, key string) error
+}
+
+// Store is what the handlers need from the database.
+type Store interface {
+	Accounts
+	Sessions
+	Limits
 }
 
 // Deps is everything the web layer is built from.
@@ -55,18 +72,25 @@ type Deps struct {
 	Build  fs.FS
 	// Secret derives invitation tokens from session ids (see inviteToken).
 	Secret []byte
+	// AgentKey signs the settings of every agent download (see agentDownload).
+	AgentKey ed25519.PrivateKey
 	// SetupToken allows the one-time setup while no provider exists.
 	SetupToken string
+	// SignInRecheck is how often a signed-in websocket checks that its
+	// sign-in still holds (30 s when zero); sign-out closes it at once.
+	SignInRecheck time.Duration
+	// MaxSocketsPerAddr bounds the websockets one client address holds
+	// open on this instance (128 when zero).
+	MaxSocketsPerAddr int
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
 	Deps
-	e            *echo.Echo
-	assets       *assets
-	codeLimiter  *auth.Limiter
-	loginLimiter *auth.Limiter
-	agentLimiter *auth.Limiter
+	e      *echo.Echo
+	assets *assets
+	agents map[string]agentFile // by file name under build/agents
+	conns  *connCounter
 }
 
 // New builds the server and its route table.
@@ -75,22 +99,34 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
-		Deps:         d,
-		assets:       a,
-		codeLimiter:  auth.NewLimiter(6*time.Second, 10, d.Now),
-		loginLimiter: auth.NewLimiter(6*time.Second, 10, d.Now),
-		agentLimiter: auth.NewLimiter(2*time.Second, 20, d.Now),
+	if d.SignInRecheck <= 0 {
+		d.SignInRecheck = 30 * time.Second
+	}
+	if d.MaxSocketsPerAddr <= 0 {
+		d.MaxSocketsPerAddr = 128
+	}
+	s := &Server{Deps: d, assets: a, conns: newConnCounter(d.MaxSocketsPerAddr)}
+	if s.agents, err = s.indexAgents(); err != nil {
+		return nil, err
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
 	e.Use(middleware.Recover())
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
-		ReferrerPolicy: "same-origin",
+		ReferrerPolicy: "same-origin", ContentSecurityPolicy: contentSecurityPolicy,
 	}))
+	if d.Config.Secure() {
+		// Browsers that saw the site once over https never try it in clear again.
+		e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+			return func(c echo.Context) error {
+				c.Response().Header().Set("Strict-Transport-Security", "max-age=63072000")
+				return next(c)
+			}
+		})
+	}
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
 		CookieName:     "tether_csrf",
@@ -172,11 +208,18 @@ func (s *Server) page(c echo.Context, title string, brand templates.Brand) templ
 	return templates.Page{Title: title, CSRF: tok, Brand: brand, Asset: s.assets.url}
 }
 
-// defaultBrand is shown until a provider is known (and until branding lands).
-var defaultBrand = templates.Brand{Name: "Tether", LogoURL: "", Accent: "#2457d6"}
+// contentSecurityPolicy allows only this server's own scripts, styles and
+// connections, and the WebAssembly viewer; no page may be framed.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+	"img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// defaultBrand is shown until a provider is known. Colours come from
+// static/css/app.css: the Content-Security-Policy allows no inline styles,
+// so a provider's own colours will come as a stylesheet of their own.
+var defaultBrand = templates.Brand{Name: "Tether"}
 
 func brandOf(p store.Provider) templates.Brand {
-	return templates.Brand{Name: p.Name, Accent: defaultBrand.Accent}
+	return templates.Brand{Name: p.Name}
 }
 
 // httpError is an error with a status and a message a person can read.
@@ -205,11 +248,10 @@ func badRequest(message string) error {
 }
 
 // handleError is the one place errors become responses: logged once,
-// rendered as a page, or as JSON for API and script callers.
+// rendered as a page, or as JSON for API and script callers. An error after
+// the response started (a websocket handler failing after the upgrade) is
+// logged too; there is nothing left to render it into.
 func (s *Server) handleError(err error, c echo.Context) {
-	if c.Response().Committed {
-		return
-	}
 	status, heading, message := http.StatusInternalServerError, "Something went wrong", "The server could not complete this request. Please try again in a moment."
 	var he *httpError
 	var ee *echo.HTTPError
@@ -225,10 +267,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 			message = m
 		}
 	}
-	if status >= 500 {
+	committed := c.Response().Committed
+	switch {
+	case committed:
+		s.Log.Error("request failed after the response started", "method", c.Request().Method, "path", c.Path(), "err", err)
+		return
+	case status >= 500:
 		s.Log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
-	} else {
-		s.Log.Info("request refused", "method", c.Request().Method, "path", c.Path(), "status", status, "err", err)
+	default:
+		s.Log.Info("request refused", "method", c.Request().Method, "path", c.Path(), "status", status, "addr", c.RealIP(), "err", err)
 	}
 	if wantsJSON(c) {
 		_ = c.JSON(status, map[string]string{"error": message})
@@ -245,3 +292,5 @@ func wantsJSON(c echo.Context) bool {
 	r := c.Request()
 	return r.Header.Get("X-CSRF-Token") != "" || r.Header.Get("Accept") == "application/json"
 }
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -75,7 +75,12 @@ func (s *Server) setupSubmit(c echo.Context) error {
 	if v.Error != "" {
 		return s.render(c, http.StatusBadRequest, templates.SetupView(v))
 	}
-	_, u, err := s.Store.CreateProviderWithOwner(c.Request().Context(), v.Provider, v.Name, v.Email, hash)
+	_, u, err := s.Store.SetUp(c.Request().Context(), v.Provider, v.Name, v.Email, hash)
+	if errors.Is(err, store.ErrAlreadySetUp) {
+		// Another request (another tab, another instance) set up first.
+		s.Log.Warn("setup refused: already set up", "addr", c.RealIP())
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
 	if errors.Is(err, store.ErrEmailTaken) {
 		v.Error = "That email is already in use."
 		return s.render(c, http.StatusBadRequest, templates.SetupView(v))

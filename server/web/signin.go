@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"tether/server/auth"
+	"tether/server/hub"
 	"tether/server/store"
 	"tether/templates"
 )
@@ -23,6 +25,9 @@ const (
 type engineer struct {
 	User     store.User
 	Provider store.Provider
+	// LoginHash names the sign-in (the hash of its cookie token), so that
+	// its websockets close when it ends.
+	LoginHash string
 }
 
 // signedIn wraps a handler that needs an engineer. Pages redirect to the
@@ -32,13 +37,14 @@ func (s *Server) signedIn(h func(echo.Context, engineer) error) echo.HandlerFunc
 		ck, err := c.Cookie(loginCookie)
 		if err == nil && ck.Value != "" {
 			ctx := c.Request().Context()
-			u, err := s.Store.LoginUser(ctx, auth.HashToken(ck.Value))
+			hash := auth.HashToken(ck.Value)
+			u, _, err := s.Store.LoginUser(ctx, hash)
 			if err == nil {
 				p, err := s.Store.ProviderByID(ctx, u.ProviderID)
 				if err != nil {
 					return err
 				}
-				return h(c, engineer{User: u, Provider: p})
+				return h(c, engineer{User: u, Provider: p, LoginHash: hash})
 			}
 			if !errors.Is(err, store.ErrNotFound) {
 				return err
@@ -61,15 +67,50 @@ func (s *Server) loginPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, templates.LoginView(templates.Login{Page: s.page(c, "Sign in", defaultBrand)}))
 }
 
+// signInLock is the backoff after repeated failed sign-ins to one account,
+// from any address: five failures are free, then the account waits 30 s,
+// doubling with every further failure up to 15 minutes. A day without
+// failures starts the count over.
+func signInLock(failures int) time.Duration {
+	if failures < 5 {
+		return 0
+	}
+	return min(30*time.Second<<min(failures-5, 10), 15*time.Minute)
+}
+
+// signInForget is how long failures are remembered.
+const signInForget = 24 * time.Hour
+
+// accountKey names an account for the per-account limit by a hash of the
+// email as typed, so unknown emails are limited exactly like known ones and
+// the limit tells nothing about which accounts exist.
+func accountKey(email string) string {
+	return "acct:" + auth.HashToken(store.NormalizeEmail(email))[:32]
+}
+
 func (s *Server) loginSubmit(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	pw := c.FormValue("password")
 	view := templates.Login{Page: s.page(c, "Sign in", defaultBrand), Email: email}
-	if !s.loginLimiter.Allow(c.RealIP()) {
-		view.Error = "Too many attempts. Wait a minute and try again."
+	ctx := c.Request().Context()
+	ip := c.RealIP()
+	if ok, retry, err := s.Store.Allow(ctx, "signin:"+clientKey(ip), rateSignInAddr); err != nil {
+		return err
+	} else if !ok {
+		s.Log.Warn("sign-in refused: too many attempts from this address", "addr", ip, "retry_in", retry.Round(time.Second))
+		view.Error = "Too many attempts from your network. Wait a minute and try again."
 		return s.render(c, http.StatusTooManyRequests, templates.LoginView(view))
 	}
-	ctx := c.Request().Context()
+	key := accountKey(email)
+	lock, err := s.Store.SignInLock(ctx, key)
+	if err != nil {
+		return err
+	}
+	if !lock.LockedUntil.IsZero() {
+		s.Log.Warn("sign-in refused: account locked after failures", "addr", ip, "account", key, "failures", lock.Failures)
+		view.Error = "Too many failed sign-ins for this account. Try again " + untilText(lock.LockedUntil.Sub(s.Now())) + "."
+		return s.render(c, http.StatusTooManyRequests, templates.LoginView(view))
+	}
 	u, err := s.Store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
@@ -78,13 +119,37 @@ func (s *Server) loginSubmit(c echo.Context) error {
 	// with an empty hash), so neither the answer nor its timing tells
 	// whether the account exists.
 	if err := auth.CheckPassword(u.PasswordHash, pw); err != nil {
+		f, rerr := s.Store.RecordSignInFailure(ctx, key, signInForget, signInLock)
+		if rerr != nil {
+			return rerr
+		}
+		s.Log.Warn("sign-in failed", "addr", ip, "account", key, "known", u.ID != "", "failures", f.Failures)
 		view.Error = "Wrong email or password."
+		if !f.LockedUntil.IsZero() {
+			view.Error += " After repeated failures this account is locked; try again " + untilText(f.LockedUntil.Sub(s.Now())) + "."
+		}
 		return s.render(c, http.StatusUnauthorized, templates.LoginView(view))
+	}
+	if u.Disabled() {
+		s.Log.Warn("sign-in refused: user deactivated", "addr", ip, "user", u.ID)
+		view.Error = "This account has been deactivated. Ask your administrator."
+		return s.render(c, http.StatusForbidden, templates.LoginView(view))
+	}
+	if err := s.Store.ClearSignInFailures(ctx, key); err != nil {
+		return err
 	}
 	if err := s.startLogin(c, u); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/console")
+}
+
+// untilText says a wait in words: "in 30 seconds", "in 4 minutes".
+func untilText(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("in %d seconds", max(int(d.Seconds()+0.999), 1))
+	}
+	return fmt.Sprintf("in %d minutes", int(d.Minutes()+0.999))
 }
 
 func (s *Server) startLogin(c echo.Context, u store.User) error {
@@ -102,10 +167,19 @@ func (s *Server) startLogin(c echo.Context, u store.User) error {
 
 func (s *Server) logout(c echo.Context) error {
 	if ck, err := c.Cookie(loginCookie); err == nil && ck.Value != "" {
-		if err := s.Store.DeleteLogin(c.Request().Context(), auth.HashToken(ck.Value)); err != nil {
+		hash := auth.HashToken(ck.Value)
+		if err := s.Store.DeleteLogin(c.Request().Context(), hash); err != nil {
 			return err
 		}
+		// Viewers and consoles opened with this sign-in close now, on
+		// whichever instance they are.
+		s.endSignIn(hash)
 	}
 	c.SetCookie(&http.Cookie{Name: loginCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.Config.Secure(), SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// endSignIn closes every websocket opened with the sign-in tokenHash.
+func (s *Server) endSignIn(tokenHash string) {
+	s.Live.Hub().Send(tokenHash, hub.RoleSignIn, hub.Message{Close: "signed out"})
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -37,6 +39,18 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 
 const fakeAgent = "\x7fELF generic agent binary"
 
+// fakeAgentFile is a generic agent as a build makes it: code with an empty
+// key slot.
+func fakeAgentFile() []byte {
+	m := protocol.KeySlotMagic()
+	b := append([]byte(fakeAgent), m[:]...)
+	b = append(b, make([]byte, 32)...)
+	return append(b, " more code"...)
+}
+
+// agentSigningKey is the test server's key for agent settings.
+var agentSigningKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, ed25519.SeedSize))
+
 type harness struct {
 	t     *testing.T
 	ts    *httptest.Server
@@ -44,9 +58,26 @@ type harness struct {
 	st    *store.Store
 	live  *live.Service
 	clock *clock
+	logs  *logBuffer
 }
 
-func newHarness(t *testing.T) *harness {
+// logBuffer collects the server's log lines.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil, nil) }
+
+// newHarnessWith starts a server with extra flags and changed dependencies.
+func newHarnessWith(t *testing.T, args []string, mod func(*Deps)) *harness {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
 	ctx := context.Background()
@@ -58,12 +89,13 @@ func newHarness(t *testing.T) *harness {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	lv := live.New(st, hub.NewLocal(), log)
-	h := &harness{t: t, st: st, live: lv, clock: clk}
+	logs := &logBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	lv := live.New(st, hub.NewLocal(), live.Config{Instance: "test", P2P: true}, log)
+	h := &harness{t: t, st: st, live: lv, clock: clk, logs: logs}
 	h.ts = httptest.NewUnstartedServer(nil)
 	base := "http://" + h.ts.Listener.Addr().String()
-	cfg, err := config.Parse([]string{"-base-url", base}, func(string) string { return "" }, io.Discard)
+	cfg, err := config.Parse(append([]string{"-base-url", base}, args...), func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,10 +104,15 @@ func newHarness(t *testing.T) *harness {
 	}
 	build := fstest.MapFS{
 		"viewer.wasm":                     {Data: []byte("\x00asm")},
-		"agents/tether-agent-linux-amd64": {Data: []byte(fakeAgent)},
+		"agents/tether-agent-linux-amd64": {Data: fakeAgentFile()},
 	}
-	h.srv, err = New(Deps{Config: cfg, Store: st, Live: lv, Log: log, Now: clk.Now, Static: static, Build: build,
-		Secret: bytes.Repeat([]byte{7}, 32), SetupToken: "setup-token-123"})
+	d := Deps{Config: cfg, Store: st, Live: lv, Log: log, Now: clk.Now, Static: static, Build: build,
+		Secret: bytes.Repeat([]byte{7}, 32), AgentKey: agentSigningKey, SetupToken: "setup-token-123",
+		SignInRecheck: 20 * time.Millisecond}
+	if mod != nil {
+		mod(&d)
+	}
+	h.srv, err = New(d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,10 +321,17 @@ func TestInvitationDownloadAndCode(t *testing.T) {
 	}
 	bin, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.HasPrefix(bin, []byte(fakeAgent)) || !strings.Contains(resp.Header.Get("Content-Disposition"), "tether-support") {
+	if resp.StatusCode != 200 || !bytes.HasPrefix(bin, []byte(fakeAgent)) || !strings.Contains(resp.Header.Get("Content-Disposition"), "tether-support") ||
+		resp.Header.Get("Content-Length") != strconv.Itoa(len(bin)) {
 		t.Fatalf("download: %d %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
 	}
-	set, err := protocol.ReadSettings(bytes.NewReader(bin), int64(len(bin)))
+	// The server's public key is in the download's key slot, and the
+	// settings are signed with it.
+	_, key, err := protocol.FindKeySlot(bytes.NewReader(bin), int64(len(bin)))
+	if err != nil || !bytes.Equal(key, agentSigningKey.Public().(ed25519.PublicKey)) {
+		t.Fatalf("key slot %x, %v", key, err)
+	}
+	set, err := protocol.ReadSettings(bytes.NewReader(bin), int64(len(bin)), key)
 	if err != nil || set.Token != token || set.Server != h.ts.URL || set.Source != "link" || set.Engineer != "Erin Engineer" {
 		t.Fatalf("settings %+v, %v", set, err)
 	}
@@ -313,7 +357,7 @@ func TestInvitationDownloadAndCode(t *testing.T) {
 	resp, _ = http.Get(h.ts.URL + hdr.Get("Location") + "/agent/linux-amd64")
 	bin, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if set, err := protocol.ReadSettings(bytes.NewReader(bin), int64(len(bin))); err != nil || set.Source != "code" {
+	if set, err := protocol.ReadSettings(bytes.NewReader(bin), int64(len(bin)), agentSigningKey.Public().(ed25519.PublicKey)); err != nil || set.Source != "code" {
 		t.Fatalf("code download settings %+v, %v", set, err)
 	}
 	for _, bad := range []string{"ZZZZZZ", "ABC", "O0O0O0", ""} {
@@ -398,7 +442,7 @@ func expect(t *testing.T, c *websocket.Conn, typ string, v any) {
 }
 
 func hello(token string) protocol.AgentHello {
-	return protocol.AgentHello{Token: token, AgentKey: strings.Repeat("k", 32), ConsentKey: strings.Repeat("c", 32), Source: "link", OS: "linux", Arch: "amd64", Host: "pc1"}
+	return protocol.AgentHello{Token: token, AgentKey: strings.Repeat("k", 32), Source: protocol.SourceLink, Version: int(protocol.Version), OS: "linux", Arch: "amd64", Host: "pc1"}
 }
 
 func TestLiveSession(t *testing.T) {
@@ -425,7 +469,7 @@ func TestLiveSession(t *testing.T) {
 	}
 	var w protocol.Welcome
 	expect(t, agent, protocol.SigWelcome, &w)
-	if w.SessionID != id || w.Engineer != "Erin Engineer" || w.Provider != "Acme" || !strings.HasSuffix(w.ConsentURL, "/i/"+token+"#consent="+strings.Repeat("c", 32)) {
+	if w.SessionID != id || w.Engineer != "Erin Engineer" || w.Provider != "Acme" {
 		t.Fatalf("welcome %+v", w)
 	}
 	expect(t, page, protocol.SigState, &st)
@@ -458,25 +502,29 @@ func TestLiveSession(t *testing.T) {
 		t.Fatalf("event log %s", got)
 	}
 
-	// Consent needs the agent's consent key.
+	// The server takes no consent from a page: a post there is refused
+	// and changes nothing.
 	cust := h.browser()
 	cust.get("/i/" + token)
-	if code, _ := cust.postJSON("/i/"+token+"/consent", consentRequest{ConsentKey: strings.Repeat("x", 32), Level: "control"}); code != http.StatusForbidden {
-		t.Fatalf("consent with a wrong key: %d", code)
+	if code, body := cust.postJSON("/i/"+token+"/consent", map[string]string{"consent_key": strings.Repeat("c", 32), "level": "control"}); code != http.StatusGone || !strings.Contains(body, "on your computer") {
+		t.Fatalf("consent posted to the server: %d %s", code, body)
 	}
-	if code, body := cust.postJSON("/i/"+token+"/consent", consentRequest{ConsentKey: strings.Repeat("c", 32), Level: "control"}); code != http.StatusNoContent {
-		t.Fatalf("consent: %d %s", code, body)
+	if s, _ := h.st.SessionByIDUnscoped(context.Background(), id); s.State != store.StateJoined {
+		t.Fatalf("a consent post changed the session to %s", s.State)
 	}
-	var cm protocol.Consent
-	expect(t, agent, protocol.SigConsent, &cm)
-	if cm.Level != "control" {
-		t.Fatalf("agent got consent %q", cm.Level)
-	}
+	// The customer allows control on their computer; the agent says so.
+	send(t, agent, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantControl})
 	var peer protocol.Peer
 	expect(t, agent, protocol.SigPeer, &peer)
 	expect(t, viewer, protocol.SigPeer, &peer)
-	if !peer.Present || peer.Level != "control" {
+	if !peer.Present || peer.Grants != protocol.GrantView|protocol.GrantControl {
 		t.Fatalf("viewer peer %+v", peer)
+	}
+	for st.State != "active" {
+		expect(t, page, protocol.SigState, &st)
+	}
+	if st.Grants != protocol.GrantView|protocol.GrantControl {
+		t.Fatalf("page state %+v", st)
 	}
 	// Signaling and relay bytes flow between agent and viewer.
 	send(t, agent, protocol.SigOffer, protocol.SDP{SDP: "v=0"})
@@ -534,6 +582,8 @@ func TestMalformedMessagesClose(t *testing.T) {
 		{"not json", [][]byte{[]byte("hello?")}},
 		{"wrong first type", [][]byte{[]byte(`{"type":"offer","payload":{"sdp":"x"}}`)}},
 		{"unknown type after hello", [][]byte{mustSignal(t, protocol.SigAgentHello, hello(token)), []byte(`{"type":"bogus","payload":{}}`)}},
+		{"consent without grants", [][]byte{mustSignal(t, protocol.SigAgentHello, hello(token)), []byte(`{"type":"consent","payload":{"grants":[]}}`)}},
+		{"unknown session message", [][]byte{mustSignal(t, protocol.SigAgentHello, hello(token)), {protocol.Version, 99}}},
 		{"bad binary", [][]byte{mustSignal(t, protocol.SigAgentHello, hello(token)), {9, 9, 9}}},
 	}
 	for _, tt := range tests {
@@ -543,7 +593,7 @@ func TestMalformedMessagesClose(t *testing.T) {
 			defer cancel()
 			for _, m := range tt.msgs {
 				typ := websocket.MessageText
-				if m[0] == 9 {
+				if m[0] == 9 || m[0] == protocol.Version {
 					typ = websocket.MessageBinary
 				}
 				if err := c.Write(ctx, typ, m); err != nil {

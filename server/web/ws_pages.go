@@ -2,56 +2,77 @@ package web
 
 import (
 	"context"
+	"errors"
+	"net/http"
 
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
 
 	"tether/server/hub"
+	"tether/server/live"
 	"tether/server/protocol"
 )
 
 // wsInvite keeps a customer's invitation page live: state changes arrive as
-// `state` messages. The page sends nothing.
+// `state` messages. The page sends nothing. A session takes a few page
+// connections (live.Config.MaxPages), not thousands.
 func (s *Server) wsInvite(c echo.Context) error {
 	sess, _, _, _, err := s.customerSession(c, true)
 	if err != nil {
 		return err
 	}
-	conn, err := accept(c)
-	if err != nil {
-		return nil
+	if s.Live.Hub().Count(sess.ID, hub.RolePage) >= s.Live.MaxPages() {
+		// Checked before the upgrade too, so a flood costs no websocket.
+		s.Log.Warn("invitation page refused: too many open", "session", sess.ID, "addr", c.RealIP())
+		return &httpError{status: http.StatusTooManyRequests, heading: "Too many pages", message: "This invitation is open in too many pages. Close some and reload."}
 	}
+	conn, release, err := s.accept(c, socketPage)
+	if err != nil || conn == nil {
+		return err
+	}
+	defer release()
 	defer conn.CloseNow()
 	ctx := c.Request().Context()
-	member := s.Live.Hub().Join(sess.ID, hub.RolePage)
-	defer member.Leave()
-	if err := sendNow(ctx, conn, protocol.SigState, s.Live.StateOf(sess)); err != nil {
+	member, state, err := s.Live.JoinPage(sess)
+	if errors.Is(err, live.ErrTooMany) {
+		conn.Close(websocket.StatusTryAgainLater, "this invitation is open in too many pages")
 		return nil
 	}
-	s.listenOnly(ctx, conn, member)
+	if err != nil {
+		return err
+	}
+	defer member.Leave()
+	if err := sendNow(ctx, conn, protocol.SigState, state); err != nil {
+		return nil
+	}
+	listenOnly(ctx, conn, member)
 	return nil
 }
 
 // wsConsole tells an engineer's console about every change to the
-// provider's sessions; the page then re-renders its list.
+// provider's sessions; the page then re-renders its list. It closes when
+// the engineer's sign-in ends.
 func (s *Server) wsConsole(c echo.Context, en engineer) error {
-	conn, err := accept(c)
-	if err != nil {
-		return nil
+	conn, release, err := s.accept(c, socketViewer)
+	if err != nil || conn == nil {
+		return err
 	}
+	defer release()
 	defer conn.CloseNow()
-	member := s.Live.Hub().Join(en.Provider.ID, hub.RoleConsole)
+	member := s.Live.JoinConsole(en.Provider.ID)
 	defer member.Leave()
-	s.listenOnly(c.Request().Context(), conn, member)
+	stopWatch := s.watchSignIn(c.Request().Context(), conn, en)
+	defer stopWatch()
+	listenOnly(c.Request().Context(), conn, member)
 	return nil
 }
 
 // listenOnly pumps hub messages to a page that only listens; any message
 // from the page is a protocol violation.
-func (s *Server) listenOnly(ctx context.Context, conn *websocket.Conn, member *hub.Member) {
+func listenOnly(ctx context.Context, conn *websocket.Conn, member *hub.Member) {
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go pump(pctx, conn, member)
+	go pump(pctx, conn, member, nil)
 	if _, _, err := conn.Read(ctx); err == nil {
 		conn.Close(websocket.StatusPolicyViolation, "this connection only listens")
 	}

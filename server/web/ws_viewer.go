@@ -7,73 +7,64 @@ import (
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
 
-	"tether/server/hub"
+	"tether/server/live"
 	"tether/server/protocol"
-	"tether/server/store"
 )
 
+// wsViewer is the engineer's viewer connection: signaling, and the relay
+// when peer-to-peer does not connect. It closes when the engineer's sign-in
+// ends.
 func (s *Server) wsViewer(c echo.Context, en engineer) error {
 	ctx := c.Request().Context()
 	sess, err := s.Store.SessionByID(ctx, en.Provider.ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	conn, err := accept(c)
-	if err != nil {
-		return nil
+	conn, release, err := s.accept(c, socketViewer)
+	if err != nil || conn == nil {
+		return err
 	}
+	defer release()
 	defer conn.CloseNow()
-	if sess.State == store.StateEnded {
-		_ = sendNow(ctx, conn, protocol.SigState, s.Live.StateOf(sess))
+	viewer, state, err := s.Live.JoinViewer(ctx, sess, en.User.ID, en.User.Name)
+	if errors.Is(err, live.ErrEnded) {
+		_ = sendNow(ctx, conn, protocol.SigState, state)
 		_ = sendNow(ctx, conn, protocol.SigEnd, protocol.End{Reason: sess.EndReason})
 		conn.Close(websocket.StatusNormalClosure, "session ended")
 		return nil
 	}
-	member := s.Live.Hub().Join(sess.ID, hub.RoleViewer)
-	defer member.Leave()
-	s.Live.Event(ctx, sess, store.EventViewerConnected, store.ActorEngineer(en.User.ID), en.User.Name)
-	if err := sendNow(ctx, conn, protocol.SigState, s.Live.StateOf(sess)); err != nil {
+	if err != nil {
+		return err
+	}
+	defer viewer.Leave(ctx)
+	stopWatch := s.watchSignIn(ctx, conn, en)
+	defer stopWatch()
+	if err := sendNow(ctx, conn, protocol.SigState, state); err != nil {
 		return nil
 	}
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go pump(pctx, conn, member)
-	s.Live.Notify(sess)
-	s.Live.Pair(sess)
-
-	s.viewerLoop(ctx, conn, sess.ID)
-	member.Leave()
-	s.Live.SendSignal(sess.ID, hub.RoleAgent, protocol.SigPeer, protocol.Peer{Role: "viewer", Present: false})
-	if cur, err := s.Store.SessionByIDUnscoped(context.WithoutCancel(ctx), sess.ID); err == nil {
-		s.Live.Notify(cur)
-	}
+	go pump(pctx, conn, viewer.Member(), nil)
+	s.viewerLoop(ctx, conn, viewer, sess.ID)
 	return nil
 }
 
-func (s *Server) viewerLoop(ctx context.Context, conn *websocket.Conn, sessionID string) {
+func (s *Server) viewerLoop(ctx context.Context, conn *websocket.Conn, viewer *live.Viewer, sessionID string) {
 	for {
 		typ, data, err := conn.Read(ctx)
 		if err != nil {
 			return
 		}
 		if typ == websocket.MessageBinary {
-			if _, err := protocol.PeekType(data); err != nil {
-				s.protocolError(conn, "viewer", sessionID, err)
-				return
+			err = viewer.Binary(data)
+		} else {
+			var env protocol.Envelope
+			if env, err = protocol.DecodeSignal(data); err == nil {
+				err = viewer.Signal(env)
 			}
-			s.Live.Hub().Send(sessionID, hub.RoleAgent, hub.Message{Binary: true, Data: data})
-			continue
 		}
-		env, err := protocol.DecodeSignal(data)
 		if err != nil {
 			s.protocolError(conn, "viewer", sessionID, err)
-			return
-		}
-		switch env.Type {
-		case protocol.SigAnswer, protocol.SigCandidate:
-			s.Live.Hub().Send(sessionID, hub.RoleAgent, hub.Message{Data: data})
-		default:
-			s.protocolError(conn, "viewer", sessionID, errors.New("unexpected message "+env.Type))
 			return
 		}
 	}

@@ -15,8 +15,14 @@
         try { msg = JSON.parse(ev.data); } catch (e) { return; }
         onMessage(msg);
       };
-      ws.onclose = function () {
+      ws.onclose = function (ev) {
         if (closed) return;
+        if (ev.code === 4401) {
+          // protocol.CloseSignedOut: the sign-in ended. Reloading leads to
+          // the sign-in page instead of retrying in vain.
+          location.reload();
+          return;
+        }
         if (onDown) onDown();
         setTimeout(connect, delay);
         delay = Math.min(delay * 2, 10000);

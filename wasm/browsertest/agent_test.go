@@ -21,8 +21,8 @@ import (
 // forward it, a native pion peer (or the relay path) and a frame streamer
 // driven by the test.
 type fakeAgent struct {
-	level protocol.Level
-	relay bool
+	grants protocol.Grants
+	relay  bool
 
 	ready    chan struct{} // closed when the session path is up
 	readyOne sync.Once
@@ -40,9 +40,9 @@ type received struct {
 	relay bool
 }
 
-func newAgent(level protocol.Level, relay bool) *fakeAgent {
+func newAgent(grants protocol.Grants, relay bool) *fakeAgent {
 	return &fakeAgent{
-		level: level, relay: relay,
+		grants: grants, relay: relay,
 		ready: make(chan struct{}),
 		acks:  make(chan uint32, 256),
 		input: make(chan received, 4096),
@@ -79,10 +79,9 @@ func (a *fakeAgent) serve(ctx context.Context, c *websocket.Conn) {
 		defer cancel()
 		return c.Write(wctx, websocket.MessageText, b)
 	}
-	level := a.level.String()
 	if err := errors.Join(
-		sig(protocol.SigState, protocol.State{SessionID: "x", State: "active", Level: level, Viewer: true, Agent: true}),
-		sig(protocol.SigPeer, protocol.Peer{Role: "agent", Present: true, Level: level}),
+		sig(protocol.SigState, protocol.State{SessionID: "x", State: protocol.SessionActive, Grants: a.grants, Viewer: true, Agent: true}),
+		sig(protocol.SigPeer, protocol.Peer{Role: "agent", Present: true, Grants: a.grants}),
 	); err != nil {
 		a.fail(err)
 		return

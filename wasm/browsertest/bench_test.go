@@ -24,7 +24,7 @@ import (
 //	go test ./wasm/browsertest/ -run '^$' -bench ViewerDecode -benchtime 30x
 func BenchmarkViewerDecode1080p(b *testing.B) {
 	const w, h = 1920, 1080
-	agent := newAgent(protocol.LevelView, false)
+	agent := newAgent(protocol.GrantView, false)
 	srv := newServer(b, agent)
 	ctx := newBrowser(b, 5*time.Minute)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(srv.URL+"/")); err != nil {

@@ -35,9 +35,9 @@ type session struct {
 
 // start opens the viewer page, waits for the path and streams two frames:
 // a full gradient, then a patch; plus a cursor.
-func start(t *testing.T, level protocol.Level, relay bool, codec protocol.Codec) *session {
+func start(t *testing.T, grants protocol.Grants, relay bool, codec protocol.Codec) *session {
 	t.Helper()
-	agent := newAgent(level, relay)
+	agent := newAgent(grants, relay)
 	srv := newServer(t, agent)
 	ctx := newBrowser(t, 50*time.Second)
 	if err := chromedp.Do(ctx,
@@ -57,7 +57,7 @@ func start(t *testing.T, level protocol.Level, relay bool, codec protocol.Codec)
 		t.Fatal(err)
 	}
 	s := &session{t: t, ctx: ctx, agent: agent}
-	s.must(agent.sendMsg(&protocol.Hello{Level: level, Width: screenW, Height: screenH, OS: "linux"}))
+	s.must(agent.sendMsg(&protocol.Hello{Grants: grants, Width: screenW, Height: screenH, OS: "linux"}))
 	frame1, err := frameMessages(codec, 1, render(screenW, screenH, gradient), screenW, screenH, image.Rect(0, 0, screenW, screenH), true)
 	s.must(err)
 	s.must(agent.sendFrame(1, frame1, 10*time.Second))
@@ -222,13 +222,13 @@ func (s *session) checkInput(want image.Point, relay bool) {
 }
 
 func TestViewerPeerToPeer(t *testing.T) {
-	s := start(t, protocol.LevelControl, false, protocol.CodecLZ4)
+	s := start(t, protocol.GrantView|protocol.GrantControl, false, protocol.CodecLZ4)
 	s.checkPixels()
 	want := s.clickAndType(image.Pt(321, 123))
 	s.checkInput(want, false)
 	level, path := s.text("v-level"), s.text("v-path")
-	if level != "Full control" || path != "Peer-to-peer" {
-		t.Errorf("toolbar shows %q, %q; want Full control, Peer-to-peer", level, path)
+	if level != "View · Control" || path != "Peer-to-peer" {
+		t.Errorf("toolbar shows %q, %q; want View · Control, Peer-to-peer", level, path)
 	}
 	// The scale button switches fit (scaled down, checked in clientPoint)
 	// to 1:1 and back.
@@ -241,7 +241,7 @@ func TestViewerPeerToPeer(t *testing.T) {
 }
 
 func TestViewerViewOnlySendsNoInput(t *testing.T) {
-	s := start(t, protocol.LevelView, false, protocol.CodecLZ4)
+	s := start(t, protocol.GrantView, false, protocol.CodecLZ4)
 	s.checkPixels()
 	s.clickAndType(image.Pt(100, 100))
 	// Refresh sends a RequestFull on the same ordered channel after the
@@ -257,15 +257,15 @@ func TestViewerViewOnlySendsNoInput(t *testing.T) {
 		}
 	}
 	level := s.text("v-level")
-	attr, err := chromedp.Run(s.ctx, chromedp.Evaluate[string](dataset("level")))
+	attr, err := chromedp.Run(s.ctx, chromedp.Evaluate[string](dataset("grants")))
 	s.must(err)
-	if level != "View only" || attr != "view" {
-		t.Errorf("level shows %q (data-level %q), want View only (view)", level, attr)
+	if level != "View" || attr != "view" {
+		t.Errorf("grants show %q (data-grants %q), want View (view)", level, attr)
 	}
 }
 
 func TestViewerRelay(t *testing.T) {
-	s := start(t, protocol.LevelControl, true, protocol.CodecS2)
+	s := start(t, protocol.GrantView|protocol.GrantControl, true, protocol.CodecS2)
 	s.checkPixels()
 	want := s.clickAndType(image.Pt(600, 20))
 	s.checkInput(want, true)

@@ -45,18 +45,26 @@ func (p *Page) Bind(in Input, log *slog.Logger) {
 		p.listeners = append(p.listeners, listener{target, typ, fn})
 	}
 
-	on(p.screen, "mousemove", true, func(e js.Value) {
+	// Pointer events, not mouse events: their coordinates are fractional,
+	// so a click in a scaled-down view lands on the remote pixel under the
+	// pointer instead of one rounded up and left from it.
+	on(p.screen, "pointermove", true, func(e js.Value) {
 		x, y := p.remote(e)
 		in.MouseMove(x, y)
+		// A second button pressed or released while another is held comes
+		// as a pointermove with that button set (a "chorded" press).
+		if b := e.Get("button").Int(); b >= 0 {
+			in.MouseButton(protocol.Button(b), e.Get("buttons").Int()&viewer.ButtonsBit(b) != 0, x, y)
+		}
 	})
-	on(p.screen, "mousedown", false, func(e js.Value) {
+	on(p.screen, "pointerdown", false, func(e js.Value) {
 		// Focus first, so that keys typed after the click reach the canvas.
 		p.screen.Call("focus", map[string]any{"preventScroll": true})
 		e.Call("preventDefault")
 		x, y := p.remote(e)
 		in.MouseButton(protocol.Button(e.Get("button").Int()), true, x, y)
 	})
-	on(p.win, "mouseup", true, func(e js.Value) {
+	on(p.win, "pointerup", true, func(e js.Value) {
 		x, y := p.remote(e)
 		in.MouseButton(protocol.Button(e.Get("button").Int()), false, x, y)
 	})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall/js"
 
@@ -98,10 +99,16 @@ func (p *Page) Location() (protocol, host string) {
 
 func (p *Page) setData(name, value string) { p.root.Get("dataset").Set(name, value) }
 
-// SetState implements viewer.UI.
+// SetState implements viewer.UI. The end also goes into #v-ended-reason,
+// the panel that replaces the live session's controls.
 func (p *Page) SetState(s viewer.State, text string) {
 	p.state.Set("textContent", text)
 	p.setData("state", string(s))
+	if s == viewer.StateEnded {
+		if r := p.doc.Call("getElementById", "v-ended-reason"); !r.IsNull() {
+			r.Set("textContent", text)
+		}
+	}
 }
 
 // SetPath implements viewer.UI.
@@ -117,18 +124,17 @@ func (p *Page) SetPath(path string) {
 	p.setData("path", path)
 }
 
-// SetLevel implements viewer.UI.
-func (p *Page) SetLevel(l protocol.Level) {
-	text := "View only"
-	if l == protocol.LevelControl {
-		text = "Full control"
-	}
+// SetGrants implements viewer.UI: "View · Control" once the customer
+// allowed it, nothing before (the chip hides when empty).
+func (p *Page) SetGrants(g protocol.Grants) {
+	control := g.Has(protocol.GrantControl)
 	p.mu.Lock()
-	p.control = l == protocol.LevelControl
+	p.control = control
 	p.mu.Unlock()
-	p.level.Set("textContent", text)
-	p.setData("level", l.String())
-	p.screen.Get("classList").Call("toggle", "v-control", l == protocol.LevelControl)
+	p.level.Set("textContent", strings.Join(g.Shorts(), " · "))
+	p.level.Set("title", "The customer allows: "+strings.Join(g.Labels(), ", "))
+	p.setData("grants", g.String())
+	p.screen.Get("classList").Call("toggle", "v-control", control)
 }
 
 // SetStats implements viewer.UI.

@@ -8,9 +8,27 @@ type Rect struct{ Left, Top, Width, Height float64 }
 // RemotePoint maps a pointer event's client coordinates to remote screen
 // pixels. The canvas's intrinsic size is the remote screen size (w×h) and r
 // is its on-page box, so the ratio w/r.Width absorbs both the CSS scaling
-// and devicePixelRatio. The result is clamped to the screen.
+// and devicePixelRatio. The result is the remote pixel under the pointer,
+// the one whose centre is nearest, clamped to the screen. It needs the
+// pointer events' fractional coordinates: with a mouse event's whole CSS
+// pixels, a scaled-down view loses up to one remote pixel up and left.
 func RemotePoint(clientX, clientY float64, r Rect, w, h int) (x, y uint16) {
 	return axis(clientX-r.Left, r.Width, w), axis(clientY-r.Top, r.Height, h)
+}
+
+// ButtonsBit is the bit of PointerEvent.buttons for the button numbered b in
+// PointerEvent.button (the two orders differ for middle and right).
+func ButtonsBit(b int) int {
+	switch b {
+	case 1:
+		return 4
+	case 2:
+		return 2
+	}
+	if b < 0 || b > 15 {
+		return 0
+	}
+	return 1 << b
 }
 
 func axis(offset, size float64, n int) uint16 {

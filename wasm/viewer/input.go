@@ -54,7 +54,7 @@ func (v *Viewer) Blur() { v.q.push(v.onBlur) }
 // RequestFull asks the agent for a full frame (the Refresh button).
 func (v *Viewer) RequestFull() { v.q.push(func() { v.sendLogged(&protocol.RequestFull{}) }) }
 
-func (v *Viewer) control() bool { return v.level == protocol.LevelControl && !v.ended }
+func (v *Viewer) control() bool { return v.grants.Has(protocol.GrantControl) && !v.ended }
 
 func (v *Viewer) onMove(x, y uint16) {
 	if !v.control() {

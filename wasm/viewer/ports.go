@@ -32,8 +32,8 @@ type UI interface {
 	SetState(s State, text string)
 	// SetPath shows "p2p", "relay" or "" (unknown).
 	SetPath(path string)
-	// SetLevel shows the granted level.
-	SetLevel(l protocol.Level)
+	// SetGrants shows what the customer allowed; nothing before they did.
+	SetGrants(g protocol.Grants)
 	// SetStats shows the once-a-second counters, already formatted.
 	SetStats(fps, bandwidth, rtt string)
 	// Resize sets both canvases' intrinsic size to the remote screen.

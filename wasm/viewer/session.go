@@ -1,6 +1,10 @@
 package viewer
 
-import "tether/server/protocol"
+import (
+	"fmt"
+
+	"tether/server/protocol"
+)
 
 // handleSession runs one binary session message from the screen channel or
 // the relay. A message that does not decode is logged and answered with a
@@ -18,7 +22,11 @@ func (v *Viewer) handleSession(b []byte) {
 	}
 	switch m := m.(type) {
 	case *protocol.Hello:
-		v.setLevel(m.Level)
+		if err := protocol.CheckScreenSize(int(m.Width), int(m.Height)); err != nil {
+			v.refuseScreen(int(m.Width), int(m.Height), err)
+			return
+		}
+		v.setGrants(m.Grants)
 		if int(m.Width) != v.fb.W || int(m.Height) != v.fb.H {
 			v.fb.Resize(int(m.Width), int(m.Height))
 			v.ui.Resize(v.fb.W, v.fb.H)
@@ -46,6 +54,10 @@ func (v *Viewer) handleSession(b []byte) {
 }
 
 func (v *Viewer) onTiles(m *protocol.Tiles) {
+	if err := protocol.CheckScreenSize(int(m.Width), int(m.Height)); err != nil {
+		v.refuseScreen(int(m.Width), int(m.Height), err)
+		return
+	}
 	t0 := v.ui.Now()
 	resized, err := v.fb.Apply(m)
 	if resized {
@@ -83,6 +95,14 @@ func (v *Viewer) onFrameEnd(m *protocol.FrameEnd) {
 	// The ack goes out after the paint so that the agent's window of
 	// unacknowledged frames measures the whole path including this page.
 	v.sendLogged(&protocol.FrameAck{Seq: m.Seq})
+}
+
+// refuseScreen ends the view of a screen too large to hold: a working agent
+// never sends one, and believing it would exhaust this page's memory.
+func (v *Viewer) refuseScreen(w, h int, err error) {
+	v.log.Warn("viewer: refused screen size", "width", w, "height", h, "err", err)
+	v.end(fmt.Sprintf("the customer's computer reported a screen of %d×%d pixels, larger than the viewer can show (at most %d pixels a side, %d megapixels). Ask the customer to restart the support program.",
+		w, h, protocol.MaxScreenSide, protocol.MaxScreenPixels>>20))
 }
 
 // requestFullOnce asks for a full frame unless one is already on its way.

@@ -60,12 +60,10 @@ func (v *Viewer) onState(env protocol.Envelope) error {
 	if err := env.Decode(&s); err != nil {
 		return err
 	}
-	if s.Level != "" {
-		if l, err := protocol.ParseLevel(s.Level); err == nil {
-			v.setLevel(l)
-		}
+	if s.Grants.Consented() {
+		v.setGrants(s.Grants)
 	}
-	if s.State == "ended" {
+	if s.State == protocol.SessionEnded {
 		v.end(s.Reason)
 		return nil
 	}
@@ -80,7 +78,7 @@ func (v *Viewer) onPeer(env protocol.Envelope) error {
 	if err := env.Decode(&p); err != nil {
 		return err
 	}
-	if p.Role != "agent" {
+	if p.Role != protocol.RoleAgent {
 		return nil
 	}
 	if !p.Present {
@@ -89,12 +87,8 @@ func (v *Viewer) onPeer(env protocol.Envelope) error {
 		v.setState(StateWaiting, "Waiting for the customer…")
 		return nil
 	}
-	if p.Level != "" {
-		l, err := protocol.ParseLevel(p.Level)
-		if err != nil {
-			return err
-		}
-		v.setLevel(l)
+	if p.Grants.Consented() {
+		v.setGrants(p.Grants)
 	}
 	if v.state != StateStreaming {
 		v.setState(StateConnecting, "Connecting…")

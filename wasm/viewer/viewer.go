@@ -34,7 +34,7 @@ type Viewer struct {
 	q       *queue
 
 	state    State
-	level    protocol.Level
+	grants   protocol.Grants // what the customer allowed, as the agent says
 	path     string
 	ice      []protocol.ICEServer
 	peer     Peer
@@ -73,7 +73,7 @@ func (v *Viewer) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	v.setState(StateConnecting, "Connecting…")
-	v.ui.SetLevel(v.level)
+	v.ui.SetGrants(v.grants)
 	v.lastTick = v.ui.Now()
 	readErr := make(chan error, 1)
 	go func() { readErr <- v.readLoop(ctx) }()
@@ -135,13 +135,13 @@ func (v *Viewer) setState(s State, text string) {
 	v.ui.SetState(s, text)
 }
 
-func (v *Viewer) setLevel(l protocol.Level) {
-	if l == v.level {
+func (v *Viewer) setGrants(g protocol.Grants) {
+	if g == v.grants {
 		return
 	}
-	v.level = l
-	v.ui.SetLevel(l)
-	if l != protocol.LevelControl {
+	v.grants = g
+	v.ui.SetGrants(g)
+	if !g.Has(protocol.GrantControl) {
 		v.in.reset()
 	}
 }

@@ -66,7 +66,7 @@ type fakeUI struct {
 	state   State
 	text    string
 	path    string
-	level   protocol.Level
+	grants  protocol.Grants
 	w, h    int
 	painted []image.Rectangle
 	frames  int
@@ -79,10 +79,10 @@ func (u *fakeUI) SetState(s State, text string) {
 	u.state, u.text = s, text
 	u.mu.Unlock()
 }
-func (u *fakeUI) SetPath(p string)          { u.mu.Lock(); u.path = p; u.mu.Unlock() }
-func (u *fakeUI) SetLevel(l protocol.Level) { u.mu.Lock(); u.level = l; u.mu.Unlock() }
-func (u *fakeUI) SetStats(_, _, _ string)   {}
-func (u *fakeUI) Resize(w, h int)           { u.mu.Lock(); u.w, u.h = w, h; u.mu.Unlock() }
+func (u *fakeUI) SetPath(p string)            { u.mu.Lock(); u.path = p; u.mu.Unlock() }
+func (u *fakeUI) SetGrants(g protocol.Grants) { u.mu.Lock(); u.grants = g; u.mu.Unlock() }
+func (u *fakeUI) SetStats(_, _, _ string)     {}
+func (u *fakeUI) Resize(w, h int)             { u.mu.Lock(); u.w, u.h = w, h; u.mu.Unlock() }
 func (u *fakeUI) Paint(_ *Framebuffer, r image.Rectangle) error {
 	u.mu.Lock()
 	u.painted = append(u.painted, r)
@@ -239,7 +239,7 @@ func TestViewerSignalingP2P(t *testing.T) {
 	h := newHarness(t)
 	h.signal(protocol.SigState, protocol.State{SessionID: "s", State: "waiting"})
 	h.eventually("waiting", h.ui_(func(u *fakeUI) bool { return u.state == StateWaiting }))
-	h.signal(protocol.SigPeer, protocol.Peer{Role: "agent", Present: true, Level: "control"})
+	h.signal(protocol.SigPeer, protocol.Peer{Role: "agent", Present: true, Grants: protocol.GrantView | protocol.GrantControl})
 	// A candidate before the offer must wait for the remote description.
 	mid := "0"
 	h.signal(protocol.SigCandidate, protocol.Candidate{Candidate: "candidate:1", SDPMid: &mid})
@@ -279,7 +279,7 @@ func TestViewerSignalingP2P(t *testing.T) {
 	h.eventually("streaming", h.ui_(func(u *fakeUI) bool { return u.state == StateStreaming && u.path == PathP2P }))
 	// Frames arrive on the screen channel; the ack leaves on the input channel.
 	for _, msg := range []protocol.Message{
-		&protocol.Hello{Level: protocol.LevelControl, Width: 8, Height: 4},
+		&protocol.Hello{Grants: protocol.GrantView | protocol.GrantControl, Width: 8, Height: 4},
 		&protocol.Tiles{Seq: 1, Width: 8, Height: 4, Tiles: []protocol.Tile{{X: 2, Y: 1, W: 2, H: 2, Codec: protocol.CodecSolid, Data: []byte{1, 2, 3}}}},
 		&protocol.FrameEnd{Seq: 1, Width: 8, Height: 4},
 	} {
@@ -309,17 +309,17 @@ func TestViewerSignalingP2P(t *testing.T) {
 func TestViewerRelayInput(t *testing.T) {
 	tests := []struct {
 		name  string
-		level string
+		level protocol.Grants
 		want  []protocol.Type // what reaches the agent after the input burst
 	}{
 		// Moves are checked apart (their count depends on timing).
-		{"control", "control", []protocol.Type{protocol.TypeMouseButton, protocol.TypeWheel, protocol.TypeKey, protocol.TypeKey, protocol.TypeMouseButton, protocol.TypeRequestFull}},
-		{"view", "view", []protocol.Type{protocol.TypeRequestFull}},
+		{"control", protocol.GrantView | protocol.GrantControl, []protocol.Type{protocol.TypeMouseButton, protocol.TypeWheel, protocol.TypeKey, protocol.TypeKey, protocol.TypeMouseButton, protocol.TypeRequestFull}},
+		{"view", protocol.GrantView, []protocol.Type{protocol.TypeRequestFull}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.signal(protocol.SigPeer, protocol.Peer{Role: "agent", Present: true, Level: tt.level})
+			h.signal(protocol.SigPeer, protocol.Peer{Role: "agent", Present: true, Grants: tt.level})
 			h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
 			h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == PathRelay }))
 
@@ -354,10 +354,10 @@ func TestViewerRelayInput(t *testing.T) {
 			}
 			// Three quick moves: the first goes at once, later ones within
 			// 8 ms collapse into the latest.
-			if tt.level == "control" && (len(moves) == 0 || len(moves) > 3 || moves[len(moves)-1] != protocol.MouseMove{X: 3, Y: 3}) {
+			if tt.level.Has(protocol.GrantControl) && (len(moves) == 0 || len(moves) > 3 || moves[len(moves)-1] != protocol.MouseMove{X: 3, Y: 3}) {
 				t.Errorf("moves = %+v, want at most 3 ending at 3,3", moves)
 			}
-			if tt.level == "view" && len(moves) > 0 {
+			if !tt.level.Has(protocol.GrantControl) && len(moves) > 0 {
 				t.Errorf("view-only viewer sent moves %+v", moves)
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {

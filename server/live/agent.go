@@ -1,0 +1,256 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"tether/server/auth"
+	"tether/server/hub"
+	"tether/server/protocol"
+	"tether/server/store"
+)
+
+// Agent is one agent connection's place in its session. The handler that
+// reads the agent's websocket owns it: every method is called from that
+// goroutine, except Admit, which the connection's writer calls; grants is
+// an atomic for that reason.
+type Agent struct {
+	svc    *Service
+	sess   store.Session // as it was at join: id and provider
+	member *hub.Member
+	grants grantsBox // what the customer allowed, as this agent said
+
+	droppedInput bool // a refusal was logged once already
+}
+
+// Member is the agent's hub membership: its inbox feeds the websocket.
+func (a *Agent) Member() *hub.Member { return a.member }
+
+// SessionID is the id of the agent's session.
+func (a *Agent) SessionID() string { return a.sess.ID }
+
+// AgentHello admits an agent that introduced itself with h: it binds the
+// session to the agent's key, puts the agent in the hub and returns the
+// welcome to send it. A *RefusedError says why an agent cannot join.
+func (s *Service) AgentHello(ctx context.Context, h protocol.AgentHello) (*Agent, protocol.Welcome, error) {
+	var w protocol.Welcome
+	if h.Version != int(protocol.Version) {
+		return nil, w, refused("This support program is from another version of the server. Download it again from your invitation link.",
+			fmt.Errorf("agent version %d, server %d", h.Version, protocol.Version))
+	}
+	if len(h.AgentKey) < 26 || len(h.AgentKey) > 64 {
+		return nil, w, refused("malformed hello: agent key", nil)
+	}
+	sess, source, err := s.SessionByToken(ctx, h.Token)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, w, refused("This invitation is not valid. Ask your support engineer for a new one.", err)
+	case err != nil:
+		return nil, w, err
+	case sess.State == store.StateEnded:
+		return nil, w, refused("This support session has already ended.", nil)
+	}
+	sess, err = s.store.JoinAgent(ctx, sess.ID, store.AgentJoin{
+		KeyHash: auth.HashToken(h.AgentKey), Source: source, OS: trim(h.OS, 32), Host: trim(h.Host, 64), Instance: s.cfg.Instance,
+	})
+	switch {
+	case errors.Is(err, store.ErrAgentBound):
+		return nil, w, refused("Another support program has already joined this invitation. Ask your support engineer for a new one.", err)
+	case errors.Is(err, store.ErrSessionEnded):
+		return nil, w, refused("This support session has already ended, or its invitation has expired.", err)
+	case err != nil:
+		return nil, w, err
+	}
+	p, err := s.store.ProviderByID(ctx, sess.ProviderID)
+	if err != nil {
+		return nil, w, err
+	}
+	eng, err := s.store.UserByID(ctx, sess.ProviderID, sess.EngineerID)
+	if err != nil {
+		return nil, w, err
+	}
+	a := &Agent{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleAgent)}
+	if sess.State == store.StateActive {
+		// The same agent coming back: it repeats its consent after every
+		// reconnect, and until then what it said before stands.
+		a.grants.Store(sess.Grants)
+	}
+	s.log.Info("agent connected", "session", sess.ID, "os", h.OS, "state", sess.State)
+	w = protocol.Welcome{
+		SessionID: sess.ID, Engineer: eng.Name, Provider: p.Name, Customer: sess.CustomerName,
+		ICEServers: s.cfg.ICEServers, P2P: s.cfg.P2P, ICETimeoutMS: int(s.cfg.ICETimeout / time.Millisecond),
+	}
+	s.Notify(sess)
+	s.pair(sess)
+	return a, w, nil
+}
+
+// Signal handles one envelope from the agent. ended reports that the agent
+// ended the session; an error is a breach of the wire contract, and the
+// connection should close with it.
+func (a *Agent) Signal(ctx context.Context, env protocol.Envelope) (ended bool, err error) {
+	s := a.svc
+	switch env.Type {
+	case protocol.SigOffer, protocol.SigCandidate, protocol.SigPath:
+		if !a.grants.Load().Consented() {
+			// Nothing of the session moves before consent.
+			s.log.Info("agent signal before consent dropped", "session", a.sess.ID, "type", env.Type)
+			return false, nil
+		}
+		b, err := protocol.EncodeSignal(env.Type, env.Payload)
+		if err != nil {
+			return false, err
+		}
+		s.hub.Send(a.sess.ID, hub.RoleViewer, hub.Message{Data: b})
+	case protocol.SigConsent:
+		var c protocol.Consent
+		if err := env.Decode(&c); err != nil {
+			return false, err
+		}
+		if !c.Grants.Consented() {
+			return false, fmt.Errorf("%w: consent without grants", protocol.ErrInvalid)
+		}
+		a.consent(ctx, c.Grants)
+	case protocol.SigStats:
+		var st protocol.Stats
+		if err := env.Decode(&st); err != nil {
+			return false, err
+		}
+		if st.ToViewer < 0 || st.ToAgent < 0 || st.ToViewer > 1<<40 || st.ToAgent > 1<<40 {
+			return false, fmt.Errorf("%w: stats %+v", protocol.ErrInvalid, st)
+		}
+		if err := s.store.AddBytes(ctx, a.sess.ID, st.ToViewer, st.ToAgent); err != nil {
+			s.log.Error("record stats", "session", a.sess.ID, "err", err)
+		}
+	case protocol.SigEnd:
+		var e protocol.End
+		if err := env.Decode(&e); err != nil {
+			return false, err
+		}
+		if _, _, err := s.End(ctx, a.sess.ID, protocol.AgentEndReason(e.Reason), store.ActorCustomer); err != nil {
+			s.log.Error("end session", "session", a.sess.ID, "err", err)
+		}
+		return true, nil
+	default:
+		return false, fmt.Errorf("%w: unexpected message %q from the agent", protocol.ErrType, env.Type)
+	}
+	return false, nil
+}
+
+// consent records the grants the customer chose on their machine.
+func (a *Agent) consent(ctx context.Context, g protocol.Grants) {
+	s := a.svc
+	cur, err := s.store.SessionByIDUnscoped(ctx, a.sess.ID)
+	if err != nil {
+		s.log.Error("consent", "session", a.sess.ID, "err", err)
+		return
+	}
+	var sess store.Session
+	switch {
+	case cur.State == store.StateJoined:
+		sess, err = s.store.GiveConsent(ctx, a.sess.ID, g)
+	case cur.State == store.StateActive && cur.Grants != g:
+		sess, err = s.store.ChangeGrants(ctx, a.sess.ID, g)
+	case cur.State == store.StateActive:
+		a.grants.Store(g) // a repeat after a reconnect
+		return
+	default:
+		s.log.Info("consent refused", "session", a.sess.ID, "state", cur.State)
+		return
+	}
+	if err != nil {
+		s.log.Info("consent refused", "session", a.sess.ID, "err", err)
+		return
+	}
+	a.grants.Store(g)
+	s.log.Info("consent given", "session", a.sess.ID, "grants", g.String())
+	s.Notify(sess)
+	if cur.State == store.StateJoined {
+		s.pair(sess)
+	} else {
+		// The viewer learns the new grants with the state; the agent
+		// applies them itself and says so in its next Hello.
+		s.sendSignal(sess.ID, hub.RoleViewer, protocol.SigPeer, protocol.Peer{Role: protocol.RoleAgent, Present: true, Grants: g})
+	}
+}
+
+// Binary relays one session message from the agent to the viewer, if the
+// agent may send it and the customer's grants allow it. An error is a breach
+// of the wire contract.
+func (a *Agent) Binary(data []byte) error {
+	t, err := protocol.PeekType(data)
+	if err != nil {
+		return err
+	}
+	from, need := t.Route()
+	if from&protocol.SenderAgent == 0 {
+		return fmt.Errorf("%w: %s from the agent", protocol.ErrType, t)
+	}
+	if !a.grants.Load().Has(need) {
+		return nil // before consent, or beyond it: nothing leaves
+	}
+	a.svc.hub.Send(a.sess.ID, hub.RoleViewer, hub.Message{Binary: true, Data: data})
+	return nil
+}
+
+// Admit decides whether a message from the hub may be written to the
+// agent: the viewer's session messages only within the grants (no input
+// without control, nothing before consent), its answers and candidates only
+// after consent. Everything else the server itself sent.
+func (a *Agent) Admit(m hub.Message) bool {
+	g := a.grants.Load()
+	if !m.Binary {
+		if g.Consented() || len(m.Data) == 0 {
+			return true
+		}
+		env, err := protocol.DecodeSignal(m.Data)
+		return err == nil && env.Type != protocol.SigAnswer && env.Type != protocol.SigCandidate
+	}
+	t, err := protocol.PeekType(m.Data)
+	if err != nil {
+		return false
+	}
+	from, need := t.Route()
+	if from&protocol.SenderViewer != 0 && g.Has(need) {
+		return true
+	}
+	if !a.droppedInput {
+		a.droppedInput = true
+		a.svc.log.Info("relay refused a viewer message beyond the customer's grants", "session", a.sess.ID, "type", t, "grants", g.String())
+	}
+	return false
+}
+
+// Leave takes the agent out of its session. Unless the agent ended the
+// session itself, or a newer connection of the same agent replaced this
+// one, the session learns its agent is gone: an active session ends at once
+// (the customer's screen is no longer shared), one awaiting consent waits
+// RejoinGrace for the agent to come back (see SweepOnce).
+func (a *Agent) Leave(ctx context.Context, endedByAgent bool) {
+	s := a.svc
+	a.member.Leave()
+	if endedByAgent || errors.Is(a.member.Err(), hub.ErrReplaced) {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	sess, err := s.store.SessionByIDUnscoped(ctx, a.sess.ID)
+	if err != nil {
+		s.log.Error("agent gone", "session", a.sess.ID, "err", err)
+		return
+	}
+	s.sendSignal(sess.ID, hub.RoleViewer, protocol.SigPeer, protocol.Peer{Role: protocol.RoleAgent, Present: false})
+	switch sess.State {
+	case store.StateActive:
+		if _, _, err := s.End(ctx, sess.ID, protocol.EndAgentLost, store.ActorAgent); err != nil {
+			s.log.Error("end session", "session", sess.ID, "err", err)
+		}
+	case store.StateJoined:
+		if err := s.store.MarkAgentLost(ctx, sess.ID); err != nil {
+			s.log.Error("mark agent lost", "session", sess.ID, "err", err)
+		}
+		s.log.Info("agent lost, waiting for it to come back", "session", sess.ID, "grace", s.cfg.RejoinGrace)
+		s.Notify(sess)
+	}
+}

@@ -1,0 +1,102 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"tether/server/hub"
+	"tether/server/protocol"
+	"tether/server/store"
+)
+
+// Viewer is one engineer's viewer connection to a session, owned by the
+// handler reading its websocket.
+type Viewer struct {
+	svc    *Service
+	sess   store.Session
+	member *hub.Member
+}
+
+// Member is the viewer's hub membership: its inbox feeds the websocket.
+func (v *Viewer) Member() *hub.Member { return v.member }
+
+// JoinViewer puts an engineer's viewer into a live session and returns it
+// with the state to send first. ErrEnded: the session is over.
+func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID, engineerName string) (*Viewer, protocol.State, error) {
+	if sess.State == store.StateEnded {
+		return nil, s.StateOf(sess), ErrEnded
+	}
+	v := &Viewer{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleViewer)}
+	s.event(ctx, sess, store.EventViewerConnected, store.ActorEngineer(engineerID), engineerName)
+	st := s.StateOf(sess)
+	s.Notify(sess)
+	s.pair(sess)
+	return v, st, nil
+}
+
+// Signal handles one envelope from the viewer: its answer and candidates
+// go to the agent. Anything else breaks the wire contract.
+func (v *Viewer) Signal(env protocol.Envelope) error {
+	switch env.Type {
+	case protocol.SigAnswer, protocol.SigCandidate:
+		b, err := protocol.EncodeSignal(env.Type, env.Payload)
+		if err != nil {
+			return err
+		}
+		v.svc.hub.Send(v.sess.ID, hub.RoleAgent, hub.Message{Data: b})
+		return nil
+	}
+	return fmt.Errorf("%w: unexpected message %q from the viewer", protocol.ErrType, env.Type)
+}
+
+// Binary relays one session message from the viewer towards the agent. A
+// type the viewer may not send is a breach of the contract; whether the
+// customer's grants allow it is decided on the agent's side (Agent.Admit),
+// where the grants are known.
+func (v *Viewer) Binary(data []byte) error {
+	t, err := protocol.PeekType(data)
+	if err != nil {
+		return err
+	}
+	if from, _ := t.Route(); from&protocol.SenderViewer == 0 {
+		return fmt.Errorf("%w: %s from the viewer", protocol.ErrType, t)
+	}
+	v.svc.hub.Send(v.sess.ID, hub.RoleAgent, hub.Message{Binary: true, Data: data})
+	return nil
+}
+
+// Leave takes the viewer out of its session and tells the agent, unless a
+// newer viewer connection replaced this one.
+func (v *Viewer) Leave(ctx context.Context) {
+	v.member.Leave()
+	if errors.Is(v.member.Err(), hub.ErrReplaced) {
+		return
+	}
+	v.svc.sendSignal(v.sess.ID, hub.RoleAgent, protocol.SigPeer, protocol.Peer{Role: protocol.RoleViewer, Present: false})
+	v.svc.NotifyCurrent(context.WithoutCancel(ctx), v.sess.ID)
+}
+
+// JoinPage puts a customer's invitation page into its session, at most
+// MaxPages of them (ErrTooMany), and returns the state to send first.
+func (s *Service) JoinPage(sess store.Session) (*hub.Member, protocol.State, error) {
+	if s.hub.Count(sess.ID, hub.RolePage) >= s.cfg.MaxPages {
+		return nil, protocol.State{}, ErrTooMany
+	}
+	return s.hub.Join(sess.ID, hub.RolePage), s.StateOf(sess), nil
+}
+
+// JoinConsole puts an engineer's console into their provider's updates.
+func (s *Service) JoinConsole(providerID string) *hub.Member {
+	return s.hub.Join(providerID, hub.RoleConsole)
+}
+
+// grantsBox holds grants for one writer and concurrent readers.
+type grantsBox struct{ v atomic.Uint32 }
+
+func (b *grantsBox) Load() protocol.Grants   { return protocol.Grants(b.v.Load()) }
+func (b *grantsBox) Store(g protocol.Grants) { b.v.Store(uint32(g)) }
+
+// MaxPages is how many invitation-page connections one session takes.
+func (s *Service) MaxPages() int { return s.cfg.MaxPages }
