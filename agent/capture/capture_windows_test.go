@@ -3,6 +3,11 @@
 package capture
 
 import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"runtime"
 	"testing"
 	"time"
@@ -166,6 +171,79 @@ func TestGDICapture(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("cursor at %d,%d visible %v, want visible at %d,%d", cur.X, cur.Y, cur.Visible, x+20, y+30)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// boxHelper marks the test binary run as the other process of
+// TestGDICursorOfAnotherProcess.
+const boxHelper = "TETHER_CAPTURE_BOX_HELPER"
+
+// TestGDICursorOfAnotherProcess: over another program's window the pointer
+// keeps reporting its position, even where that program's cursor image
+// cannot be read (Wine refuses GetIconInfo on other processes' cursors).
+func TestGDICursorOfAnotherProcess(t *testing.T) {
+	const x, y = 400, 300
+	if os.Getenv(boxHelper) == "1" {
+		showBox(t, x, y, 100, 100, 0x00ff00)
+		fmt.Println("ready")
+		io.Copy(io.Discard, os.Stdin) // until the parent is done
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestGDICursorOfAnotherProcess$")
+	cmd.Env = append(os.Environ(), boxHelper+"=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer stdin.Close()
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if sc.Text() == "ready" {
+				ready <- true
+			}
+		}
+		close(ready)
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatal("the helper process exited before showing its window")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the helper process showed no window within 10s")
+	}
+
+	c, err := Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if r, _, err := procSetCursorPos.Call(x+50, y+50); r == 0 {
+		t.Fatalf("SetCursorPos: %v", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		cur, err := c.Cursor()
+		if err != nil {
+			t.Fatalf("Cursor over another process's window: %v", err)
+		}
+		if cur.X == x+50 && cur.Y == y+50 && cur.Visible {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cursor at %d,%d visible %v, want visible at %d,%d", cur.X, cur.Y, cur.Visible, x+50, y+50)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
