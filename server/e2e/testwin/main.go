@@ -12,9 +12,10 @@
 //
 // Buttons are numbered as X11 does on both systems: 1 left, 2 middle,
 // 3 right, 4/5 wheel up/down, 6/7 wheel left/right, 8/9 back/forward. The
-// X11 build adds "keysym", "keycode" and "state" to key events; the Windows
-// build reports each WM_CHAR as a key event with "char" (the code point)
-// and each WM_KEYDOWN as {"event":"keydown","vk":..,"scan":..}.
+// X11 build adds "keysym", "keycode" and "state" to key events. The Windows
+// build reports each WM_CHAR as a key event with "char" (the code point),
+// each WM_KEYDOWN and WM_KEYUP as {"event":"keydown"/"keyup","vk":..,..}
+// and button releases as "buttonup" events.
 package main
 
 import (

@@ -46,13 +46,19 @@ const (
 	wmPaint         = 0x000F
 	wmEraseBkgnd    = 0x0014
 	wmKeyDown       = 0x0100
+	wmKeyUp         = 0x0101
 	wmChar          = 0x0102
 	wmSysKeyDown    = 0x0104
+	wmSysKeyUp      = 0x0105
 	wmLButtonDown   = 0x0201
+	wmLButtonUp     = 0x0202
 	wmRButtonDown   = 0x0204
+	wmRButtonUp     = 0x0205
 	wmMButtonDown   = 0x0207
+	wmMButtonUp     = 0x0208
 	wmMouseWheel    = 0x020A
 	wmXButtonDown   = 0x020B
+	wmXButtonUp     = 0x020C
 	wmMouseHWheel   = 0x020E
 	smCXScreen      = 0
 	smCYScreen      = 1
@@ -218,21 +224,21 @@ func (t *window) proc(hwnd windows.HWND, m uint32, wp, lp uintptr) uintptr {
 			t.emit(map[string]any{"event": "ready", "window": uint64(hwnd)})
 		}
 		return 0
-	case wmLButtonDown:
-		t.button(hwnd, 1, clientPoint(lp))
+	case wmLButtonDown, wmLButtonUp:
+		t.button(hwnd, 1, m == wmLButtonDown, clientPoint(lp))
 		return 0
-	case wmMButtonDown:
-		t.button(hwnd, 2, clientPoint(lp))
+	case wmMButtonDown, wmMButtonUp:
+		t.button(hwnd, 2, m == wmMButtonDown, clientPoint(lp))
 		return 0
-	case wmRButtonDown:
-		t.button(hwnd, 3, clientPoint(lp))
+	case wmRButtonDown, wmRButtonUp:
+		t.button(hwnd, 3, m == wmRButtonDown, clientPoint(lp))
 		return 0
-	case wmXButtonDown:
+	case wmXButtonDown, wmXButtonUp:
 		b := 9
 		if wp>>16&0xffff == xButton1 {
 			b = 8
 		}
-		t.button(hwnd, b, clientPoint(lp))
+		t.button(hwnd, b, m == wmXButtonDown, clientPoint(lp))
 		return 1 // TRUE, as the documentation asks for X buttons
 	case wmMouseWheel, wmMouseHWheel:
 		// Wheel messages carry screen coordinates; one event per notch.
@@ -251,11 +257,13 @@ func (t *window) proc(hwnd windows.HWND, m uint32, wp, lp uintptr) uintptr {
 			b = 7
 		}
 		for range max(1, abs(delta)/wheelDeltaOneUp) {
-			t.button(hwnd, b, p)
+			t.button(hwnd, b, true, p)
 		}
 		return 0
 	case wmKeyDown, wmSysKeyDown:
 		t.emit(map[string]any{"event": "keydown", "vk": wp, "scan": lp >> 16 & 0xff, "extended": lp>>24&1 == 1})
+	case wmKeyUp, wmSysKeyUp:
+		t.emit(map[string]any{"event": "keyup", "vk": wp, "scan": lp >> 16 & 0xff, "extended": lp>>24&1 == 1})
 	case wmChar:
 		t.char(uint16(wp))
 		return 0
@@ -286,10 +294,16 @@ func clientPoint(lp uintptr) point {
 	return point{X: int32(int16(lp)), Y: int32(int16(lp >> 16))}
 }
 
-func (t *window) button(hwnd windows.HWND, b int, p point) {
+// button reports a press as "button" (as on X11) and a release as
+// "buttonup".
+func (t *window) button(hwnd windows.HWND, b int, down bool, p point) {
 	root := p
 	procClientToScreen.Call(uintptr(hwnd), uintptr(unsafe.Pointer(&root)))
-	t.emit(map[string]any{"event": "button", "button": b, "x": p.X, "y": p.Y, "root_x": root.X, "root_y": root.Y})
+	ev := "button"
+	if !down {
+		ev = "buttonup"
+	}
+	t.emit(map[string]any{"event": ev, "button": b, "x": p.X, "y": p.Y, "root_x": root.X, "root_y": root.Y})
 }
 
 // char takes one UTF-16 unit of WM_CHAR: characters above U+FFFF arrive
