@@ -2,7 +2,10 @@
 
 package main
 
-import "io"
+import (
+	"io"
+	"os"
+)
 
 // holdWindow does nothing where programs run in a terminal that stays open.
-func holdWindow(io.Reader, io.Writer) {}
+func holdWindow(*os.File, io.Writer) {}

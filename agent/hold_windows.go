@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 	"time"
 	"unsafe"
 
@@ -16,8 +17,13 @@ import (
 // was started by a double-click: Windows gave it a console of its own, which
 // closes with the process, and the last lines (why the session ended, or why
 // the program cannot start) would vanish unread. Started from a terminal, it
-// returns at once.
-func holdWindow(in io.Reader, out io.Writer) {
+// returns at once; so it does when stdin is not that console (redirected
+// by a script or a test harness): nobody can press Enter there, and an
+// open pipe would hold the program for holdFor.
+func holdWindow(in *os.File, out io.Writer) {
+	if !isConsole(in) {
+		return
+	}
 	var pids [2]uint32
 	n, _, _ := procGetConsoleProcessList.Call(uintptr(unsafe.Pointer(&pids[0])), uintptr(len(pids)))
 	if n != 1 {
@@ -33,6 +39,12 @@ func holdWindow(in io.Reader, out io.Writer) {
 	case <-done:
 	case <-time.After(holdFor):
 	}
+}
+
+// isConsole reports whether f is a console input handle.
+func isConsole(f *os.File) bool {
+	var mode uint32
+	return f != nil && windows.GetConsoleMode(windows.Handle(f.Fd()), &mode) == nil
 }
 
 var procGetConsoleProcessList = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetConsoleProcessList")

@@ -175,7 +175,11 @@ func (g *gdi) Capture() (*Frame, error) {
 }
 
 // Cursor reads the pointer position and, when the cursor changed, its
-// image from the cursor's mask and colour bitmaps.
+// image from the cursor's mask and colour bitmaps. A cursor whose image
+// cannot be read still moves: its position goes without an image (as on
+// X11 without XFixes), and the image is not tried again until the cursor
+// changes. Windows hands out any process's cursor; Wine's GetIconInfo
+// refuses cursors of other processes ("Invalid cursor handle").
 func (g *gdi) Cursor() (Cursor, error) {
 	ci := cursorInfo{Size: uint32(unsafe.Sizeof(cursorInfo{}))}
 	if ok, _, err := procGetCursorInfo.Call(uintptr(unsafe.Pointer(&ci))); ok == 0 {
@@ -186,14 +190,13 @@ func (g *gdi) Cursor() (Cursor, error) {
 		return c, nil
 	}
 	if ci.Cursor != g.last {
-		rgba, w, h, hx, hy, err := cursorImage(ci.Cursor)
-		if err != nil {
-			return c, err
-		}
 		g.serial++
 		g.last = ci.Cursor
-		g.shape = Cursor{HotX: hx, HotY: hy, W: w, H: h}
-		c.RGBA = rgba
+		g.shape = Cursor{}
+		if rgba, w, h, hx, hy, err := cursorImage(ci.Cursor); err == nil {
+			g.shape = Cursor{HotX: hx, HotY: hy, W: w, H: h}
+			c.RGBA = rgba
+		}
 	}
 	c.Serial, c.HotX, c.HotY, c.W, c.H = g.serial, g.shape.HotX, g.shape.HotY, g.shape.W, g.shape.H
 	return c, nil

@@ -116,6 +116,10 @@ type sendInput struct {
 	mu      sync.Mutex
 	held    map[string]heldKey
 	buttons map[protocol.Button]bool
+	// at is where the last MouseMove put the pointer, in SendInput's
+	// absolute units; buttons and wheel carry it (see at).
+	at    [2]int32
+	moved bool
 }
 
 var dpiOnce sync.Once
@@ -170,7 +174,24 @@ func metric(i uintptr) int {
 func (s *sendInput) MouseMove(x, y int) error {
 	ax, ay := absolute(x, y, metric(smXVirtualScreen), metric(smYVirtualScreen),
 		metric(smCXVirtualScreen), metric(smCYVirtualScreen))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.at, s.moved = [2]int32{ax, ay}, true
 	return sendMouse(mouseEvent(mouseMove|mouseAbsolute|mouseVirtDesk, 0, ax, ay))
+}
+
+// atPointer makes a button or wheel event also move the pointer to where
+// the engineer last put it, in the same event. As a separate move before
+// it, the pointer could be elsewhere by the time the button arrives: the
+// customer's own mouse may have moved, and under Wine the X server's
+// answer to the move's pointer warp sometimes resets the cursor to where
+// it was before.
+func (s *sendInput) atPointer(m mouseInput) mouseInput {
+	if s.moved {
+		m.Mi.Flags |= mouseMove | mouseAbsolute | mouseVirtDesk
+		m.Mi.Dx, m.Mi.Dy = s.at[0], s.at[1]
+	}
+	return m
 }
 
 func buttonFlags(b protocol.Button, down bool) (flags, data uint32, err error) {
@@ -204,7 +225,7 @@ func (s *sendInput) MouseButton(b protocol.Button, down bool) error {
 	} else {
 		delete(s.buttons, b)
 	}
-	return sendMouse(mouseEvent(flags, data, 0, 0))
+	return sendMouse(s.atPointer(mouseEvent(flags, data, 0, 0)))
 }
 
 // Wheel passes deltas through in Windows' own 120-per-notch units, so
@@ -212,12 +233,14 @@ func (s *sendInput) MouseButton(b protocol.Button, down bool) error {
 // user (up), the DOM's positive is down.
 func (s *sendInput) Wheel(dx, dy int) error {
 	limit := maxWheelClicks * protocol.WheelNotch
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var ins []mouseInput
 	if dy != 0 {
-		ins = append(ins, mouseEvent(mouseWheel, uint32(int32(-min(max(dy, -limit), limit))), 0, 0))
+		ins = append(ins, s.atPointer(mouseEvent(mouseWheel, uint32(int32(-min(max(dy, -limit), limit))), 0, 0)))
 	}
 	if dx != 0 {
-		ins = append(ins, mouseEvent(mouseHWheel, uint32(int32(min(max(dx, -limit), limit))), 0, 0))
+		ins = append(ins, s.atPointer(mouseEvent(mouseHWheel, uint32(int32(min(max(dx, -limit), limit))), 0, 0)))
 	}
 	return sendMouse(ins...)
 }

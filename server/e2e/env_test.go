@@ -24,7 +24,7 @@ import (
 
 // artifacts are the real programs the tests run, built once per test binary.
 type artifacts struct {
-	server, testwin, buildDir string
+	server, testwin, testwinExe, buildDir string
 }
 
 var (
@@ -33,22 +33,63 @@ var (
 	buildErr  error
 )
 
+// TestMain runs the tests, then removes what was made once for all of
+// them (the build folder, the Wine prefix).
+func TestMain(m *testing.M) {
+	defer func() {
+		atExitMu.Lock()
+		defer atExitMu.Unlock()
+		for i := len(atExit) - 1; i >= 0; i-- {
+			atExit[i]()
+		}
+	}()
+	m.Run()
+}
+
+var (
+	atExitMu sync.Mutex
+	atExit   []func()
+)
+
+// removeAtExit removes dir when the test binary is done with it.
+func removeAtExit(dir string) {
+	atExitMu.Lock()
+	defer atExitMu.Unlock()
+	atExit = append(atExit, func() { os.RemoveAll(dir) })
+}
+
 // requireTools skips (or, with TETHER_REQUIRE_E2E=1 as in CI, fails) when a
 // program the end-to-end tests need is missing.
 func requireTools(t testing.TB) {
 	t.Helper()
-	for _, tool := range []string{"Xvfb", "chromium"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("TETHER_REQUIRE_E2E") != "" {
-				t.Fatalf("%s is required for the end-to-end tests: %v", tool, err)
-			}
-			t.Skipf("end-to-end tests need %s (apt-get install xvfb chromium); set TETHER_REQUIRE_E2E=1 to fail instead", tool)
-		}
-	}
+	requireTool(t, "Xvfb", "xvfb")
+	requireTool(t, "chromium", "chromium")
 }
 
-// build compiles the server, the viewer, the linux/amd64 agent and the
-// test window into a temporary folder, the way `go tool task build` does.
+// requireTool returns the path of a program, looked up on PATH and then at
+// the other places given; when it is missing the test is skipped, or fails
+// with TETHER_REQUIRE_E2E=1 as in CI. pkg is the Debian package to install.
+func requireTool(t testing.TB, name, pkg string, elsewhere ...string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	for _, p := range elsewhere {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	if os.Getenv("TETHER_REQUIRE_E2E") != "" {
+		t.Fatalf("%s is required for the end-to-end tests: %v", name, err)
+	}
+	t.Skipf("end-to-end tests need %s (apt-get install %s); set TETHER_REQUIRE_E2E=1 to fail instead", name, pkg)
+	return ""
+}
+
+// build compiles the server, the viewer, the linux/amd64 and windows/amd64
+// agents and both builds of the test window into a temporary folder, the
+// way `go tool task build` does.
 func build(t testing.TB) artifacts {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -57,15 +98,17 @@ func build(t testing.TB) artifacts {
 			buildErr = err
 			return
 		}
+		removeAtExit(dir)
 		root, err := filepath.Abs("../..")
 		if err != nil {
 			buildErr = err
 			return
 		}
 		built = artifacts{
-			server:   filepath.Join(dir, "tether"),
-			testwin:  filepath.Join(dir, "testwin"),
-			buildDir: filepath.Join(dir, "build"),
+			server:     filepath.Join(dir, "tether"),
+			testwin:    filepath.Join(dir, "testwin"),
+			testwinExe: filepath.Join(dir, "testwin.exe"),
+			buildDir:   filepath.Join(dir, "build"),
 		}
 		steps := []struct {
 			env  []string
@@ -77,6 +120,8 @@ func build(t testing.TB) artifacts {
 			{nil, built.testwin, "./server/e2e/testwin", nil},
 			{[]string{"GOOS=js", "GOARCH=wasm"}, filepath.Join(built.buildDir, "viewer.wasm"), "./wasm", nil},
 			{[]string{"GOOS=linux", "GOARCH=amd64"}, filepath.Join(built.buildDir, "agents", "tether-agent-linux-amd64"), "./agent", []string{"-ldflags=-s -w"}},
+			{[]string{"GOOS=windows", "GOARCH=amd64"}, built.testwinExe, "./server/e2e/testwin", nil},
+			{[]string{"GOOS=windows", "GOARCH=amd64"}, filepath.Join(built.buildDir, "agents", "tether-agent-windows-amd64.exe"), "./agent", []string{"-ldflags=-s -w"}},
 		}
 		for _, s := range steps {
 			args := append([]string{"build", "-trimpath", "-o", s.out}, s.opts...)
@@ -104,10 +149,18 @@ type testWindow struct {
 	notify chan struct{}
 }
 
+// startTestWindow runs the X11 test window on display.
 func startTestWindow(t testing.TB, bin, display string, args ...string) *testWindow {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	return watchTestWindow(t, cmd)
+}
+
+// watchTestWindow starts cmd, a test window of either build, follows the
+// events it reports and waits until it is ready.
+func watchTestWindow(t testing.TB, cmd *exec.Cmd) *testWindow {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -266,8 +319,9 @@ func (w *prefixWriter) Write(p []byte) (int, error) {
 }
 
 // newBrowser starts a headless Chromium; every call is a separate browser,
-// like the engineer's and the customer's separate computers.
-func newBrowser(t testing.TB) context.Context {
+// like the engineer's and the customer's separate computers. extra options
+// come last (chromedp.UserAgent for a customer on another system).
+func newBrowser(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath("/usr/bin/chromium"),
@@ -279,6 +333,7 @@ func newBrowser(t testing.TB) context.Context {
 		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
 		chromedp.WindowSize(1400, 1000),
 	}
+	opts = append(opts, extra...)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelA() })

@@ -43,10 +43,18 @@ func newWorldWith(t testing.TB, winArgs []string, serverEnv ...string) *world {
 }
 
 func newWorldSized(t testing.TB, sw, sh int, winArgs []string, serverEnv ...string) *world {
+	return newWorldOn(t, sw, sh, func(w *world) *testWindow {
+		return startTestWindow(t, w.a.testwin, w.display, winArgs...)
+	}, serverEnv...)
+}
+
+// newWorldOn makes a world whose application launch starts once the X
+// display runs: the X11 test window, or the Windows one in Wine's desktop.
+func newWorldOn(t testing.TB, sw, sh int, launch func(*world) *testWindow, serverEnv ...string) *world {
 	requireTools(t)
 	w := &world{sw: sw, sh: sh, a: build(t)}
 	w.display = xvfbtest.Start(t, sw, sh)
-	w.win = startTestWindow(t, w.a.testwin, w.display, winArgs...)
+	w.win = launch(w)
 	w.srv = startServer(t, w.a, serverEnv...)
 	w.engineer = newBrowser(t)
 	w.setupAccount(t)
@@ -122,27 +130,28 @@ type customer struct {
 	agentPath string
 	exited    chan error
 	consent   string // the URL the agent opened in the "default browser"
+	// lines are the agent's console lines, for agents whose output the
+	// test reads (Windows); nil otherwise.
+	lines chan string
 }
 
-// downloadAndRun clicks the page's main download button, waits for the
-// file, and runs it against the X display with $BROWSER capturing the URL
-// the agent opens.
-func (w *world) downloadAndRun(t testing.TB, ctx context.Context) *customer {
+// download clicks the download button sel in the browser ctx and waits
+// until the file name has fully arrived; it returns its path.
+func download(t testing.TB, ctx context.Context, sel, name string) string {
 	dl := t.TempDir()
-	c := &customer{ctx: ctx, exited: make(chan error, 1)}
 	do(t, ctx, 10*time.Second, "allow downloads", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
 			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dl,
 		})
 		return err
 	}))
-	do(t, ctx, 10*time.Second, "download", chromedp.Click(chromedp.CSS(`#downloads a.download.primary[data-os=linux][data-arch=amd64]`)))
-	c.agentPath = filepath.Join(dl, "tether-support")
+	do(t, ctx, 10*time.Second, "download", chromedp.Click(chromedp.CSS(sel)))
+	path := filepath.Join(dl, name)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if st, err := os.Stat(c.agentPath); err == nil && st.Size() > 1<<20 {
-			if _, err := os.Stat(c.agentPath + ".crdownload"); errors.Is(err, os.ErrNotExist) {
-				break
+		if st, err := os.Stat(path); err == nil && st.Size() > 1<<20 {
+			if _, err := os.Stat(path + ".crdownload"); errors.Is(err, os.ErrNotExist) {
+				return path
 			}
 		}
 		if time.Now().After(deadline) {
@@ -151,6 +160,14 @@ func (w *world) downloadAndRun(t testing.TB, ctx context.Context) *customer {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// downloadAndRun clicks the page's main download button, waits for the
+// file, and runs it against the X display with $BROWSER capturing the URL
+// the agent opens.
+func (w *world) downloadAndRun(t testing.TB, ctx context.Context) *customer {
+	c := &customer{ctx: ctx, exited: make(chan error, 1)}
+	c.agentPath = download(t, ctx, `#downloads a.download.primary[data-os=linux][data-arch=amd64]`, "tether-support")
 	if err := os.Chmod(c.agentPath, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +186,7 @@ func (w *world) downloadAndRun(t testing.TB, ctx context.Context) *customer {
 	}
 	go func() { c.exited <- c.agent.Wait() }()
 	t.Cleanup(func() { c.agent.Process.Kill() })
-	deadline = time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if b, err := os.ReadFile(opened); err == nil {
 			c.consent = string(b)

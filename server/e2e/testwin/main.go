@@ -1,13 +1,21 @@
-//go:build linux
+//go:build linux || windows
 
-// Command testwin is the "customer's app" of the end-to-end tests: under
-// Xvfb it shows a known picture (see ColorAt), takes the input focus and
-// reports clicks and keystrokes as JSON lines on stdout:
+// Command testwin is the "customer's app" of the end-to-end tests. Under
+// Xvfb (X11) or in Wine's desktop (Windows) it shows a known picture (see
+// ColorAt), takes the input focus and reports clicks and keystrokes as JSON
+// lines on stdout:
 //
 //	{"event":"ready","window":N}
 //	{"event":"button","button":1,"x":..,"y":..,"root_x":..,"root_y":..}
-//	{"event":"key","text":"é","keysym":233,"keycode":..,"state":..}
+//	{"event":"key","text":"é",...}
 //	{"event":"typed","text":"everything typed so far"}
+//
+// Buttons are numbered as X11 does on both systems: 1 left, 2 middle,
+// 3 right, 4/5 wheel up/down, 6/7 wheel left/right, 8/9 back/forward. The
+// X11 build adds "keysym", "keycode" and "state" to key events. The Windows
+// build reports each WM_CHAR as a key event with "char" (the code point),
+// each WM_KEYDOWN and WM_KEYUP as {"event":"keydown"/"keyup","vk":..,..}
+// and button releases as "buttonup" events.
 package main
 
 import (
@@ -15,198 +23,35 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"os"
-	"slices"
-
-	"github.com/jezek/xgb"
-	"github.com/jezek/xgb/xproto"
-
-	"tether/agent/input/keysym"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
+// options are the command line: where the window goes and what it paints.
+type options struct {
+	x, y, w, h int
+	display    string
+	mark, echo bool
+}
+
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("testwin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	width := fs.Int("width", 0, "window width (default: screen width)")
-	height := fs.Int("height", 0, "window height (default: screen height)")
-	px := fs.Int("x", 0, "window x")
-	py := fs.Int("y", 0, "window y")
-	display := fs.String("display", "", "X display (default $DISPLAY)")
-	mark := fs.Bool("mark", false, "paint a marker at every click, alternating black and white (for latency benchmarks)")
-	echo := fs.Bool("echo", false, "paint a glyph-sized cell for every key, advancing like text (for typing benchmarks)")
+	var o options
+	fs.IntVar(&o.w, "width", 0, "window width (default: screen width)")
+	fs.IntVar(&o.h, "height", 0, "window height (default: screen height)")
+	fs.IntVar(&o.x, "x", 0, "window x")
+	fs.IntVar(&o.y, "y", 0, "window y")
+	fs.StringVar(&o.display, "display", "", "X display (default $DISPLAY; X11 only)")
+	fs.BoolVar(&o.mark, "mark", false, "paint a marker at every click, alternating black and white (for latency benchmarks; X11 only)")
+	fs.BoolVar(&o.echo, "echo", false, "paint a glyph-sized cell for every key, advancing like text (for typing benchmarks; X11 only)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	// xgb logs a missing ~/.Xauthority on every connect; keep stderr for
-	// real failures.
-	xgb.Logger = log.New(io.Discard, "", 0)
-	if err := serve(*display, *px, *py, *width, *height, *mark, *echo, json.NewEncoder(stdout)); err != nil {
+	if err := serve(o, json.NewEncoder(stdout)); err != nil {
 		fmt.Fprintln(stderr, "testwin:", err)
 		return 1
 	}
 	return 0
-}
-
-type win struct {
-	c        *xgb.Conn
-	id       xproto.Window
-	gc       xproto.Gcontext
-	w, h     int
-	m        keysym.Mapping
-	l3Mask   uint16
-	typed    []rune
-	out      *json.Encoder
-	readyYet bool
-	// mark paints a square at each click; marks counts them so the colour
-	// alternates and every click changes the screen.
-	mark  bool
-	marks int
-	// echo paints a cell per key at a caret that advances like text.
-	echo  bool
-	caret int
-}
-
-func serve(display string, x, y, w, h int, mark, echo bool, out *json.Encoder) error {
-	c, err := xgb.NewConnDisplay(display)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	s := xproto.Setup(c).DefaultScreen(c)
-	if w <= 0 {
-		w = int(s.WidthInPixels) - x
-	}
-	if h <= 0 {
-		h = int(s.HeightInPixels) - y
-	}
-	t := &win{c: c, w: w, h: h, out: out, mark: mark, echo: echo}
-	if t.id, err = xproto.NewWindowId(c); err != nil {
-		return err
-	}
-	if t.gc, err = xproto.NewGcontextId(c); err != nil {
-		return err
-	}
-	mask := uint32(xproto.EventMaskExposure | xproto.EventMaskKeyPress | xproto.EventMaskButtonPress |
-		xproto.EventMaskStructureNotify)
-	// Override-redirect: no window manager may move it, so window and
-	// screen coordinates stay as the flags say.
-	err = xproto.CreateWindowChecked(c, s.RootDepth, t.id, s.Root, int16(x), int16(y), uint16(w), uint16(h), 0,
-		xproto.WindowClassInputOutput, s.RootVisual, xproto.CwBackPixel|xproto.CwOverrideRedirect|xproto.CwEventMask,
-		[]uint32{0, 1, mask}).Check()
-	if err != nil {
-		return fmt.Errorf("create window: %w", err)
-	}
-	if err := xproto.CreateGCChecked(c, t.gc, xproto.Drawable(t.id), 0, nil).Check(); err != nil {
-		return fmt.Errorf("create gc: %w", err)
-	}
-	if err := t.loadMapping(); err != nil {
-		return err
-	}
-	if err := xproto.MapWindowChecked(c, t.id).Check(); err != nil {
-		return fmt.Errorf("map: %w", err)
-	}
-	for {
-		ev, xerr := c.WaitForEvent()
-		if ev == nil && xerr == nil {
-			return nil // connection closed
-		}
-		if xerr != nil {
-			return fmt.Errorf("X error: %v", xerr)
-		}
-		if err := t.handle(ev); err != nil {
-			return err
-		}
-	}
-}
-
-func (t *win) handle(ev xgb.Event) error {
-	switch e := ev.(type) {
-	case xproto.ExposeEvent:
-		if e.Count != 0 {
-			return nil
-		}
-		if err := t.paint(); err != nil {
-			return err
-		}
-		if !t.readyYet {
-			// Focus only once viewable; the Expose proves it is.
-			err := xproto.SetInputFocusChecked(t.c, xproto.InputFocusParent, t.id, xproto.TimeCurrentTime).Check()
-			if err != nil {
-				return fmt.Errorf("focus: %w", err)
-			}
-			t.readyYet = true
-			return t.out.Encode(map[string]any{"event": "ready", "window": uint32(t.id)})
-		}
-	case xproto.MappingNotifyEvent:
-		// The agent rebinds spare keycodes for characters the layout
-		// lacks; read the new mapping before the next KeyPress.
-		return t.loadMapping()
-	case xproto.ButtonPressEvent:
-		if t.mark {
-			if err := t.paintMark(int(e.EventX), int(e.EventY)); err != nil {
-				return err
-			}
-		}
-		return t.out.Encode(map[string]any{"event": "button", "button": e.Detail,
-			"x": e.EventX, "y": e.EventY, "root_x": e.RootX, "root_y": e.RootY})
-	case xproto.KeyPressEvent:
-		if t.echo {
-			if err := t.paintGlyph(); err != nil {
-				return err
-			}
-		}
-		return t.key(e)
-	}
-	return nil
-}
-
-func (t *win) key(e xproto.KeyPressEvent) error {
-	lvl := keysym.Level{Shift: e.State&xproto.ModMaskShift != 0, Level3: t.l3Mask != 0 && e.State&t.l3Mask != 0}
-	ks := t.m.Lookup(byte(e.Detail), lvl, e.State&xproto.ModMaskLock != 0)
-	text := ""
-	if r, ok := keysym.ToRune(ks); ok && e.State&xproto.ModMaskControl == 0 {
-		text = string(r)
-	}
-	switch {
-	case text != "":
-		t.typed = append(t.typed, []rune(text)...)
-	case ks == keysym.Return:
-		t.typed = append(t.typed, '\n')
-	case ks == keysym.BackSpace && len(t.typed) > 0:
-		t.typed = t.typed[:len(t.typed)-1]
-	}
-	err := t.out.Encode(map[string]any{"event": "key", "text": text, "keysym": ks,
-		"keycode": e.Detail, "state": e.State})
-	if err != nil {
-		return err
-	}
-	return t.out.Encode(map[string]any{"event": "typed", "text": string(t.typed)})
-}
-
-func (t *win) loadMapping() error {
-	setup := xproto.Setup(t.c)
-	n := int(setup.MaxKeycode) - int(setup.MinKeycode) + 1
-	km, err := xproto.GetKeyboardMapping(t.c, setup.MinKeycode, byte(n)).Reply()
-	if err != nil {
-		return fmt.Errorf("keyboard mapping: %w", err)
-	}
-	t.m = keysym.Mapping{Min: byte(setup.MinKeycode), PerKeycode: int(km.KeysymsPerKeycode), Syms: make([]uint32, len(km.Keysyms))}
-	for i, ks := range km.Keysyms {
-		t.m.Syms[i] = uint32(ks)
-	}
-	mm, err := xproto.GetModifierMapping(t.c).Reply()
-	if err != nil {
-		return fmt.Errorf("modifier mapping: %w", err)
-	}
-	t.l3Mask = 0
-	per := int(mm.KeycodesPerModifier)
-	for i, kc := range mm.Keycodes {
-		if kc != 0 && slices.Contains(t.m.Row(byte(kc)), keysym.ISOLevel3Shift) {
-			t.l3Mask = 1 << (i / per)
-		}
-	}
-	return nil
 }

@@ -1,0 +1,276 @@
+//go:build windows
+
+package input
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"tether/server/protocol"
+)
+
+var procGetAsyncKeyState = user32.NewProc("GetAsyncKeyState")
+
+// testwinExe returns the Windows build of server/e2e/testwin, the window
+// that reports what it receives: $TETHER_TESTWIN when set (the Wine
+// harness in server/e2e builds it on Linux, where this test binary runs
+// without a go tool), otherwise built here.
+func testwinExe(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("TETHER_TESTWIN"); p != "" {
+		return p
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go tool not on PATH and TETHER_TESTWIN not set; one is needed for the test window")
+	}
+	bin := filepath.Join(t.TempDir(), "testwin.exe")
+	out, err := exec.Command(gobin, "build", "-o", bin, "tether/server/e2e/testwin").CombinedOutput()
+	if err != nil {
+		t.Fatalf("build testwin: %v\n%s", err, out)
+	}
+	return bin
+}
+
+type winEvent struct {
+	Event  string
+	Button int
+	X, Y   int
+	RootX  int `json:"root_x"`
+	RootY  int `json:"root_y"`
+	Text   string
+	Char   rune
+	VK     int
+}
+
+// winSession is testwin focused at 10,20 (800×600) and an injector.
+type winSession struct {
+	t      *testing.T
+	inj    Injector
+	events chan winEvent
+}
+
+func newWinSession(t *testing.T) *winSession {
+	cmd := exec.Command(testwinExe(t), "-width", "800", "-height", "600", "-x", "10", "-y", "20")
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait() // killed on purpose
+	})
+	s := &winSession{t: t, events: make(chan winEvent, 256)}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			var ev winEvent
+			if json.Unmarshal(sc.Bytes(), &ev) == nil {
+				s.events <- ev
+			}
+		}
+	}()
+	s.waitFor("ready", func(ev winEvent) bool { return ev.Event == "ready" })
+	if s.inj, err = Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.inj.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return s
+}
+
+// waitFor returns the first event matching ok, failing after 5 s.
+func (s *winSession) waitFor(what string, ok func(winEvent) bool) winEvent {
+	s.t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case ev := <-s.events:
+			s.t.Logf("testwin: %+v", ev)
+			if ok(ev) {
+				return ev
+			}
+		case <-deadline:
+			s.t.Fatalf("testwin did not report %s within 5s", what)
+		}
+	}
+}
+
+func (s *winSession) key(k protocol.Key) {
+	s.t.Helper()
+	if err := s.inj.Key(k); err != nil {
+		s.t.Fatalf("Key(%+v): %v", k, err)
+	}
+}
+
+func (s *winSession) tap(key, code string, mods uint8) {
+	s.t.Helper()
+	s.key(protocol.Key{Down: true, Key: key, Code: code, Mods: mods})
+	s.key(protocol.Key{Down: false, Key: key, Code: code, Mods: mods})
+}
+
+func keyDown(vk int) bool {
+	r, _, _ := procGetAsyncKeyState.Call(uintptr(vk))
+	return r&0x8000 != 0
+}
+
+// waitKeys waits until every virtual key in vks is down (or up). Wine
+// updates the state GetAsyncKeyState reads a moment after SendInput.
+func waitKeys(t *testing.T, down bool, vks ...int) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		var wrong []int
+		for _, vk := range vks {
+			if keyDown(vk) != down {
+				wrong = append(wrong, vk)
+			}
+		}
+		if len(wrong) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("virtual keys %#x not down=%v after 2s", wrong, down)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestWindowsClick(t *testing.T) {
+	s := newWinSession(t)
+	if err := s.inj.MouseMove(110, 70); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		b    protocol.Button
+		want int
+	}{{protocol.ButtonLeft, 1}, {protocol.ButtonRight, 3}, {protocol.ButtonMiddle, 2}, {protocol.ButtonBack, 8}, {protocol.ButtonForward, 9}} {
+		if err := s.inj.MouseButton(tt.b, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.inj.MouseButton(tt.b, false); err != nil {
+			t.Fatal(err)
+		}
+		ev := s.waitFor("click", func(ev winEvent) bool { return ev.Event == "button" })
+		if ev.Button != tt.want || ev.X != 100 || ev.Y != 50 || ev.RootX != 110 || ev.RootY != 70 {
+			t.Errorf("button %d: got %+v", tt.b, ev)
+		}
+	}
+	// The far corner of the window: every pixel is reachable.
+	if err := s.inj.MouseMove(809, 619); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.inj.MouseButton(protocol.ButtonLeft, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.inj.MouseButton(protocol.ButtonLeft, false); err != nil {
+		t.Fatal(err)
+	}
+	if ev := s.waitFor("corner click", func(ev winEvent) bool { return ev.Event == "button" }); ev.X != 799 || ev.Y != 599 {
+		t.Errorf("corner click at %d,%d, want 799,599", ev.X, ev.Y)
+	}
+	if err := s.inj.Wheel(0, 2*protocol.WheelNotch); err != nil {
+		t.Fatal(err)
+	}
+	if ev := s.waitFor("wheel", func(ev winEvent) bool { return ev.Event == "button" }); ev.Button != 5 {
+		t.Errorf("wheel down: got button %d", ev.Button)
+	}
+}
+
+func TestWindowsTyping(t *testing.T) {
+	s := newWinSession(t)
+	// What a browser sends: an engineer on a German layout types
+	// "Hé ß!/€ж" with Shift held for H, ! and / (Shift+7 there).
+	s.key(protocol.Key{Down: true, Key: "Shift", Code: "ShiftLeft", Mods: protocol.ModShift})
+	s.tap("H", "KeyH", protocol.ModShift)
+	s.key(protocol.Key{Down: false, Key: "Shift", Code: "ShiftLeft"})
+	s.tap("é", "Digit2", 0)
+	s.tap(" ", "Space", 0)
+	s.tap("ß", "Minus", 0)
+	s.key(protocol.Key{Down: true, Key: "Shift", Code: "ShiftLeft", Mods: protocol.ModShift})
+	s.tap("!", "Digit1", protocol.ModShift)
+	s.tap("/", "Digit7", protocol.ModShift)
+	s.key(protocol.Key{Down: false, Key: "Shift", Code: "ShiftLeft"})
+	s.tap("€", "KeyE", protocol.ModAltGr|protocol.ModCtrl|protocol.ModAlt)
+	// Rollover of two characters, then one above U+FFFF (a surrogate pair).
+	s.key(protocol.Key{Down: true, Key: "ж", Code: "Semicolon"})
+	s.key(protocol.Key{Down: true, Key: "ю", Code: "Period"})
+	s.key(protocol.Key{Down: false, Key: "ж", Code: "Semicolon"})
+	s.key(protocol.Key{Down: false, Key: "ю", Code: "Period"})
+	s.tap("😀", "", 0)
+	s.tap("x", "KeyX", 0)
+	s.tap("Backspace", "Backspace", 0)
+	s.tap("Enter", "Enter", 0)
+
+	const want = "Hé ß!/€жю😀\n"
+	s.waitFor("typed "+want, func(ev winEvent) bool { return ev.Event == "typed" && ev.Text == want })
+	waitKeys(t, false, 0x10, 0x11, 0x12) // Shift, Control, Alt
+}
+
+func TestWindowsShortcut(t *testing.T) {
+	s := newWinSession(t)
+	s.key(protocol.Key{Down: true, Key: "Control", Code: "ControlLeft", Mods: protocol.ModCtrl})
+	s.tap("c", "KeyC", protocol.ModCtrl)
+	// A Russian engineer's Ctrl+C arrives as "с" (Cyrillic es): still C.
+	s.tap("с", "KeyC", protocol.ModCtrl)
+	s.key(protocol.Key{Down: false, Key: "Control", Code: "ControlLeft"})
+	for range 2 {
+		s.waitFor("C key", func(ev winEvent) bool { return ev.Event == "keydown" && ev.VK == 'C' })
+		if ev := s.waitFor("ctrl+c", func(ev winEvent) bool { return ev.Event == "key" }); ev.Char != 3 {
+			t.Errorf("got character %#x, want Ctrl+C (0x03)", ev.Char)
+		}
+	}
+}
+
+// TestWindowsReleaseAll checks the releases in the window's messages:
+// Wine resets its key state to the X server's when the focus arrives,
+// which may be just after the test window is ready, so GetAsyncKeyState
+// says little there.
+func TestWindowsReleaseAll(t *testing.T) {
+	s := newWinSession(t)
+	s.key(protocol.Key{Down: true, Key: "Shift", Code: "ShiftLeft", Mods: protocol.ModShift})
+	s.key(protocol.Key{Down: true, Key: "Control", Code: "ControlLeft", Mods: protocol.ModShift | protocol.ModCtrl})
+	s.key(protocol.Key{Down: true, Key: "ArrowLeft", Code: "ArrowLeft", Mods: protocol.ModShift | protocol.ModCtrl})
+	if err := s.inj.MouseMove(110, 70); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.inj.MouseButton(protocol.ButtonLeft, true); err != nil {
+		t.Fatal(err)
+	}
+	s.waitEvents("presses", "keydown 0x10", "keydown 0x11", "keydown 0x25", "button 1")
+	if err := s.inj.ReleaseAll(); err != nil {
+		t.Fatal(err)
+	}
+	s.waitEvents("releases", "keyup 0x10", "keyup 0x11", "keyup 0x25", "buttonup 1")
+	// A key-up after ReleaseAll is harmless.
+	s.key(protocol.Key{Down: false, Key: "ArrowLeft", Code: "ArrowLeft"})
+}
+
+// waitEvents waits until testwin has reported every event named, as
+// "keydown 0x10" (an event and its virtual key) or "button 1" (an event
+// and its button).
+func (s *winSession) waitEvents(what string, names ...string) {
+	s.t.Helper()
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	s.waitFor(what, func(ev winEvent) bool {
+		delete(want, fmt.Sprintf("%s %#x", ev.Event, ev.VK))
+		delete(want, fmt.Sprintf("%s %d", ev.Event, ev.Button))
+		return len(want) == 0
+	})
+}
