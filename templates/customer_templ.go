@@ -186,7 +186,7 @@ func InviteView(i Invite) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, " to see your screen, and choose what else they may do. If no page opened, the program's own window shows its address and also takes your answer.</p><p class=\"muted\" id=\"approve-wait\" hidden>The support program is reconnecting to the server…</p><button type=\"button\" class=\"secondary\" data-stop>Cancel the session</button></section><section id=\"sharing\" class=\"sharing\" hidden><h2>Your screen is being shared</h2><p id=\"sharing-text\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, " to see your screen, and choose what else they may do. If no page opened, the program's own window shows its address and also takes your answer.</p><p class=\"muted\" id=\"approve-wait\" hidden>The support program is reconnecting to the server…</p><button type=\"button\" class=\"secondary\" id=\"cancel\" data-stop>Cancel the session</button></section><section id=\"sharing\" class=\"sharing\" hidden><h2>Your screen is being shared</h2><p id=\"sharing-text\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -212,7 +212,7 @@ func InviteView(i Invite) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, " may do, use the page the support program opened on your computer.</p><button type=\"button\" class=\"danger\" data-stop>Stop sharing</button></section><ol class=\"steps\" id=\"steps\"><li class=\"step\" data-step=\"download\"><h2>Download</h2><div id=\"downloads\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, " may do, use the page the support program opened on your computer.</p><button type=\"button\" class=\"danger\" id=\"stop\" data-stop>Stop sharing</button></section><ol class=\"steps\" id=\"steps\"><li class=\"step\" data-step=\"download\"><h2>Download</h2><div id=\"downloads\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

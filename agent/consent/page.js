@@ -105,18 +105,24 @@
     });
   });
 
-  var events = new EventSource("events");
-  events.onmessage = function (ev) {
-    try { state = JSON.parse(ev.data); } catch (e) { return; }
-    gone = false;
-    render();
-  };
-  events.onerror = function () {
-    // The program closed (the session ended, or the customer closed it).
-    if (events.readyState === EventSource.CLOSED || state) {
-      gone = true;
-      events.close();
+  function follow() {
+    var events = new EventSource("events");
+    events.onmessage = function (ev) {
+      try { state = JSON.parse(ev.data); } catch (e) { return; }
+      gone = false;
       render();
-    }
-  };
+    };
+    events.onerror = function () {
+      // The program closed (the session ended, or the customer closed it).
+      if (events.readyState === EventSource.CLOSED || state) {
+        gone = true;
+        events.close();
+        render();
+      }
+    };
+  }
+  // After the load event: a stream opened before it keeps the page
+  // "loading" for as long as the stream lasts.
+  if (document.readyState === "complete") follow();
+  else window.addEventListener("load", follow);
 })();

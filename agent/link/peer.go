@@ -53,6 +53,7 @@ type Peer struct {
 	closeOnce   sync.Once
 	offerSent   bool
 	localCands  []protocol.Candidate // gathered before the offer went out
+	gathered    int                  // local candidates so far
 	remoteSet   bool
 	remoteCands []webrtc.ICECandidateInit // arrived before the answer
 }
@@ -145,11 +146,23 @@ func (p *Peer) setup() error {
 
 func (p *Peer) localCandidate(c *webrtc.ICECandidate) {
 	if c == nil {
-		return // gathering finished; the viewer needs no end marker
+		// Gathering finished; the viewer needs no end marker. Without a
+		// single local candidate (no usable interface, or UDP sockets
+		// refused, as under Wine) peer-to-peer cannot connect: fail now
+		// rather than after the ICE timeout, so the relay takes over.
+		p.mu.Lock()
+		none := p.gathered == 0
+		p.mu.Unlock()
+		if none {
+			p.log.Info("no local ICE candidate: peer-to-peer cannot connect")
+			p.fail()
+		}
+		return
 	}
 	init := c.ToJSON()
 	pc := protocol.Candidate{Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex}
 	p.mu.Lock()
+	p.gathered++
 	if !p.offerSent {
 		p.localCands = append(p.localCands, pc)
 		p.mu.Unlock()

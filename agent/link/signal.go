@@ -217,6 +217,10 @@ func (s *Signal) Relay() (*Relay, error) {
 	return s.relay, nil
 }
 
+// Ending stops reconnecting: the agent is ending the session itself, so
+// the server closing the connection after it is the end, not a drop.
+func (s *Signal) Ending() { s.closing.Store(true) }
+
 // Close ends the connection with a normal closure and stops reconnecting.
 func (s *Signal) Close() error {
 	s.closing.Store(true)

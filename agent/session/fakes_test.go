@@ -25,7 +25,12 @@ type fakeServer struct {
 	srv     *httptest.Server
 	welcome protocol.Welcome
 	reject  *protocol.Error // answer the hello with this error instead
-	conns   chan *agentConn
+	// welcomeRaw, when set, is sent as the welcome envelope instead (a
+	// hostile server adding fields of its own).
+	welcomeRaw []byte
+	// down makes the server refuse connections (503), for outages.
+	down  atomic.Bool
+	conns chan *agentConn
 }
 
 // agentConn is one agent websocket as the server sees it.
@@ -52,6 +57,10 @@ func newFakeServer(t *testing.T, w protocol.Welcome) *fakeServer {
 func (fs *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/ws/agent" {
 		http.NotFound(w, r)
+		return
+	}
+	if fs.down.Load() {
+		http.Error(w, "down", http.StatusServiceUnavailable)
 		return
 	}
 	ws, err := websocket.Accept(w, r, nil)
@@ -81,7 +90,11 @@ func (fs *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 		_ = ws.Close(websocket.StatusNormalClosure, "")
 		return
 	}
-	c.send(protocol.SigWelcome, fs.welcome)
+	if fs.welcomeRaw != nil {
+		c.sendRaw(fs.welcomeRaw)
+	} else {
+		c.send(protocol.SigWelcome, fs.welcome)
+	}
 	fs.conns <- c
 	defer close(c.done)
 	for {
@@ -126,6 +139,15 @@ func (c *agentConn) send(typ string, payload any) {
 	defer cancel()
 	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
 		c.t.Logf("server send %s: %v", typ, err)
+	}
+}
+
+// sendRaw writes a text message as is.
+func (c *agentConn) sendRaw(b []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
+		c.t.Logf("server send: %v", err)
 	}
 }
 

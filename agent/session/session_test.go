@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"tether/agent/consent"
 	"tether/agent/link"
 	"tether/agent/stream"
 	"tether/server/protocol"
@@ -50,9 +52,15 @@ func welcomeFor(p2p bool) protocol.Welcome {
 
 func start(t *testing.T, w protocol.Welcome, mod func(*Config)) *harness {
 	t.Helper()
+	return startOn(t, newFakeServer(t, w), mod)
+}
+
+// startOn runs a session against the fake server fs.
+func startOn(t *testing.T, fs *fakeServer, mod func(*Config)) *harness {
+	t.Helper()
 	h := &harness{
 		t:       t,
-		fs:      newFakeServer(t, w),
+		fs:      fs,
 		screen:  newFakeScreen(200, 150),
 		inj:     &fakeInjector{},
 		out:     &lockedBuffer{},
@@ -157,6 +165,28 @@ func (h *harness) choose(action string, g protocol.Grants) {
 		b, _ := io.ReadAll(resp.Body)
 		h.t.Fatalf("%s on the consent page: %d %s", action, resp.StatusCode, b)
 	}
+}
+
+// pageStatus is what the consent page shows now (its first event).
+func (h *harness) pageStatus() consent.Status {
+	h.t.Helper()
+	resp, err := http.Get(h.page + "events")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			var st consent.Status
+			if err := json.Unmarshal([]byte(data), &st); err != nil {
+				h.t.Fatal(err)
+			}
+			return st
+		}
+	}
+	h.t.Fatalf("no status from the consent page: %v", sc.Err())
+	return consent.Status{}
 }
 
 // allow gives consent on the page and checks the agent tells the server.

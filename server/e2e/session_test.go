@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +131,9 @@ type customer struct {
 	agentPath string
 	exited    chan error
 	consent   string // the URL the agent opened in the "default browser"
+	// page is the customer's browser tab on the agent's consent page,
+	// once approve opened it.
+	page context.Context
 	// lines are the agent's console lines, for agents whose output the
 	// test reads (Windows); nil otherwise.
 	lines chan string
@@ -197,22 +201,52 @@ func (w *world) downloadAndRun(t testing.TB, ctx context.Context) *customer {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.Contains(c.consent, "#consent=") {
-		t.Fatalf("consent URL %q has no consent key", c.consent)
-	}
+	checkLocalPage(t, c.consent)
 	return c
 }
 
-// approve opens the consent page in the customer's browser and grants level.
+// localPage is the address of the consent page an agent serves itself.
+var localPage = regexp.MustCompile(`^http://127\.0\.0\.1:\d+/[a-z2-7]{32}/$`)
+
+// checkLocalPage fails unless url is the agent's own consent page: the
+// agent opens nothing else.
+func checkLocalPage(t testing.TB, url string) {
+	t.Helper()
+	if !localPage.MatchString(url) {
+		t.Fatalf("the agent opened %q, not its own consent page on 127.0.0.1", url)
+	}
+}
+
+// approve opens the agent's consent page in a new tab of the customer's
+// browser, as the agent's "open in the default browser" does, and allows
+// level: "control" (the default choice) or "view" (control unticked). The
+// invitation page stays open in its own tab.
 func (c *customer) approve(t testing.TB, level string) time.Time {
-	do(t, c.ctx, 20*time.Second, "open consent page",
+	if c.page == nil {
+		page, cancel := chromedp.NewContext(c.ctx)
+		t.Cleanup(cancel)
+		// The first action on a context opens its tab, which lives as long
+		// as the context of that action: not a timeout context.
+		if err := chromedp.Do(page, chromedp.Navigate("about:blank")); err != nil {
+			t.Fatalf("open a tab: %v", err)
+		}
+		c.page = page
+	}
+	do(t, c.page, 20*time.Second, "open consent page",
 		chromedp.Navigate(c.consent),
-		chromedp.WaitVisible(chromedp.CSS(`#consent`)),
+		chromedp.WaitVisible(chromedp.CSS(`#allow`)),
 	)
-	shot(t, c.ctx, "customer-consent")
+	if level == "view" {
+		do(t, c.page, 5*time.Second, "untick control", chromedp.Click(chromedp.CSS(`input[value=control]`)))
+	}
+	if got := eval[bool](t, c.page, `document.querySelector("input[value=control]").checked`); got != (level == "control") {
+		t.Fatalf("control ticked %v for %s", got, level)
+	}
+	shot(t, c.page, "customer-consent")
 	at := time.Now()
-	do(t, c.ctx, 20*time.Second, "approve", chromedp.Click(chromedp.CSS(`#consent button[data-level=`+level+`]:enabled`)))
-	waitJS(t, c.ctx, 10*time.Second, "sharing shown", `!document.getElementById("sharing").hidden`)
+	do(t, c.page, 20*time.Second, "approve", chromedp.Click(chromedp.CSS(`#allow:enabled`)))
+	waitJS(t, c.page, 10*time.Second, "sharing shown on the consent page", `document.getElementById("consent").dataset.phase === "sharing"`)
+	waitJS(t, c.ctx, 10*time.Second, "sharing shown on the invitation page", `!document.getElementById("sharing").hidden`)
 	return at
 }
 
@@ -354,8 +388,9 @@ func abs(x int) int {
 	return x
 }
 
-// TestSessionByLinkPeerToPeer: invitation link, full control over WebRTC,
-// the engineer ends the session.
+// TestSessionByLinkPeerToPeer: invitation link, full control over WebRTC;
+// the customer takes control back on their computer, then stops sharing
+// there, and the engineer's viewer says the session ended and why.
 func TestSessionByLinkPeerToPeer(t *testing.T) {
 	w := newWorld(t)
 	link, _ := w.newSession(t, "Maria Lopez")
@@ -365,11 +400,17 @@ func TestSessionByLinkPeerToPeer(t *testing.T) {
 		t.Fatalf("invitation heading %q does not name the engineer and provider", name)
 	}
 	c := w.downloadAndRun(t, cust)
-	// No pixel before consent: the viewer must not have painted anything.
+	// No pixel before consent: the viewer must not have painted anything,
+	// and shows no grants the customer has not given.
 	waitJS(t, w.engineer, 10*time.Second, "viewer waiting", `document.getElementById("viewer").dataset.state === "waiting"`)
 	if n := eval[string](t, w.engineer, `document.getElementById("viewer").dataset.frames || "0"`); n != "0" {
 		t.Fatalf("viewer painted %s frames before consent", n)
 	}
+	if chip := eval[string](t, w.engineer, `document.getElementById("v-level").textContent`); chip != "" {
+		t.Fatalf("waiting viewer shows grants %q before the customer chose", chip)
+	}
+	// The invitation page sends the customer to their own computer.
+	waitJS(t, cust, 10*time.Second, "approve step", `!document.getElementById("approve").hidden && document.getElementById("steps").hidden && document.getElementById("lead").hidden`)
 	consentAt := c.approve(t, "control")
 	waitJS(t, w.engineer, 10*time.Second, "first frame", `Number(document.getElementById("viewer").dataset.frames) > 0`)
 	t.Logf("consent to first frame: %v", time.Since(consentAt))
@@ -378,16 +419,52 @@ func TestSessionByLinkPeerToPeer(t *testing.T) {
 	}
 	w.checkPixels(t)
 	w.controlAndCheck(t)
-	// The toolbar shows the path, frame rate, bandwidth and round-trip time.
+	// The toolbar shows the grants, path, frame rate, bandwidth and round-trip time.
 	waitJS(t, w.engineer, 5*time.Second, "stats shown", `/\d+ fps/.test(document.getElementById("v-fps").textContent) &&
-		/B\/s/.test(document.getElementById("v-bw").textContent) && /\d ms/.test(document.getElementById("v-rtt").textContent)`)
+		/B\/s/.test(document.getElementById("v-bw").textContent) && /\d ms/.test(document.getElementById("v-rtt").textContent) &&
+		document.getElementById("v-level").textContent === "View · Control"`)
 	t.Logf("viewer toolbar: %s", eval[string](t, w.engineer, `document.getElementById("v-toolbar").innerText.replace(/\s+/g, " ")`))
 	shot(t, w.engineer, "viewer")
 	shot(t, cust, "customer-sharing")
+	shot(t, c.page, "customer-consent-sharing")
 
-	do(t, w.engineer, 10*time.Second, "end", chromedp.Click(chromedp.CSS(`#v-toolbar button.danger`)))
+	// The customer takes control back on their computer: the viewer shows
+	// view only, and a click no longer reaches the application.
+	do(t, c.page, 10*time.Second, "take control back",
+		chromedp.Click(chromedp.CSS(`input[value=control]`)),
+		chromedp.Click(chromedp.CSS(`#update:enabled`)))
+	waitJS(t, w.engineer, 10*time.Second, "viewer shows view only", `document.getElementById("v-level").textContent === "View"`)
+	waitJS(t, cust, 10*time.Second, "invitation page says view only", `!/mouse/.test(document.getElementById("sharing-text").textContent)`)
+	w.win.mu.Lock()
+	clicks := len(w.win.events)
+	w.win.mu.Unlock()
+	w.clickRemote(t, 400, 300)
+	before := eval[int](t, w.engineer, `Number(document.getElementById("viewer").dataset.frames)`)
+	do(t, w.engineer, 5*time.Second, "refresh", chromedp.Click(chromedp.CSS(`#v-refresh`)))
+	waitJS(t, w.engineer, 5*time.Second, "a frame after the click", fmt.Sprintf(`Number(document.getElementById("viewer").dataset.frames) > %d`, before))
+	w.win.mu.Lock()
+	for _, ev := range w.win.events[clicks:] {
+		if ev["event"] == "button" {
+			t.Errorf("a click reached the application after control was taken back: %v", ev)
+		}
+	}
+	w.win.mu.Unlock()
+
+	// The customer stops on their computer.
+	do(t, c.page, 10*time.Second, "stop", chromedp.Click(chromedp.CSS(`#stop`)))
 	c.waitExit(t, 3*time.Second)
+	waitJS(t, w.engineer, 2*time.Second, "viewer ended", `document.getElementById("viewer").dataset.state === "ended"`)
 	waitJS(t, cust, 2*time.Second, "customer page ended", `document.getElementById("invite").dataset.state === "ended"`)
+	// The viewer says why, leads back, and keeps nothing of the live session.
+	got := eval[[]string](t, w.engineer, `(() => { const vis = (id) => { const e = document.getElementById(id); return !!e && e.offsetParent !== null; };
+		return [document.getElementById("v-ended-reason").textContent, String(vis("v-ended")), String(vis("v-waiting")), String(vis("v-fps")),
+			String(!!document.querySelector("#v-toolbar button.danger") && document.querySelector("#v-toolbar button.danger").offsetParent !== null),
+			document.querySelector("#v-ended a.button").getAttribute("href")]; })()`)
+	if !strings.Contains(got[0], "stopped by the customer") || got[1] != "true" || got[2] != "false" || got[3] != "false" || got[4] != "false" || got[5] != "/console" {
+		t.Errorf("ended viewer: reason %q, ended panel %s, waiting panel %s, stats %s, End button %s, back link %q", got[0], got[1], got[2], got[3], got[4], got[5])
+	}
+	shot(t, w.engineer, "viewer-ended")
+	shot(t, c.page, "customer-consent-ended")
 }
 
 // TestSessionByCodeRelay: the code page, the relay path (peer-to-peer off),

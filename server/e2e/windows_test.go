@@ -169,14 +169,11 @@ func (w *world) runOnWindows(t testing.TB, ctx context.Context, desk *wineDeskto
 	return c
 }
 
-var consoleURL = regexp.MustCompile(`https?://\S+`)
+var consoleURL = regexp.MustCompile(`http://127\.0\.0\.1:\d+/\S+`)
 
-// approveOnWindows is the Windows customer's consent step, kept in one
-// place because the consent flow is being redesigned. Today the agent
-// prints the invitation page's consent URL on its console (and asks
-// Windows to open it); the customer's browser opens it and grants level.
-// The agent will soon serve its own consent page on 127.0.0.1 and print
-// that URL instead; only this function should need to change.
+// approveOnWindows is the Windows customer's consent step: the agent
+// prints the address of the consent page it serves on 127.0.0.1 (and asks
+// Windows to open it); the customer's browser opens it and allows level.
 func approveOnWindows(t testing.TB, c *customer, level string) time.Time {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
@@ -190,6 +187,7 @@ func approveOnWindows(t testing.TB, c *customer, level string) time.Time {
 			t.Fatal("the agent printed no consent URL within 30s")
 		}
 	}
+	checkLocalPage(t, c.consent)
 	return c.approve(t, level)
 }
 

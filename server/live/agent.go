@@ -165,7 +165,11 @@ func (a *Agent) consent(ctx context.Context, g protocol.Grants) {
 		return
 	}
 	a.grants.Store(g)
-	s.log.Info("consent given", "session", a.sess.ID, "grants", g.String())
+	if cur.State == store.StateJoined {
+		s.log.Info("consent given", "session", a.sess.ID, "grants", g.String())
+	} else {
+		s.log.Info("grants changed", "session", a.sess.ID, "grants", g.String())
+	}
 	s.Notify(sess)
 	if cur.State == store.StateJoined {
 		s.pair(sess)

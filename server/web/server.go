@@ -269,6 +269,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	committed := c.Response().Committed
 	switch {
+	case errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil:
+		// The client went away mid-request; nobody is left to answer.
+		s.Log.Debug("request abandoned by the client", "method", c.Request().Method, "path", c.Path())
+		return
 	case committed:
 		s.Log.Error("request failed after the response started", "method", c.Request().Method, "path", c.Path(), "err", err)
 		return
