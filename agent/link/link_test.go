@@ -22,6 +22,10 @@ func TestWebsocketURL(t *testing.T) {
 		{"http://127.0.0.1:8080/", "ws://127.0.0.1:8080/ws/agent"},
 		{"https://example.com/support/", "wss://example.com/support/ws/agent"},
 		{"ftp://example.com", ""},
+		// Only a server on this computer may be reached without TLS.
+		{"http://tether.example.com", ""},
+		{"http://192.168.1.10:8080", ""},
+		{"http://localhost:8080", "ws://localhost:8080/ws/agent"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			got, err := WebsocketURL(tc.in)

@@ -12,14 +12,16 @@ package hub
 
 import (
 	"errors"
+
+	"tether/server/protocol"
 )
 
 // Role is what a member is to its session.
 type Role string
 
 const (
-	RoleAgent   Role = "agent"
-	RoleViewer  Role = "viewer"
+	RoleAgent   Role = protocol.RoleAgent
+	RoleViewer  Role = protocol.RoleViewer
 	RolePage    Role = "page"    // a customer's invitation page
 	RoleConsole Role = "console" // an engineer's console, joined per provider
 	// RoleSignIn is every signed-in connection of one browser sign-in,

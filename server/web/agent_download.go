@@ -55,7 +55,7 @@ func (s *Server) indexAgents() (map[string]agentFile, error) {
 			case bytes.Equal(key, pub):
 				out[b.file] = agentFile{keyAt: at, prepared: true}
 			default:
-				return errors.New("it was prepared for another server's signing key; prepare it again for this server")
+				return errors.New("its key slot holds another server's signing key: every download would fail its check; use the generic build (go tool task agents)")
 			}
 			return nil
 		}()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -394,5 +395,30 @@ func TestViewerStateEnded(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return after the session ended")
+	}
+}
+
+// TestViewerRefusesAbsurdScreen: a screen no real computer has (a broken
+// or hostile agent) ends the view with a clear message instead of a
+// framebuffer of gigabytes.
+func TestViewerRefusesAbsurdScreen(t *testing.T) {
+	for _, m := range []protocol.Message{
+		&protocol.Hello{Grants: protocol.GrantView, Width: 65535, Height: 65535},
+		&protocol.Tiles{Seq: 1, Width: 65535, Height: 65535},
+	} {
+		t.Run(m.Type().String(), func(t *testing.T) {
+			h := newHarness(t)
+			h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
+			h.binary(m)
+			h.eventually("the view ends", h.ui_(func(u *fakeUI) bool {
+				return u.state == StateEnded && strings.Contains(u.text, "65535×65535") && strings.Contains(u.text, "larger than the viewer can show")
+			}))
+			h.ui_(func(u *fakeUI) bool {
+				if u.w != 0 || u.h != 0 {
+					t.Errorf("the viewer sized itself to %dx%d", u.w, u.h)
+				}
+				return true
+			})()
+		})
 	}
 }
