@@ -13,20 +13,3 @@ func humanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
-
-var eventLabels = map[string]string{
-	"created":          "Invitation created",
-	"agent_connected":  "Support program connected",
-	"consent_given":    "Customer approved",
-	"viewer_connected": "Viewer connected",
-	"control_changed":  "Control changed",
-	"ended":            "Session ended",
-	"consent_denied":   "Customer denied",
-}
-
-func eventLabel(kind string) string {
-	if l, ok := eventLabels[kind]; ok {
-		return l
-	}
-	return kind
-}

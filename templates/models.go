@@ -94,6 +94,7 @@ type Console struct {
 type Event struct {
 	At     time.Time
 	Kind   string
+	Label  string // what happened, in words
 	Actor  string
 	Detail string
 }

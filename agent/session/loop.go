@@ -114,8 +114,15 @@ func (s *session) loop(ctx context.Context) (Result, error) {
 	}
 }
 
-// finish shows the end on the consent page before Run returns.
+// finish shows the end on the consent page before Run returns, and
+// reports the last byte counts while the connection may still take them
+// (after the server's end it usually does, until the close).
 func (s *session) finish(res Result, err error) (Result, error) {
+	if s.sig.Connected() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		s.sendStats(ctx)
+		cancel()
+	}
 	reason := res.Reason
 	if err != nil {
 		reason = "the support program stopped: " + err.Error()
@@ -486,6 +493,8 @@ func (s *session) sendEnd(reason string) {
 	s.sig.Ending()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
+	// The last byte counts first, so the session's record is complete.
+	s.sendStats(ctx)
 	if err := s.sig.Send(ctx, protocol.SigEnd, protocol.End{Reason: reason}); err != nil {
 		s.log.Info("send end", "err", err)
 	}

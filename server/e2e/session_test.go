@@ -411,6 +411,7 @@ func TestSessionByLinkPeerToPeer(t *testing.T) {
 	}
 	// The invitation page sends the customer to their own computer.
 	waitJS(t, cust, 10*time.Second, "approve step", `!document.getElementById("approve").hidden && document.getElementById("steps").hidden && document.getElementById("lead").hidden`)
+	shot(t, cust, "customer-approve-step")
 	consentAt := c.approve(t, "control")
 	waitJS(t, w.engineer, 10*time.Second, "first frame", `Number(document.getElementById("viewer").dataset.frames) > 0`)
 	t.Logf("consent to first frame: %v", time.Since(consentAt))
@@ -465,6 +466,18 @@ func TestSessionByLinkPeerToPeer(t *testing.T) {
 	}
 	shot(t, w.engineer, "viewer-ended")
 	shot(t, c.page, "customer-consent-ended")
+	// The session's record says who allowed what, and who stopped.
+	do(t, w.engineer, 10*time.Second, "session details", chromedp.Click(chromedp.CSS(`#v-ended a:not(.button)`)), chromedp.WaitVisible(chromedp.CSS(`.events`)))
+	log := eval[string](t, w.engineer, `document.querySelector(".events").innerText`)
+	for _, want := range []string{"Customer approved View · Control", "Customer changed what the engineer may do View", "stopped by the customer"} {
+		if !strings.Contains(strings.Join(strings.Fields(log), " "), want) {
+			t.Errorf("session log lacks %q:\n%s", want, log)
+		}
+	}
+	if facts := eval[string](t, w.engineer, `document.querySelector(".facts").innerText`); strings.Contains(facts, "0 B screen") {
+		t.Errorf("the record lost the bytes sent: %q", facts)
+	}
+	shot(t, w.engineer, "session-detail")
 }
 
 // TestSessionByCodeRelay: the code page, the relay path (peer-to-peer off),

@@ -50,13 +50,14 @@ type Hub interface {
 	// Join adds a member. For RoleAgent and RoleViewer there is at most one
 	// member per topic: joining replaces (drops with ErrReplaced) the old one.
 	Join(topic string, role Role) *Member
+	// JoinCapped adds a member unless topic has max members with role
+	// already, in one step (false: it had).
+	JoinCapped(topic string, role Role, max int) (*Member, bool)
 	// Send delivers m to the members of topic with role; it reports how many
 	// received it.
 	Send(topic string, role Role, m Message) int
 	// Present reports whether topic has a member with role.
 	Present(topic string, role Role) bool
-	// Count reports how many members with role topic has.
-	Count(topic string, role Role) int
 }
 
 // Member is one connection's place in a hub.

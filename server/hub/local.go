@@ -20,9 +20,28 @@ func NewLocal() *Local { return &Local{topics: make(map[string]map[*Member]struc
 var _ Hub = (*Local)(nil)
 
 func (h *Local) Join(topic string, role Role) *Member {
-	m := &Member{Topic: topic, Role: role, inbox: make(chan Message, InboxSize), done: make(chan struct{}), leave: h.drop}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return h.joinLocked(topic, role)
+}
+
+func (h *Local) JoinCapped(topic string, role Role, max int) (*Member, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for m := range h.topics[topic] {
+		if m.Role == role {
+			n++
+		}
+	}
+	if n >= max {
+		return nil, false
+	}
+	return h.joinLocked(topic, role), true
+}
+
+func (h *Local) joinLocked(topic string, role Role) *Member {
+	m := &Member{Topic: topic, Role: role, inbox: make(chan Message, InboxSize), done: make(chan struct{}), leave: h.drop}
 	if role == RoleAgent || role == RoleViewer {
 		for old := range h.topics[topic] {
 			if old.Role == role {
@@ -61,18 +80,6 @@ func (h *Local) Present(topic string, role Role) bool {
 		}
 	}
 	return false
-}
-
-func (h *Local) Count(topic string, role Role) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	n := 0
-	for m := range h.topics[topic] {
-		if m.Role == role {
-			n++
-		}
-	}
-	return n
 }
 
 // deliverLocked queues msg for m, dropping m if its inbox is full.

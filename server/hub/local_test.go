@@ -50,8 +50,8 @@ func TestLocalReplacesSingleRoles(t *testing.T) {
 	}
 	// The replacement is reachable, counted and can leave, although the
 	// member it replaced was the topic's only one.
-	if n := h.Send("s", RoleViewer, Message{Data: []byte("x")}); n != 1 || h.Count("s", RoleViewer) != 1 {
-		t.Fatalf("replacement: %d delivered, %d counted", n, h.Count("s", RoleViewer))
+	if n := h.Send("s", RoleViewer, Message{Data: []byte("x")}); n != 1 || !h.Present("s", RoleViewer) {
+		t.Fatalf("replacement: %d delivered, present %v", n, h.Present("s", RoleViewer))
 	}
 	p1, p2 := h.Join("s", RolePage), h.Join("s", RolePage)
 	if n := h.Send("s", RolePage, Message{}); n != 2 {
@@ -86,4 +86,26 @@ func TestLocalDropsSlowMember(t *testing.T) {
 		t.Fatal("wrong members left")
 	}
 	_ = fast
+}
+
+func TestLocalJoinCapped(t *testing.T) {
+	h := NewLocal()
+	var ms []*Member
+	for i := range 3 {
+		m, ok := h.JoinCapped("s", RolePage, 3)
+		if !ok {
+			t.Fatalf("page %d refused", i+1)
+		}
+		ms = append(ms, m)
+	}
+	if _, ok := h.JoinCapped("s", RolePage, 3); ok {
+		t.Fatal("a fourth page joined a topic capped at three")
+	}
+	if _, ok := h.JoinCapped("s", RoleConsole, 3); !ok {
+		t.Fatal("the cap counts other roles")
+	}
+	ms[0].Leave()
+	if _, ok := h.JoinCapped("s", RolePage, 3); !ok {
+		t.Fatal("a place freed by leaving was not taken")
+	}
 }

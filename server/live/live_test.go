@@ -493,7 +493,7 @@ func TestSweepExpires(t *testing.T) {
 
 func TestPagesAreCapped(t *testing.T) {
 	f := newFixture(t)
-	for i := range f.svc.MaxPages() {
+	for i := range f.svc.cfg.MaxPages {
 		if _, _, err := f.svc.JoinPage(f.sess); err != nil {
 			t.Fatalf("page %d: %v", i+1, err)
 		}

@@ -79,12 +79,14 @@ func (v *Viewer) Leave(ctx context.Context) {
 }
 
 // JoinPage puts a customer's invitation page into its session, at most
-// MaxPages of them (ErrTooMany), and returns the state to send first.
+// MaxPages of them (ErrTooMany, decided in one step however many arrive at
+// once), and returns the state to send first.
 func (s *Service) JoinPage(sess store.Session) (*hub.Member, protocol.State, error) {
-	if s.hub.Count(sess.ID, hub.RolePage) >= s.cfg.MaxPages {
+	m, ok := s.hub.JoinCapped(sess.ID, hub.RolePage, s.cfg.MaxPages)
+	if !ok {
 		return nil, protocol.State{}, ErrTooMany
 	}
-	return s.hub.Join(sess.ID, hub.RolePage), s.StateOf(sess), nil
+	return m, s.StateOf(sess), nil
 }
 
 // JoinConsole puts an engineer's console into their provider's updates.
@@ -97,6 +99,3 @@ type grantsBox struct{ v atomic.Uint32 }
 
 func (b *grantsBox) Load() protocol.Grants   { return protocol.Grants(b.v.Load()) }
 func (b *grantsBox) Store(g protocol.Grants) { b.v.Store(uint32(g)) }
-
-// MaxPages is how many invitation-page connections one session takes.
-func (s *Service) MaxPages() int { return s.cfg.MaxPages }

@@ -2,9 +2,11 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"tether/server/protocol"
 	"tether/server/store"
 	"tether/templates"
 )
@@ -32,9 +34,30 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 		d.InviteURL = s.inviteURL(sess.ID)
 	}
 	for _, e := range evs {
-		d.Events = append(d.Events, templates.Event{At: e.At.Local(), Kind: e.Kind, Actor: e.Actor, Detail: e.Detail})
+		detail := e.Detail
+		if e.Kind == store.EventConsentGiven || e.Kind == store.EventGrantsChanged {
+			if g, err := protocol.ParseGrants(e.Detail); err == nil {
+				detail = strings.Join(g.Shorts(), " · ")
+			}
+		}
+		label, ok := eventLabels[e.Kind]
+		if !ok {
+			label = e.Kind
+		}
+		d.Events = append(d.Events, templates.Event{At: e.At.Local(), Kind: e.Kind, Label: label, Actor: e.Actor, Detail: detail})
 	}
 	return s.render(c, http.StatusOK, templates.SessionView(d))
+}
+
+// eventLabels words the session log's kinds for the engineer.
+var eventLabels = map[string]string{
+	store.EventCreated:         "Invitation created",
+	store.EventAgentConnected:  "Support program connected",
+	store.EventConsentGiven:    "Customer approved",
+	store.EventGrantsChanged:   "Customer changed what the engineer may do",
+	store.EventAgentLost:       "Support program disconnected",
+	store.EventViewerConnected: "Viewer connected",
+	store.EventEnded:           "Session ended",
 }
 
 func (s *Server) sessionViewer(c echo.Context, en engineer) error {

@@ -21,11 +21,17 @@ func (s *Server) wsInvite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.Live.Hub().Count(sess.ID, hub.RolePage) >= s.Live.MaxPages() {
-		// Checked before the upgrade too, so a flood costs no websocket.
+	// The page takes its place before the upgrade, so a flood costs no
+	// websocket.
+	member, state, err := s.Live.JoinPage(sess)
+	if errors.Is(err, live.ErrTooMany) {
 		s.Log.Warn("invitation page refused: too many open", "session", sess.ID, "addr", c.RealIP())
 		return &httpError{status: http.StatusTooManyRequests, heading: "Too many pages", message: "This invitation is open in too many pages. Close some and reload."}
 	}
+	if err != nil {
+		return err
+	}
+	defer member.Leave()
 	conn, release, err := s.accept(c, socketPage)
 	if err != nil || conn == nil {
 		return err
@@ -33,15 +39,6 @@ func (s *Server) wsInvite(c echo.Context) error {
 	defer release()
 	defer conn.CloseNow()
 	ctx := c.Request().Context()
-	member, state, err := s.Live.JoinPage(sess)
-	if errors.Is(err, live.ErrTooMany) {
-		conn.Close(websocket.StatusTryAgainLater, "this invitation is open in too many pages")
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer member.Leave()
 	if err := sendNow(ctx, conn, protocol.SigState, state); err != nil {
 		return nil
 	}

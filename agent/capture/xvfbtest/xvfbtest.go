@@ -14,12 +14,15 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jezek/xgb"
 )
+
+var quietXGB sync.Once
 
 // startTimeout bounds how long Xvfb may take to announce its display.
 const startTimeout = 15 * time.Second
@@ -67,8 +70,9 @@ func Start(tb testing.TB, w, h int) string {
 			tb.Fatalf("Xvfb exited without announcing a display")
 		}
 		// The private server runs without an Xauthority file, which xgb
-		// logs on every connection; nothing else goes to xgb's logger.
-		xgb.Logger = log.New(io.Discard, "", 0)
+		// logs on every connection; nothing else goes to xgb's logger. Set
+		// once: connections of earlier tests may still be reading it.
+		quietXGB.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) })
 		return ":" + n
 	case <-time.After(startTimeout):
 		tb.Fatalf("Xvfb did not announce a display within %v", startTimeout)

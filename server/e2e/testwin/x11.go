@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"slices"
+	"sync"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
@@ -34,12 +35,14 @@ type win struct {
 	caret int
 }
 
+var quietXGB sync.Once
+
 // serve shows the window on an X display and reports its events until
 // the connection closes.
 func serve(o options, out *json.Encoder) error {
 	// xgb logs a missing ~/.Xauthority on every connect; keep stderr for
-	// real failures.
-	xgb.Logger = log.New(io.Discard, "", 0)
+	// real failures. Once: a test may run several windows in one process.
+	quietXGB.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) })
 	x, y, w, h := o.x, o.y, o.w, o.h
 	c, err := xgb.NewConnDisplay(o.display)
 	if err != nil {
