@@ -33,7 +33,7 @@ func BenchmarkConsentToFirstFrame(b *testing.B) {
 }
 
 // BenchmarkClickToPixel measures the round trip of a click: from the
-// mousedown in the engineer's canvas, through the data channel, XTest, the
+// pointerdown in the engineer's canvas, through the data channel, XTest, the
 // application repainting, capture, encode, back to the pixel changing in the
 // canvas. The test window paints a square at every click (-mark).
 func BenchmarkClickToPixel(b *testing.B) {
@@ -45,13 +45,13 @@ func BenchmarkClickToPixel(b *testing.B) {
 	c.approve(b, "control")
 	waitJS(b, w.engineer, 10*time.Second, "first frame", `Number(document.getElementById("viewer").dataset.frames) > 0`)
 	const x, y = 960, 540
-	// The page records when the mousedown happened and when the pixel under
+	// The page records when the pointerdown happened and when the pixel under
 	// it changed, on its own clock, so polling adds no error.
 	eval[bool](b, w.engineer, fmt.Sprintf(`(() => {
 		const v = document.getElementById("viewer"), c = document.getElementById("v-screen"), g = c.getContext("2d");
 		const px = () => g.getImageData(%d, %d, 1, 1).data.join(",");
 		window.__lat = {down: 0, changed: 0, before: ""};
-		c.addEventListener("mousedown", () => { window.__lat.down = performance.now(); window.__lat.changed = 0; window.__lat.before = px(); }, true);
+		c.addEventListener("pointerdown", () => { window.__lat.down = performance.now(); window.__lat.changed = 0; window.__lat.before = px(); }, true);
 		new MutationObserver(() => {
 			const l = window.__lat;
 			if (l.down && !l.changed && px() !== l.before) l.changed = performance.now();

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -266,4 +267,31 @@ func shotScreen(t testing.TB, display, name string) {
 	if err := png.Encode(out, img); err != nil {
 		t.Error(err)
 	}
+}
+
+// BenchmarkWindowsConsentToFirstFrame measures, per session, the time from
+// the customer's click on Allow to the first frame painted in the
+// engineer's viewer, with the Windows agent under Wine (over the relay:
+// peer-to-peer cannot work there, see docs/windows.md). Each iteration is a
+// whole session: invitation, download, the agent under Wine, consent.
+func BenchmarkWindowsConsentToFirstFrame(b *testing.B) {
+	var desk *wineDesktop
+	w := newWorldOn(b, screenW, screenH, func(w *world) *testWindow {
+		desk = startWineDesktop(b, w.display, w.sw, w.sh)
+		cmd := desk.command(w.a.testwinExe)
+		return watchTestWindow(b, cmd)
+	})
+	var ms []float64
+	for i := 0; i < b.N; i++ {
+		link, _ := w.newSession(b, fmt.Sprintf("Windows bench %d", i))
+		cust := newBrowser(b, chromedp.UserAgent(windowsUserAgent))
+		do(b, cust, 20*time.Second, "open invitation", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`#downloads`)))
+		c := w.runOnWindows(b, cust, desk)
+		at := approveOnWindows(b, c, "control")
+		waitJS(b, w.engineer, 20*time.Second, "first frame", `Number(document.getElementById("viewer").dataset.frames) > 0`)
+		ms = append(ms, float64(time.Since(at).Microseconds())/1000)
+		do(b, w.engineer, 10*time.Second, "end", chromedp.Click(chromedp.CSS(`#v-toolbar button.danger`)))
+		c.waitExitRemoved(b, 10*time.Second, 10*time.Second)
+	}
+	b.ReportMetric(median(ms), "ms/first-frame")
 }

@@ -24,9 +24,9 @@ const writeTimeout = 10 * time.Second
 type socketKind string
 
 const (
-	socketAgent  socketKind = "agent"
-	socketPage   socketKind = "page"
-	socketViewer socketKind = "viewer"
+	socketAgent    socketKind = "agent"
+	socketPage     socketKind = "page"
+	socketEngineer socketKind = "engineer"
 )
 
 // accept checks a websocket request before anything is upgraded: the
@@ -66,9 +66,9 @@ func (s *Server) accept(c echo.Context, kind socketKind) (*websocket.Conn, func(
 // socketRates are the connection rates per client address and endpoint:
 // reconnecting pages back off to seconds, so these only stop floods.
 var socketRates = map[socketKind]store.Rate{
-	socketAgent:  {Every: 2 * time.Second, Burst: 20},
-	socketPage:   {Every: time.Second, Burst: 30},
-	socketViewer: {Every: time.Second, Burst: 30},
+	socketAgent:    {Every: 2 * time.Second, Burst: 20},
+	socketPage:     {Every: time.Second, Burst: 30},
+	socketEngineer: {Every: time.Second, Burst: 30},
 }
 
 // checkOrigin refuses a browser websocket from another site. A browser

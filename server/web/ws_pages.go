@@ -50,7 +50,7 @@ func (s *Server) wsInvite(c echo.Context) error {
 // provider's sessions; the page then re-renders its list. It closes when
 // the engineer's sign-in ends.
 func (s *Server) wsConsole(c echo.Context, en engineer) error {
-	conn, release, err := s.accept(c, socketViewer)
+	conn, release, err := s.accept(c, socketEngineer)
 	if err != nil || conn == nil {
 		return err
 	}

@@ -20,7 +20,7 @@ func (s *Server) wsViewer(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
-	conn, release, err := s.accept(c, socketViewer)
+	conn, release, err := s.accept(c, socketEngineer)
 	if err != nil || conn == nil {
 		return err
 	}
