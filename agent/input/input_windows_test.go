@@ -3,12 +3,8 @@
 package input
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -26,100 +22,14 @@ func testwinExe(t *testing.T) string {
 	if p := os.Getenv("TETHER_TESTWIN"); p != "" {
 		return p
 	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go tool not on PATH and TETHER_TESTWIN not set; one is needed for the test window")
-	}
-	bin := filepath.Join(t.TempDir(), "testwin.exe")
-	out, err := exec.Command(gobin, "build", "-o", bin, "tether/server/e2e/testwin").CombinedOutput()
-	if err != nil {
-		t.Fatalf("build testwin: %v\n%s", err, out)
-	}
-	return bin
+	return buildTestWindow(t, "testwin.exe")
 }
 
-type winEvent struct {
-	Event  string
-	Button int
-	X, Y   int
-	RootX  int `json:"root_x"`
-	RootY  int `json:"root_y"`
-	Text   string
-	Char   rune
-	VK     int
-}
-
-// winSession is testwin focused at 10,20 (800×600) and an injector.
-type winSession struct {
-	t      *testing.T
-	inj    Injector
-	events chan winEvent
-}
+// winSession is the test window and SendInput aimed at it.
+type winSession struct{ *testWindow }
 
 func newWinSession(t *testing.T) *winSession {
-	cmd := exec.Command(testwinExe(t), "-width", "800", "-height", "600", "-x", "10", "-y", "20")
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait() // killed on purpose
-	})
-	s := &winSession{t: t, events: make(chan winEvent, 256)}
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var ev winEvent
-			if json.Unmarshal(sc.Bytes(), &ev) == nil {
-				s.events <- ev
-			}
-		}
-	}()
-	s.waitFor("ready", func(ev winEvent) bool { return ev.Event == "ready" })
-	if s.inj, err = Open(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.inj.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	return s
-}
-
-// waitFor returns the first event matching ok, failing after 5 s.
-func (s *winSession) waitFor(what string, ok func(winEvent) bool) winEvent {
-	s.t.Helper()
-	deadline := time.After(5 * time.Second)
-	for {
-		select {
-		case ev := <-s.events:
-			s.t.Logf("testwin: %+v", ev)
-			if ok(ev) {
-				return ev
-			}
-		case <-deadline:
-			s.t.Fatalf("testwin did not report %s within 5s", what)
-		}
-	}
-}
-
-func (s *winSession) key(k protocol.Key) {
-	s.t.Helper()
-	if err := s.inj.Key(k); err != nil {
-		s.t.Fatalf("Key(%+v): %v", k, err)
-	}
-}
-
-func (s *winSession) tap(key, code string, mods uint8) {
-	s.t.Helper()
-	s.key(protocol.Key{Down: true, Key: key, Code: code, Mods: mods})
-	s.key(protocol.Key{Down: false, Key: key, Code: code, Mods: mods})
+	return &winSession{startTestWindow(t, testwinExe(t), Open)}
 }
 
 func keyDown(vk int) bool {

@@ -3,13 +3,7 @@
 package input
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
@@ -18,108 +12,16 @@ import (
 	"tether/server/protocol"
 )
 
-// testwin builds server/e2e/testwin, the window that reports what it
-// receives, once per test binary.
-func testwin(t *testing.T) string {
-	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go tool not on PATH; needed to build the test window")
-	}
-	bin := filepath.Join(t.TempDir(), "testwin")
-	out, err := exec.Command(gobin, "build", "-o", bin, "tether/server/e2e/testwin").CombinedOutput()
-	if err != nil {
-		t.Fatalf("build testwin: %v\n%s", err, out)
-	}
-	return bin
-}
-
-type winEvent struct {
-	Event  string
-	Button int
-	X, Y   int
-	RootX  int `json:"root_x"`
-	RootY  int `json:"root_y"`
-	Text   string
-	Keysym uint32
-	State  uint16
-}
-
-// session is an Xvfb with testwin focused and an injector on it.
+// session is an Xvfb with the test window focused and XTest aimed at it.
 type session struct {
-	t       *testing.T
+	*testWindow
 	display string
-	inj     *x11
-	events  chan winEvent
 }
 
 func newSession(t *testing.T) *session {
 	display := xvfbtest.Start(t, 1024, 768)
-	bin := testwin(t)
-	cmd := exec.Command(bin, "-display", display, "-width", "800", "-height", "600", "-x", "10", "-y", "20")
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait() // killed on purpose
-	})
-	s := &session{t: t, display: display, events: make(chan winEvent, 256)}
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var ev winEvent
-			if json.Unmarshal(sc.Bytes(), &ev) == nil {
-				s.events <- ev
-			}
-		}
-	}()
-	s.waitFor("ready", func(ev winEvent) bool { return ev.Event == "ready" })
-	if s.inj, err = openX11(display); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.inj.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	return s
-}
-
-// waitFor returns the first event matching ok, failing after 5 s.
-func (s *session) waitFor(what string, ok func(winEvent) bool) winEvent {
-	s.t.Helper()
-	deadline := time.After(5 * time.Second)
-	for {
-		select {
-		case ev := <-s.events:
-			s.t.Logf("testwin: %+v", ev)
-			if ok(ev) {
-				return ev
-			}
-		case <-deadline:
-			s.t.Fatalf("testwin did not report %s within 5s", what)
-		}
-	}
-}
-
-func (s *session) key(k protocol.Key) {
-	s.t.Helper()
-	if err := s.inj.Key(k); err != nil {
-		s.t.Fatalf("Key(%+v): %v", k, err)
-	}
-}
-
-// tap presses and releases one key with mods.
-func (s *session) tap(key, code string, mods uint8) {
-	s.t.Helper()
-	s.key(protocol.Key{Down: true, Key: key, Code: code, Mods: mods})
-	s.key(protocol.Key{Down: false, Key: key, Code: code, Mods: mods})
+	w := startTestWindow(t, buildTestWindow(t, "testwin"), func() (Injector, error) { return openX11(display) }, "-display", display)
+	return &session{testWindow: w, display: display}
 }
 
 // pressedKeys returns how many keys the server believes are down.
