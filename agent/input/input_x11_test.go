@@ -77,28 +77,7 @@ func TestX11Click(t *testing.T) {
 
 func TestX11Typing(t *testing.T) {
 	s := newSession(t)
-	// What a browser sends: an engineer on a German layout types
-	// "Hé ß!/€ж" with Shift held for H, ! and / (Shift+7 there).
-	s.key(protocol.Key{Down: true, Key: "Shift", Code: "ShiftLeft", Mods: protocol.ModShift})
-	s.tap("H", "KeyH", protocol.ModShift)
-	s.key(protocol.Key{Down: false, Key: "Shift", Code: "ShiftLeft"})
-	s.tap("é", "Digit2", 0)
-	s.tap(" ", "Space", 0)
-	s.tap("ß", "Minus", 0)
-	s.key(protocol.Key{Down: true, Key: "Shift", Code: "ShiftLeft", Mods: protocol.ModShift})
-	s.tap("!", "Digit1", protocol.ModShift)
-	s.tap("/", "Digit7", protocol.ModShift)
-	s.key(protocol.Key{Down: false, Key: "Shift", Code: "ShiftLeft"})
-	s.tap("€", "KeyE", protocol.ModAltGr|protocol.ModCtrl|protocol.ModAlt)
-	// Rollover: the second key goes down before the first comes up, each
-	// on its own spare keycode.
-	s.key(protocol.Key{Down: true, Key: "ж", Code: "Semicolon"})
-	s.key(protocol.Key{Down: true, Key: "ю", Code: "Period"})
-	s.key(protocol.Key{Down: false, Key: "ж", Code: "Semicolon"})
-	s.key(protocol.Key{Down: false, Key: "ю", Code: "Period"})
-	s.tap("x", "KeyX", 0)
-	s.tap("Backspace", "Backspace", 0)
-	s.tap("Enter", "Enter", 0)
+	s.typeSample(nil)
 
 	const want = "Hé ß!/€жю\n"
 	s.waitFor("typed "+want, func(ev winEvent) bool { return ev.Event == "typed" && ev.Text == want })

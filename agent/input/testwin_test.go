@@ -121,3 +121,33 @@ func (s *testWindow) tap(key, code string, mods uint8) {
 	s.key(protocol.Key{Down: true, Key: key, Code: code, Mods: mods})
 	s.key(protocol.Key{Down: false, Key: key, Code: code, Mods: mods})
 }
+
+// typeSample types what a browser sends when an engineer on a German layout
+// types "Hé ß!/€жю", then "x", Backspace and Enter: Shift held for H, ! and
+// / (Shift+7 there), AltGr for €, and a rollover of two Cyrillic keys (the
+// second goes down before the first comes up). more, when set, types more
+// just before the "x".
+func (s *testWindow) typeSample(more func()) {
+	s.t.Helper()
+	s.key(protocol.Key{Down: true, Key: "Shift", Code: "ShiftLeft", Mods: protocol.ModShift})
+	s.tap("H", "KeyH", protocol.ModShift)
+	s.key(protocol.Key{Down: false, Key: "Shift", Code: "ShiftLeft"})
+	s.tap("é", "Digit2", 0)
+	s.tap(" ", "Space", 0)
+	s.tap("ß", "Minus", 0)
+	s.key(protocol.Key{Down: true, Key: "Shift", Code: "ShiftLeft", Mods: protocol.ModShift})
+	s.tap("!", "Digit1", protocol.ModShift)
+	s.tap("/", "Digit7", protocol.ModShift)
+	s.key(protocol.Key{Down: false, Key: "Shift", Code: "ShiftLeft"})
+	s.tap("€", "KeyE", protocol.ModAltGr|protocol.ModCtrl|protocol.ModAlt)
+	s.key(protocol.Key{Down: true, Key: "ж", Code: "Semicolon"})
+	s.key(protocol.Key{Down: true, Key: "ю", Code: "Period"})
+	s.key(protocol.Key{Down: false, Key: "ж", Code: "Semicolon"})
+	s.key(protocol.Key{Down: false, Key: "ю", Code: "Period"})
+	if more != nil {
+		more()
+	}
+	s.tap("x", "KeyX", 0)
+	s.tap("Backspace", "Backspace", 0)
+	s.tap("Enter", "Enter", 0)
+}

@@ -187,6 +187,11 @@ func (s *Signal) Send(ctx context.Context, typ string, payload any) error {
 	if err != nil {
 		return err
 	}
+	if typ == protocol.SigEnd {
+		// The agent ends the session itself: the server closing the
+		// connection after it is the end, not a drop to reconnect from.
+		s.closing.Store(true)
+	}
 	s.mu.Lock()
 	ws := s.ws
 	s.mu.Unlock()
@@ -216,10 +221,6 @@ func (s *Signal) Relay() (*Relay, error) {
 	s.relay = newRelay(s, s.ws)
 	return s.relay, nil
 }
-
-// Ending stops reconnecting: the agent is ending the session itself, so
-// the server closing the connection after it is the end, not a drop.
-func (s *Signal) Ending() { s.closing.Store(true) }
 
 // Close ends the connection with a normal closure and stops reconnecting.
 func (s *Signal) Close() error {

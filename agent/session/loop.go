@@ -490,7 +490,6 @@ func (s *session) sendStats(ctx context.Context) {
 // sendEnd tells the server why the agent ends. It runs while ctx may be
 // cancelled already (Ctrl+C), so it has its own short deadline.
 func (s *session) sendEnd(reason string) {
-	s.sig.Ending()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	// The last byte counts first, so the session's record is complete.

@@ -87,11 +87,15 @@ func (s *Service) AgentHello(ctx context.Context, h protocol.AgentHello) (*Agent
 	return a, w, nil
 }
 
-// Signal handles one envelope from the agent. ended reports that the agent
-// ended the session; an error is a breach of the wire contract, and the
-// connection should close with it.
-func (a *Agent) Signal(ctx context.Context, env protocol.Envelope) (ended bool, err error) {
+// Signal handles one text message (a signaling envelope) from the agent.
+// ended reports that the agent ended the session; an error is a breach of
+// the wire contract, and the connection should close with it.
+func (a *Agent) Signal(ctx context.Context, data []byte) (ended bool, err error) {
 	s := a.svc
+	env, err := protocol.DecodeSignal(data)
+	if err != nil {
+		return false, err
+	}
 	switch env.Type {
 	case protocol.SigOffer, protocol.SigCandidate, protocol.SigPath:
 		if !a.grants.Load().Consented() {
@@ -99,11 +103,7 @@ func (a *Agent) Signal(ctx context.Context, env protocol.Envelope) (ended bool, 
 			s.log.Info("agent signal before consent dropped", "session", a.sess.ID, "type", env.Type)
 			return false, nil
 		}
-		b, err := protocol.EncodeSignal(env.Type, env.Payload)
-		if err != nil {
-			return false, err
-		}
-		s.hub.Send(a.sess.ID, hub.RoleViewer, hub.Message{Data: b})
+		s.hub.Send(a.sess.ID, hub.RoleViewer, hub.Message{Data: data})
 	case protocol.SigConsent:
 		var c protocol.Consent
 		if err := env.Decode(&c); err != nil {
@@ -173,11 +173,9 @@ func (a *Agent) consent(ctx context.Context, g protocol.Grants) {
 	s.Notify(sess)
 	if cur.State == store.StateJoined {
 		s.pair(sess)
-	} else {
-		// The viewer learns the new grants with the state; the agent
-		// applies them itself and says so in its next Hello.
-		s.sendSignal(sess.ID, hub.RoleViewer, protocol.SigPeer, protocol.Peer{Role: protocol.RoleAgent, Present: true, Grants: g})
 	}
+	// A change reaches the viewer in the state above; the agent applies it
+	// itself and says so in its next Hello.
 }
 
 // Binary relays one session message from the agent to the viewer, if the

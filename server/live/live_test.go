@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -111,13 +110,13 @@ func (f *fixture) current(t *testing.T) store.Session {
 	return s
 }
 
-func sig(t *testing.T, typ string, payload any) protocol.Envelope {
+func sig(t *testing.T, typ string, payload any) []byte {
 	t.Helper()
-	e, err := protocol.NewEnvelope(typ, payload)
+	b, err := protocol.EncodeSignal(typ, payload)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e
+	return b
 }
 
 func msg(t *testing.T, m protocol.Message) []byte {
@@ -202,13 +201,13 @@ func TestConsentComesOnlyFromTheAgent(t *testing.T) {
 	if got := types(drain(agent.Member())); strings.Contains(got, protocol.SigPeer) {
 		t.Fatalf("agent got %s before consent", got)
 	}
-	for _, bad := range []protocol.Envelope{
-		{Type: protocol.SigConsent, Payload: json.RawMessage(`{"grants":[]}`)},
-		{Type: protocol.SigConsent, Payload: json.RawMessage(`{"grants":["view","root"]}`)},
-		{Type: protocol.SigConsent, Payload: json.RawMessage(`{"level":"control"}`)},
+	for _, bad := range []string{
+		`{"type":"consent","payload":{"grants":[]}}`,
+		`{"type":"consent","payload":{"grants":["view","root"]}}`,
+		`{"type":"consent","payload":{"level":"control"}}`,
 	} {
-		if _, err := agent.Signal(ctx, bad); err == nil {
-			t.Errorf("consent %s accepted", bad.Payload)
+		if _, err := agent.Signal(ctx, []byte(bad)); err == nil {
+			t.Errorf("consent %s accepted", bad)
 		}
 	}
 	if s := f.current(t); s.State != protocol.SessionJoined {
@@ -240,14 +239,14 @@ func TestConsentComesOnlyFromTheAgent(t *testing.T) {
 	if _, err := agent.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantControl})); err != nil {
 		t.Fatal(err)
 	}
-	peer = protocol.Peer{}
+	var state protocol.State
 	for _, m := range drain(v.Member()) {
-		if e, _ := protocol.DecodeSignal(m.Data); e.Type == protocol.SigPeer {
-			_ = e.Decode(&peer)
+		if e, _ := protocol.DecodeSignal(m.Data); e.Type == protocol.SigState {
+			_ = e.Decode(&state)
 		}
 	}
-	if peer.Grants != protocol.GrantView|protocol.GrantControl {
-		t.Fatalf("viewer told %+v after the change", peer)
+	if state.Grants != protocol.GrantView|protocol.GrantControl {
+		t.Fatalf("viewer told %+v after the change", state)
 	}
 	evs, err := f.st.Events(ctx, f.sess.ProviderID, f.sess.ID)
 	if err != nil {
@@ -342,7 +341,7 @@ func TestRelayFollowsGrants(t *testing.T) {
 	if err := v.Signal(sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantControl})); err == nil {
 		t.Error("the viewer sent consent")
 	}
-	if _, err := agent.Signal(ctx, protocol.Envelope{Type: "x-evil"}); err == nil {
+	if _, err := agent.Signal(ctx, []byte(`{"type":"x-evil"}`)); err == nil {
 		t.Error("unknown signal type accepted from the agent")
 	}
 }

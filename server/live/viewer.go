@@ -36,16 +36,17 @@ func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID
 	return v, st, nil
 }
 
-// Signal handles one envelope from the viewer: its answer and candidates
-// go to the agent. Anything else breaks the wire contract.
-func (v *Viewer) Signal(env protocol.Envelope) error {
+// Signal handles one text message (a signaling envelope) from the viewer:
+// its answer and candidates go to the agent, as they came. Anything else
+// breaks the wire contract.
+func (v *Viewer) Signal(data []byte) error {
+	env, err := protocol.DecodeSignal(data)
+	if err != nil {
+		return err
+	}
 	switch env.Type {
 	case protocol.SigAnswer, protocol.SigCandidate:
-		b, err := protocol.EncodeSignal(env.Type, env.Payload)
-		if err != nil {
-			return err
-		}
-		v.svc.hub.Send(v.sess.ID, hub.RoleAgent, hub.Message{Data: b})
+		v.svc.hub.Send(v.sess.ID, hub.RoleAgent, hub.Message{Data: data})
 		return nil
 	}
 	return fmt.Errorf("%w: unexpected message %q from the viewer", protocol.ErrType, env.Type)

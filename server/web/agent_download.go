@@ -16,24 +16,18 @@ import (
 	"tether/server/store"
 )
 
-// agentFile is one agent build the server hands out, and where its key
-// slot is (see protocol.KeySlotMagic).
-type agentFile struct {
-	keyAt int64
-	// prepared: the slot holds this server's key already, in a build
-	// prepared before code signing; it is served byte for byte.
-	prepared bool
-}
-
-// indexAgents finds the key slot of every agent build, once, at start. A
-// build prepared for another server's key would make every download fail
-// its signature check on the customer's machine, so it stops the start.
-func (s *Server) indexAgents() (map[string]agentFile, error) {
+// indexAgents finds the key slot of every agent build (see
+// protocol.KeySlotMagic), once, at start, and returns the offset of its
+// key by file name. A slot may hold zeros (a generic build) or this
+// server's key (a build prepared before code signing: writing the key again
+// changes no byte); a build holding another server's key would make every
+// download fail its check on the customer's machine, so it stops the start.
+func (s *Server) indexAgents() (map[string]int64, error) {
 	if len(s.AgentKey) != ed25519.PrivateKeySize {
 		return nil, errors.New("web: the agent signing key is missing")
 	}
 	pub := s.AgentKey.Public().(ed25519.PublicKey)
-	out := map[string]agentFile{}
+	out := map[string]int64{}
 	for _, b := range agentBuilds {
 		err := func() error {
 			f, err := s.assets.open("build/agents/" + b.file)
@@ -49,14 +43,10 @@ func (s *Server) indexAgents() (map[string]agentFile, error) {
 			if err != nil {
 				return fmt.Errorf("%w (rebuild the agents with go tool task agents)", err)
 			}
-			switch {
-			case bytes.Equal(key, make([]byte, ed25519.PublicKeySize)):
-				out[b.file] = agentFile{keyAt: at}
-			case bytes.Equal(key, pub):
-				out[b.file] = agentFile{keyAt: at, prepared: true}
-			default:
+			if !bytes.Equal(key, make([]byte, ed25519.PublicKeySize)) && !bytes.Equal(key, pub) {
 				return errors.New("its key slot holds another server's signing key: every download would fail its check; use the generic build (go tool task agents)")
 			}
+			out[b.file] = at
 			return nil
 		}()
 		if err != nil {
@@ -101,7 +91,7 @@ func (s *Server) agentDownload(c echo.Context) error {
 	if build == nil {
 		return notFound("There is no support program for that system.")
 	}
-	slot, ok := s.agents[build.file]
+	keyAt, ok := s.agents[build.file]
 	f, err := s.assets.open("build/agents/" + build.file)
 	if err != nil || !ok {
 		return notFound("The support program for that system is not available on this server.")
@@ -118,12 +108,9 @@ func (s *Server) agentDownload(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("agent settings: %w", err)
 	}
-	body := io.MultiReader(io.NewSectionReader(ra, 0, size), &trailer)
-	if !slot.prepared {
-		end := slot.keyAt + ed25519.PublicKeySize
-		body = io.MultiReader(io.NewSectionReader(ra, 0, slot.keyAt), bytes.NewReader(s.AgentKey.Public().(ed25519.PublicKey)),
-			io.NewSectionReader(ra, end, size-end), &trailer)
-	}
+	end := keyAt + ed25519.PublicKeySize
+	body := io.MultiReader(io.NewSectionReader(ra, 0, keyAt), bytes.NewReader(s.AgentKey.Public().(ed25519.PublicKey)),
+		io.NewSectionReader(ra, end, size-end), &trailer)
 	h := c.Response().Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("Content-Disposition", `attachment; filename="`+build.download+`"`)

@@ -3,8 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,21 +30,16 @@ func (s *Server) codeSubmit(c echo.Context) error {
 	v := templates.CodeEntry{Page: s.page(c, "Enter your code", defaultBrand), Code: c.FormValue("code")}
 	ctx := c.Request().Context()
 	ip := c.RealIP()
-	for _, b := range codeBudgets(ip) {
-		ok, retry, err := s.Store.Allow(ctx, b.key, b.rate)
-		if err != nil {
-			return err
+	spent, err := s.spend(c, "code attempt", codeBudgets(ip)...)
+	if err != nil {
+		return err
+	}
+	if spent != nil {
+		v.Error = "Too many attempts from your network. Wait a minute and try again."
+		if spent.key == codeAll {
+			v.Error = "Too many codes are being tried on this server right now. Wait a minute and try again, or use the invitation link from your support engineer."
 		}
-		if !ok {
-			// Never the code itself in the log: a live one would be usable.
-			s.Log.Warn("code attempt refused", "addr", ip, "limit", b.key, "retry_in", retry.Round(time.Second))
-			v.Error = "Too many attempts from your network. Wait a minute and try again."
-			if b.key == "code:all" {
-				v.Error = "Too many codes are being tried on this server right now. Wait a minute and try again, or use the invitation link from your support engineer."
-			}
-			c.Response().Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
-			return s.render(c, http.StatusTooManyRequests, templates.CodeView(v))
-		}
+		return s.render(c, http.StatusTooManyRequests, templates.CodeView(v))
 	}
 	code, ok := auth.NormalizeCode(v.Code)
 	invalid := func() error {

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,21 +20,8 @@ import (
 // harness runs as (127.0.0.1).
 func (b *browser) postFrom(path string, form url.Values, addr string) (int, string) {
 	b.h.t.Helper()
-	if b.csrf != "" && form.Get("_csrf") == "" {
-		form.Set("_csrf", b.csrf)
-	}
-	req, _ := http.NewRequest(http.MethodPost, b.h.ts.URL+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if addr != "" {
-		req.Header.Set("X-Forwarded-For", addr)
-	}
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	code, body, _ := b.postAs(path, form, addr)
+	return code, body
 }
 
 // tryCodes sends one wrong code from each address and returns the status of

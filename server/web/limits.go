@@ -2,7 +2,6 @@ package web
 
 import (
 	"net"
-	"net/http"
 	"net/netip"
 	"strconv"
 	"sync"
@@ -29,19 +28,24 @@ var (
 	rateSignInAddr = store.Rate{Every: 6 * time.Second, Burst: 10}
 )
 
-// limit takes one attempt from key's budget. When it is spent the request
-// is refused with 429, a Retry-After header and message, and logged.
-func (s *Server) limit(c echo.Context, key string, r store.Rate, message string) error {
-	ok, retry, err := s.Store.Allow(c.Request().Context(), key, r)
-	if err != nil {
-		return err
+// spend takes one attempt of what from each budget in turn. The first
+// budget found spent refuses the attempt: it is logged (with the client's
+// address, never what was typed), Retry-After is set, and the budget is
+// returned for the caller to answer with a 429 in its own words. nil: the
+// attempt is allowed.
+func (s *Server) spend(c echo.Context, what string, budgets ...budget) (*budget, error) {
+	for i, b := range budgets {
+		ok, retry, err := s.Store.Allow(c.Request().Context(), b.key, b.rate)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			s.Log.Warn(what+" refused", "addr", c.RealIP(), "limit", b.key, "retry_in", retry.Round(time.Second))
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
+			return &budgets[i], nil
+		}
 	}
-	if ok {
-		return nil
-	}
-	s.Log.Warn("rate limit", "key", key, "path", c.Path(), "retry_in", retry.Round(time.Second))
-	c.Response().Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
-	return &httpError{status: http.StatusTooManyRequests, heading: "Too many attempts", message: message}
+	return nil, nil
 }
 
 // clientKey is the address a client is counted under: an IPv4 address as
@@ -60,6 +64,9 @@ func clientKey(ip string) string {
 	return p.String()
 }
 
+// codeAll is the one budget of code attempts the whole server shares.
+const codeAll = "code:all"
+
 // budget is one rate-limited key.
 type budget struct {
 	key  string
@@ -73,7 +80,7 @@ func codeBudgets(ip string) []budget {
 	if a, err := netip.ParseAddr(ip); err == nil && !a.Unmap().Is4() {
 		b = append(b, budget{"code:net:" + clientKey(ip), rateCodeNet})
 	}
-	return append(b, budget{"code:all", rateCodeAll})
+	return append(b, budget{codeAll, rateCodeAll})
 }
 
 // ipExtractor finds the client's address: the connection's own, or, for a
@@ -86,10 +93,7 @@ func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
 	}
 	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
 	for _, p := range trusted {
-		_, n, err := net.ParseCIDR(p.String())
-		if err == nil {
-			opts = append(opts, echo.TrustIPRange(n))
-		}
+		opts = append(opts, echo.TrustIPRange(&net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}))
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
 }

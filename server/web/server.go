@@ -89,7 +89,7 @@ type Server struct {
 	Deps
 	e      *echo.Echo
 	assets *assets
-	agents map[string]agentFile // by file name under build/agents
+	agents map[string]int64 // key slot offset by file name under build/agents
 	conns  *connCounter
 }
 

@@ -94,10 +94,9 @@ func (s *Server) loginSubmit(c echo.Context) error {
 	view := templates.Login{Page: s.page(c, "Sign in", defaultBrand), Email: email}
 	ctx := c.Request().Context()
 	ip := c.RealIP()
-	if ok, retry, err := s.Store.Allow(ctx, "signin:"+clientKey(ip), rateSignInAddr); err != nil {
+	if spent, err := s.spend(c, "sign-in", budget{"signin:" + clientKey(ip), rateSignInAddr}); err != nil {
 		return err
-	} else if !ok {
-		s.Log.Warn("sign-in refused: too many attempts from this address", "addr", ip, "retry_in", retry.Round(time.Second))
+	} else if spent != nil {
 		view.Error = "Too many attempts from your network. Wait a minute and try again."
 		return s.render(c, http.StatusTooManyRequests, templates.LoginView(view))
 	}

@@ -152,13 +152,26 @@ func (b *browser) get(path string) (int, string, http.Header) {
 
 func (b *browser) post(path string, form url.Values) (int, string, http.Header) {
 	b.h.t.Helper()
+	return b.postAs(path, form, "")
+}
+
+// postAs posts a form with the browser's CSRF token; addr, when set, is
+// the client address the proxy in front (the harness itself, 127.0.0.1)
+// says it forwards for.
+func (b *browser) postAs(path string, form url.Values, addr string) (int, string, http.Header) {
+	b.h.t.Helper()
 	if form == nil {
 		form = url.Values{}
 	}
 	if b.csrf != "" && form.Get("_csrf") == "" {
 		form.Set("_csrf", b.csrf)
 	}
-	resp, err := b.c.PostForm(b.h.ts.URL+path, form)
+	req, _ := http.NewRequest(http.MethodPost, b.h.ts.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if addr != "" {
+		req.Header.Set("X-Forwarded-For", addr)
+	}
+	resp, err := b.c.Do(req)
 	if err != nil {
 		b.h.t.Fatal(err)
 	}

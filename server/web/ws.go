@@ -38,8 +38,11 @@ func (s *Server) accept(c echo.Context, kind socketKind) (*websocket.Conn, func(
 		return nil, nil, err
 	}
 	addr := clientKey(c.RealIP())
-	if err := s.limit(c, "ws:"+string(kind)+":"+addr, socketRates[kind],
-		"Too many connection attempts from your network. Wait a moment and try again."); err != nil {
+	if spent, err := s.spend(c, "websocket", budget{"ws:" + string(kind) + ":" + addr, socketRates[kind]}); err != nil || spent != nil {
+		if err == nil {
+			err = &httpError{status: http.StatusTooManyRequests, heading: "Too many attempts",
+				message: "Too many connection attempts from your network. Wait a moment and try again."}
+		}
 		return nil, nil, err
 	}
 	release, ok := s.conns.take(addr)

@@ -86,10 +86,7 @@ func (s *Server) agentLoop(ctx context.Context, conn *websocket.Conn, agent *liv
 			}
 			continue
 		}
-		env, err := protocol.DecodeSignal(data)
-		if err == nil {
-			ended, err = agent.Signal(ctx, env)
-		}
+		ended, err = agent.Signal(ctx, data)
 		if err != nil {
 			s.protocolError(conn, "agent", agent.SessionID(), err)
 			return false

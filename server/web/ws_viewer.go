@@ -58,10 +58,7 @@ func (s *Server) viewerLoop(ctx context.Context, conn *websocket.Conn, viewer *l
 		if typ == websocket.MessageBinary {
 			err = viewer.Binary(data)
 		} else {
-			var env protocol.Envelope
-			if env, err = protocol.DecodeSignal(data); err == nil {
-				err = viewer.Signal(env)
-			}
+			err = viewer.Signal(data)
 		}
 		if err != nil {
 			s.protocolError(conn, "viewer", sessionID, err)
