@@ -39,6 +39,9 @@ func main() {
 }
 
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) >= 2 && args[0] == "user" && args[1] == "disable" {
+		return disableUser(args[2:], getenv, stdout, stderr)
+	}
 	cfg, err := config.Parse(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0

@@ -86,22 +86,12 @@ func NormalizeEmail(email string) string {
 
 // UserByEmail finds a user by email, case-insensitively.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
-	var u User
-	err := s.db.NewSelect().Model(&u).Where("email = ?", NormalizeEmail(email)).Scan(ctx)
-	if err != nil {
-		return User{}, notFound(err, "user by email")
-	}
-	return u, nil
+	return s.userWhere(ctx, s.db, "email = ?", NormalizeEmail(email))
 }
 
 // UserByID returns a user of the given provider.
 func (s *Store) UserByID(ctx context.Context, providerID, id string) (User, error) {
-	var u User
-	err := s.db.NewSelect().Model(&u).Where("id = ? AND provider_id = ?", id, providerID).Scan(ctx)
-	if err != nil {
-		return User{}, notFound(err, "user by id")
-	}
-	return u, nil
+	return s.userWhere(ctx, s.db, "id = ? AND provider_id = ?", id, providerID)
 }
 
 // CreateUser adds a user to u.ProviderID and makes them a member of the given desks, which must belong

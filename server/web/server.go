@@ -296,5 +296,3 @@ func wantsJSON(c echo.Context) bool {
 	r := c.Request()
 	return r.Header.Get("X-CSRF-Token") != "" || r.Header.Get("Accept") == "application/json"
 }
-
-func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

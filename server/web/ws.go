@@ -195,7 +195,7 @@ func (s *Server) watchSignIn(ctx context.Context, conn *websocket.Conn, en engin
 			case <-t.C:
 				if _, _, err := s.Store.LoginUser(ctx, en.LoginHash); err == nil || ctx.Err() != nil {
 					continue
-				} else if !isNotFound(err) {
+				} else if !errors.Is(err, store.ErrNotFound) {
 					s.Log.Error("re-check sign-in", "user", en.User.ID, "err", err)
 					continue
 				}
