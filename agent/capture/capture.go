@@ -2,7 +2,10 @@
 // one persistent connection) on Linux, GDI on Windows.
 package capture
 
-import "errors"
+import (
+	"errors"
+	"image"
+)
 
 // ErrUnsupported is returned by Open where no capture backend exists.
 var ErrUnsupported = errors.New("capture: not supported on this platform")
@@ -13,6 +16,19 @@ var ErrUnsupported = errors.New("capture: not supported on this platform")
 type Frame struct {
 	Width, Height, Stride int
 	Pix                   []byte
+	// Damage lists the screen areas that may have changed since the previous
+	// Capture; nil means unknown (compare everything). An empty non-nil slice
+	// means nothing changed.
+	Damage []image.Rectangle
+	// Moves are windows the platform saw move since the previous Capture:
+	// the pixels of Src may now be at Dst (a hint; verify before use).
+	Moves []Move
+}
+
+// Move is a window that moved: the pixels of Src may now be at Dst.
+type Move struct {
+	Src image.Rectangle
+	Dst image.Point
 }
 
 // Cursor is the pointer's position and image.

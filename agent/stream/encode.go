@@ -1,109 +1,207 @@
 // Package stream turns captured screens into session messages: it finds the
-// 64×64 tiles that changed since the last frame, compresses them with the
-// protocol's tile codec, and paces frames by the viewer's acknowledgements.
+// exact rectangles that changed since the last frame, sends scrolled and
+// moved content as copies, text and UI as palette or fill operations over
+// one deflate stream, busy photo-like areas as JPEG, and paces frames by the
+// viewer's acknowledgements.
 package stream
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"image"
+	"time"
 
 	"tether/agent/capture"
 	"tether/server/protocol"
 )
 
-// TileSize is the edge of the square tiles a frame is cut into. 64 keeps a
-// tile's RGB (12 KiB) well inside one message and typing changes few tiles.
+// TileSize is the grid the encoder compares on. Each changed tile is then
+// narrowed to the exact box of changed pixels, so the grid only bounds how
+// much one palette has to cover.
 const TileSize = 64
 
 // Encoder compares each frame to the one before and encodes what changed as
-// protocol.Tiles messages. It keeps a copy of the previous frame, so one
-// Encoder serves one stream in one goroutine.
+// protocol.Update and protocol.Photo messages. It keeps a copy of the
+// previous frame, so one Encoder serves one stream in one goroutine.
 type Encoder struct {
-	// Codec compresses non-solid tiles; the zero value (CodecRaw) means
-	// protocol.DefaultCodec, since raw tiles only ever make sense as a fallback.
-	Codec protocol.Codec
+	// Level is the deflate level; zero means protocol.UpdateLevel.
+	Level int
+	// Quality is the JPEG quality of busy photo-like areas (1-100); zero
+	// means DefaultQuality. Lossless sends every area exactly.
+	Quality  int
+	Lossless bool
+	// RefreshAfter is how long an area sent lossy must stay still before it
+	// is sent again exactly (DefaultRefresh).
+	RefreshAfter time.Duration
+	// Now is the clock (time.Now).
+	Now func() time.Time
 
-	tiles protocol.TileEncoder
-	prev  []byte // previous frame, packed: stride width*4
-	w, h  int
-	dirty []bool // per tile column of the band being compared
+	upd  protocol.UpdateEncoder
+	ops  protocol.OpWriter
+	prev []byte // the frame as last sent, exact, packed: stride w*4
+	w, h int
 
-	batch []protocol.Tile // tiles of the message being filled
-	arena []byte          // their data; capacity MaxMessageSize, so never reallocated
-	size  int             // wire size of the message being filled
-	buf   []byte          // marshal buffer
+	cols, rows int
+	cand       []bool            // per tile: may have changed (from the capture's damage)
+	dirty      []bool            // per tile: changed in this frame
+	box        []image.Rectangle // per tile: the exact box of changed pixels
+	hist       []uint16          // per tile: bit i set if it changed i frames ago
+	lossy      []time.Time       // per tile: when it was sent lossy; zero once exact
+
+	photo   photoEncoder
+	hashes  motionScratch
+	seq     uint32
+	emit    func([]byte) error
+	res     *Result
+	started bool // a message of this frame was sent
 }
+
+// DefaultQuality is the JPEG quality for busy photo-like areas.
+const DefaultQuality = 70
+
+// DefaultRefresh is how long a lossy area stays still before it is sent
+// again exactly.
+const DefaultRefresh = 300 * time.Millisecond
 
 // Result tells what one Encode produced.
 type Result struct {
-	Tiles    int // tiles sent
-	Messages int // Tiles messages sent
+	Rects    int // changed rectangles sent exactly
+	Copies   int // copies (scrolling, moved windows)
+	Photos   int // lossy rectangles
+	Messages int // messages sent
 	Bytes    int // bytes of those messages
+	Ops      protocol.OpStats
 }
 
-// Reset forgets the previous frame, so the next Encode sends every tile.
+// Changed reports whether the frame sent anything.
+func (r Result) Changed() bool { return r.Messages > 0 }
+
+// Reset forgets the previous frame, so the next Encode sends everything and
+// starts a new deflate stream.
 func (e *Encoder) Reset() { e.w, e.h = 0, 0 }
 
-// Encode compares f to the previous frame and passes each Tiles message of
-// frame seq to emit, which must not keep the slice. With full, or when the
-// size changed, every tile is sent. A frame without changes emits nothing.
+// NextRefresh is when an area sent lossy becomes due to be sent exactly; zero
+// if none is waiting. The streamer captures then even if nothing changed.
+func (e *Encoder) NextRefresh() time.Time {
+	var next time.Time
+	for _, t := range e.lossy {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	if next.IsZero() {
+		return next
+	}
+	return next.Add(e.refreshAfter())
+}
+
+func (e *Encoder) refreshAfter() time.Duration {
+	if e.RefreshAfter > 0 {
+		return e.RefreshAfter
+	}
+	return DefaultRefresh
+}
+
+func (e *Encoder) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// Encode compares f to the previous frame and passes each message of frame
+// seq to emit, which must not keep the slice. With full, or when the size
+// changed, everything is sent over a new deflate stream. A frame without
+// changes emits nothing.
 func (e *Encoder) Encode(f *capture.Frame, seq uint32, full bool, emit func([]byte) error) (Result, error) {
 	var res Result
 	if err := check(f); err != nil {
 		return res, err
 	}
 	if f.Width != e.w || f.Height != e.h {
-		e.w, e.h = f.Width, f.Height
-		if n := f.Width * f.Height * 4; cap(e.prev) < n {
-			e.prev = make([]byte, n)
-		} else {
-			e.prev = e.prev[:n]
-		}
+		e.resize(f.Width, f.Height)
 		full = true
 	}
-	e.tiles.Codec = e.Codec
-	if e.Codec == protocol.CodecRaw {
-		e.tiles.Codec = protocol.DefaultCodec
-	}
-	if e.arena == nil {
-		e.arena = make([]byte, 0, protocol.MaxMessageSize)
-		e.buf = make([]byte, protocol.MaxMessageSize)
-	}
-	cols := (f.Width + TileSize - 1) / TileSize
-	if cap(e.dirty) < cols {
-		e.dirty = make([]bool, cols)
-	}
-	e.dirty = e.dirty[:cols]
-	e.startMessage()
-	for y := 0; y < f.Height; y += TileSize {
-		th := min(TileSize, f.Height-y)
-		if full {
-			for i := range e.dirty {
-				e.dirty[i] = true
+	e.seq, e.emit, e.res = seq, emit, &res
+	e.ops.Reset()
+	e.ops.Flush = e.flushOps
+	e.upd.Level = e.Level
+	now := e.now()
+	if full {
+		e.upd.Reset()
+		e.ops.Reset()
+		for i := range e.dirty {
+			e.dirty[i] = true
+			e.box[i] = e.tileRect(i)
+			e.lossy[i] = time.Time{}
+		}
+	} else {
+		e.candidates(f)
+		if e.diff(f) >= motionMinTiles {
+			if e.moves(f)+e.scroll(f) > 0 {
+				// The copies changed prev: compare the changed tiles again.
+				copy(e.cand, e.dirty)
+				e.diff(f)
 			}
-		} else if !e.diffBand(f, y, th) {
+		}
+		e.dueRefresh(now)
+	}
+	for i, d := range e.dirty {
+		e.hist[i] <<= 1
+		if d {
+			e.hist[i] |= 1
+		}
+	}
+	var photos []image.Rectangle
+	if !e.Lossless && !full {
+		photos = e.photoRects(f)
+	}
+	for i, d := range e.dirty {
+		if !d {
 			continue
 		}
-		for col, d := range e.dirty {
-			if !d {
-				continue
-			}
-			x := col * TileSize
-			tw := min(TileSize, f.Width-x)
-			e.remember(f, x, y, tw, th)
-			t := e.tiles.Encode(f.Pix, f.Stride, x, y, tw, th)
-			if err := e.add(t, seq, emit, &res); err != nil {
-				return res, err
-			}
-			res.Tiles++
+		b := e.box[i]
+		e.remember(f, b)
+		e.ops.Pixels(f.Pix, f.Stride, b, &res.Ops)
+		e.lossy[i] = time.Time{}
+		res.Rects++
+	}
+	if e.ops.Err != nil {
+		return res, e.ops.Err
+	}
+	if len(e.ops.Buf) > 0 {
+		if err := e.flushOps(e.ops.Buf); err != nil {
+			return res, err
 		}
 	}
-	if len(e.batch) > 0 {
-		if err := e.flush(seq, emit, &res); err != nil {
+	for _, r := range photos {
+		if err := e.sendPhoto(f, r, now); err != nil {
 			return res, err
 		}
 	}
 	return res, nil
+}
+
+func (e *Encoder) resize(w, h int) {
+	e.w, e.h = w, h
+	if n := w * h * 4; cap(e.prev) < n {
+		e.prev = make([]byte, n)
+	} else {
+		e.prev = e.prev[:n]
+	}
+	e.cols, e.rows = (w+TileSize-1)/TileSize, (h+TileSize-1)/TileSize
+	n := e.cols * e.rows
+	e.cand = make([]bool, n)
+	e.dirty = make([]bool, n)
+	e.box = make([]image.Rectangle, n)
+	e.hist = make([]uint16, n)
+	e.lossy = make([]time.Time, n)
+}
+
+func (e *Encoder) tileRect(i int) image.Rectangle {
+	x, y := (i%e.cols)*TileSize, (i/e.cols)*TileSize
+	return image.Rect(x, y, min(x+TileSize, e.w), min(y+TileSize, e.h))
 }
 
 func check(f *capture.Frame) error {
@@ -116,80 +214,115 @@ func check(f *capture.Frame) error {
 	return nil
 }
 
-// diffBand marks the tiles of the band at y, th rows high, that differ from
-// the previous frame, and reports whether any does. An unchanged row costs
-// one memcmp; a changed row is compared tile by tile, skipping tiles
-// already known dirty, and the band stops early once every tile is dirty.
-func (e *Encoder) diffBand(f *capture.Frame, y, th int) bool {
-	for i := range e.dirty {
-		e.dirty[i] = false
+// candidates marks the tiles the capture's damage says may have changed;
+// all of them when it does not know.
+func (e *Encoder) candidates(f *capture.Frame) {
+	if f.Damage == nil {
+		for i := range e.cand {
+			e.cand[i] = true
+		}
+		return
 	}
-	rowBytes := f.Width * 4
-	left := len(e.dirty)
-	for row := y; row < y+th && left > 0; row++ {
-		cur := f.Pix[row*f.Stride : row*f.Stride+rowBytes]
-		old := e.prev[row*rowBytes : (row+1)*rowBytes]
-		if bytes.Equal(cur, old) {
+	clear(e.cand)
+	for _, d := range f.Damage {
+		e.eachTile(d, func(i int) { e.cand[i] = true })
+	}
+}
+
+// diff finds, among the candidate tiles, those that differ from prev and
+// the exact box of their changed pixels. It returns how many changed. An
+// unchanged row costs one memcmp.
+func (e *Encoder) diff(f *capture.Frame) int {
+	clear(e.dirty)
+	rowBytes := e.w * 4
+	changed := 0
+	for ty := 0; ty < e.rows; ty++ {
+		band := e.cand[ty*e.cols : (ty+1)*e.cols]
+		all, any := true, false
+		for _, c := range band {
+			all, any = all && c, any || c
+		}
+		if !any {
 			continue
 		}
-		for col := range e.dirty {
-			if e.dirty[col] {
+		y0, y1 := ty*TileSize, min((ty+1)*TileSize, e.h)
+		for y := y0; y < y1; y++ {
+			cur := f.Pix[y*f.Stride : y*f.Stride+rowBytes]
+			old := e.prev[y*rowBytes : (y+1)*rowBytes]
+			if all && bytes.Equal(cur, old) {
 				continue
 			}
-			a := col * TileSize * 4
-			b := min(a+TileSize*4, rowBytes)
-			if !bytes.Equal(cur[a:b], old[a:b]) {
-				e.dirty[col] = true
-				left--
+			for tx, c := range band {
+				if !c {
+					continue
+				}
+				a, b := tx*TileSize*4, min((tx+1)*TileSize*4, rowBytes)
+				lo, hi, ok := diffSpan(cur[a:b], old[a:b])
+				if !ok {
+					continue
+				}
+				i := ty*e.cols + tx
+				r := image.Rect(tx*TileSize+lo, y, tx*TileSize+hi, y+1)
+				if e.dirty[i] {
+					e.box[i] = e.box[i].Union(r)
+				} else {
+					e.dirty[i], e.box[i] = true, r
+					changed++
+				}
 			}
 		}
 	}
-	return left < len(e.dirty)
+	return changed
 }
 
-// remember copies a tile of f into the previous frame.
-func (e *Encoder) remember(f *capture.Frame, x, y, w, h int) {
-	rowBytes := f.Width * 4
-	for row := y; row < y+h; row++ {
-		copy(e.prev[row*rowBytes+x*4:row*rowBytes+(x+w)*4], f.Pix[row*f.Stride+x*4:row*f.Stride+(x+w)*4])
+// diffSpan returns the first and one past the last pixel where a and b,
+// rows of BGRX pixels, differ.
+func diffSpan(a, b []byte) (lo, hi int, ok bool) {
+	if bytes.Equal(a, b) {
+		return 0, 0, false
+	}
+	n := len(a) / 4
+	a, b = a[:n*4], b[:n*4]
+	for lo = 0; lo < n && binary.LittleEndian.Uint32(a[lo*4:]) == binary.LittleEndian.Uint32(b[lo*4:]); lo++ {
+	}
+	for hi = n; hi > lo && binary.LittleEndian.Uint32(a[hi*4-4:]) == binary.LittleEndian.Uint32(b[hi*4-4:]); hi-- {
+	}
+	return lo, hi, true
+}
+
+// remember copies r of f into prev.
+func (e *Encoder) remember(f *capture.Frame, r image.Rectangle) {
+	rowBytes := e.w * 4
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		copy(e.prev[y*rowBytes+r.Min.X*4:y*rowBytes+r.Max.X*4], f.Pix[y*f.Stride+r.Min.X*4:y*f.Stride+r.Max.X*4])
 	}
 }
 
-func (e *Encoder) startMessage() {
-	e.batch = e.batch[:0]
-	e.arena = e.arena[:0]
-	e.size = protocol.TilesOverhead
-}
-
-// add appends a tile to the message being filled, sending it first when the
-// tile would not fit.
-func (e *Encoder) add(t protocol.Tile, seq uint32, emit func([]byte) error, res *Result) error {
-	n := protocol.TileWireSize(t)
-	if len(e.batch) > 0 && (e.size+n > protocol.MaxMessageSize || len(e.batch) == protocol.MaxTilesPerMessage) {
-		if err := e.flush(seq, emit, res); err != nil {
-			return err
+// dueRefresh marks tiles sent lossy that stayed still long enough to be
+// sent again exactly.
+func (e *Encoder) dueRefresh(now time.Time) {
+	for i, t := range e.lossy {
+		if !t.IsZero() && !e.dirty[i] && now.Sub(t) >= e.refreshAfter() {
+			e.dirty[i], e.box[i] = true, e.tileRect(i)
 		}
 	}
-	// t.Data lives in the tile encoder's scratch until its next call.
-	start := len(e.arena)
-	e.arena = append(e.arena, t.Data...)
-	t.Data = e.arena[start:len(e.arena):len(e.arena)]
-	e.batch = append(e.batch, t)
-	e.size += n
-	return nil
 }
 
-func (e *Encoder) flush(seq uint32, emit func([]byte) error, res *Result) error {
-	m := protocol.Tiles{Seq: seq, Width: uint16(e.w), Height: uint16(e.h), Tiles: e.batch}
-	n, err := m.MarshalTo(e.buf)
+// flushOps deflates ops into an Update message and sends it.
+func (e *Encoder) flushOps(ops []byte) error {
+	b, err := e.upd.Encode(e.seq, e.w, e.h, ops)
 	if err != nil {
-		return fmt.Errorf("stream: marshal tiles: %w", err)
+		return fmt.Errorf("stream: %w", err)
 	}
-	if err := emit(e.buf[:n]); err != nil {
+	e.ops.Buf = e.ops.Buf[:0]
+	return e.send(b)
+}
+
+func (e *Encoder) send(b []byte) error {
+	if err := e.emit(b); err != nil {
 		return err
 	}
-	res.Messages++
-	res.Bytes += n
-	e.startMessage()
+	e.res.Messages++
+	e.res.Bytes += len(b)
 	return nil
 }

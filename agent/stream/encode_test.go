@@ -37,17 +37,17 @@ func TestEncoderRoundTrip(t *testing.T) {
 			var e Encoder
 			res := encodeAll(t, &e, f, 1, false, p)
 			want := ((tc.w + 63) / 64) * ((tc.h + 63) / 64)
-			if res.Tiles != want {
-				t.Errorf("first frame: %d tiles, want all %d", res.Tiles, want)
+			if res.Rects != want {
+				t.Errorf("first frame: %d tiles, want all %d", res.Rects, want)
 			}
 			if !p.matches(f) {
 				t.Fatal("decoded image differs from the frame")
 			}
-			if res := encodeAll(t, &e, f, 2, false, p); res.Tiles != 0 || res.Messages != 0 {
+			if res := encodeAll(t, &e, f, 2, false, p); res.Rects != 0 || res.Messages != 0 {
 				t.Errorf("unchanged frame: %+v, want nothing", res)
 			}
-			if res := encodeAll(t, &e, f, 3, true, p); res.Tiles != want {
-				t.Errorf("full frame: %d tiles, want %d", res.Tiles, want)
+			if res := encodeAll(t, &e, f, 3, true, p); res.Rects != want {
+				t.Errorf("full frame: %d tiles, want %d", res.Rects, want)
 			}
 		})
 	}
@@ -78,8 +78,8 @@ func TestEncoderChangedTiles(t *testing.T) {
 				f.Pix[i] ^= 0xff
 			}
 			res := encodeAll(t, &e, f, 2, false, p)
-			if res.Tiles != tc.want {
-				t.Errorf("%d tiles, want %d", res.Tiles, tc.want)
+			if res.Rects != tc.want {
+				t.Errorf("%d tiles, want %d", res.Rects, tc.want)
 			}
 			if !p.matches(f) {
 				t.Error("decoded image differs from the frame")
@@ -103,7 +103,7 @@ func TestEncoderStrideAndResize(t *testing.T) {
 	}
 	small := textScreen(64, 64, 4)
 	p2 := &painter{w: 64, h: 64, img: make([]byte, 64*64*4)}
-	if res := encodeAll(t, &e, small, 2, false, p2); res.Tiles != 1 || !p2.matches(small) {
+	if res := encodeAll(t, &e, small, 2, false, p2); res.Rects != 1 || !p2.matches(small) {
 		t.Fatalf("after resize: %+v, want a full frame", res)
 	}
 }

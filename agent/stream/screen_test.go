@@ -1,6 +1,11 @@
 package stream
 
 import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/jpeg"
 	"math/rand/v2"
 
 	"tether/agent/capture"
@@ -82,11 +87,12 @@ func fill(f *capture.Frame, x, y, w, h int, r, g, b byte) {
 
 // painter decodes messages into an RGBA image, as the viewer does.
 type painter struct {
-	dec       protocol.TileDecoder
+	dec       protocol.Inflater
 	w, h      int
 	img       []byte
-	tiles     int // tiles of the current frame
+	tiles     int // operations and photos of the current frame
 	lastTiles int
+	photos    int // photos painted in all
 	frames    []protocol.FrameEnd
 	hellos    []protocol.Hello
 	cursorPos []protocol.CursorPos
@@ -105,13 +111,25 @@ func (p *painter) apply(b []byte) error {
 			p.w, p.h = int(m.Width), int(m.Height)
 			p.img = make([]byte, p.w*p.h*4)
 		}
-	case *protocol.Tiles:
-		for _, t := range m.Tiles {
-			if err := p.dec.Decode(p.img, p.w*4, p.w, p.h, t); err != nil {
-				return err
-			}
+	case *protocol.Update:
+		ops, err := p.dec.Inflate(m)
+		if err != nil {
+			return err
 		}
-		p.tiles += len(m.Tiles)
+		return protocol.ApplyOps(p.img, p.w*4, p.w, p.h, ops, func(image.Rectangle) { p.tiles++ })
+	case *protocol.Photo:
+		img, err := jpeg.Decode(bytes.NewReader(m.Data))
+		if err != nil {
+			return err
+		}
+		r := m.Rect()
+		if img.Bounds().Size() != r.Size() {
+			return fmt.Errorf("photo %v decodes to %v", r, img.Bounds())
+		}
+		dst := &image.RGBA{Pix: p.img, Stride: p.w * 4, Rect: image.Rect(0, 0, p.w, p.h)}
+		draw.Draw(dst, r, img, img.Bounds().Min, draw.Src)
+		p.tiles++
+		p.photos++
 	case *protocol.FrameEnd:
 		p.frames = append(p.frames, *m)
 		p.lastTiles, p.tiles = p.tiles, 0

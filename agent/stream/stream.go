@@ -265,7 +265,7 @@ func (s *Streamer) frame(start time.Time) (bool, error) {
 		return false, err
 	}
 	s.stats.Bytes += int64(res.Bytes)
-	if res.Tiles == 0 {
+	if !res.Changed() {
 		return false, nil
 	}
 	end := protocol.FrameEnd{
@@ -285,7 +285,7 @@ func (s *Streamer) frame(start time.Time) (bool, error) {
 	s.sent = seq
 	s.mu.Unlock()
 	s.stats.Frames++
-	s.stats.Tiles += res.Tiles
+	s.stats.Tiles += res.Rects + res.Copies + res.Photos
 	return true, nil
 }
 

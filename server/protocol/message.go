@@ -8,8 +8,9 @@ import (
 
 // Version is the wire version this build speaks. A peer that receives a
 // message with another version closes the connection with ErrVersion.
-// Version 2 replaced the consent level with grants (Hello, signaling).
-const Version uint8 = 2
+// Version 2 replaced the consent level with grants (Hello, signaling);
+// version 3 replaced tiles with deflated drawing operations and photos.
+const Version uint8 = 3
 
 // MaxMessageSize bounds one session message. Browsers accept data-channel
 // messages up to 256 KiB; staying at 64 KiB keeps every path (SCTP, relay
@@ -28,6 +29,8 @@ const (
 	TypeCursorPos   Type = 4  // agent → viewer: pointer position
 	TypeCursorShape Type = 5  // agent → viewer: pointer image
 	TypeFrameAck    Type = 6  // viewer → agent: frame painted (flow control)
+	TypeUpdate      Type = 7  // agent → viewer: deflated drawing operations of one frame
+	TypePhoto       Type = 8  // agent → viewer: a lossy rectangle of one frame
 	TypeMouseMove   Type = 10 // viewer → agent
 	TypeMouseButton Type = 11 // viewer → agent
 	TypeWheel       Type = 12 // viewer → agent
@@ -45,6 +48,10 @@ func (t Type) String() string {
 		return "tiles"
 	case TypeFrameEnd:
 		return "frame-end"
+	case TypeUpdate:
+		return "update"
+	case TypePhoto:
+		return "photo"
 	case TypeCursorPos:
 		return "cursor-pos"
 	case TypeCursorShape:
@@ -83,7 +90,7 @@ const (
 // (from == 0) is unknown and refused.
 func (t Type) Route() (from Sender, need Grants) {
 	switch t {
-	case TypeHello, TypeTiles, TypeFrameEnd, TypeCursorPos, TypeCursorShape:
+	case TypeHello, TypeTiles, TypeUpdate, TypePhoto, TypeFrameEnd, TypeCursorPos, TypeCursorShape:
 		return SenderAgent, GrantView
 	case TypeFrameAck, TypeRequestFull:
 		return SenderViewer, GrantView
@@ -167,6 +174,10 @@ func Unmarshal(b []byte) (Message, error) {
 		m = &Tiles{}
 	case TypeFrameEnd:
 		m = &FrameEnd{}
+	case TypeUpdate:
+		m = &Update{}
+	case TypePhoto:
+		m = &Photo{}
 	case TypeCursorPos:
 		m = &CursorPos{}
 	case TypeCursorShape:
