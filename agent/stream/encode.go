@@ -48,6 +48,7 @@ type Encoder struct {
 	box        []image.Rectangle // per tile: the exact box of changed pixels
 	hist       []uint16          // per tile: bit i set if it changed i frames ago
 	lossy      []time.Time       // per tile: when it was sent lossy; zero once exact
+	refresh    []bool            // per tile: dirty only because it is sent exactly again
 
 	photo   photoEncoder
 	hashes  motionScratch
@@ -58,7 +59,9 @@ type Encoder struct {
 }
 
 // DefaultQuality is the JPEG quality for busy photo-like areas.
-const DefaultQuality = 70
+// At 60 the video of TestPhotoQualitySweep keeps SSIM 0.994 for 12% fewer
+// bytes than 70.
+const DefaultQuality = 60
 
 // DefaultRefresh is how long a lossy area stays still before it is sent
 // again exactly.
@@ -129,6 +132,7 @@ func (e *Encoder) Encode(f *capture.Frame, seq uint32, full bool, emit func([]by
 	e.upd.Level = e.Level
 	now := e.now()
 	if full {
+		clear(e.refresh)
 		e.upd.Reset()
 		e.ops.Reset()
 		for i := range e.dirty {
@@ -149,7 +153,7 @@ func (e *Encoder) Encode(f *capture.Frame, seq uint32, full bool, emit func([]by
 	}
 	for i, d := range e.dirty {
 		e.hist[i] <<= 1
-		if d {
+		if d && !e.refresh[i] {
 			e.hist[i] |= 1
 		}
 	}
@@ -197,6 +201,7 @@ func (e *Encoder) resize(w, h int) {
 	e.box = make([]image.Rectangle, n)
 	e.hist = make([]uint16, n)
 	e.lossy = make([]time.Time, n)
+	e.refresh = make([]bool, n)
 }
 
 func (e *Encoder) tileRect(i int) image.Rectangle {
@@ -301,9 +306,10 @@ func (e *Encoder) remember(f *capture.Frame, r image.Rectangle) {
 // dueRefresh marks tiles sent lossy that stayed still long enough to be
 // sent again exactly.
 func (e *Encoder) dueRefresh(now time.Time) {
+	clear(e.refresh)
 	for i, t := range e.lossy {
 		if !t.IsZero() && !e.dirty[i] && now.Sub(t) >= e.refreshAfter() {
-			e.dirty[i], e.box[i] = true, e.tileRect(i)
+			e.dirty[i], e.box[i], e.refresh[i] = true, e.tileRect(i), true
 		}
 	}
 }

@@ -36,7 +36,7 @@ func (e *Encoder) photoRects(f *capture.Frame) []image.Rectangle {
 	any := false
 	for i, d := range e.dirty {
 		b := e.box[i]
-		if !d || bits.OnesCount16(e.hist[i]&0xff) < busyFrames || b.Dx()*b.Dy() < TileSize*TileSize/4 {
+		if !d || e.refresh[i] || bits.OnesCount16(e.hist[i]&0xff) < busyFrames || b.Dx()*b.Dy() < TileSize*TileSize/4 {
 			continue
 		}
 		if _, ok := e.ops.Colors(f.Pix, f.Stride, b); !ok {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"io"
 	"math/rand/v2"
 	"testing"
 )
@@ -307,6 +308,71 @@ func BenchmarkOpsText(b *testing.B) {
 		for b.Loop() {
 			if err := ApplyOps(dst, w*4, w, h, ops.Buf, nil); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func TestRecordingRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := NewRecordingWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs [][]byte
+	for _, m := range sampleMessages() {
+		b, err := Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, b)
+		if err := w.Write(uint32(len(msgs)*10), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := NewRecordingReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range msgs {
+		ms, got, err := r.Next()
+		if err != nil || ms != uint32((i+1)*10) || !bytes.Equal(got, want) {
+			t.Fatalf("entry %d: %d ms, %x, %v", i, ms, got, err)
+		}
+	}
+	if _, _, err := r.Next(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the last entry: %v, want EOF", err)
+	}
+
+	old := append([]byte(nil), buf.Bytes()...)
+	old[len(recordingMagic)] = 2
+	if _, err := NewRecordingReader(bytes.NewReader(old)); !errors.Is(err, ErrRecordingVersion) {
+		t.Fatalf("version 2 recording: %v, want ErrRecordingVersion", err)
+	}
+	if _, err := NewRecordingReader(bytes.NewReader([]byte("PNG..."))); err == nil {
+		t.Fatal("accepted a file that is not a recording")
+	}
+	r, _ = NewRecordingReader(bytes.NewReader(buf.Bytes()[:buf.Len()-3]))
+	var last error
+	for last == nil {
+		_, _, last = r.Next()
+	}
+	if errors.Is(last, io.EOF) {
+		t.Fatal("a truncated recording ended cleanly")
+	}
+}
+
+// FuzzRecording feeds arbitrary bytes to the recording reader.
+func FuzzRecording(f *testing.F) {
+	f.Add([]byte(recordingMagic + "\x03\x00\x00\x00\x01\x00\x00\x00\x02\x03\x06"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := NewRecordingReader(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		for i := 0; i < 1000; i++ {
+			if _, _, err := r.Next(); err != nil {
+				return
 			}
 		}
 	})

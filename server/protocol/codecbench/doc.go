@@ -1,10 +1,10 @@
-// Package codecbench measures the tile codecs of package protocol on real
-// X screens and proves them pixel-exact. It holds only tests, benchmarks and
-// their corpus; nothing imports it. Results and the choice of
-// protocol.DefaultCodec are in docs/codec.md.
+// Package codecbench measures the picture codec (protocol Update and Photo
+// messages, as agent/stream encodes them) on real X screens and proves it
+// exact. Besides Quality (exact share and SSIM), which the side-by-side
+// benchmark uses too, it holds only tests, benchmarks and their corpus.
+// Results are in docs/codec.md.
 //
-// The corpus is testdata/*.png, 1920×1080 screenshots taken with
-// kbinani/screenshot (the agent's capture library) from a private Xvfb:
+// The corpus in testdata:
 //
 //   - xterm-ls.png: an xterm (fixed bitmap font) full of coloured ls -la output
 //   - desktop.png: xlogo, xclock, xcalc, xeyes and two xterms over an xsetroot background
@@ -12,14 +12,19 @@
 //     a text-heavy article with gradients and a noisy photo-like picture
 //   - typing-before.png, typing-after.png: an anti-aliased xterm with a man page,
 //     before and after one character typed with xdotool
+//   - typing.rec, scrolling.rec: recordings (protocol.RecordingWriter) of what the
+//     agent sent, every area exact, while xdotool typed into that xterm and
+//     scrolled GPL-3 in less; they carry the protocol version and are refused
+//     by a build of another version
 //
-// Regenerate them (needs Xvfb, xterm, x11-apps, xdotool, chromium, man) with
+// Video comes from ffmpeg's testsrc2 pattern, rendered at test time.
+// Regenerate the corpus (needs Xvfb, xterm, x11-apps, xdotool, chromium, man) with
 //
-//	go test -tags corpus -run TestCaptureCorpus ./server/protocol/codecbench/
+//	go test -tags corpus -run 'TestCaptureCorpus|TestRecordCorpus' ./server/protocol/codecbench/
 //
 // Benchmarks, natively and in WebAssembly under node:
 //
 //	go test -run '^$' -bench . -benchtime 0.3s -count 5 ./server/protocol/codecbench/
 //	GOOS=js GOARCH=wasm go test -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" \
-//		-run '^$' -bench Decode -benchtime 0.5s -count 5 ./server/protocol/codecbench/
+//		-run '^$' -bench 'FullFrame|TileClass' -benchtime 0.5s -count 5 ./server/protocol/codecbench/
 package codecbench

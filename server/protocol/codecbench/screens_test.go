@@ -2,15 +2,12 @@ package codecbench
 
 import (
 	"bytes"
-	"fmt"
 	"image"
 	"image/draw"
 	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
-
-	"tether/server/protocol"
 )
 
 const tileSize = 64
@@ -74,7 +71,7 @@ func loadPNG(tb testing.TB, name string) *image.RGBA {
 	return rgba
 }
 
-// toBGRA swaps red and blue: X11 and GDI capture BGRA, which TileEncoder takes.
+// toBGRA swaps red and blue: X11 and GDI capture BGRA, which the encoder takes.
 func toBGRA(img *image.RGBA) []byte {
 	out := make([]byte, len(img.Pix))
 	for i := 0; i+3 < len(img.Pix); i += 4 {
@@ -83,7 +80,7 @@ func toBGRA(img *image.RGBA) []byte {
 	return out
 }
 
-// toRGBAOpaque is what TileDecoder produces for img: RGBA with alpha 255.
+// toRGBAOpaque is what the viewer shows for img: RGBA with alpha 255.
 func toRGBAOpaque(img *image.RGBA) []byte {
 	out := bytes.Clone(img.Pix)
 	for i := 3; i < len(out); i += 4 {
@@ -115,25 +112,4 @@ func sameTile(a, b *image.RGBA, t image.Rectangle) bool {
 		}
 	}
 	return true
-}
-
-// encodeFrame compresses s's tiles with c and returns copies of them.
-func encodeFrame(c *coder, s screen) []protocol.Tile {
-	out := make([]protocol.Tile, 0, len(s.rects))
-	for _, r := range s.rects {
-		t := c.encode(s.bgra, s.w*4, r.Min.X, r.Min.Y, r.Dx(), r.Dy())
-		t.Data = bytes.Clone(t.Data)
-		out = append(out, t)
-	}
-	return out
-}
-
-// decodeFrame paints tiles into dst, an RGBA frame of s's size.
-func decodeFrame(c *coder, s screen, dst []byte, ts []protocol.Tile) error {
-	for _, t := range ts {
-		if err := c.decode(dst, s.w*4, s.w, s.h, t); err != nil {
-			return fmt.Errorf("tile %dx%d+%d+%d: %w", t.W, t.H, t.X, t.Y, err)
-		}
-	}
-	return nil
 }

@@ -22,6 +22,9 @@ const (
 func needTool(t testing.TB, name string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
+	if err != nil && os.Getenv("TETHER_REQUIRE_E2E") != "" {
+		t.Fatalf("%s is not installed and TETHER_REQUIRE_E2E is set: %v", name, err)
+	}
 	if err != nil {
 		t.Skipf("%s is not installed (or this platform cannot run it), so the live X capture is skipped: %v", name, err)
 	}
@@ -69,7 +72,7 @@ func stop(cmd *exec.Cmd) {
 }
 
 // capture grabs the whole screen the way the agent does.
-func capture(t testing.TB) *image.RGBA {
+func grab(t testing.TB) *image.RGBA {
 	t.Helper()
 	img, err := screenshot.Capture(0, 0, screenW, screenH)
 	if err != nil {
@@ -86,7 +89,7 @@ func waitStable(t testing.TB, timeout time.Duration, ready func(*image.RGBA) boo
 	var prev *image.RGBA
 	same := 0
 	for time.Now().Before(deadline) {
-		img := capture(t)
+		img := grab(t)
 		if prev != nil && bytes.Equal(prev.Pix, img.Pix) && ready(img) {
 			same++
 			if same == 2 {
