@@ -87,7 +87,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 		ice = []protocol.ICEServer{{URLs: cfg.STUN}}
 	}
 	lv := live.New(st, hub.NewLocal(), live.Config{
-		Instance: instance, P2P: cfg.P2P, ICETimeout: cfg.ICETimeout, ICEServers: ice,
+		Instance: instance, P2P: cfg.P2P, ICETimeout: cfg.ICETimeout, ICEServers: ice, MaxFPS: cfg.MaxFPS,
 	}, log)
 	if err := lv.Interrupt(ctx); err != nil {
 		return err

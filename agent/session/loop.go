@@ -26,6 +26,7 @@ type session struct {
 	p2p                bool
 	iceServers         []protocol.ICEServer
 	iceTimeout         time.Duration
+	maxFPS             int // from the server's welcome; zero: the stream's default
 
 	// grants is what the customer allowed on this computer, in this run of
 	// the program; zero until they do. offer is what they may allow.
@@ -305,6 +306,9 @@ func (s *session) welcome(ctx context.Context, w protocol.Welcome, first bool) {
 	s.p2p = w.P2P
 	s.iceServers = w.ICEServers
 	s.iceTimeout = time.Duration(w.ICETimeoutMS) * time.Millisecond
+	if w.MaxFPS > 0 && w.MaxFPS <= protocol.MaxFPSLimit {
+		s.maxFPS = w.MaxFPS
+	}
 	if s.iceTimeout <= 0 {
 		s.iceTimeout = 5 * time.Second
 	}

@@ -97,6 +97,9 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 	v.conn = &countingConn{Conn: conn, c: &s.counts}
 	opts := s.cfg.Stream
 	opts.OnSize = s.disp.setSize
+	if s.maxFPS > 0 && opts.FPS == 0 {
+		opts.FPS = s.maxFPS
+	}
 	if opts.Logger == nil {
 		opts.Logger = s.log
 	}

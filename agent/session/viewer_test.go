@@ -1,6 +1,7 @@
 package session
 
 import (
+	"image"
 	"net"
 	"sync"
 	"testing"
@@ -37,7 +38,7 @@ type screenView struct {
 	send func([]byte) error
 
 	mu     sync.Mutex
-	dec    protocol.TileDecoder
+	dec    protocol.Inflater
 	w, h   int
 	img    []byte
 	tiles  int
@@ -68,13 +69,14 @@ func (v *screenView) feed(b []byte) {
 		v.hellos = append(v.hellos, *m)
 		v.w, v.h = int(m.Width), int(m.Height)
 		v.img = make([]byte, v.w*v.h*4)
-	case *protocol.Tiles:
-		for _, t := range m.Tiles {
-			if err := v.dec.Decode(v.img, v.w*4, v.w, v.h, t); err != nil {
-				v.err = err
-			}
+	case *protocol.Update:
+		ops, err := v.dec.Inflate(m)
+		if err == nil {
+			err = protocol.ApplyOps(v.img, v.w*4, v.w, v.h, ops, func(image.Rectangle) { v.tiles++ })
 		}
-		v.tiles += len(m.Tiles)
+		if err != nil {
+			v.err = err
+		}
 	case *protocol.FrameEnd:
 		v.frames = append(v.frames, frameSeen{end: *m, tiles: v.tiles, img: append([]byte(nil), v.img...)})
 		v.tiles = 0

@@ -39,8 +39,10 @@ func TestSessionX11(t *testing.T) {
 	c.send(protocol.SigPeer, protocol.Peer{Role: "viewer", Present: true})
 	v := peer.view
 	first := v.waitFrame(0, func(f frameSeen) bool { return f.end.Full() })
-	if first.end.Width != 640 || first.end.Height != 480 || first.tiles != 10*8 {
-		t.Fatalf("first frame %+v with %d tiles", first.end, first.tiles)
+	// Blank 64×64 tiles along a row merge into one fill, so a full frame
+	// draws at most one operation per tile.
+	if first.end.Width != 640 || first.end.Height != 480 || first.tiles == 0 || first.tiles > 10*8 {
+		t.Fatalf("first frame %+v with %d operations", first.end, first.tiles)
 	}
 	v.sendMsg(&protocol.MouseMove{X: 321, Y: 123})
 	waitFor(t, "the pointer at 321,123", func() (ok bool) {

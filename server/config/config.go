@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +40,8 @@ type Config struct {
 	P2P bool
 	// ICETimeout is how long the agent waits for peer-to-peer before the relay.
 	ICETimeout time.Duration
+	// MaxFPS caps the frame rate agents stream at.
+	MaxFPS int
 	// STUN lists STUN server URLs handed to both peers (empty: host candidates only).
 	STUN []string
 	// TLSProxy says TLS ends at a proxy in front of this server: the public
@@ -64,7 +67,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		}
 		return def
 	}
-	var ttl, iceTimeout, p2p, stun, tlsProxy, proxies string
+	var ttl, iceTimeout, p2p, stun, tlsProxy, proxies, maxFPS string
 	fs.StringVar(&c.Listen, "listen", env("LISTEN", ":8080"), "address to listen on (TETHER_LISTEN)")
 	fs.StringVar(&c.BaseURL, "base-url", env("BASE_URL", ""), "public base URL, e.g. https://support.example.com (TETHER_BASE_URL); default http://localhost:<port>")
 	fs.StringVar(&c.DataDir, "data", env("DATA", "data"), "data folder for SQLite and state (TETHER_DATA)")
@@ -75,6 +78,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.BuildDir, "build-dir", env("BUILD_DIR", ""), "serve viewer.wasm and agents from this folder instead of the embedded ones (TETHER_BUILD_DIR)")
 	fs.StringVar(&p2p, "p2p", env("P2P", "true"), "allow peer-to-peer connections; false forces the relay (TETHER_P2P)")
 	fs.StringVar(&iceTimeout, "ice-timeout", env("ICE_TIMEOUT", "5s"), "how long to try peer-to-peer before using the relay (TETHER_ICE_TIMEOUT)")
+	fs.StringVar(&maxFPS, "max-fps", env("MAX_FPS", strconv.Itoa(protocol.DefaultFPS)), fmt.Sprintf("highest frame rate agents stream at, 1 to %d (TETHER_MAX_FPS)", protocol.MaxFPSLimit))
 	fs.StringVar(&stun, "stun", env("STUN", ""), "comma-separated STUN URLs for peer-to-peer, e.g. stun:stun.example.com:3478 (TETHER_STUN)")
 	fs.StringVar(&tlsProxy, "tls-proxy", env("TLS_PROXY", "false"), "true when a proxy in front of this server terminates TLS for the https:// base URL (TETHER_TLS_PROXY)")
 	fs.StringVar(&proxies, "trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed, e.g. 10.0.0.5,10.1.0.0/16 (TETHER_TRUSTED_PROXIES)")
@@ -92,6 +96,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	}
 	if c.ICETimeout, err = time.ParseDuration(iceTimeout); err != nil || c.ICETimeout < 500*time.Millisecond || c.ICETimeout > time.Minute {
 		errs = append(errs, fmt.Errorf("ice-timeout %q: want a duration between 500ms and 1m", iceTimeout))
+	}
+	if c.MaxFPS, err = strconv.Atoi(maxFPS); err != nil || c.MaxFPS < 1 || c.MaxFPS > protocol.MaxFPSLimit {
+		errs = append(errs, fmt.Errorf("max-fps %q: want a whole number from 1 to %d", maxFPS, protocol.MaxFPSLimit))
 	}
 	if c.P2P, err = parseBool(p2p); err != nil {
 		errs = append(errs, fmt.Errorf("p2p %q: want true or false", p2p))

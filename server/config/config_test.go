@@ -58,6 +58,13 @@ func TestParse(t *testing.T) {
 		{name: "proxy with http", args: []string{"-base-url", "http://localhost:8080", "-tls-proxy", "yes"}, wantErr: "must then be https"},
 		{name: "bad proxy", args: []string{"-trusted-proxies", "proxy.local"}, wantErr: "trusted-proxies"},
 		{name: "bad ttl", args: []string{"-invite-ttl", "forever"}, wantErr: "invite-ttl"},
+		{name: "60 fps", env: map[string]string{"TETHER_MAX_FPS": "60"}, check: func(t *testing.T, c Config) {
+			if c.MaxFPS != 60 {
+				t.Errorf("MaxFPS %d", c.MaxFPS)
+			}
+		}},
+		{name: "fps over the limit", args: []string{"-max-fps", "120"}, wantErr: "max-fps"},
+		{name: "fps not a number", args: []string{"-max-fps", "fast"}, wantErr: "max-fps"},
 		{name: "half tls", args: []string{"-tls-cert", "c.pem"}, wantErr: "together"},
 		{name: "bad base", args: []string{"-base-url", "ftp://x"}, wantErr: "base-url"},
 		{name: "base with path", args: []string{"-base-url", "https://x.com/support", "-tls-proxy", "1"}, wantErr: "base-url"},

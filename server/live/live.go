@@ -52,6 +52,8 @@ type Config struct {
 	// P2P, ICETimeout and ICEServers go to the agent in its welcome.
 	P2P        bool
 	ICETimeout time.Duration
+	// MaxFPS caps the agents' frame rate (zero: protocol.DefaultFPS).
+	MaxFPS     int
 	ICEServers []protocol.ICEServer
 	// RejoinGrace is how long a session awaiting consent waits for its
 	// lost agent to come back (30 s when zero).

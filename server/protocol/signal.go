@@ -83,7 +83,18 @@ type Welcome struct {
 	ICEServers   []ICEServer `json:"ice_servers"`
 	P2P          bool        `json:"p2p"`
 	ICETimeoutMS int         `json:"ice_timeout_ms"`
+	// MaxFPS caps the frame rate (1 to MaxFPSLimit); zero means the agent's
+	// default, DefaultFPS.
+	MaxFPS int `json:"max_fps,omitempty"`
 }
+
+// DefaultFPS and MaxFPSLimit bound the frame rate an installation may set:
+// 30 frames a second keep typing and scrolling fluid; 60 doubles the
+// agent's work for smoother video and dragging.
+const (
+	DefaultFPS  = 30
+	MaxFPSLimit = 60
+)
 
 // Consent carries the grants the customer chose on their machine
 // (agent → server). Refusing is not a consent: the agent ends the session
