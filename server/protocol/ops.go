@@ -1,9 +1,11 @@
 package protocol
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"image"
+	"slices"
 )
 
 // Op is one drawing operation inside an Update. Every operation is lossless.
@@ -188,6 +190,7 @@ func (w *OpWriter) piece(pix []byte, stride int, r image.Rectangle, st *OpStats)
 }
 
 func (w *OpWriter) palette(r image.Rectangle, colors int, idx []uint8) {
+	w.sortPalette(colors, idx)
 	w.Buf = appendOpHeader(w.Buf, OpPalette, r)
 	w.Buf = append(w.Buf, byte(colors-1))
 	for _, c := range w.table.colors[:colors] {
@@ -212,6 +215,31 @@ func (w *OpWriter) palette(r image.Rectangle, colors int, idx []uint8) {
 			}
 			w.Buf = append(w.Buf, v)
 		}
+	}
+}
+
+// sortPalette orders the palette by colour and renumbers the indices, so
+// that the same glyph or icon gives the same bytes wherever it is and
+// whatever pixel came first: the deflate window then finds it again.
+func (w *OpWriter) sortPalette(colors int, idx []uint8) {
+	cs := w.table.colors[:colors]
+	if slices.IsSorted(cs) {
+		return
+	}
+	var order [256]uint8
+	for i := range cs {
+		order[i] = uint8(i)
+	}
+	slices.SortFunc(order[:colors], func(a, b uint8) int { return cmp.Compare(cs[a], cs[b]) })
+	var remap [256]uint8
+	sorted := make([]uint32, colors)
+	for newIdx, old := range order[:colors] {
+		remap[old] = uint8(newIdx)
+		sorted[newIdx] = cs[old]
+	}
+	copy(cs, sorted)
+	for i, v := range idx {
+		idx[i] = remap[v]
 	}
 }
 
