@@ -171,7 +171,9 @@ func TestTypingAndScrollingOverA2MbitLink(t *testing.T) {
 	}
 	run("search", "--sync", "--onlyvisible", "--class", "xterm")
 	run("mousemove", "960", "540")
-	frames := func() int { return eval[int](t, w.engineer, `Number(document.getElementById("viewer").dataset.frames)`) }
+	frames := func() int {
+		return eval[int](t, w.engineer, `Number(document.getElementById("viewer").dataset.frames)`)
+	}
 	// Let the terminal's first picture through the line before measuring:
 	// wait until no frame came for a second and a half.
 	waitJS(t, w.engineer, 30*time.Second, "the terminal on screen", `(() => {
