@@ -249,3 +249,57 @@ func (d *drawer) fill(colour uint32, r image.Rectangle) {
 		d.tb.Fatal(err)
 	}
 }
+
+// fillOn paints r of drawable dr in colour and returns once the server did.
+func (d *drawer) fillOn(dr xproto.Drawable, colour uint32, r image.Rectangle) {
+	d.tb.Helper()
+	if err := xproto.ChangeGCChecked(d.c, d.gc, xproto.GcForeground, []uint32{colour & 0xffffff}).Check(); err != nil {
+		d.tb.Fatal(err)
+	}
+	rect := xproto.Rectangle{X: int16(r.Min.X), Y: int16(r.Min.Y), Width: uint16(r.Dx()), Height: uint16(r.Dy())}
+	if err := xproto.PolyFillRectangleChecked(d.c, dr, d.gc, []xproto.Rectangle{rect}).Check(); err != nil {
+		d.tb.Fatal(err)
+	}
+}
+
+// window maps a top-level window at r with a background of colour.
+func (d *drawer) window(colour uint32, r image.Rectangle) xproto.Window {
+	d.tb.Helper()
+	s := xproto.Setup(d.c).DefaultScreen(d.c)
+	wid, err := xproto.NewWindowId(d.c)
+	if err != nil {
+		d.tb.Fatal(err)
+	}
+	err = xproto.CreateWindowChecked(d.c, s.RootDepth, wid, d.root, int16(r.Min.X), int16(r.Min.Y),
+		uint16(r.Dx()), uint16(r.Dy()), 0, xproto.WindowClassInputOutput, s.RootVisual,
+		xproto.CwBackPixel, []uint32{colour}).Check()
+	if err != nil {
+		d.tb.Fatal(err)
+	}
+	if err := xproto.MapWindowChecked(d.c, wid).Check(); err != nil {
+		d.tb.Fatal(err)
+	}
+	return wid
+}
+
+// configure moves and sizes a window to r.
+func (d *drawer) configure(win xproto.Window, r image.Rectangle) {
+	d.tb.Helper()
+	err := xproto.ConfigureWindowChecked(d.c, win,
+		xproto.ConfigWindowX|xproto.ConfigWindowY|xproto.ConfigWindowWidth|xproto.ConfigWindowHeight,
+		[]uint32{uint32(int32(r.Min.X)), uint32(int32(r.Min.Y)), uint32(r.Dx()), uint32(r.Dy())}).Check()
+	if err != nil {
+		d.tb.Fatal(err)
+	}
+}
+
+// rootConfigure tells the root window's StructureNotify listeners that the
+// screen is now w×h, as RandR does after a resize.
+func (d *drawer) rootConfigure(w, h int) {
+	d.tb.Helper()
+	ev := xproto.ConfigureNotifyEvent{Event: d.root, Window: d.root, Width: uint16(w), Height: uint16(h)}
+	err := xproto.SendEventChecked(d.c, false, d.root, xproto.EventMaskStructureNotify, string(ev.Bytes())).Check()
+	if err != nil {
+		d.tb.Fatal(err)
+	}
+}
