@@ -154,15 +154,15 @@ func BenchmarkIdleToFrameX11(b *testing.B) {
 
 // BenchmarkIdleCPUX11 measures the CPU an idle stream costs: the agent
 // process (this test binary, which does nothing else meanwhile) and the X
-// server it captures from, as percent of one core over 3 s of a still
+// server it captures from, as percent of one core over 5 s of a still
 // screen.
 func BenchmarkIdleCPUX11(b *testing.B) {
 	idleStream(b)
 	xvfb := xvfbChildren(b)
-	const window = 3 * time.Second
+	const window = 5 * time.Second
 	var agent, server float64
 	for b.Loop() {
-		time.Sleep(100 * time.Millisecond) // let the first frame's work finish
+		time.Sleep(time.Second) // let the first frame's work and its garbage go
 		a0, s0 := selfCPU(b), childCPU(b, xvfb)
 		time.Sleep(window)
 		a1, s1 := selfCPU(b), childCPU(b, xvfb)
