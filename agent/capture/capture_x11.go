@@ -209,15 +209,15 @@ func (x *x11) grab(moves []Move) (*Frame, error) {
 		// Nothing to compare with: the whole screen, in the same round trip.
 		err := x.grabSpans(buf, whole)
 		_, ferr := fetch.Reply()
-		if err = errors.Join(err, ferr, sub.Check()); err != nil {
-			return nil, fmt.Errorf("capture: take damage: %w", err)
+		if err = errors.Join(err, tookDamage(ferr, sub.Check())); err != nil {
+			return nil, err
 		}
 		x.synced, x.lastAudit, x.suspect = buf, time.Now(), x.suspect[:0]
 		return &x.frame, nil
 	}
 	r, err := fetch.Reply()
-	if err = errors.Join(err, sub.Check()); err != nil {
-		return nil, fmt.Errorf("capture: take damage: %w", err)
+	if err = tookDamage(err, sub.Check()); err != nil {
+		return nil, err
 	}
 	x.rects = clipRects(x.rects[:0], r.Rectangles, w, h)
 	x.spans = rowSpans(x.spans[:0], x.rects)
@@ -245,11 +245,21 @@ func (x *x11) grab(moves []Move) (*Frame, error) {
 	return &x.frame, nil
 }
 
+// tookDamage wraps the errors of taking the damage, if any.
+func tookDamage(fetchErr, subtractErr error) error {
+	if err := errors.Join(fetchErr, subtractErr); err != nil {
+		return fmt.Errorf("capture: take damage: %w", err)
+	}
+	return nil
+}
+
 // buffer returns the frame buffer for size bytes: the shared-memory
 // segment, or the GetImage buffer without one.
 func (x *x11) buffer(size int) []byte {
 	if x.seg != nil && size > len(x.seg.mem) {
-		// Grown screen. Without a new segment, GetImage still works.
+		// Grown screen. Without a new segment, GetImage still works. A new
+		// segment may be mapped where the old one was: forget what it held.
+		x.synced = nil
 		_ = x.seg.close(x.conn) // the connection is what fails; the grab will tell
 		x.seg, _ = newSegment(x.conn, size)
 	}
