@@ -12,7 +12,7 @@ var ErrUnsupported = errors.New("capture: not supported on this platform")
 
 // Frame is one screen image: BGRA byte order (B, G, R, X per pixel, the
 // order X11 ZPixmap depth 24/32 and Windows GDI give), rows top to bottom.
-// Pix is valid until the next Capture or Close call.
+// Pix, Damage and Moves are valid until the next Capture or Close call.
 type Frame struct {
 	Width, Height, Stride int
 	Pix                   []byte
@@ -25,7 +25,8 @@ type Frame struct {
 	Moves []Move
 }
 
-// Move is a window that moved: the pixels of Src may now be at Dst.
+// Move is a window the platform saw move: its pixels that were at Src (on
+// screen) before may now be at the rectangle of Src's size at Dst.
 type Move struct {
 	Src image.Rectangle
 	Dst image.Point
@@ -47,4 +48,16 @@ type Capturer interface {
 	Capture() (*Frame, error)
 	Cursor() (Cursor, error)
 	Close() error
+}
+
+// Notifier is implemented by a Capturer that hears from the platform when
+// the screen or the pointer image changes (X11 with DAMAGE), so its user
+// can sleep instead of polling.
+type Notifier interface {
+	// Changed receives a value when the screen or the pointer image may
+	// have changed since the last Capture; one value stands for any number
+	// of changes. It is safe to call from any goroutine. The channel is
+	// closed when the Capturer can no longer tell (closed, or the platform's
+	// reports proved incomplete): poll from then on.
+	Changed() <-chan struct{}
 }

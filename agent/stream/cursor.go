@@ -11,7 +11,19 @@ import (
 // image. A Capturer returns the image only when it changed since its last
 // call, but the capturer outlives one viewer's stream: the next viewer's
 // Streamer must still get the image it never saw.
-func RememberCursor(src Source) Source { return &cursorMemo{Source: src} }
+// A source's change reports (capture.Notifier) pass through.
+func RememberCursor(src Source) Source {
+	m := &cursorMemo{Source: src}
+	if n, ok := src.(notifier); ok {
+		return notifyingMemo{m, n}
+	}
+	return m
+}
+
+type notifyingMemo struct {
+	*cursorMemo
+	notifier
+}
 
 type cursorMemo struct {
 	Source

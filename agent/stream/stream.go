@@ -168,42 +168,63 @@ func (s *Streamer) unacked() int {
 	return int(s.sent - s.acked)
 }
 
+// notifier is a Source that tells when the screen may have changed;
+// capture.Notifier.
+type notifier interface {
+	Changed() <-chan struct{}
+}
+
+// safetyPoll is how often a Streamer captures although its source reported
+// no change: a report lost on the way costs a second, not a frozen picture.
+const safetyPoll = time.Second
+
+// errUnnotified ends runNotified when the source stops reporting changes.
+var errUnnotified = errors.New("stream: the source stopped reporting changes")
+
 // Run streams until ctx ends or sending fails. It returns ctx's error when
-// stopped.
+// stopped. With a source that reports changes (capture.Notifier) it sleeps
+// until one comes; otherwise it polls.
 func (s *Streamer) Run(ctx context.Context) error {
+	var failingSince time.Time
+	if n, ok := s.src.(notifier); ok {
+		err := s.runNotified(ctx, n.Changed(), &failingSince)
+		if !errors.Is(err, errUnnotified) {
+			return err
+		}
+		s.opts.Logger.Info("screen changes are not reported; polling")
+	}
+	return s.runPolling(ctx, &failingSince)
+}
+
+// runPolling captures FPS times a second while the screen changes, and
+// IdleFPS times after IdleAfter without a change. The pointer is read
+// before each capture.
+func (s *Streamer) runPolling(ctx context.Context, failingSince *time.Time) error {
 	busy := time.Second / time.Duration(s.opts.FPS)
 	idle := time.Second / time.Duration(s.opts.IdleFPS)
 	lastChange := time.Now()
-	var failingSince time.Time
 	next := time.Now()
 	for {
 		if err := s.waitUntil(ctx, next); err != nil {
 			return err
 		}
 		start := time.Now()
-		if err := s.sendCursor(); err != nil {
+		if _, err := s.sendCursor(); err != nil {
 			return err
 		}
-		if s.unacked() >= s.opts.MaxUnacked || s.out.BufferedAmount() > s.opts.MaxBuffered {
+		if s.blocked() {
 			next = start.Add(flowPoll)
 			continue
 		}
 		changed, err := s.frame(start)
-		switch {
-		case errors.Is(err, errCapture):
-			if failingSince.IsZero() {
-				failingSince = start
-			}
-			if time.Since(failingSince) > s.opts.CaptureGrace {
+		if err != nil {
+			if err := s.captureFailed(err, start, failingSince); err != nil {
 				return err
 			}
-			s.opts.Logger.Debug("capture failed", "err", err)
 			next = start.Add(idle)
 			continue
-		case err != nil:
-			return err
 		}
-		failingSince = time.Time{}
+		*failingSince = time.Time{}
 		if changed {
 			lastChange = start
 		}
@@ -213,6 +234,119 @@ func (s *Streamer) Run(ctx context.Context) error {
 		}
 		next = start.Add(period)
 	}
+}
+
+// runNotified captures when the source reports a change, as soon as 1/FPS
+// has passed since the last capture began, and once a safetyPoll anyway.
+// The pointer, whose moves no X11 event reliably reports, is read with each
+// capture and between them FPS times a second while it moves, IdleFPS
+// times after IdleAfter without a move. It returns errUnnotified when the
+// source stops reporting.
+func (s *Streamer) runNotified(ctx context.Context, changed <-chan struct{}, failingSince *time.Time) error {
+	busy := time.Second / time.Duration(s.opts.FPS)
+	idle := time.Second / time.Duration(s.opts.IdleFPS)
+	var lastStart, notBefore, lastMove, nextCursor time.Time
+	dirty := true // the screen may differ from the last frame sent
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		frameAt := lastStart.Add(safetyPoll)
+		if dirty {
+			frameAt = later(lastStart.Add(busy), notBefore)
+		}
+		timer.Reset(time.Until(earlier(frameAt, nextCursor)))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case _, ok := <-changed:
+			if !ok {
+				return errUnnotified
+			}
+			dirty = true
+			continue
+		case <-s.wake:
+			// An ack may have lifted flow control; a full-frame request
+			// or new grants want a frame.
+			notBefore = time.Time{}
+			if s.wantFull.Load() || s.grantsChanged.Load() {
+				dirty = true
+			}
+			continue
+		case <-timer.C:
+		}
+		now := time.Now()
+		frameDue := !now.Before(frameAt)
+		if !frameDue && now.Before(nextCursor) {
+			continue
+		}
+		if frameDue && s.blocked() {
+			dirty, notBefore = true, now.Add(flowPoll)
+		} else if frameDue {
+			// This capture sees every change reported so far.
+			select {
+			case <-changed:
+			default:
+			}
+			lastStart = now
+			if _, err := s.frame(now); err != nil {
+				if err := s.captureFailed(err, now, failingSince); err != nil {
+					return err
+				}
+				dirty, notBefore = true, now.Add(idle)
+			} else {
+				*failingSince = time.Time{}
+				dirty, notBefore = false, time.Time{}
+			}
+		}
+		moved, err := s.sendCursor()
+		if err != nil {
+			return err
+		}
+		if moved {
+			lastMove = now
+		}
+		period := idle
+		if now.Sub(lastMove) < s.opts.IdleAfter {
+			period = busy
+		}
+		nextCursor = now.Add(period)
+	}
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// blocked reports whether flow control holds frames back: too many
+// unacknowledged, or too many bytes queued on the path.
+func (s *Streamer) blocked() bool {
+	return s.unacked() >= s.opts.MaxUnacked || s.out.BufferedAmount() > s.opts.MaxBuffered
+}
+
+// captureFailed decides what a failed frame means: a capture failing for
+// longer than CaptureGrace, or any other error, ends Run.
+func (s *Streamer) captureFailed(err error, start time.Time, failingSince *time.Time) error {
+	if !errors.Is(err, errCapture) {
+		return err
+	}
+	if failingSince.IsZero() {
+		*failingSince = start
+	}
+	if time.Since(*failingSince) > s.opts.CaptureGrace {
+		return err
+	}
+	s.opts.Logger.Debug("capture failed", "err", err)
+	return nil
 }
 
 // waitUntil sleeps until t, waking early for an ack, a full-frame request or
@@ -289,12 +423,12 @@ func (s *Streamer) frame(start time.Time) (bool, error) {
 	return true, nil
 }
 
-// sendCursor sends a new pointer image and a moved pointer. Cursor errors
-// are logged once and otherwise ignored: a screen without a pointer is
-// still worth seeing.
-func (s *Streamer) sendCursor() error {
+// sendCursor sends a new pointer image and a moved pointer, and reports
+// whether the pointer changed. Cursor errors are logged once and otherwise
+// ignored: a screen without a pointer is still worth seeing.
+func (s *Streamer) sendCursor() (bool, error) {
 	if s.w == 0 {
-		return nil // Hello goes first, with the first frame
+		return false, nil // Hello goes first, with the first frame
 	}
 	c, err := s.src.Cursor()
 	if err != nil {
@@ -302,24 +436,25 @@ func (s *Streamer) sendCursor() error {
 			s.cursorErr = true
 			s.opts.Logger.Info("cursor unavailable", "err", err)
 		}
-		return nil
+		return false, nil
 	}
 	if (!s.shapeKnown || c.Serial != s.shapeSent) && c.RGBA != nil {
 		if shape, ok := cursorShape(c); ok {
 			if err := s.send(shape); err != nil {
-				return err
+				return false, err
 			}
 			s.shapeSent, s.shapeKnown = c.Serial, true
 		}
 	}
 	if !s.cursorSent || c.X != s.cursor.X || c.Y != s.cursor.Y || c.Visible != s.cursor.Visible || c.Serial != s.cursor.Serial {
 		if err := s.send(&protocol.CursorPos{X: clampU16(c.X), Y: clampU16(c.Y), Visible: c.Visible, Serial: c.Serial}); err != nil {
-			return err
+			return false, err
 		}
 		s.cursor, s.cursorSent = c, true
 		s.cursor.RGBA = nil
+		return true, nil
 	}
-	return nil
+	return false, nil
 }
 
 func (s *Streamer) send(m protocol.Message) error {

@@ -50,6 +50,55 @@ func (s *fakeSource) edit(fn func(f *capture.Frame, c *capture.Cursor)) {
 	fn(s.frame, &s.cursor)
 }
 
+// notifyingSource is a fakeSource that reports its changes, as a
+// capture.Notifier does: edits and (when changing) captures signal.
+type notifyingSource struct {
+	*fakeSource
+	ch chan struct{}
+}
+
+func notifying(src *fakeSource) notifyingSource {
+	return notifyingSource{fakeSource: src, ch: make(chan struct{}, 1)}
+}
+
+func (n notifyingSource) Changed() <-chan struct{} { return n.ch }
+
+func (n notifyingSource) Capture() (*capture.Frame, error) {
+	f, err := n.fakeSource.Capture()
+	if n.changing {
+		n.signal()
+	}
+	return f, err
+}
+
+func (n notifyingSource) edit(fn func(f *capture.Frame, c *capture.Cursor)) {
+	n.fakeSource.edit(fn)
+	n.signal()
+}
+
+func (n notifyingSource) signal() {
+	select {
+	case n.ch <- struct{}{}:
+	default:
+	}
+}
+
+// testSource is a Source a test can change.
+type testSource interface {
+	Source
+	edit(fn func(f *capture.Frame, c *capture.Cursor))
+}
+
+// sourceKinds runs a test against a source the Streamer polls and one that
+// reports its changes.
+var sourceKinds = []struct {
+	name string
+	wrap func(*fakeSource) testSource
+}{
+	{"polled", func(s *fakeSource) testSource { return s }},
+	{"notifying", func(s *fakeSource) testSource { return notifying(s) }},
+}
+
 // fakeSender paints what it receives.
 type fakeSender struct {
 	mu       sync.Mutex
@@ -87,9 +136,14 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func startStreamer(t *testing.T, src *fakeSource, out *fakeSender, grants protocol.Grants) (*Streamer, func()) {
+func startStreamer(t *testing.T, src Source, out *fakeSender, grants protocol.Grants) (*Streamer, func()) {
 	t.Helper()
-	st := New(src, out, grants, Options{OS: "testos", FPS: 200, IdleFPS: 100})
+	return startStreamerOpts(t, src, out, grants, Options{OS: "testos", FPS: 200, IdleFPS: 100})
+}
+
+func startStreamerOpts(t *testing.T, src Source, out *fakeSender, grants protocol.Grants, opts Options) (*Streamer, func()) {
+	t.Helper()
+	st := New(src, out, grants, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- st.Run(ctx) }()
@@ -107,9 +161,16 @@ func startStreamer(t *testing.T, src *fakeSource, out *fakeSender, grants protoc
 }
 
 func TestStreamerFirstFrameAndChanges(t *testing.T) {
+	for _, kind := range sourceKinds {
+		t.Run(kind.name, func(t *testing.T) { testFirstFrameAndChanges(t, kind.wrap) })
+	}
+}
+
+func testFirstFrameAndChanges(t *testing.T, wrap func(*fakeSource) testSource) {
 	src := &fakeSource{frame: textScreen(200, 130, 1), cursor: capture.Cursor{X: 5, Y: 6, Visible: true, Serial: 1, W: 2, H: 2, HotX: 1, HotY: 1, RGBA: make([]byte, 16)}}
+	ts := wrap(src)
 	out := &fakeSender{}
-	st, stop := startStreamer(t, src, out, protocol.GrantView|protocol.GrantControl)
+	st, stop := startStreamer(t, ts, out, protocol.GrantView|protocol.GrantControl)
 	defer stop()
 
 	// The cursor follows the frame's messages; wait for both.
@@ -133,7 +194,7 @@ func TestStreamerFirstFrameAndChanges(t *testing.T) {
 		}
 	})
 	st.Ack(1)
-	src.edit(func(f *capture.Frame, c *capture.Cursor) {
+	ts.edit(func(f *capture.Frame, c *capture.Cursor) {
 		fill(f, 150, 70, 4, 4, 1, 2, 3)
 		c.X = 50
 	})
@@ -170,9 +231,15 @@ func TestStreamerFirstFrameAndChanges(t *testing.T) {
 }
 
 func TestStreamerFlowControl(t *testing.T) {
+	for _, kind := range sourceKinds {
+		t.Run(kind.name, func(t *testing.T) { testFlowControl(t, kind.wrap) })
+	}
+}
+
+func testFlowControl(t *testing.T, wrap func(*fakeSource) testSource) {
 	src := &fakeSource{frame: textScreen(64, 64, 1), changing: true}
 	out := &fakeSender{}
-	st, stop := startStreamer(t, src, out, protocol.GrantView)
+	st, stop := startStreamer(t, wrap(src), out, protocol.GrantView)
 	defer stop()
 	frames := func() (n int) {
 		out.view(func(p *painter) { n = len(p.frames) })
@@ -202,6 +269,71 @@ func TestStreamerFlowControl(t *testing.T) {
 	waitFor(t, "frames after the buffer drained", func() bool { return frames() >= 5 })
 }
 
+// TestStreamerSleepsUntilChanged checks that with a source reporting
+// changes the Streamer does not poll an idle screen, and sends a change
+// after idle as soon as it is reported. IdleFPS 1 would make a polling
+// streamer take up to a second.
+func TestStreamerSleepsUntilChanged(t *testing.T) {
+	src := &fakeSource{frame: textScreen(200, 130, 1), cursor: capture.Cursor{Serial: 1}}
+	ns := notifying(src)
+	out := &fakeSender{}
+	st, stop := startStreamerOpts(t, ns, out, protocol.GrantView, Options{OS: "testos", IdleFPS: 1})
+	defer stop()
+	frames := func() (n int) {
+		out.view(func(p *painter) { n = len(p.frames) })
+		return
+	}
+	waitFor(t, "the first frame", func() bool { return frames() == 1 })
+	st.Ack(1)
+
+	const idle = 2 * time.Second
+	captures := src.captures.Load()
+	time.Sleep(idle) // the idle screen is the condition under test
+	// Only the safety polls capture, one a second.
+	if n := src.captures.Load() - captures; n > int64(idle/safetyPoll)+1 {
+		t.Errorf("%d captures of an idle screen in %v", n, idle)
+	}
+	if n := frames(); n != 1 {
+		t.Fatalf("%d frames of an unchanged screen", n)
+	}
+
+	start := time.Now()
+	ns.edit(func(f *capture.Frame, _ *capture.Cursor) { fill(f, 10, 40, 8, 8, 9, 9, 9) })
+	waitFor(t, "the changed frame", func() bool { return frames() == 2 })
+	if d := time.Since(start); d > 300*time.Millisecond {
+		t.Errorf("change after idle sent after %v", d)
+	}
+	out.view(func(p *painter) {
+		if !p.matches(src.frame) {
+			t.Error("the frame differs from the screen")
+		}
+	})
+
+	// A change the source failed to report is sent by the safety poll.
+	st.Ack(2)
+	src.edit(func(f *capture.Frame, _ *capture.Cursor) { fill(f, 100, 40, 8, 8, 1, 1, 1) })
+	waitFor(t, "the unreported change", func() bool { return frames() == 3 })
+}
+
+// TestStreamerPollsWhenReportsStop checks the fall back to polling when the
+// source closes Changed (X11 without DAMAGE, or DAMAGE found wanting).
+func TestStreamerPollsWhenReportsStop(t *testing.T) {
+	src := &fakeSource{frame: textScreen(200, 130, 1)}
+	ns := notifying(src)
+	close(ns.ch)
+	out := &fakeSender{}
+	st, stop := startStreamer(t, ns, out, protocol.GrantView)
+	defer stop()
+	frames := func() (n int) {
+		out.view(func(p *painter) { n = len(p.frames) })
+		return
+	}
+	waitFor(t, "the first frame", func() bool { return frames() == 1 })
+	st.Ack(1)
+	src.edit(func(f *capture.Frame, _ *capture.Cursor) { fill(f, 10, 40, 8, 8, 9, 9, 9) })
+	waitFor(t, "the unreported change", func() bool { return frames() == 2 })
+}
+
 func TestStreamerAckBounds(t *testing.T) {
 	st := New(&fakeSource{}, &fakeSender{}, protocol.GrantView, Options{})
 	st.sent = 5
@@ -227,6 +359,13 @@ func TestRememberCursor(t *testing.T) {
 		if len(c.RGBA) != 4 || c.W != 1 {
 			t.Fatalf("call %d: cursor %+v lost its image", i, c)
 		}
+	}
+	if _, ok := m.(notifier); ok {
+		t.Error("a polled source grew change reports")
+	}
+	ns := notifying(src)
+	if n, ok := RememberCursor(ns).(notifier); !ok || n.Changed() != ns.Changed() {
+		t.Error("change reports lost by RememberCursor")
 	}
 }
 
