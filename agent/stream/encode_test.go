@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"image"
 	"testing"
 
 	"tether/agent/capture"
@@ -185,5 +186,94 @@ func BenchmarkDiffIdle(b *testing.B) {
 		if _, err := e.Encode(f, 2, false, func([]byte) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestEncoderComparesOnlyDamage(t *testing.T) {
+	const w, h = 320, 256
+	f := textScreen(w, h, 5)
+	p := &painter{w: w, h: h, img: make([]byte, w*h*4)}
+	var e Encoder
+	encodeAll(t, &e, f, 1, false, p)
+	fill(f, 10, 10, 5, 5, 1, 2, 3)
+	fill(f, 300, 200, 5, 5, 1, 2, 3)
+	f.Damage = []image.Rectangle{image.Rect(8, 8, 20, 20)}
+	if res := encodeAll(t, &e, f, 2, false, p); res.Rects != 1 {
+		t.Fatalf("with damage around one change: %d rectangles, want 1", res.Rects)
+	}
+	f.Damage = []image.Rectangle{}
+	if res := encodeAll(t, &e, f, 3, false, p); res.Changed() {
+		t.Fatalf("with no damage: %+v, want nothing", res)
+	}
+	f.Damage = nil
+	if res := encodeAll(t, &e, f, 4, false, p); res.Rects != 1 || !p.matches(f) {
+		t.Fatalf("without damage: %+v, want the other change", res)
+	}
+}
+
+// scrollUp moves rows y0+dy..y1 of f up by dy and draws fresh text into the
+// rows it uncovered, as a terminal does when it scrolls.
+func scrollUp(f *capture.Frame, y0, y1, dy int, seed uint64) {
+	copy(f.Pix[y0*f.Stride:], f.Pix[(y0+dy)*f.Stride:y1*f.Stride])
+	fresh := textScreen(f.Width, dy+40, seed)
+	for y := 0; y < dy; y++ {
+		copy(f.Pix[(y1-dy+y)*f.Stride:(y1-dy+y+1)*f.Stride], fresh.Pix[(40+y)*fresh.Stride:(41+y)*fresh.Stride])
+	}
+}
+
+func TestEncoderScrollBecomesCopies(t *testing.T) {
+	const w, h = 1280, 720
+	f := textScreen(w, h, 6)
+	p := &painter{w: w, h: h, img: make([]byte, w*h*4)}
+	var e, plain Encoder
+	encodeAll(t, &e, f, 1, false, p)
+	plainPainter := &painter{w: w, h: h, img: make([]byte, w*h*4)}
+	encodeAll(t, &plain, f, 1, false, plainPainter)
+	for i, dy := range []int{18, 1, 36, 5} {
+		scrollUp(f, 32, h, dy, uint64(10+i))
+		res := encodeAll(t, &e, f, uint32(i+2), false, p)
+		if res.Copies == 0 {
+			t.Fatalf("scroll by %d: no copy (%+v)", dy, res)
+		}
+		if !p.matches(f) {
+			t.Fatalf("scroll by %d: decoded image differs", dy)
+		}
+		// The same change without the search: all the moved pixels.
+		plain.Reset()
+		full := encodeAll(t, &plain, f, uint32(i+2), true, plainPainter)
+		if res.Bytes*10 > full.Bytes {
+			t.Errorf("scroll by %d: %d bytes, more than a tenth of the %d of a full frame", dy, res.Bytes, full.Bytes)
+		}
+	}
+}
+
+func TestEncoderWindowMoveBecomesCopies(t *testing.T) {
+	const w, h = 800, 600
+	f := textScreen(w, h, 8)
+	win := textScreen(300, 200, 9)
+	place := func(x, y int) {
+		for yy := 0; yy < 200; yy++ {
+			copy(f.Pix[(y+yy)*f.Stride+x*4:], win.Pix[yy*win.Stride:(yy+1)*win.Stride])
+		}
+	}
+	place(100, 100)
+	p := &painter{w: w, h: h, img: make([]byte, w*h*4)}
+	var e Encoder
+	encodeAll(t, &e, f, 1, false, p)
+	fill(f, 100, 100, 300, 200, 0x3a, 0x6e, 0xa5) // the desktop behind
+	place(137, 121)
+	f.Moves = []capture.Move{{Src: image.Rect(100, 100, 400, 300), Dst: image.Pt(137, 121)}}
+	res := encodeAll(t, &e, f, 2, false, p)
+	if res.Copies == 0 || !p.matches(f) {
+		t.Fatalf("window moved by 37,21: %+v, exact %v", res, p.matches(f))
+	}
+	if res.Bytes > 3000 {
+		t.Errorf("window move cost %d bytes", res.Bytes)
+	}
+	// A hint that does not match the pixels is ignored.
+	fill(f, 137, 121, 300, 200, 0x3a, 0x6e, 0xa5)
+	f.Moves = []capture.Move{{Src: image.Rect(137, 121, 437, 321), Dst: image.Pt(10, 10)}}
+	if res := encodeAll(t, &e, f, 3, false, p); res.Copies != 0 || !p.matches(f) {
+		t.Fatalf("false hint: %+v", res)
 	}
 }

@@ -87,6 +87,7 @@ type Streamer struct {
 	out  Sender
 	opts Options
 	enc  Encoder
+	pace *pacer // owned by Run
 
 	grants        atomic.Uint32 // protocol.Grants announced in Hello
 	grantsChanged atomic.Bool
@@ -116,7 +117,7 @@ type Stats struct {
 // New makes a Streamer for one viewer, announcing the customer's grants.
 func New(src Source, out Sender, grants protocol.Grants, opts Options) *Streamer {
 	opts.defaults()
-	s := &Streamer{src: src, out: out, opts: opts, wake: make(chan struct{}, 1)}
+	s := &Streamer{src: src, out: out, opts: opts, wake: make(chan struct{}, 1), pace: newPacer(time.Now())}
 	s.grants.Store(uint32(grants))
 	return s
 }
@@ -212,7 +213,7 @@ func (s *Streamer) runPolling(ctx context.Context, failingSince *time.Time) erro
 		if _, err := s.sendCursor(); err != nil {
 			return err
 		}
-		if s.blocked() {
+		if s.blocked(start) {
 			next = start.Add(flowPoll)
 			continue
 		}
@@ -251,6 +252,10 @@ func (s *Streamer) runNotified(ctx context.Context, changed <-chan struct{}, fai
 	defer timer.Stop()
 	for {
 		frameAt := lastStart.Add(safetyPoll)
+		// A lossy area due to be sent exactly needs a capture by then.
+		if r := s.enc.NextRefresh(); !r.IsZero() && r.Before(frameAt) {
+			frameAt = later(r, lastStart.Add(busy))
+		}
 		if dirty {
 			frameAt = later(lastStart.Add(busy), notBefore)
 		}
@@ -279,7 +284,7 @@ func (s *Streamer) runNotified(ctx context.Context, changed <-chan struct{}, fai
 		if !frameDue && now.Before(nextCursor) {
 			continue
 		}
-		if frameDue && s.blocked() {
+		if frameDue && s.blocked(now) {
 			dirty, notBefore = true, now.Add(flowPoll)
 		} else if frameDue {
 			// This capture sees every change reported so far.
@@ -327,10 +332,15 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// blocked reports whether flow control holds frames back: too many
-// unacknowledged, or too many bytes queued on the path.
-func (s *Streamer) blocked() bool {
-	return s.unacked() >= s.opts.MaxUnacked || s.out.BufferedAmount() > s.opts.MaxBuffered
+// blocked reports whether flow control holds frames back at now: too many
+// unacknowledged, or too many bytes queued on the path. The pacer hears
+// it, and lowers lossy quality when frames keep waiting.
+func (s *Streamer) blocked(now time.Time) bool {
+	b := s.unacked() >= s.opts.MaxUnacked || s.out.BufferedAmount() > s.opts.MaxBuffered
+	if b {
+		s.pace.wait(now)
+	}
+	return b
 }
 
 // captureFailed decides what a failed frame means: a capture failing for
@@ -394,6 +404,7 @@ func (s *Streamer) frame(start time.Time) (bool, error) {
 	s.mu.Lock()
 	seq := s.sent + 1
 	s.mu.Unlock()
+	s.enc.Quality = s.pace.quality
 	res, err := s.enc.Encode(f, seq, full, s.out.Send)
 	if err != nil {
 		return false, err
@@ -420,6 +431,7 @@ func (s *Streamer) frame(start time.Time) (bool, error) {
 	s.mu.Unlock()
 	s.stats.Frames++
 	s.stats.Tiles += res.Rects + res.Copies + res.Photos
+	s.pace.send(start)
 	return true, nil
 }
 
