@@ -77,8 +77,13 @@ func TestOpsRoundTrip(t *testing.T) {
 }
 
 func TestPaletteWidths(t *testing.T) {
-	for _, colors := range []int{2, 3, 4, 5, 16, 17, 200, 256, 257} {
-		const w, h = 37, 9 // odd width: rows end mid-byte
+	for _, tc := range []struct{ colors, w, h int }{
+		{2, 37, 9}, {3, 37, 9}, {4, 37, 9}, {5, 37, 9}, {16, 37, 9}, {17, 37, 9}, {200, 37, 9}, {256, 37, 9}, {257, 37, 9},
+		// Widths around the unrolled steps: rows end mid-byte and mid-step.
+		{2, 1, 9}, {2, 7, 9}, {2, 8, 9}, {2, 9, 9}, {2, 17, 9}, {4, 3, 9}, {4, 5, 9}, {16, 1, 20}, {16, 3, 9},
+		{256, 1, 256}, {256, 3, 86}, {256, 5, 52}, {257, 1, 300}, {257, 2, 150}, {257, 3, 100}, {257, 5, 60}, {257, 7, 40},
+	} {
+		colors, w, h := tc.colors, tc.w, tc.h
 		src := make([]byte, w*h*4)
 		for i := 0; i < w*h; i++ {
 			c := i % colors
@@ -91,6 +96,7 @@ func TestPaletteWidths(t *testing.T) {
 		if colors > 256 {
 			want = OpStats{Raws: 1}
 		}
+
 		if st != want {
 			t.Errorf("%d colours: %+v, want %+v", colors, st, want)
 		}
