@@ -3,9 +3,11 @@
 package jsdom
 
 import (
+	"fmt"
 	"image"
 	"strconv"
 	"syscall/js"
+	"time"
 
 	"tether/server/protocol"
 	"tether/wasm/viewer"
@@ -43,24 +45,61 @@ func (p *Page) Resize(w, h int) {
 	p.layout()
 }
 
-// Paint implements viewer.UI: the dirty box crosses to JS in one copy into
-// a reused ArrayBuffer, then becomes an ImageData painted at its origin.
-func (p *Page) Paint(fb *viewer.Framebuffer, r image.Rectangle) error {
-	pix := fb.Region(r)
-	if len(pix) == 0 {
-		return nil
-	}
+// Paint implements viewer.UI: the changed rectangles and their pixels,
+// packed by Framebuffer.Pack, cross to JS in one copy into a reused
+// ArrayBuffer, and one call to viewer-pixels.js puts each on the canvas.
+func (p *Page) Paint(fb *viewer.Framebuffer, rects []image.Rectangle) error {
+	buf := fb.Pack(rects)
 	return catch("paint", func() {
-		if p.pixSize < len(pix) {
+		if p.pixSize < len(buf) {
 			// Sized for the whole screen so the buffer is made once.
-			p.pixSize = max(len(pix), fb.W*fb.H*4)
+			p.pixSize = max(len(buf), fb.W*fb.H*4+viewer.PackHeader(64))
 			p.pixBuf = js.Global().Get("ArrayBuffer").New(p.pixSize)
+			p.pixView = js.Global().Get("Uint8Array").New(p.pixBuf)
 		}
-		view := js.Global().Get("Uint8ClampedArray").New(p.pixBuf, 0, len(pix))
-		js.CopyBytesToJS(view, pix)
-		img := js.Global().Get("ImageData").New(view, r.Dx(), r.Dy())
-		p.ctx.Call("putImageData", img, r.Min.X, r.Min.Y)
+		js.CopyBytesToJS(p.pixView, buf) // copies len(buf) bytes
+		p.helper.Call("paint", p.ctx, p.pixBuf)
 	})
+}
+
+// photoTimeout bounds one photo's decode: a browser that never settles the
+// promise must not stall the viewer.
+const photoTimeout = 5 * time.Second
+
+// DrawPhoto implements viewer.UI with createImageBitmap, which decodes
+// off the main thread. The owner goroutine waits for it; the page's event
+// loop (and so input) runs meanwhile.
+func (p *Page) DrawPhoto(fb *viewer.Framebuffer, m *protocol.Photo) error {
+	if m.Format != protocol.PhotoJPEG {
+		return fmt.Errorf("jsdom: photo format %d", m.Format)
+	}
+	var promise js.Value
+	err := catch("photo", func() {
+		data := js.Global().Get("Uint8Array").New(len(m.Data))
+		js.CopyBytesToJS(data, m.Data)
+		promise = p.helper.Call("photo", p.ctx, data, int(m.X), int(m.Y), int(m.W), int(m.H))
+	})
+	if err != nil {
+		return err
+	}
+	pixels, err := await(promise, photoTimeout)
+	if err != nil {
+		return fmt.Errorf("jsdom: photo: %w", err)
+	}
+	n := int(m.W) * int(m.H) * 4
+	if cap(p.photoBuf) < n {
+		p.photoBuf = make([]byte, n)
+	}
+	buf := p.photoBuf[:n]
+	err = catch("photo pixels", func() {
+		if got := js.CopyBytesToGo(buf, pixels); got != n {
+			panic(fmt.Errorf("read back %d bytes, want %d", got, n))
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return fb.SetRegion(m.Rect(), buf)
 }
 
 // SetCursorShape implements viewer.UI.

@@ -27,12 +27,11 @@ func (v *Viewer) handleSession(b []byte) {
 			return
 		}
 		v.setGrants(m.Grants)
-		if int(m.Width) != v.fb.W || int(m.Height) != v.fb.H {
-			v.fb.Resize(int(m.Width), int(m.Height))
-			v.ui.Resize(v.fb.W, v.fb.H)
-		}
-	case *protocol.Tiles:
-		v.onTiles(m)
+		v.fitScreen(int(m.Width), int(m.Height))
+	case *protocol.Update:
+		v.onUpdate(m)
+	case *protocol.Photo:
+		v.onPhoto(m)
 	case *protocol.FrameEnd:
 		v.onFrameEnd(m)
 	case *protocol.CursorShape:
@@ -53,45 +52,97 @@ func (v *Viewer) handleSession(b []byte) {
 	}
 }
 
-func (v *Viewer) onTiles(m *protocol.Tiles) {
-	if err := protocol.CheckScreenSize(int(m.Width), int(m.Height)); err != nil {
-		v.refuseScreen(int(m.Width), int(m.Height), err)
+// fitScreen makes the framebuffer w×h, the screen size a frame message
+// carries. It reports false when the size is refused and the view ended.
+func (v *Viewer) fitScreen(w, h int) bool {
+	if w == v.fb.W && h == v.fb.H {
+		return true
+	}
+	if err := protocol.CheckScreenSize(w, h); err != nil {
+		v.refuseScreen(w, h, err)
+		return false
+	}
+	v.fb.Resize(w, h)
+	v.ui.Resize(w, h)
+	return true
+}
+
+// onUpdate inflates m and draws its operations into the framebuffer.
+func (v *Viewer) onUpdate(m *protocol.Update) {
+	if !v.fitScreen(int(m.Width), int(m.Height)) {
 		return
 	}
 	t0 := v.ui.Now()
-	resized, err := v.fb.Apply(m)
-	if resized {
-		v.ui.Resize(v.fb.W, v.fb.H)
+	ops, err := v.inflater.Inflate(m)
+	t1 := v.ui.Now()
+	if err == nil {
+		err = v.fb.Apply(ops)
 	}
+	v.inflateMs += t1 - t0
 	v.decodeMs += v.ui.Now() - t0
 	if err != nil {
-		v.log.Warn("viewer: decode", "err", err)
-		if !v.askedFull || v.failedSeq != m.Seq {
-			v.failedSeq = m.Seq
-			v.requestFullOnce()
-		}
+		v.decodeFailed(m.Seq, err)
 	}
+}
+
+// onPhoto has the page decode and draw m. It runs after the Updates of its
+// frame and blocks the owner goroutine until the pixels are read back, so
+// the next frame's copies see them.
+func (v *Viewer) onPhoto(m *protocol.Photo) {
+	if !v.fitScreen(int(m.Width), int(m.Height)) {
+		return
+	}
+	t0 := v.ui.Now()
+	err := v.ui.DrawPhoto(&v.fb, m)
+	v.decodeMs += v.ui.Now() - t0
+	if err != nil {
+		v.decodeFailed(m.Seq, fmt.Errorf("photo %dx%d+%d+%d: %w", m.W, m.H, m.X, m.Y, err))
+		return
+	}
+	v.photos++
+}
+
+// decodeFailed asks for a full frame, which restarts the deflate stream.
+// Until it comes every Update fails with protocol.ErrInflate: that is
+// expected and only logged at debug level.
+func (v *Viewer) decodeFailed(seq uint32, err error) {
+	v.frameFailed = true
+	if v.askedFull {
+		v.log.Debug("viewer: decode while a full frame is on its way", "seq", seq, "err", err)
+		return
+	}
+	v.log.Warn("viewer: decode", "seq", seq, "err", err)
+	v.requestFullOnce()
 }
 
 func (v *Viewer) onFrameEnd(m *protocol.FrameEnd) {
 	if v.state != StateStreaming {
 		v.setState(StateStreaming, "Connected")
 	}
-	if r := v.fb.TakeDirty(); !r.Empty() {
+	rects := v.fb.TakeDamage()
+	if len(rects) > 0 || v.photos > 0 {
 		t0 := v.ui.Now()
-		if err := v.ui.Paint(&v.fb, r); err != nil {
+		var err error
+		if len(rects) > 0 {
+			err = v.ui.Paint(&v.fb, rects)
+		}
+		if err != nil {
 			v.log.Warn("viewer: paint", "err", err)
 		} else {
 			v.frames++
 			v.tickFrames++
-			v.ui.Painted(v.frames, v.decodeMs, v.ui.Now()-t0)
+			v.ui.Painted(FrameStats{Frames: v.frames, DecodeMs: v.decodeMs, InflateMs: v.inflateMs, PaintMs: v.ui.Now() - t0, Rects: len(rects)})
 		}
 	}
-	v.decodeMs = 0
-	// A full frame repaired whatever a decode error broke.
+	v.decodeMs, v.inflateMs, v.photos = 0, 0, 0
 	if m.Full() {
+		// A full frame answers the RequestFull; if it broke too, ask again.
 		v.askedFull = false
+		if v.frameFailed {
+			v.requestFullOnce()
+		}
 	}
+	v.frameFailed = false
 	// The ack goes out after the paint so that the agent's window of
 	// unacknowledged frames measures the whole path including this page.
 	v.sendLogged(&protocol.FrameAck{Seq: m.Seq})
