@@ -24,12 +24,12 @@
     }
   }
 
-  var stall = {};
-
   // Inflater keeps one DecompressionStream('deflate-raw') open across
   // Update messages, as protocol.Inflater keeps its Go flate reader. Each
-  // message ends with a sync flush, so its data inflates whole without
-  // waiting for the next.
+  // message ends with a sync flush, so it inflates whole without waiting for
+  // the next. write only hands the data over: the browser inflates it
+  // between the viewer's messages, and the viewer takes the output when it
+  // is there (take) or waits for it at the end of a frame (wait).
   function Inflater(maxRaw) {
     this.out = new Uint8Array(maxRaw);
     this.s = null;
@@ -38,48 +38,124 @@
   // reset starts a new stream (a message flagged UpdateReset).
   Inflater.prototype.reset = function () {
     if (this.s) {
+      this.s.err = this.s.err || new Error('stream replaced');
       this.s.writer.abort().catch(noop);
     }
     var ds = new DecompressionStream('deflate-raw');
-    this.s = { writer: ds.writable.getWriter(), reader: ds.readable.getReader(), broken: false };
+    var s = {
+      writer: ds.writable.getWriter(),
+      chunks: [], // output not taken yet; the first one from offset at
+      at: 0,
+      avail: 0, // bytes in chunks past at
+      want: 0, // raw bytes the written messages said they inflate to
+      made: 0, // raw bytes inflated so far
+      writes: 0, // writes not consumed yet
+      err: null,
+      wake: noop
+    };
+    this.s = s;
+    var reader = ds.readable.getReader();
+    (async function () {
+      for (;;) {
+        var r = await reader.read();
+        if (r.done || s.err) {
+          return;
+        }
+        s.made += r.value.length;
+        if (s.made > s.want) {
+          throw new Error('the data inflated to more bytes than its messages said');
+        }
+        s.chunks.push(r.value);
+        s.avail += r.value.length;
+        s.wake();
+      }
+    })().catch(function (e) {
+      s.err = s.err || e;
+      s.wake();
+    });
   };
 
-  // inflate writes data and resolves to rawLen once that many bytes came out
-  // into this.out. It rejects, and the stream stays broken until reset, when
-  // the data is corrupt or inflates to more or fewer bytes. DecompressionStream
-  // has enqueued all a chunk inflates to when the write resolves, so a read
-  // still pending a macrotask later means the data came up short.
-  Inflater.prototype.inflate = async function (data, rawLen) {
+  // write hands over one message's data, which inflates to rawLen bytes.
+  Inflater.prototype.write = function (data, rawLen) {
     var s = this.s;
-    if (!s || s.broken) {
-      throw new Error('the stream is broken until the next reset');
+    if (!s) {
+      throw new Error('no stream: the first message must start one');
     }
-    s.broken = true;
-    var wrote = s.writer.write(data);
-    var stalled = wrote.then(function () {
-      return new Promise(function (resolve) { setTimeout(resolve, 0); });
-    }).then(function () { return stall; });
-    stalled.catch(noop);
-    var n = 0;
-    while (n < rawLen) {
-      var read = s.reader.read();
-      read.catch(noop);
-      var r = await Promise.race([read, stalled]);
-      if (r === stall) {
-        throw new Error('the data inflated to ' + n + ' of ' + rawLen + ' bytes');
-      }
-      if (r.done) {
-        throw new Error('the stream ended');
-      }
-      if (n + r.value.length > rawLen) {
-        throw new Error('the data inflated to more than ' + rawLen + ' bytes');
-      }
-      this.out.set(r.value, n);
-      n += r.value.length;
+    if (s.err) {
+      throw s.err;
     }
-    await wrote;
-    s.broken = false;
-    return n;
+    s.want += rawLen;
+    s.writes++;
+    s.writer.write(data).then(function () {
+      s.writes--;
+      s.wake();
+    }, function (e) {
+      s.err = s.err || e;
+      s.wake();
+    });
+  };
+
+  // take moves the next n bytes of output to the start of this.out and
+  // returns true, or returns false when fewer are out yet. It throws once
+  // the stream failed, until the next reset.
+  Inflater.prototype.take = function (n) {
+    var s = this.s;
+    if (!s || s.err) {
+      throw (s && s.err) || new Error('no stream');
+    }
+    if (s.avail < n) {
+      return false;
+    }
+    var o = 0;
+    while (o < n) {
+      var c = s.chunks[0];
+      var k = Math.min(n - o, c.length - s.at);
+      this.out.set(c.subarray(s.at, s.at + k), o);
+      o += k;
+      s.at += k;
+      if (s.at === c.length) {
+        s.chunks.shift();
+        s.at = 0;
+      }
+    }
+    s.avail -= n;
+    return true;
+  };
+
+  // wait resolves once n bytes are out. It rejects when the stream fails or
+  // when everything written inflated to fewer: the browser has enqueued all
+  // a chunk inflates to by the time the write resolves, and the reads that
+  // hand them out settle before the next macrotask.
+  Inflater.prototype.wait = function (n) {
+    var s = this.s;
+    return new Promise(function (resolve, reject) {
+      var timer = 0;
+      function check() {
+        if (s.err) {
+          done();
+          reject(s.err);
+        } else if (s.avail >= n) {
+          done();
+          resolve();
+        } else if (s.writes === 0 && !timer) {
+          timer = setTimeout(function () {
+            timer = -1;
+            if (s.avail < n && !s.err) {
+              s.err = new Error('the data inflated to ' + (n - s.avail) + ' bytes less than its messages said');
+            }
+            check();
+          }, 0);
+        }
+      }
+      function done() {
+        s.wake = noop;
+        if (timer > 0) {
+          clearTimeout(timer);
+        }
+      }
+      s.wake = check;
+      check();
+    });
   };
 
   // newInflater returns an Inflater, or null where the browser has no

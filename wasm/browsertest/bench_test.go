@@ -119,26 +119,31 @@ func (v *benchViewer) frame(b *testing.B, src []byte, full bool) int {
 // run sends b.N frames, next(i) giving each one's pixels and whether it is
 // full, and reports the medians of what the viewer measured.
 func (v *benchViewer) run(b *testing.B, next func(i int) ([]byte, bool)) {
-	var total, paint, inflate, wire []float64
+	var total, paint, inflate, frame, wire []float64
 	for i := range b.N {
 		src, full := next(i)
 		wire = append(wire, float64(v.frame(b, src, full)))
 		// Set before the ack is sent, so it belongs to this frame.
-		got, err := chromedp.Run(v.ctx, chromedp.Evaluate[[3]string](`[`+dataset("decodeMs")+`, `+dataset("paintMs")+`, `+dataset("inflateMs")+`]`))
+		got, err := chromedp.Run(v.ctx, chromedp.Evaluate[[4]string](`[`+dataset("decodeMs")+`, `+dataset("paintMs")+`, `+dataset("inflateMs")+`, `+dataset("frameMs")+`]`))
 		if err != nil {
 			b.Fatal(err)
 		}
-		t, err1 := strconv.ParseFloat(got[0], 64)
-		p, err2 := strconv.ParseFloat(got[1], 64)
-		f, err3 := strconv.ParseFloat(got[2], 64)
-		if err := errors.Join(err1, err2, err3); err != nil {
-			b.Fatalf("data-decode-ms, data-paint-ms, data-inflate-ms = %q: %v", got, err)
+		var ms [4]float64
+		var errs []error
+		for i, s := range got {
+			var err error
+			ms[i], err = strconv.ParseFloat(s, 64)
+			errs = append(errs, err)
 		}
-		total, paint, inflate = append(total, t), append(paint, p), append(inflate, f)
+		if err := errors.Join(errs...); err != nil {
+			b.Fatalf("data-decode-ms, data-paint-ms, data-inflate-ms, data-frame-ms = %q: %v", got, err)
+		}
+		total, paint, inflate, frame = append(total, ms[0]), append(paint, ms[1]), append(inflate, ms[2]), append(frame, ms[3])
 	}
 	b.ReportMetric(median(total), "decode+paint-ms/frame")
 	b.ReportMetric(median(paint), "paint-ms/frame")
 	b.ReportMetric(median(inflate), "inflate-ms/frame")
+	b.ReportMetric(median(frame), "wall-ms/frame")
 	b.ReportMetric(median(wire)/1000, "wire-kB/frame")
 }
 

@@ -13,19 +13,21 @@ import (
 )
 
 // nativeInflater inflates Update messages with the browser's
-// DecompressionStream (static/js/viewer-pixels.js), which runs compiled
-// zlib instead of Go's flate in wasm. Per message it costs one copy in, one
-// call, one promise and one copy out.
+// DecompressionStream (static/js/viewer-pixels.js), compiled zlib instead of
+// Go's flate in wasm. Write hands each message's data over without waiting:
+// the browser inflates it when the viewer returns to the event loop, which
+// it does between messages anyway, so a frame costs no round trip per
+// message, only one wait at its end for what is not out yet.
 type nativeInflater struct {
-	js  js.Value // the JS Inflater
-	in  js.Value // Uint8Array reused for each message's data
-	out js.Value // the JS Inflater's output buffer
-	raw []byte
+	js      js.Value // the JS Inflater
+	out     js.Value // its output buffer
+	raw     []byte
+	rawLens []int // of the messages written and not read yet
 }
 
-// inflateTimeout bounds one message. The JS side fails a message whose
-// data comes up short at once; this only guards against a browser that
-// never settles a promise.
+// inflateTimeout bounds one wait. The JS side fails a wait for data that
+// came up short at once; this only guards against a browser that never
+// settles a promise.
 const inflateTimeout = 5 * time.Second
 
 // Inflater returns an inflater over the browser's DecompressionStream and
@@ -38,12 +40,7 @@ func (p *Page) Inflater() (viewer.Inflater, string) {
 		if v.Type() != js.TypeObject {
 			return
 		}
-		inf = &nativeInflater{
-			js:  v,
-			in:  js.Global().Get("Uint8Array").New(protocol.MaxMessageSize),
-			out: v.Get("out"),
-			raw: make([]byte, protocol.MaxUpdateRaw),
-		}
+		inf = &nativeInflater{js: v, out: v.Get("out"), raw: make([]byte, protocol.MaxUpdateRaw)}
 	})
 	if err != nil || inf == nil {
 		return nil, "go"
@@ -55,34 +52,55 @@ func (p *Page) Inflater() (viewer.Inflater, string) {
 // data-inflate.
 func (p *Page) SetInflater(kind string) { p.setData("inflate", kind) }
 
-// Inflate implements viewer.Inflater.
-func (n *nativeInflater) Inflate(m *protocol.Update) ([]byte, error) {
-	var promise js.Value
+// Write implements viewer.Inflater.
+func (n *nativeInflater) Write(m *protocol.Update) error {
 	err := catch("inflate", func() {
 		if m.Reset() {
 			n.js.Call("reset")
 		}
-		data := n.in.Call("subarray", 0, len(m.Data))
+		// A new array each time: the stream may read it after this returns.
+		data := js.Global().Get("Uint8Array").New(len(m.Data))
 		js.CopyBytesToJS(data, m.Data)
-		promise = n.js.Call("inflate", data, m.RawLen)
+		n.js.Call("write", data, m.RawLen)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", protocol.ErrInflate, err)
+		return fmt.Errorf("%w: %v", protocol.ErrInflate, err)
 	}
-	v, err := await(promise, inflateTimeout)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", protocol.ErrInflate, err)
+	n.rawLens = append(n.rawLens, int(m.RawLen))
+	return nil
+}
+
+// Read implements viewer.Inflater.
+func (n *nativeInflater) Read(wait bool) ([]byte, bool, error) {
+	if len(n.rawLens) == 0 {
+		return nil, false, nil
 	}
-	raw := n.raw[:m.RawLen]
-	err = catch("inflated", func() {
-		if v.Int() != len(raw) || js.CopyBytesToGo(raw, n.out) != len(raw) {
-			panic(fmt.Errorf("inflated %d bytes, want %d", v.Int(), len(raw)))
+	raw := n.raw[:n.rawLens[0]]
+	var ready bool
+	err := catch("inflated", func() { ready = n.js.Call("take", len(raw)).Bool() })
+	if err == nil && !ready {
+		if !wait {
+			return nil, false, nil
 		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", protocol.ErrInflate, err)
+		var promise js.Value
+		if err = catch("wait", func() { promise = n.js.Call("wait", len(raw)) }); err == nil {
+			if _, err = await(promise, inflateTimeout); err == nil {
+				err = catch("inflated", func() {
+					if !n.js.Call("take", len(raw)).Bool() {
+						panic(errors.New("output missing after the wait"))
+					}
+				})
+			}
+		}
 	}
-	return raw, nil
+	n.rawLens = n.rawLens[1:]
+	if err != nil {
+		return nil, true, fmt.Errorf("%w: %v", protocol.ErrInflate, err)
+	}
+	if err := catch("inflated", func() { js.CopyBytesToGo(raw, n.out) }); err != nil {
+		return nil, true, fmt.Errorf("%w: %v", protocol.ErrInflate, err)
+	}
+	return raw, true, nil
 }
 
 var errTimeout = errors.New("jsdom: promise not settled in time")

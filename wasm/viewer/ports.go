@@ -61,15 +61,48 @@ type FrameStats struct {
 	InflateMs float64 // the inflating part of DecodeMs
 	PaintMs   float64 // copying the changed rectangles to the canvas
 	Rects     int     // rectangles painted
+	// FrameMs is the wall time from the frame's first Update or Photo to
+	// the end of its paint: decode and paint plus what the browser did in
+	// between (a native inflater's work, the arrival of the rest).
+	FrameMs float64
 }
 
 // Inflater reads the drawing operations out of Update messages, keeping the
-// deflate stream across them. *protocol.Inflater does it in Go; the page
-// may do it with the browser's native decompressor. Once the stream is
-// broken, every message fails with protocol.ErrInflate until one starts a
-// new stream (protocol.UpdateReset).
+// deflate stream across them. Write hands a message over; Read returns the
+// operations of the oldest message written and not read yet. An inflater
+// that works in the background (the browser's DecompressionStream, between
+// the viewer's messages) may report ok false from Read(false) while they are
+// not out yet; Read(true) waits for them. Once the stream is broken, every
+// message fails with protocol.ErrInflate until one starts a new stream
+// (protocol.UpdateReset).
 type Inflater interface {
-	Inflate(m *protocol.Update) ([]byte, error)
+	Write(m *protocol.Update) error
+	Read(wait bool) (ops []byte, ok bool, err error)
+}
+
+// GoInflater is protocol.Inflater as an Inflater: it inflates in Go, at
+// Read.
+type GoInflater struct {
+	d     protocol.Inflater
+	queue []*protocol.Update
+}
+
+// Write implements Inflater.
+func (g *GoInflater) Write(m *protocol.Update) error {
+	g.queue = append(g.queue, m)
+	return nil
+}
+
+// Read implements Inflater; it never needs to wait.
+func (g *GoInflater) Read(bool) ([]byte, bool, error) {
+	if len(g.queue) == 0 {
+		return nil, false, nil
+	}
+	m := g.queue[0]
+	g.queue[0] = nil
+	g.queue = g.queue[1:]
+	ops, err := g.d.Inflate(m)
+	return ops, true, err
 }
 
 // Conn is the signaling websocket; *websocket.Conn satisfies it both in the

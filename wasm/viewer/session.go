@@ -62,26 +62,60 @@ func (v *Viewer) fitScreen(w, h int) bool {
 		v.refuseScreen(w, h, err)
 		return false
 	}
+	// What was drawn for the old size goes first.
+	v.applyOps(true)
 	v.fb.Resize(w, h)
 	v.ui.Resize(w, h)
 	return true
 }
 
-// onUpdate inflates m and draws its operations into the framebuffer.
+// onUpdate hands m to the inflater and applies what operations it has
+// ready. The rest is applied as later messages come, and all of it before
+// a photo, a resize or the end of the frame.
 func (v *Viewer) onUpdate(m *protocol.Update) {
 	if !v.fitScreen(int(m.Width), int(m.Height)) {
 		return
 	}
-	t0 := v.ui.Now()
-	ops, err := v.inflater.Inflate(m)
-	t1 := v.ui.Now()
-	if err == nil {
-		err = v.fb.Apply(ops)
+	if m.Reset() {
+		v.applyOps(true) // the old stream's operations first
 	}
-	v.inflateMs += t1 - t0
-	v.decodeMs += v.ui.Now() - t0
+	t0 := v.ui.Now()
+	if v.frameStart == 0 {
+		v.frameStart = t0
+	}
+	err := v.inflater.Write(m)
+	dt := v.ui.Now() - t0
+	v.inflateMs += dt
+	v.decodeMs += dt
 	if err != nil {
 		v.decodeFailed(m.Seq, err)
+		return
+	}
+	v.inflating = append(v.inflating, m.Seq)
+	v.applyOps(false)
+}
+
+// applyOps applies the operations the inflater has ready, or with wait all
+// of the written Updates'.
+func (v *Viewer) applyOps(wait bool) {
+	for len(v.inflating) > 0 {
+		t0 := v.ui.Now()
+		ops, ok, err := v.inflater.Read(wait)
+		t1 := v.ui.Now()
+		v.inflateMs += t1 - t0
+		if !ok && err == nil {
+			v.decodeMs += t1 - t0
+			return
+		}
+		seq := v.inflating[0]
+		v.inflating = v.inflating[1:]
+		if err == nil {
+			err = v.fb.Apply(ops)
+		}
+		v.decodeMs += v.ui.Now() - t0
+		if err != nil {
+			v.decodeFailed(seq, err)
+		}
 	}
 }
 
@@ -92,6 +126,10 @@ func (v *Viewer) onPhoto(m *protocol.Photo) {
 	if !v.fitScreen(int(m.Width), int(m.Height)) {
 		return
 	}
+	if v.frameStart == 0 {
+		v.frameStart = v.ui.Now()
+	}
+	v.applyOps(true)
 	t0 := v.ui.Now()
 	err := v.ui.DrawPhoto(&v.fb, m)
 	v.decodeMs += v.ui.Now() - t0
@@ -119,6 +157,7 @@ func (v *Viewer) onFrameEnd(m *protocol.FrameEnd) {
 	if v.state != StateStreaming {
 		v.setState(StateStreaming, "Connected")
 	}
+	v.applyOps(true)
 	rects := v.fb.TakeDamage()
 	if len(rects) > 0 || v.photos > 0 {
 		t0 := v.ui.Now()
@@ -131,10 +170,15 @@ func (v *Viewer) onFrameEnd(m *protocol.FrameEnd) {
 		} else {
 			v.frames++
 			v.tickFrames++
-			v.ui.Painted(FrameStats{Frames: v.frames, DecodeMs: v.decodeMs, InflateMs: v.inflateMs, PaintMs: v.ui.Now() - t0, Rects: len(rects)})
+			t1 := v.ui.Now()
+			s := FrameStats{Frames: v.frames, DecodeMs: v.decodeMs, InflateMs: v.inflateMs, PaintMs: t1 - t0, Rects: len(rects)}
+			if v.frameStart > 0 {
+				s.FrameMs = t1 - v.frameStart
+			}
+			v.ui.Painted(s)
 		}
 	}
-	v.decodeMs, v.inflateMs, v.photos = 0, 0, 0
+	v.decodeMs, v.inflateMs, v.photos, v.frameStart = 0, 0, 0, 0
 	if m.Full() {
 		// A full frame answers the RequestFull; if it broke too, ask again.
 		v.askedFull = false

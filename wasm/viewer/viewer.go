@@ -18,8 +18,7 @@ type Config struct {
 	Conn    Conn
 	NewPeer NewPeerFunc
 	Log     *slog.Logger
-	// Inflater inflates Update messages; a protocol.Inflater (in Go) when
-	// nil.
+	// Inflater inflates Update messages; a GoInflater when nil.
 	Inflater Inflater
 	// StatsEvery is the stats and ping period; one second when zero.
 	StatsEvery time.Duration
@@ -47,11 +46,13 @@ type Viewer struct {
 
 	fb          Framebuffer
 	inflater    Inflater
-	decodeMs    float64 // decode time of the frame being received
-	inflateMs   float64 // the inflating part of decodeMs
-	photos      int     // photos drawn in the frame being received
-	frameFailed bool    // part of the frame being received did not decode
-	frames      int     // painted since start
+	inflating   []uint32 // frames of the Updates written to inflater, not applied yet
+	decodeMs    float64  // decode time of the frame being received
+	inflateMs   float64  // the inflating part of decodeMs
+	frameStart  float64  // when the frame's first Update or Photo came; 0 before
+	photos      int      // photos drawn in the frame being received
+	frameFailed bool     // part of the frame being received did not decode
+	frames      int      // painted since start
 	tickFrames  int
 	bytes       int64 // received since the last tick
 	lastTick    float64
@@ -71,7 +72,7 @@ func New(c Config) *Viewer {
 		c.StatsEvery = time.Second
 	}
 	if c.Inflater == nil {
-		c.Inflater = &protocol.Inflater{}
+		c.Inflater = &GoInflater{}
 	}
 	return &Viewer{ui: c.UI, conn: c.Conn, newPeer: c.NewPeer, log: c.Log, every: c.StatsEvery, q: newQueue(), inflater: c.Inflater}
 }

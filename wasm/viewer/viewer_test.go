@@ -171,10 +171,13 @@ type harness struct {
 	done  chan error
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
+
+// newHarnessWith starts a viewer with inflater (a GoInflater when nil).
+func newHarnessWith(t *testing.T, inflater Inflater) *harness {
 	h := &harness{t: t, conn: newFakeConn(), ui: &fakeUI{start: time.Now()}, done: make(chan error, 1)}
 	h.v = New(Config{
-		UI: h.ui, Conn: h.conn, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		UI: h.ui, Conn: h.conn, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Inflater: inflater,
 		NewPeer: func(_ []protocol.ICEServer, ev PeerEvents) (Peer, error) {
 			p := &fakePeer{ev: ev}
 			h.mu.Lock()
@@ -527,6 +530,71 @@ func TestViewerPhotoThenCopy(t *testing.T) {
 		}
 		return true
 	})()
+}
+
+// lazyInflater inflates only when waited for, like a native inflater whose
+// output is not out yet. It records the calls.
+type lazyInflater struct {
+	GoInflater
+	waits int
+}
+
+func (l *lazyInflater) Read(wait bool) ([]byte, bool, error) {
+	if !wait {
+		return nil, false, nil
+	}
+	l.waits++
+	return l.GoInflater.Read(true)
+}
+
+// TestViewerWaitsForOperations: with an inflater that works in the
+// background, a frame's operations are all applied before its photo is
+// drawn and before it is painted.
+func TestViewerWaitsForOperations(t *testing.T) {
+	lazy := &lazyInflater{}
+	h := newHarnessWith(t, lazy)
+	h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
+	h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == PathRelay }))
+	const w, ht = 64, 32
+	var drawnBefore []byte
+	h.ui.mu.Lock()
+	h.ui.photo = func(m *protocol.Photo) ([]byte, error) {
+		drawnBefore = bytes.Clone(h.v.fb.Pix) // the owner goroutine is in DrawPhoto
+		return make([]byte, int(m.W)*int(m.H)*4), nil
+	}
+	h.ui.mu.Unlock()
+	enc := newEncoder(w, ht)
+	src := bgra(w, ht)
+	msgs := enc.frame(t, 1, src, nil)
+	for _, m := range msgs {
+		h.binary(m)
+	}
+	h.binary(&protocol.Photo{Seq: 1, Width: w, Height: ht, X: 48, Y: 16, W: 16, H: 16, Format: protocol.PhotoJPEG, Data: []byte("jpeg")})
+	src2 := bytes.Clone(src)
+	src2[0] ^= 0xff
+	for _, m := range enc.frame(t, 1, src2, nil, image.Rect(0, 0, 1, 1)) {
+		h.binary(m)
+	}
+	h.binary(&protocol.FrameEnd{Seq: 1, Width: w, Height: ht, Flags: protocol.FlagFull})
+	if m := h.nextSession(); m.Type() != protocol.TypeFrameAck {
+		t.Fatalf("viewer sent %s, want frame-ack", m.Type())
+	}
+	h.ui_(func(u *fakeUI) bool {
+		if !bytes.Equal(drawnBefore, rgbaOf(src)) {
+			t.Error("the photo was drawn before the Updates before it were applied")
+		}
+		want := rgbaOf(src2)
+		for y := 16; y < 32; y++ { // the photo's transparent black
+			clear(want[(y*w+48)*4 : (y*w+64)*4])
+		}
+		if !bytes.Equal(u.pixels, want) {
+			t.Error("painted before the frame's last Update was applied")
+		}
+		return true
+	})()
+	if lazy.waits != len(msgs)+1 {
+		t.Errorf("%d waits, want one per Update", lazy.waits)
+	}
 }
 
 func TestViewerPhotoErrors(t *testing.T) {
