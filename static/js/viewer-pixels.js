@@ -1,26 +1,27 @@
 // viewer-pixels.js gives the Go viewer (wasm/jsdom) what it asks the browser
 // to do in one call each, so that a frame crosses between Go and JS a few
-// times rather than once per rectangle or per chunk: paint many rectangles,
-// inflate the Update stream with the native DecompressionStream, decode a
-// JPEG photo with createImageBitmap. It must load before viewer-boot.js.
+// times rather than once per rectangle or per chunk: paint many rectangles
+// straight out of the module's memory, inflate the Update stream with the
+// native DecompressionStream, decode a JPEG photo with createImageBitmap. It
+// must load before viewer-boot.js, which hands it the module's memory.
 (function () {
   'use strict';
 
   function noop() {}
 
-  // paint puts the rectangles that Framebuffer.Pack laid out in buf (an
-  // ArrayBuffer) on the 2d context ctx: n (u32), n times x, y, w, h (u32),
-  // then each rectangle's RGBA rows. Typed arrays are little endian on every
-  // platform browsers run on, as Pack writes.
-  function paint(ctx, buf) {
-    var n = new Uint32Array(buf, 0, 1)[0];
-    var head = new Uint32Array(buf, 4, 4 * n);
-    var o = 4 + 16 * n;
-    for (var i = 0; i < n; i++) {
-      var x = head[4 * i], y = head[4 * i + 1], w = head[4 * i + 2], h = head[4 * i + 3];
-      var img = new ImageData(new Uint8ClampedArray(buf, o, w * h * 4), w, h);
-      ctx.putImageData(img, x, y);
-      o += w * h * 4;
+  var api = { memory: null };
+
+  // paint puts rectangles of the Go framebuffer on the 2d context ctx,
+  // reading them where they are: the framebuffer is a w×h RGBA image at byte
+  // offset pix of the module's memory (api.memory, set by viewer-boot.js),
+  // the rectangles n times x, y, w, h (u32) at byte offset rects. Nothing is
+  // copied before putImageData copies each rectangle.
+  function paint(ctx, pix, w, h, rects, n) {
+    var buf = api.memory.buffer; // anew each time: a growing memory replaces it
+    var img = new ImageData(new Uint8ClampedArray(buf, pix, w * h * 4), w, h);
+    var r = new Uint32Array(buf, rects, 4 * n);
+    for (var i = 0; i < 4 * n; i += 4) {
+      ctx.putImageData(img, 0, 0, r[i], r[i + 1], r[i + 2], r[i + 3]);
     }
   }
 
@@ -187,5 +188,8 @@
     return ctx.getImageData(x, y, w, h).data;
   }
 
-  window.tetherViewer = { paint: paint, newInflater: newInflater, photo: photo };
+  api.paint = paint;
+  api.newInflater = newInflater;
+  api.photo = photo;
+  window.tetherViewer = api;
 })();

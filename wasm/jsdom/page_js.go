@@ -38,9 +38,7 @@ type Page struct {
 	control bool
 
 	helper    js.Value // window.tetherViewer, from static/js/viewer-pixels.js
-	pixBuf    js.Value // ArrayBuffer reused for every paint
-	pixView   js.Value // Uint8Array over all of pixBuf
-	pixSize   int
+	rects     []uint32 // x, y, w, h of each rectangle Paint paints
 	photoBuf  []byte
 	cur       cursorState
 	listeners []listener
@@ -68,8 +66,8 @@ func Find() (*Page, error) {
 			}
 		}
 		p.helper = js.Global().Get("tetherViewer")
-		if p.helper.Type() != js.TypeObject {
-			missing = append(missing, "window.tetherViewer (static/js/viewer-pixels.js)")
+		if p.helper.Type() != js.TypeObject || p.helper.Get("memory").Type() != js.TypeObject {
+			missing = append(missing, "window.tetherViewer with the module's memory (static/js/viewer-pixels.js, viewer-boot.js)")
 		}
 		if len(missing) > 0 {
 			panic(fmt.Errorf("%w: %v", ErrMissing, missing))

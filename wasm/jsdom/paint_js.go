@@ -5,9 +5,11 @@ package jsdom
 import (
 	"fmt"
 	"image"
+	"runtime"
 	"strconv"
 	"syscall/js"
 	"time"
+	"unsafe"
 
 	"tether/server/protocol"
 	"tether/wasm/viewer"
@@ -45,22 +47,32 @@ func (p *Page) Resize(w, h int) {
 	p.layout()
 }
 
-// Paint implements viewer.UI: the changed rectangles and their pixels,
-// packed by Framebuffer.Pack, cross to JS in one copy into a reused
-// ArrayBuffer, and one call to viewer-pixels.js puts each on the canvas.
+// Paint implements viewer.UI with one call to viewer-pixels.js, which puts
+// each rectangle on the canvas straight out of the framebuffer in the
+// module's memory: nothing is copied to JS first, and no rectangle costs a
+// crossing of its own.
 func (p *Page) Paint(fb *viewer.Framebuffer, rects []image.Rectangle) error {
-	buf := fb.Pack(rects)
-	return catch("paint", func() {
-		if p.pixSize < len(buf) {
-			// Sized for the whole screen so the buffer is made once.
-			p.pixSize = max(len(buf), fb.W*fb.H*4+viewer.PackHeader(64))
-			p.pixBuf = js.Global().Get("ArrayBuffer").New(p.pixSize)
-			p.pixView = js.Global().Get("Uint8Array").New(p.pixBuf)
-		}
-		js.CopyBytesToJS(p.pixView, buf) // copies len(buf) bytes
-		p.helper.Call("paint", p.ctx, p.pixBuf)
+	if len(fb.Pix) == 0 || len(rects) == 0 {
+		return nil
+	}
+	p.rects = p.rects[:0]
+	for _, r := range rects {
+		p.rects = append(p.rects, uint32(r.Min.X), uint32(r.Min.Y), uint32(r.Dx()), uint32(r.Dy()))
+	}
+	err := catch("paint", func() {
+		p.helper.Call("paint", p.ctx, address(unsafe.Pointer(unsafe.SliceData(fb.Pix))), fb.W, fb.H,
+			address(unsafe.Pointer(unsafe.SliceData(p.rects))), len(rects))
 	})
+	// The JS side reads both while the call runs; Go's collector does not
+	// move heap objects, so their addresses hold until then.
+	runtime.KeepAlive(fb.Pix)
+	runtime.KeepAlive(p.rects)
+	return err
 }
+
+// address is a pointer as the JS side sees it: a byte offset into the
+// module's linear memory (WebAssembly.Memory), as wasm_exec.js reads slices.
+func address(ptr unsafe.Pointer) int { return int(uintptr(ptr)) }
 
 // photoTimeout bounds one photo's decode: a browser that never settles the
 // promise must not stall the viewer.

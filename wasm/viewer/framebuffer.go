@@ -1,7 +1,6 @@
 package viewer
 
 import (
-	"encoding/binary"
 	"fmt"
 	"image"
 
@@ -12,13 +11,12 @@ import (
 // W*4. Drawing operations apply to it as they arrive and photos are read
 // back into it, so that a later copy operation reads what the canvas shows.
 // The rectangles they changed collect as damage, which the next FrameEnd
-// paints in one crossing to JS.
+// paints.
 type Framebuffer struct {
 	W, H   int
 	Pix    []byte
 	damage []image.Rectangle
 	onOp   func(image.Rectangle) // f.Damage, made once
-	packed []byte
 }
 
 // Damage merging: a rectangle joins another when their union wastes at
@@ -125,53 +123,4 @@ func (f *Framebuffer) SetRegion(r image.Rectangle, pix []byte) error {
 		copy(f.Pix[y*stride+r.Min.X*4:y*stride+r.Max.X*4], pix[(y-r.Min.Y)*row:])
 	}
 	return nil
-}
-
-// PackHeader is the size of Pack's header for n rectangles.
-func PackHeader(n int) int { return 4 + 16*n }
-
-// Pack lays out rects and their pixels in one buffer, so that painting
-// them costs one copy to JS and one call:
-//
-//	n (u32), then n times x, y, w, h (u32 each), then each rectangle's
-//	RGBA pixels row after row, in the same order. Little endian, the byte
-//	order of JS typed arrays on every platform browsers run on.
-//
-// Rectangles are clipped to the screen and empty ones left out. The result
-// is valid until the next Pack.
-func (f *Framebuffer) Pack(rects []image.Rectangle) []byte {
-	screen := image.Rect(0, 0, f.W, f.H)
-	n, size := 0, 0
-	for _, r := range rects {
-		if r = r.Intersect(screen); !r.Empty() {
-			n++
-			size += area(r) * 4
-		}
-	}
-	size += PackHeader(n)
-	if cap(f.packed) < size {
-		f.packed = make([]byte, size)
-	}
-	out := f.packed[:size]
-	binary.LittleEndian.PutUint32(out, uint32(n))
-	h, o := 4, PackHeader(n)
-	stride := f.W * 4
-	for _, r := range rects {
-		if r = r.Intersect(screen); r.Empty() {
-			continue
-		}
-		for _, v := range [4]int{r.Min.X, r.Min.Y, r.Dx(), r.Dy()} {
-			binary.LittleEndian.PutUint32(out[h:], uint32(v))
-			h += 4
-		}
-		row := r.Dx() * 4
-		if r.Dx() == f.W {
-			o += copy(out[o:], f.Pix[r.Min.Y*stride:r.Max.Y*stride])
-			continue
-		}
-		for y := r.Min.Y; y < r.Max.Y; y++ {
-			o += copy(out[o:o+row], f.Pix[y*stride+r.Min.X*4:])
-		}
-	}
-	return out
 }

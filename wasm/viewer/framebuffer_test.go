@@ -2,7 +2,6 @@ package viewer
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"image"
 	"slices"
@@ -226,28 +225,6 @@ func TestFramebufferDamage(t *testing.T) {
 			}
 		}
 	})
-}
-
-func TestFramebufferPack(t *testing.T) {
-	var fb Framebuffer
-	fb.Resize(4, 3)
-	for i := range fb.Pix {
-		fb.Pix[i] = byte(i)
-	}
-	got := fb.Pack([]image.Rectangle{image.Rect(0, 1, 4, 2), image.Rect(1, 1, 3, 3), image.Rect(3, 2, 9, 9), image.Rect(2, 2, 2, 2)})
-	var want []byte
-	for _, v := range []uint32{3, 0, 1, 4, 1, 1, 1, 2, 2, 3, 2, 1, 1} {
-		want = binary.LittleEndian.AppendUint32(want, v)
-	}
-	want = append(want, seq(16, 32)...)                         // the full-width row
-	want = append(want, append(seq(20, 28), seq(36, 44)...)...) // the inner box
-	want = append(want, seq(44, 48)...)                         // clipped; the empty one left out
-	if !bytes.Equal(got, want) {
-		t.Errorf("Pack = %v\nwant   %v", got, want)
-	}
-	if len(got) != PackHeader(3)+(16+16+4) {
-		t.Errorf("len = %d, want header and pixels", len(got))
-	}
 }
 
 func TestFramebufferSetRegion(t *testing.T) {
