@@ -403,12 +403,13 @@ func applyPalette(dst []byte, stride int, r image.Rectangle, ops []byte, sc *pal
 		pal[i] = uint32(ops[3*i]) | uint32(ops[3*i+1])<<8 | uint32(ops[3*i+2])<<16 | 0xff000000
 	}
 	// Indices past n point at black rather than failing: cheaper than a
-	// check per pixel, and a hostile agent can draw anything anyway.
-	for i := n; i < 256; i++ {
+	// check per pixel, and a hostile agent can draw anything anyway. A b-bit
+	// index reaches only the first 1<<b entries.
+	b := paletteBits(n)
+	for i := n; i < 1<<b; i++ {
 		pal[i] = 0xff000000
 	}
 	ops = ops[n*3:]
-	b := paletteBits(n)
 	w := r.Dx()
 	rowBytes := (w*b + 7) / 8
 	if len(ops) < rowBytes*r.Dy() {

@@ -317,3 +317,39 @@ func BenchmarkOpsText(b *testing.B) {
 		}
 	})
 }
+
+// TestPaletteIndexPastColours: an index past the palette paints black, even
+// where an earlier operation's palette had a colour there.
+func TestPaletteIndexPastColours(t *testing.T) {
+	// op paints one byte of bits-wide indices, all equal to the last index.
+	op := func(colors int, bits int) []byte {
+		b := appendOpHeader(nil, OpPalette, image.Rect(0, 0, 8/bits, 1))
+		b = append(b, byte(colors-1))
+		for range colors {
+			b = append(b, 255, 0, 0)
+		}
+		return append(b, 0xff)
+	}
+	for _, tc := range []struct {
+		name               string
+		bits, full, within int
+	}{
+		{"2-bit", 2, 4, 3},  // 3 colours: index 3 is past them
+		{"4-bit", 4, 16, 5}, // 5 colours: index 15 is past them
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			px := 8 / tc.bits
+			dst := make([]byte, px*4)
+			// The first operation fills every index with red, the second
+			// uses an index past its colours.
+			if err := ApplyOps(dst, px*4, px, 1, append(op(tc.full, tc.bits), op(tc.within, tc.bits)...), nil); err != nil {
+				t.Fatal(err)
+			}
+			for i := range px {
+				if got := dst[i*4 : i*4+4]; !bytes.Equal(got, []byte{0, 0, 0, 255}) {
+					t.Errorf("pixel %d = %v, want opaque black", i, got)
+				}
+			}
+		})
+	}
+}
