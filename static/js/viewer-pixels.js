@@ -124,9 +124,13 @@
   };
 
   // wait resolves once n bytes are out. It rejects when the stream fails or
-  // when everything written inflated to fewer: the browser has enqueued all
-  // a chunk inflates to by the time the write resolves, and the reads that
-  // hand them out settle before the next macrotask.
+  // when everything written inflated to fewer. Chromium has enqueued all a
+  // chunk inflates to by the time the write resolves, and the reads that hand
+  // it out settle before the next macrotask; shortGrace more milliseconds
+  // spare a browser that hands output out later from failing every frame.
+  // Only broken data waits that long.
+  var shortGrace = 50;
+
   Inflater.prototype.wait = function (n) {
     var s = this.s;
     return new Promise(function (resolve, reject) {
@@ -145,7 +149,7 @@
               s.err = new Error('the data inflated to ' + (n - s.avail) + ' bytes less than its messages said');
             }
             check();
-          }, 0);
+          }, shortGrace);
         }
       }
       function done() {

@@ -147,6 +147,7 @@ func (v *benchViewer) run(b *testing.B, next func(i int) ([]byte, bool)) {
 	// The page clock ticks in 0.1 ms (jittered, without cross-origin
 	// isolation): for typing frames, means say more than medians.
 	b.ReportMetric(mean(total), "mean-decode+paint-ms/frame")
+	b.ReportMetric(mean(inflate), "mean-inflate-ms/frame")
 	b.ReportMetric(mean(frame), "mean-wall-ms/frame")
 	b.ReportMetric(median(wire)/1000, "wire-kB/frame")
 }
