@@ -92,7 +92,10 @@ func session(page *jsdom.Page, url string, log *slog.Logger) error {
 		return fmt.Errorf("%w: %v", errDial, err)
 	}
 	conn.SetReadLimit(max(protocol.MaxMessageSize, protocol.MaxSignalSize))
-	v := viewer.New(viewer.Config{UI: page, Conn: conn, NewPeer: rtc.New, Log: log})
+	// Each connection is a new stream from the agent: a new inflater.
+	inflater, kind := page.Inflater()
+	page.SetInflater(kind)
+	v := viewer.New(viewer.Config{UI: page, Conn: conn, NewPeer: rtc.New, Log: log, Inflater: inflater})
 	page.Bind(v, log)
 	defer page.Release()
 	return v.Run(context.Background())

@@ -330,7 +330,7 @@ func ApplyOps(dst []byte, stride, width, height int, ops []byte, damage func(ima
 		return fmt.Errorf("%w: image %dx%d stride %d in %d bytes", ErrInvalid, width, height, stride, len(dst))
 	}
 	bounds := image.Rect(0, 0, width, height)
-	var pal [256]uint32
+	var sc paletteScratch
 	for len(ops) > 0 {
 		if len(ops) < opHeaderSize {
 			return fmt.Errorf("%w: operation header", ErrShort)
@@ -350,7 +350,7 @@ func ApplyOps(dst []byte, stride, width, height int, ops []byte, damage func(ima
 		case OpFill:
 			ops, err = applyFill(dst, stride, r, ops)
 		case OpPalette:
-			ops, err = applyPalette(dst, stride, r, ops, &pal)
+			ops, err = applyPalette(dst, stride, r, ops, &sc)
 		case OpRaw:
 			ops, err = applyRaw(dst, stride, r, ops)
 		default:
@@ -410,7 +410,15 @@ func applyFill(dst []byte, stride int, r image.Rectangle, ops []byte) ([]byte, e
 	return ops[3:], nil
 }
 
-func applyPalette(dst []byte, stride int, r image.Rectangle, ops []byte, pal *[256]uint32) ([]byte, error) {
+// paletteScratch is the palette of the operation being applied and its
+// lookup table, kept across the operations of one ApplyOps.
+type paletteScratch struct {
+	pal [256]uint32
+	lut unpackTable
+}
+
+func applyPalette(dst []byte, stride int, r image.Rectangle, ops []byte, sc *paletteScratch) ([]byte, error) {
+	pal := &sc.pal
 	if len(ops) < 1 {
 		return nil, fmt.Errorf("%w: palette size", ErrShort)
 	}
@@ -423,61 +431,107 @@ func applyPalette(dst []byte, stride int, r image.Rectangle, ops []byte, pal *[2
 		pal[i] = uint32(ops[3*i]) | uint32(ops[3*i+1])<<8 | uint32(ops[3*i+2])<<16 | 0xff000000
 	}
 	// Indices past n point at black rather than failing: cheaper than a
-	// check per pixel, and a hostile agent can draw anything anyway.
-	for i := n; i < 256; i++ {
+	// check per pixel, and a hostile agent can draw anything anyway. A b-bit
+	// index reaches only the first 1<<b entries.
+	b := paletteBits(n)
+	for i := n; i < 1<<b; i++ {
 		pal[i] = 0xff000000
 	}
 	ops = ops[n*3:]
-	b := paletteBits(n)
 	w := r.Dx()
 	rowBytes := (w*b + 7) / 8
 	if len(ops) < rowBytes*r.Dy() {
 		return nil, fmt.Errorf("%w: palette indices", ErrShort)
 	}
-	mask := byte(1<<b - 1)
+	lut := &sc.lut
+	lut.build(pal, b)
 	for y := 0; y < r.Dy(); y++ {
 		src := ops[y*rowBytes : (y+1)*rowBytes]
 		line := dst[(r.Min.Y+y)*stride+r.Min.X*4 : (r.Min.Y+y)*stride+r.Max.X*4]
 		if b == 8 {
-			for i, v := range src[:w] {
-				binary.LittleEndian.PutUint32(line[i*4:], pal[v])
-			}
+			paletteRow8(line, src[:w], pal)
 			continue
 		}
-		unpackRow(line, src, w, b, mask, pal)
+		lut.row(line, src, w, b, pal)
 	}
 	return ops[rowBytes*r.Dy():], nil
 }
 
-// unpackRow paints w pixels of packed b-bit indices. Whole bytes take the
-// unrolled path: in wasm this loop is most of a text screen's decode.
-func unpackRow(line, src []byte, w, b int, mask byte, pal *[256]uint32) {
+// These loops are most of a screen's decode in the viewer, where Go runs
+// as wasm at a third of native speed or less: they write two pixels per
+// 64-bit store and look up two to eight pixels per table load.
+
+// paletteRow8 paints one pixel per index byte, four at a time.
+func paletteRow8(line, src []byte, pal *[256]uint32) {
+	line = line[:len(src)*4]
+	i := 0
+	for ; i+4 <= len(src); i += 4 {
+		s, d := src[i:i+4], line[i*4:i*4+16]
+		binary.LittleEndian.PutUint64(d, uint64(pal[s[0]])|uint64(pal[s[1]])<<32)
+		binary.LittleEndian.PutUint64(d[8:], uint64(pal[s[2]])|uint64(pal[s[3]])<<32)
+	}
+	for ; i < len(src); i++ {
+		binary.LittleEndian.PutUint32(line[i*4:], pal[src[i]])
+	}
+}
+
+// unpackTable maps packed indices to pixel pairs: for 4-bit indices a
+// whole byte (two pixels), for 2-bit a nibble (two pixels), for 1-bit a
+// nibble (four pixels, two pairs).
+type unpackTable struct {
+	pair [256]uint64
+	quad [16][2]uint64
+}
+
+func (t *unpackTable) build(pal *[256]uint32, b int) {
+	two := func(a, b uint32) uint64 { return uint64(a) | uint64(b)<<32 }
+	switch b {
+	case 1:
+		for v := range 16 {
+			t.quad[v] = [2]uint64{two(pal[v>>3], pal[v>>2&1]), two(pal[v>>1&1], pal[v&1])}
+		}
+	case 2:
+		for v := range 16 {
+			t.pair[v] = two(pal[v>>2], pal[v&3])
+		}
+	case 4:
+		for v := range 256 {
+			t.pair[v] = two(pal[v>>4], pal[v&15])
+		}
+	}
+}
+
+// row paints w pixels of packed b-bit indices (b < 8): whole bytes through
+// the table, the last partial byte pixel by pixel.
+func (t *unpackTable) row(line, src []byte, w, b int, pal *[256]uint32) {
 	perByte := 8 / b
 	full := w / perByte
 	line = line[:w*4]
-	if b == 1 {
+	switch b {
+	case 1:
 		for j, v := range src[:full] {
-			o := line[j*32 : j*32+32]
-			binary.LittleEndian.PutUint32(o[0:], pal[v>>7])
-			binary.LittleEndian.PutUint32(o[4:], pal[(v>>6)&1])
-			binary.LittleEndian.PutUint32(o[8:], pal[(v>>5)&1])
-			binary.LittleEndian.PutUint32(o[12:], pal[(v>>4)&1])
-			binary.LittleEndian.PutUint32(o[16:], pal[(v>>3)&1])
-			binary.LittleEndian.PutUint32(o[20:], pal[(v>>2)&1])
-			binary.LittleEndian.PutUint32(o[24:], pal[(v>>1)&1])
-			binary.LittleEndian.PutUint32(o[28:], pal[v&1])
+			hi, lo := &t.quad[v>>4], &t.quad[v&15]
+			d := line[j*32 : j*32+32]
+			binary.LittleEndian.PutUint64(d, hi[0])
+			binary.LittleEndian.PutUint64(d[8:], hi[1])
+			binary.LittleEndian.PutUint64(d[16:], lo[0])
+			binary.LittleEndian.PutUint64(d[24:], lo[1])
 		}
-	} else {
+	case 2:
 		for j, v := range src[:full] {
-			o := line[j*perByte*4 : (j+1)*perByte*4]
-			for k, shift := 0, 8-b; shift >= 0; k, shift = k+4, shift-b {
-				binary.LittleEndian.PutUint32(o[k:], pal[(v>>shift)&mask])
-			}
+			d := line[j*16 : j*16+16]
+			binary.LittleEndian.PutUint64(d, t.pair[v>>4])
+			binary.LittleEndian.PutUint64(d[8:], t.pair[v&15])
+		}
+	case 4:
+		for j, v := range src[:full] {
+			binary.LittleEndian.PutUint64(line[j*8:j*8+8], t.pair[v])
 		}
 	}
 	i := full * perByte
 	if i < w {
 		v := src[full]
+		mask := byte(1<<b - 1)
 		for shift := 8 - b; i < w; shift -= b {
 			binary.LittleEndian.PutUint32(line[i*4:], pal[(v>>shift)&mask])
 			i++
@@ -492,11 +546,29 @@ func applyRaw(dst []byte, stride int, r image.Rectangle, ops []byte) ([]byte, er
 		return nil, fmt.Errorf("%w: raw pixels", ErrShort)
 	}
 	for y := 0; y < r.Dy(); y++ {
-		src := ops[y*w*3 : (y+1)*w*3]
-		line := dst[(r.Min.Y+y)*stride+r.Min.X*4 : (r.Min.Y+y)*stride+r.Max.X*4]
-		for i, j := 0, 0; i+3 < len(line) && j+2 < len(src); i, j = i+4, j+3 {
-			binary.LittleEndian.PutUint32(line[i:], uint32(src[j])|uint32(src[j+1])<<8|uint32(src[j+2])<<16|0xff000000)
-		}
+		rawRow(dst[(r.Min.Y+y)*stride+r.Min.X*4:(r.Min.Y+y)*stride+r.Max.X*4], ops[y*w*3:(y+1)*w*3])
 	}
 	return ops[n:], nil
+}
+
+// rawRow turns RGB into opaque RGBA, four pixels (12 bytes in, 16 out) at
+// a time.
+func rawRow(line, src []byte) {
+	n := len(line) / 4
+	src = src[:n*3]
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		s, d := src[i*3:i*3+12], line[i*4:i*4+16]
+		lo, hi := binary.LittleEndian.Uint64(s), uint64(binary.LittleEndian.Uint32(s[8:]))
+		const a = 0xff000000
+		p0 := lo&0xffffff | a
+		p1 := lo>>24&0xffffff | a
+		p2 := lo>>48 | hi&0xff<<16 | a
+		p3 := hi>>8 | a
+		binary.LittleEndian.PutUint64(d, p0|p1<<32)
+		binary.LittleEndian.PutUint64(d[8:], p2|p3<<32)
+	}
+	for ; i < n; i++ {
+		binary.LittleEndian.PutUint32(line[i*4:], uint32(src[i*3])|uint32(src[i*3+1])<<8|uint32(src[i*3+2])<<16|0xff000000)
+	}
 }

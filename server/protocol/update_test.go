@@ -78,8 +78,13 @@ func TestOpsRoundTrip(t *testing.T) {
 }
 
 func TestPaletteWidths(t *testing.T) {
-	for _, colors := range []int{2, 3, 4, 5, 16, 17, 200, 256, 257} {
-		const w, h = 37, 9 // odd width: rows end mid-byte
+	for _, tc := range []struct{ colors, w, h int }{
+		{2, 37, 9}, {3, 37, 9}, {4, 37, 9}, {5, 37, 9}, {16, 37, 9}, {17, 37, 9}, {200, 37, 9}, {256, 37, 9}, {257, 37, 9},
+		// Widths around the unrolled steps: rows end mid-byte and mid-step.
+		{2, 1, 9}, {2, 7, 9}, {2, 8, 9}, {2, 9, 9}, {2, 17, 9}, {4, 3, 9}, {4, 5, 9}, {16, 1, 20}, {16, 3, 9},
+		{256, 1, 256}, {256, 3, 86}, {256, 5, 52}, {257, 1, 300}, {257, 2, 150}, {257, 3, 100}, {257, 5, 60}, {257, 7, 40},
+	} {
+		colors, w, h := tc.colors, tc.w, tc.h
 		src := make([]byte, w*h*4)
 		for i := 0; i < w*h; i++ {
 			c := i % colors
@@ -92,6 +97,7 @@ func TestPaletteWidths(t *testing.T) {
 		if colors > 256 {
 			want = OpStats{Raws: 1}
 		}
+
 		if st != want {
 			t.Errorf("%d colours: %+v, want %+v", colors, st, want)
 		}
@@ -376,4 +382,40 @@ func FuzzRecording(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPaletteIndexPastColours: an index past the palette paints black, even
+// where an earlier operation's palette had a colour there.
+func TestPaletteIndexPastColours(t *testing.T) {
+	// op paints one byte of bits-wide indices, all equal to the last index.
+	op := func(colors int, bits int) []byte {
+		b := appendOpHeader(nil, OpPalette, image.Rect(0, 0, 8/bits, 1))
+		b = append(b, byte(colors-1))
+		for range colors {
+			b = append(b, 255, 0, 0)
+		}
+		return append(b, 0xff)
+	}
+	for _, tc := range []struct {
+		name               string
+		bits, full, within int
+	}{
+		{"2-bit", 2, 4, 3},  // 3 colours: index 3 is past them
+		{"4-bit", 4, 16, 5}, // 5 colours: index 15 is past them
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			px := 8 / tc.bits
+			dst := make([]byte, px*4)
+			// The first operation fills every index with red, the second
+			// uses an index past its colours.
+			if err := ApplyOps(dst, px*4, px, 1, append(op(tc.full, tc.bits), op(tc.within, tc.bits)...), nil); err != nil {
+				t.Fatal(err)
+			}
+			for i := range px {
+				if got := dst[i*4 : i*4+4]; !bytes.Equal(got, []byte{0, 0, 0, 255}) {
+					t.Errorf("pixel %d = %v, want opaque black", i, got)
+				}
+			}
+		})
+	}
 }

@@ -58,6 +58,10 @@
   }
 
   instantiate().then(function (result) {
+    // viewer-pixels.js paints straight out of the module's memory.
+    if (window.tetherViewer) {
+      window.tetherViewer.memory = result.instance.exports.mem;
+    }
     return go.run(result.instance);
   }).then(function () {
     // The Go program ends with the session; its last state stays shown.

@@ -7,13 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v4"
 
+	"tether/agent/capture"
+	"tether/agent/stream"
 	"tether/server/protocol"
 )
 
@@ -310,52 +311,34 @@ func (a *fakeAgent) waitReady(timeout time.Duration) error {
 	}
 }
 
-// frameMessages encodes the tiles of src (BGRA, w×h) that intersect
-// changed into Tiles messages of frame seq, then a FrameEnd.
-func frameMessages(codec protocol.Codec, seq uint32, src []byte, w, h int, changed image.Rectangle, full bool) ([][]byte, error) {
-	return marshalFrame(seq, frameTiles(codec, src, w, h, changed), w, h, full)
+// screenStream encodes frames as the agent does, with agent/stream's
+// Encoder: the changed boxes as Update messages over one deflate stream
+// (copies and photos where the encoder finds them), then a FrameEnd.
+type screenStream struct {
+	enc  stream.Encoder
+	w, h int
 }
 
-// frameTiles encodes the 64×64 tiles of src that intersect changed, grouped
-// so that each group's Tiles message stays within MaxMessageSize.
-func frameTiles(codec protocol.Codec, src []byte, w, h int, changed image.Rectangle) [][]protocol.Tile {
-	const tile = 64
-	enc := protocol.TileEncoder{Codec: codec}
-	var groups [][]protocol.Tile
-	var cur []protocol.Tile
-	size := protocol.TilesOverhead
-	for y := 0; y < h; y += tile {
-		for x := 0; x < w; x += tile {
-			r := image.Rect(x, y, min(x+tile, w), min(y+tile, h))
-			if !r.Overlaps(changed) {
-				continue
-			}
-			t := enc.Encode(src, w*4, r.Min.X, r.Min.Y, r.Dx(), r.Dy())
-			t.Data = bytes.Clone(t.Data)
-			if size+protocol.TileWireSize(t) > protocol.MaxMessageSize && len(cur) > 0 {
-				groups = append(groups, cur)
-				cur, size = nil, protocol.TilesOverhead
-			}
-			cur = append(cur, t)
-			size += protocol.TileWireSize(t)
-		}
-	}
-	if len(cur) > 0 {
-		groups = append(groups, cur)
-	}
-	return groups
+func newScreenStream(w, h int, lossless bool) *screenStream {
+	return &screenStream{enc: stream.Encoder{Lossless: lossless}, w: w, h: h}
 }
 
-// marshalFrame makes the messages of frame seq from tile groups.
-func marshalFrame(seq uint32, groups [][]protocol.Tile, w, h int, full bool) ([][]byte, error) {
+// frame encodes src (BGRA, w×h) as frame seq: what changed since the last
+// frame, or everything over a new deflate stream when full.
+func (s *screenStream) frame(seq uint32, src []byte, full bool) ([][]byte, error) {
+	f := &capture.Frame{Width: s.w, Height: s.h, Stride: s.w * 4, Pix: src}
 	var out [][]byte
-	for _, g := range groups {
-		b, err := protocol.Marshal(&protocol.Tiles{Seq: seq, Width: uint16(w), Height: uint16(h), Tiles: g})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
+	if _, err := s.enc.Encode(f, seq, full, func(b []byte) error {
+		out = append(out, bytes.Clone(b))
+		return nil
+	}); err != nil {
+		return nil, err
 	}
+	return appendFrameEnd(out, seq, s.w, s.h, full)
+}
+
+// appendFrameEnd closes frame seq.
+func appendFrameEnd(msgs [][]byte, seq uint32, w, h int, full bool) ([][]byte, error) {
 	end := &protocol.FrameEnd{Seq: seq, Width: uint16(w), Height: uint16(h)}
 	if full {
 		end.Flags = protocol.FlagFull
@@ -364,7 +347,7 @@ func marshalFrame(seq uint32, groups [][]protocol.Tile, w, h int, full bool) ([]
 	if err != nil {
 		return nil, err
 	}
-	return append(out, b), nil
+	return append(msgs, b), nil
 }
 
 // sendFrame sends prepared frame messages and waits for the viewer's ack.
@@ -407,6 +390,19 @@ func (a *fakeAgent) collect(timeout time.Duration, done func([]received) bool) (
 		}
 	}
 	return got, nil
+}
+
+// drainInput takes what the viewer sent so far, without waiting.
+func (a *fakeAgent) drainInput() []received {
+	var got []received
+	for {
+		select {
+		case r := <-a.input:
+			got = append(got, r)
+		default:
+			return got
+		}
+	}
 }
 
 func describe(rs []received) string {

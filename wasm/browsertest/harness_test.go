@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/coder/websocket"
@@ -77,9 +79,9 @@ func viewerWasm(tb testing.TB) string {
 	return wasmPath
 }
 
-// page is the DOM contract exactly as the server's template renders it,
+// viewerPage is the DOM contract exactly as the server's template renders it,
 // plus the stylesheet.
-const page = `<!doctype html>
+const viewerPage = `<!doctype html>
 <html><head><meta charset="utf-8"><title>viewer test</title>
 <link rel="stylesheet" href="/static/css/viewer.css">
 <style>body{margin:0}</style></head><body>
@@ -91,7 +93,7 @@ const page = `<!doctype html>
   </div>
   <div id="v-stage"><canvas id="v-screen" tabindex="0"></canvas><canvas id="v-cursor"></canvas></div>
 </div>
-<script src="/static/wasm_exec.js"></script><script src="/static/js/viewer-boot.js"></script>
+<script src="/static/wasm_exec.js"></script><script src="/static/js/viewer-pixels.js"></script><script src="/static/js/viewer-boot.js"></script>
 </body></html>`
 
 // newServer serves the page, the static files, the built wasm and a fake
@@ -102,7 +104,7 @@ func newServer(tb testing.TB, agent *fakeAgent) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, page)
+		fmt.Fprint(w, viewerPage)
 	})
 	mux.HandleFunc("GET /static/build/viewer.wasm", func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFile(w, r, wasm)
@@ -188,6 +190,26 @@ func waitJS(ctx context.Context, expr string, timeout time.Duration) error {
 		return fmt.Errorf("waiting for %s (#v-state %q): %w", expr, text, err)
 	}
 	return nil
+}
+
+// openViewer loads the viewer page in the tab. With inflate "go" the page
+// first loses DecompressionStream, as in a browser that lacks it, so the
+// viewer falls back to inflating in Go.
+func openViewer(ctx context.Context, url, inflate string, vw, vh int, scale float64) error {
+	actions := []chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(int64(vw), int64(vh), chromedp.EmulateScale(scale))}
+	if inflate == "go" {
+		actions = append(actions, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `delete window.DecompressionStream;`})
+			return err
+		}))
+	}
+	actions = append(actions, chromedp.Navigate(url))
+	return chromedp.Do(ctx, actions...)
+}
+
+// checkInflater waits until the viewer says which inflater it uses.
+func checkInflater(ctx context.Context, inflate string) error {
+	return waitJS(ctx, dataset("inflate")+` === '`+inflate+`'`, 10*time.Second)
 }
 
 func dataset(name string) string {

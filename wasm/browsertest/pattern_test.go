@@ -2,7 +2,15 @@
 
 package browsertest
 
-import "image"
+import (
+	"bytes"
+	"image"
+	"image/draw"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+)
 
 // pattern gives the RGB of remote pixel x, y.
 type pattern func(x, y int) (r, g, b byte)
@@ -53,4 +61,27 @@ func desktop(x, y int) (r, g, b byte) {
 		return 250, 250, 250
 	}
 	return byte(20 + x/16), byte(60 + y/12), byte(140 + (x+y)/64)
+}
+
+// corpusDir holds real 1920×1080 screenshots (see its package doc).
+const corpusDir = "../../server/protocol/codecbench/testdata"
+
+// corpusScreen reads a corpus PNG as a BGRA frame.
+func corpusScreen(tb testing.TB, name string) (bgra []byte, w, h int) {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(corpusDir, name+".png"))
+	if err != nil {
+		tb.Fatalf("corpus: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		tb.Fatalf("corpus %s: %v", name, err)
+	}
+	rgba := image.NewRGBA(img.Bounds())
+	draw.Draw(rgba, rgba.Rect, img, img.Bounds().Min, draw.Src)
+	bgra = make([]byte, len(rgba.Pix))
+	for i := 0; i+3 < len(bgra); i += 4 {
+		bgra[i], bgra[i+1], bgra[i+2], bgra[i+3] = rgba.Pix[i+2], rgba.Pix[i+1], rgba.Pix[i], 255
+	}
+	return bgra, rgba.Rect.Dx(), rgba.Rect.Dy()
 }

@@ -28,22 +28,21 @@ var patch = image.Rect(64, 64, 192, 128)
 
 // session is one viewer page against one fake agent.
 type session struct {
-	t     *testing.T
-	ctx   context.Context
-	agent *fakeAgent
+	t      *testing.T
+	ctx    context.Context
+	agent  *fakeAgent
+	screen *screenStream
 }
 
 // start opens the viewer page, waits for the path and streams two frames:
-// a full gradient, then a patch; plus a cursor.
-func start(t *testing.T, grants protocol.Grants, relay bool, codec protocol.Codec) *session {
+// a full gradient, then a patch; plus a cursor. inflate is "native"
+// (DecompressionStream) or "go" (a browser without it).
+func start(t *testing.T, grants protocol.Grants, relay bool, inflate string) *session {
 	t.Helper()
 	agent := newAgent(grants, relay)
 	srv := newServer(t, agent)
 	ctx := newBrowser(t, 50*time.Second)
-	if err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(viewportW, viewport, chromedp.EmulateScale(1.5)),
-		chromedp.Navigate(srv.URL+"/"),
-	); err != nil {
+	if err := openViewer(ctx, srv.URL+"/", inflate, viewportW, viewport, 1.5); err != nil {
 		t.Fatalf("open viewer: %v", err)
 	}
 	if err := agent.waitReady(30 * time.Second); err != nil {
@@ -56,12 +55,13 @@ func start(t *testing.T, grants protocol.Grants, relay bool, codec protocol.Code
 	if err := waitJS(ctx, dataset("path")+` === '`+want+`'`, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	s := &session{t: t, ctx: ctx, agent: agent}
+	s := &session{t: t, ctx: ctx, agent: agent, screen: newScreenStream(screenW, screenH, true)}
+	s.must(checkInflater(ctx, inflate))
 	s.must(agent.sendMsg(&protocol.Hello{Grants: grants, Width: screenW, Height: screenH, OS: "linux"}))
-	frame1, err := frameMessages(codec, 1, render(screenW, screenH, gradient), screenW, screenH, image.Rect(0, 0, screenW, screenH), true)
+	frame1, err := s.screen.frame(1, render(screenW, screenH, gradient), true)
 	s.must(err)
 	s.must(agent.sendFrame(1, frame1, 10*time.Second))
-	frame2, err := frameMessages(codec, 2, render(screenW, screenH, patched(patch)), screenW, screenH, patch, false)
+	frame2, err := s.screen.frame(2, render(screenW, screenH, patched(patch)), false)
 	s.must(err)
 	s.must(agent.sendFrame(2, frame2, 10*time.Second))
 
@@ -220,7 +220,7 @@ func (s *session) checkInput(want image.Point, relay bool) {
 }
 
 func TestViewerPeerToPeer(t *testing.T) {
-	s := start(t, protocol.GrantView|protocol.GrantControl, false, protocol.CodecLZ4)
+	s := start(t, protocol.GrantView|protocol.GrantControl, false, "native")
 	s.checkPixels()
 	want := s.clickAndType(image.Pt(321, 123))
 	s.checkInput(want, false)
@@ -239,7 +239,7 @@ func TestViewerPeerToPeer(t *testing.T) {
 }
 
 func TestViewerViewOnlySendsNoInput(t *testing.T) {
-	s := start(t, protocol.GrantView, false, protocol.CodecLZ4)
+	s := start(t, protocol.GrantView, false, "native")
 	s.checkPixels()
 	s.clickAndType(image.Pt(100, 100))
 	// Refresh sends a RequestFull on the same ordered channel after the
@@ -263,7 +263,8 @@ func TestViewerViewOnlySendsNoInput(t *testing.T) {
 }
 
 func TestViewerRelay(t *testing.T) {
-	s := start(t, protocol.GrantView|protocol.GrantControl, true, protocol.CodecS2)
+	// Relayed, in a browser without DecompressionStream: Go inflates.
+	s := start(t, protocol.GrantView|protocol.GrantControl, true, "go")
 	s.checkPixels()
 	want := s.clickAndType(image.Pt(600, 20))
 	s.checkInput(want, true)

@@ -37,8 +37,9 @@ type Page struct {
 	scale   viewer.Scale
 	control bool
 
-	pixBuf    js.Value // ArrayBuffer reused for every paint
-	pixSize   int
+	helper    js.Value // window.tetherViewer, from static/js/viewer-pixels.js
+	rects     []uint32 // x, y, w, h of each rectangle Paint paints
+	photoBuf  []byte
 	cur       cursorState
 	listeners []listener
 	first     bool
@@ -63,6 +64,10 @@ func Find() (*Page, error) {
 			if e.v.IsNull() {
 				missing = append(missing, "#"+e.id)
 			}
+		}
+		p.helper = js.Global().Get("tetherViewer")
+		if p.helper.Type() != js.TypeObject || p.helper.Get("memory").Type() != js.TypeObject {
+			missing = append(missing, "window.tetherViewer with the module's memory (static/js/viewer-pixels.js, viewer-boot.js)")
 		}
 		if len(missing) > 0 {
 			panic(fmt.Errorf("%w: %v", ErrMissing, missing))
@@ -148,11 +153,18 @@ func (p *Page) SetStats(fps, bandwidth, rtt string) {
 func (p *Page) Now() float64 { return p.perf.Call("now").Float() }
 
 // Painted implements viewer.UI. data-decode-ms is decode plus paint (what
-// the frame cost this page); data-paint-ms is the paint part alone.
-func (p *Page) Painted(frames int, decodeMs, paintMs float64) {
-	p.setData("frames", strconv.Itoa(frames))
-	p.setData("decodeMs", strconv.FormatFloat(decodeMs+paintMs, 'f', 2, 64))
-	p.setData("paintMs", strconv.FormatFloat(paintMs, 'f', 2, 64))
+// the frame cost this page); data-paint-ms is the paint part alone,
+// data-inflate-ms the inflating part of the decode, data-rects the number
+// of rectangles painted, data-frame-ms the wall time from the frame's first
+// message to the end of its paint.
+func (p *Page) Painted(s viewer.FrameStats) {
+	ms := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+	p.setData("frames", strconv.Itoa(s.Frames))
+	p.setData("decodeMs", ms(s.DecodeMs+s.PaintMs))
+	p.setData("paintMs", ms(s.PaintMs))
+	p.setData("inflateMs", ms(s.InflateMs))
+	p.setData("rects", strconv.Itoa(s.Rects))
+	p.setData("frameMs", ms(s.FrameMs))
 	if !p.first {
 		p.first = true
 		p.setData("firstFrameMs", strconv.FormatFloat(p.Now(), 'f', 1, 64))

@@ -3,9 +3,13 @@
 package jsdom
 
 import (
+	"fmt"
 	"image"
+	"runtime"
 	"strconv"
 	"syscall/js"
+	"time"
+	"unsafe"
 
 	"tether/server/protocol"
 	"tether/wasm/viewer"
@@ -43,24 +47,71 @@ func (p *Page) Resize(w, h int) {
 	p.layout()
 }
 
-// Paint implements viewer.UI: the dirty box crosses to JS in one copy into
-// a reused ArrayBuffer, then becomes an ImageData painted at its origin.
-func (p *Page) Paint(fb *viewer.Framebuffer, r image.Rectangle) error {
-	pix := fb.Region(r)
-	if len(pix) == 0 {
+// Paint implements viewer.UI with one call to viewer-pixels.js, which puts
+// each rectangle on the canvas straight out of the framebuffer in the
+// module's memory: nothing is copied to JS first, and no rectangle costs a
+// crossing of its own.
+func (p *Page) Paint(fb *viewer.Framebuffer, rects []image.Rectangle) error {
+	if len(fb.Pix) == 0 || len(rects) == 0 {
 		return nil
 	}
-	return catch("paint", func() {
-		if p.pixSize < len(pix) {
-			// Sized for the whole screen so the buffer is made once.
-			p.pixSize = max(len(pix), fb.W*fb.H*4)
-			p.pixBuf = js.Global().Get("ArrayBuffer").New(p.pixSize)
-		}
-		view := js.Global().Get("Uint8ClampedArray").New(p.pixBuf, 0, len(pix))
-		js.CopyBytesToJS(view, pix)
-		img := js.Global().Get("ImageData").New(view, r.Dx(), r.Dy())
-		p.ctx.Call("putImageData", img, r.Min.X, r.Min.Y)
+	p.rects = p.rects[:0]
+	for _, r := range rects {
+		p.rects = append(p.rects, uint32(r.Min.X), uint32(r.Min.Y), uint32(r.Dx()), uint32(r.Dy()))
+	}
+	err := catch("paint", func() {
+		p.helper.Call("paint", p.ctx, address(unsafe.Pointer(unsafe.SliceData(fb.Pix))), fb.W, fb.H,
+			address(unsafe.Pointer(unsafe.SliceData(p.rects))), len(rects))
 	})
+	// The JS side reads both while the call runs; Go's collector does not
+	// move heap objects, so their addresses hold until then.
+	runtime.KeepAlive(fb.Pix)
+	runtime.KeepAlive(p.rects)
+	return err
+}
+
+// address is a pointer as the JS side sees it: a byte offset into the
+// module's linear memory (WebAssembly.Memory), as wasm_exec.js reads slices.
+func address(ptr unsafe.Pointer) int { return int(uintptr(ptr)) }
+
+// photoTimeout bounds one photo's decode: a browser that never settles the
+// promise must not stall the viewer.
+const photoTimeout = 5 * time.Second
+
+// DrawPhoto implements viewer.UI with createImageBitmap, which decodes
+// off the main thread. The owner goroutine waits for it; the page's event
+// loop (and so input) runs meanwhile.
+func (p *Page) DrawPhoto(fb *viewer.Framebuffer, m *protocol.Photo) error {
+	if m.Format != protocol.PhotoJPEG {
+		return fmt.Errorf("jsdom: photo format %d", m.Format)
+	}
+	var promise js.Value
+	err := catch("photo", func() {
+		data := js.Global().Get("Uint8Array").New(len(m.Data))
+		js.CopyBytesToJS(data, m.Data)
+		promise = p.helper.Call("photo", p.ctx, data, int(m.X), int(m.Y), int(m.W), int(m.H))
+	})
+	if err != nil {
+		return err
+	}
+	pixels, err := await(promise, photoTimeout)
+	if err != nil {
+		return fmt.Errorf("jsdom: photo: %w", err)
+	}
+	n := int(m.W) * int(m.H) * 4
+	if cap(p.photoBuf) < n {
+		p.photoBuf = make([]byte, n)
+	}
+	buf := p.photoBuf[:n]
+	err = catch("photo pixels", func() {
+		if got := js.CopyBytesToGo(buf, pixels); got != n {
+			panic(fmt.Errorf("read back %d bytes, want %d", got, n))
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return fb.SetRegion(m.Rect(), buf)
 }
 
 // SetCursorShape implements viewer.UI.

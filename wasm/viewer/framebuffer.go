@@ -8,17 +8,27 @@ import (
 )
 
 // Framebuffer is the Go-side copy of the remote screen: RGBA, W×H, stride
-// W*4. Tiles decode into it as they arrive; the union of their rectangles is
-// the dirty box that the next FrameEnd paints in one crossing to JS.
+// W*4. Drawing operations apply to it as they arrive and photos are read
+// back into it, so that a later copy operation reads what the canvas shows.
+// The rectangles they changed collect as damage, which the next FrameEnd
+// paints.
 type Framebuffer struct {
 	W, H   int
 	Pix    []byte
-	dirty  image.Rectangle
-	dec    protocol.TileDecoder
-	packed []byte
+	damage []image.Rectangle
+	onOp   func(image.Rectangle) // f.Damage, made once
 }
 
-// Resize makes the buffer w×h opaque black and marks all of it dirty.
+// Damage merging: a rectangle joins another when their union wastes at
+// most mergeSlack pixels beyond the two areas, about what one more
+// putImageData call costs; past maxDamage rectangles the two whose union
+// wastes least join, so a frame never makes more than maxDamage calls.
+const (
+	mergeSlack = 64 * 64
+	maxDamage  = 32
+)
+
+// Resize makes the buffer w×h opaque black and marks all of it damaged.
 func (f *Framebuffer) Resize(w, h int) {
 	f.W, f.H = w, h
 	n := w * h * 4
@@ -30,55 +40,87 @@ func (f *Framebuffer) Resize(w, h int) {
 	for i := 0; i < n; i += 4 {
 		f.Pix[i], f.Pix[i+1], f.Pix[i+2], f.Pix[i+3] = 0, 0, 0, 255
 	}
-	f.dirty = image.Rect(0, 0, w, h)
+	f.damage = append(f.damage[:0], image.Rect(0, 0, w, h))
 }
 
-// Apply decodes every tile of m. It resizes first when m's screen size
-// differs and reports that. Tiles that decode are kept even when another
-// fails; the first error is returned so the caller asks for a full frame.
-func (f *Framebuffer) Apply(m *protocol.Tiles) (resized bool, err error) {
-	if int(m.Width) != f.W || int(m.Height) != f.H {
-		f.Resize(int(m.Width), int(m.Height))
-		resized = true
+// Apply draws ops, the inflated operations of one Update (see
+// protocol.ApplyOps), and records the rectangles they changed. On error the
+// operations before the broken one stay drawn and damaged.
+func (f *Framebuffer) Apply(ops []byte) error {
+	if f.onOp == nil {
+		f.onOp = f.Damage
 	}
-	for _, t := range m.Tiles {
-		if e := f.dec.Decode(f.Pix, f.W*4, f.W, f.H, t); e != nil {
-			if err == nil {
-				err = fmt.Errorf("frame %d: %w", m.Seq, e)
-			}
-			continue
-		}
-		f.dirty = f.dirty.Union(image.Rect(int(t.X), int(t.Y), int(t.X)+int(t.W), int(t.Y)+int(t.H)))
-	}
-	return resized, err
+	return protocol.ApplyOps(f.Pix, f.W*4, f.W, f.H, ops, f.onOp)
 }
 
-// TakeDirty returns the dirty box and clears it.
-func (f *Framebuffer) TakeDirty() image.Rectangle {
-	r := f.dirty.Intersect(image.Rect(0, 0, f.W, f.H))
-	f.dirty = image.Rectangle{}
-	return r
-}
-
-// Region returns the pixels of r packed row after row (what ImageData
-// wants). A full-width region is a slice of Pix, otherwise the rows are
-// copied into a reused scratch buffer, so no frame allocates.
-func (f *Framebuffer) Region(r image.Rectangle) []byte {
+// Damage records that r changed, merging it with a recorded rectangle
+// where the union costs little more than the two apart.
+func (f *Framebuffer) Damage(r image.Rectangle) {
 	r = r.Intersect(image.Rect(0, 0, f.W, f.H))
 	if r.Empty() {
-		return nil
+		return
+	}
+	for merged := true; merged; {
+		merged = false
+		for i, d := range f.damage {
+			if waste(d, r) <= mergeSlack {
+				r = d.Union(r)
+				last := len(f.damage) - 1
+				f.damage[i] = f.damage[last]
+				f.damage = f.damage[:last]
+				merged = true
+				break
+			}
+		}
+	}
+	f.damage = append(f.damage, r)
+	if len(f.damage) > maxDamage {
+		f.mergeCheapest()
+	}
+}
+
+// waste is how many pixels the union of a and b paints beyond a and b.
+func waste(a, b image.Rectangle) int {
+	u := a.Union(b)
+	return area(u) - area(a) - area(b) + area(a.Intersect(b))
+}
+
+func area(r image.Rectangle) int { return r.Dx() * r.Dy() }
+
+// mergeCheapest joins the two damage rectangles whose union wastes least.
+func (f *Framebuffer) mergeCheapest() {
+	bi, bj, best := 0, 1, -1
+	for i := range f.damage {
+		for j := i + 1; j < len(f.damage); j++ {
+			if w := waste(f.damage[i], f.damage[j]); best < 0 || w < best {
+				bi, bj, best = i, j, w
+			}
+		}
+	}
+	u := f.damage[bi].Union(f.damage[bj])
+	f.damage[bj] = f.damage[len(f.damage)-1]
+	f.damage = f.damage[:len(f.damage)-1]
+	f.damage[bi] = u
+}
+
+// TakeDamage returns the changed rectangles since the last call and clears
+// them. The slice is valid until the next Damage or Resize.
+func (f *Framebuffer) TakeDamage() []image.Rectangle {
+	d := f.damage
+	f.damage = f.damage[:0]
+	return d
+}
+
+// SetRegion copies pix, the RGBA pixels of r packed row after row, into
+// the buffer (a photo the browser decoded, read back from the canvas). It
+// records no damage: the canvas already shows them.
+func (f *Framebuffer) SetRegion(r image.Rectangle, pix []byte) error {
+	if !r.In(image.Rect(0, 0, f.W, f.H)) || len(pix) != area(r)*4 {
+		return fmt.Errorf("viewer: %d bytes for region %v of a %dx%d screen", len(pix), r, f.W, f.H)
 	}
 	stride, row := f.W*4, r.Dx()*4
-	if r.Dx() == f.W {
-		return f.Pix[r.Min.Y*stride : r.Max.Y*stride]
-	}
-	n := row * r.Dy()
-	if cap(f.packed) < n {
-		f.packed = make([]byte, n)
-	}
-	out := f.packed[:n]
 	for y := r.Min.Y; y < r.Max.Y; y++ {
-		copy(out[(y-r.Min.Y)*row:], f.Pix[y*stride+r.Min.X*4:y*stride+r.Max.X*4])
+		copy(f.Pix[y*stride+r.Min.X*4:y*stride+r.Max.X*4], pix[(y-r.Min.Y)*row:])
 	}
-	return out
+	return nil
 }

@@ -38,16 +38,71 @@ type UI interface {
 	SetStats(fps, bandwidth, rtt string)
 	// Resize sets both canvases' intrinsic size to the remote screen.
 	Resize(w, h int)
-	// Paint copies r of fb onto the screen canvas.
-	Paint(fb *Framebuffer, r image.Rectangle) error
-	// Painted records a painted frame: the running count, the time spent
-	// decoding its tiles and the time spent painting it, in milliseconds.
-	Painted(frames int, decodeMs, paintMs float64)
+	// Paint copies the rectangles rects of fb onto the screen canvas.
+	Paint(fb *Framebuffer, rects []image.Rectangle) error
+	// DrawPhoto decodes m's image, draws it on the screen canvas at its
+	// place and reads those pixels back into fb, so that later copy
+	// operations read what the canvas shows. It returns when all of that
+	// is done, so the next message applies after it.
+	DrawPhoto(fb *Framebuffer, m *protocol.Photo) error
+	// Painted records a painted frame.
+	Painted(s FrameStats)
 	// SetCursorShape stores a pointer image; MoveCursor draws it.
 	SetCursorShape(s *protocol.CursorShape) error
 	MoveCursor(p protocol.CursorPos) error
 	// Now is the page clock in milliseconds (performance.now).
 	Now() float64
+}
+
+// FrameStats describes one painted frame. Times are in milliseconds.
+type FrameStats struct {
+	Frames    int     // painted since start, this one included
+	DecodeMs  float64 // inflating, applying operations and drawing photos
+	InflateMs float64 // the inflating part of DecodeMs
+	PaintMs   float64 // copying the changed rectangles to the canvas
+	Rects     int     // rectangles painted
+	// FrameMs is the wall time from the frame's first Update or Photo to
+	// the end of its paint: decode and paint plus what the browser did in
+	// between (a native inflater's work, the arrival of the rest).
+	FrameMs float64
+}
+
+// Inflater reads the drawing operations out of Update messages, keeping the
+// deflate stream across them. Write hands a message over; Read returns the
+// operations of the oldest message written and not read yet. An inflater
+// that works in the background (the browser's DecompressionStream, between
+// the viewer's messages) may report ok false from Read(false) while they are
+// not out yet; Read(true) waits for them. Once the stream is broken, every
+// message fails with protocol.ErrInflate until one starts a new stream
+// (protocol.UpdateReset).
+type Inflater interface {
+	Write(m *protocol.Update) error
+	Read(wait bool) (ops []byte, ok bool, err error)
+}
+
+// GoInflater is protocol.Inflater as an Inflater: it inflates in Go, at
+// Read.
+type GoInflater struct {
+	d     protocol.Inflater
+	queue []*protocol.Update
+}
+
+// Write implements Inflater.
+func (g *GoInflater) Write(m *protocol.Update) error {
+	g.queue = append(g.queue, m)
+	return nil
+}
+
+// Read implements Inflater; it never needs to wait.
+func (g *GoInflater) Read(bool) ([]byte, bool, error) {
+	if len(g.queue) == 0 {
+		return nil, false, nil
+	}
+	m := g.queue[0]
+	g.queue[0] = nil
+	g.queue = g.queue[1:]
+	ops, err := g.d.Inflate(m)
+	return ops, true, err
 }
 
 // Conn is the signaling websocket; *websocket.Conn satisfies it both in the

@@ -27,12 +27,11 @@ func (v *Viewer) handleSession(b []byte) {
 			return
 		}
 		v.setGrants(m.Grants)
-		if int(m.Width) != v.fb.W || int(m.Height) != v.fb.H {
-			v.fb.Resize(int(m.Width), int(m.Height))
-			v.ui.Resize(v.fb.W, v.fb.H)
-		}
-	case *protocol.Tiles:
-		v.onTiles(m)
+		v.fitScreen(int(m.Width), int(m.Height))
+	case *protocol.Update:
+		v.onUpdate(m)
+	case *protocol.Photo:
+		v.onPhoto(m)
 	case *protocol.FrameEnd:
 		v.onFrameEnd(m)
 	case *protocol.CursorShape:
@@ -53,45 +52,141 @@ func (v *Viewer) handleSession(b []byte) {
 	}
 }
 
-func (v *Viewer) onTiles(m *protocol.Tiles) {
-	if err := protocol.CheckScreenSize(int(m.Width), int(m.Height)); err != nil {
-		v.refuseScreen(int(m.Width), int(m.Height), err)
+// fitScreen makes the framebuffer w×h, the screen size a frame message
+// carries. It reports false when the size is refused and the view ended.
+func (v *Viewer) fitScreen(w, h int) bool {
+	if w == v.fb.W && h == v.fb.H {
+		return true
+	}
+	if err := protocol.CheckScreenSize(w, h); err != nil {
+		v.refuseScreen(w, h, err)
+		return false
+	}
+	// What was drawn for the old size goes first.
+	v.applyOps(true)
+	v.fb.Resize(w, h)
+	v.ui.Resize(w, h)
+	return true
+}
+
+// onUpdate hands m to the inflater and applies what operations it has
+// ready. The rest is applied as later messages come, and all of it before
+// a photo, a resize or the end of the frame.
+func (v *Viewer) onUpdate(m *protocol.Update) {
+	if !v.fitScreen(int(m.Width), int(m.Height)) {
 		return
 	}
-	t0 := v.ui.Now()
-	resized, err := v.fb.Apply(m)
-	if resized {
-		v.ui.Resize(v.fb.W, v.fb.H)
+	if m.Reset() {
+		v.applyOps(true) // the old stream's operations first
 	}
-	v.decodeMs += v.ui.Now() - t0
+	t0 := v.ui.Now()
+	if v.frameStart == 0 {
+		v.frameStart = t0
+	}
+	err := v.inflater.Write(m)
+	dt := v.ui.Now() - t0
+	v.inflateMs += dt
+	v.decodeMs += dt
 	if err != nil {
-		v.log.Warn("viewer: decode", "err", err)
-		if !v.askedFull || v.failedSeq != m.Seq {
-			v.failedSeq = m.Seq
-			v.requestFullOnce()
+		v.decodeFailed(m.Seq, err)
+		return
+	}
+	v.inflating = append(v.inflating, m.Seq)
+	v.applyOps(false)
+}
+
+// applyOps applies the operations the inflater has ready, or with wait all
+// of the written Updates'.
+func (v *Viewer) applyOps(wait bool) {
+	for len(v.inflating) > 0 {
+		t0 := v.ui.Now()
+		ops, ok, err := v.inflater.Read(wait)
+		t1 := v.ui.Now()
+		v.inflateMs += t1 - t0
+		if !ok && err == nil {
+			v.decodeMs += t1 - t0
+			return
+		}
+		seq := v.inflating[0]
+		v.inflating = v.inflating[1:]
+		if err == nil {
+			err = v.fb.Apply(ops)
+		}
+		v.decodeMs += v.ui.Now() - t0
+		if err != nil {
+			v.decodeFailed(seq, err)
 		}
 	}
+}
+
+// onPhoto has the page decode and draw m. It runs after the Updates of its
+// frame and blocks the owner goroutine until the pixels are read back, so
+// the next frame's copies see them.
+func (v *Viewer) onPhoto(m *protocol.Photo) {
+	if !v.fitScreen(int(m.Width), int(m.Height)) {
+		return
+	}
+	if v.frameStart == 0 {
+		v.frameStart = v.ui.Now()
+	}
+	v.applyOps(true)
+	t0 := v.ui.Now()
+	err := v.ui.DrawPhoto(&v.fb, m)
+	v.decodeMs += v.ui.Now() - t0
+	if err != nil {
+		v.decodeFailed(m.Seq, fmt.Errorf("photo %dx%d+%d+%d: %w", m.W, m.H, m.X, m.Y, err))
+		return
+	}
+	v.photos++
+}
+
+// decodeFailed asks for a full frame, which restarts the deflate stream.
+// Until it comes every Update fails with protocol.ErrInflate: that is
+// expected and only logged at debug level.
+func (v *Viewer) decodeFailed(seq uint32, err error) {
+	v.frameFailed = true
+	if v.askedFull {
+		v.log.Debug("viewer: decode while a full frame is on its way", "seq", seq, "err", err)
+		return
+	}
+	v.log.Warn("viewer: decode", "seq", seq, "err", err)
+	v.requestFullOnce()
 }
 
 func (v *Viewer) onFrameEnd(m *protocol.FrameEnd) {
 	if v.state != StateStreaming {
 		v.setState(StateStreaming, "Connected")
 	}
-	if r := v.fb.TakeDirty(); !r.Empty() {
+	v.applyOps(true)
+	rects := v.fb.TakeDamage()
+	if len(rects) > 0 || v.photos > 0 {
 		t0 := v.ui.Now()
-		if err := v.ui.Paint(&v.fb, r); err != nil {
+		var err error
+		if len(rects) > 0 {
+			err = v.ui.Paint(&v.fb, rects)
+		}
+		if err != nil {
 			v.log.Warn("viewer: paint", "err", err)
 		} else {
 			v.frames++
 			v.tickFrames++
-			v.ui.Painted(v.frames, v.decodeMs, v.ui.Now()-t0)
+			t1 := v.ui.Now()
+			s := FrameStats{Frames: v.frames, DecodeMs: v.decodeMs, InflateMs: v.inflateMs, PaintMs: t1 - t0, Rects: len(rects)}
+			if v.frameStart > 0 {
+				s.FrameMs = t1 - v.frameStart
+			}
+			v.ui.Painted(s)
 		}
 	}
-	v.decodeMs = 0
-	// A full frame repaired whatever a decode error broke.
+	v.decodeMs, v.inflateMs, v.photos, v.frameStart = 0, 0, 0, 0
 	if m.Full() {
+		// A full frame answers the RequestFull; if it broke too, ask again.
 		v.askedFull = false
+		if v.frameFailed {
+			v.requestFullOnce()
+		}
 	}
+	v.frameFailed = false
 	// The ack goes out after the paint so that the agent's window of
 	// unacknowledged frames measures the whole path including this page.
 	v.sendLogged(&protocol.FrameAck{Seq: m.Seq})

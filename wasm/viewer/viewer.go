@@ -18,6 +18,8 @@ type Config struct {
 	Conn    Conn
 	NewPeer NewPeerFunc
 	Log     *slog.Logger
+	// Inflater inflates Update messages; a GoInflater when nil.
+	Inflater Inflater
 	// StatsEvery is the stats and ping period; one second when zero.
 	StatsEvery time.Duration
 }
@@ -42,16 +44,21 @@ type Viewer struct {
 	pending  []protocol.Candidate // remote candidates before the offer is applied
 	ended    bool
 
-	fb         Framebuffer
-	decodeMs   float64 // decode time of the frame being received
-	frames     int     // painted since start
-	tickFrames int
-	bytes      int64 // received since the last tick
-	lastTick   float64
-	rtt        float64
-	rttKnown   bool
-	failedSeq  uint32 // frame whose decode failed; RequestFull once per frame
-	askedFull  bool
+	fb          Framebuffer
+	inflater    Inflater
+	inflating   []uint32 // frames of the Updates written to inflater, not applied yet
+	decodeMs    float64  // decode time of the frame being received
+	inflateMs   float64  // the inflating part of decodeMs
+	frameStart  float64  // when the frame's first Update or Photo came; 0 before
+	photos      int      // photos drawn in the frame being received
+	frameFailed bool     // part of the frame being received did not decode
+	frames      int      // painted since start
+	tickFrames  int
+	bytes       int64 // received since the last tick
+	lastTick    float64
+	rtt         float64
+	rttKnown    bool
+	askedFull   bool // a RequestFull is unanswered
 
 	in inputState
 }
@@ -64,7 +71,10 @@ func New(c Config) *Viewer {
 	if c.StatsEvery <= 0 {
 		c.StatsEvery = time.Second
 	}
-	return &Viewer{ui: c.UI, conn: c.Conn, newPeer: c.NewPeer, log: c.Log, every: c.StatsEvery, q: newQueue()}
+	if c.Inflater == nil {
+		c.Inflater = &GoInflater{}
+	}
+	return &Viewer{ui: c.UI, conn: c.Conn, newPeer: c.NewPeer, log: c.Log, every: c.StatsEvery, q: newQueue(), inflater: c.Inflater}
 }
 
 // Run serves the session until it ends, the signaling connection drops or

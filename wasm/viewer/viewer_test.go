@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -69,10 +71,16 @@ type fakeUI struct {
 	path    string
 	grants  protocol.Grants
 	w, h    int
-	painted []image.Rectangle
-	frames  int
-	cursor  protocol.CursorPos
-	start   time.Time
+	painted [][]image.Rectangle // per frame
+	stats   FrameStats
+	photos  []*protocol.Photo
+	// photo, when set, is what DrawPhoto reads back: the decoded pixels.
+	photo    func(m *protocol.Photo) ([]byte, error)
+	frames   int
+	cursor   protocol.CursorPos
+	start    time.Time
+	pixels   []byte // the framebuffer at the last paint
+	paintErr error
 }
 
 func (u *fakeUI) SetState(s State, text string) {
@@ -84,13 +92,31 @@ func (u *fakeUI) SetPath(p string)            { u.mu.Lock(); u.path = p; u.mu.Un
 func (u *fakeUI) SetGrants(g protocol.Grants) { u.mu.Lock(); u.grants = g; u.mu.Unlock() }
 func (u *fakeUI) SetStats(_, _, _ string)     {}
 func (u *fakeUI) Resize(w, h int)             { u.mu.Lock(); u.w, u.h = w, h; u.mu.Unlock() }
-func (u *fakeUI) Paint(_ *Framebuffer, r image.Rectangle) error {
+func (u *fakeUI) Paint(fb *Framebuffer, rects []image.Rectangle) error {
 	u.mu.Lock()
-	u.painted = append(u.painted, r)
-	u.mu.Unlock()
-	return nil
+	defer u.mu.Unlock()
+	u.painted = append(u.painted, slices.Clone(rects))
+	u.pixels = bytes.Clone(fb.Pix)
+	return u.paintErr
 }
-func (u *fakeUI) Painted(n int, _, _ float64)                { u.mu.Lock(); u.frames = n; u.mu.Unlock() }
+func (u *fakeUI) DrawPhoto(fb *Framebuffer, m *protocol.Photo) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.photos = append(u.photos, m)
+	if u.photo == nil {
+		return errors.New("no photo decoder")
+	}
+	pix, err := u.photo(m)
+	if err != nil {
+		return err
+	}
+	return fb.SetRegion(m.Rect(), pix)
+}
+func (u *fakeUI) Painted(s FrameStats) {
+	u.mu.Lock()
+	u.frames, u.stats = s.Frames, s
+	u.mu.Unlock()
+}
 func (u *fakeUI) SetCursorShape(*protocol.CursorShape) error { return nil }
 func (u *fakeUI) MoveCursor(p protocol.CursorPos) error {
 	u.mu.Lock()
@@ -145,10 +171,13 @@ type harness struct {
 	done  chan error
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
+
+// newHarnessWith starts a viewer with inflater (a GoInflater when nil).
+func newHarnessWith(t *testing.T, inflater Inflater) *harness {
 	h := &harness{t: t, conn: newFakeConn(), ui: &fakeUI{start: time.Now()}, done: make(chan error, 1)}
 	h.v = New(Config{
-		UI: h.ui, Conn: h.conn, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		UI: h.ui, Conn: h.conn, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Inflater: inflater,
 		NewPeer: func(_ []protocol.ICEServer, ev PeerEvents) (Peer, error) {
 			p := &fakePeer{ev: ev}
 			h.mu.Lock()
@@ -281,7 +310,7 @@ func TestViewerSignalingP2P(t *testing.T) {
 	// Frames arrive on the screen channel; the ack leaves on the input channel.
 	for _, msg := range []protocol.Message{
 		&protocol.Hello{Grants: protocol.GrantView | protocol.GrantControl, Width: 8, Height: 4},
-		&protocol.Tiles{Seq: 1, Width: 8, Height: 4, Tiles: []protocol.Tile{{X: 2, Y: 1, W: 2, H: 2, Codec: protocol.CodecSolid, Data: []byte{1, 2, 3}}}},
+		fill(t, 1, 8, 4, image.Rect(2, 1, 4, 3), 0x010203),
 		&protocol.FrameEnd{Seq: 1, Width: 8, Height: 4},
 	} {
 		b, _ := protocol.Marshal(msg)
@@ -324,7 +353,7 @@ func TestViewerRelayInput(t *testing.T) {
 			h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
 			h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == PathRelay }))
 
-			h.binary(&protocol.Tiles{Seq: 4, Width: 4, Height: 4, Tiles: []protocol.Tile{{W: 4, H: 4, Codec: protocol.CodecSolid, Data: []byte{9, 9, 9}}}})
+			h.binary(fill(t, 4, 4, 4, image.Rect(0, 0, 4, 4), 0x090909))
 			h.binary(&protocol.FrameEnd{Seq: 4, Width: 4, Height: 4})
 			if m, ok := h.nextSession().(*protocol.FrameAck); !ok || m.Seq != 4 {
 				t.Fatalf("want FrameAck 4 on the relay, got %+v", m)
@@ -368,19 +397,266 @@ func TestViewerRelayInput(t *testing.T) {
 	}
 }
 
-func TestViewerDecodeErrorAsksForFullFrame(t *testing.T) {
+// fill is one Update of frame seq on a w×h screen that fills r with the
+// colour 0xRRGGBB, starting a new deflate stream.
+func fill(t *testing.T, seq uint32, w, h int, r image.Rectangle, rgb uint32) *protocol.Update {
+	t.Helper()
+	var ops protocol.OpWriter
+	ops.Fill(r, rgb)
+	var enc protocol.UpdateEncoder
+	b, err := enc.Encode(seq, w, h, ops.Buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := protocol.Unmarshal(bytes.Clone(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.(*protocol.Update)
+}
+
+// relayHarness is a viewer on the relay path.
+func relayHarness(t *testing.T) *harness {
 	h := newHarness(t)
 	h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
 	h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == PathRelay }))
-	h.binary(&protocol.Tiles{Seq: 1, Width: 4, Height: 4, Tiles: []protocol.Tile{{W: 2, H: 2, Codec: protocol.CodecLZ4, Data: []byte{0xff, 0xff}}}})
+	return h
+}
+
+// sessionTypes returns the types of the next n session messages.
+func (h *harness) sessionTypes(n int) []protocol.Type {
+	h.t.Helper()
+	var got []protocol.Type
+	for range n {
+		got = append(got, h.nextSession().Type())
+	}
+	return got
+}
+
+func TestViewerDecodeErrorAsksForFullFrame(t *testing.T) {
+	h := relayHarness(t)
+	const w, ht = 64, 32
+	enc := newEncoder(w, ht)
+	src := bgra(w, ht)
+	// Frame 1, which starts the stream, is lost: the next Updates cannot
+	// inflate, and the garbage message does not parse.
+	enc.frame(t, 1, src, nil)
+	src[0] ^= 0xff
+	frame2 := enc.frame(t, 2, src, nil, image.Rect(0, 0, 1, 1))
+	src[4] ^= 0xff
+	frame3 := enc.frame(t, 3, src, nil, image.Rect(1, 0, 2, 1))
+	h.binary(frame2[0])
 	h.conn.in <- wsMsg{websocket.MessageBinary, []byte{protocol.Version, 99}}
-	h.binary(&protocol.FrameEnd{Seq: 1, Width: 4, Height: 4})
-	if m := h.nextSession(); m.Type() != protocol.TypeRequestFull {
-		t.Fatalf("first message after a bad tile = %s, want request-full", m.Type())
+	h.binary(&protocol.FrameEnd{Seq: 2, Width: w, Height: ht})
+	h.binary(frame3[0])
+	h.binary(&protocol.FrameEnd{Seq: 3, Width: w, Height: ht})
+	// One RequestFull for all of it: until the full frame restarts the
+	// stream, failures are expected.
+	want := []protocol.Type{protocol.TypeRequestFull, protocol.TypeFrameAck, protocol.TypeFrameAck}
+	if got := h.sessionTypes(3); !slices.Equal(got, want) {
+		t.Fatalf("viewer sent %v, want %v", got, want)
 	}
+
+	// The full frame restarts the stream and paints.
+	full := newEncoder(w, ht).frame(t, 4, src, nil)
+	for _, m := range full {
+		h.binary(m)
+	}
+	h.binary(&protocol.FrameEnd{Seq: 4, Width: w, Height: ht, Flags: protocol.FlagFull})
+	if got := h.sessionTypes(1); !slices.Equal(got, []protocol.Type{protocol.TypeFrameAck}) {
+		t.Fatalf("after the full frame the viewer sent %v, want a frame-ack", got)
+	}
+	h.ui_(func(u *fakeUI) bool {
+		if !bytes.Equal(u.pixels, rgbaOf(src)) {
+			t.Error("the full frame did not repair the picture")
+		}
+		return true
+	})()
+
+	// A later failure asks again; so does a full frame that broke.
+	h.binary(&protocol.Update{Seq: 5, Width: w, Height: ht, RawLen: 10, Data: []byte{0xff, 0xff, 0xff}}) // reserved block type
+	h.binary(&protocol.FrameEnd{Seq: 5, Width: w, Height: ht, Flags: protocol.FlagFull})
+	h.binary(&protocol.FrameEnd{Seq: 6, Width: w, Height: ht})
+	want = []protocol.Type{protocol.TypeRequestFull, protocol.TypeRequestFull, protocol.TypeFrameAck, protocol.TypeFrameAck}
+	if got := h.sessionTypes(4); !slices.Equal(got, want) {
+		t.Fatalf("viewer sent %v, want %v", got, want)
+	}
+}
+
+// TestViewerPhotoThenCopy: a photo lands in the framebuffer after the
+// Updates of its frame, and the next frame's copy reads its pixels.
+func TestViewerPhotoThenCopy(t *testing.T) {
+	h := relayHarness(t)
+	const w, ht = 64, 32
+	photoPix := bytes.Repeat([]byte{200, 100, 50, 255}, 16*8)
+	h.ui.mu.Lock()
+	h.ui.photo = func(m *protocol.Photo) ([]byte, error) { return photoPix, nil }
+	h.ui.mu.Unlock()
+
+	enc := newEncoder(w, ht)
+	src := bgra(w, ht)
+	for _, m := range enc.frame(t, 1, src, nil) {
+		h.binary(m)
+	}
+	h.binary(&protocol.Photo{Seq: 1, Width: w, Height: ht, X: 8, Y: 4, W: 16, H: 8, Format: protocol.PhotoJPEG, Data: []byte("jpeg")})
+	h.binary(&protocol.FrameEnd{Seq: 1, Width: w, Height: ht, Flags: protocol.FlagFull})
 	if m := h.nextSession(); m.Type() != protocol.TypeFrameAck {
-		t.Fatalf("then %s, want frame-ack (one RequestFull per broken frame)", m.Type())
+		t.Fatalf("viewer sent %s, want frame-ack", m.Type())
 	}
+	// Frame 2 copies the photo's area to the right.
+	var ops protocol.OpWriter
+	ops.Copy(image.Rect(40, 4, 56, 12), image.Pt(8, 4))
+	b, err := enc.upd.Encode(2, w, ht, ops.Buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.conn.in <- wsMsg{websocket.MessageBinary, bytes.Clone(b)}
+	h.binary(&protocol.FrameEnd{Seq: 2, Width: w, Height: ht})
+	if m := h.nextSession(); m.Type() != protocol.TypeFrameAck {
+		t.Fatalf("viewer sent %s, want frame-ack", m.Type())
+	}
+	h.ui_(func(u *fakeUI) bool {
+		for _, p := range []image.Point{{8, 4}, {23, 11}, {40, 4}, {55, 11}} {
+			o := (p.Y*w + p.X) * 4
+			if got := u.pixels[o : o+4]; !bytes.Equal(got, photoPix[:4]) {
+				t.Errorf("pixel %v = %v, want the photo's %v", p, got, photoPix[:4])
+			}
+		}
+		if o := (4*w + 7) * 4; !bytes.Equal(u.pixels[o:o+4], rgbaOf(src)[o:o+4]) {
+			t.Errorf("pixel left of the photo = %v, want the screen's", u.pixels[o:o+4])
+		}
+		if len(u.painted) != 2 || !slices.Equal(u.painted[1], []image.Rectangle{image.Rect(40, 4, 56, 12)}) {
+			t.Errorf("painted %v, want the screen then only the copy", u.painted)
+		}
+		return true
+	})()
+}
+
+// lazyInflater inflates only when waited for, like a native inflater whose
+// output is not out yet. It records the calls.
+type lazyInflater struct {
+	GoInflater
+	waits int
+}
+
+func (l *lazyInflater) Read(wait bool) ([]byte, bool, error) {
+	if !wait {
+		return nil, false, nil
+	}
+	l.waits++
+	return l.GoInflater.Read(true)
+}
+
+// TestViewerWaitsForOperations: with an inflater that works in the
+// background, a frame's operations are all applied before its photo is
+// drawn and before it is painted.
+func TestViewerWaitsForOperations(t *testing.T) {
+	lazy := &lazyInflater{}
+	h := newHarnessWith(t, lazy)
+	h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
+	h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == PathRelay }))
+	const w, ht = 64, 32
+	var drawnBefore []byte
+	h.ui.mu.Lock()
+	h.ui.photo = func(m *protocol.Photo) ([]byte, error) {
+		drawnBefore = bytes.Clone(h.v.fb.Pix) // the owner goroutine is in DrawPhoto
+		return make([]byte, int(m.W)*int(m.H)*4), nil
+	}
+	h.ui.mu.Unlock()
+	enc := newEncoder(w, ht)
+	src := bgra(w, ht)
+	msgs := enc.frame(t, 1, src, nil)
+	for _, m := range msgs {
+		h.binary(m)
+	}
+	h.binary(&protocol.Photo{Seq: 1, Width: w, Height: ht, X: 48, Y: 16, W: 16, H: 16, Format: protocol.PhotoJPEG, Data: []byte("jpeg")})
+	src2 := bytes.Clone(src)
+	src2[0] ^= 0xff
+	for _, m := range enc.frame(t, 1, src2, nil, image.Rect(0, 0, 1, 1)) {
+		h.binary(m)
+	}
+	h.binary(&protocol.FrameEnd{Seq: 1, Width: w, Height: ht, Flags: protocol.FlagFull})
+	if m := h.nextSession(); m.Type() != protocol.TypeFrameAck {
+		t.Fatalf("viewer sent %s, want frame-ack", m.Type())
+	}
+	h.ui_(func(u *fakeUI) bool {
+		if !bytes.Equal(drawnBefore, rgbaOf(src)) {
+			t.Error("the photo was drawn before the Updates before it were applied")
+		}
+		want := rgbaOf(src2)
+		for y := 16; y < 32; y++ { // the photo's transparent black
+			clear(want[(y*w+48)*4 : (y*w+64)*4])
+		}
+		if !bytes.Equal(u.pixels, want) {
+			t.Error("painted before the frame's last Update was applied")
+		}
+		return true
+	})()
+	if lazy.waits != len(msgs)+1 {
+		t.Errorf("%d waits, want one per Update", lazy.waits)
+	}
+}
+
+func TestViewerPhotoErrors(t *testing.T) {
+	h := relayHarness(t)
+	h.ui.mu.Lock()
+	h.ui.photo = func(m *protocol.Photo) ([]byte, error) { return nil, errors.New("not a JPEG") }
+	h.ui.mu.Unlock()
+	h.binary(fill(t, 1, 64, 32, image.Rect(0, 0, 64, 32), 0x336699))
+	h.binary(&protocol.Photo{Seq: 1, Width: 64, Height: 32, X: 0, Y: 0, W: 16, H: 8, Format: protocol.PhotoJPEG, Data: []byte("junk")})
+	h.binary(&protocol.FrameEnd{Seq: 1, Width: 64, Height: 32})
+	want := []protocol.Type{protocol.TypeRequestFull, protocol.TypeFrameAck}
+	if got := h.sessionTypes(2); !slices.Equal(got, want) {
+		t.Fatalf("viewer sent %v, want %v", got, want)
+	}
+
+	// A frame of nothing but a photo is a painted frame.
+	h.ui.mu.Lock()
+	h.ui.photo = func(m *protocol.Photo) ([]byte, error) { return make([]byte, int(m.W)*int(m.H)*4), nil }
+	h.ui.mu.Unlock()
+	h.binary(&protocol.Photo{Seq: 2, Width: 64, Height: 32, X: 0, Y: 0, W: 16, H: 8, Format: protocol.PhotoJPEG, Data: []byte("jpeg")})
+	h.binary(&protocol.FrameEnd{Seq: 2, Width: 64, Height: 32})
+	h.eventually("the photo frame counted", h.ui_(func(u *fakeUI) bool { return u.frames == 2 && len(u.painted) == 1 }))
+}
+
+// TestViewerPaintsChangedRects: two small changes far apart are painted
+// as two rectangles, not their bounding box.
+func TestViewerPaintsChangedRects(t *testing.T) {
+	h := relayHarness(t)
+	const w, ht = 640, 400
+	enc := newEncoder(w, ht)
+	src := bgra(w, ht)
+	for _, m := range enc.frame(t, 1, src, nil) {
+		h.binary(m)
+	}
+	h.binary(&protocol.FrameEnd{Seq: 1, Width: w, Height: ht, Flags: protocol.FlagFull})
+	a, b := image.Rect(10, 10, 18, 26), image.Rect(600, 350, 608, 366)
+	for _, r := range []image.Rectangle{a, b} {
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				src[(y*w+x)*4] ^= 0x55
+			}
+		}
+	}
+	for _, m := range enc.frame(t, 2, src, nil, a, b) {
+		h.binary(m)
+	}
+	h.binary(&protocol.FrameEnd{Seq: 2, Width: w, Height: ht})
+	h.eventually("two frames", h.ui_(func(u *fakeUI) bool { return u.frames == 2 }))
+	h.ui_(func(u *fakeUI) bool {
+		got := slices.Clone(u.painted[1])
+		slices.SortFunc(got, func(p, q image.Rectangle) int { return p.Min.X - q.Min.X })
+		if !slices.Equal(got, []image.Rectangle{a, b}) {
+			t.Errorf("painted %v, want %v and %v", got, a, b)
+		}
+		if u.stats.Rects != 2 || u.stats.DecodeMs < u.stats.InflateMs || u.stats.InflateMs < 0 {
+			t.Errorf("stats %+v, want 2 rects and inflate within decode", u.stats)
+		}
+		if !bytes.Equal(u.pixels, rgbaOf(src)) {
+			t.Error("framebuffer differs from the source")
+		}
+		return true
+	})()
 }
 
 func TestViewerStateEnded(t *testing.T) {
@@ -404,7 +680,7 @@ func TestViewerStateEnded(t *testing.T) {
 func TestViewerRefusesAbsurdScreen(t *testing.T) {
 	for _, m := range []protocol.Message{
 		&protocol.Hello{Grants: protocol.GrantView, Width: 65535, Height: 65535},
-		&protocol.Tiles{Seq: 1, Width: 65535, Height: 65535},
+		fill(t, 1, 65535, 65535, image.Rect(0, 0, 1, 1), 0),
 	} {
 		t.Run(m.Type().String(), func(t *testing.T) {
 			h := newHarness(t)
