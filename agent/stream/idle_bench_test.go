@@ -38,6 +38,8 @@ type watchSender struct {
 	hit    bool            // a tile of the current frame overlaps watch
 	frames int
 	sent   chan time.Time // the FrameEnd of the frame that carried watch
+	inf    protocol.Inflater
+	img    []byte
 }
 
 func newWatchSender() *watchSender { return &watchSender{sent: make(chan time.Time, 1)} }
@@ -50,11 +52,17 @@ func (s *watchSender) Send(b []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch m := m.(type) {
-	case *protocol.Tiles:
-		for _, t := range m.Tiles {
-			r := image.Rect(int(t.X), int(t.Y), int(t.X)+int(t.W), int(t.Y)+int(t.H))
-			s.hit = s.hit || r.Overlaps(s.watch)
+	case *protocol.Update:
+		ops, err := s.inf.Inflate(m)
+		if err != nil {
+			return err
 		}
+		if n := int(m.Width) * int(m.Height) * 4; len(s.img) != n {
+			s.img = make([]byte, n)
+		}
+		return protocol.ApplyOps(s.img, int(m.Width)*4, int(m.Width), int(m.Height), ops, func(r image.Rectangle) {
+			s.hit = s.hit || r.Overlaps(s.watch)
+		})
 	case *protocol.FrameEnd:
 		s.frames++
 		if s.hit {

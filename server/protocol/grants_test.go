@@ -62,7 +62,7 @@ func TestRoute(t *testing.T) {
 			if from != SenderViewer || need != GrantControl {
 				t.Errorf("%s: from %d need %s", typ, from, need)
 			}
-		case TypeHello, TypeTiles, TypeUpdate, TypePhoto, TypeFrameEnd, TypeCursorPos, TypeCursorShape:
+		case TypeHello, TypeUpdate, TypePhoto, TypeFrameEnd, TypeCursorPos, TypeCursorShape:
 			if from != SenderAgent || need != GrantView {
 				t.Errorf("%s: from %d need %s", typ, from, need)
 			}

@@ -23,8 +23,8 @@ type Type uint8
 
 // Session message types. Values are part of the wire contract: never reuse one.
 const (
-	TypeHello       Type = 1  // agent → viewer: screen size and granted level
-	TypeTiles       Type = 2  // agent → viewer: changed tiles of one frame
+	TypeHello Type = 1 // agent → viewer: screen size and granted level
+	// 2 was Tiles (version 2's codec): retired, never reuse it.
 	TypeFrameEnd    Type = 3  // agent → viewer: the frame is complete, paint it
 	TypeCursorPos   Type = 4  // agent → viewer: pointer position
 	TypeCursorShape Type = 5  // agent → viewer: pointer image
@@ -44,8 +44,6 @@ func (t Type) String() string {
 	switch t {
 	case TypeHello:
 		return "hello"
-	case TypeTiles:
-		return "tiles"
 	case TypeFrameEnd:
 		return "frame-end"
 	case TypeUpdate:
@@ -90,7 +88,7 @@ const (
 // (from == 0) is unknown and refused.
 func (t Type) Route() (from Sender, need Grants) {
 	switch t {
-	case TypeHello, TypeTiles, TypeUpdate, TypePhoto, TypeFrameEnd, TypeCursorPos, TypeCursorShape:
+	case TypeHello, TypeUpdate, TypePhoto, TypeFrameEnd, TypeCursorPos, TypeCursorShape:
 		return SenderAgent, GrantView
 	case TypeFrameAck, TypeRequestFull:
 		return SenderViewer, GrantView
@@ -170,8 +168,6 @@ func Unmarshal(b []byte) (Message, error) {
 	switch t {
 	case TypeHello:
 		m = &Hello{}
-	case TypeTiles:
-		m = &Tiles{}
 	case TypeFrameEnd:
 		m = &FrameEnd{}
 	case TypeUpdate:

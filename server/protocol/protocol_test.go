@@ -11,10 +11,6 @@ import (
 func sampleMessages() []Message {
 	return []Message{
 		&Hello{Grants: GrantView | GrantControl, Width: 1920, Height: 1080, OS: "linux"},
-		&Tiles{Seq: 7, Width: 1920, Height: 1080, Tiles: []Tile{
-			{X: 0, Y: 0, W: 64, H: 64, Codec: CodecSolid, Data: []byte{1, 2, 3}},
-			{X: 1856, Y: 1024, W: 64, H: 56, Codec: CodecLZ4, Data: []byte{9, 9, 9, 9}},
-		}},
 		&Update{Seq: 8, Width: 1920, Height: 1080, Flags: UpdateReset, RawLen: 900, Data: []byte{1, 2, 3}},
 		&Photo{Seq: 8, Width: 1920, Height: 1080, X: 10, Y: 20, W: 640, H: 360, Format: PhotoJPEG, Data: []byte{0xff, 0xd8}},
 		&FrameEnd{Seq: 7, Flags: FlagFull, Width: 1920, Height: 1080, EncodeMicros: 12345},
@@ -78,12 +74,13 @@ func TestUnmarshalRejects(t *testing.T) {
 		{"empty", nil, ErrShort},
 		{"version", []byte{Version - 1, byte(TypePing)}, ErrVersion},
 		{"type", []byte{Version, 99}, ErrType},
-		{"too large", append([]byte{Version, byte(TypeTiles)}, make([]byte, MaxMessageSize)...), ErrTooLarge},
+		{"too large", append([]byte{Version, byte(TypeUpdate)}, make([]byte, MaxMessageSize)...), ErrTooLarge},
 		{"bad button", []byte{Version, byte(TypeMouseButton), 9, 1, 0, 0, 0, 0}, ErrInvalid},
 		{"unknown grant", []byte{Version, byte(TypeHello), 0x21, 0, 1, 0, 1, 0}, ErrInvalid},
 		{"control without view", []byte{Version, byte(TypeHello), byte(GrantControl), 0, 1, 0, 1, 0}, ErrInvalid},
-		{"tile outside", mustMarshal(t, &Tiles{Width: 10, Height: 10, Tiles: []Tile{{X: 8, W: 4, H: 1, Data: []byte{0}}}}), ErrInvalid},
-		{"tile count lies", []byte{Version, byte(TypeTiles), 0, 0, 0, 0, 0, 10, 0, 10, 0xff, 0xff}, ErrInvalid},
+		{"photo outside", []byte{Version, byte(TypePhoto), 0, 0, 0, 0, 0, 10, 0, 10, 0, 8, 0, 0, 0, 4, 0, 1, 1}, ErrInvalid},
+		{"update with too many operations", []byte{Version, byte(TypeUpdate), 0, 0, 0, 0, 0, 10, 0, 10, 0, 0xff, 0xff, 0xff, 0xff}, ErrInvalid},
+		{"retired tiles", []byte{Version, 2, 0, 0, 0, 0, 0, 10, 0, 10, 0, 0}, ErrType},
 		{"cursor size", []byte{Version, byte(TypeCursorShape), 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 1, 2, 3}, ErrInvalid},
 	}
 	for _, tt := range tests {
@@ -126,72 +123,6 @@ func randomScreen(w, h int, seed uint64) []byte {
 		}
 	}
 	return img
-}
-
-func TestTileCodecsRoundTrip(t *testing.T) {
-	const w, h, ts = 200, 130, 64
-	src := randomScreen(w, h, 1)
-	for _, c := range []Codec{CodecRaw, CodecLZ4, CodecS2} {
-		t.Run(c.String(), func(t *testing.T) {
-			enc := TileEncoder{Codec: c}
-			var dec TileDecoder
-			dst := make([]byte, w*h*4)
-			seen := map[Codec]bool{}
-			for y := 0; y < h; y += ts {
-				for x := 0; x < w; x += ts {
-					tw, th := min(ts, w-x), min(ts, h-y)
-					tile := enc.Encode(src, w*4, x, y, tw, th)
-					seen[tile.Codec] = true
-					// Round trip through the wire as well.
-					b := mustMarshal(t, &Tiles{Width: w, Height: h, Tiles: []Tile{tile}})
-					m, err := Unmarshal(b)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := dec.Decode(dst, w*4, w, h, m.(*Tiles).Tiles[0]); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
-			assertSameRGB(t, src, dst)
-			if !seen[CodecSolid] || !seen[c] {
-				t.Fatalf("codecs used %v, want solid and %s", seen, c)
-			}
-		})
-	}
-}
-
-// assertSameRGB compares a BGRA source with an RGBA decode.
-func assertSameRGB(t *testing.T, bgra, rgba []byte) {
-	t.Helper()
-	for i := 0; i < len(bgra); i += 4 {
-		if bgra[i] != rgba[i+2] || bgra[i+1] != rgba[i+1] || bgra[i+2] != rgba[i] || rgba[i+3] != 255 {
-			t.Fatalf("pixel %d: source BGRA %v, decoded RGBA %v", i/4, bgra[i:i+4], rgba[i:i+4])
-		}
-	}
-}
-
-func TestTileDecodeRejects(t *testing.T) {
-	var d TileDecoder
-	dst := make([]byte, 8*8*4)
-	tests := []struct {
-		name string
-		tile Tile
-	}{
-		{"outside", Tile{X: 4, W: 8, H: 1, Codec: CodecSolid, Data: []byte{1, 2, 3}}},
-		{"solid size", Tile{W: 1, H: 1, Codec: CodecSolid, Data: []byte{1}}},
-		{"raw size", Tile{W: 2, H: 2, Codec: CodecRaw, Data: []byte{1, 2, 3}}},
-		{"lz4 garbage", Tile{W: 2, H: 2, Codec: CodecLZ4, Data: []byte{0xff, 0xff, 0xff}}},
-		{"s2 garbage", Tile{W: 2, H: 2, Codec: CodecS2, Data: []byte{0xff, 0xff, 0xff}}},
-		{"codec", Tile{W: 1, H: 1, Codec: 77, Data: []byte{1, 2, 3}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if err := d.Decode(dst, 32, 8, 8, tt.tile); !errors.Is(err, ErrInvalid) {
-				t.Fatalf("err = %v, want ErrInvalid", err)
-			}
-		})
-	}
 }
 
 func TestSignalRoundTrip(t *testing.T) {
