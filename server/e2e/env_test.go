@@ -249,6 +249,17 @@ var setupLink = regexp.MustCompile(`(http://\S+/setup\?token=\S+)`)
 func startServer(t testing.TB, a artifacts, env ...string) *server {
 	t.Helper()
 	s := &server{port: freePort(t), data: t.TempDir(), env: env, bin: a.server}
+	// A test that must know the port before the server starts (to put a
+	// proxy in front of it) picks it and passes TETHER_LISTEN.
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "TETHER_LISTEN=127.0.0.1:"); ok {
+			port, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("TETHER_LISTEN %q", e)
+			}
+			s.port = port
+		}
+	}
 	s.url = "http://127.0.0.1:" + strconv.Itoa(s.port)
 	s.start(t, a.buildDir)
 	if s.setup == "" {
