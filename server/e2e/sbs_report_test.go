@@ -97,17 +97,36 @@ type target struct {
 	System   string  `json:"system"`
 	Value    float64 `json:"value"`
 	Limit    float64 `json:"limit"`
+	Unit     string  `json:"unit"`
 	Holds    bool    `json:"holds"`
+}
+
+// show formats a target's value or limit in its unit.
+func (tg target) show(v float64) string {
+	switch tg.Unit {
+	case "B/s":
+		if v >= 1000 {
+			return fmt.Sprintf("%.1f KB/s", v/1000)
+		}
+		return fmt.Sprintf("%.0f B/s", v)
+	case "ms":
+		return fmt.Sprintf("%.1f ms", v)
+	case "%":
+		return fmt.Sprintf("%.2f %%", v)
+	case "fps":
+		return fmt.Sprintf("%.1f fps", v)
+	}
+	return fmt.Sprintf("%.4f", v)
 }
 
 // checkTargets compares each Tether path with the peer.
 func (rep *sbsReport) checkTargets() {
 	rep.Targets = nil
-	add := func(what, wl, sys string, v, limit float64, holds bool) {
+	add := func(what, unit, wl, sys string, v, limit float64, holds bool) {
 		if math.IsNaN(v) || math.IsNaN(limit) {
 			return
 		}
-		rep.Targets = append(rep.Targets, target{what, wl, sys, v, limit, holds})
+		rep.Targets = append(rep.Targets, target{what, wl, sys, v, limit, unit, holds})
 	}
 	peer := func(wl string, f func(*sbsRun) float64, pick func(a, b float64) float64) float64 {
 		v := math.NaN()
@@ -133,35 +152,35 @@ func (rep *sbsReport) checkTargets() {
 			}
 			switch wl {
 			case "idle":
-				add("bytes/s ≤ 100", wl, sys, r.BytesPerSec, 100, r.BytesPerSec <= 100)
+				add("bytes/s ≤ 100", "B/s", wl, sys, r.BytesPerSec, 100, r.BytesPerSec <= 100)
 				continue
 			case "page", "video":
 				if d := rep.run(sysNoVNCDefault, wl); d != nil && len(d.Errors) == 0 {
-					add("bytes/s ≤ 0.5 × noVNC defaults", wl, sys, r.BytesPerSec, d.BytesPerSec/2, r.BytesPerSec <= d.BytesPerSec/2)
+					add("bytes/s ≤ 0.5 × noVNC defaults", "B/s", wl, sys, r.BytesPerSec, d.BytesPerSec/2, r.BytesPerSec <= d.BytesPerSec/2)
 				}
 				if wl == "video" {
 					m := median(r.VideoSSIM)
-					add("video SSIM during playback ≥ 0.95", wl, sys, m, 0.95, m >= 0.95)
-					add("pixel-exact once still, outside the video", wl, sys, r.ExactOutsideVideo*100, 100, r.ExactOutsideVideo == 1)
+					add("video SSIM during playback ≥ 0.95", "", wl, sys, m, 0.95, m >= 0.95)
+					add("pixel-exact once still, outside the video", "%", wl, sys, r.ExactOutsideVideo*100, 100, r.ExactOutsideVideo == 1)
 				} else {
-					add("pixel-exact once still", wl, sys, r.Exact*100, 100, r.Exact == 1)
+					add("pixel-exact once still", "%", wl, sys, r.Exact*100, 100, r.Exact == 1)
 				}
 			default:
 				lim := peer(wl, bps, math.Min) / 2
-				add("bytes/s ≤ 0.5 × lowest peer setting", wl, sys, r.BytesPerSec, lim, r.BytesPerSec <= lim)
+				add("bytes/s ≤ 0.5 × lowest peer setting", "B/s", wl, sys, r.BytesPerSec, lim, r.BytesPerSec <= lim)
 			}
 			fpsLim := math.Min(30, peer(wl, func(r *sbsRun) float64 { return r.FPS }, math.Max))
-			add("fps ≥ min(30, peer)", wl, sys, r.FPS, fpsLim, r.FPS >= fpsLim)
-			add("agent CPU ≤ 25% of a core", wl, sys, r.CPU.Capture, 25, r.CPU.Capture <= 25)
+			add("fps ≥ min(30, peer)", "fps", wl, sys, r.FPS, fpsLim, r.FPS >= fpsLim)
+			add("agent CPU ≤ 25% of a core", "%", wl, sys, r.CPU.Capture, 25, r.CPU.Capture <= 25)
 			if r.InputToPhoton.N > 0 {
-				add("input-to-photon p50 ≤ 20 ms", wl, sys, r.InputToPhoton.P50, 20, r.InputToPhoton.P50 <= 20)
+				add("input-to-photon p50 ≤ 20 ms", "ms", wl, sys, r.InputToPhoton.P50, 20, r.InputToPhoton.P50 <= 20)
 				pl := peer(wl, func(r *sbsRun) float64 {
 					if r.InputToPhoton.N == 0 {
 						return math.NaN()
 					}
 					return r.InputToPhoton.P50
 				}, math.Min)
-				add("input-to-photon p50 below the peer's", wl, sys, r.InputToPhoton.P50, pl, r.InputToPhoton.P50 < pl)
+				add("input-to-photon p50 below the peer's", "ms", wl, sys, r.InputToPhoton.P50, pl, r.InputToPhoton.P50 < pl)
 			}
 		}
 	}
@@ -253,13 +272,28 @@ func (rep *sbsReport) markdown() string {
 	}, nil)
 	b.WriteString("Capture+encode ms per frame: – (Tether's viewer does not expose FrameEnd's encode time; x11vnc none).\n\n")
 	if len(rep.Targets) > 0 {
-		b.WriteString("### Targets\n\n| target | workload | path | value | limit | holds |\n|---|---|---|---:|---:|---|\n")
+		b.WriteString("### Targets\n\n")
+		for _, sys := range []string{sysTetherP2P, sysTetherRelay} {
+			n, held := 0, 0
+			for _, tg := range rep.Targets {
+				if tg.System == sys {
+					n++
+					if tg.Holds {
+						held++
+					}
+				}
+			}
+			if n > 0 {
+				fmt.Fprintf(&b, "%s: %d of %d hold. ", sys, held, n)
+			}
+		}
+		b.WriteString("\n\n| target | workload | path | value | limit | holds |\n|---|---|---|---:|---:|---|\n")
 		for _, tg := range rep.Targets {
 			mark := "no"
 			if tg.Holds {
 				mark = "yes"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %.4g | %.4g | %s |\n", tg.What, tg.Workload, tg.System, tg.Value, tg.Limit, mark)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", tg.What, tg.Workload, tg.System, tg.show(tg.Value), tg.show(tg.Limit), mark)
 		}
 		b.WriteString("\n")
 	}
