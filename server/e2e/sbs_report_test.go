@@ -75,6 +75,7 @@ type sbsReport struct {
 	Mode      string    `json:"mode"`
 	Seconds   float64   `json:"seconds_per_workload"`
 	Machine   string    `json:"machine"`
+	LoadEnd   string    `json:"load_at_end"` // /proc/loadavg's 1, 5, 15 minutes
 	Systems   []string  `json:"systems"`
 	Workloads []string  `json:"workloads"`
 	Runs      []*sbsRun `json:"runs"`
@@ -191,7 +192,7 @@ func (rep *sbsReport) checkTargets() {
 func (rep *sbsReport) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Side-by-side: Tether and x11vnc + noVNC\n\n")
-	fmt.Fprintf(&b, "%s, commit %s, %s run, %g s per workload, %s.\n\n", rep.Date, rep.Commit, rep.Mode, rep.Seconds, rep.Machine)
+	fmt.Fprintf(&b, "%s, commit %s, %s run, %g s per workload, %s, load %s at the end.\n\n", rep.Date, rep.Commit, rep.Mode, rep.Seconds, rep.Machine, rep.LoadEnd)
 	table := func(title string, cell func(*sbsRun) string, ratio func(wl string) string) {
 		fmt.Fprintf(&b, "### %s\n\n| workload |", title)
 		for _, s := range rep.Systems {

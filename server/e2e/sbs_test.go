@@ -191,6 +191,7 @@ func TestSideBySideBenchmarkSmoke(t *testing.T) {
 			}
 		})
 	}
+	rep.LoadEnd = loadAverage()
 	rep.checkTargets()
 	md := rep.markdown()
 	t.Log("\n" + md)
@@ -516,8 +517,17 @@ func machine() string {
 			}
 		}
 	}
-	load, _ := os.ReadFile("/proc/loadavg")
 	chromium, _ := exec.Command("/usr/bin/chromium", "--version").Output()
 	return fmt.Sprintf("%d cores (%s), %s, load %s at start", runtime.NumCPU(), model,
-		strings.TrimSpace(string(chromium)), strings.Join(strings.Fields(string(load))[:3], " "))
+		strings.TrimSpace(string(chromium)), loadAverage())
+}
+
+// loadAverage is /proc/loadavg's 1, 5 and 15 minute averages: how busy
+// the machine was besides the benchmark.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
 }
