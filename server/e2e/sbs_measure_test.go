@@ -159,7 +159,7 @@ func (v *sbsViewer) counters(t testing.TB, xvfb cpuSet) counters {
 
 // samples is what the page's reader noted during a measured window.
 type samples struct {
-	Codes   [][3]float64 `json:"codes"`   // barcode word (high, low 32 bits) and when it first showed
+	Codes   [][]float64  `json:"codes"`   // barcode words (barcode.Words of them) and when they first showed
 	Squares [][4]float64 `json:"squares"` // key square colour (r, g, b) and when it first showed
 	Keys    []float64    `json:"keys"`    // probe key presses sent to the canvas
 	Frames  [][3]float64 `json:"frames"`  // Tether: frame count, decode ms, when
@@ -183,12 +183,11 @@ func distOf(v []float64) dist {
 	return dist{N: len(s), P50: q(0.5), P95: q(0.95), Max: s[len(s)-1]}
 }
 
-// unixMillis widens the barcode's low 32 bits of Unix milliseconds with
-// the page time it was seen at.
-func unixMillis(low uint32, seen float64) float64 {
+// sinceDrawn is how long before the page time seen (Unix ms) the barcode
+// time low (Unix ms, low 32 bits) was.
+func sinceDrawn(low uint32, seen float64) float64 {
 	now := int64(seen)
-	d := uint32(now) - low
-	return float64(now - int64(d))
+	return seen - float64(now-int64(int32(uint32(now)-low)))
 }
 
 // displayLatency returns, for each barcode the canvas showed, the time
@@ -197,12 +196,19 @@ func unixMillis(low uint32, seen float64) float64 {
 func displayLatency(s samples) (lat []float64, frames int) {
 	seen := map[uint16]bool{}
 	for _, c := range s.Codes {
-		code, ok := barcode.Parse(uint64(c[0])<<32 | uint64(c[1]))
+		if len(c) != barcode.Words+1 {
+			continue
+		}
+		var w [barcode.Words]uint32
+		for i := range w {
+			w[i] = uint32(c[i])
+		}
+		code, ok := barcode.Parse(w)
 		if !ok || seen[code.Counter] {
 			continue
 		}
 		seen[code.Counter] = true
-		lat = append(lat, c[2]-unixMillis(code.Millis, c[2]))
+		lat = append(lat, sinceDrawn(code.Millis, c[barcode.Words]))
 	}
 	return lat, len(seen)
 }

@@ -252,7 +252,7 @@ func (p *probe) drawAll() {
 // check byte rejects.
 func (p *probe) drawCode() {
 	var on, off []xproto.Rectangle
-	w := p.code.Word()
+	w := p.code.Words()
 	for i := 0; i < barcode.Bits; i++ {
 		x, y := barcode.CellAt(i)
 		r := xproto.Rectangle{X: int16(x), Y: int16(y), Width: barcode.Cell, Height: barcode.Cell}

@@ -9,14 +9,18 @@
 //	   +-------+--- ... ----+------+ square |    8
 //	   | bit 32| bit 33 ... bit 63 |        |
 //	   +-------+--- ... ----+------+        |    16
+//	   | bit 64| bit 65 ... bit 95 |        |
+//	   +-------+--- ... ----+------+        |    24
 //	   |          grey             |        |
 //	   +---------------------------+--------+    32
 //
-// Bits 0-31 are the low 32 bits of the Unix time in milliseconds when the
-// probe drew the code, 32-47 the frame counter, 48-55 the low byte of the
-// CRC-32 of those six bytes, 56-63 a fixed pattern; most significant bit
-// first, white is 1. The cells are 8 pixels square and, with the window at
-// a multiple of 8, on the 8×8 grid lossy codecs work on, so a reader that
+// Three 32-bit words, most significant bit first, white is 1: the low 32
+// bits of the Unix time in milliseconds when the probe drew the code; the
+// frame counter and a fixed pattern; the CRC-32 of those eight bytes, so a
+// reader that catches the barcode half redrawn (the probe draws it in two
+// requests, and a capture or a viewer may take one without the other)
+// rejects it. The cells are 8 pixels square and, with the window at a
+// multiple of 8, on the 8×8 grid lossy codecs work on, so a reader that
 // samples cell centres reads them through JPEG.
 package barcode
 
@@ -29,8 +33,9 @@ import (
 const (
 	Cell       = 8
 	Cols       = 32
-	Rows       = 2
+	Rows       = 3
 	Bits       = Cols * Rows
+	Words      = Bits / 32
 	SquareX    = 272
 	SquareY    = 0
 	SquareSize = 32
@@ -38,8 +43,8 @@ const (
 	Height     = 32
 )
 
-// sync is the fixed last byte; a screen without the probe rarely shows it.
-const sync = 0xa5
+// sync fills the counter's word; a screen without the probe rarely shows it.
+const sync = 0xa55a
 
 // Grey is the window's background.
 var Grey = [3]uint8{128, 128, 128}
@@ -57,38 +62,36 @@ type Code struct {
 	Counter uint16
 }
 
-// Word packs the code into the 64 bits drawn, bit 0 first.
-func (c Code) Word() uint64 {
-	var b [6]byte
+// Words packs the code into the 96 bits drawn, bit 0 first.
+func (c Code) Words() [Words]uint32 {
+	var b [8]byte
 	binary.BigEndian.PutUint32(b[:4], c.Millis)
-	binary.BigEndian.PutUint16(b[4:], c.Counter)
-	sum := crc32.ChecksumIEEE(b[:]) & 0xff
-	return uint64(c.Millis)<<32 | uint64(c.Counter)<<16 | uint64(sum)<<8 | sync
+	binary.BigEndian.PutUint32(b[4:], uint32(c.Counter)<<16|sync)
+	return [Words]uint32{c.Millis, uint32(c.Counter)<<16 | sync, crc32.ChecksumIEEE(b[:])}
 }
 
 // Bit reports bit i (0 = top left cell) of w.
-func Bit(w uint64, i int) bool { return w>>(Bits-1-i)&1 == 1 }
+func Bit(w [Words]uint32, i int) bool { return w[i/32]>>(31-i%32)&1 == 1 }
 
 // CellAt returns the top left pixel of bit i's cell.
 func CellAt(i int) (x, y int) { return (i % Cols) * Cell, (i / Cols) * Cell }
 
-// Parse checks a word read off a screen and returns its code; ok is false
-// for a torn or foreign word.
-func Parse(w uint64) (c Code, ok bool) {
-	c = Code{Millis: uint32(w >> 32), Counter: uint16(w >> 16)}
-	return c, c.Word() == w
+// Parse checks words read off a screen and returns their code; ok is false
+// for a torn or foreign barcode.
+func Parse(w [Words]uint32) (c Code, ok bool) {
+	c = Code{Millis: w[0], Counter: uint16(w[1] >> 16)}
+	return c, c.Words() == w
 }
 
 // Read samples the cell centres of a barcode whose window starts at (ox,
 // oy) in an image given by its pixel function, and parses them.
 func Read(pixel func(x, y int) (r, g, b uint8), ox, oy int) (Code, bool) {
-	var w uint64
+	var w [Words]uint32
 	for i := 0; i < Bits; i++ {
 		x, y := CellAt(i)
 		r, g, b := pixel(ox+x+Cell/2, oy+y+Cell/2)
-		w <<= 1
 		if int(r)+int(g)+int(b) >= 3*128 {
-			w |= 1
+			w[i/32] |= 1 << (31 - i%32)
 		}
 	}
 	return Parse(w)

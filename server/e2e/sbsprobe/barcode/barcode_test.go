@@ -13,7 +13,7 @@ func TestReadWhatIsDrawn(t *testing.T) {
 		for i := range pix {
 			pix[i] = Grey
 		}
-		word := c.Word()
+		word := c.Words()
 		for i := 0; i < Bits; i++ {
 			x0, y0 := CellAt(i)
 			v := uint8(30)
@@ -34,16 +34,22 @@ func TestReadWhatIsDrawn(t *testing.T) {
 }
 
 func TestParseRejectsTornWords(t *testing.T) {
-	a, b := Code{1000, 7}.Word(), Code{1016, 8}.Word()
-	// The white cells of one code over the black cells of the other: what
-	// a reader sees between the probe's two drawing requests.
-	if _, ok := Parse(a | b); ok && a|b != a && a|b != b {
-		t.Errorf("a torn word parsed")
+	// The white cells of one code over the black cells of the next: what a
+	// reader sees between the probe's two drawing requests.
+	for n := uint32(0); n < 10000; n++ {
+		a, b := Code{1000 + 16*n, uint16(n)}.Words(), Code{1016 + 16*n, uint16(n + 1)}.Words()
+		var torn [Words]uint32
+		for i := range torn {
+			torn[i] = a[i] | b[i]
+		}
+		if _, ok := Parse(torn); ok && torn != a && torn != b {
+			t.Fatalf("a torn barcode parsed: %x", torn)
+		}
 	}
-	if _, ok := Parse(0); ok {
+	if _, ok := Parse([Words]uint32{}); ok {
 		t.Error("an all-black barcode parsed")
 	}
-	if _, ok := Parse(^uint64(0)); ok {
+	if _, ok := Parse([Words]uint32{^uint32(0), ^uint32(0), ^uint32(0)}); ok {
 		t.Error("an all-white barcode parsed")
 	}
 }

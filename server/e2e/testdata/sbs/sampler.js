@@ -14,17 +14,16 @@
       const t = now();
       const d = c.getContext("2d").getImageData(cfg.x, cfg.y, cfg.w, cfg.h).data;
       const px = (x, y) => (y * cfg.w + x) * 4;
-      // Two 32-bit halves by arithmetic: JavaScript's bit operators are signed.
-      let hi = 0, lo = 0;
+      // 32-bit words by arithmetic: JavaScript's bit operators are signed.
+      const words = new Array(cfg.bits / 32).fill(0);
       for (let i = 0; i < cfg.bits; i++) {
         const o = px((i % cfg.cols) * cfg.cell + cfg.cell / 2, Math.floor(i / cfg.cols) * cfg.cell + cfg.cell / 2);
-        const bit = d[o] + d[o + 1] + d[o + 2] >= 384 ? 1 : 0;
-        if (i < 32) hi = hi * 2 + bit; else lo = lo * 2 + bit;
+        words[Math.floor(i / 32)] = words[Math.floor(i / 32)] * 2 + (d[o] + d[o + 1] + d[o + 2] >= 384 ? 1 : 0);
       }
-      const word = hi + ":" + lo;
+      const word = words.join(":");
       if (word !== S.word) {
         S.word = word;
-        if (S.on) S.codes.push([hi, lo, t]);
+        if (S.on) S.codes.push([...words, t]);
       }
       const o = px(cfg.sqX + cfg.sqSize / 2, cfg.sqY + cfg.sqSize / 2);
       const rgb = [d[o], d[o + 1], d[o + 2]];
