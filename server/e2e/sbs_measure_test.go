@@ -215,9 +215,9 @@ func displayLatency(s samples) (lat []float64, frames int) {
 
 // inputToPhoton pairs each key sent to the canvas with the probe's press
 // it caused (in order: one key, one press) and the first time after the
-// key that the canvas showed the square in that press's colour. It returns
-// the key-to-pixel times, the key-to-X-client times (the input leg alone),
-// and how many keys got no answer.
+// key that the canvas showed the square in that press's colour or a later
+// one's. It returns the key-to-pixel times, the key-to-X-client times (the
+// input leg alone), and how many keys got no answer.
 func inputToPhoton(s samples, presses []probePress) (photon, leg []float64, lost int) {
 	type change struct {
 		idx int
@@ -237,12 +237,18 @@ func inputToPhoton(s samples, presses []probePress) (photon, leg []float64, lost
 		}
 		p := presses[i]
 		leg = append(leg, p.ms-k)
-		// Eight colours and a key every half second at least: the colour
-		// cannot come round again within any sensible latency.
-		want := p.n % len(barcode.Palette)
+		// The screen has answered this key once the square shows its
+		// colour or that of a later press: a viewer that falls behind may
+		// skip a colour. Eight colours and a key every half second at
+		// least: a colour cannot come round again within any sensible
+		// latency.
+		want := map[int]bool{}
+		for _, q := range presses[i:min(len(presses), i+len(barcode.Palette)-1)] {
+			want[q.n%len(barcode.Palette)] = true
+		}
 		found := false
 		for _, c := range changes {
-			if c.t >= k && c.idx == want {
+			if c.t >= k && want[c.idx] {
 				photon = append(photon, c.t-k)
 				found = true
 				break
