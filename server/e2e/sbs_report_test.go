@@ -237,7 +237,12 @@ func (rep *sbsReport) markdown() string {
 	}
 	table("Received KB/s (payload bytes on the engineer's side)", func(r *sbsRun) string { return fmt.Sprintf("%.2f", r.BytesPerSec/1000) },
 		func(wl string) string { return rep.ratio(wl, func(r *sbsRun) float64 { return r.BytesPerSec }) })
-	table("Frames per second (probe frames shown by the canvas)", func(r *sbsRun) string { return fmt.Sprintf("%.1f", r.FPS) }, nil)
+	table("Frames per second: probe frames the canvas showed (Tether: and frames it painted)", func(r *sbsRun) string {
+		if isTether(r.System) {
+			return fmt.Sprintf("%.1f (%.1f)", r.FPS, r.PaintsPerSec)
+		}
+		return fmt.Sprintf("%.1f", r.FPS)
+	}, nil)
 	table("CPU % of one core: capture (agent / x11vnc) · Xvfb · renderer", func(r *sbsRun) string {
 		return fmt.Sprintf("%.1f · %.1f · %.1f", r.CPU.Capture, r.CPU.Xvfb, r.CPU.Renderer)
 	}, nil)
