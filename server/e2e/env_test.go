@@ -25,6 +25,8 @@ import (
 // artifacts are the real programs the tests run, built once per test binary.
 type artifacts struct {
 	server, testwin, testwinExe, buildDir string
+	// sbsprobe is the side-by-side benchmark's probe window.
+	sbsprobe string
 }
 
 var (
@@ -109,6 +111,7 @@ func build(t testing.TB) artifacts {
 			testwin:    filepath.Join(dir, "testwin"),
 			testwinExe: filepath.Join(dir, "testwin.exe"),
 			buildDir:   filepath.Join(dir, "build"),
+			sbsprobe:   filepath.Join(dir, "sbsprobe"),
 		}
 		steps := []struct {
 			env  []string
@@ -118,6 +121,7 @@ func build(t testing.TB) artifacts {
 		}{
 			{nil, built.server, "./server", nil},
 			{nil, built.testwin, "./server/e2e/testwin", nil},
+			{nil, built.sbsprobe, "./server/e2e/sbsprobe", nil},
 			{[]string{"GOOS=js", "GOARCH=wasm"}, filepath.Join(built.buildDir, "viewer.wasm"), "./wasm", nil},
 			{[]string{"GOOS=linux", "GOARCH=amd64"}, filepath.Join(built.buildDir, "agents", "tether-agent-linux-amd64"), "./agent", []string{"-ldflags=-s -w"}},
 			{[]string{"GOOS=windows", "GOARCH=amd64"}, built.testwinExe, "./server/e2e/testwin", nil},
