@@ -166,6 +166,11 @@ func (e *Encoder) Encode(f *capture.Frame, seq uint32, full bool, emit func([]by
 			continue
 		}
 		b := e.box[i]
+		if !e.lossy[i].IsZero() {
+			// The rest of the tile still holds an approximation: send
+			// all of it exactly.
+			b = e.tileRect(i)
+		}
 		e.remember(f, b)
 		e.ops.Pixels(f.Pix, f.Stride, b, &res.Ops)
 		e.lossy[i] = time.Time{}

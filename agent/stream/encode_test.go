@@ -2,7 +2,9 @@ package stream
 
 import (
 	"image"
+	"math/rand/v2"
 	"testing"
+	"time"
 
 	"tether/agent/capture"
 	"tether/server/protocol"
@@ -275,5 +277,43 @@ func TestEncoderWindowMoveBecomesCopies(t *testing.T) {
 	f.Moves = []capture.Move{{Src: image.Rect(137, 121, 437, 321), Dst: image.Pt(10, 10)}}
 	if res := encodeAll(t, &e, f, 3, false, p); res.Copies != 0 || !p.matches(f) {
 		t.Fatalf("false hint: %+v", res)
+	}
+}
+
+// TestEncoderPartlyChangedLossyTileGoesExactWhole: a tile sent as a photo
+// that then changes in a corner only must be sent exactly as a whole, or
+// the rest of it would keep the approximation.
+func TestEncoderPartlyChangedLossyTileGoesExactWhole(t *testing.T) {
+	const w, h = 256, 128
+	f := textScreen(w, h, 3)
+	p := &painter{w: w, h: h, img: make([]byte, w*h*4)}
+	clock := time.Unix(0, 0)
+	e := Encoder{Now: func() time.Time { return clock }}
+	rng := rand.New(rand.NewPCG(3, 4))
+	noise := func(x0, y0, x1, y1 int) {
+		for y := y0; y < y1; y++ {
+			for x := x0; x < x1; x++ {
+				setPix(f, x, y, byte(rng.IntN(256)))
+			}
+		}
+	}
+	for i := 1; i <= 8; i++ {
+		noise(0, 0, 128, 128)
+		encodeAll(t, &e, f, uint32(i), i == 1, p)
+		clock = clock.Add(33 * time.Millisecond)
+	}
+	if p.photos == 0 {
+		t.Fatal("no photos")
+	}
+	noise(0, 0, 4, 4) // one corner of one tile
+	clock = clock.Add(33 * time.Millisecond)
+	encodeAll(t, &e, f, 9, false, p)
+	clock = clock.Add(time.Second)
+	encodeAll(t, &e, f, 10, false, p)
+	if !p.matches(f) {
+		t.Fatal("the picture is not exact a second after the last change")
+	}
+	if !e.NextRefresh().IsZero() {
+		t.Fatal("a refresh is still due")
 	}
 }

@@ -13,9 +13,19 @@ import (
 )
 
 // A tile is busy when it changed in at least busyFrames of the last eight
-// frames; a busy tile with more colours than a palette holds is photo-like
-// (video, an animation, a photo being dragged) and goes as JPEG.
-const busyFrames = 4
+// frames. A busy tile is photo-like (video, an animation) and goes as JPEG
+// when its changed box has more colours than a palette holds, or more than
+// photoColors with a colour change at photoChanges of its pixels or more.
+// Anti-aliased text paged in a terminal has up to 160 colours but long runs
+// of background (changes below 0.4 in every busy tile of scrolling.rec);
+// the busy tiles of the benchmark's video have 64 to 256 colours and
+// change colour at 0.4 to 0.9 of their pixels, where an 8-bit palette
+// costs several times a JPEG.
+const (
+	busyFrames   = 4
+	photoColors  = 32
+	photoChanges = 0.4
+)
 
 // photoEncoder turns BGRX rectangles into JPEG, reusing its buffers.
 type photoEncoder struct {
@@ -39,7 +49,7 @@ func (e *Encoder) photoRects(f *capture.Frame) []image.Rectangle {
 		if !d || e.refresh[i] || bits.OnesCount16(e.hist[i]&0xff) < busyFrames || b.Dx()*b.Dy() < TileSize*TileSize/4 {
 			continue
 		}
-		if _, ok := e.ops.Colors(f.Pix, f.Stride, b); !ok {
+		if n, ok, changes := e.ops.Texture(f.Pix, f.Stride, b); !ok || n > photoColors && changes >= photoChanges {
 			p.mark[i], any = true, true
 		}
 	}

@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -377,5 +378,50 @@ func TestCursorShapeCrops(t *testing.T) {
 	}
 	if _, err := protocol.Marshal(s); err != nil {
 		t.Fatalf("cropped shape does not marshal: %v", err)
+	}
+}
+
+// TestStreamerSendsLossyAreasExactlyOnceStill plays noise, like video, in
+// part of the screen until it goes as photos, stops it, and expects the
+// exact picture within a second without any further change.
+func TestStreamerSendsLossyAreasExactlyOnceStill(t *testing.T) {
+	for _, kind := range sourceKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			src := &fakeSource{frame: textScreen(512, 256, 1), cursor: capture.Cursor{Serial: 1}}
+			ts := kind.wrap(src)
+			out := &fakeSender{}
+			st, stop := startStreamerOpts(t, ts, out, protocol.GrantView, Options{OS: "testos", IdleFPS: 1})
+			defer stop()
+			frames := func() (n int) {
+				out.view(func(p *painter) { n = len(p.frames) })
+				return
+			}
+			waitFor(t, "the first frame", func() bool { return frames() == 1 })
+			rng := rand.New(rand.NewPCG(1, 2))
+			for i := 2; i < 16; i++ {
+				st.Ack(uint32(i - 1))
+				ts.edit(func(f *capture.Frame, _ *capture.Cursor) {
+					for y := 64; y < 192; y++ {
+						for x := 128; x < 384; x++ {
+							setPix(f, x, y, byte(rng.IntN(256)))
+						}
+					}
+				})
+				waitFor(t, "a video frame", func() bool { return frames() == i })
+			}
+			st.Ack(15)
+			var photos int
+			out.view(func(p *painter) { photos = p.photos })
+			if photos == 0 {
+				t.Fatal("no photos for a busy, many-coloured area")
+			}
+			waitFor(t, "the exact picture once still", func() (ok bool) {
+				out.view(func(p *painter) { ok = p.matches(src.frame) })
+				if n := frames(); n > 15 {
+					st.Ack(uint32(n))
+				}
+				return
+			})
+		})
 	}
 }

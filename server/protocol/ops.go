@@ -163,6 +163,19 @@ func (w *OpWriter) Colors(pix []byte, stride int, r image.Rectangle) (n int, ok 
 	return w.table.index(pix, stride, r, w.idx[:r.Dx()*r.Dy()])
 }
 
+// Texture describes r of a BGRX image for choosing between exact and lossy:
+// its distinct colours up to 256 (ok is false past that, after a part of
+// r) and the share of the pixels looked at whose colour differs from the
+// pixel before them in row order. Text has long runs of background; video
+// and photos change colour at most pixels.
+func (w *OpWriter) Texture(pix []byte, stride int, r image.Rectangle) (colors int, ok bool, changes float64) {
+	colors, ok = w.Colors(pix, stride, r)
+	if w.table.seen > 0 {
+		changes = float64(w.table.changes) / float64(w.table.seen)
+	}
+	return colors, ok, changes
+}
+
 // piece writes one rectangle of at most MaxOpPixels.
 func (w *OpWriter) piece(pix []byte, stride int, r image.Rectangle, st *OpStats) {
 	pw, ph := r.Dx(), r.Dy()
@@ -274,6 +287,10 @@ type colorTable struct {
 	gen    [1024]uint32
 	cur    uint32
 	colors [256]uint32
+	// changes and seen count, for the last index call, the pixels whose
+	// colour differs from the one before them in row order, and the
+	// pixels looked at.
+	changes, seen int
 }
 
 // index fills idx with each pixel's palette index and reports the number of
@@ -287,6 +304,8 @@ func (t *colorTable) index(pix []byte, stride int, r image.Rectangle, idx []uint
 	n := 0
 	last, lastIdx := uint32(1<<31), uint8(0)
 	o := 0
+	t.changes = 0
+	defer func() { t.seen = o }()
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		line := pix[y*stride+r.Min.X*4 : y*stride+r.Max.X*4]
 		for i := 0; i+3 < len(line); i += 4 {
@@ -296,6 +315,7 @@ func (t *colorTable) index(pix []byte, stride int, r image.Rectangle, idx []uint
 				o++
 				continue
 			}
+			t.changes++
 			h := (c * 0x9E3779B1) >> 22
 			for {
 				if t.gen[h] != t.cur {

@@ -419,3 +419,19 @@ func TestPaletteIndexPastColours(t *testing.T) {
 		})
 	}
 }
+
+func TestTexture(t *testing.T) {
+	const w, h = 64, 64
+	var ops OpWriter
+	noise := randomScreen(w, h, 11)
+	// The middle third of randomScreen is black and white noise: two
+	// colours, changing at about half the pixels.
+	n, ok, changes := ops.Texture(noise, w*4, image.Rect(22, 0, 42, h))
+	if !ok || n != 2 || changes < 0.3 || changes > 0.7 {
+		t.Errorf("noise: %d colours (%v), changes %.2f", n, ok, changes)
+	}
+	// The left third is one colour: no change after the first pixel.
+	if n, ok, changes := ops.Texture(noise, w*4, image.Rect(0, 0, 20, h)); !ok || n != 1 || changes > 0.01 {
+		t.Errorf("flat: %d colours (%v), changes %.2f", n, ok, changes)
+	}
+}
