@@ -317,3 +317,26 @@ func TestEncoderPartlyChangedLossyTileGoesExactWhole(t *testing.T) {
 		t.Fatal("a refresh is still due")
 	}
 }
+
+// BenchmarkScroll1080p measures a frame of a 1080p page scrolled by 10
+// rows: the search for the shift, the copies and the new rows.
+func BenchmarkScroll1080p(b *testing.B) {
+	f := textScreen(1920, 1080, 7)
+	var e Encoder
+	if _, err := e.Encode(f, 1, true, func([]byte) error { return nil }); err != nil {
+		b.Fatal(err)
+	}
+	var total, frames int
+	seed := uint64(100)
+	for b.Loop() {
+		seed++
+		scrollUp(f, 32, 1080, 10, seed)
+		res, err := e.Encode(f, 2, false, func([]byte) error { return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += res.Bytes
+		frames++
+	}
+	b.ReportMetric(float64(total)/float64(frames), "bytes/frame")
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"hash/maphash"
 	"image"
+	"slices"
 	"time"
 
 	"tether/agent/capture"
@@ -13,6 +14,10 @@ import (
 // motionMinTiles is how many tiles must change before the encoder looks
 // for moved content: typing never pays for the search.
 const motionMinTiles = 6
+
+// voteStrips is how many column strips the scroll search hashes to find
+// candidate shifts; the others are only checked against them.
+const voteStrips = 4
 
 // minMoveRows is the fewest rows a copy must cover to be worth 13 bytes and
 // the viewer's memmove.
@@ -110,11 +115,13 @@ func (e *Encoder) eachTile(r image.Rectangle, fn func(int)) {
 }
 
 // scroll finds content that moved up or down inside the changed area, as
-// when a terminal, an editor or a browser page scrolls, by matching row
-// hashes of the current frame against the previous one in each 64-pixel
-// column strip. It works from the pixels alone, whoever scrolled and
-// however. Strips with the same shift and rows merge into one copy. It
-// returns how many copies it sent.
+// when a terminal, an editor or a browser page scrolls. It works from the
+// pixels alone, whoever scrolled and however: in a few 64-pixel column
+// strips with the most change, rows of the new frame are matched by hash
+// against rows of the old one, and the shifts with the most votes become
+// candidates; in every changed strip, the runs of rows that equal the old
+// rows one candidate shift away become copies, merged across strips with
+// the same shift and rows. It returns how many copies it sent.
 func (e *Encoder) scroll(f *capture.Frame) int {
 	s := &e.hashes
 	if !s.init {
@@ -125,10 +132,10 @@ func (e *Encoder) scroll(f *capture.Frame) int {
 		s.prev, s.cur = make([]uint64, e.h), make([]uint64, e.h)
 	}
 	s.prev, s.cur = s.prev[:e.h], s.cur[:e.h]
-	type run struct{ x0, x1, y0, y1, dy int }
-	var runs []run
+	// The changed span of every strip with at least two changed tiles.
+	type strip struct{ tx, y0, y1 int }
+	var strips []strip
 	for tx := 0; tx < e.cols; tx++ {
-		// The changed span of this strip, in rows.
 		y0, y1, tiles := e.h, 0, 0
 		for ty := 0; ty < e.rows; ty++ {
 			if i := ty*e.cols + tx; e.dirty[i] {
@@ -136,36 +143,62 @@ func (e *Encoder) scroll(f *capture.Frame) int {
 				tiles++
 			}
 		}
-		if tiles < 2 || y1-y0 < 2*minMoveRows {
-			continue
+		if tiles >= 2 && y1-y0 >= 2*minMoveRows {
+			strips = append(strips, strip{tx, y0, y1})
 		}
-		x0, x1 := tx*TileSize, min((tx+1)*TileSize, e.w)
+	}
+	if len(strips) == 0 {
+		return 0
+	}
+	// Vote in up to voteStrips of the tallest spans.
+	byHeight := slices.Clone(strips)
+	slices.SortStableFunc(byHeight, func(a, b strip) int { return (b.y1 - b.y0) - (a.y1 - a.y0) })
+	clear(s.votes)
+	for _, st := range byHeight[:min(voteStrips, len(byHeight))] {
+		x0, x1 := st.tx*TileSize, min((st.tx+1)*TileSize, e.w)
 		for y := 0; y < e.h; y++ {
 			s.prev[y] = maphash.Bytes(s.seed, e.prevRow(y, x0, x1))
 		}
-		for y := y0; y < y1; y++ {
+		for y := st.y0; y < st.y1; y++ {
 			s.cur[y] = maphash.Bytes(s.seed, f.Pix[y*f.Stride+x0*4:y*f.Stride+x1*4])
 		}
-		dy := s.vote(y0, y1)
-		if dy == 0 {
-			continue
-		}
-		// Runs of rows that equal the previous frame's rows dy further.
-		start := -1
-		for y := y0; y <= y1; y++ {
-			ok := y < y1 && y+dy >= 0 && y+dy < e.h && s.cur[y] == s.prev[y+dy] &&
-				bytes.Equal(f.Pix[y*f.Stride+x0*4:y*f.Stride+x1*4], e.prevRow(y+dy, x0, x1))
-			switch {
-			case ok && start < 0:
-				start = y
-			case !ok && start >= 0:
-				if y-start >= minMoveRows {
-					runs = append(runs, run{x0, x1, start, y, dy})
+		s.vote(st.y0, st.y1)
+	}
+	candidates := s.best(2)
+	if len(candidates) == 0 {
+		return 0
+	}
+	// In every strip, the candidate shift with the most matching rows.
+	type run struct{ x0, x1, y0, y1, dy int }
+	var runs, found []run
+	for _, st := range strips {
+		x0, x1 := st.tx*TileSize, min((st.tx+1)*TileSize, e.w)
+		var best []run
+		bestRows := 0
+		for _, dy := range candidates {
+			found = found[:0]
+			rows, start := 0, -1
+			for y := st.y0; y <= st.y1; y++ {
+				ok := y < st.y1 && y+dy >= 0 && y+dy < e.h &&
+					bytes.Equal(f.Pix[y*f.Stride+x0*4:y*f.Stride+x1*4], e.prevRow(y+dy, x0, x1))
+				switch {
+				case ok && start < 0:
+					start = y
+				case !ok && start >= 0:
+					if y-start >= minMoveRows {
+						found = append(found, run{x0, x1, start, y, dy})
+						rows += y - start
+					}
+					start = -1
 				}
-				start = -1
+			}
+			if rows > bestRows {
+				best, bestRows = append(best[:0], found...), rows
 			}
 		}
+		runs = append(runs, best...)
 	}
+	// Runs are in strip order; merge neighbours with the same rows and shift.
 	n := 0
 	for i := 0; i < len(runs); {
 		r := runs[i]
@@ -181,13 +214,11 @@ func (e *Encoder) scroll(f *capture.Frame) int {
 	return n
 }
 
-// vote returns the most common shift between rows y0..y1 of the current
-// strip and rows of the previous one with the same hash, counting only
-// rows whose hash is unique in the previous strip (blank lines match
-// everywhere). Zero means no shift has enough votes.
-func (s *motionScratch) vote(y0, y1 int) int {
+// vote adds the shifts between rows y0..y1 of the current strip and the
+// rows of the previous one with the same hash, counting only rows whose
+// hash is unique in the previous strip (blank lines match everywhere).
+func (s *motionScratch) vote(y0, y1 int) {
 	clear(s.index)
-	clear(s.votes)
 	for y, h := range s.prev {
 		if _, dup := s.index[h]; dup {
 			s.index[h] = -1
@@ -195,20 +226,28 @@ func (s *motionScratch) vote(y0, y1 int) int {
 			s.index[h] = int32(y)
 		}
 	}
-	best, bestVotes := 0, 0
 	for y := y0; y < y1; y++ {
 		py, ok := s.index[s.cur[y]]
 		if !ok || py < 0 || int(py) == y {
 			continue
 		}
-		d := int(py) - y
-		s.votes[d]++
-		if v := s.votes[d]; v > bestVotes {
-			best, bestVotes = d, v
+		s.votes[int(py)-y]++
+	}
+}
+
+// best returns up to k shifts with the most votes, each with enough.
+func (s *motionScratch) best(k int) []int {
+	var out []int
+	for d, v := range s.votes {
+		if v >= minMoveRows/2 {
+			out = append(out, d)
 		}
 	}
-	if bestVotes < minMoveRows/2 {
-		return 0
-	}
-	return best
+	slices.SortFunc(out, func(a, b int) int {
+		if c := s.votes[b] - s.votes[a]; c != 0 {
+			return c
+		}
+		return a - b
+	})
+	return out[:min(k, len(out))]
 }
