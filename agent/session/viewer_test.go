@@ -77,17 +77,25 @@ func (v *screenView) feed(b []byte) {
 		if err != nil {
 			v.err = err
 		}
-	case *protocol.FrameEnd:
-		v.frames = append(v.frames, frameSeen{end: *m, tiles: v.tiles, img: append([]byte(nil), v.img...)})
-		v.tiles = 0
-		if !v.noAck {
-			ack, _ := protocol.Marshal(&protocol.FrameAck{Seq: m.Seq})
-			go func() { _ = v.send(ack) }() // not under the lock; a lost ack shows as a stall
+		if m.Ends() {
+			v.endFrame(m.FrameEnd())
 		}
+	case *protocol.FrameEnd:
+		v.endFrame(*m)
 	case *protocol.Pong:
 		v.pongs = append(v.pongs, m.Micros)
 	case *protocol.CursorPos:
 		v.cursor = append(v.cursor, *m)
+	}
+}
+
+// endFrame records a frame and acknowledges it; v.mu is held.
+func (v *screenView) endFrame(m protocol.FrameEnd) {
+	v.frames = append(v.frames, frameSeen{end: m, tiles: v.tiles, img: append([]byte(nil), v.img...)})
+	v.tiles = 0
+	if !v.noAck {
+		ack, _ := protocol.Marshal(&protocol.FrameAck{Seq: m.Seq})
+		go func() { _ = v.send(ack) }() // not under the lock; a lost ack shows as a stall
 	}
 }
 

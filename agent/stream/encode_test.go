@@ -340,3 +340,28 @@ func BenchmarkScroll1080p(b *testing.B) {
 	}
 	b.ReportMetric(float64(total)/float64(frames), "bytes/frame")
 }
+
+func TestEncodeFrameEndsInTheLastUpdate(t *testing.T) {
+	const w, h = 320, 256
+	f := textScreen(w, h, 5)
+	p := &painter{w: w, h: h, img: make([]byte, w*h*4)}
+	var e Encoder
+	var msgs int
+	emit := func(b []byte) error { msgs++; return p.apply(b) }
+	if res, err := e.EncodeFrame(f, 1, false, time.Now(), emit); err != nil || !res.Ended || len(p.frames) != 1 || !p.frames[0].Full() {
+		t.Fatalf("first frame: %+v %v, frames %+v", res, err, p.frames)
+	}
+	fill(f, 10, 10, 5, 5, 1, 2, 3)
+	msgs = 0
+	res, err := e.EncodeFrame(f, 2, false, time.Now(), emit)
+	if err != nil || msgs != 1 || !res.Ended || len(p.frames) != 2 || p.frames[1].Seq != 2 || p.frames[1].Full() {
+		t.Fatalf("a small change: %+v %v in %d messages, frames %+v", res, err, msgs, p.frames)
+	}
+	if !p.matches(f) {
+		t.Fatal("decoded image differs")
+	}
+	msgs = 0
+	if res, err := e.EncodeFrame(f, 3, false, time.Now(), emit); err != nil || res.Changed() || msgs != 0 {
+		t.Fatalf("no change: %+v %v in %d messages", res, err, msgs)
+	}
+}

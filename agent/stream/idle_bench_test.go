@@ -60,17 +60,26 @@ func (s *watchSender) Send(b []byte) error {
 		if n := int(m.Width) * int(m.Height) * 4; len(s.img) != n {
 			s.img = make([]byte, n)
 		}
-		return protocol.ApplyOps(s.img, int(m.Width)*4, int(m.Width), int(m.Height), ops, func(r image.Rectangle) {
+		err = protocol.ApplyOps(s.img, int(m.Width)*4, int(m.Width), int(m.Height), ops, func(r image.Rectangle) {
 			s.hit = s.hit || r.Overlaps(s.watch)
 		})
-	case *protocol.FrameEnd:
-		s.frames++
-		if s.hit {
-			s.watch, s.hit = image.Rectangle{}, false
-			s.sent <- time.Now()
+		if err == nil && m.Ends() {
+			s.endFrame()
 		}
+		return err
+	case *protocol.FrameEnd:
+		s.endFrame()
 	}
 	return nil
+}
+
+// endFrame counts a frame; s.mu is held.
+func (s *watchSender) endFrame() {
+	s.frames++
+	if s.hit {
+		s.watch, s.hit = image.Rectangle{}, false
+		s.sent <- time.Now()
+	}
 }
 
 func (s *watchSender) BufferedAmount() uint64 { return 0 }

@@ -116,7 +116,12 @@ func (p *painter) apply(b []byte) error {
 		if err != nil {
 			return err
 		}
-		return protocol.ApplyOps(p.img, p.w*4, p.w, p.h, ops, func(image.Rectangle) { p.tiles++ })
+		if err := protocol.ApplyOps(p.img, p.w*4, p.w, p.h, ops, func(image.Rectangle) { p.tiles++ }); err != nil {
+			return err
+		}
+		if m.Ends() {
+			p.endFrame(m.FrameEnd())
+		}
 	case *protocol.Photo:
 		img, err := jpeg.Decode(bytes.NewReader(m.Data))
 		if err != nil {
@@ -131,8 +136,7 @@ func (p *painter) apply(b []byte) error {
 		p.tiles++
 		p.photos++
 	case *protocol.FrameEnd:
-		p.frames = append(p.frames, *m)
-		p.lastTiles, p.tiles = p.tiles, 0
+		p.endFrame(*m)
 	case *protocol.CursorPos:
 		p.cursorPos = append(p.cursorPos, *m)
 	case *protocol.CursorShape:
@@ -141,6 +145,11 @@ func (p *painter) apply(b []byte) error {
 		p.shapes = append(p.shapes, s)
 	}
 	return nil
+}
+
+func (p *painter) endFrame(m protocol.FrameEnd) {
+	p.frames = append(p.frames, m)
+	p.lastTiles, p.tiles = p.tiles, 0
 }
 
 // matches reports whether the painted RGBA image equals the BGRA frame.

@@ -292,7 +292,12 @@ func (s *Streamer) runNotified(ctx context.Context, changed <-chan struct{}, fai
 			case <-changed:
 			default:
 			}
+			// Frames keep to their schedule: timer and capture latency
+			// must not stretch 1/FPS (30 would become 29).
 			lastStart = now
+			if late := now.Sub(frameAt); dirty && late < busy/4 {
+				lastStart = frameAt
+			}
 			if _, err := s.frame(now); err != nil {
 				if err := s.captureFailed(err, now, failingSince); err != nil {
 					return err
@@ -405,7 +410,7 @@ func (s *Streamer) frame(start time.Time) (bool, error) {
 	seq := s.sent + 1
 	s.mu.Unlock()
 	s.enc.Quality = s.pace.quality
-	res, err := s.enc.Encode(f, seq, full, s.out.Send)
+	res, err := s.enc.EncodeFrame(f, seq, full, start, s.out.Send)
 	if err != nil {
 		return false, err
 	}
@@ -413,18 +418,8 @@ func (s *Streamer) frame(start time.Time) (bool, error) {
 	if !res.Changed() {
 		return false, nil
 	}
-	end := protocol.FrameEnd{
-		Seq:          seq,
-		Width:        uint16(f.Width),
-		Height:       uint16(f.Height),
-		EncodeMicros: uint32(min(time.Since(start).Microseconds(), 1<<32-1)),
-	}
 	if full {
-		end.Flags |= protocol.FlagFull
 		s.stats.FullFrames++
-	}
-	if err := s.send(&end); err != nil {
-		return false, err
 	}
 	s.mu.Lock()
 	s.sent = seq
@@ -433,7 +428,7 @@ func (s *Streamer) frame(start time.Time) (bool, error) {
 	s.stats.Tiles += res.Rects + res.Copies + res.Photos
 	s.opts.Logger.Debug("frame", "seq", seq, "bytes", res.Bytes, "rects", res.Rects, "copies", res.Copies,
 		"photos", res.Photos, "fills", res.Ops.Fills, "palettes", res.Ops.Palettes, "raws", res.Ops.Raws,
-		"quality", s.enc.Quality, "micros", end.EncodeMicros)
+		"quality", s.enc.Quality, "micros", time.Since(start).Microseconds())
 	s.pace.send(start)
 	return true, nil
 }

@@ -33,6 +33,16 @@ func (e *UpdateEncoder) Reset() { e.reset = true }
 // one Update of frame seq on a w×h screen and returns the marshalled
 // message, valid until the next call.
 func (e *UpdateEncoder) Encode(seq uint32, w, h int, ops []byte) ([]byte, error) {
+	return e.encode(seq, w, h, ops, nil)
+}
+
+// EncodeEnd is Encode for the last message of a frame, which then carries
+// end (UpdateEnd) instead of a FrameEnd message following it.
+func (e *UpdateEncoder) EncodeEnd(seq uint32, w, h int, ops []byte, end FrameEnd) ([]byte, error) {
+	return e.encode(seq, w, h, ops, &end)
+}
+
+func (e *UpdateEncoder) encode(seq uint32, w, h int, ops []byte, end *FrameEnd) ([]byte, error) {
 	if len(ops) > MaxUpdateRaw {
 		return nil, fmt.Errorf("%w: %d bytes of operations", ErrTooLarge, len(ops))
 	}
@@ -65,6 +75,13 @@ func (e *UpdateEncoder) Encode(seq uint32, w, h int, ops []byte) ([]byte, error)
 		return nil, fmt.Errorf("protocol: deflate: %w", err)
 	}
 	m := Update{Seq: seq, Width: uint16(w), Height: uint16(h), Flags: flags, RawLen: uint32(len(ops)), Data: e.out.Bytes()}
+	if end != nil {
+		m.Flags |= UpdateEnd
+		m.EncodeMicros = end.EncodeMicros
+		if end.Full() {
+			m.Flags |= UpdateFull
+		}
+	}
 	if cap(e.buf) < m.MarshalSize() {
 		e.buf = make([]byte, MaxMessageSize)
 	}

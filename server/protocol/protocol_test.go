@@ -12,6 +12,7 @@ func sampleMessages() []Message {
 	return []Message{
 		&Hello{Grants: GrantView | GrantControl, Width: 1920, Height: 1080, OS: "linux"},
 		&Update{Seq: 8, Width: 1920, Height: 1080, Flags: UpdateReset, RawLen: 900, Data: []byte{1, 2, 3}},
+		&Update{Seq: 9, Width: 1920, Height: 1080, Flags: UpdateEnd | UpdateFull, RawLen: 9, EncodeMicros: 1234, Data: []byte{4, 5}},
 		&Photo{Seq: 8, Width: 1920, Height: 1080, X: 10, Y: 20, W: 640, H: 360, Format: PhotoJPEG, Data: []byte{0xff, 0xd8}},
 		&FrameEnd{Seq: 7, Flags: FlagFull, Width: 1920, Height: 1080, EncodeMicros: 12345},
 		&CursorPos{X: 100, Y: 200, Visible: true, Serial: 3},
@@ -79,6 +80,7 @@ func TestUnmarshalRejects(t *testing.T) {
 		{"unknown grant", []byte{Version, byte(TypeHello), 0x21, 0, 1, 0, 1, 0}, ErrInvalid},
 		{"control without view", []byte{Version, byte(TypeHello), byte(GrantControl), 0, 1, 0, 1, 0}, ErrInvalid},
 		{"photo outside", []byte{Version, byte(TypePhoto), 0, 0, 0, 0, 0, 10, 0, 10, 0, 8, 0, 0, 0, 4, 0, 1, 1}, ErrInvalid},
+		{"full without end", []byte{Version, byte(TypeUpdate), 0, 0, 0, 0, 0, 10, 0, 10, UpdateFull, 0, 0, 0, 1}, ErrInvalid},
 		{"update with too many operations", []byte{Version, byte(TypeUpdate), 0, 0, 0, 0, 0, 10, 0, 10, 0, 0xff, 0xff, 0xff, 0xff}, ErrInvalid},
 		{"retired tiles", []byte{Version, 2, 0, 0, 0, 0, 0, 10, 0, 10, 0, 0}, ErrType},
 		{"cursor size", []byte{Version, byte(TypeCursorShape), 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 1, 2, 3}, ErrInvalid},

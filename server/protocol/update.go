@@ -10,10 +10,20 @@ import (
 // incompressible operations deflate to less than MaxMessageSize.
 const MaxUpdateRaw = 60 << 10
 
-// UpdateReset marks the first message of a new deflate stream: the viewer
-// drops its inflate state before this message. The agent resets on the
-// first frame, on every full frame and after the viewer asked for one.
-const UpdateReset uint8 = 1 << 0
+// Update flags.
+const (
+	// UpdateReset marks the first message of a new deflate stream: the
+	// viewer drops its inflate state before this message. The agent resets
+	// on the first frame, on every full frame and after the viewer asked
+	// for one.
+	UpdateReset uint8 = 1 << 0
+	// UpdateEnd makes the message also the frame's FrameEnd, which then
+	// does not follow: a frame of one message (typing, a blinking caret)
+	// costs one message, not two. EncodeMicros is then present.
+	UpdateEnd uint8 = 1 << 1
+	// UpdateFull, with UpdateEnd, is FrameEnd's FlagFull.
+	UpdateFull uint8 = 1 << 2
+)
 
 // Update carries drawing operations of frame Seq on a screen of
 // Width×Height, as one chunk of a deflate stream (RFC 1951) that persists
@@ -29,6 +39,8 @@ const UpdateReset uint8 = 1 << 0
 //	+--------+--------+--------+--------+
 //	|  flags |      raw length (u32)      ..
 //	+--------+--------+--------+--------+
+//	 ..      | encode micros (u32), with UpdateEnd only ..
+//	+--------+--------+--------+--------+
 //	 ..      |  deflate data ...
 //	+--------+
 type Update struct {
@@ -36,15 +48,34 @@ type Update struct {
 	Width, Height uint16
 	Flags         uint8
 	RawLen        uint32
-	Data          []byte
+	// EncodeMicros is FrameEnd's, sent with UpdateEnd.
+	EncodeMicros uint32
+	Data         []byte
 }
 
 // UpdateOverhead is the size of an Update without deflate data.
 const UpdateOverhead = headerSize + 4 + 2 + 2 + 1 + 4
 
 func (*Update) Type() Type         { return TypeUpdate }
-func (m *Update) MarshalSize() int { return UpdateOverhead + len(m.Data) }
-func (m *Update) Reset() bool      { return m.Flags&UpdateReset != 0 }
+func (m *Update) MarshalSize() int {
+	if m.Ends() {
+		return UpdateOverhead + 4 + len(m.Data)
+	}
+	return UpdateOverhead + len(m.Data)
+}
+func (m *Update) Reset() bool { return m.Flags&UpdateReset != 0 }
+
+// Ends reports whether the message also ends its frame (UpdateEnd).
+func (m *Update) Ends() bool { return m.Flags&UpdateEnd != 0 }
+
+// FrameEnd is the end of frame the message carries when it Ends.
+func (m *Update) FrameEnd() FrameEnd {
+	e := FrameEnd{Seq: m.Seq, Width: m.Width, Height: m.Height, EncodeMicros: m.EncodeMicros}
+	if m.Flags&UpdateFull != 0 {
+		e.Flags |= FlagFull
+	}
+	return e
+}
 
 func (m *Update) MarshalTo(buf []byte) (int, error) {
 	if err := putHeader(buf, TypeUpdate, m.MarshalSize()); err != nil {
@@ -59,6 +90,9 @@ func (m *Update) MarshalTo(buf []byte) (int, error) {
 	w.u16(m.Height)
 	w.u8(m.Flags)
 	w.u32(m.RawLen)
+	if m.Ends() {
+		w.u32(m.EncodeMicros)
+	}
 	w.bytes(m.Data)
 	return w.n, nil
 }
@@ -73,8 +107,12 @@ func (m *Update) unmarshalPayload(p []byte) error {
 	if r.err != nil {
 		return r.err
 	}
-	if m.Flags&^UpdateReset != 0 || m.RawLen > MaxUpdateRaw || m.Width == 0 || m.Height == 0 {
+	if m.Flags&^(UpdateReset|UpdateEnd|UpdateFull) != 0 || m.Flags&UpdateFull != 0 && !m.Ends() ||
+		m.RawLen > MaxUpdateRaw || m.Width == 0 || m.Height == 0 {
 		return fmt.Errorf("%w: update flags %#x, %d raw bytes on %dx%d", ErrInvalid, m.Flags, m.RawLen, m.Width, m.Height)
+	}
+	if m.Ends() {
+		m.EncodeMicros = r.u32()
 	}
 	m.Data = r.bytes(len(r.b))
 	return r.done()

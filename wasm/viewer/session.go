@@ -30,6 +30,10 @@ func (v *Viewer) handleSession(b []byte) {
 		v.fitScreen(int(m.Width), int(m.Height))
 	case *protocol.Update:
 		v.onUpdate(m)
+		if m.Ends() && !v.ended {
+			end := m.FrameEnd()
+			v.onFrameEnd(&end)
+		}
 	case *protocol.Photo:
 		v.onPhoto(m)
 	case *protocol.FrameEnd:
