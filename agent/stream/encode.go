@@ -70,11 +70,11 @@ const DefaultRefresh = 300 * time.Millisecond
 
 // Result tells what one Encode produced.
 type Result struct {
-	Rects    int // changed rectangles sent exactly
-	Copies   int // copies (scrolling, moved windows)
-	Photos   int // lossy rectangles
-	Messages int // messages sent
-	Bytes    int // bytes of those messages
+	Rects    int  // changed rectangles sent exactly
+	Copies   int  // copies (scrolling, moved windows)
+	Photos   int  // lossy rectangles
+	Messages int  // messages sent
+	Bytes    int  // bytes of those messages
 	Ended    bool // EncodeFrame ended the frame
 	Ops      protocol.OpStats
 }

@@ -56,7 +56,7 @@ type Update struct {
 // UpdateOverhead is the size of an Update without deflate data.
 const UpdateOverhead = headerSize + 4 + 2 + 2 + 1 + 4
 
-func (*Update) Type() Type         { return TypeUpdate }
+func (*Update) Type() Type { return TypeUpdate }
 func (m *Update) MarshalSize() int {
 	if m.Ends() {
 		return UpdateOverhead + 4 + len(m.Data)
