@@ -15,6 +15,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"tether/server/e2e/sbsprobe/barcode"
@@ -41,6 +43,21 @@ type sbsViewer struct {
 	server   cpuSet // the Tether server, or websockify
 	renderer cpuSet // the page's renderer processes
 	browser  cpuSet // the whole engineer browser
+
+	// The page's console (Tether's viewer logs there), for the report of
+	// a run that went wrong.
+	mu      sync.Mutex
+	console []string
+	logged  int // console lines ever, including those dropped
+}
+
+// consoleSince returns the console lines after the first n ever logged,
+// as far as they are kept, and the count now.
+func (v *sbsViewer) consoleSince(n int) ([]string, int) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	kept := v.logged - len(v.console)
+	return slices.Clone(v.console[max(0, n-kept):]), v.logged
 }
 
 // attachViewer starts counting what the browser ctx receives: websocket
@@ -59,8 +76,33 @@ func attachViewer(t testing.TB, ctx context.Context, system string) *sbsViewer {
 		return err
 	}))
 	if err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*network.EventWebSocketFrameReceived); ok && e.Response != nil {
-			v.wsBytes.Add(int64(len(e.Response.PayloadData)))
+		var line string
+		switch e := ev.(type) {
+		case *network.EventWebSocketFrameReceived:
+			if e.Response != nil {
+				v.wsBytes.Add(int64(len(e.Response.PayloadData)))
+			}
+			return
+		case *runtime.EventConsoleAPICalled:
+			var args []string
+			for _, a := range e.Args {
+				args = append(args, strings.Trim(string(a.Value), `"`))
+			}
+			line = string(e.Type) + ": " + strings.Join(args, " ")
+		case *runtime.EventExceptionThrown:
+			line = "exception: " + e.ExceptionDetails.Text
+			if x := e.ExceptionDetails.Exception; x != nil {
+				line += " " + x.Description
+			}
+		default:
+			return
+		}
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		v.console = append(v.console, time.Now().Format("15:04:05.000 ")+line)
+		v.logged++
+		if len(v.console) > 200 {
+			v.console = v.console[len(v.console)-200:]
 		}
 	}); err != nil {
 		t.Fatal(err)

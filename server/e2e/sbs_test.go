@@ -294,6 +294,16 @@ func (e *sbsEnv) measure(t *testing.T, v *sbsViewer, wl workload) *sbsRun {
 		r.Errors = append(r.Errors, fmt.Sprintf(format, a...))
 		return r
 	}
+	_, logged := v.consoleSince(0)
+	defer func() {
+		// A run that went wrong carries what the page logged meanwhile.
+		if len(r.Errors) > 0 {
+			lines, _ := v.consoleSince(logged)
+			for _, l := range lines[max(0, len(lines)-20):] {
+				r.Errors = append(r.Errors, "page console: "+l)
+			}
+		}
+	}()
 	rg := e.rig
 	rg.t, rg.v = t, v
 	sc, err := wl.start(&rg)
