@@ -1,6 +1,6 @@
 // Package codecbench measures the picture codec (protocol Update and Photo
 // messages, as agent/stream encodes them) on real X screens and proves it
-// exact. Besides Quality (exact share and SSIM), which the side-by-side
+// exact. Besides Quality (ExactShare and SSIM), which the side-by-side
 // benchmark uses too, it holds only tests, benchmarks and their corpus.
 // Results are in docs/codec.md.
 //

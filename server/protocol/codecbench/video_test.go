@@ -81,7 +81,7 @@ func TestVideoGoesLossyThenExact(t *testing.T) {
 			if res.Photos == 0 {
 				t.Errorf("frame %d: no photo for busy video", i+1)
 			}
-			_, ssim := Quality(v.img, rgbaOfBGRA(screen, w, h), video)
+			ssim := SSIM(v.img, rgbaOfBGRA(screen, w, h), video)
 			worst = min(worst, ssim)
 		}
 		clock = clock.Add(33 * time.Millisecond)
@@ -105,7 +105,7 @@ func TestVideoGoesLossyThenExact(t *testing.T) {
 	if res.Photos != 0 || res.Rects == 0 {
 		t.Fatalf("refresh frame: %+v", res)
 	}
-	if ex, _ := Quality(v.img, rgbaOfBGRA(screen, w, h), v.img.Rect); ex != 1 {
+	if ex := ExactShare(v.img, rgbaOfBGRA(screen, w, h), v.img.Rect); ex != 1 {
 		t.Fatalf("after the refresh %.4f of the screen is exact", ex)
 	}
 	if !e.NextRefresh().IsZero() {
@@ -137,7 +137,7 @@ func TestPhotoQualitySweep(t *testing.T) {
 				t.Fatal(err)
 			}
 			if res.Photos > 0 {
-				_, s := Quality(v.img, rgbaOfBGRA(fr, w, h), v.img.Rect)
+				s := SSIM(v.img, rgbaOfBGRA(fr, w, h), v.img.Rect)
 				ssim += s
 				bytes += res.Bytes
 				n++
