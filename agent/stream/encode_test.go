@@ -365,3 +365,42 @@ func TestEncodeFrameEndsInTheLastUpdate(t *testing.T) {
 		t.Fatalf("no change: %+v %v in %d messages", res, err, msgs)
 	}
 }
+
+// TestEncoderBusyNeighboursJoinThePhoto: the flat parts of a video (a few
+// colours, changing every frame) next to its busy, many-coloured parts go
+// in the same photo instead of exactly every frame.
+func TestEncoderBusyNeighboursJoinThePhoto(t *testing.T) {
+	const w, h = 512, 256
+	f := textScreen(w, h, 3)
+	p := &painter{w: w, h: h, img: make([]byte, w*h*4)}
+	clock := time.Unix(0, 0)
+	e := Encoder{Now: func() time.Time { return clock }}
+	rng := rand.New(rand.NewPCG(5, 6))
+	var last Result
+	for i := 1; i <= 10; i++ {
+		// Noise in tiles (1..2, 1), stripes moving in the tiles around it.
+		for y := 64; y < 128; y++ {
+			for x := 64; x < 192; x++ {
+				setPix(f, x, y, byte(rng.IntN(256)))
+			}
+		}
+		for y := 0; y < 192; y++ {
+			for x := 0; x < 256; x++ {
+				if x >= 64 && x < 192 && y >= 64 && y < 128 {
+					continue
+				}
+				v := byte(0x20)
+				if (x+y+i*3)%16 < 8 {
+					v = 0xe0
+				}
+				setPix(f, x, y, v)
+			}
+		}
+		res := encodeAll(t, &e, f, uint32(i), i == 1, p)
+		clock = clock.Add(33 * time.Millisecond)
+		last = res
+	}
+	if last.Photos == 0 || last.Rects != 0 {
+		t.Fatalf("last frame: %+v, want everything busy in photos", last)
+	}
+}

@@ -195,6 +195,10 @@ func (e *Encoder) scroll(f *capture.Frame) int {
 			if rows > bestRows {
 				best, bestRows = append(best[:0], found...), rows
 			}
+			// A shift that explains nearly all the strip needs no rival.
+			if bestRows*10 >= (st.y1-st.y0)*9 {
+				break
+			}
 		}
 		runs = append(runs, best...)
 	}
