@@ -75,6 +75,11 @@ func (o *Options) defaults() {
 	}
 }
 
+// ackTimeout is how long frames may wait for acknowledgements before the
+// streamer assumes they were lost and starts over with a full frame. A
+// path that slow would not show a picture anyway.
+const ackTimeout = 5 * time.Second
+
 // flowPoll is how often a Streamer blocked by BufferedAmount looks again;
 // neither path tells when its buffer drains.
 const flowPoll = 10 * time.Millisecond
@@ -88,6 +93,9 @@ type Streamer struct {
 	opts Options
 	enc  Encoder
 	pace *pacer // owned by Run
+	// blockedSince is when flow control began holding frames back; owned
+	// by Run.
+	blockedSince time.Time
 
 	grants        atomic.Uint32 // protocol.Grants announced in Hello
 	grantsChanged atomic.Bool
@@ -95,8 +103,9 @@ type Streamer struct {
 	wake          chan struct{}
 
 	mu    sync.Mutex
-	sent  uint32 // seq of the last frame sent
-	acked uint32 // seq of the last frame acknowledged
+	sent    uint32 // seq of the last frame sent
+	sending uint32 // seq of the frame being sent, 0 between frames
+	acked   uint32 // seq of the last frame acknowledged
 
 	// owned by Run
 	w, h       int
@@ -126,8 +135,9 @@ func New(src Source, out Sender, grants protocol.Grants, opts Options) *Streamer
 func (s *Streamer) Ack(seq uint32) {
 	s.mu.Lock()
 	// Serial arithmetic: ignore acks older than the last one, or for frames
-	// never sent.
-	if int32(seq-s.acked) > 0 && int32(s.sent-seq) >= 0 {
+	// never sent. The frame being sent counts as sent: its ack can come
+	// back before Run has noted it, and losing it would stall the stream.
+	if int32(seq-s.acked) > 0 && (int32(s.sent-seq) >= 0 || seq == s.sending) {
 		s.acked = seq
 	}
 	s.mu.Unlock()
@@ -342,6 +352,19 @@ func later(a, b time.Time) time.Time {
 // it, and lowers lossy quality when frames keep waiting.
 func (s *Streamer) blocked(now time.Time) bool {
 	b := s.unacked() >= s.opts.MaxUnacked || s.out.BufferedAmount() > s.opts.MaxBuffered
+	switch {
+	case !b:
+		s.blockedSince = time.Time{}
+	case s.blockedSince.IsZero():
+		s.blockedSince = now
+	case now.Sub(s.blockedSince) > ackTimeout && s.unacked() > 0:
+		// Both ends are connected, yet no acknowledgement came: rather
+		// than stall for good, start over with a full frame.
+		s.opts.Logger.Warn("frames not acknowledged; sending a full frame", "waited", now.Sub(s.blockedSince))
+		s.RequestFull()
+		s.blockedSince = time.Time{}
+		return false
+	}
 	if b {
 		s.pace.wait(now)
 	}
@@ -408,7 +431,16 @@ func (s *Streamer) frame(start time.Time) (bool, error) {
 	}
 	s.mu.Lock()
 	seq := s.sent + 1
+	s.sending = seq
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.sending = 0
+		if s.acked == seq && s.sent != seq { // acked, yet nothing went: forget it
+			s.acked = s.sent
+		}
+		s.mu.Unlock()
+	}()
 	s.enc.Quality = s.pace.quality
 	res, err := s.enc.EncodeFrame(f, seq, full, start, s.out.Send)
 	if err != nil {

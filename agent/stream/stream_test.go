@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -423,5 +424,53 @@ func TestStreamerSendsLossyAreasExactlyOnceStill(t *testing.T) {
 				return
 			})
 		})
+	}
+}
+
+// ackingSender acknowledges each frame from inside Send, as soon as its
+// end goes out: before Run has noted the frame as sent.
+type ackingSender struct {
+	fakeSender
+	st atomic.Pointer[Streamer]
+}
+
+func (s *ackingSender) Send(b []byte) error {
+	if err := s.fakeSender.Send(b); err != nil {
+		return err
+	}
+	var n int
+	var last protocol.FrameEnd
+	s.view(func(p *painter) {
+		if n = len(p.frames); n > 0 {
+			last = p.frames[n-1]
+		}
+	})
+	if st := s.st.Load(); st != nil && n > 0 {
+		st.Ack(last.Seq)
+	}
+	return nil
+}
+
+func TestStreamerTakesAnAckBeforeTheFrameIsNoted(t *testing.T) {
+	src := &fakeSource{frame: textScreen(200, 130, 1), cursor: capture.Cursor{Serial: 1}}
+	ns := notifying(src)
+	out := &ackingSender{}
+	st := New(ns, out, protocol.GrantView, Options{OS: "testos"})
+	out.st.Store(st)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- st.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	frames := func() (n int) {
+		out.view(func(p *painter) { n = len(p.frames) })
+		return
+	}
+	waitFor(t, "the first frame", func() bool { return frames() == 1 })
+	for i := 1; i <= 6; i++ {
+		ns.edit(func(f *capture.Frame, _ *capture.Cursor) { fill(f, 10*i, 40, 4, 4, byte(i), 9, 9) })
+		waitFor(t, fmt.Sprintf("frame %d", i+1), func() bool { return frames() >= i+1 })
 	}
 }
