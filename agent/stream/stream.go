@@ -102,7 +102,7 @@ type Streamer struct {
 	wantFull      atomic.Bool
 	wake          chan struct{}
 
-	mu    sync.Mutex
+	mu      sync.Mutex
 	sent    uint32 // seq of the last frame sent
 	sending uint32 // seq of the frame being sent, 0 between frames
 	acked   uint32 // seq of the last frame acknowledged
