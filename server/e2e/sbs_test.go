@@ -416,6 +416,9 @@ func (e *sbsEnv) figures(r *sbsRun, c0, c1 counters, s samples) {
 		Browser:  percent(c0.browser, c1.browser, d),
 		Server:   percent(c0.server, c1.server, d),
 	}
+	if c1.total > c0.total {
+		r.CPU.Machine = float64(c1.busy-c0.busy) / float64(c1.total-c0.total) * float64(100*runtime.NumCPU())
+	}
 	var lat []float64
 	lat, r.ProbeFrames = displayLatency(s)
 	r.Latency = distOf(lat)
