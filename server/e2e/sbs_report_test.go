@@ -67,7 +67,9 @@ type sbsRun struct {
 	// Video region during playback, canvas snapshots against the screen
 	// grab of the same probe frame.
 	VideoSSIM []float64 `json:"video_ssim,omitempty"`
-	Errors    []string  `json:"errors,omitempty"`
+	// Seconds waited before the run for the machine to be quiet.
+	QuietWait float64  `json:"quiet_wait_s,omitempty"`
+	Errors    []string `json:"errors,omitempty"`
 }
 
 // sbsReport is the whole run, as written to bench-results/.
