@@ -179,6 +179,7 @@ type counters struct {
 	xvfb            cpuSample
 	renderer        cpuSample
 	browser         cpuSample
+	busy, total     int64 // the whole machine's CPU ticks
 }
 
 func (v *sbsViewer) counters(t testing.TB, xvfb cpuSet) counters {
@@ -186,6 +187,7 @@ func (v *sbsViewer) counters(t testing.TB, xvfb cpuSet) counters {
 	c := counters{at: time.Now(), ws: v.wsBytes.Load()}
 	c.capture, c.server, c.xvfb = v.capture.sample(), v.server.sample(), xvfb.sample()
 	c.renderer, c.browser = v.renderer.sample(), v.browser.sample()
+	c.busy, c.total = machineTicks()
 	if v.p2p {
 		ctx, cancel := context.WithTimeout(v.ctx, 10*time.Second)
 		defer cancel()

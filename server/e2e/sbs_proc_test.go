@@ -216,3 +216,26 @@ func (p *proc) signal(sig syscall.Signal) {
 		p.cmd.Process.Signal(sig)
 	}
 }
+
+// machineTicks returns the busy and total CPU time of the whole machine,
+// all cores, from /proc/stat: how much else was running besides the
+// processes the benchmark follows.
+func machineTicks() (busy, total int64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return 0, 0
+	}
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		total += n
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return busy, total
+}

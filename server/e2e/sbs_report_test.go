@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 )
@@ -31,6 +32,7 @@ type cpu struct {
 	Renderer float64 `json:"renderer"` // the engineer page's renderer processes
 	Browser  float64 `json:"browser"`  // the whole engineer browser
 	Server   float64 `json:"server"`   // the Tether server, or websockify
+	Machine  float64 `json:"machine"`  // everything on the machine, the benchmark's other programs and anyone else's included
 }
 
 // sbsRun is one system on one workload: every raw figure.
@@ -65,7 +67,9 @@ type sbsRun struct {
 	// Video region during playback, canvas snapshots against the screen
 	// grab of the same probe frame.
 	VideoSSIM []float64 `json:"video_ssim,omitempty"`
-	Errors    []string  `json:"errors,omitempty"`
+	// Seconds waited before the run for the machine to be quiet.
+	QuietWait float64  `json:"quiet_wait_s,omitempty"`
+	Errors    []string `json:"errors,omitempty"`
 }
 
 // sbsReport is the whole run, as written to bench-results/.
@@ -246,6 +250,8 @@ func (rep *sbsReport) markdown() string {
 	table("CPU % of one core: capture (agent / x11vnc) · Xvfb · renderer", func(r *sbsRun) string {
 		return fmt.Sprintf("%.1f · %.1f · %.1f", r.CPU.Capture, r.CPU.Xvfb, r.CPU.Renderer)
 	}, nil)
+	table(fmt.Sprintf("Whole machine busy, %% of one core (of %d; the workload's programs, the harness and anything else running count here)", 100*runtime.NumCPU()),
+		func(r *sbsRun) string { return fmt.Sprintf("%.0f", r.CPU.Machine) }, nil)
 	table("Display latency ms, p50 / p95 (barcode drawn → shown in the canvas)", func(r *sbsRun) string { return pair(r.Latency) }, nil)
 	table("Input-to-photon ms, p50 / p95 (key in the page → square changed in the canvas)", func(r *sbsRun) string {
 		s := pair(r.InputToPhoton)
