@@ -206,7 +206,7 @@ type samples struct {
 	Codes   [][]float64  `json:"codes"`   // barcode words (barcode.Words of them) and when they first showed
 	Squares [][4]float64 `json:"squares"` // key square colour (r, g, b) and when it first showed
 	Keys    []float64    `json:"keys"`    // probe key presses sent to the canvas
-	Frames  [][3]float64 `json:"frames"`  // Tether: frame count, decode ms, when
+	Frames  [][4]float64 `json:"frames"`  // Tether: frame count, decode ms, when, agent encode ms
 }
 
 // dist summarises a set of times in milliseconds.

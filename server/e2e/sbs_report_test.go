@@ -54,6 +54,7 @@ type sbsRun struct {
 	Paints        int     `json:"paints,omitempty"`
 	PaintsPerSec  float64 `json:"paints_per_sec,omitempty"`
 	DecodeMs      *dist   `json:"decode_ms,omitempty"`
+	EncodeMs      *dist   `json:"encode_ms,omitempty"` // the agent's capture+encode, from FrameEnd
 	CPU           cpu     `json:"cpu"`
 	Latency       dist    `json:"latency_ms"`
 	InputToPhoton dist    `json:"input_to_photon_ms"`
@@ -282,7 +283,12 @@ func (rep *sbsReport) markdown() string {
 		}
 		return fmt.Sprintf("%.4f (%d)", median(r.VideoSSIM), len(r.VideoSSIM))
 	}, nil)
-	b.WriteString("Capture+encode ms per frame: – (Tether's viewer does not expose FrameEnd's encode time; x11vnc none).\n\n")
+	table("Agent capture+encode ms per frame, p50 / p95 (FrameEnd's time, as Tether's viewer shows it; x11vnc reports none)", func(r *sbsRun) string {
+		if r.EncodeMs == nil || r.EncodeMs.N == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f / %.1f", r.EncodeMs.P50, r.EncodeMs.P95)
+	}, nil)
 	if len(rep.Targets) > 0 {
 		b.WriteString("### Targets\n\n")
 		for _, sys := range []string{sysTetherP2P, sysTetherRelay} {

@@ -456,12 +456,12 @@ func (e *sbsEnv) figures(r *sbsRun, c0, c1 counters, s samples) {
 	if isTether(r.System) {
 		r.Paints = c1.frames - c0.frames
 		r.PaintsPerSec = float64(r.Paints) / r.Seconds
-		var dec []float64
+		var dec, enc []float64
 		for _, f := range s.Frames {
-			dec = append(dec, f[1])
+			dec, enc = append(dec, f[1]), append(enc, f[3])
 		}
-		dd := distOf(dec)
-		r.DecodeMs = &dd
+		dd, de := distOf(dec), distOf(enc)
+		r.DecodeMs, r.EncodeMs = &dd, &de
 	}
 	var presses []probePress
 	for _, p := range e.probe.presses() {

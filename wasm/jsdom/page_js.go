@@ -156,7 +156,8 @@ func (p *Page) Now() float64 { return p.perf.Call("now").Float() }
 // the frame cost this page); data-paint-ms is the paint part alone,
 // data-inflate-ms the inflating part of the decode, data-rects the number
 // of rectangles painted, data-frame-ms the wall time from the frame's first
-// message to the end of its paint.
+// message to the end of its paint, data-encode-ms the agent's capture and
+// encode time for the frame.
 func (p *Page) Painted(s viewer.FrameStats) {
 	ms := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 	p.setData("frames", strconv.Itoa(s.Frames))
@@ -165,6 +166,7 @@ func (p *Page) Painted(s viewer.FrameStats) {
 	p.setData("inflateMs", ms(s.InflateMs))
 	p.setData("rects", strconv.Itoa(s.Rects))
 	p.setData("frameMs", ms(s.FrameMs))
+	p.setData("encodeMs", ms(s.EncodeMs))
 	if !p.first {
 		p.first = true
 		p.setData("firstFrameMs", strconv.FormatFloat(p.Now(), 'f', 1, 64))

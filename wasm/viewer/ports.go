@@ -60,7 +60,10 @@ type FrameStats struct {
 	DecodeMs  float64 // inflating, applying operations and drawing photos
 	InflateMs float64 // the inflating part of DecodeMs
 	PaintMs   float64 // copying the changed rectangles to the canvas
-	Rects     int     // rectangles painted
+	// EncodeMs is the agent's capture and encode time of the frame, as
+	// its FrameEnd (or ending Update) reported it.
+	EncodeMs float64
+	Rects    int // rectangles painted
 	// FrameMs is the wall time from the frame's first Update or Photo to
 	// the end of its paint: decode and paint plus what the browser did in
 	// between (a native inflater's work, the arrival of the rest).

@@ -175,7 +175,8 @@ func (v *Viewer) onFrameEnd(m *protocol.FrameEnd) {
 			v.frames++
 			v.tickFrames++
 			t1 := v.ui.Now()
-			s := FrameStats{Frames: v.frames, DecodeMs: v.decodeMs, InflateMs: v.inflateMs, PaintMs: t1 - t0, Rects: len(rects)}
+			s := FrameStats{Frames: v.frames, DecodeMs: v.decodeMs, InflateMs: v.inflateMs, PaintMs: t1 - t0, Rects: len(rects),
+				EncodeMs: float64(m.EncodeMicros) / 1000}
 			if v.frameStart > 0 {
 				s.FrameMs = t1 - v.frameStart
 			}

@@ -641,7 +641,7 @@ func TestViewerPaintsChangedRects(t *testing.T) {
 	for _, m := range enc.frame(t, 2, src, nil, a, b) {
 		h.binary(m)
 	}
-	h.binary(&protocol.FrameEnd{Seq: 2, Width: w, Height: ht})
+	h.binary(&protocol.FrameEnd{Seq: 2, Width: w, Height: ht, EncodeMicros: 1250})
 	h.eventually("two frames", h.ui_(func(u *fakeUI) bool { return u.frames == 2 }))
 	h.ui_(func(u *fakeUI) bool {
 		got := slices.Clone(u.painted[1])
@@ -649,8 +649,8 @@ func TestViewerPaintsChangedRects(t *testing.T) {
 		if !slices.Equal(got, []image.Rectangle{a, b}) {
 			t.Errorf("painted %v, want %v and %v", got, a, b)
 		}
-		if u.stats.Rects != 2 || u.stats.DecodeMs < u.stats.InflateMs || u.stats.InflateMs < 0 {
-			t.Errorf("stats %+v, want 2 rects and inflate within decode", u.stats)
+		if u.stats.Rects != 2 || u.stats.DecodeMs < u.stats.InflateMs || u.stats.InflateMs < 0 || u.stats.EncodeMs != 1.25 {
+			t.Errorf("stats %+v, want 2 rects, inflate within decode and the agent's 1.25 ms", u.stats)
 		}
 		if !bytes.Equal(u.pixels, rgbaOf(src)) {
 			t.Error("framebuffer differs from the source")

@@ -40,7 +40,7 @@
   const v = document.getElementById("viewer");
   if (v) {
     new MutationObserver(() => {
-      if (S.on) S.frames.push([Number(v.dataset.frames), Number(v.dataset.decodeMs), now()]);
+      if (S.on) S.frames.push([Number(v.dataset.frames), Number(v.dataset.decodeMs), now(), Number(v.dataset.encodeMs)]);
     }).observe(v, {attributes: true, attributeFilter: ["data-frames"]});
   }
   S.start = () => {
