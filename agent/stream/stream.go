@@ -458,9 +458,12 @@ func (s *Streamer) frame(start time.Time) (bool, error) {
 	s.mu.Unlock()
 	s.stats.Frames++
 	s.stats.Tiles += res.Rects + res.Copies + res.Photos
-	s.opts.Logger.Debug("frame", "seq", seq, "bytes", res.Bytes, "rects", res.Rects, "copies", res.Copies,
-		"photos", res.Photos, "fills", res.Ops.Fills, "palettes", res.Ops.Palettes, "raws", res.Ops.Raws,
-		"quality", s.enc.Quality, "micros", time.Since(start).Microseconds())
+	// Guarded: the arguments would be boxed every frame even when discarded.
+	if s.opts.Logger.Enabled(context.Background(), slog.LevelDebug) {
+		s.opts.Logger.Debug("frame", "seq", seq, "bytes", res.Bytes, "rects", res.Rects, "copies", res.Copies,
+			"photos", res.Photos, "fills", res.Ops.Fills, "palettes", res.Ops.Palettes, "raws", res.Ops.Raws,
+			"quality", s.enc.Quality, "micros", time.Since(start).Microseconds())
+	}
 	s.pace.send(start)
 	return true, nil
 }

@@ -120,6 +120,12 @@ func (s *fakeSender) Send(b []byte) error {
 
 func (s *fakeSender) BufferedAmount() uint64 { return s.buffered.Load() }
 
+// frames is how many frames the sender saw end.
+func (s *fakeSender) frames() (n int) {
+	s.view(func(p *painter) { n = len(p.frames) })
+	return n
+}
+
 func (s *fakeSender) view(fn func(p *painter)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -243,10 +249,7 @@ func testFlowControl(t *testing.T, wrap func(*fakeSource) testSource) {
 	out := &fakeSender{}
 	st, stop := startStreamer(t, wrap(src), out, protocol.GrantView)
 	defer stop()
-	frames := func() (n int) {
-		out.view(func(p *painter) { n = len(p.frames) })
-		return
-	}
+	frames := out.frames
 	// The screen changes at every capture, but only two frames may be
 	// unacknowledged. The cursor is polled at every tick, so many cursor
 	// polls without a third frame show the stream is held back.
@@ -281,10 +284,7 @@ func TestStreamerSleepsUntilChanged(t *testing.T) {
 	out := &fakeSender{}
 	st, stop := startStreamerOpts(t, ns, out, protocol.GrantView, Options{OS: "testos", IdleFPS: 1})
 	defer stop()
-	frames := func() (n int) {
-		out.view(func(p *painter) { n = len(p.frames) })
-		return
-	}
+	frames := out.frames
 	waitFor(t, "the first frame", func() bool { return frames() == 1 })
 	st.Ack(1)
 
@@ -326,10 +326,7 @@ func TestStreamerPollsWhenReportsStop(t *testing.T) {
 	out := &fakeSender{}
 	st, stop := startStreamer(t, ns, out, protocol.GrantView)
 	defer stop()
-	frames := func() (n int) {
-		out.view(func(p *painter) { n = len(p.frames) })
-		return
-	}
+	frames := out.frames
 	waitFor(t, "the first frame", func() bool { return frames() == 1 })
 	st.Ack(1)
 	src.edit(func(f *capture.Frame, _ *capture.Cursor) { fill(f, 10, 40, 8, 8, 9, 9, 9) })
@@ -393,10 +390,7 @@ func TestStreamerSendsLossyAreasExactlyOnceStill(t *testing.T) {
 			out := &fakeSender{}
 			st, stop := startStreamerOpts(t, ts, out, protocol.GrantView, Options{OS: "testos", IdleFPS: 1})
 			defer stop()
-			frames := func() (n int) {
-				out.view(func(p *painter) { n = len(p.frames) })
-				return
-			}
+			frames := out.frames
 			waitFor(t, "the first frame", func() bool { return frames() == 1 })
 			rng := rand.New(rand.NewPCG(1, 2))
 			for i := 2; i < 16; i++ {
@@ -464,10 +458,7 @@ func TestStreamerTakesAnAckBeforeTheFrameIsNoted(t *testing.T) {
 		cancel()
 		<-done
 	}()
-	frames := func() (n int) {
-		out.view(func(p *painter) { n = len(p.frames) })
-		return
-	}
+	frames := out.frames
 	waitFor(t, "the first frame", func() bool { return frames() == 1 })
 	for i := 1; i <= 6; i++ {
 		ns.edit(func(f *capture.Frame, _ *capture.Cursor) { fill(f, 10*i, 40, 4, 4, byte(i), 9, 9) })

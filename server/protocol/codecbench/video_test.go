@@ -117,35 +117,39 @@ func rgbaOfBGRA(bgra []byte, w, h int) *image.RGBA {
 	return rgbaOf(screen{w: w, h: h, bgra: bgra})
 }
 
-// TestPhotoQualitySweep logs size and SSIM of the photo path per JPEG
-// quality on the video, the data behind stream.DefaultQuality.
-func TestPhotoQualitySweep(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a sweep for choosing the default, not a check")
-	}
+// BenchmarkPhotoQuality reports bytes per frame and SSIM of the photo path
+// per JPEG quality on the video: the data behind stream.DefaultQuality.
+//
+//	go test -run '^$' -bench PhotoQuality ./server/protocol/codecbench/
+func BenchmarkPhotoQuality(b *testing.B) {
 	const w, h = 640, 360
-	frames := videoFrames(t, w, h, 12)
-	for _, q := range []int{30, 40, 50, 60, 70, 80, 90} {
-		clock := time.Unix(0, 0)
-		e := stream.Encoder{Quality: q, Now: func() time.Time { return clock }}
-		v := newViewer(w, h)
-		bytes, n := 0, 0
-		var ssim float64
-		for i, fr := range frames {
-			res, err := e.Encode(frameOf(fr, w, h), uint32(i+1), false, v.apply)
-			if err != nil {
-				t.Fatal(err)
+	frames := videoFrames(b, w, h, 12)
+	for _, q := range []int{30, 35, 40, 50, 60, 70, 80, 90} {
+		b.Run(itoa(q), func(b *testing.B) {
+			var bytes, n int
+			var ssim float64
+			for b.Loop() {
+				clock := time.Unix(0, 0)
+				e := stream.Encoder{Quality: q, Now: func() time.Time { return clock }}
+				v := newViewer(w, h)
+				for i, fr := range frames {
+					res, err := e.Encode(frameOf(fr, w, h), uint32(i+1), false, v.apply)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if res.Photos > 0 {
+						ssim += SSIM(v.img, rgbaOfBGRA(fr, w, h), v.img.Rect)
+						bytes += res.Bytes
+						n++
+					}
+					clock = clock.Add(33 * time.Millisecond)
+				}
 			}
-			if res.Photos > 0 {
-				s := SSIM(v.img, rgbaOfBGRA(fr, w, h), v.img.Rect)
-				ssim += s
-				bytes += res.Bytes
-				n++
+			if n == 0 {
+				b.Fatal("no photos")
 			}
-			clock = clock.Add(33 * time.Millisecond)
-		}
-		if n > 0 {
-			t.Logf("quality %d: %d bytes/frame, SSIM %.4f (%d frames)", q, bytes/n, ssim/float64(n), n)
-		}
+			b.ReportMetric(float64(bytes)/float64(n), "bytes/frame")
+			b.ReportMetric(ssim/float64(n), "ssim")
+		})
 	}
 }
