@@ -222,19 +222,7 @@ type drawer struct {
 
 func newDrawer(tb testing.TB, display string) *drawer {
 	tb.Helper()
-	c, err := xgb.NewConnDisplay(display)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(c.Close)
-	root := xproto.Setup(c).DefaultScreen(c).Root
-	gc, err := xproto.NewGcontextId(c)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := xproto.CreateGCChecked(c, gc, xproto.Drawable(root), 0, nil).Check(); err != nil {
-		tb.Fatal(err)
-	}
+	c, root, gc := xvfbtest.RootGC(tb, display)
 	return &drawer{tb: tb, c: c, root: root, gc: gc}
 }
 

@@ -25,19 +25,7 @@ const realScreen = "../../server/protocol/codecbench/testdata/xterm-ls.png"
 // the X request size limit.
 func paintRoot(tb testing.TB, display string, img *image.RGBA) (*xgb.Conn, xproto.Window, xproto.Gcontext) {
 	tb.Helper()
-	c, err := xgb.NewConnDisplay(display)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(c.Close)
-	root := xproto.Setup(c).DefaultScreen(c).Root
-	gc, err := xproto.NewGcontextId(c)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := xproto.CreateGCChecked(c, gc, xproto.Drawable(root), 0, nil).Check(); err != nil {
-		tb.Fatal(err)
-	}
+	c, root, gc := xvfbtest.RootGC(tb, display)
 	putRect(tb, c, root, gc, img, img.Bounds())
 	return c, root, gc
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
 )
 
 var quietXGB sync.Once
@@ -78,4 +79,25 @@ func Start(tb testing.TB, w, h int) string {
 		tb.Fatalf("Xvfb did not announce a display within %v", startTimeout)
 	}
 	return ""
+}
+
+// RootGC connects to display and makes a graphics context on its root
+// window, for tests that draw on the screen; the connection closes when
+// the test ends.
+func RootGC(tb testing.TB, display string) (*xgb.Conn, xproto.Window, xproto.Gcontext) {
+	tb.Helper()
+	c, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(c.Close)
+	root := xproto.Setup(c).DefaultScreen(c).Root
+	gc, err := xproto.NewGcontextId(c)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := xproto.CreateGCChecked(c, gc, xproto.Drawable(root), 0, nil).Check(); err != nil {
+		tb.Fatal(err)
+	}
+	return c, root, gc
 }
