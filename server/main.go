@@ -28,6 +28,7 @@ import (
 	"tether/server/config"
 	"tether/server/hub"
 	"tether/server/live"
+	"tether/server/metrics"
 	"tether/server/protocol"
 	"tether/server/store"
 	"tether/server/web"
@@ -41,6 +42,9 @@ func main() {
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) >= 2 && args[0] == "user" && args[1] == "disable" {
 		return disableUser(args[2:], getenv, stdout, stderr)
+	}
+	if len(args) >= 1 && args[0] == "bus" {
+		return runBus(args[1:], getenv, stdout, stderr)
 	}
 	cfg, err := config.Parse(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -86,14 +90,31 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	if len(cfg.STUN) > 0 {
 		ice = []protocol.ICEServer{{URLs: cfg.STUN}}
 	}
-	lv := live.New(st, hub.NewLocal(), live.Config{
+	var h hub.Hub = hub.NewLocal()
+	var busStats func() hub.BusStats
+	if cfg.Bus != "" {
+		b, err := hub.NewBus(hub.BusOptions{URL: cfg.Bus, Secret: secret, Instance: instance, Log: log})
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		go b.Measure(ctx, 5*time.Second)
+		h, busStats = b, b.Stats
+	}
+	lv := live.New(st, h, live.Config{
 		Instance: instance, P2P: cfg.P2P, ICETimeout: cfg.ICETimeout, ICEServers: ice, MaxFPS: cfg.MaxFPS,
+		RejoinGrace: cfg.RejoinGrace,
 	}, log)
-	if err := lv.Interrupt(ctx); err != nil {
+	if err := lv.Start(ctx); err != nil {
 		return err
 	}
-	go lv.Sweep(ctx, time.Second)
+	// The sweep outlives ctx by the drain, so the heartbeat keeps beating
+	// while connections move away.
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSweep()
+	go lv.Sweep(sweepCtx, time.Second)
 	go purge(ctx, st, log)
+	mx := metrics.New(metrics.Sources{Sessions: st.CountByState, Hub: h, Relay: lv.RelayBytes, Bus: busStats, Log: log, Name: instance})
 
 	build, err := buildFS(cfg.BuildDir)
 	if err != nil {
@@ -111,6 +132,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	srv, err := web.New(web.Deps{
 		Config: cfg, Store: st, Live: lv, Log: log, Now: time.Now,
 		Static: files, Build: build, Secret: secret, AgentKey: agentKey(secret), SetupToken: setupToken,
+		Metrics: mx, MetricsToken: getenv("TETHER_METRICS_TOKEN"),
 	})
 	if err != nil {
 		return err
@@ -144,10 +166,21 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Hand over: refuse new requests (the load balancer retries them on
+	// another instance), ask every open connection to reconnect, and record
+	// the stop so that other instances give the agents still held here the
+	// rejoin grace at once. Sessions do not end.
+	log.Info("shutting down: handing connections over", "grace", cfg.ShutdownGrace)
+	dctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
+	srv.Drain(dctx)
+	stopSweep()
+	sctx, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
 	_ = hs.Shutdown(sctx)
+	if err := lv.Stop(sctx); err != nil {
+		log.Error("record stop", "err", err)
+	}
 	return nil
 }
 

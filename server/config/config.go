@@ -53,6 +53,16 @@ type Config struct {
 	// Instance names this server instance among those sharing a database;
 	// empty means the one kept in the data folder (instance.id).
 	Instance string
+	// Bus is the NATS URL of the message bus several instances share
+	// (nats://user:password@host:4222, comma-separated for a cluster);
+	// empty: this instance routes in process and must be the only one.
+	Bus string
+	// RejoinGrace is how long a session waits for its agent to come back
+	// after its connection dropped or its instance died.
+	RejoinGrace time.Duration
+	// ShutdownGrace bounds a graceful stop: members are asked to reconnect
+	// elsewhere, and open requests get this long to finish.
+	ShutdownGrace time.Duration
 }
 
 // Parse reads args (without the program name) and the environment through
@@ -83,6 +93,10 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&tlsProxy, "tls-proxy", env("TLS_PROXY", "false"), "true when a proxy in front of this server terminates TLS for the https:// base URL (TETHER_TLS_PROXY)")
 	fs.StringVar(&proxies, "trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed, e.g. 10.0.0.5,10.1.0.0/16 (TETHER_TRUSTED_PROXIES)")
 	fs.StringVar(&c.Instance, "instance", env("INSTANCE", ""), "name of this instance among several sharing a database; default: made once and kept in the data folder (TETHER_INSTANCE)")
+	var rejoin, shutdown string
+	fs.StringVar(&c.Bus, "bus", env("BUS", ""), "message bus shared by several instances, nats://user:password@host:4222 (TETHER_BUS); empty: one instance, routing in process")
+	fs.StringVar(&rejoin, "rejoin-grace", env("REJOIN_GRACE", "30s"), "how long a session waits for its agent to reconnect, after a network drop or when its instance stopped (TETHER_REJOIN_GRACE)")
+	fs.StringVar(&shutdown, "shutdown-grace", env("SHUTDOWN_GRACE", "10s"), "on SIGTERM, how long to wait for connections to move to other instances (TETHER_SHUTDOWN_GRACE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -96,6 +110,22 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	}
 	if c.ICETimeout, err = time.ParseDuration(iceTimeout); err != nil || c.ICETimeout < 500*time.Millisecond || c.ICETimeout > time.Minute {
 		errs = append(errs, fmt.Errorf("ice-timeout %q: want a duration between 500ms and 1m", iceTimeout))
+	}
+	if c.RejoinGrace, err = time.ParseDuration(rejoin); err != nil || c.RejoinGrace < time.Second || c.RejoinGrace > time.Hour {
+		errs = append(errs, fmt.Errorf("rejoin-grace %q: want a duration between 1s and 1h", rejoin))
+	}
+	if c.ShutdownGrace, err = time.ParseDuration(shutdown); err != nil || c.ShutdownGrace < 0 || c.ShutdownGrace > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("shutdown-grace %q: want a duration between 0s and 10m", shutdown))
+	}
+	if c.Bus != "" {
+		for _, u := range strings.Split(c.Bus, ",") {
+			if pu, err := url.Parse(strings.TrimSpace(u)); err != nil || (pu.Scheme != "nats" && pu.Scheme != "tls") || pu.Host == "" {
+				errs = append(errs, fmt.Errorf("bus %q: want nats://user:password@host:port (or tls://)", redactURL(u)))
+			}
+		}
+		if strings.HasPrefix(c.Database, "sqlite://") || c.Database == "" {
+			errs = append(errs, errors.New("bus: several instances must share a PostgreSQL database (-database postgres://…); SQLite is for one instance"))
+		}
 	}
 	if c.MaxFPS, err = strconv.Atoi(maxFPS); err != nil || c.MaxFPS < 1 || c.MaxFPS > protocol.MaxFPSLimit {
 		errs = append(errs, fmt.Errorf("max-fps %q: want a whole number from 1 to %d", maxFPS, protocol.MaxFPSLimit))
@@ -193,6 +223,15 @@ func parseBool(s string) (bool, error) {
 		return false, nil
 	}
 	return false, errors.New("not a boolean")
+}
+
+// redactURL hides the password of a URL for an error message.
+func redactURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 // Secure reports whether the public URL is https, so cookies get Secure.

@@ -269,6 +269,28 @@ func (c *customer) waitExit(t testing.TB, d time.Duration) {
 
 // checkPixels compares the engineer's canvas with the X screen at a grid of points.
 func (w *world) checkPixels(t testing.TB) {
+	t.Helper()
+	if bad, n := w.pixelMismatch(t, true); bad > 0 {
+		t.Fatalf("%d of %d sampled pixels differ", bad, n)
+	}
+}
+
+// waitPixels waits until the engineer's canvas shows the remote screen.
+func (w *world) waitPixels(t testing.TB, timeout time.Duration, what string) {
+	t.Helper()
+	var bad, n int
+	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if bad, n = w.pixelMismatch(t, false); bad == 0 {
+			return
+		}
+	}
+	t.Fatalf("%s: %d of %d sampled pixels still differ after %v", what, bad, n, timeout)
+}
+
+// pixelMismatch samples the remote screen and the engineer's canvas and
+// counts the samples that differ (reporting the first few when report).
+func (w *world) pixelMismatch(t testing.TB, report bool) (bad, n int) {
+	t.Helper()
 	t.Setenv("DISPLAY", w.display)
 	cp, err := capture.Open()
 	if err != nil {
@@ -288,20 +310,17 @@ func (w *world) checkPixels(t testing.TB) {
 	js := fmt.Sprintf(`(() => { const c = document.getElementById("v-screen"); const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
 		return %s.map(([x, y]) => { const i = (y * c.width + x) * 4; return [d[i], d[i+1], d[i+2]]; }); })()`, pointsJS(pts))
 	got := eval[[][3]int](t, w.engineer, js)
-	bad := 0
 	for i, p := range pts {
 		o := p[1]*f.Stride + p[0]*4
 		want := [3]int{int(f.Pix[o+2]), int(f.Pix[o+1]), int(f.Pix[o])}
-		if got[i] != want {
+		if i < len(got) && got[i] != want {
 			bad++
-			if bad < 5 {
+			if report && bad < 5 {
 				t.Errorf("pixel %v: canvas %v, screen %v", p, got[i], want)
 			}
 		}
 	}
-	if bad > 0 {
-		t.Fatalf("%d of %d sampled pixels differ", bad, len(pts))
-	}
+	return bad, len(pts)
 }
 
 func pointsJS(pts [][2]int) string {

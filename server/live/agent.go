@@ -193,6 +193,7 @@ func (a *Agent) Binary(data []byte) error {
 	if !a.grants.Load().Has(need) {
 		return nil // before consent, or beyond it: nothing leaves
 	}
+	a.svc.relayedToViewer.Add(int64(len(data)))
 	a.svc.hub.Send(a.sess.ID, hub.RoleViewer, hub.Message{Binary: true, Data: data})
 	return nil
 }
@@ -227,9 +228,9 @@ func (a *Agent) Admit(m hub.Message) bool {
 
 // Leave takes the agent out of its session. Unless the agent ended the
 // session itself, or a newer connection of the same agent replaced this
-// one, the session learns its agent is gone: an active session ends at once
-// (the customer's screen is no longer shared), one awaiting consent waits
-// RejoinGrace for the agent to come back (see SweepOnce).
+// one, the session learns its agent is gone and waits RejoinGrace for it to
+// come back, to this instance or another (see SweepOnce): a network blip or
+// an instance stopping does not end a session.
 func (a *Agent) Leave(ctx context.Context, endedByAgent bool) {
 	s := a.svc
 	a.member.Leave()
@@ -237,22 +238,18 @@ func (a *Agent) Leave(ctx context.Context, endedByAgent bool) {
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
+	if err := s.store.MarkAgentLost(ctx, a.sess.ID, s.cfg.Instance); err != nil {
+		s.log.Error("mark agent lost", "session", a.sess.ID, "err", err)
+	}
 	sess, err := s.store.SessionByIDUnscoped(ctx, a.sess.ID)
 	if err != nil {
 		s.log.Error("agent gone", "session", a.sess.ID, "err", err)
 		return
 	}
-	s.sendSignal(sess.ID, hub.RoleViewer, protocol.SigPeer, protocol.Peer{Role: protocol.RoleAgent, Present: false})
-	switch sess.State {
-	case store.StateActive:
-		if _, _, err := s.End(ctx, sess.ID, protocol.EndAgentLost, store.ActorAgent); err != nil {
-			s.log.Error("end session", "session", sess.ID, "err", err)
-		}
-	case store.StateJoined:
-		if err := s.store.MarkAgentLost(ctx, sess.ID); err != nil {
-			s.log.Error("mark agent lost", "session", sess.ID, "err", err)
-		}
-		s.log.Info("agent lost, waiting for it to come back", "session", sess.ID, "grace", s.cfg.RejoinGrace)
-		s.Notify(sess)
+	if sess.State == store.StateEnded {
+		return
 	}
+	s.sendSignal(sess.ID, hub.RoleViewer, protocol.SigPeer, protocol.Peer{Role: protocol.RoleAgent, Present: false})
+	s.log.Info("agent lost, waiting for it to come back", "session", sess.ID, "state", sess.State, "grace", s.cfg.RejoinGrace)
+	s.Notify(sess)
 }

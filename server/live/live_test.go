@@ -391,7 +391,10 @@ func TestAgentLostWaitsForItsReturn(t *testing.T) {
 	}
 }
 
-func TestActiveAgentLostEndsAtOnce(t *testing.T) {
+// TestActiveAgentLostWaitsThenInterrupts: an active session whose agent
+// dropped waits the rejoin grace (the agent may be reconnecting to another
+// instance), then ends as interrupted.
+func TestActiveAgentLostWaitsThenInterrupts(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	a := f.join(t)
@@ -399,15 +402,41 @@ func TestActiveAgentLostEndsAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A newer connection of the same agent replaces this one: its leaving
-	// must not end the session.
+	// must not touch the session.
 	b := f.join(t)
 	a.Leave(ctx, false)
-	if s := f.current(t); s.State != protocol.SessionActive {
-		t.Fatalf("replaced connection ended the session: %s", s.State)
+	if s := f.current(t); s.State != protocol.SessionActive || s.AgentLostAt != nil {
+		t.Fatalf("replaced connection touched the session: %s lost at %v", s.State, s.AgentLostAt)
 	}
 	b.Leave(ctx, false)
-	if s := f.current(t); s.State != protocol.SessionEnded || s.EndReason != protocol.EndAgentLost {
-		t.Fatalf("lost agent: %s %q", s.State, s.EndReason)
+	if s := f.current(t); s.State != protocol.SessionActive || s.AgentLostAt == nil {
+		t.Fatalf("lost agent: %s lost at %v", s.State, s.AgentLostAt)
+	}
+	f.advance(31 * time.Second)
+	if err := f.svc.SweepOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.current(t); s.State != protocol.SessionEnded || s.EndReason != protocol.EndInterrupted {
+		t.Fatalf("after the grace: %s %q", s.State, s.EndReason)
+	}
+}
+
+// TestSweepKeepsAnAgentThatIsBack: a loss recorded while the agent was
+// already connected again (an old connection closing late) does not end
+// the session.
+func TestSweepKeepsAnAgentThatIsBack(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.join(t)
+	if err := f.st.MarkAgentLost(ctx, f.sess.ID, f.svc.cfg.Instance); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(31 * time.Second)
+	if err := f.svc.SweepOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.current(t); s.State != protocol.SessionJoined || s.AgentLostAt != nil {
+		t.Fatalf("connected agent's session: %s lost at %v", s.State, s.AgentLostAt)
 	}
 }
 
@@ -447,10 +476,15 @@ func TestAgentEndsTheSession(t *testing.T) {
 
 // TestInterruptOnlyOwnSessions: a restarted instance ends the sessions it
 // held, not those of another instance on the same database.
-func TestInterruptOnlyOwnSessions(t *testing.T) {
+// TestRestartWaitsForOwnAgents: an instance that restarts gives the agents
+// it held the rejoin grace and leaves other instances' sessions alone.
+func TestRestartWaitsForOwnAgents(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	other := New(f.st, hub.NewLocal(), Config{Instance: "i2"}, slog.New(slog.DiscardHandler))
+	if err := other.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
 	mine := f.join(t)
 	if _, err := mine.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView})); err != nil {
 		t.Fatal(err)
@@ -464,14 +498,26 @@ func TestInterruptOnlyOwnSessions(t *testing.T) {
 	if _, err := theirs.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView})); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Interrupt(ctx); err != nil {
+	// The restart: a new service on a fresh hub, same instance name.
+	restarted := New(f.st, hub.NewLocal(), f.svc.cfg, slog.New(slog.DiscardHandler))
+	if err := restarted.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.current(t); s.State != protocol.SessionActive || s.AgentLostAt == nil {
+		t.Errorf("own session right after the restart: %s lost at %v", s.State, s.AgentLostAt)
+	}
+	f.advance(31 * time.Second)
+	if err := other.store.Heartbeat(ctx, "i2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := restarted.SweepOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if s := f.current(t); s.State != protocol.SessionEnded || s.EndReason != protocol.EndInterrupted {
-		t.Errorf("own session: %s %q", s.State, s.EndReason)
+		t.Errorf("own session after the grace: %s %q", s.State, s.EndReason)
 	}
-	if s, err := f.st.SessionByIDUnscoped(ctx, s2.ID); err != nil || s.State != protocol.SessionActive {
-		t.Errorf("other instance's session: %s %v", s.State, err)
+	if s, err := f.st.SessionByIDUnscoped(ctx, s2.ID); err != nil || s.State != protocol.SessionActive || s.AgentLostAt != nil {
+		t.Errorf("other instance's session: %s %v lost at %v", s.State, err, s.AgentLostAt)
 	}
 }
 

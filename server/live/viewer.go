@@ -64,6 +64,7 @@ func (v *Viewer) Binary(data []byte) error {
 	if from, _ := t.Route(); from&protocol.SenderViewer == 0 {
 		return fmt.Errorf("%w: %s from the viewer", protocol.ErrType, t)
 	}
+	v.svc.relayedToAgent.Add(int64(len(data)))
 	v.svc.hub.Send(v.sess.ID, hub.RoleAgent, hub.Message{Binary: true, Data: data})
 	return nil
 }
