@@ -284,10 +284,18 @@ func (b *Bus) take(k busKey, msg *nats.Msg) {
 			}
 		}
 	case opReplace:
+		var keep *Member
 		for mem := range t.members {
 			if newer(f.Joined, f.Instance, mem.joined, b.instance) {
 				b.dropLocked(mem, ErrReplaced)
+			} else if f.Instance != b.instance {
+				keep = mem
 			}
+		}
+		if keep != nil {
+			// An older join elsewhere announced itself, perhaps before this
+			// instance listened: answer with the newer one, so that it goes.
+			go b.publish(k, &busFrame{Op: opReplace, Joined: keep.joined})
 		}
 	}
 }
