@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 )
 
@@ -66,13 +67,13 @@ func FuzzOpen(f *testing.F) {
 	}
 	f.Add([]byte{Version, byte(TypePing)})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		// A fresh opener each time expects counter 0: only the first
-		// genuine message (or an identical copy) may open.
+		// A fresh opener each time: only a genuine message (an identical
+		// copy) may open.
 		o := *viewer.Opener
 		o.next = 0
 		got, err := o.Open(b)
 		if err == nil {
-			if !bytes.Equal(b, genuine[0]) {
+			if !slices.ContainsFunc(genuine, func(g []byte) bool { return bytes.Equal(g, b) }) {
 				t.Fatalf("opened bytes that were not sealed: %x", b)
 			}
 			if _, err := Unmarshal(got); err != nil {
@@ -80,7 +81,7 @@ func FuzzOpen(f *testing.F) {
 			}
 			return
 		}
-		if _, err := o.Open(genuine[0]); err != nil {
+		if _, err := o.Open(genuine[len(genuine)-1]); err != nil {
 			t.Fatalf("a refused message broke the opener: %v", err)
 		}
 	})
