@@ -16,6 +16,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"tether/server/protocol"
+	"tether/server/protocol/protocoltest"
 )
 
 func TestWebsocketURL(t *testing.T) {
@@ -65,27 +66,7 @@ type answerer struct {
 
 // exchange runs a key exchange and returns the agent's and the viewer's keys.
 func exchange(t *testing.T) (agent, viewer *protocol.SessionKeys) {
-	t.Helper()
-	a, err := protocol.NewHandshake(protocol.SenderAgent, "sess")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := protocol.NewHandshake(protocol.SenderViewer, "sess")
-	if err != nil {
-		t.Fatal(err)
-	}
-	reply, err := v.Reply(a.Start())
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent, reveal, err := a.Accept(reply)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if viewer, err = v.Reveal(reveal); err != nil {
-		t.Fatal(err)
-	}
-	return agent, viewer
+	return protocoltest.Keys(t, "sess")
 }
 
 func newAnswerer(t *testing.T, keys *protocol.SessionKeys) *answerer {

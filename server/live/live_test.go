@@ -14,6 +14,7 @@ import (
 	"tether/server/auth"
 	"tether/server/hub"
 	"tether/server/protocol"
+	"tether/server/protocol/protocoltest"
 	"tether/server/store"
 )
 
@@ -128,16 +129,7 @@ func msg(t *testing.T, m protocol.Message) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := protocol.NewHandshake(protocol.SenderAgent, "s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, _ := protocol.NewHandshake(protocol.SenderViewer, "s")
-	reply, _ := v.Reply(a.Start())
-	keys, _, err := a.Accept(reply)
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys, _ := protocoltest.Keys(t, "s")
 	sealed, err := keys.Sealer.Seal(nil, b)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"tether/server/protocol"
+	"tether/server/protocol/protocoltest"
 	"tether/server/store"
 )
 
@@ -364,7 +365,7 @@ func TestRelayOnlyWithinGrants(t *testing.T) {
 	defer cancel()
 	// Before consent the agent's frames go nowhere (sealed with keys of
 	// its own: no viewer took part in an exchange yet).
-	early, _ := exchangeKeys(t)
+	early, _ := protocoltest.Keys(t, "other")
 	sealedWriter(t, agent, early)(&protocol.FrameEnd{Seq: 1, Width: 4, Height: 4})
 	send(t, agent, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView})
 	expect(t, agent, protocol.SigPeer, nil)

@@ -48,25 +48,6 @@ func exchangeThrough(t *testing.T, agent, viewer *websocket.Conn, sessionID stri
 	return agentKeys, viewerKeys
 }
 
-// exchangeKeys runs a key exchange locally.
-func exchangeKeys(t *testing.T) (agentKeys, viewerKeys *protocol.SessionKeys) {
-	t.Helper()
-	a, _ := protocol.NewHandshake(protocol.SenderAgent, "s")
-	v, _ := protocol.NewHandshake(protocol.SenderViewer, "s")
-	reply, err := v.Reply(a.Start())
-	if err != nil {
-		t.Fatal(err)
-	}
-	agentKeys, reveal, err := a.Accept(reply)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if viewerKeys, err = v.Reveal(reveal); err != nil {
-		t.Fatal(err)
-	}
-	return agentKeys, viewerKeys
-}
-
 // sealedWriter seals session messages of one end and writes them.
 func sealedWriter(t *testing.T, c *websocket.Conn, k *protocol.SessionKeys) func(protocol.Message) {
 	return func(m protocol.Message) {
