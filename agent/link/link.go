@@ -44,6 +44,10 @@ var (
 	ErrICETimeout = errors.New("link: peer-to-peer connection timed out")
 	// ErrICEFailed means ICE or DTLS failed before the channels opened.
 	ErrICEFailed = errors.New("link: peer-to-peer connection failed")
+	// ErrPeerUnverified means the viewer's answer carried a DTLS
+	// fingerprint the key exchange does not authenticate: someone between
+	// the ends (the server) answered in the viewer's place.
+	ErrPeerUnverified = errors.New("link: peer-to-peer refused: the answer's DTLS fingerprint is not the viewer's")
 )
 
 // EndedError is returned when the server ended the session (an end or error

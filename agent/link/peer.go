@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -23,6 +24,11 @@ const (
 type PeerOptions struct {
 	// ICEServers come from the server's welcome.
 	ICEServers []protocol.ICEServer
+	// Keys are from the key exchange with this viewer: the offer carries a
+	// MAC of its DTLS fingerprint, and the answer must carry one of the
+	// viewer's, so that the data channels are bound to the same exchange
+	// as the relay and the security code.
+	Keys *protocol.SessionKeys
 	// SettingEngine tunes pion (tests restrict candidates with it); nil
 	// means pion's defaults.
 	SettingEngine *webrtc.SettingEngine
@@ -40,11 +46,14 @@ type Peer struct {
 	input  *webrtc.DataChannel
 	log    *slog.Logger
 	signal func(typ string, payload any) error
+	keys   *protocol.SessionKeys
 
 	ready  chan struct{} // closed when both channels are open
 	failed chan struct{} // closed when ICE/DTLS fails or the connection closes
 	closed chan struct{} // closed by Close
 	in     chan []byte
+
+	unverified atomic.Bool // the answer's fingerprint was not authenticated
 
 	mu          sync.Mutex
 	opened      int
@@ -63,6 +72,9 @@ type Peer struct {
 func NewPeer(opts PeerOptions) (*Peer, error) {
 	if opts.Signal == nil {
 		return nil, errors.New("link: NewPeer without a Signal function")
+	}
+	if opts.Keys == nil {
+		return nil, errors.New("link: NewPeer before the key exchange")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -84,6 +96,7 @@ func NewPeer(opts PeerOptions) (*Peer, error) {
 		pc:     pc,
 		log:    opts.Logger,
 		signal: opts.Signal,
+		keys:   opts.Keys,
 		ready:  make(chan struct{}),
 		failed: make(chan struct{}),
 		closed: make(chan struct{}),
@@ -126,7 +139,17 @@ func (p *Peer) setup() error {
 	if err := p.pc.SetLocalDescription(offer); err != nil {
 		return fmt.Errorf("link: set local description: %w", err)
 	}
-	if err := p.signal(protocol.SigOffer, protocol.SDP{SDP: offer.SDP}); err != nil {
+	// The fingerprint of the description pion will use; the MAC binds it
+	// to the key exchange.
+	sdp := offer.SDP
+	if d := p.pc.LocalDescription(); d != nil {
+		sdp = d.SDP
+	}
+	mac, err := p.keys.SignSDP(sdp)
+	if err != nil {
+		return fmt.Errorf("link: sign offer: %w", err)
+	}
+	if err := p.signal(protocol.SigOffer, protocol.SDP{SDP: sdp, MAC: mac}); err != nil {
 		return fmt.Errorf("link: send offer: %w", err)
 	}
 	// Candidates gathered meanwhile waited, so the viewer never sees a
@@ -197,8 +220,15 @@ func (p *Peer) message(m webrtc.DataChannelMessage) {
 }
 
 // SetAnswer applies the viewer's answer and then the candidates that came
-// before it.
-func (p *Peer) SetAnswer(sdp string) error {
+// before it. An answer whose DTLS fingerprint the viewer's MAC does not
+// authenticate (a server answering in the viewer's place) fails the peer
+// connection, so Wait returns ErrPeerUnverified.
+func (p *Peer) SetAnswer(sdp string, mac []byte) error {
+	if err := p.keys.CheckSDP(sdp, mac); err != nil {
+		p.unverified.Store(true)
+		p.fail()
+		return fmt.Errorf("%w: %w", ErrPeerUnverified, err)
+	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		return fmt.Errorf("link: set answer: %w", err)
 	}
@@ -242,6 +272,9 @@ func (p *Peer) Wait(ctx context.Context, timeout time.Duration) (Conn, error) {
 	case <-p.ready:
 		return &p2pConn{p: p}, nil
 	case <-p.failed:
+		if p.unverified.Load() {
+			return nil, ErrPeerUnverified
+		}
 		return nil, ErrICEFailed
 	case <-p.closed:
 		return nil, ErrClosed

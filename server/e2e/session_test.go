@@ -253,6 +253,27 @@ func (c *customer) approve(t testing.TB, level string) time.Time {
 	return at
 }
 
+// sameSecurityCode checks that the engineer's viewer and the customer's
+// consent page show the same security code, as the two people would
+// compare it on the phone.
+func sameSecurityCode(t testing.TB, w *world, c *customer) {
+	t.Helper()
+	waitJS(t, w.engineer, 10*time.Second, "security code in the viewer", `/^\d{3} \d{3}$/.test(document.getElementById("viewer").dataset.code || "")`)
+	waitJS(t, c.page, 10*time.Second, "security code on the consent page", `/^\d{3} \d{3}$/.test(document.getElementById("consent").dataset.code || "")`)
+	engineer := eval[string](t, w.engineer, `document.getElementById("viewer").dataset.code`)
+	customer := eval[string](t, c.page, `document.getElementById("consent").dataset.code`)
+	if engineer != customer {
+		t.Fatalf("security codes differ: engineer sees %q, customer %q", engineer, customer)
+	}
+	if shown := eval[string](t, c.page, `document.getElementById("code").textContent`); shown != customer {
+		t.Errorf("consent page shows %q, data-code %q", shown, customer)
+	}
+	if chip := eval[string](t, w.engineer, `document.getElementById("v-code").textContent`); !strings.Contains(chip, engineer) {
+		t.Errorf("viewer toolbar shows %q, want the code %q", chip, engineer)
+	}
+	t.Logf("security code on both ends: %s", engineer)
+}
+
 func (c *customer) waitExit(t testing.TB, d time.Duration) {
 	select {
 	case err := <-c.exited:
@@ -440,6 +461,7 @@ func TestSessionByLinkPeerToPeer(t *testing.T) {
 	if p := eval[string](t, w.engineer, `document.getElementById("viewer").dataset.path`); p != "p2p" {
 		t.Fatalf("path %q, want p2p", p)
 	}
+	sameSecurityCode(t, w, c)
 	w.checkPixels(t)
 	w.controlAndCheck(t)
 	// The toolbar shows the grants, path, frame rate, bandwidth and round-trip time.
@@ -502,9 +524,11 @@ func TestSessionByLinkPeerToPeer(t *testing.T) {
 	shot(t, w.engineer, "session-detail")
 }
 
-// TestSessionByCodeRelay: the code page, the relay path (peer-to-peer off),
-// and the customer stops the session.
-func TestSessionByCodeRelay(t *testing.T) {
+// TestRelayedSessionIsEncryptedEndToEnd: the code page, the relay path
+// (peer-to-peer off), sealed end to end: the engineer's viewer and the
+// customer's consent page show the same security code, and the screen and
+// input still work through the server; then the customer stops the session.
+func TestRelayedSessionIsEncryptedEndToEnd(t *testing.T) {
 	w := newWorld(t, "TETHER_P2P=false")
 	_, code := w.newSession(t, "Jon Smith")
 	cust := newBrowser(t)
@@ -521,6 +545,7 @@ func TestSessionByCodeRelay(t *testing.T) {
 	if p := eval[string](t, w.engineer, `document.getElementById("viewer").dataset.path`); p != "relay" {
 		t.Fatalf("path %q, want relay", p)
 	}
+	sameSecurityCode(t, w, c)
 	w.checkPixels(t)
 	w.controlAndCheck(t)
 

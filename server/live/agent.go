@@ -97,7 +97,7 @@ func (a *Agent) Signal(ctx context.Context, data []byte) (ended bool, err error)
 		return false, err
 	}
 	switch env.Type {
-	case protocol.SigOffer, protocol.SigCandidate, protocol.SigPath:
+	case protocol.SigKey, protocol.SigOffer, protocol.SigCandidate, protocol.SigPath:
 		if !a.grants.Load().Consented() {
 			// Nothing of the session moves before consent.
 			s.log.Info("agent signal before consent dropped", "session", a.sess.ID, "type", env.Type)
@@ -180,9 +180,10 @@ func (a *Agent) consent(ctx context.Context, g protocol.Grants) {
 
 // Binary relays one session message from the agent to the viewer, if the
 // agent may send it and the customer's grants allow it. An error is a breach
-// of the wire contract.
+// of the wire contract. The message is sealed end to end: the server reads
+// only its clear type (protocol.PeekSealed) and never has the keys.
 func (a *Agent) Binary(data []byte) error {
-	t, err := protocol.PeekType(data)
+	t, err := protocol.PeekSealed(data)
 	if err != nil {
 		return err
 	}
@@ -200,8 +201,8 @@ func (a *Agent) Binary(data []byte) error {
 
 // Admit decides whether a message from the hub may be written to the
 // agent: the viewer's session messages only within the grants (no input
-// without control, nothing before consent), its answers and candidates only
-// after consent. Everything else the server itself sent.
+// without control, nothing before consent), its key steps, answers and
+// candidates only after consent. Everything else the server itself sent.
 func (a *Agent) Admit(m hub.Message) bool {
 	g := a.grants.Load()
 	if !m.Binary {
@@ -209,9 +210,9 @@ func (a *Agent) Admit(m hub.Message) bool {
 			return true
 		}
 		env, err := protocol.DecodeSignal(m.Data)
-		return err == nil && env.Type != protocol.SigAnswer && env.Type != protocol.SigCandidate
+		return err == nil && env.Type != protocol.SigKey && env.Type != protocol.SigAnswer && env.Type != protocol.SigCandidate
 	}
-	t, err := protocol.PeekType(m.Data)
+	t, err := protocol.PeekSealed(m.Data)
 	if err != nil {
 		return false
 	}

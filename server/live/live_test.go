@@ -1,6 +1,7 @@
 package live
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"tether/server/auth"
 	"tether/server/hub"
 	"tether/server/protocol"
+	"tether/server/protocol/protocoltest"
 	"tether/server/store"
 )
 
@@ -119,13 +121,20 @@ func sig(t *testing.T, typ string, payload any) []byte {
 	return b
 }
 
+// msg is m as the relay carries it: sealed by one end with keys the server
+// never sees.
 func msg(t *testing.T, m protocol.Message) []byte {
 	t.Helper()
 	b, err := protocol.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	keys, _ := protocoltest.Keys(t, "s")
+	sealed, err := keys.Sealer.Seal(nil, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sealed
 }
 
 // drain returns what a member received so far.
@@ -288,10 +297,13 @@ func TestRelayFollowsGrants(t *testing.T) {
 	if _, err := agent.Signal(ctx, sig(t, protocol.SigOffer, protocol.SDP{SDP: "offer"})); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := agent.Signal(ctx, sig(t, protocol.SigKey, protocol.KeyStep{Commit: make([]byte, protocol.CommitSize)})); err != nil {
+		t.Fatal(err)
+	}
 	if got := types(drain(v.Member())); got != "" {
 		t.Fatalf("viewer got %q before consent", got)
 	}
-	if admitted(ack) || admitted(key) || toAgent(protocol.SigAnswer) || toAgent(protocol.SigCandidate) {
+	if admitted(ack) || admitted(key) || toAgent(protocol.SigAnswer) || toAgent(protocol.SigCandidate) || toAgent(protocol.SigKey) {
 		t.Fatal("agent would receive viewer messages before consent")
 	}
 	if !toAgent(protocol.SigPeer) {
@@ -309,8 +321,24 @@ func TestRelayFollowsGrants(t *testing.T) {
 	if got := types(drain(v.Member())); got != "binary" {
 		t.Fatalf("viewer got %q, want the frame", got)
 	}
-	if !admitted(ack) || admitted(key) || !toAgent(protocol.SigAnswer) {
-		t.Fatal("view only: want acks and answers, no input")
+	if !admitted(ack) || admitted(key) || !toAgent(protocol.SigAnswer) || !toAgent(protocol.SigKey) {
+		t.Fatal("view only: want acks, key steps and answers, no input")
+	}
+	// The key exchange passes both ways, as it came.
+	step := sig(t, protocol.SigKey, protocol.KeyStep{Commit: make([]byte, protocol.CommitSize)})
+	if _, err := agent.Signal(ctx, step); err != nil {
+		t.Fatal(err)
+	}
+	if got := drain(v.Member()); len(got) != 1 || !bytes.Equal(got[0].Data, step) {
+		t.Fatalf("viewer got %v, want the agent's key step", types(got))
+	}
+	if err := v.Signal(sig(t, protocol.SigKey, protocol.KeyStep{Public: make([]byte, protocol.KeySize)})); err != nil {
+		t.Fatalf("viewer's key step: %v", err)
+	}
+	// A session message that is not sealed breaks the contract.
+	plain, _ := protocol.Marshal(&protocol.FrameEnd{Seq: 1, Width: 8, Height: 8})
+	if err := agent.Binary(plain); !errors.Is(err, protocol.ErrShort) {
+		t.Fatalf("unsealed frame from the agent: %v, want ErrShort", err)
 	}
 
 	// Control: input too.
@@ -328,7 +356,7 @@ func TestRelayFollowsGrants(t *testing.T) {
 	if err := v.Binary(frame); !errors.Is(err, protocol.ErrType) {
 		t.Errorf("a frame from the viewer: %v", err)
 	}
-	unknown := []byte{protocol.Version, 99}
+	unknown := append([]byte{protocol.Version, 99}, make([]byte, protocol.SealOverhead)...)
 	if err := agent.Binary(unknown); !errors.Is(err, protocol.ErrType) {
 		t.Errorf("unknown type from the agent: %v", err)
 	}

@@ -37,7 +37,7 @@ func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID
 }
 
 // Signal handles one text message (a signaling envelope) from the viewer:
-// its answer and candidates go to the agent, as they came. Anything else
+// its key steps, answer and candidates go to the agent, as they came. Anything else
 // breaks the wire contract.
 func (v *Viewer) Signal(data []byte) error {
 	env, err := protocol.DecodeSignal(data)
@@ -45,7 +45,7 @@ func (v *Viewer) Signal(data []byte) error {
 		return err
 	}
 	switch env.Type {
-	case protocol.SigAnswer, protocol.SigCandidate:
+	case protocol.SigKey, protocol.SigAnswer, protocol.SigCandidate:
 		v.svc.hub.Send(v.sess.ID, hub.RoleAgent, hub.Message{Data: data})
 		return nil
 	}
@@ -55,9 +55,10 @@ func (v *Viewer) Signal(data []byte) error {
 // Binary relays one session message from the viewer towards the agent. A
 // type the viewer may not send is a breach of the contract; whether the
 // customer's grants allow it is decided on the agent's side (Agent.Admit),
-// where the grants are known.
+// where the grants are known. Like the agent's, the message is sealed end
+// to end and only its clear type is read.
 func (v *Viewer) Binary(data []byte) error {
-	t, err := protocol.PeekType(data)
+	t, err := protocol.PeekSealed(data)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,9 @@ const (
 	SigConsent = "consent"
 	// server → agent and viewer: the viewer (or agent) is present or left.
 	SigPeer = "peer"
+	// agent ↔ viewer through the server: the end-to-end key exchange
+	// (KeyStep, Handshake), before any offer and before any relayed message.
+	SigKey = "key"
 	// agent ↔ viewer through the server: WebRTC offer, answer, candidates.
 	SigOffer     = "offer"
 	SigAnswer    = "answer"
@@ -120,6 +123,19 @@ type Peer struct {
 // SDP carries an offer or answer.
 type SDP struct {
 	SDP string `json:"sdp"`
+	// MAC authenticates the DTLS fingerprints in SDP with the sender's key
+	// from the key exchange (SessionKeys.SignSDP); the other end refuses an
+	// SDP whose MAC does not match.
+	MAC []byte `json:"mac,omitempty"`
+}
+
+// KeyStep is one step of the end-to-end key exchange between agent and viewer
+// (see Handshake): the agent's commitment {commit}, the viewer's reply
+// {commit, public}, the agent's reveal {public}. Keys are X25519 public
+// keys; []byte travels as base64 in JSON.
+type KeyStep struct {
+	Commit []byte `json:"commit,omitempty"`
+	Public []byte `json:"public,omitempty"`
 }
 
 // Candidate carries one trickled ICE candidate (RTCIceCandidateInit).

@@ -539,27 +539,15 @@ func TestLiveSession(t *testing.T) {
 	if st.Grants != protocol.GrantView|protocol.GrantControl {
 		t.Fatalf("page state %+v", st)
 	}
-	// Signaling and relay bytes flow between agent and viewer.
+	// Signaling and relay bytes flow between agent and viewer: the key
+	// exchange, an offer, a sealed ping.
+	agentKeys, viewerKeys := exchangeThrough(t, agent, viewer, id)
 	send(t, agent, protocol.SigOffer, protocol.SDP{SDP: "v=0"})
 	var sdp protocol.SDP
 	expect(t, viewer, protocol.SigOffer, &sdp)
-	ping, _ := protocol.Marshal(&protocol.Ping{Micros: 5})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := viewer.Write(ctx, websocket.MessageBinary, ping); err != nil {
-		t.Fatal(err)
-	}
-	for {
-		mt, data, err := agent.Read(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if mt == websocket.MessageBinary {
-			if !bytes.Equal(data, ping) {
-				t.Fatalf("relayed %x", data)
-			}
-			break
-		}
+	sealedWriter(t, viewer, viewerKeys)(&protocol.Ping{Micros: 5})
+	if m, ok := readSealed(t, agent, agentKeys).(*protocol.Ping); !ok || m.Micros != 5 {
+		t.Fatalf("relayed %v", m)
 	}
 	// The engineer ends it: agent and viewer are told, the page sees it.
 	eng.get("/sessions/" + id)

@@ -32,6 +32,10 @@ type UI interface {
 	SetState(s State, text string)
 	// SetPath shows "p2p", "relay" or "" (unknown).
 	SetPath(path string)
+	// SetSecurityCode shows the code of the key exchange with the agent
+	// ("042 917"), or nothing when there is none. The customer's side shows
+	// the same code unless someone in between replaced the keys.
+	SetSecurityCode(code string)
 	// SetGrants shows what the customer allowed; nothing before they did.
 	SetGrants(g protocol.Grants)
 	// SetStats shows the once-a-second counters, already formatted.

@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"tether/server/protocol"
 )
@@ -18,6 +19,8 @@ func (v *Viewer) handleSignal(env protocol.Envelope) {
 		err = v.onState(env)
 	case protocol.SigPeer:
 		err = v.onPeer(env)
+	case protocol.SigKey:
+		err = v.onKeyStep(env)
 	case protocol.SigOffer:
 		err = v.onOffer(env)
 	case protocol.SigCandidate:
@@ -83,6 +86,7 @@ func (v *Viewer) onPeer(env protocol.Envelope) error {
 	}
 	if !p.Present {
 		v.closePeer()
+		v.forgetKeys()
 		v.setPath("")
 		v.setState(StateWaiting, "Waiting for the customer…")
 		return nil
@@ -96,10 +100,60 @@ func (v *Viewer) onPeer(env protocol.Envelope) error {
 	return nil
 }
 
+// onKeyStep runs the viewer's side of the key exchange: the agent's commitment
+// starts a new exchange (a new connection to this viewer), its reveal ends
+// it with the keys and the security code.
+func (v *Viewer) onKeyStep(env protocol.Envelope) error {
+	var k protocol.KeyStep
+	if err := env.Decode(&k); err != nil {
+		return err
+	}
+	if len(k.Commit) > 0 {
+		v.forgetKeys()
+		hs, err := protocol.NewHandshake(protocol.SenderViewer, v.sessionID)
+		if err != nil {
+			return err
+		}
+		reply, err := hs.Reply(k)
+		if err != nil {
+			return err
+		}
+		v.hs = hs
+		v.signal(protocol.SigKey, reply)
+		return nil
+	}
+	if v.hs == nil {
+		return fmt.Errorf("%w: the agent revealed a key without an exchange", protocol.ErrKeyExchange)
+	}
+	keys, err := v.hs.Reveal(k)
+	v.hs = nil
+	if err != nil {
+		return err
+	}
+	v.keys = keys
+	v.ui.SetSecurityCode(keys.Code)
+	return nil
+}
+
+// forgetKeys ends the current key exchange: a new connection makes a new one.
+func (v *Viewer) forgetKeys() {
+	v.hs, v.keys = nil, nil
+	v.ui.SetSecurityCode("")
+}
+
 func (v *Viewer) onOffer(env protocol.Envelope) error {
 	var o protocol.SDP
 	if err := env.Decode(&o); err != nil {
 		return err
+	}
+	// The offer's DTLS fingerprint must be the one the agent authenticated
+	// with its key from the exchange; otherwise someone in between (the
+	// server) would hold the other end of the data channels.
+	if v.keys == nil {
+		return fmt.Errorf("%w: offer before the key exchange, refused", protocol.ErrKeyExchange)
+	}
+	if err := v.keys.CheckSDP(o.SDP, o.MAC); err != nil {
+		return fmt.Errorf("viewer: offer refused: %w", err)
 	}
 	// A new offer is a new connection (the agent restarted its peer);
 	// candidates queued before it belong to it.
@@ -119,8 +173,12 @@ func (v *Viewer) onOffer(env protocol.Envelope) error {
 	if err != nil {
 		return err
 	}
+	mac, err := v.keys.SignSDP(answer)
+	if err != nil {
+		return err
+	}
 	v.answered = true
-	v.signal(protocol.SigAnswer, protocol.SDP{SDP: answer})
+	v.signal(protocol.SigAnswer, protocol.SDP{SDP: answer, MAC: mac})
 	for _, c := range pending {
 		if err := p.AddCandidate(c); err != nil {
 			v.log.Warn("viewer: queued candidate", "err", err)
