@@ -101,11 +101,11 @@ type recordingHub struct {
 	seen [][]byte
 }
 
-func (r *recordingHub) Send(topic string, role hub.Role, m hub.Message) int {
+func (r *recordingHub) Send(topic string, role hub.Role, m hub.Message) {
 	r.mu.Lock()
 	r.seen = append(r.seen, bytes.Clone(m.Data))
 	r.mu.Unlock()
-	return r.Hub.Send(topic, role, m)
+	r.Hub.Send(topic, role, m)
 }
 
 func (r *recordingHub) carried(pattern []byte) bool {
