@@ -250,3 +250,30 @@ func (l pionLogger) Warn(m string)             { l.log.Warn(m) }
 func (l pionLogger) Warnf(f string, a ...any)  { l.log.Warn(fmt.Sprintf(f, a...)) }
 func (l pionLogger) Error(m string)            { l.log.Warn(m) }
 func (l pionLogger) Errorf(f string, a ...any) { l.log.Warn(fmt.Sprintf(f, a...)) }
+
+// MachineAddr returns this machine's first global unicast address, IPv4
+// first: the relay address when none is configured and the base URL names
+// a host. Behind NAT it is a private address, which serves peers on that
+// network only; set the public one with -turn-relay-ip.
+func MachineAddr() (netip.Addr, error) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("turn: interface addresses: %w", err)
+	}
+	var v6 netip.Addr
+	for _, a := range addrs {
+		p, err := netip.ParsePrefix(a.String())
+		if err != nil || !p.Addr().IsGlobalUnicast() {
+			continue
+		}
+		if ip := p.Addr().Unmap(); ip.Is4() {
+			return ip, nil
+		} else if !v6.IsValid() {
+			v6 = ip
+		}
+	}
+	if v6.IsValid() {
+		return v6, nil
+	}
+	return netip.Addr{}, errors.New("turn: this machine has no global unicast address; set -turn-relay-ip")
+}
