@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +15,8 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"tether/server/protocol"
+	"tether/server/turn"
+	"tether/server/turn/restcred"
 )
 
 func TestWebsocketURL(t *testing.T) {
@@ -60,9 +63,12 @@ type answerer struct {
 	screen chan []byte
 }
 
-func newAnswerer(t *testing.T) *answerer {
+func newAnswerer(t *testing.T) *answerer { return newAnswererWith(t, webrtc.Configuration{}) }
+
+// newAnswererWith is an answerer with cfg (ICE servers and policy).
+func newAnswererWith(t *testing.T, cfg webrtc.Configuration) *answerer {
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(*loopbackEngine()))
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := api.NewPeerConnection(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +149,7 @@ func TestPeerConnects(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Wait: %v", err)
 	}
-	if conn.Path() != PathP2P {
+	if conn.Path() != protocol.PathP2P {
 		t.Errorf("path %q", conn.Path())
 	}
 	if err := conn.Send([]byte("frame")); err != nil {
@@ -166,6 +172,63 @@ func TestPeerConnects(t *testing.T) {
 	}
 	if _, err := conn.Recv(ctx); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Recv after Close: %v", err)
+	}
+}
+
+// TestPeerConnectsThroughTURN: with the relay-only policy on both ends and
+// session credentials for Tether's embedded TURN server, the channels open
+// through TURN and the agent says so (PathTURN).
+func TestPeerConnectsThroughTURN(t *testing.T) {
+	secret := []byte("turn secret")
+	ts, err := turn.Start(turn.Config{Listen: "127.0.0.1:0", RelayIP: netip.MustParseAddr("127.0.0.1"), Realm: "test", Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.Close()
+	iss := &restcred.Issuer{TURN: ts.URLs()[:1], Secret: secret}
+	viewerICE := iss.ICEServers("s1")[0]
+	a := newAnswererWith(t, webrtc.Configuration{ICETransportPolicy: webrtc.ICETransportPolicyRelay, ICEServers: []webrtc.ICEServer{
+		{URLs: viewerICE.URLs, Username: viewerICE.Username, Credential: viewerICE.Credential},
+	}})
+	p, err := NewPeer(PeerOptions{SettingEngine: loopbackEngine(), Signal: a.signal, ICEServers: iss.ICEServers("s1"), RelayOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	a.agent.Store(p)
+	conn, err := p.Wait(context.Background(), 10*time.Second)
+	if err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	if conn.Path() != protocol.PathTURN {
+		t.Errorf("path %q, want %q", conn.Path(), protocol.PathTURN)
+	}
+	if err := conn.Send([]byte("frame")); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(<-a.screen); got != "frame" {
+		t.Errorf("viewer got %q", got)
+	}
+	if n := ts.Allocations(); n != 2 {
+		t.Errorf("%d TURN allocations, want one per peer", n)
+	}
+}
+
+func TestPairPath(t *testing.T) {
+	host, srflx, relay := webrtc.ICECandidateTypeHost, webrtc.ICECandidateTypeSrflx, webrtc.ICECandidateTypeRelay
+	for _, tt := range []struct {
+		local, remote webrtc.ICECandidateType
+		want          string
+	}{
+		{host, host, protocol.PathP2P},
+		{srflx, host, protocol.PathP2P},
+		{relay, host, protocol.PathTURN},
+		{srflx, relay, protocol.PathTURN},
+		{relay, relay, protocol.PathTURN},
+	} {
+		if got := pairPath(tt.local, tt.remote); got != tt.want {
+			t.Errorf("%s/%s: %q, want %q", tt.local, tt.remote, got, tt.want)
+		}
 	}
 }
 

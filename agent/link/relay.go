@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 
 	"github.com/coder/websocket"
+
+	"tether/server/protocol"
 )
 
 // Relay is the fallback path: session messages as binary websocket messages
@@ -61,8 +63,8 @@ func (r *Relay) Recv(ctx context.Context) ([]byte, error) {
 // BufferedAmount is the number of bytes being written right now.
 func (r *Relay) BufferedAmount() uint64 { return uint64(max(r.inFlight.Load(), 0)) }
 
-// Path is PathRelay.
-func (r *Relay) Path() string { return PathRelay }
+// Path is protocol.PathRelay.
+func (r *Relay) Path() string { return protocol.PathRelay }
 
 // Close detaches the relay; the signaling websocket stays open.
 func (r *Relay) Close() error {

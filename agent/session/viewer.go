@@ -15,7 +15,7 @@ type viewer struct {
 	gen      int
 	ctx      context.Context // ends when the viewer connection is replaced or the session ends
 	cancel   context.CancelFunc
-	peer     *link.Peer // while negotiating or on p2p
+	peer     *link.Peer // while negotiating or on p2p or TURN
 	conn     link.Conn
 	streamer *stream.Streamer // set once streaming
 	done     chan struct{}    // closed when its stream goroutine ends
@@ -39,6 +39,7 @@ func (s *session) startViewer(ctx context.Context) {
 	}
 	peer, err := link.NewPeer(link.PeerOptions{
 		ICEServers:    s.iceServers,
+		RelayOnly:     s.relayOnly,
 		SettingEngine: s.cfg.SettingEngine,
 		Logger:        s.log,
 		Signal: func(typ string, payload any) error {
