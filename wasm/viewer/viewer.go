@@ -39,6 +39,7 @@ type Viewer struct {
 	grants   protocol.Grants // what the customer allowed, as the agent says
 	path     string
 	ice      []protocol.ICEServer
+	relay    bool // protocol.ICEPolicyRelay: TURN candidates only
 	peer     Peer
 	answered bool
 	pending  []protocol.Candidate // remote candidates before the offer is applied
@@ -204,9 +205,9 @@ func (v *Viewer) send(m protocol.Message) error {
 		return fmt.Errorf("viewer: marshal %s: %w", m.Type(), err)
 	}
 	switch {
-	case v.path == PathRelay:
+	case v.path == protocol.PathRelay:
 		return v.write(websocket.MessageBinary, b)
-	case v.path == PathP2P && v.peer != nil:
+	case (v.path == protocol.PathP2P || v.path == protocol.PathTURN) && v.peer != nil:
 		return v.peer.Send(b)
 	}
 	return errNoPath
