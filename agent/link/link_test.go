@@ -137,20 +137,23 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func TestPeerConnects(t *testing.T) {
-	a := newAnswerer(t)
-	p, err := NewPeer(PeerOptions{SettingEngine: loopbackEngine(), Signal: a.signal})
+// connect makes the agent's Peer with opts towards a, waits for the
+// channels, checks the path it announces and that a frame reaches a.
+func connect(t *testing.T, a *answerer, opts PeerOptions, wantPath string) Conn {
+	t.Helper()
+	opts.SettingEngine, opts.Signal = loopbackEngine(), a.signal
+	p, err := NewPeer(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	t.Cleanup(func() { p.Close() })
 	a.agent.Store(p)
 	conn, err := p.Wait(context.Background(), 10*time.Second)
 	if err != nil {
 		t.Fatalf("Wait: %v", err)
 	}
-	if conn.Path() != protocol.PathP2P {
-		t.Errorf("path %q", conn.Path())
+	if conn.Path() != wantPath {
+		t.Errorf("path %q, want %q", conn.Path(), wantPath)
 	}
 	if err := conn.Send([]byte("frame")); err != nil {
 		t.Fatal(err)
@@ -158,6 +161,12 @@ func TestPeerConnects(t *testing.T) {
 	if got := string(<-a.screen); got != "frame" {
 		t.Errorf("viewer got %q", got)
 	}
+	return conn
+}
+
+func TestPeerConnects(t *testing.T) {
+	a := newAnswerer(t)
+	conn := connect(t, a, PeerOptions{}, protocol.PathP2P)
 	in := <-a.input
 	if err := in.Send([]byte("ack")); err != nil {
 		t.Fatal(err)
@@ -190,25 +199,7 @@ func TestPeerConnectsThroughTURN(t *testing.T) {
 	a := newAnswererWith(t, webrtc.Configuration{ICETransportPolicy: webrtc.ICETransportPolicyRelay, ICEServers: []webrtc.ICEServer{
 		{URLs: viewerICE.URLs, Username: viewerICE.Username, Credential: viewerICE.Credential},
 	}})
-	p, err := NewPeer(PeerOptions{SettingEngine: loopbackEngine(), Signal: a.signal, ICEServers: iss.ICEServers("s1"), RelayOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	a.agent.Store(p)
-	conn, err := p.Wait(context.Background(), 10*time.Second)
-	if err != nil {
-		t.Fatalf("Wait: %v", err)
-	}
-	if conn.Path() != protocol.PathTURN {
-		t.Errorf("path %q, want %q", conn.Path(), protocol.PathTURN)
-	}
-	if err := conn.Send([]byte("frame")); err != nil {
-		t.Fatal(err)
-	}
-	if got := string(<-a.screen); got != "frame" {
-		t.Errorf("viewer got %q", got)
-	}
+	connect(t, a, PeerOptions{ICEServers: iss.ICEServers("s1"), RelayOnly: true}, protocol.PathTURN)
 	if n := ts.Allocations(); n != 2 {
 		t.Errorf("%d TURN allocations, want one per peer", n)
 	}

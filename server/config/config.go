@@ -150,15 +150,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	if len(c.Instance) > 64 || strings.ContainsAny(c.Instance, " \t\n") {
 		errs = append(errs, fmt.Errorf("instance %q: want a short name without spaces", c.Instance))
 	}
-	for _, s := range strings.Split(stun, ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		if !strings.HasPrefix(s, "stun:") && !strings.HasPrefix(s, "stuns:") {
-			errs = append(errs, fmt.Errorf("stun %q: want stun:host:port", s))
-		}
-		c.STUN = append(c.STUN, s)
-	}
+	var uerrs []error
+	c.STUN, uerrs = urlList("stun", stun, "stun")
+	errs = append(errs, uerrs...)
 	errs = append(errs, c.parseTURN(turn, relayIP, relayPorts, turnURLs)...)
 	host, port, err := net.SplitHostPort(c.Listen)
 	if err != nil {
@@ -237,15 +231,9 @@ func (c *Config) parseTURN(turn, relayIP, relayPorts, urls string) []error {
 		errs = append(errs, fmt.Errorf("turn-relay-ports %q: want a range like 49152-65535 above 1023", relayPorts))
 	}
 	c.TURNRelayPortMin, c.TURNRelayPortMax = uint16(minPort), uint16(maxPort)
-	for _, u := range strings.Split(urls, ",") {
-		if u = strings.TrimSpace(u); u == "" {
-			continue
-		}
-		if !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
-			errs = append(errs, fmt.Errorf("turn-urls %q: want turn:host:port or turns:host:port", u))
-		}
-		c.TURNURLs = append(c.TURNURLs, u)
-	}
+	var uerrs []error
+	c.TURNURLs, uerrs = urlList("turn-urls", urls, "turn")
+	errs = append(errs, uerrs...)
 	switch {
 	case len(c.TURNURLs) > 0 && c.TURNSecret == "":
 		errs = append(errs, errors.New("turn-urls need -turn-secret, the external TURN server's static-auth-secret"))
@@ -260,6 +248,23 @@ func (c *Config) parseTURN(turn, relayIP, relayPorts, urls string) []error {
 		errs = append(errs, errors.New("ice-policy relay needs a TURN server: the embedded one (-turn) or -turn-urls"))
 	}
 	return errs
+}
+
+// urlList splits a comma-separated list of ICE server URLs whose scheme is
+// scheme or its TLS form (stun/stuns, turn/turns; RFC 7064, RFC 7065).
+func urlList(flag, list, scheme string) ([]string, []error) {
+	var urls []string
+	var errs []error
+	for _, u := range strings.Split(list, ",") {
+		if u = strings.TrimSpace(u); u == "" {
+			continue
+		}
+		if !strings.HasPrefix(u, scheme+":") && !strings.HasPrefix(u, scheme+"s:") {
+			errs = append(errs, fmt.Errorf("%s %q: want %s:host:port or %ss:host:port", flag, u, scheme, scheme))
+		}
+		urls = append(urls, u)
+	}
+	return urls, errs
 }
 
 // defaultRelayIP is the base URL's host when it is an IP address, or
