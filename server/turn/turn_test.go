@@ -40,7 +40,12 @@ func startTURN(t *testing.T) *Server {
 // client makes a TURN client over UDP or TCP to s with the given credentials.
 func client(t *testing.T, s *Server, network, user, pass string) *pturn.Client {
 	t.Helper()
-	addr := "127.0.0.1:" + strconv.Itoa(s.Port())
+	return clientAt(t, "127.0.0.1:"+strconv.Itoa(s.Port()), network, user, pass)
+}
+
+// clientAt makes a TURN client over UDP or TCP to addr.
+func clientAt(t *testing.T, addr, network, user, pass string) *pturn.Client {
+	t.Helper()
 	var conn net.PacketConn
 	switch network {
 	case "udp":
