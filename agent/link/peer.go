@@ -74,11 +74,14 @@ func NewPeer(opts PeerOptions) (*Peer, error) {
 	if opts.SettingEngine != nil {
 		se = *opts.SettingEngine
 	}
-	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
 	cfg := webrtc.Configuration{}
 	if opts.RelayOnly {
 		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+		// pion waits 2 s before nominating a relayed pair, in case a
+		// direct one turns up; with relayed candidates only, none will.
+		se.SetRelayAcceptanceMinWait(0)
 	}
+	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
 	for _, s := range opts.ICEServers {
 		cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
