@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -29,8 +30,9 @@ import (
 	"tether/server/hub"
 	"tether/server/live"
 	"tether/server/metrics"
-	"tether/server/protocol"
 	"tether/server/store"
+	"tether/server/turn"
+	"tether/server/turn/restcred"
 	"tether/server/web"
 	"tether/static"
 )
@@ -86,9 +88,18 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 			return err
 		}
 	}
-	var ice []protocol.ICEServer
-	if len(cfg.STUN) > 0 {
-		ice = []protocol.ICEServer{{URLs: cfg.STUN}}
+	ice := &restcred.Issuer{STUN: cfg.STUN, TURN: cfg.TURNURLs, Secret: []byte(cfg.TURNSecret)}
+	if cfg.TURN {
+		ts, err := startTURN(cfg, turnSecret(secret), log)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := ts.Close(); err != nil {
+				log.Error("turn", "err", err)
+			}
+		}()
+		ice.TURN, ice.Secret = ts.URLs(), turnSecret(secret)
 	}
 	var h hub.Hub = hub.NewLocal()
 	var busStats func() hub.BusStats
@@ -102,7 +113,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 		h, busStats = b, b.Stats
 	}
 	lv := live.New(st, h, live.Config{
-		Instance: instance, P2P: cfg.P2P, ICETimeout: cfg.ICETimeout, ICEServers: ice, MaxFPS: cfg.MaxFPS,
+		Instance: instance, P2P: cfg.P2P, ICETimeout: cfg.ICETimeout, ICE: ice, ICEPolicy: cfg.ICEPolicy, MaxFPS: cfg.MaxFPS,
 		RejoinGrace: cfg.RejoinGrace,
 	}, log)
 	if err := lv.Start(ctx); err != nil {
@@ -245,6 +256,44 @@ func agentKey(secret []byte) ed25519.PrivateKey {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte("tether agent signing key v1"))
 	return ed25519.NewKeyFromSeed(m.Sum(nil))
+}
+
+// turnSecret derives the key TURN credentials are made with from the
+// server secret, so that every instance sharing TETHER_SECRET accepts the
+// credentials any of them minted (restcred).
+func turnSecret(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("tether turn rest secret v1"))
+	return m.Sum(nil)
+}
+
+// startTURN starts the embedded TURN server, relayed at the configured
+// address or, for a base URL naming a host, at this machine's first
+// global address.
+func startTURN(cfg config.Config, secret []byte, log *slog.Logger) (*turn.Server, error) {
+	relay := cfg.TURNRelayIP
+	if !relay.IsValid() {
+		a, err := turn.MachineAddr()
+		if err != nil {
+			return nil, err
+		}
+		relay = a
+		log.Warn("turn: no -turn-relay-ip: relaying at this machine's first address; set the public one if peers reach this server through NAT", "relay_ip", relay.String())
+	}
+	realm := cfg.BaseURL
+	if u, err := url.Parse(cfg.BaseURL); err == nil {
+		realm = u.Hostname()
+	}
+	ts, err := turn.Start(turn.Config{
+		Listen: cfg.TURNListen, RelayIP: relay, RelayPortMin: cfg.TURNRelayPortMin, RelayPortMax: cfg.TURNRelayPortMax,
+		Realm: realm, Secret: secret, Log: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("turn listening", "udp_tcp_port", ts.Port(), "relay_ip", relay.String(),
+		"relay_ports", fmt.Sprintf("%d-%d", cfg.TURNRelayPortMin, cfg.TURNRelayPortMax))
+	return ts, nil
 }
 
 // loadInstance returns this instance's name, kept in instance.id in the

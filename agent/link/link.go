@@ -22,17 +22,12 @@ type Conn interface {
 	// BufferedAmount is the number of bytes sent but not yet handed to the
 	// network, for flow control.
 	BufferedAmount() uint64
-	// Path is "p2p" or "relay", as announced in protocol.Path.
+	// Path is protocol.PathP2P, PathTURN or PathRelay, as announced in
+	// protocol.Path.
 	Path() string
 	// Close releases the path. Recv then returns ErrClosed.
 	Close() error
 }
-
-// Paths, as sent in protocol.Path.
-const (
-	PathP2P   = "p2p"
-	PathRelay = "relay"
-)
 
 // Errors of this package.
 var (

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +18,8 @@ import (
 
 	"tether/server/protocol"
 	"tether/server/protocol/protocoltest"
+	"tether/server/turn"
+	"tether/server/turn/restcred"
 )
 
 func TestWebsocketURL(t *testing.T) {
@@ -70,8 +73,13 @@ func exchange(t *testing.T) (agent, viewer *protocol.SessionKeys) {
 }
 
 func newAnswerer(t *testing.T, keys *protocol.SessionKeys) *answerer {
+	return newAnswererWith(t, keys, webrtc.Configuration{})
+}
+
+// newAnswererWith is an answerer with cfg (ICE servers and policy).
+func newAnswererWith(t *testing.T, keys *protocol.SessionKeys, cfg webrtc.Configuration) *answerer {
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(*loopbackEngine()))
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := api.NewPeerConnection(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,21 +155,23 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func TestPeerConnects(t *testing.T) {
-	agentKeys, viewerKeys := exchange(t)
-	a := newAnswerer(t, viewerKeys)
-	p, err := NewPeer(PeerOptions{SettingEngine: loopbackEngine(), Keys: agentKeys, Signal: a.signal})
+// connect makes the agent's Peer with opts towards a, waits for the
+// channels, checks the path it announces and that a frame reaches a.
+func connect(t *testing.T, a *answerer, opts PeerOptions, wantPath string) Conn {
+	t.Helper()
+	opts.SettingEngine, opts.Signal = loopbackEngine(), a.signal
+	p, err := NewPeer(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	t.Cleanup(func() { p.Close() })
 	a.agent.Store(p)
 	conn, err := p.Wait(context.Background(), 10*time.Second)
 	if err != nil {
 		t.Fatalf("Wait: %v", err)
 	}
-	if conn.Path() != PathP2P {
-		t.Errorf("path %q", conn.Path())
+	if conn.Path() != wantPath {
+		t.Errorf("path %q, want %q", conn.Path(), wantPath)
 	}
 	if err := conn.Send([]byte("frame")); err != nil {
 		t.Fatal(err)
@@ -169,6 +179,13 @@ func TestPeerConnects(t *testing.T) {
 	if got := string(<-a.screen); got != "frame" {
 		t.Errorf("viewer got %q", got)
 	}
+	return conn
+}
+
+func TestPeerConnects(t *testing.T) {
+	agentKeys, viewerKeys := exchange(t)
+	a := newAnswerer(t, viewerKeys)
+	conn := connect(t, a, PeerOptions{Keys: agentKeys}, protocol.PathP2P)
 	in := <-a.input
 	if err := in.Send([]byte("ack")); err != nil {
 		t.Fatal(err)
@@ -183,6 +200,46 @@ func TestPeerConnects(t *testing.T) {
 	}
 	if _, err := conn.Recv(ctx); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Recv after Close: %v", err)
+	}
+}
+
+// TestPeerConnectsThroughTURN: with the relay-only policy on both ends and
+// session credentials for Tether's embedded TURN server, the channels open
+// through TURN and the agent says so (PathTURN).
+func TestPeerConnectsThroughTURN(t *testing.T) {
+	secret := []byte("turn secret")
+	ts, err := turn.Start(turn.Config{Listen: "127.0.0.1:0", RelayIP: netip.MustParseAddr("127.0.0.1"), Realm: "test", Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.Close()
+	iss := &restcred.Issuer{TURN: ts.URLs()[:1], Secret: secret}
+	viewerICE := iss.ICEServers("s1")[0]
+	agentKeys, viewerKeys := exchange(t)
+	a := newAnswererWith(t, viewerKeys, webrtc.Configuration{ICETransportPolicy: webrtc.ICETransportPolicyRelay, ICEServers: []webrtc.ICEServer{
+		{URLs: viewerICE.URLs, Username: viewerICE.Username, Credential: viewerICE.Credential},
+	}})
+	connect(t, a, PeerOptions{ICEServers: iss.ICEServers("s1"), RelayOnly: true, Keys: agentKeys}, protocol.PathTURN)
+	if n := ts.Allocations(); n != 2 {
+		t.Errorf("%d TURN allocations, want one per peer", n)
+	}
+}
+
+func TestPairPath(t *testing.T) {
+	host, srflx, relay := webrtc.ICECandidateTypeHost, webrtc.ICECandidateTypeSrflx, webrtc.ICECandidateTypeRelay
+	for _, tt := range []struct {
+		local, remote webrtc.ICECandidateType
+		want          string
+	}{
+		{host, host, protocol.PathP2P},
+		{srflx, host, protocol.PathP2P},
+		{relay, host, protocol.PathTURN},
+		{srflx, relay, protocol.PathTURN},
+		{relay, relay, protocol.PathTURN},
+	} {
+		if got := pairPath(tt.local, tt.remote); got != tt.want {
+			t.Errorf("%s/%s: %q, want %q", tt.local, tt.remote, got, tt.want)
+		}
 	}
 }
 

@@ -29,6 +29,9 @@ type PeerOptions struct {
 	// viewer's, so that the data channels are bound to the same exchange
 	// as the relay and the security code.
 	Keys *protocol.SessionKeys
+	// RelayOnly gathers TURN candidates only (protocol.ICEPolicyRelay):
+	// the viewer never learns this computer's addresses.
+	RelayOnly bool
 	// SettingEngine tunes pion (tests restrict candidates with it); nil
 	// means pion's defaults.
 	SettingEngine *webrtc.SettingEngine
@@ -83,8 +86,14 @@ func NewPeer(opts PeerOptions) (*Peer, error) {
 	if opts.SettingEngine != nil {
 		se = *opts.SettingEngine
 	}
-	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
 	cfg := webrtc.Configuration{}
+	if opts.RelayOnly {
+		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+		// pion waits 2 s before nominating a relayed pair, in case a
+		// direct one turns up; with relayed candidates only, none will.
+		se.SetRelayAcceptanceMinWait(0)
+	}
+	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
 	for _, s := range opts.ICEServers {
 		cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
@@ -270,7 +279,7 @@ func (p *Peer) Wait(ctx context.Context, timeout time.Duration) (Conn, error) {
 	defer t.Stop()
 	select {
 	case <-p.ready:
-		return &p2pConn{p: p}, nil
+		return &p2pConn{p: p, path: p.path()}, nil
 	case <-p.failed:
 		if p.unverified.Load() {
 			return nil, ErrPeerUnverified
@@ -297,8 +306,36 @@ func (p *Peer) Close() error {
 	return err
 }
 
+// path tells whether the connected data channels run straight between the
+// peers or through a TURN server: the latter when the selected ICE
+// candidate pair has a relayed candidate on either end.
+func (p *Peer) path() string {
+	sctp := p.pc.SCTP()
+	if sctp == nil || sctp.Transport() == nil || sctp.Transport().ICETransport() == nil {
+		return protocol.PathP2P
+	}
+	pair, err := sctp.Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || pair == nil {
+		p.log.Info("selected candidate pair unknown", "err", err)
+		return protocol.PathP2P
+	}
+	p.log.Info("peer-to-peer connected", "local", pair.Local.Typ.String(), "remote", pair.Remote.Typ.String())
+	return pairPath(pair.Local.Typ, pair.Remote.Typ)
+}
+
+// pairPath is PathTURN when either candidate of the pair is relayed.
+func pairPath(local, remote webrtc.ICECandidateType) string {
+	if local == webrtc.ICECandidateTypeRelay || remote == webrtc.ICECandidateTypeRelay {
+		return protocol.PathTURN
+	}
+	return protocol.PathP2P
+}
+
 // p2pConn sends on the screen channel and receives from both.
-type p2pConn struct{ p *Peer }
+type p2pConn struct {
+	p    *Peer
+	path string // protocol.PathP2P or PathTURN
+}
 
 func (c *p2pConn) Send(b []byte) error {
 	select {
@@ -328,5 +365,5 @@ func (c *p2pConn) Recv(ctx context.Context) ([]byte, error) {
 }
 
 func (c *p2pConn) BufferedAmount() uint64 { return c.p.screen.BufferedAmount() }
-func (c *p2pConn) Path() string           { return PathP2P }
+func (c *p2pConn) Path() string           { return c.path }
 func (c *p2pConn) Close() error           { return c.p.Close() }

@@ -92,8 +92,8 @@ var errNoKeys = errors.New("link: no relay before the end-to-end key exchange")
 // BufferedAmount is the number of bytes being written right now.
 func (r *Relay) BufferedAmount() uint64 { return uint64(max(r.inFlight.Load(), 0)) }
 
-// Path is PathRelay.
-func (r *Relay) Path() string { return PathRelay }
+// Path is protocol.PathRelay.
+func (r *Relay) Path() string { return protocol.PathRelay }
 
 // Close detaches the relay; the signaling websocket stays open.
 func (r *Relay) Close() error {

@@ -26,6 +26,7 @@ type session struct {
 	identity           link.Identity
 	p2p                bool
 	iceServers         []protocol.ICEServer
+	relayOnly          bool // protocol.ICEPolicyRelay: TURN candidates only
 	iceTimeout         time.Duration
 	maxFPS             int // from the server's welcome; zero: the stream's default
 
@@ -329,6 +330,7 @@ func (s *session) welcome(ctx context.Context, w protocol.Welcome, first bool) {
 	}
 	s.p2p = w.P2P
 	s.iceServers = w.ICEServers
+	s.relayOnly = w.ICEPolicy == protocol.ICEPolicyRelay
 	s.iceTimeout = time.Duration(w.ICETimeoutMS) * time.Millisecond
 	if w.MaxFPS > 0 && w.MaxFPS <= protocol.MaxFPSLimit {
 		s.maxFPS = w.MaxFPS

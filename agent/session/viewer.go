@@ -18,7 +18,7 @@ type viewer struct {
 	cancel   context.CancelFunc
 	hs       *protocol.Handshake   // the key exchange with this viewer
 	keys     *protocol.SessionKeys // once the exchange is done
-	peer     *link.Peer            // while negotiating or on p2p
+	peer     *link.Peer            // while negotiating or on p2p or TURN
 	conn     link.Conn
 	streamer *stream.Streamer // set once streaming
 	done     chan struct{}    // closed when its stream goroutine ends
@@ -89,6 +89,7 @@ func (s *session) connectViewer(ctx context.Context, v *viewer) {
 	peer, err := link.NewPeer(link.PeerOptions{
 		ICEServers:    s.iceServers,
 		Keys:          v.keys,
+		RelayOnly:     s.relayOnly,
 		SettingEngine: s.cfg.SettingEngine,
 		Logger:        s.log,
 		Signal: func(typ string, payload any) error {

@@ -524,6 +524,32 @@ func TestSessionByLinkPeerToPeer(t *testing.T) {
 	shot(t, w.engineer, "session-detail")
 }
 
+// TestSessionConnectsThroughTURN: with the relay-only ICE policy both ends
+// gather TURN candidates only (no host candidates), so the session can
+// connect through nothing but the server's embedded TURN server, on a
+// loopback port of its own: the viewer says TURN, the picture matches and
+// control works.
+func TestSessionConnectsThroughTURN(t *testing.T) {
+	w := newWorld(t, "TETHER_ICE_POLICY=relay")
+	link, _ := w.newSession(t, "Tariq Turner")
+	cust := newBrowser(t)
+	do(t, cust, 20*time.Second, "open invitation", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`#downloads`)))
+	c := w.downloadAndRun(t, cust)
+	consentAt := c.approve(t, "control")
+	waitJS(t, w.engineer, 15*time.Second, "first frame", `Number(document.getElementById("viewer").dataset.frames) > 0`)
+	t.Logf("consent to first frame through TURN: %v", time.Since(consentAt))
+	got := eval[[]string](t, w.engineer, `[document.getElementById("viewer").dataset.path, document.getElementById("v-path").textContent]`)
+	if got[0] != "turn" || got[1] != "TURN" {
+		t.Fatalf("path %q, badge %q; want turn, TURN", got[0], got[1])
+	}
+	w.checkPixels(t)
+	w.controlAndCheck(t)
+	shot(t, w.engineer, "viewer-turn")
+	do(t, c.page, 10*time.Second, "stop", chromedp.Click(chromedp.CSS(`#stop`)))
+	c.waitExit(t, 3*time.Second)
+	waitJS(t, w.engineer, 2*time.Second, "viewer ended", `document.getElementById("viewer").dataset.state === "ended"`)
+}
+
 // TestRelayedSessionIsEncryptedEndToEnd: the code page, the relay path
 // (peer-to-peer off), sealed end to end: the engineer's viewer and the
 // customer's consent page show the same security code, and the screen and

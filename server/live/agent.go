@@ -80,7 +80,7 @@ func (s *Service) AgentHello(ctx context.Context, h protocol.AgentHello) (*Agent
 	s.log.Info("agent connected", "session", sess.ID, "os", h.OS, "state", sess.State)
 	w = protocol.Welcome{
 		SessionID: sess.ID, Engineer: eng.Name, Provider: p.Name, Customer: sess.CustomerName,
-		ICEServers: s.cfg.ICEServers, P2P: s.cfg.P2P, ICETimeoutMS: int(s.cfg.ICETimeout / time.Millisecond), MaxFPS: s.cfg.MaxFPS,
+		ICEServers: s.iceServers(sess.ID), ICEPolicy: s.cfg.ICEPolicy, P2P: s.cfg.P2P, ICETimeoutMS: int(s.cfg.ICETimeout / time.Millisecond), MaxFPS: s.cfg.MaxFPS,
 	}
 	s.Notify(sess)
 	s.pair(sess)

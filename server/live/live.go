@@ -55,12 +55,18 @@ type Config struct {
 	// Instance names this server instance; a restart interrupts only the
 	// sessions whose agent was connected to it.
 	Instance string
-	// P2P, ICETimeout and ICEServers go to the agent in its welcome.
+	// P2P and ICETimeout go to the agent in its welcome.
 	P2P        bool
 	ICETimeout time.Duration
 	// MaxFPS caps the agents' frame rate (zero: protocol.DefaultFPS).
-	MaxFPS     int
-	ICEServers []protocol.ICEServer
+	MaxFPS int
+	// ICE hands out the STUN and TURN servers, with TURN credentials
+	// minted per session, to the agent in its welcome and to a viewer in
+	// its first state; nil means none (host candidates only).
+	ICE ICEServers
+	// ICEPolicy goes with them: protocol.ICEPolicyAll (or empty) or
+	// protocol.ICEPolicyRelay.
+	ICEPolicy string
 	// RejoinGrace is how long a session waits for its lost agent to come
 	// back, to this instance or another (30 s when zero).
 	RejoinGrace time.Duration
@@ -71,6 +77,20 @@ type Config struct {
 	// MaxPages bounds the invitation-page connections of one session
 	// (8 when zero): a customer has a tab or two open, not thousands.
 	MaxPages int
+}
+
+// ICEServers mints the ICE servers for one peer of a session
+// (restcred.Issuer).
+type ICEServers interface {
+	ICEServers(sessionID string) []protocol.ICEServer
+}
+
+// iceServers returns the ICE servers for a peer of session id.
+func (s *Service) iceServers(id string) []protocol.ICEServer {
+	if s.cfg.ICE == nil {
+		return nil
+	}
+	return s.cfg.ICE.ICEServers(id)
 }
 
 // Service is the live side of sessions.

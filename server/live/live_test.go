@@ -16,6 +16,7 @@ import (
 	"tether/server/protocol"
 	"tether/server/protocol/protocoltest"
 	"tether/server/store"
+	"tether/server/turn/restcred"
 )
 
 const (
@@ -573,5 +574,49 @@ func TestPagesAreCapped(t *testing.T) {
 	}
 	if _, _, err := f.svc.JoinPage(f.sess); !errors.Is(err, ErrTooMany) {
 		t.Fatalf("one page too many: %v", err)
+	}
+}
+
+// TestAgentAndViewerGetSessionTURNCredentials: the agent's welcome and the
+// viewer's first state carry TURN credentials minted for this session and
+// the relay-only policy; the states everyone else gets carry neither.
+func TestAgentAndViewerGetSessionTURNCredentials(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	secret := []byte("turn secret")
+	f.svc = New(f.st, f.hub, Config{Instance: "i1", P2P: true, ICEPolicy: protocol.ICEPolicyRelay, ICE: &restcred.Issuer{
+		STUN: []string{"stun:stun.example.com"}, TURN: []string{"turn:198.51.100.7:3478?transport=udp"}, Secret: secret, Now: f.clock,
+	}}, slog.New(slog.DiscardHandler))
+	page, _, err := f.svc.JoinPage(f.current(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, w, err := f.svc.AgentHello(ctx, hello(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTURN := func(who string, ice []protocol.ICEServer, policy string) {
+		t.Helper()
+		if policy != protocol.ICEPolicyRelay || len(ice) != 2 || ice[0].Username != "" {
+			t.Fatalf("%s: policy %q, servers %+v", who, policy, ice)
+		}
+		turn := ice[1]
+		if exp, id, err := restcred.Expiry(turn.Username); err != nil || id != f.sess.ID || !exp.Equal(f.clock().Add(restcred.TTL)) {
+			t.Fatalf("%s: TURN username %q: %v", who, turn.Username, err)
+		}
+		if err := restcred.Check(secret, turn.Username, turn.Credential, f.clock()); err != nil {
+			t.Fatalf("%s: %v", who, err)
+		}
+	}
+	checkTURN("agent", w.ICEServers, w.ICEPolicy)
+	_, st, err := f.svc.JoinViewer(ctx, f.current(t), f.sess.EngineerID, "Erin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTURN("viewer", st.ICEServers, st.ICEPolicy)
+	for _, m := range drain(page) {
+		if strings.Contains(string(m.Data), "ice_servers") || strings.Contains(string(m.Data), "ice_policy") {
+			t.Fatalf("the invitation page got %s", m.Data)
+		}
 	}
 }

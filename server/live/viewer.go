@@ -23,7 +23,9 @@ type Viewer struct {
 func (v *Viewer) Member() *hub.Member { return v.member }
 
 // JoinViewer puts an engineer's viewer into a live session and returns it
-// with the state to send first. ErrEnded: the session is over.
+// with the state to send first, which carries the ICE servers (TURN
+// credentials minted for this session) and policy for the viewer's peer
+// connection. ErrEnded: the session is over.
 func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID, engineerName string) (*Viewer, protocol.State, error) {
 	if sess.State == store.StateEnded {
 		return nil, s.StateOf(sess), ErrEnded
@@ -31,6 +33,7 @@ func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID
 	v := &Viewer{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleViewer)}
 	s.event(ctx, sess, store.EventViewerConnected, store.ActorEngineer(engineerID), engineerName)
 	st := s.StateOf(sess)
+	st.ICEServers, st.ICEPolicy = s.iceServers(sess.ID), s.cfg.ICEPolicy
 	s.Notify(sess)
 	s.pair(sess)
 	return v, st, nil

@@ -120,9 +120,11 @@ func (p *Page) SetState(s viewer.State, text string) {
 func (p *Page) SetPath(path string) {
 	text := ""
 	switch path {
-	case viewer.PathP2P:
+	case protocol.PathP2P:
 		text = "Peer-to-peer"
-	case viewer.PathRelay:
+	case protocol.PathTURN:
+		text = "TURN"
+	case protocol.PathRelay:
 		text = "Relay"
 	}
 	p.path.Set("textContent", text)

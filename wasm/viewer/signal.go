@@ -12,7 +12,7 @@ func (v *Viewer) handleSignal(env protocol.Envelope) {
 	if v.ended {
 		return
 	}
-	v.takeICEServers(env)
+	v.takeICE(env)
 	var err error
 	switch env.Type {
 	case protocol.SigState:
@@ -43,18 +43,25 @@ func (v *Viewer) handleSignal(env protocol.Envelope) {
 	}
 }
 
-// takeICEServers accepts an optional ice_servers list on any envelope, so
-// that the hub can start handing out STUN/TURN servers without a viewer
-// change. Used for the next peer connection.
-func (v *Viewer) takeICEServers(env protocol.Envelope) {
+// takeICE accepts an optional ice_servers list and ice_policy on any
+// envelope (the server sends them in the viewer's first state, with TURN
+// credentials minted for the session). Used for the next peer connection.
+func (v *Viewer) takeICE(env protocol.Envelope) {
 	if len(env.Payload) == 0 {
 		return
 	}
 	var p struct {
 		ICEServers []protocol.ICEServer `json:"ice_servers"`
+		ICEPolicy  string               `json:"ice_policy"`
 	}
-	if json.Unmarshal(env.Payload, &p) == nil && len(p.ICEServers) > 0 {
+	if json.Unmarshal(env.Payload, &p) != nil {
+		return
+	}
+	if len(p.ICEServers) > 0 {
 		v.ice = p.ICEServers
+	}
+	if p.ICEPolicy != "" && protocol.ValidICEPolicy(p.ICEPolicy) {
+		v.relay = p.ICEPolicy == protocol.ICEPolicyRelay
 	}
 }
 
@@ -160,7 +167,7 @@ func (v *Viewer) onOffer(env protocol.Envelope) error {
 	pending := v.pending
 	v.closePeer()
 	v.pending = nil
-	p, err := v.newPeer(v.ice, PeerEvents{
+	p, err := v.newPeer(v.ice, v.relay, PeerEvents{
 		Candidate: func(c protocol.Candidate) { v.q.push(func() { v.signal(protocol.SigCandidate, c) }) },
 		Message:   func(b []byte) { v.q.push(func() { v.handleSession(b) }) },
 		Failed:    func(err error) { v.q.push(func() { v.log.Warn("viewer: peer", "err", err) }) },
@@ -207,9 +214,7 @@ func (v *Viewer) onPath(env protocol.Envelope) error {
 	if err := env.Decode(&p); err != nil {
 		return err
 	}
-	switch p.Path {
-	case PathP2P, PathRelay:
-	default:
+	if !protocol.ValidPath(p.Path) {
 		return protocol.ErrInvalid
 	}
 	v.setPath(p.Path)

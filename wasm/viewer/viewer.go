@@ -43,6 +43,7 @@ type Viewer struct {
 	grants   protocol.Grants // what the customer allowed, as the agent says
 	path     string
 	ice      []protocol.ICEServer
+	relay    bool // protocol.ICEPolicyRelay: TURN candidates only
 	peer     Peer
 	answered bool
 	pending  []protocol.Candidate // remote candidates before the offer is applied
@@ -214,13 +215,13 @@ func (v *Viewer) send(m protocol.Message) error {
 		return fmt.Errorf("viewer: marshal %s: %w", m.Type(), err)
 	}
 	switch {
-	case v.path == PathRelay && v.keys != nil:
+	case v.path == protocol.PathRelay && v.keys != nil:
 		sealed, err := v.keys.Sealer.Seal(make([]byte, 0, len(b)+protocol.SealOverhead), b)
 		if err != nil {
 			return fmt.Errorf("viewer: seal %s: %w", m.Type(), err)
 		}
 		return v.write(websocket.MessageBinary, sealed)
-	case v.path == PathP2P && v.peer != nil:
+	case (v.path == protocol.PathP2P || v.path == protocol.PathTURN) && v.peer != nil:
 		return v.peer.Send(b)
 	}
 	return errNoPath

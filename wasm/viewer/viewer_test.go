@@ -135,6 +135,9 @@ type fakePeer struct {
 	cands    []string
 	sent     [][]byte
 	ev       PeerEvents
+	// what the viewer made the peer with
+	ice       []protocol.ICEServer
+	relayOnly bool
 }
 
 func (p *fakePeer) Answer(offer string) (string, error) {
@@ -182,8 +185,8 @@ func newHarnessWith(t *testing.T, inflater Inflater) *harness {
 	h := &harness{t: t, conn: newFakeConn(), ui: &fakeUI{start: time.Now()}, done: make(chan error, 1)}
 	h.v = New(Config{
 		SessionID: "s1", UI: h.ui, Conn: h.conn, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Inflater: inflater,
-		NewPeer: func(_ []protocol.ICEServer, ev PeerEvents) (Peer, error) {
-			p := &fakePeer{ev: ev}
+		NewPeer: func(ice []protocol.ICEServer, relayOnly bool, ev PeerEvents) (Peer, error) {
+			p := &fakePeer{ev: ev, ice: ice, relayOnly: relayOnly}
 			h.mu.Lock()
 			h.peers = append(h.peers, p)
 			h.mu.Unlock()
@@ -359,7 +362,7 @@ func TestViewerSignalingP2P(t *testing.T) {
 	}
 
 	h.signal(protocol.SigPath, protocol.Path{Path: "p2p"})
-	h.eventually("streaming", h.ui_(func(u *fakeUI) bool { return u.state == StateStreaming && u.path == PathP2P }))
+	h.eventually("streaming", h.ui_(func(u *fakeUI) bool { return u.state == StateStreaming && u.path == protocol.PathP2P }))
 	// Frames arrive on the screen channel; the ack leaves on the input channel.
 	for _, msg := range []protocol.Message{
 		&protocol.Hello{Grants: protocol.GrantView | protocol.GrantControl, Width: 8, Height: 4},
@@ -389,6 +392,43 @@ func TestViewerSignalingP2P(t *testing.T) {
 	}))
 }
 
+// TestViewerTURNFromTheFirstState: the TURN server and relay-only policy in
+// the viewer's first state make its peer connection, and a "turn" path
+// streams over that peer like p2p.
+func TestViewerTURNFromTheFirstState(t *testing.T) {
+	h := newHarness(t)
+	turn := protocol.ICEServer{URLs: []string{"turn:127.0.0.1:3478?transport=udp"}, Username: "1700000000:s", Credential: "c"}
+	h.signal(protocol.SigState, protocol.State{SessionID: "s", State: "joined", ICEServers: []protocol.ICEServer{turn}, ICEPolicy: protocol.ICEPolicyRelay})
+	h.signal(protocol.SigPeer, protocol.Peer{Role: "agent", Present: true, Grants: protocol.GrantView | protocol.GrantControl})
+	// A later state without them (as everyone gets) changes nothing.
+	h.signal(protocol.SigState, protocol.State{SessionID: "s", State: "active", Grants: protocol.GrantView | protocol.GrantControl})
+	h.exchange()
+	offerMAC, err := h.keys.SignSDP(testOffer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.signal(protocol.SigOffer, protocol.SDP{SDP: testOffer, MAC: offerMAC})
+	if env, err := protocol.DecodeSignal(h.nextSent().b); err != nil || env.Type != protocol.SigAnswer {
+		t.Fatalf("no answer: %+v %v", env, err)
+	}
+	h.mu.Lock()
+	p := h.peers[0]
+	h.mu.Unlock()
+	if !p.relayOnly || len(p.ice) != 1 || p.ice[0].Username != turn.Username || p.ice[0].URLs[0] != turn.URLs[0] {
+		t.Fatalf("peer made with relayOnly %v, servers %+v", p.relayOnly, p.ice)
+	}
+	h.signal(protocol.SigPath, protocol.Path{Path: protocol.PathTURN})
+	h.eventually("streaming on TURN", h.ui_(func(u *fakeUI) bool { return u.state == StateStreaming && u.path == protocol.PathTURN }))
+	b, _ := protocol.Marshal(&protocol.Hello{Grants: protocol.GrantView, Width: 8, Height: 4})
+	p.ev.Message(b)
+	h.v.q.push(func() { h.v.sendLogged(&protocol.Ping{Micros: 1}) })
+	h.eventually("a ping on the peer", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return len(p.sent) > 0
+	})
+}
+
 func TestViewerRelayInput(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -405,7 +445,7 @@ func TestViewerRelayInput(t *testing.T) {
 			h.signal(protocol.SigPeer, protocol.Peer{Role: "agent", Present: true, Grants: tt.level})
 			h.exchange()
 			h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
-			h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == PathRelay }))
+			h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == protocol.PathRelay }))
 
 			h.binary(fill(t, 4, 4, 4, image.Rect(0, 0, 4, 4), 0x090909))
 			h.binary(&protocol.FrameEnd{Seq: 4, Width: 4, Height: 4})
@@ -474,7 +514,7 @@ func relayHarness(t *testing.T) *harness {
 	h := newHarness(t)
 	h.exchange()
 	h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
-	h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == PathRelay }))
+	h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == protocol.PathRelay }))
 	return h
 }
 
@@ -610,7 +650,7 @@ func TestViewerWaitsForOperations(t *testing.T) {
 	h := newHarnessWith(t, lazy)
 	h.exchange()
 	h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
-	h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == PathRelay }))
+	h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == protocol.PathRelay }))
 	const w, ht = 64, 32
 	var drawnBefore []byte
 	h.ui.mu.Lock()
