@@ -34,6 +34,9 @@ const (
 	EventConsentGiven   = "consent_given"
 	EventGrantsChanged  = "grants_changed"
 	EventAgentLost      = "agent_lost"
+	// EventAgentReconnected: a lost agent came back, or its connection moved
+	// to another instance; Detail names the instance.
+	EventAgentReconnected = "agent_reconnected"
 	// EventViewerConnected is appended by the web layer when an engineer
 	// opens the viewer; the store has no transition for it.
 	EventViewerConnected = "viewer_connected"
@@ -301,7 +304,14 @@ func (s *Store) JoinAgent(ctx context.Context, id string, j AgentJoin) (Session,
 			Where("id = ? AND state IN (?)", id, bun.List([]State{StateJoined, StateActive}))); err != nil {
 			return err
 		}
-		out, err = s.sessionWhere(ctx, tx, "join agent", "id = ?", id)
+		if out, err = s.sessionWhere(ctx, tx, "join agent", "id = ?", id); err != nil {
+			return err
+		}
+		if cur.AgentLostAt != nil || cur.AgentInstance != j.Instance {
+			// The record shows where the agent went after a drop or a
+			// failover; a reconnect that nobody noticed is not news.
+			_, err = s.appendEvent(ctx, tx, Event{SessionID: id, ProviderID: out.ProviderID, Kind: EventAgentReconnected, Actor: ActorAgent, Detail: "instance " + j.Instance})
+		}
 		return err
 	})
 	if err != nil {

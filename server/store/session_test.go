@@ -570,8 +570,11 @@ func TestAgentLostAndRejoin(t *testing.T) {
 		ended := endLost(t, e, 30*time.Second)
 		// The agent that had moved to i2 before i1 noticed it leave was never lost.
 		assertIDs(t, "EndLostAgent", ended, gone.ID, active.ID)
-		if ended[0].EndReason != protocol.EndAgentLost || ended[1].EndReason != protocol.EndInterrupted {
-			t.Errorf("reasons %q, %q", ended[0].EndReason, ended[1].EndReason)
+		for _, s := range ended {
+			want := map[string]string{gone.ID: protocol.EndAgentLost, active.ID: protocol.EndInterrupted}[s.ID]
+			if s.EndReason != want {
+				t.Errorf("session %s ended with %q, want %q", s.Code, s.EndReason, want)
+			}
 		}
 		for _, s := range []Session{back, moved} {
 			if got, err := e.s.SessionByID(ctx, e.p.ID, s.ID); err != nil || got.State == StateEnded {
