@@ -43,8 +43,8 @@ type active struct {
 	sigToA  seqCheck // candidate signals, viewer → agent
 	pings   atomic.Int64
 	pongs   atomic.Int64
-	acked   atomic.Int64 // the last frame the viewer acknowledged
-	reportd atomic.Int64 // bytes to the viewer the agent reported in stats
+	acked   atomic.Int64  // the last frame the viewer acknowledged
+	reportd atomic.Int64  // bytes to the viewer the agent reported in stats
 	streams chan struct{} // closed when the viewer heard the path
 }
 

@@ -16,13 +16,13 @@ import (
 // session in the state its clients left it in, none ended, every event the
 // store should have appended, and the byte counters the agents reported.
 type DBCheck struct {
-	OK       bool             `json:"ok"`
-	States   map[string]int   `json:"sessions_by_state"` // "state" or "ended: reason"
-	Wrong    int              `json:"sessions_in_wrong_state"`
-	Events   map[string]int   `json:"events_by_kind"`
-	Expected map[string]int   `json:"events_expected"`
-	Bytes    [2]int64         `json:"bytes_to_viewer"` // recorded, reported by the agents
-	Notes    []string         `json:"notes,omitempty"`
+	OK       bool           `json:"ok"`
+	States   map[string]int `json:"sessions_by_state"` // "state" or "ended: reason"
+	Wrong    int            `json:"sessions_in_wrong_state"`
+	Events   map[string]int `json:"events_by_kind"`
+	Expected map[string]int `json:"events_expected"`
+	Bytes    [2]int64       `json:"bytes_to_viewer"` // recorded, reported by the agents
+	Notes    []string       `json:"notes,omitempty"`
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9]+$`)

@@ -154,14 +154,14 @@ func memoryPerSession(idle, steady snapshot, waitingN, activeN int) *Memory {
 
 // Flows are the numbered streams, summed over sessions, at the end.
 type Flows struct {
-	Messages     flow `json:"relayed_messages"`      // agent → viewer
-	Acks         flow `json:"frame_acks"`            // viewer → agent
-	Inputs       flow `json:"inputs"`                // viewer → agent
-	SigToViewer  flow `json:"signals_to_viewer"`     // candidate envelopes
-	SigToAgent   flow `json:"signals_to_agent"`      // candidate envelopes
-	Pings        flow `json:"pings"`                 // viewer → agent → viewer
-	ConsoleState flow `json:"console_agent_states"`  // per console, per waiting session
-	PageState    flow `json:"page_agent_states"`     // per waiting session
+	Messages     flow  `json:"relayed_messages"`     // agent → viewer
+	Acks         flow  `json:"frame_acks"`           // viewer → agent
+	Inputs       flow  `json:"inputs"`               // viewer → agent
+	SigToViewer  flow  `json:"signals_to_viewer"`    // candidate envelopes
+	SigToAgent   flow  `json:"signals_to_agent"`     // candidate envelopes
+	Pings        flow  `json:"pings"`                // viewer → agent → viewer
+	ConsoleState flow  `json:"console_agent_states"` // per console, per waiting session
+	PageState    flow  `json:"page_agent_states"`    // per waiting session
 	Reconnects   int64 `json:"waiting_reconnects"`
 }
 
