@@ -97,8 +97,8 @@ func (a *active) start(ctx context.Context, l *load) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	go a.agentSend(l, ag, buf)
-	go a.viewerSend(l, v)
+	l.sending.Go(func() { a.agentSend(l, ag, buf) })
+	l.sending.Go(func() { a.viewerSend(l, v) })
 	return nil
 }
 

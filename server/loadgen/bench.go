@@ -175,6 +175,7 @@ func bench(ctx context.Context, cfg config, log *slog.Logger) (*Report, error) {
 	// Stop sending, let what is in flight arrive, then count.
 	stopSending()
 	cycling.Wait()
+	l.sending.Wait()
 	rep.Flows = drain(ctx, l, cfg.CheckTimeout, waitings, actives, prov.engineers, connected)
 	rep.Database = checkDatabase(ctx, db.dsn, prov.id, cfg.CheckTimeout, waitings, actives, connected)
 	rep.Problems = l.problems.list()

@@ -14,7 +14,7 @@ import (
 type config struct {
 	Tether    string // the server binary
 	Instances int
-	Postgres  string // an admin DSN to use instead of a cluster of our own
+	Postgres  string `json:"-"` // an admin DSN to use instead of a cluster of our own; may hold a password
 	PGBin     string
 	PGMaxConn int
 
@@ -42,6 +42,8 @@ type config struct {
 
 	Out  string
 	Keep bool
+	// Args are the flags as given, for the report.
+	Args []string
 }
 
 func parseConfig(args []string, out io.Writer) (config, error) {
@@ -85,6 +87,11 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name != "postgres" {
+			c.Args = append(c.Args, "-"+f.Name+"="+f.Value.String())
+		}
+	})
 	var errs []error
 	var err error
 	if c.Rate, err = parseRate(rate); err != nil {

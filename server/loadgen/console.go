@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"tether/server/protocol"
@@ -12,9 +13,8 @@ import (
 type console struct {
 	eng *engineer
 	// back and lost count, per waiting session, the states saying its agent
-	// is there or gone. Only the reader writes them; they are read after it
-	// stopped.
-	back, lost []int64
+	// is there or gone.
+	back, lost []atomic.Int64
 	done       chan struct{}
 }
 
@@ -23,7 +23,7 @@ func (e *engineer) openConsole(ctx context.Context, l *load, waitingCount int) e
 	if err != nil {
 		return err
 	}
-	cons := &console{eng: e, back: make([]int64, waitingCount), lost: make([]int64, waitingCount), done: make(chan struct{})}
+	cons := &console{eng: e, back: make([]atomic.Int64, waitingCount), lost: make([]atomic.Int64, waitingCount), done: make(chan struct{})}
 	e.cons = cons
 	go func() {
 		defer close(cons.done)
@@ -49,13 +49,13 @@ func (cons *console) state(l *load, b []byte) {
 		return
 	}
 	if st.Agent {
-		cons.back[w.i]++
+		cons.back[w.i].Add(1)
 		if t := w.backAt.Load(); t != 0 {
 			l.rec.w().consoleBack.add(time.Duration(now - t))
 		}
 		return
 	}
-	cons.lost[w.i]++
+	cons.lost[w.i].Add(1)
 	if t := w.lostAt.Load(); t != 0 {
 		l.rec.w().consoleLost.add(time.Duration(now - t))
 	}

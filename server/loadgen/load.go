@@ -23,6 +23,8 @@ type load struct {
 	// send (frames, input, signals, reconnects), so that what is in flight
 	// can still arrive before losses are counted.
 	ctx, send context.Context
+	// sending tracks the clients' senders, which end with send.
+	sending sync.WaitGroup
 
 	problems problems
 	random   []byte // frame payloads are slices of it

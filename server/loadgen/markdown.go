@@ -14,6 +14,7 @@ func (r *Report) Markdown() string {
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	c := r.Config
 	p("# Load benchmark, %s, commit %s\n\n", r.Date, r.Commit)
+	p("`go run ./server/loadgen %s`\n\n", strings.Join(c.Args, " "))
 	p("%d waiting and %d relayed sessions at %.0f KB/s (%d frames/s) over %d instance(s)", c.Waiting, c.Active, float64(c.Rate)/1000, c.FPS, c.Instances)
 	if c.Instances > 1 {
 		p(" joined by the bus; customers on the first, engineers (%d consoles, the viewers) on the last, so every signal crosses instances", c.Engineers)

@@ -206,8 +206,8 @@ func countFlows(ws []*waiting, as []*active, engs []*engineer, connected []bool)
 		c := w.cycles.Load()
 		f.Reconnects += c
 		for _, e := range engs {
-			expect(&f.ConsoleState, 1+c, e.cons.back[i])
-			expect(&f.ConsoleState, c, e.cons.lost[i])
+			expect(&f.ConsoleState, 1+c, e.cons.back[i].Load())
+			expect(&f.ConsoleState, c, e.cons.lost[i].Load())
 		}
 		expect(&f.PageState, 1+c, w.pageBack.Load())
 		expect(&f.PageState, 1+c, w.pageLost.Load())
