@@ -179,6 +179,7 @@ func bench(ctx context.Context, cfg config, log *slog.Logger) (*Report, error) {
 	rep.Flows = drain(ctx, l, cfg.CheckTimeout, waitings, actives, prov.engineers, connected)
 	rep.Database = checkDatabase(ctx, db.dsn, prov.id, cfg.CheckTimeout, waitings, actives, connected)
 	rep.Problems = l.problems.list()
+	rep.Interrupted = ctx.Err() != nil
 	stopClients()
 	return rep, ctx.Err()
 }

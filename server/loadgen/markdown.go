@@ -24,7 +24,9 @@ func (r *Report) Markdown() string {
 	p(". Waiting agents drop and return every %s. Machine: %d CPUs, %d MB, %s; **the generator runs on the same cores** as the servers, the bus and PostgreSQL (its CPU is in the tables). Seeded in %.1f s, connected in %.1f s.\n\n",
 		c.Reconnect, r.Machine.CPUs, r.Machine.MemoryMB, r.Machine.GoVersion, r.SeedSeconds, r.SetupSeconds)
 	verdict := "**Nothing lost**: every relayed message, acknowledgement, input, signal and state change arrived once and in order, and PostgreSQL holds every session and event as expected."
-	if !r.Passed() {
+	if r.Interrupted {
+		verdict = "**Interrupted**: the figures cover only the part that ran, and the loss and database checks could not finish."
+	} else if !r.Passed() {
 		verdict = "**Not clean**: see losses, the database check and problems below."
 	}
 	p("%s\n\n", verdict)

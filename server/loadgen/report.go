@@ -21,6 +21,8 @@ type Report struct {
 	Config  config  `json:"config"`
 	Machine Machine `json:"machine"`
 
+	// Interrupted: the run was stopped (Ctrl-C) and covers part of it.
+	Interrupted  bool     `json:"interrupted,omitempty"`
 	SeedSeconds  float64  `json:"seed_seconds"`
 	SetupSeconds float64  `json:"setup_seconds"`
 	Steady       *Phase   `json:"steady,omitempty"`
@@ -266,7 +268,7 @@ func countLog(path string) LogCounts {
 
 // Passed reports whether nothing was lost and nothing went wrong.
 func (r *Report) Passed() bool {
-	return r.Steady != nil && r.Flows.complete() && r.Database.OK && len(r.Problems) == 0
+	return r.Steady != nil && !r.Interrupted && r.Flows.complete() && r.Database.OK && len(r.Problems) == 0
 }
 
 func round(v float64, digits int) float64 {
