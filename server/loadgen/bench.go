@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"tether/server/procstat"
 	"tether/server/store"
 )
 
@@ -268,6 +269,12 @@ func (p *pacer) wait(ctx context.Context) error {
 
 func (p *pacer) stop() { p.t.Stop() }
 
+// openFiles counts the descriptors this process holds.
+func openFiles() int {
+	d, _ := os.ReadDir("/proc/self/fd")
+	return len(d)
+}
+
 // parallel runs fn(0..n-1), each in its own goroutine, and waits.
 func parallel(n int, fn func(int)) {
 	var wg sync.WaitGroup
@@ -326,10 +333,10 @@ type snapshot struct {
 func (ps *procSet) snap() snapshot {
 	s := snapshot{at: time.Now(), cpu: map[string]int64{}, rss: map[string]int64{}}
 	add := func(name string, pid int) {
-		if c, _, err := readCPU(pid); err == nil {
-			s.cpu[name] = c.self
+		if st, err := procstat.Read(pid); err == nil {
+			s.cpu[name] = st.CPU
 		}
-		if r, err := readRSS(pid); err == nil {
+		if r, err := procstat.RSS(pid); err == nil {
 			s.rss[name] = r
 		}
 	}
@@ -340,10 +347,12 @@ func (ps *procSet) snap() snapshot {
 		add("bus", ps.bus.pid())
 	}
 	if ps.db.proc != nil {
-		s.cpu["postgres"] = treeCPU(ps.db.proc.pid())
+		if t, err := procstat.TreeCPU(ps.db.proc.pid()); err == nil {
+			s.cpu["postgres"] = t
+		}
 	}
 	add("generator", os.Getpid())
-	s.busy, s.total = machineBusy()
+	s.busy, s.total = procstat.Machine()
 	return s
 }
 

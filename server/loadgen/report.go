@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"tether/server/procstat"
 )
 
 // Report is everything a run found; the JSON file holds it whole.
@@ -49,8 +51,12 @@ func newReport(cfg config) *Report {
 	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
 		commit = strings.TrimSpace(string(out))
 	}
-	return &Report{Date: time.Now().Format("2006-01-02"), Commit: commit, Config: cfg,
-		Machine: Machine{CPUs: runtime.NumCPU(), MemoryMB: memTotal() >> 20, GoVersion: runtime.Version()}}
+	r := &Report{Date: time.Now().Format("2006-01-02"), Commit: commit, Config: cfg,
+		Machine: Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}}
+	if mem, err := procstat.MemTotal(); err == nil {
+		r.Machine.MemoryMB = mem >> 20
+	}
+	return r
 }
 
 // Phase is one measured window: the steady phase or a ramp step.
@@ -106,7 +112,7 @@ func summarise(name string, w *window, before, after snapshot, waitingN, activeN
 	}
 	var tether, bus float64
 	for k, v := range after.cpu {
-		s := float64(v-before.cpu[k]) / clockTicks
+		s := float64(v-before.cpu[k]) / procstat.ClockTicks
 		p.CPU[k] = round(100*s/secs, 1)
 		switch {
 		case strings.HasPrefix(k, "load-"):
