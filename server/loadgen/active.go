@@ -107,12 +107,7 @@ func (a *active) start(ctx context.Context, l *load) error {
 func (a *active) agentRead(l *load, c *conn, paired chan struct{}) {
 	defer c.CloseNow()
 	buf := make([]byte, 64)
-	err := readLoop(l.ctx, c, func(b []byte) {
-		env, err := protocol.DecodeSignal(b)
-		if err != nil {
-			l.problems.add("agent: bad signal: " + err.Error())
-			return
-		}
+	err := relayLoop(l, c, "relayed agent", func(env protocol.Envelope, _ []byte) {
 		switch env.Type {
 		case protocol.SigPeer:
 			var p protocol.Peer
@@ -122,15 +117,8 @@ func (a *active) agentRead(l *load, c *conn, paired chan struct{}) {
 			}
 		case protocol.SigCandidate:
 			a.candidate(l, env, &a.sigToA, &l.rec.w().sigToAgent)
-		case protocol.SigEnd, protocol.SigError:
-			l.problems.add(fmt.Sprintf("relayed agent got %s: %s", env.Type, env.Payload))
 		}
-	}, func(b []byte) {
-		m, err := protocol.Unmarshal(b)
-		if err != nil {
-			l.problems.add("agent: bad message: " + err.Error())
-			return
-		}
+	}, func(m protocol.Message, _ int) {
 		switch m := m.(type) {
 		case *protocol.FrameAck:
 			a.acks.got(int64(m.Seq))
@@ -144,6 +132,32 @@ func (a *active) agentRead(l *load, c *conn, paired chan struct{}) {
 		}
 	})
 	l.closed("relayed agent", c, err)
+}
+
+// relayLoop reads one end of a relayed session until it closes: signaling
+// envelopes to onSignal (with the raw message), session messages to
+// onMessage (with their size). An end, an error or anything malformed is a
+// problem of the run.
+func relayLoop(l *load, c *conn, who string, onSignal func(protocol.Envelope, []byte), onMessage func(protocol.Message, int)) error {
+	return readLoop(l.ctx, c, func(b []byte) {
+		env, err := protocol.DecodeSignal(b)
+		if err != nil {
+			l.problems.add(who + ": bad signal: " + err.Error())
+			return
+		}
+		if env.Type == protocol.SigEnd || env.Type == protocol.SigError {
+			l.problems.add(fmt.Sprintf("%s got %s: %s", who, env.Type, env.Payload))
+			return
+		}
+		onSignal(env, b)
+	}, func(b []byte) {
+		m, err := protocol.Unmarshal(b)
+		if err != nil {
+			l.problems.add(who + ": bad message: " + err.Error())
+			return
+		}
+		onMessage(m, len(b))
+	})
 }
 
 // agentSend streams frames at the configured rate and frame rate, and
@@ -223,12 +237,7 @@ func (a *active) agentSend(l *load, c *conn, buf []byte) {
 func (a *active) viewerRead(l *load, c *conn) {
 	defer c.CloseNow()
 	buf := make([]byte, 64)
-	err := readLoop(l.ctx, c, func(b []byte) {
-		env, err := protocol.DecodeSignal(b)
-		if err != nil {
-			l.problems.add("viewer: bad signal: " + err.Error())
-			return
-		}
+	err := relayLoop(l, c, "viewer", func(env protocol.Envelope, b []byte) {
 		switch env.Type {
 		case protocol.SigPath:
 			select {
@@ -242,19 +251,12 @@ func (a *active) viewerRead(l *load, c *conn) {
 			if st, ok := decodeState(b); ok && st.State == protocol.SessionEnded {
 				l.problems.add("relayed session ended (viewer): " + st.Reason)
 			}
-		case protocol.SigEnd, protocol.SigError:
-			l.problems.add(fmt.Sprintf("viewer got %s: %s", env.Type, env.Payload))
 		}
-	}, func(b []byte) {
+	}, func(m protocol.Message, size int) {
 		now := time.Now()
 		w := l.rec.w()
-		w.bytesRecv.Add(int64(len(b)))
+		w.bytesRecv.Add(int64(size))
 		w.msgsRecv.Add(1)
-		m, err := protocol.Unmarshal(b)
-		if err != nil {
-			l.problems.add("viewer: bad message: " + err.Error())
-			return
-		}
 		switch m := m.(type) {
 		case *protocol.Update:
 			if len(m.Data) < payloadHeader {
