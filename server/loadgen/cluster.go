@@ -236,7 +236,7 @@ func startBus(ctx context.Context, tether, dir string) (*proc, string, error) {
 	})
 	if err != nil {
 		p.stop(syscall.SIGTERM, 5*time.Second)
-		return nil, "", err
+		return nil, "", fmt.Errorf("%w (log: %s)", err, tail(filepath.Join(dir, "bus.log"), 10))
 	}
 	return p, fmt.Sprintf("nats://tether:%s@%s", pw, addr), nil
 }
