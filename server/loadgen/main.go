@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command loadgen is Tether's load benchmark (issue 7): it starts a
 // throwaway PostgreSQL cluster, the message bus and several Tether
 // instances, seeds a provider, engineers and sessions through the store,
