@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -28,8 +29,10 @@ import (
 	"tether/server/config"
 	"tether/server/hub"
 	"tether/server/live"
-	"tether/server/protocol"
+	"tether/server/metrics"
 	"tether/server/store"
+	"tether/server/turn"
+	"tether/server/turn/restcred"
 	"tether/server/web"
 	"tether/static"
 )
@@ -41,6 +44,9 @@ func main() {
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) >= 2 && args[0] == "user" && args[1] == "disable" {
 		return disableUser(args[2:], getenv, stdout, stderr)
+	}
+	if len(args) >= 1 && args[0] == "bus" {
+		return runBus(args[1:], getenv, stdout, stderr)
 	}
 	cfg, err := config.Parse(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -82,18 +88,44 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 			return err
 		}
 	}
-	var ice []protocol.ICEServer
-	if len(cfg.STUN) > 0 {
-		ice = []protocol.ICEServer{{URLs: cfg.STUN}}
+	ice := &restcred.Issuer{STUN: cfg.STUN, TURN: cfg.TURNURLs, Secret: []byte(cfg.TURNSecret)}
+	if cfg.TURN {
+		ts, err := startTURN(cfg, turnSecret(secret), log)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := ts.Close(); err != nil {
+				log.Error("turn", "err", err)
+			}
+		}()
+		ice.TURN, ice.Secret = ts.URLs(), turnSecret(secret)
 	}
-	lv := live.New(st, hub.NewLocal(), live.Config{
-		Instance: instance, P2P: cfg.P2P, ICETimeout: cfg.ICETimeout, ICEServers: ice, MaxFPS: cfg.MaxFPS,
+	var h hub.Hub = hub.NewLocal()
+	var busStats func() hub.BusStats
+	if cfg.Bus != "" {
+		b, err := hub.NewBus(hub.BusOptions{URL: cfg.Bus, Secret: secret, Instance: instance, Log: log})
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		go b.Measure(ctx, 5*time.Second)
+		h, busStats = b, b.Stats
+	}
+	lv := live.New(st, h, live.Config{
+		Instance: instance, P2P: cfg.P2P, ICETimeout: cfg.ICETimeout, ICE: ice, ICEPolicy: cfg.ICEPolicy, MaxFPS: cfg.MaxFPS,
+		RejoinGrace: cfg.RejoinGrace,
 	}, log)
-	if err := lv.Interrupt(ctx); err != nil {
+	if err := lv.Start(ctx); err != nil {
 		return err
 	}
-	go lv.Sweep(ctx, time.Second)
+	// The sweep outlives ctx by the drain, so the heartbeat keeps beating
+	// while connections move away.
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSweep()
+	go lv.Sweep(sweepCtx, time.Second)
 	go purge(ctx, st, log)
+	mx := metrics.New(metrics.Sources{Sessions: st.CountByState, Hub: h, Relay: lv.RelayBytes, Bus: busStats, Log: log, Name: instance})
 
 	build, err := buildFS(cfg.BuildDir)
 	if err != nil {
@@ -111,6 +143,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	srv, err := web.New(web.Deps{
 		Config: cfg, Store: st, Live: lv, Log: log, Now: time.Now,
 		Static: files, Build: build, Secret: secret, AgentKey: agentKey(secret), SetupToken: setupToken,
+		Metrics: mx, MetricsToken: getenv("TETHER_METRICS_TOKEN"),
 	})
 	if err != nil {
 		return err
@@ -144,10 +177,21 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Hand over: refuse new requests (the load balancer retries them on
+	// another instance), ask every open connection to reconnect, and record
+	// the stop so that other instances give the agents still held here the
+	// rejoin grace at once. Sessions do not end.
+	log.Info("shutting down: handing connections over", "grace", cfg.ShutdownGrace)
+	dctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
+	srv.Drain(dctx)
+	stopSweep()
+	sctx, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
 	_ = hs.Shutdown(sctx)
+	if err := lv.Stop(sctx); err != nil {
+		log.Error("record stop", "err", err)
+	}
 	return nil
 }
 
@@ -212,6 +256,44 @@ func agentKey(secret []byte) ed25519.PrivateKey {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte("tether agent signing key v1"))
 	return ed25519.NewKeyFromSeed(m.Sum(nil))
+}
+
+// turnSecret derives the key TURN credentials are made with from the
+// server secret, so that every instance sharing TETHER_SECRET accepts the
+// credentials any of them minted (restcred).
+func turnSecret(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("tether turn rest secret v1"))
+	return m.Sum(nil)
+}
+
+// startTURN starts the embedded TURN server, relayed at the configured
+// address or, for a base URL naming a host, at this machine's first
+// global address.
+func startTURN(cfg config.Config, secret []byte, log *slog.Logger) (*turn.Server, error) {
+	relay := cfg.TURNRelayIP
+	if !relay.IsValid() {
+		a, err := turn.MachineAddr()
+		if err != nil {
+			return nil, err
+		}
+		relay = a
+		log.Warn("turn: no -turn-relay-ip: relaying at this machine's first address; set the public one if peers reach this server through NAT", "relay_ip", relay.String())
+	}
+	realm := cfg.BaseURL
+	if u, err := url.Parse(cfg.BaseURL); err == nil {
+		realm = u.Hostname()
+	}
+	ts, err := turn.Start(turn.Config{
+		Listen: cfg.TURNListen, RelayIP: relay, RelayPortMin: cfg.TURNRelayPortMin, RelayPortMax: cfg.TURNRelayPortMax,
+		Realm: realm, Secret: secret, Log: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("turn listening", "udp_tcp_port", ts.Port(), "relay_ip", relay.String(),
+		"relay_ports", fmt.Sprintf("%d-%d", cfg.TURNRelayPortMin, cfg.TURNRelayPortMax))
+	return ts, nil
 }
 
 // loadInstance returns this instance's name, kept in instance.id in the

@@ -91,11 +91,11 @@ func session(page *jsdom.Page, url string, log *slog.Logger) error {
 		page.SetState(viewer.StateConnecting, "Cannot reach the server, trying again…")
 		return fmt.Errorf("%w: %v", errDial, err)
 	}
-	conn.SetReadLimit(max(protocol.MaxMessageSize, protocol.MaxSignalSize))
+	conn.SetReadLimit(max(protocol.MaxSealedSize, protocol.MaxSignalSize))
 	// Each connection is a new stream from the agent: a new inflater.
 	inflater, kind := page.Inflater()
 	page.SetInflater(kind)
-	v := viewer.New(viewer.Config{UI: page, Conn: conn, NewPeer: rtc.New, Log: log, Inflater: inflater})
+	v := viewer.New(viewer.Config{SessionID: page.Data("session"), UI: page, Conn: conn, NewPeer: rtc.New, Log: log, Inflater: inflater})
 	page.Bind(v, log)
 	defer page.Release()
 	return v.Run(context.Background())

@@ -55,6 +55,11 @@ type Status struct {
 	Grants protocol.Grants `json:"grants"`
 	// Viewer: the engineer is connected to the screen right now.
 	Viewer bool `json:"viewer"`
+	// Code is the security code of the end-to-end key exchange with the
+	// engineer's viewer ("042 917"), empty while there is none. The
+	// engineer's viewer shows the same code unless someone between them
+	// (the server) replaced the keys.
+	Code string `json:"code,omitempty"`
 	// Since is when sharing began.
 	Since time.Time `json:"since,omitzero"`
 	// Note is a sentence for the customer ("Full control is not possible

@@ -36,6 +36,13 @@
     proof.className = st.verified ? "ok" : (st.local ? "local" : "warn");
     proof.textContent = st.verified ? "identity confirmed by its certificate" :
       (st.local ? "a server on this computer, not encrypted" : "identity not confirmed");
+    // The security code of the key exchange with the engineer's viewer:
+    // the same on both screens unless someone in between replaced the keys.
+    var code = gone || st.phase === "ended" ? "" : (st.code || "");
+    root.dataset.code = code;
+    $("code-line").hidden = !code;
+    setText("code", code);
+    setText("code-help", e + " sees the same code on their screen. If the code they read out to you is different, click Stop sharing.");
     var note = $("note");
     note.hidden = !st.note;
     note.textContent = st.note || "";

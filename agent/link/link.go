@@ -22,17 +22,12 @@ type Conn interface {
 	// BufferedAmount is the number of bytes sent but not yet handed to the
 	// network, for flow control.
 	BufferedAmount() uint64
-	// Path is "p2p" or "relay", as announced in protocol.Path.
+	// Path is protocol.PathP2P, PathTURN or PathRelay, as announced in
+	// protocol.Path.
 	Path() string
 	// Close releases the path. Recv then returns ErrClosed.
 	Close() error
 }
-
-// Paths, as sent in protocol.Path.
-const (
-	PathP2P   = "p2p"
-	PathRelay = "relay"
-)
 
 // Errors of this package.
 var (
@@ -44,6 +39,10 @@ var (
 	ErrICETimeout = errors.New("link: peer-to-peer connection timed out")
 	// ErrICEFailed means ICE or DTLS failed before the channels opened.
 	ErrICEFailed = errors.New("link: peer-to-peer connection failed")
+	// ErrPeerUnverified means the viewer's answer carried a DTLS
+	// fingerprint the key exchange does not authenticate: someone between
+	// the ends (the server) answered in the viewer's place.
+	ErrPeerUnverified = errors.New("link: peer-to-peer refused: the answer's DTLS fingerprint is not the viewer's")
 )
 
 // EndedError is returned when the server ended the session (an end or error

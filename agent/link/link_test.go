@@ -1,10 +1,13 @@
 package link
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +17,9 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"tether/server/protocol"
+	"tether/server/protocol/protocoltest"
+	"tether/server/turn"
+	"tether/server/turn/restcred"
 )
 
 func TestWebsocketURL(t *testing.T) {
@@ -54,20 +60,31 @@ func loopbackEngine() *webrtc.SettingEngine {
 // answerer is a pion viewer wired to a Peer without a server in between.
 type answerer struct {
 	t      *testing.T
+	keys   *protocol.SessionKeys // the viewer's, from exchange
 	pc     *webrtc.PeerConnection
 	agent  atomic.Pointer[Peer]
 	input  chan *webrtc.DataChannel
 	screen chan []byte
 }
 
-func newAnswerer(t *testing.T) *answerer {
+// exchange runs a key exchange and returns the agent's and the viewer's keys.
+func exchange(t *testing.T) (agent, viewer *protocol.SessionKeys) {
+	return protocoltest.Keys(t, "sess")
+}
+
+func newAnswerer(t *testing.T, keys *protocol.SessionKeys) *answerer {
+	return newAnswererWith(t, keys, webrtc.Configuration{})
+}
+
+// newAnswererWith is an answerer with cfg (ICE servers and policy).
+func newAnswererWith(t *testing.T, keys *protocol.SessionKeys, cfg webrtc.Configuration) *answerer {
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(*loopbackEngine()))
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := api.NewPeerConnection(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = pc.Close() })
-	a := &answerer{t: t, pc: pc, input: make(chan *webrtc.DataChannel, 1), screen: make(chan []byte, 16)}
+	a := &answerer{t: t, keys: keys, pc: pc, input: make(chan *webrtc.DataChannel, 1), screen: make(chan []byte, 16)}
 	pc.OnDataChannel(func(dc *webrtc.DataChannel) {
 		switch dc.Label() {
 		case ChannelInput:
@@ -97,6 +114,9 @@ func (a *answerer) signal(typ string, payload any) error {
 	switch typ {
 	case protocol.SigOffer:
 		offer := payload.(protocol.SDP)
+		if err := a.keys.CheckSDP(offer.SDP, offer.MAC); err != nil {
+			return err
+		}
 		if err := a.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer.SDP}); err != nil {
 			return err
 		}
@@ -107,9 +127,13 @@ func (a *answerer) signal(typ string, payload any) error {
 		if err := a.pc.SetLocalDescription(ans); err != nil {
 			return err
 		}
+		mac, err := a.keys.SignSDP(ans.SDP)
+		if err != nil {
+			return err
+		}
 		go func() {
 			waitFor(a.t, "agent peer", func() bool { return a.agent.Load() != nil })
-			if err := a.agent.Load().SetAnswer(ans.SDP); err != nil {
+			if err := a.agent.Load().SetAnswer(ans.SDP, mac); err != nil && !errors.Is(err, ErrPeerUnverified) {
 				a.t.Errorf("set answer: %v", err)
 			}
 		}()
@@ -131,20 +155,23 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func TestPeerConnects(t *testing.T) {
-	a := newAnswerer(t)
-	p, err := NewPeer(PeerOptions{SettingEngine: loopbackEngine(), Signal: a.signal})
+// connect makes the agent's Peer with opts towards a, waits for the
+// channels, checks the path it announces and that a frame reaches a.
+func connect(t *testing.T, a *answerer, opts PeerOptions, wantPath string) Conn {
+	t.Helper()
+	opts.SettingEngine, opts.Signal = loopbackEngine(), a.signal
+	p, err := NewPeer(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	t.Cleanup(func() { p.Close() })
 	a.agent.Store(p)
 	conn, err := p.Wait(context.Background(), 10*time.Second)
 	if err != nil {
 		t.Fatalf("Wait: %v", err)
 	}
-	if conn.Path() != PathP2P {
-		t.Errorf("path %q", conn.Path())
+	if conn.Path() != wantPath {
+		t.Errorf("path %q, want %q", conn.Path(), wantPath)
 	}
 	if err := conn.Send([]byte("frame")); err != nil {
 		t.Fatal(err)
@@ -152,6 +179,13 @@ func TestPeerConnects(t *testing.T) {
 	if got := string(<-a.screen); got != "frame" {
 		t.Errorf("viewer got %q", got)
 	}
+	return conn
+}
+
+func TestPeerConnects(t *testing.T) {
+	agentKeys, viewerKeys := exchange(t)
+	a := newAnswerer(t, viewerKeys)
+	conn := connect(t, a, PeerOptions{Keys: agentKeys}, protocol.PathP2P)
 	in := <-a.input
 	if err := in.Send([]byte("ack")); err != nil {
 		t.Fatal(err)
@@ -169,12 +203,53 @@ func TestPeerConnects(t *testing.T) {
 	}
 }
 
+// TestPeerConnectsThroughTURN: with the relay-only policy on both ends and
+// session credentials for Tether's embedded TURN server, the channels open
+// through TURN and the agent says so (PathTURN).
+func TestPeerConnectsThroughTURN(t *testing.T) {
+	secret := []byte("turn secret")
+	ts, err := turn.Start(turn.Config{Listen: "127.0.0.1:0", RelayIP: netip.MustParseAddr("127.0.0.1"), Realm: "test", Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.Close()
+	iss := &restcred.Issuer{TURN: ts.URLs()[:1], Secret: secret}
+	viewerICE := iss.ICEServers("s1")[0]
+	agentKeys, viewerKeys := exchange(t)
+	a := newAnswererWith(t, viewerKeys, webrtc.Configuration{ICETransportPolicy: webrtc.ICETransportPolicyRelay, ICEServers: []webrtc.ICEServer{
+		{URLs: viewerICE.URLs, Username: viewerICE.Username, Credential: viewerICE.Credential},
+	}})
+	connect(t, a, PeerOptions{ICEServers: iss.ICEServers("s1"), RelayOnly: true, Keys: agentKeys}, protocol.PathTURN)
+	if n := ts.Allocations(); n != 2 {
+		t.Errorf("%d TURN allocations, want one per peer", n)
+	}
+}
+
+func TestPairPath(t *testing.T) {
+	host, srflx, relay := webrtc.ICECandidateTypeHost, webrtc.ICECandidateTypeSrflx, webrtc.ICECandidateTypeRelay
+	for _, tt := range []struct {
+		local, remote webrtc.ICECandidateType
+		want          string
+	}{
+		{host, host, protocol.PathP2P},
+		{srflx, host, protocol.PathP2P},
+		{relay, host, protocol.PathTURN},
+		{srflx, relay, protocol.PathTURN},
+		{relay, relay, protocol.PathTURN},
+	} {
+		if got := pairPath(tt.local, tt.remote); got != tt.want {
+			t.Errorf("%s/%s: %q, want %q", tt.local, tt.remote, got, tt.want)
+		}
+	}
+}
+
 // TestPeerTimesOut: when the viewer never answers (its network swallows
 // the signaling, or it cannot reach any of the agent's candidates) Wait
 // gives up after the timeout, which is when the session switches to the
 // relay.
 func TestPeerTimesOut(t *testing.T) {
-	p, err := NewPeer(PeerOptions{SettingEngine: loopbackEngine(), Signal: func(string, any) error { return nil }})
+	agentKeys, _ := exchange(t)
+	p, err := NewPeer(PeerOptions{SettingEngine: loopbackEngine(), Keys: agentKeys, Signal: func(string, any) error { return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,10 +270,11 @@ func TestPeerTimesOut(t *testing.T) {
 // can be gathered (UDP refused, as under Wine 8), peer-to-peer cannot
 // connect, and Wait says so as soon as gathering ends, not at the timeout.
 func TestPeerWithoutCandidatesFailsAtOnce(t *testing.T) {
-	a := newAnswerer(t)
+	agentKeys, viewerKeys := exchange(t)
+	a := newAnswerer(t, viewerKeys)
 	none := loopbackEngine()
 	none.SetInterfaceFilter(func(string) bool { return false })
-	p, err := NewPeer(PeerOptions{SettingEngine: none, Signal: a.signal})
+	p, err := NewPeer(PeerOptions{SettingEngine: none, Keys: agentKeys, Signal: a.signal})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,6 +286,57 @@ func TestPeerWithoutCandidatesFailsAtOnce(t *testing.T) {
 	if took := time.Since(start); took > 3*time.Second {
 		t.Fatalf("Wait took %v", took)
 	}
+}
+
+// TestPeerRefusesAnAnswerFromSomeoneElse: an answer whose DTLS fingerprint
+// the viewer's MAC does not cover (the server answering in the viewer's
+// place, with its own certificate) fails the peer connection at once with
+// ErrPeerUnverified, and the offer never reaches an answerer whose keys it
+// does not match either.
+func TestPeerRefusesAnAnswerFromSomeoneElse(t *testing.T) {
+	agentKeys, _ := exchange(t)
+	_, mitmKeys := exchange(t) // the server's own exchange with the agent's viewer
+	a := newAnswerer(t, mitmKeys)
+	offered := make(chan error, 1)
+	p, err := NewPeer(PeerOptions{SettingEngine: loopbackEngine(), Keys: agentKeys, Signal: func(typ string, payload any) error {
+		if typ == protocol.SigOffer {
+			offer := payload.(protocol.SDP)
+			offered <- a.keys.CheckSDP(offer.SDP, offer.MAC)
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := <-offered; !errors.Is(err, protocol.ErrFingerprint) {
+		t.Fatalf("the offer checked with other keys: %v, want ErrFingerprint", err)
+	}
+	// The man in the middle answers with its own fingerprint and MAC.
+	ans := answerFor(t, a, p)
+	mac, err := mitmKeys.SignSDP(ans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetAnswer(ans, mac); !errors.Is(err, ErrPeerUnverified) || !errors.Is(err, protocol.ErrFingerprint) {
+		t.Fatalf("SetAnswer: %v, want ErrPeerUnverified", err)
+	}
+	if _, err := p.Wait(context.Background(), 10*time.Second); !errors.Is(err, ErrPeerUnverified) {
+		t.Fatalf("Wait: %v, want ErrPeerUnverified", err)
+	}
+}
+
+// answerFor has a's connection answer p's current offer, unchecked.
+func answerFor(t *testing.T, a *answerer, p *Peer) string {
+	t.Helper()
+	if err := a.pc.SetRemoteDescription(*p.pc.LocalDescription()); err != nil {
+		t.Fatal(err)
+	}
+	ans, err := a.pc.CreateAnswer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ans.SDP
 }
 
 // wsServer answers hellos with welcome and then runs fn on the connection.
@@ -262,20 +389,54 @@ func TestSignalEndStopsReconnecting(t *testing.T) {
 	}
 }
 
+// TestSignalReconnectsAndRelays: after a dropped connection the relay
+// works on the new one, sealed end to end: the bytes the server sees never
+// hold the message in clear, a viewer with the keys opens them, and what a
+// server injects, replays or alters on the way is dropped by the agent.
 func TestSignalReconnectsAndRelays(t *testing.T) {
+	agentKeys, viewerKeys := exchange(t)
+	secret := []byte("THE-CUSTOMER'S-PASSWORD-ON-SCREEN")
+	plain, err := protocol.Marshal(&protocol.Photo{Seq: 1, Width: 64, Height: 64, W: 8, H: 8, Format: protocol.PhotoJPEG, Data: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pong, _ := protocol.Marshal(&protocol.Pong{Micros: 77})
+	serverSaw := make(chan error, 1)
 	srv, count := wsServer(t, func(n int, ws *websocket.Conn) {
 		if n == 1 {
 			_ = ws.CloseNow() // a dropped connection
 			return
 		}
-		// Echo binary messages, as a relay with a viewer that answers.
+		// The server's view of the relay, with the viewer's keys behind it.
+		ctx := context.Background()
 		for {
-			typ, b, err := ws.Read(context.Background())
+			typ, b, err := ws.Read(ctx)
 			if err != nil {
 				return
 			}
-			if typ == websocket.MessageBinary {
-				if err := ws.Write(context.Background(), typ, b); err != nil {
+			if typ != websocket.MessageBinary {
+				continue
+			}
+			if bytes.Contains(b, secret) {
+				serverSaw <- errors.New("the server saw the message in clear")
+				return
+			}
+			if typ, err := protocol.PeekSealed(b); err != nil || typ != protocol.TypePhoto {
+				serverSaw <- fmt.Errorf("the clear type: %s, %v", typ, err)
+				return
+			}
+			got, err := viewerKeys.Opener.Open(b)
+			if err == nil && !bytes.Equal(got, plain) {
+				err = fmt.Errorf("viewer opened %x", got)
+			}
+			serverSaw <- err
+			// Injected, then replayed, then altered, then the real reply.
+			forged := append([]byte{protocol.Version, byte(protocol.TypePong)}, make([]byte, 8+8+16)...)
+			sealed, _ := viewerKeys.Sealer.Seal(nil, pong)
+			altered := bytes.Clone(sealed)
+			altered[len(altered)-1] ^= 1
+			for _, m := range [][]byte{forged, altered, sealed, sealed} {
+				if err := ws.Write(ctx, websocket.MessageBinary, m); err != nil {
 					return
 				}
 			}
@@ -290,22 +451,34 @@ func TestSignalReconnectsAndRelays(t *testing.T) {
 	if env.Type != protocol.SigWelcome || count.Load() != 2 {
 		t.Fatalf("after drop: %s, %d connections; want a new welcome", env.Type, count.Load())
 	}
-	r, err := s.Relay()
+	if _, err := s.Relay(nil); err == nil {
+		t.Fatal("a relay without keys")
+	}
+	r, err := s.Relay(agentKeys)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Send([]byte{1, 2, 3}); err != nil {
+	if err := r.Send(plain); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-serverSaw; err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if b, err := r.Recv(ctx); err != nil || len(b) != 3 {
-		t.Fatalf("relay echo %v, %v", b, err)
+	if b, err := r.Recv(ctx); err != nil || !bytes.Equal(b, pong) {
+		t.Fatalf("relay reply %x, %v; want the genuine pong", b, err)
+	}
+	// The replayed copy was dropped too: nothing else is waiting.
+	short, scancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer scancel()
+	if b, err := r.Recv(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("after the reply: %x, %v; want nothing", b, err)
 	}
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Send([]byte{1}); !errors.Is(err, ErrClosed) {
+	if err := r.Send(pong); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Send after Close: %v", err)
 	}
 }

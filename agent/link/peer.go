@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -23,6 +24,14 @@ const (
 type PeerOptions struct {
 	// ICEServers come from the server's welcome.
 	ICEServers []protocol.ICEServer
+	// Keys are from the key exchange with this viewer: the offer carries a
+	// MAC of its DTLS fingerprint, and the answer must carry one of the
+	// viewer's, so that the data channels are bound to the same exchange
+	// as the relay and the security code.
+	Keys *protocol.SessionKeys
+	// RelayOnly gathers TURN candidates only (protocol.ICEPolicyRelay):
+	// the viewer never learns this computer's addresses.
+	RelayOnly bool
 	// SettingEngine tunes pion (tests restrict candidates with it); nil
 	// means pion's defaults.
 	SettingEngine *webrtc.SettingEngine
@@ -40,11 +49,14 @@ type Peer struct {
 	input  *webrtc.DataChannel
 	log    *slog.Logger
 	signal func(typ string, payload any) error
+	keys   *protocol.SessionKeys
 
 	ready  chan struct{} // closed when both channels are open
 	failed chan struct{} // closed when ICE/DTLS fails or the connection closes
 	closed chan struct{} // closed by Close
 	in     chan []byte
+
+	unverified atomic.Bool // the answer's fingerprint was not authenticated
 
 	mu          sync.Mutex
 	opened      int
@@ -64,6 +76,9 @@ func NewPeer(opts PeerOptions) (*Peer, error) {
 	if opts.Signal == nil {
 		return nil, errors.New("link: NewPeer without a Signal function")
 	}
+	if opts.Keys == nil {
+		return nil, errors.New("link: NewPeer before the key exchange")
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -71,8 +86,14 @@ func NewPeer(opts PeerOptions) (*Peer, error) {
 	if opts.SettingEngine != nil {
 		se = *opts.SettingEngine
 	}
-	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
 	cfg := webrtc.Configuration{}
+	if opts.RelayOnly {
+		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+		// pion waits 2 s before nominating a relayed pair, in case a
+		// direct one turns up; with relayed candidates only, none will.
+		se.SetRelayAcceptanceMinWait(0)
+	}
+	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
 	for _, s := range opts.ICEServers {
 		cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
@@ -84,6 +105,7 @@ func NewPeer(opts PeerOptions) (*Peer, error) {
 		pc:     pc,
 		log:    opts.Logger,
 		signal: opts.Signal,
+		keys:   opts.Keys,
 		ready:  make(chan struct{}),
 		failed: make(chan struct{}),
 		closed: make(chan struct{}),
@@ -126,7 +148,17 @@ func (p *Peer) setup() error {
 	if err := p.pc.SetLocalDescription(offer); err != nil {
 		return fmt.Errorf("link: set local description: %w", err)
 	}
-	if err := p.signal(protocol.SigOffer, protocol.SDP{SDP: offer.SDP}); err != nil {
+	// The fingerprint of the description pion will use; the MAC binds it
+	// to the key exchange.
+	sdp := offer.SDP
+	if d := p.pc.LocalDescription(); d != nil {
+		sdp = d.SDP
+	}
+	mac, err := p.keys.SignSDP(sdp)
+	if err != nil {
+		return fmt.Errorf("link: sign offer: %w", err)
+	}
+	if err := p.signal(protocol.SigOffer, protocol.SDP{SDP: sdp, MAC: mac}); err != nil {
 		return fmt.Errorf("link: send offer: %w", err)
 	}
 	// Candidates gathered meanwhile waited, so the viewer never sees a
@@ -197,8 +229,15 @@ func (p *Peer) message(m webrtc.DataChannelMessage) {
 }
 
 // SetAnswer applies the viewer's answer and then the candidates that came
-// before it.
-func (p *Peer) SetAnswer(sdp string) error {
+// before it. An answer whose DTLS fingerprint the viewer's MAC does not
+// authenticate (a server answering in the viewer's place) fails the peer
+// connection, so Wait returns ErrPeerUnverified.
+func (p *Peer) SetAnswer(sdp string, mac []byte) error {
+	if err := p.keys.CheckSDP(sdp, mac); err != nil {
+		p.unverified.Store(true)
+		p.fail()
+		return fmt.Errorf("%w: %w", ErrPeerUnverified, err)
+	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		return fmt.Errorf("link: set answer: %w", err)
 	}
@@ -240,8 +279,11 @@ func (p *Peer) Wait(ctx context.Context, timeout time.Duration) (Conn, error) {
 	defer t.Stop()
 	select {
 	case <-p.ready:
-		return &p2pConn{p: p}, nil
+		return &p2pConn{p: p, path: p.path()}, nil
 	case <-p.failed:
+		if p.unverified.Load() {
+			return nil, ErrPeerUnverified
+		}
 		return nil, ErrICEFailed
 	case <-p.closed:
 		return nil, ErrClosed
@@ -264,8 +306,36 @@ func (p *Peer) Close() error {
 	return err
 }
 
+// path tells whether the connected data channels run straight between the
+// peers or through a TURN server: the latter when the selected ICE
+// candidate pair has a relayed candidate on either end.
+func (p *Peer) path() string {
+	sctp := p.pc.SCTP()
+	if sctp == nil || sctp.Transport() == nil || sctp.Transport().ICETransport() == nil {
+		return protocol.PathP2P
+	}
+	pair, err := sctp.Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || pair == nil {
+		p.log.Info("selected candidate pair unknown", "err", err)
+		return protocol.PathP2P
+	}
+	p.log.Info("peer-to-peer connected", "local", pair.Local.Typ.String(), "remote", pair.Remote.Typ.String())
+	return pairPath(pair.Local.Typ, pair.Remote.Typ)
+}
+
+// pairPath is PathTURN when either candidate of the pair is relayed.
+func pairPath(local, remote webrtc.ICECandidateType) string {
+	if local == webrtc.ICECandidateTypeRelay || remote == webrtc.ICECandidateTypeRelay {
+		return protocol.PathTURN
+	}
+	return protocol.PathP2P
+}
+
 // p2pConn sends on the screen channel and receives from both.
-type p2pConn struct{ p *Peer }
+type p2pConn struct {
+	p    *Peer
+	path string // protocol.PathP2P or PathTURN
+}
 
 func (c *p2pConn) Send(b []byte) error {
 	select {
@@ -295,5 +365,5 @@ func (c *p2pConn) Recv(ctx context.Context) ([]byte, error) {
 }
 
 func (c *p2pConn) BufferedAmount() uint64 { return c.p.screen.BufferedAmount() }
-func (c *p2pConn) Path() string           { return PathP2P }
+func (c *p2pConn) Path() string           { return c.path }
 func (c *p2pConn) Close() error           { return c.p.Close() }

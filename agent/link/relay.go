@@ -2,18 +2,30 @@ package link
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 
 	"github.com/coder/websocket"
+
+	"tether/server/protocol"
 )
 
 // Relay is the fallback path: session messages as binary websocket messages
-// on the signaling connection, forwarded by the server to the viewer.
+// on the signaling connection, forwarded by the server to the viewer. Every
+// message is sealed end to end with the keys of the exchange with this
+// viewer (protocol.Sealer): the server, and any bus behind it, carry only
+// ciphertext and the clear message type.
 type Relay struct {
 	s  *Signal
 	ws *websocket.Conn
+
+	// sendMu makes sealing and writing one step: the counter order must be
+	// the order on the wire, and Send is called from several goroutines.
+	sendMu sync.Mutex
+	sealer *protocol.Sealer
+	opener *protocol.Opener // used by Recv's one caller only
 
 	in       chan []byte
 	down     chan struct{}
@@ -23,11 +35,11 @@ type Relay struct {
 	inFlight atomic.Int64
 }
 
-func newRelay(s *Signal, ws *websocket.Conn) *Relay {
-	return &Relay{s: s, ws: ws, in: make(chan []byte, 64), down: make(chan struct{})}
+func newRelay(s *Signal, ws *websocket.Conn, keys *protocol.SessionKeys) *Relay {
+	return &Relay{s: s, ws: ws, sealer: keys.Sealer, opener: keys.Opener, in: make(chan []byte, 64), down: make(chan struct{})}
 }
 
-// Send writes b as one binary websocket message.
+// Send seals b and writes it as one binary websocket message.
 func (r *Relay) Send(b []byte) error {
 	select {
 	case <-r.down:
@@ -36,33 +48,52 @@ func (r *Relay) Send(b []byte) error {
 	}
 	r.inFlight.Add(int64(len(b)))
 	defer r.inFlight.Add(-int64(len(b)))
+	r.sendMu.Lock()
+	defer r.sendMu.Unlock()
+	sealed, err := r.sealer.Seal(make([]byte, 0, len(b)+protocol.SealOverhead), b)
+	if err != nil {
+		return fmt.Errorf("link: relay send: %w", err)
+	}
 	// A write that outlives writeTimeout closes the websocket (coder/websocket
 	// does so on any expired write context); the Signal then reconnects.
 	ctx, cancel := context.WithTimeout(r.s.ctx, writeTimeout)
 	defer cancel()
-	if err := r.ws.Write(ctx, websocket.MessageBinary, b); err != nil {
+	if err := r.ws.Write(ctx, websocket.MessageBinary, sealed); err != nil {
 		return fmt.Errorf("link: relay send: %w", err)
 	}
 	return nil
 }
 
-// Recv returns the next binary message from the viewer.
+// Recv returns the next message from the viewer, opened. A message that
+// does not open (forged, altered, replayed, sealed with other keys) is
+// logged and dropped: whoever injected it can only delay the stream, as it
+// could by dropping messages, and the genuine ones still open after it.
 func (r *Relay) Recv(ctx context.Context) ([]byte, error) {
-	select {
-	case b := <-r.in:
-		return b, nil
-	case <-r.down:
-		return nil, ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	for {
+		select {
+		case b := <-r.in:
+			m, err := r.opener.Open(b)
+			if err != nil {
+				r.s.log.Warn("relayed message from the viewer refused", "err", err, "bytes", len(b))
+				continue
+			}
+			return m, nil
+		case <-r.down:
+			return nil, ErrClosed
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 }
+
+// errNoKeys: the relay carries nothing before the key exchange.
+var errNoKeys = errors.New("link: no relay before the end-to-end key exchange")
 
 // BufferedAmount is the number of bytes being written right now.
 func (r *Relay) BufferedAmount() uint64 { return uint64(max(r.inFlight.Load(), 0)) }
 
-// Path is PathRelay.
-func (r *Relay) Path() string { return PathRelay }
+// Path is protocol.PathRelay.
+func (r *Relay) Path() string { return protocol.PathRelay }
 
 // Close detaches the relay; the signaling websocket stays open.
 func (r *Relay) Close() error {

@@ -60,7 +60,7 @@ const (
 	welcomeTimeout = 15 * time.Second
 	writeTimeout   = 10 * time.Second
 	pingInterval   = 15 * time.Second
-	readLimit      = max(protocol.MaxSignalSize, protocol.MaxMessageSize)
+	readLimit      = max(protocol.MaxSignalSize, protocol.MaxSealedSize)
 )
 
 // Signal is the agent's signaling connection. It reconnects by itself when
@@ -207,9 +207,13 @@ func (s *Signal) Send(ctx context.Context, typ string, payload any) error {
 }
 
 // Relay binds a relay Conn to the current websocket: binary messages from
-// the server go to it, and its Send writes binary messages. A previous relay
-// is closed. The relay fails with ErrClosed when the websocket drops.
-func (s *Signal) Relay() (*Relay, error) {
+// the server go to it, and its Send writes binary messages, sealed and
+// opened with keys from the exchange with the viewer. A previous relay is
+// closed. The relay fails with ErrClosed when the websocket drops.
+func (s *Signal) Relay(keys *protocol.SessionKeys) (*Relay, error) {
+	if keys == nil || keys.Sealer == nil || keys.Opener == nil {
+		return nil, errNoKeys
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
@@ -218,7 +222,7 @@ func (s *Signal) Relay() (*Relay, error) {
 	if s.relay != nil {
 		s.relay.shut()
 	}
-	s.relay = newRelay(s, s.ws)
+	s.relay = newRelay(s, s.ws, keys)
 	return s.relay, nil
 }
 

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -44,6 +45,14 @@ type agentConn struct {
 	// hook, when set, sees envelopes first and keeps those it returns true
 	// for (the test viewer takes offers and candidates).
 	hook atomic.Pointer[func(protocol.Envelope) bool]
+
+	// The test viewer's side of the end-to-end key exchange: the server
+	// loop answers the agent's key steps as a viewer would, opens relayed
+	// messages before they reach bin and seals what sendBinary sends.
+	hs     *protocol.Handshake // read loop only
+	keys   atomic.Pointer[protocol.SessionKeys]
+	sealMu sync.Mutex      // seal and write as one step, in counter order
+	sealed chan relayedMsg // relayed messages as they crossed the server, and opened
 }
 
 func newFakeServer(t *testing.T, w protocol.Welcome) *fakeServer {
@@ -80,7 +89,7 @@ func (fs *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 		fs.t.Errorf("first message %q: %v", env.Type, err)
 		return
 	}
-	c := &agentConn{t: fs.t, ws: ws, env: make(chan protocol.Envelope, 256), bin: make(chan []byte, 1024), done: make(chan struct{})}
+	c := &agentConn{t: fs.t, ws: ws, env: make(chan protocol.Envelope, 256), bin: make(chan []byte, 1024), sealed: make(chan relayedMsg, 1024), done: make(chan struct{})}
 	if err := env.Decode(&c.hello); err != nil {
 		fs.t.Errorf("hello: %v", err)
 		return
@@ -103,13 +112,16 @@ func (fs *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if typ == websocket.MessageBinary {
-			c.bin <- data
+			c.relayed(data)
 			continue
 		}
 		env, err := protocol.DecodeSignal(data)
 		if err != nil {
 			fs.t.Errorf("agent sent a bad envelope: %v", err)
 			return
+		}
+		if env.Type == protocol.SigKey {
+			c.keyStep(env)
 		}
 		if h := c.hook.Load(); h != nil && (*h)(env) {
 			continue
@@ -151,10 +163,86 @@ func (c *agentConn) sendRaw(b []byte) {
 	}
 }
 
+// sendBinary sends a session message to the agent as the viewer does on
+// the relay: sealed with the keys of the latest exchange.
 func (c *agentConn) sendBinary(b []byte) error {
+	k := c.keys.Load()
+	if k == nil {
+		return errors.New("test viewer: relay before the key exchange")
+	}
+	c.sealMu.Lock()
+	defer c.sealMu.Unlock()
+	sealed, err := k.Sealer.Seal(nil, b)
+	if err != nil {
+		return err
+	}
+	return c.sendRawBinary(sealed)
+}
+
+// sendRawBinary writes a binary message as is (a server forging one).
+func (c *agentConn) sendRawBinary(b []byte) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return c.ws.Write(ctx, websocket.MessageBinary, b)
+}
+
+// keyStep answers the agent's key exchange as a viewer.
+func (c *agentConn) keyStep(env protocol.Envelope) {
+	var k protocol.KeyStep
+	if err := env.Decode(&k); err != nil {
+		c.t.Errorf("agent key step: %v", err)
+		return
+	}
+	if len(k.Commit) > 0 { // a new exchange
+		hs, err := protocol.NewHandshake(protocol.SenderViewer, "s1")
+		if err != nil {
+			c.t.Error(err)
+			return
+		}
+		reply, err := hs.Reply(k)
+		if err != nil {
+			c.t.Errorf("agent's key commitment: %v", err)
+			return
+		}
+		c.hs = hs
+		c.keys.Store(nil)
+		go c.send(protocol.SigKey, reply)
+		return
+	}
+	if c.hs == nil {
+		c.t.Error("agent revealed a key before committing")
+		return
+	}
+	keys, err := c.hs.Reveal(k)
+	if err != nil {
+		c.t.Errorf("agent's key reveal: %v", err)
+		return
+	}
+	c.keys.Store(keys)
+}
+
+// relayedMsg is one relayed message: the bytes the server saw, and what
+// the viewer opened from them.
+type relayedMsg struct{ wire, opened []byte }
+
+// relayed opens a relayed message from the agent into bin, keeping the
+// bytes as they crossed the server in sealed.
+func (c *agentConn) relayed(b []byte) {
+	k := c.keys.Load()
+	if k == nil {
+		c.t.Errorf("agent relayed %d bytes before the key exchange", len(b))
+		return
+	}
+	m, err := k.Opener.Open(b)
+	if err != nil {
+		c.t.Errorf("agent's relayed message does not open: %v", err)
+		return
+	}
+	select {
+	case c.sealed <- relayedMsg{wire: b, opened: m}:
+	default:
+	}
+	c.bin <- m
 }
 
 // expect returns the next envelope of type typ; other types are skipped.

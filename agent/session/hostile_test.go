@@ -40,11 +40,11 @@ func forge(t *testing.T, c *agentConn) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := c.sendBinary(b); err != nil {
+		if err := c.sendRawBinary(b); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := c.sendBinary([]byte{protocol.Version, 99, 1, 2, 3}); err != nil {
+	if err := c.sendRawBinary([]byte{protocol.Version, 99, 1, 2, 3}); err != nil {
 		t.Fatal(err)
 	}
 }

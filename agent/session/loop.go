@@ -22,9 +22,11 @@ type session struct {
 	stopped chan struct{} // closed when Run returns; nobody reads events then
 
 	engineer, provider string
+	sessionID          string // from the welcome; bound into the key exchange
 	identity           link.Identity
 	p2p                bool
 	iceServers         []protocol.ICEServer
+	relayOnly          bool // protocol.ICEPolicyRelay: TURN candidates only
 	iceTimeout         time.Duration
 	maxFPS             int // from the server's welcome; zero: the stream's default
 
@@ -78,6 +80,9 @@ type viewerDone struct {
 
 // viewerRetry: time to offer a still-present viewer a new connection.
 type viewerRetry struct{ gen int }
+
+// viewerKeyTimeout: the viewer's part of the key exchange is due.
+type viewerKeyTimeout struct{ gen int }
 
 func (s *session) loop(ctx context.Context) (Result, error) {
 	stats := time.NewTicker(s.cfg.StatsInterval)
@@ -173,6 +178,14 @@ func (s *session) handleSignal(ctx context.Context, env protocol.Envelope) (Resu
 			s.stopViewer("left")
 		}
 		s.updatePage()
+	case protocol.SigKey:
+		var k protocol.KeyStep
+		if err := env.Decode(&k); err != nil {
+			s.log.Warn("bad key exchange step", "err", err)
+			return Result{}, false, nil
+		}
+		s.viewerKey(ctx, k)
+		s.updatePage()
 	case protocol.SigAnswer:
 		var sdp protocol.SDP
 		if err := env.Decode(&sdp); err != nil {
@@ -180,8 +193,8 @@ func (s *session) handleSignal(ctx context.Context, env protocol.Envelope) (Resu
 			return Result{}, false, nil
 		}
 		if s.viewer != nil && s.viewer.peer != nil {
-			if err := s.viewer.peer.SetAnswer(sdp.SDP); err != nil {
-				s.log.Warn("apply answer", "err", err)
+			if err := s.viewer.peer.SetAnswer(sdp.SDP, sdp.MAC); err != nil {
+				s.log.Warn("viewer's answer refused", "err", err)
 			}
 		}
 	case protocol.SigCandidate:
@@ -256,6 +269,15 @@ func (s *session) handleEvent(ctx context.Context, ev event) (Result, bool, erro
 		if s.viewer == nil && s.viewerPresent && ev.gen == s.gen {
 			s.startViewer(ctx)
 		}
+	case viewerKeyTimeout:
+		if s.viewer == nil || ev.gen != s.viewer.gen || s.viewer.keys != nil {
+			return Result{}, false, nil
+		}
+		s.log.Warn("the viewer did not answer the key exchange; starting over", "after", keyTimeout)
+		s.stopViewer("")
+		if s.viewerPresent {
+			s.startViewer(ctx)
+		}
 	case fatal:
 		s.sendEnd(ev.reason)
 		return Result{}, true, ev.err
@@ -300,11 +322,15 @@ func (s *session) welcome(ctx context.Context, w protocol.Welcome, first bool) {
 	if w.Engineer != "" {
 		s.engineer = w.Engineer
 	}
+	if w.SessionID != "" {
+		s.sessionID = w.SessionID
+	}
 	if w.Provider != "" {
 		s.provider = w.Provider
 	}
 	s.p2p = w.P2P
 	s.iceServers = w.ICEServers
+	s.relayOnly = w.ICEPolicy == protocol.ICEPolicyRelay
 	s.iceTimeout = time.Duration(w.ICETimeoutMS) * time.Millisecond
 	if w.MaxFPS > 0 && w.MaxFPS <= protocol.MaxFPSLimit {
 		s.maxFPS = w.MaxFPS
@@ -446,9 +472,17 @@ func (s *session) pageStatus(phase consent.Phase, reason string) consent.Status 
 	return consent.Status{
 		Phase: phase, Engineer: s.engineer, Provider: s.provider,
 		Server: s.identity.Host, Verified: s.identity.Verified, Local: s.identity.Local,
-		Offer: s.offer, Grants: s.grants, Viewer: s.viewer != nil && s.viewer.streamer != nil,
+		Offer: s.offer, Grants: s.grants, Viewer: s.viewer != nil && s.viewer.streamer != nil, Code: s.code(),
 		Since: s.sharedSince, Note: s.note, Reason: reason,
 	}
+}
+
+// code is the security code of the current viewer's key exchange, or "".
+func (s *session) code() string {
+	if s.viewer == nil || s.viewer.keys == nil {
+		return ""
+	}
+	return s.viewer.keys.Code
 }
 
 // updatePage shows the session's current phase on the consent page.

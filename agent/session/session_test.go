@@ -348,6 +348,14 @@ func TestSessionRelay(t *testing.T) {
 	if !first.end.Full() || !sameImage(first.img, h.screen.snapshot()) {
 		t.Fatal("first relayed frame is not the screen")
 	}
+	// Sealed end to end: the customer sees the code the viewer derived,
+	// and no message crossed the server in clear.
+	code := c.keys.Load().Code
+	h.waitOut("Security code for this connection: " + code + ".")
+	if st := h.pageStatus(); st.Code != code {
+		t.Fatalf("consent page shows code %q, the viewer %q", st.Code, code)
+	}
+	checkSealed(t, c)
 	var n int
 	v.state(func(v *screenView) { n = len(v.frames) })
 	h.screen.paint(0, 0, 1, 1, 9, 9, 9)
@@ -366,6 +374,11 @@ func TestSessionRelay(t *testing.T) {
 	c.send(protocol.SigPeer, protocol.Peer{Role: "viewer", Present: true})
 	c.expect(protocol.SigPath)
 	v.waitFrame(n, func(f frameSeen) bool { return f.end.Full() && f.end.Seq == 1 })
+	// A new exchange for the returning viewer.
+	if again := c.keys.Load().Code; h.pageStatus().Code != again {
+		t.Fatalf("after the viewer came back the page shows %q, the viewer %q", h.pageStatus().Code, again)
+	}
+	checkSealed(t, c)
 
 	h.cancel() // the customer closes the agent
 	if e := decode[protocol.End](t, c.expect(protocol.SigEnd)); e.Reason != protocol.EndCustomerClosed {
@@ -373,6 +386,31 @@ func TestSessionRelay(t *testing.T) {
 	}
 	if res, err := h.result(); err != nil || res.Outcome != Stopped {
 		t.Fatalf("Run: %+v, %v", res, err)
+	}
+}
+
+// checkSealed checks the relayed messages so far: each crossed the server
+// as a sealed message with its clear type only, never holding its payload.
+func checkSealed(t *testing.T, c *agentConn) {
+	t.Helper()
+	n := 0
+	for {
+		select {
+		case m := <-c.sealed:
+			n++
+			typ, err := protocol.PeekSealed(m.wire)
+			if err != nil || typ != protocol.Type(m.opened[1]) || len(m.wire) != len(m.opened)+protocol.SealOverhead {
+				t.Fatalf("relayed %s (%d bytes for %d): %v", typ, len(m.wire), len(m.opened), err)
+			}
+			if payload := m.opened[2:]; len(payload) >= 8 && bytes.Contains(m.wire, payload) {
+				t.Fatalf("a relayed %s crossed the server in clear", typ)
+			}
+		default:
+			if n == 0 {
+				t.Fatal("nothing was relayed")
+			}
+			return
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"tether/agent/link"
 	"tether/agent/stream"
@@ -15,15 +16,20 @@ type viewer struct {
 	gen      int
 	ctx      context.Context // ends when the viewer connection is replaced or the session ends
 	cancel   context.CancelFunc
-	peer     *link.Peer // while negotiating or on p2p
+	hs       *protocol.Handshake   // the key exchange with this viewer
+	keys     *protocol.SessionKeys // once the exchange is done
+	peer     *link.Peer            // while negotiating or on p2p or TURN
 	conn     link.Conn
 	streamer *stream.Streamer // set once streaming
 	done     chan struct{}    // closed when its stream goroutine ends
 }
 
+// keyTimeout bounds the wait for the viewer's part of the key exchange.
+const keyTimeout = 15 * time.Second
+
 // startViewer begins a fresh connection to a present viewer, replacing any
-// previous one. Without the customer's consent to be seen it only
-// remembers that the viewer waits.
+// previous one, with a new key exchange. Without the customer's consent to
+// be seen it only remembers that the viewer waits.
 func (s *session) startViewer(ctx context.Context) {
 	if !s.grants.Has(protocol.GrantView) || !s.viewerPresent {
 		return
@@ -33,12 +39,57 @@ func (s *session) startViewer(ctx context.Context) {
 	vctx, cancel := context.WithCancel(ctx)
 	v := &viewer{gen: s.gen, ctx: vctx, cancel: cancel, done: make(chan struct{})}
 	s.viewer = v
+	hs, err := protocol.NewHandshake(protocol.SenderAgent, s.sessionID)
+	if err == nil {
+		err = s.sig.Send(vctx, protocol.SigKey, hs.Start())
+	}
+	if err != nil {
+		// Reconnecting: the server sends peer again afterwards.
+		s.log.Warn("start key exchange", "err", err)
+		return
+	}
+	v.hs = hs
+	gen := v.gen
+	time.AfterFunc(keyTimeout, func() { s.post(ctx, viewerKeyTimeout{gen: gen}) })
+}
+
+// viewerKey takes the viewer's reply in the key exchange, reveals the
+// agent's key and connects: peer-to-peer, or the relay.
+func (s *session) viewerKey(ctx context.Context, step protocol.KeyStep) {
+	v := s.viewer
+	if v == nil || v.hs == nil || v.keys != nil {
+		s.log.Info("key exchange step without an exchange running, ignored")
+		return
+	}
+	keys, reveal, err := v.hs.Accept(step)
+	if errors.Is(err, protocol.ErrStaleKey) {
+		s.log.Debug("key reply for an earlier exchange, ignored")
+		return
+	}
+	if err != nil {
+		s.log.Warn("key exchange with the viewer refused", "err", err)
+		return
+	}
+	if err := s.sig.Send(v.ctx, protocol.SigKey, reveal); err != nil {
+		s.log.Warn("reveal key", "err", err)
+		return
+	}
+	v.keys = keys
+	s.say("Security code for this connection: %s. %s sees the same code; if they read out a different one, stop sharing.", keys.Code, s.engineerName())
+	s.connectViewer(ctx, v)
+}
+
+// connectViewer starts the path to a viewer whose keys are agreed.
+func (s *session) connectViewer(ctx context.Context, v *viewer) {
+	vctx := v.ctx
 	if !s.p2p {
 		s.post(ctx, viewerPath{gen: v.gen, err: errors.New("peer-to-peer disabled by the server")})
 		return
 	}
 	peer, err := link.NewPeer(link.PeerOptions{
 		ICEServers:    s.iceServers,
+		Keys:          v.keys,
+		RelayOnly:     s.relayOnly,
 		SettingEngine: s.cfg.SettingEngine,
 		Logger:        s.log,
 		Signal: func(typ string, payload any) error {
@@ -71,7 +122,7 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 			}
 			v.peer = nil
 		}
-		r, err := s.sig.Relay()
+		r, err := s.sig.Relay(v.keys)
 		if err != nil {
 			// The websocket is down; the server sends peer again after
 			// the reconnect.

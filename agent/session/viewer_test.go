@@ -217,6 +217,10 @@ func newTestPeer(t *testing.T, c *agentConn) *testPeer {
 				t.Errorf("offer: %v", err)
 				return true
 			}
+			if k := c.keys.Load(); k == nil || k.CheckSDP(sdp.SDP, sdp.MAC) != nil {
+				t.Errorf("offer not authenticated by the key exchange")
+				return true
+			}
 			p.answer(c, sdp.SDP)
 			return false // the test sees offers too
 		case protocol.SigCandidate:
@@ -250,7 +254,12 @@ func (p *testPeer) answer(c *agentConn, offer string) {
 		p.t.Errorf("set answer: %v", err)
 		return
 	}
-	c.send(protocol.SigAnswer, protocol.SDP{SDP: ans.SDP})
+	mac, err := c.keys.Load().SignSDP(ans.SDP)
+	if err != nil {
+		p.t.Errorf("sign answer: %v", err)
+		return
+	}
+	c.send(protocol.SigAnswer, protocol.SDP{SDP: ans.SDP, MAC: mac})
 }
 
 func (p *testPeer) sendInput(b []byte) error {

@@ -44,6 +44,24 @@ type Config struct {
 	MaxFPS int
 	// STUN lists STUN server URLs handed to both peers (empty: host candidates only).
 	STUN []string
+	// TURN runs the embedded TURN server (on unless TURNURLs points at an
+	// external one, or -turn=false).
+	TURN bool
+	// TURNListen is the UDP and TCP address of the embedded TURN server.
+	TURNListen string
+	// TURNRelayIP is the address peers reach the embedded TURN server and
+	// its relayed ports at. Invalid (zero) means "pick one at start": the
+	// base URL's host when it is an IP address or localhost, otherwise the
+	// first non-loopback address of this machine (see server/turn).
+	TURNRelayIP netip.Addr
+	// TURNRelayPortMin and TURNRelayPortMax bound the relayed UDP ports.
+	TURNRelayPortMin, TURNRelayPortMax uint16
+	// TURNURLs are an external TURN server's turn:/turns: URLs (coturn with
+	// use-auth-secret); TURNSecret is its static-auth-secret.
+	TURNURLs   []string
+	TURNSecret string
+	// ICEPolicy is protocol.ICEPolicyAll or protocol.ICEPolicyRelay.
+	ICEPolicy string
 	// TLSProxy says TLS ends at a proxy in front of this server: the public
 	// URL is https although this process serves plain HTTP.
 	TLSProxy bool
@@ -53,6 +71,16 @@ type Config struct {
 	// Instance names this server instance among those sharing a database;
 	// empty means the one kept in the data folder (instance.id).
 	Instance string
+	// Bus is the NATS URL of the message bus several instances share
+	// (nats://user:password@host:4222, comma-separated for a cluster);
+	// empty: this instance routes in process and must be the only one.
+	Bus string
+	// RejoinGrace is how long a session waits for its agent to come back
+	// after its connection dropped or its instance died.
+	RejoinGrace time.Duration
+	// ShutdownGrace bounds a graceful stop: members are asked to reconnect
+	// elsewhere, and open requests get this long to finish.
+	ShutdownGrace time.Duration
 }
 
 // Parse reads args (without the program name) and the environment through
@@ -68,6 +96,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		return def
 	}
 	var ttl, iceTimeout, p2p, stun, tlsProxy, proxies, maxFPS string
+	var turn, relayIP, relayPorts, turnURLs string
 	fs.StringVar(&c.Listen, "listen", env("LISTEN", ":8080"), "address to listen on (TETHER_LISTEN)")
 	fs.StringVar(&c.BaseURL, "base-url", env("BASE_URL", ""), "public base URL, e.g. https://support.example.com (TETHER_BASE_URL); default http://localhost:<port>")
 	fs.StringVar(&c.DataDir, "data", env("DATA", "data"), "data folder for SQLite and state (TETHER_DATA)")
@@ -80,9 +109,20 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&iceTimeout, "ice-timeout", env("ICE_TIMEOUT", "5s"), "how long to try peer-to-peer before using the relay (TETHER_ICE_TIMEOUT)")
 	fs.StringVar(&maxFPS, "max-fps", env("MAX_FPS", strconv.Itoa(protocol.DefaultFPS)), fmt.Sprintf("highest frame rate agents stream at, 1 to %d (TETHER_MAX_FPS)", protocol.MaxFPSLimit))
 	fs.StringVar(&stun, "stun", env("STUN", ""), "comma-separated STUN URLs for peer-to-peer, e.g. stun:stun.example.com:3478 (TETHER_STUN)")
+	fs.StringVar(&turn, "turn", env("TURN", "true"), "run the embedded TURN server for peers that cannot connect directly (TETHER_TURN)")
+	fs.StringVar(&c.TURNListen, "turn-listen", env("TURN_LISTEN", ":3478"), "UDP and TCP address of the embedded TURN server (TETHER_TURN_LISTEN)")
+	fs.StringVar(&relayIP, "turn-relay-ip", env("TURN_RELAY_IP", ""), "public IP address peers reach the embedded TURN server at; default: the base URL's host if it is an IP address or localhost, else this machine's first non-loopback address (TETHER_TURN_RELAY_IP)")
+	fs.StringVar(&relayPorts, "turn-relay-ports", env("TURN_RELAY_PORTS", "49152-65535"), "UDP port range of the embedded TURN server's relayed addresses (TETHER_TURN_RELAY_PORTS)")
+	fs.StringVar(&turnURLs, "turn-urls", env("TURN_URLS", ""), "comma-separated turn:/turns: URLs of an external TURN server (coturn with use-auth-secret) instead of the embedded one (TETHER_TURN_URLS)")
+	fs.StringVar(&c.TURNSecret, "turn-secret", env("TURN_SECRET", ""), "the external TURN server's static-auth-secret (TETHER_TURN_SECRET)")
+	fs.StringVar(&c.ICEPolicy, "ice-policy", env("ICE_POLICY", protocol.ICEPolicyAll), "all, or relay: peers use TURN only and never learn each other's address (TETHER_ICE_POLICY)")
 	fs.StringVar(&tlsProxy, "tls-proxy", env("TLS_PROXY", "false"), "true when a proxy in front of this server terminates TLS for the https:// base URL (TETHER_TLS_PROXY)")
 	fs.StringVar(&proxies, "trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed, e.g. 10.0.0.5,10.1.0.0/16 (TETHER_TRUSTED_PROXIES)")
 	fs.StringVar(&c.Instance, "instance", env("INSTANCE", ""), "name of this instance among several sharing a database; default: made once and kept in the data folder (TETHER_INSTANCE)")
+	var rejoin, shutdown string
+	fs.StringVar(&c.Bus, "bus", env("BUS", ""), "message bus shared by several instances, nats://user:password@host:4222 (TETHER_BUS); empty: one instance, routing in process")
+	fs.StringVar(&rejoin, "rejoin-grace", env("REJOIN_GRACE", "30s"), "how long a session waits for its agent to reconnect, after a network drop or when its instance stopped (TETHER_REJOIN_GRACE)")
+	fs.StringVar(&shutdown, "shutdown-grace", env("SHUTDOWN_GRACE", "10s"), "on SIGTERM, how long to wait for connections to move to other instances (TETHER_SHUTDOWN_GRACE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -96,6 +136,22 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	}
 	if c.ICETimeout, err = time.ParseDuration(iceTimeout); err != nil || c.ICETimeout < 500*time.Millisecond || c.ICETimeout > time.Minute {
 		errs = append(errs, fmt.Errorf("ice-timeout %q: want a duration between 500ms and 1m", iceTimeout))
+	}
+	if c.RejoinGrace, err = time.ParseDuration(rejoin); err != nil || c.RejoinGrace < time.Second || c.RejoinGrace > time.Hour {
+		errs = append(errs, fmt.Errorf("rejoin-grace %q: want a duration between 1s and 1h", rejoin))
+	}
+	if c.ShutdownGrace, err = time.ParseDuration(shutdown); err != nil || c.ShutdownGrace < 0 || c.ShutdownGrace > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("shutdown-grace %q: want a duration between 0s and 10m", shutdown))
+	}
+	if c.Bus != "" {
+		for _, u := range strings.Split(c.Bus, ",") {
+			if pu, err := url.Parse(strings.TrimSpace(u)); err != nil || (pu.Scheme != "nats" && pu.Scheme != "tls") || pu.Host == "" {
+				errs = append(errs, fmt.Errorf("bus %q: want nats://user:password@host:port (or tls://)", redactURL(u)))
+			}
+		}
+		if strings.HasPrefix(c.Database, "sqlite://") || c.Database == "" {
+			errs = append(errs, errors.New("bus: several instances must share a PostgreSQL database (-database postgres://…); SQLite is for one instance"))
+		}
 	}
 	if c.MaxFPS, err = strconv.Atoi(maxFPS); err != nil || c.MaxFPS < 1 || c.MaxFPS > protocol.MaxFPSLimit {
 		errs = append(errs, fmt.Errorf("max-fps %q: want a whole number from 1 to %d", maxFPS, protocol.MaxFPSLimit))
@@ -124,15 +180,10 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	if len(c.Instance) > 64 || strings.ContainsAny(c.Instance, " \t\n") {
 		errs = append(errs, fmt.Errorf("instance %q: want a short name without spaces", c.Instance))
 	}
-	for _, s := range strings.Split(stun, ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		if !strings.HasPrefix(s, "stun:") && !strings.HasPrefix(s, "stuns:") {
-			errs = append(errs, fmt.Errorf("stun %q: want stun:host:port", s))
-		}
-		c.STUN = append(c.STUN, s)
-	}
+	var uerrs []error
+	c.STUN, uerrs = urlList("stun", stun, "stun")
+	errs = append(errs, uerrs...)
+	errs = append(errs, c.parseTURN(turn, relayIP, relayPorts, turnURLs)...)
 	host, port, err := net.SplitHostPort(c.Listen)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("listen %q: want host:port, e.g. :8080", c.Listen))
@@ -155,6 +206,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		errs = append(errs, fmt.Errorf("base-url %q: want scheme://host[:port] without a path", c.BaseURL))
 	} else {
 		errs = append(errs, c.checkTransport(u)...)
+	}
+	if !c.TURNRelayIP.IsValid() && c.TURN {
+		c.TURNRelayIP = defaultRelayIP(c.BaseURL)
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data: a folder is required"))
@@ -185,6 +239,84 @@ func (c Config) checkTransport(u *url.URL) []error {
 	return errs
 }
 
+// parseTURN reads the TURN and ICE policy settings.
+func (c *Config) parseTURN(turn, relayIP, relayPorts, urls string) []error {
+	var errs []error
+	var err error
+	if c.TURN, err = parseBool(turn); err != nil {
+		errs = append(errs, fmt.Errorf("turn %q: want true or false", turn))
+	}
+	if _, _, err := net.SplitHostPort(c.TURNListen); err != nil {
+		errs = append(errs, fmt.Errorf("turn-listen %q: want host:port, e.g. :3478", c.TURNListen))
+	}
+	if relayIP != "" {
+		if c.TURNRelayIP, err = netip.ParseAddr(relayIP); err != nil || c.TURNRelayIP.IsUnspecified() {
+			errs = append(errs, fmt.Errorf("turn-relay-ip %q: want the IP address peers reach this server at", relayIP))
+		}
+	}
+	lo, hi, ok := strings.Cut(relayPorts, "-")
+	minPort, err1 := strconv.ParseUint(strings.TrimSpace(lo), 10, 16)
+	maxPort, err2 := strconv.ParseUint(strings.TrimSpace(hi), 10, 16)
+	if !ok || err1 != nil || err2 != nil || minPort < 1024 || maxPort < minPort {
+		errs = append(errs, fmt.Errorf("turn-relay-ports %q: want a range like 49152-65535 above 1023", relayPorts))
+	}
+	c.TURNRelayPortMin, c.TURNRelayPortMax = uint16(minPort), uint16(maxPort)
+	var uerrs []error
+	c.TURNURLs, uerrs = urlList("turn-urls", urls, "turn")
+	errs = append(errs, uerrs...)
+	switch {
+	case len(c.TURNURLs) > 0 && c.TURNSecret == "":
+		errs = append(errs, errors.New("turn-urls need -turn-secret, the external TURN server's static-auth-secret"))
+	case len(c.TURNURLs) == 0 && c.TURNSecret != "":
+		errs = append(errs, errors.New("turn-secret is for an external TURN server: give its -turn-urls too"))
+	case len(c.TURNURLs) > 0:
+		c.TURN = false // the external server replaces the embedded one
+	}
+	if c.ICEPolicy != protocol.ICEPolicyAll && c.ICEPolicy != protocol.ICEPolicyRelay {
+		errs = append(errs, fmt.Errorf("ice-policy %q: want %s or %s", c.ICEPolicy, protocol.ICEPolicyAll, protocol.ICEPolicyRelay))
+	} else if c.ICEPolicy == protocol.ICEPolicyRelay && !c.HasTURN() {
+		errs = append(errs, errors.New("ice-policy relay needs a TURN server: the embedded one (-turn) or -turn-urls"))
+	}
+	return errs
+}
+
+// urlList splits a comma-separated list of ICE server URLs whose scheme is
+// scheme or its TLS form (stun/stuns, turn/turns; RFC 7064, RFC 7065).
+func urlList(flag, list, scheme string) ([]string, []error) {
+	var urls []string
+	var errs []error
+	for _, u := range strings.Split(list, ",") {
+		if u = strings.TrimSpace(u); u == "" {
+			continue
+		}
+		if !strings.HasPrefix(u, scheme+":") && !strings.HasPrefix(u, scheme+"s:") {
+			errs = append(errs, fmt.Errorf("%s %q: want %s:host:port or %ss:host:port", flag, u, scheme, scheme))
+		}
+		urls = append(urls, u)
+	}
+	return urls, errs
+}
+
+// defaultRelayIP is the base URL's host when it is an IP address, or
+// loopback for localhost; invalid for a host name (server/turn then picks
+// an address of this machine).
+func defaultRelayIP(baseURL string) netip.Addr {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return netip.Addr{}
+	}
+	if a, err := netip.ParseAddr(u.Hostname()); err == nil {
+		return a.Unmap()
+	}
+	if protocol.IsLoopbackHost(u.Host) {
+		return netip.MustParseAddr("127.0.0.1")
+	}
+	return netip.Addr{}
+}
+
+// HasTURN reports whether peers get a TURN server: embedded or external.
+func (c Config) HasTURN() bool { return c.TURN || len(c.TURNURLs) > 0 }
+
 func parseBool(s string) (bool, error) {
 	switch strings.ToLower(s) {
 	case "true", "1", "yes", "on":
@@ -193,6 +325,15 @@ func parseBool(s string) (bool, error) {
 		return false, nil
 	}
 	return false, errors.New("not a boolean")
+}
+
+// redactURL hides the password of a URL for an error message.
+func redactURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 // Secure reports whether the public URL is https, so cookies get Secure.

@@ -72,6 +72,41 @@ func TestParse(t *testing.T) {
 		{name: "bad dsn hides secret", args: []string{"-database", "mysql://root:hunter2@db/x"}, wantErr: "mysql:"},
 		{name: "bad stun", args: []string{"-stun", "turn:x"}, wantErr: "stun"},
 		{name: "stray arg", args: []string{"serve"}, wantErr: "unexpected"},
+		{name: "embedded TURN by default, relayed on localhost", check: func(t *testing.T, c Config) {
+			if !c.TURN || c.TURNListen != ":3478" || c.TURNRelayIP.String() != "127.0.0.1" || c.ICEPolicy != "all" ||
+				c.TURNRelayPortMin != 49152 || c.TURNRelayPortMax != 65535 || !c.HasTURN() {
+				t.Fatalf("%+v", c)
+			}
+		}},
+		{name: "TURN relays on the base URL's IP", args: []string{"-base-url", "https://198.51.100.7", "-tls-proxy", "1"}, check: func(t *testing.T, c Config) {
+			if c.TURNRelayIP.String() != "198.51.100.7" {
+				t.Fatal(c.TURNRelayIP)
+			}
+		}},
+		{name: "TURN relay IP left to pick for a host name", args: []string{"-base-url", "https://support.example.com", "-tls-proxy", "1"}, check: func(t *testing.T, c Config) {
+			if c.TURNRelayIP.IsValid() {
+				t.Fatal(c.TURNRelayIP)
+			}
+		}},
+		{name: "TURN settings from env", env: map[string]string{"TETHER_TURN_LISTEN": "127.0.0.1:0", "TETHER_TURN_RELAY_IP": "203.0.113.4",
+			"TETHER_TURN_RELAY_PORTS": "50000-50100", "TETHER_ICE_POLICY": "relay"}, check: func(t *testing.T, c Config) {
+			if c.TURNListen != "127.0.0.1:0" || c.TURNRelayIP.String() != "203.0.113.4" || c.TURNRelayPortMin != 50000 || c.TURNRelayPortMax != 50100 || c.ICEPolicy != "relay" {
+				t.Fatalf("%+v", c)
+			}
+		}},
+		{name: "coturn replaces the embedded TURN", args: []string{"-turn-urls", "turn:turn.example.com:3478?transport=udp, turns:turn.example.com:5349", "-turn-secret", "s3cret"}, check: func(t *testing.T, c Config) {
+			if c.TURN || len(c.TURNURLs) != 2 || c.TURNSecret != "s3cret" || !c.HasTURN() {
+				t.Fatalf("%+v", c)
+			}
+		}},
+		{name: "coturn without a secret", args: []string{"-turn-urls", "turn:turn.example.com"}, wantErr: "turn-secret"},
+		{name: "secret without coturn", args: []string{"-turn-secret", "s3cret"}, wantErr: "turn-urls too"},
+		{name: "bad TURN URL", args: []string{"-turn-urls", "stun:x", "-turn-secret", "s"}, wantErr: "turn-urls"},
+		{name: "relay-only without TURN", args: []string{"-turn=false", "-ice-policy", "relay"}, wantErr: "needs a TURN server"},
+		{name: "bad ICE policy", args: []string{"-ice-policy", "host"}, wantErr: "ice-policy"},
+		{name: "bad relay IP", args: []string{"-turn-relay-ip", "turn.example.com"}, wantErr: "turn-relay-ip"},
+		{name: "bad relay ports", args: []string{"-turn-relay-ports", "80-90"}, wantErr: "turn-relay-ports"},
+		{name: "bad TURN listen", args: []string{"-turn-listen", "3478"}, wantErr: "turn-listen"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -252,6 +253,11 @@ var setupLink = regexp.MustCompile(`(http://\S+/setup\?token=\S+)`)
 
 func startServer(t testing.TB, a artifacts, env ...string) *server {
 	t.Helper()
+	// The embedded TURN server listens on a port of its own choosing, on
+	// loopback only, unless the test says otherwise.
+	if !slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, "TETHER_TURN_LISTEN=") }) {
+		env = append(env, "TETHER_TURN_LISTEN=127.0.0.1:0")
+	}
 	s := &server{port: freePort(t), data: t.TempDir(), env: env, bin: a.server}
 	// A test that must know the port before the server starts (to put a
 	// proxy in front of it) picks it and passes TETHER_LISTEN.

@@ -231,7 +231,7 @@ func (e *sbsEnv) connectTether(t *testing.T, sys string) *sbsViewer {
 	w := &world{sw: e.x.w, sh: e.x.h, a: e.a, display: e.display}
 	var env []string
 	if sys == sysTetherRelay {
-		// As TestSessionByCodeRelay: the server turns peer-to-peer off.
+		// As TestRelayedSessionIsEncryptedEndToEnd: the server turns peer-to-peer off.
 		env = append(env, "TETHER_P2P=false")
 	}
 	w.srv = startServer(t, w.a, env...)

@@ -253,6 +253,27 @@ func (c *customer) approve(t testing.TB, level string) time.Time {
 	return at
 }
 
+// sameSecurityCode checks that the engineer's viewer and the customer's
+// consent page show the same security code, as the two people would
+// compare it on the phone.
+func sameSecurityCode(t testing.TB, w *world, c *customer) {
+	t.Helper()
+	waitJS(t, w.engineer, 10*time.Second, "security code in the viewer", `/^\d{3} \d{3}$/.test(document.getElementById("viewer").dataset.code || "")`)
+	waitJS(t, c.page, 10*time.Second, "security code on the consent page", `/^\d{3} \d{3}$/.test(document.getElementById("consent").dataset.code || "")`)
+	engineer := eval[string](t, w.engineer, `document.getElementById("viewer").dataset.code`)
+	customer := eval[string](t, c.page, `document.getElementById("consent").dataset.code`)
+	if engineer != customer {
+		t.Fatalf("security codes differ: engineer sees %q, customer %q", engineer, customer)
+	}
+	if shown := eval[string](t, c.page, `document.getElementById("code").textContent`); shown != customer {
+		t.Errorf("consent page shows %q, data-code %q", shown, customer)
+	}
+	if chip := eval[string](t, w.engineer, `document.getElementById("v-code").textContent`); !strings.Contains(chip, engineer) {
+		t.Errorf("viewer toolbar shows %q, want the code %q", chip, engineer)
+	}
+	t.Logf("security code on both ends: %s", engineer)
+}
+
 func (c *customer) waitExit(t testing.TB, d time.Duration) {
 	select {
 	case err := <-c.exited:
@@ -269,6 +290,28 @@ func (c *customer) waitExit(t testing.TB, d time.Duration) {
 
 // checkPixels compares the engineer's canvas with the X screen at a grid of points.
 func (w *world) checkPixels(t testing.TB) {
+	t.Helper()
+	if bad, n := w.pixelMismatch(t, true); bad > 0 {
+		t.Fatalf("%d of %d sampled pixels differ", bad, n)
+	}
+}
+
+// waitPixels waits until the engineer's canvas shows the remote screen.
+func (w *world) waitPixels(t testing.TB, timeout time.Duration, what string) {
+	t.Helper()
+	var bad, n int
+	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if bad, n = w.pixelMismatch(t, false); bad == 0 {
+			return
+		}
+	}
+	t.Fatalf("%s: %d of %d sampled pixels still differ after %v", what, bad, n, timeout)
+}
+
+// pixelMismatch samples the remote screen and the engineer's canvas and
+// counts the samples that differ (reporting the first few when report).
+func (w *world) pixelMismatch(t testing.TB, report bool) (bad, n int) {
+	t.Helper()
 	t.Setenv("DISPLAY", w.display)
 	cp, err := capture.Open()
 	if err != nil {
@@ -288,20 +331,17 @@ func (w *world) checkPixels(t testing.TB) {
 	js := fmt.Sprintf(`(() => { const c = document.getElementById("v-screen"); const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
 		return %s.map(([x, y]) => { const i = (y * c.width + x) * 4; return [d[i], d[i+1], d[i+2]]; }); })()`, pointsJS(pts))
 	got := eval[[][3]int](t, w.engineer, js)
-	bad := 0
 	for i, p := range pts {
 		o := p[1]*f.Stride + p[0]*4
 		want := [3]int{int(f.Pix[o+2]), int(f.Pix[o+1]), int(f.Pix[o])}
-		if got[i] != want {
+		if i < len(got) && got[i] != want {
 			bad++
-			if bad < 5 {
+			if report && bad < 5 {
 				t.Errorf("pixel %v: canvas %v, screen %v", p, got[i], want)
 			}
 		}
 	}
-	if bad > 0 {
-		t.Fatalf("%d of %d sampled pixels differ", bad, len(pts))
-	}
+	return bad, len(pts)
 }
 
 func pointsJS(pts [][2]int) string {
@@ -421,6 +461,7 @@ func TestSessionByLinkPeerToPeer(t *testing.T) {
 	if p := eval[string](t, w.engineer, `document.getElementById("viewer").dataset.path`); p != "p2p" {
 		t.Fatalf("path %q, want p2p", p)
 	}
+	sameSecurityCode(t, w, c)
 	w.checkPixels(t)
 	w.controlAndCheck(t)
 	// The toolbar shows the grants, path, frame rate, bandwidth and round-trip time.
@@ -483,9 +524,37 @@ func TestSessionByLinkPeerToPeer(t *testing.T) {
 	shot(t, w.engineer, "session-detail")
 }
 
-// TestSessionByCodeRelay: the code page, the relay path (peer-to-peer off),
-// and the customer stops the session.
-func TestSessionByCodeRelay(t *testing.T) {
+// TestSessionConnectsThroughTURN: with the relay-only ICE policy both ends
+// gather TURN candidates only (no host candidates), so the session can
+// connect through nothing but the server's embedded TURN server, on a
+// loopback port of its own: the viewer says TURN, the picture matches and
+// control works.
+func TestSessionConnectsThroughTURN(t *testing.T) {
+	w := newWorld(t, "TETHER_ICE_POLICY=relay")
+	link, _ := w.newSession(t, "Tariq Turner")
+	cust := newBrowser(t)
+	do(t, cust, 20*time.Second, "open invitation", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`#downloads`)))
+	c := w.downloadAndRun(t, cust)
+	consentAt := c.approve(t, "control")
+	waitJS(t, w.engineer, 15*time.Second, "first frame", `Number(document.getElementById("viewer").dataset.frames) > 0`)
+	t.Logf("consent to first frame through TURN: %v", time.Since(consentAt))
+	got := eval[[]string](t, w.engineer, `[document.getElementById("viewer").dataset.path, document.getElementById("v-path").textContent]`)
+	if got[0] != "turn" || got[1] != "TURN" {
+		t.Fatalf("path %q, badge %q; want turn, TURN", got[0], got[1])
+	}
+	w.checkPixels(t)
+	w.controlAndCheck(t)
+	shot(t, w.engineer, "viewer-turn")
+	do(t, c.page, 10*time.Second, "stop", chromedp.Click(chromedp.CSS(`#stop`)))
+	c.waitExit(t, 3*time.Second)
+	waitJS(t, w.engineer, 2*time.Second, "viewer ended", `document.getElementById("viewer").dataset.state === "ended"`)
+}
+
+// TestRelayedSessionIsEncryptedEndToEnd: the code page, the relay path
+// (peer-to-peer off), sealed end to end: the engineer's viewer and the
+// customer's consent page show the same security code, and the screen and
+// input still work through the server; then the customer stops the session.
+func TestRelayedSessionIsEncryptedEndToEnd(t *testing.T) {
 	w := newWorld(t, "TETHER_P2P=false")
 	_, code := w.newSession(t, "Jon Smith")
 	cust := newBrowser(t)
@@ -502,6 +571,7 @@ func TestSessionByCodeRelay(t *testing.T) {
 	if p := eval[string](t, w.engineer, `document.getElementById("viewer").dataset.path`); p != "relay" {
 		t.Fatalf("path %q, want relay", p)
 	}
+	sameSecurityCode(t, w, c)
 	w.checkPixels(t)
 	w.controlAndCheck(t)
 

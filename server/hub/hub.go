@@ -1,9 +1,9 @@
 // Package hub routes live messages between the connections of a support
 // session (agent, viewer, customer pages) and to each provider's consoles.
 //
-// Hub is an interface so that a later change can route between several
-// server instances over a message bus; Local is the in-process
-// implementation used by a single server.
+// Local is the in-process implementation used by a single server; Bus
+// routes between several server instances over a NATS message bus (see
+// docs/architecture.md#several-instances for why NATS).
 //
 // Delivery never blocks a sender: every member has a bounded inbox, and a
 // member whose inbox is full is dropped (its Done channel closes with
@@ -53,12 +53,21 @@ type Hub interface {
 	// JoinCapped adds a member unless topic has max members with role
 	// already, in one step (false: it had).
 	JoinCapped(topic string, role Role, max int) (*Member, bool)
-	// Send delivers m to the members of topic with role; it reports how many
-	// received it.
-	Send(topic string, role Role, m Message) int
+	// Send delivers m to the members of topic with role, wherever they are
+	// connected. Delivery is asynchronous and never blocks.
+	Send(topic string, role Role, m Message)
 	// Present reports whether topic has a member with role.
 	Present(topic string, role Role) bool
+	// Ready is nil when the hub can route between all members; a bus hub
+	// that lost its bus says why. Live connections keep working where they
+	// can, but new sessions should be refused meanwhile.
+	Ready() error
+	// Counts is the number of members connected to this instance, by role.
+	Counts() map[Role]int
 }
+
+// ErrUnavailable is the cause Ready gives while the message bus is away.
+var ErrUnavailable = errors.New("hub: message bus unavailable")
 
 // Member is one connection's place in a hub.
 type Member struct {
@@ -68,6 +77,9 @@ type Member struct {
 	done  chan struct{}
 	err   error
 	leave func(*Member, error)
+	// joined orders the joins of one agent or viewer across instances (Bus):
+	// the newest stays.
+	joined int64
 }
 
 // Inbox delivers the member's messages.
@@ -84,3 +96,13 @@ func (m *Member) Err() error {
 
 // Leave removes the member. It is safe to call more than once.
 func (m *Member) Leave() { m.leave(m, ErrLeft) }
+
+// offer queues msg without blocking; false: the inbox is full.
+func (m *Member) offer(msg Message) bool {
+	select {
+	case m.inbox <- msg:
+		return true
+	default:
+		return false
+	}
+}

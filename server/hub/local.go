@@ -59,13 +59,26 @@ func (h *Local) joinLocked(topic string, role Role) *Member {
 	return m
 }
 
-func (h *Local) Send(topic string, role Role, msg Message) int {
+func (h *Local) Send(topic string, role Role, msg Message) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	n := 0
 	for m := range h.topics[topic] {
-		if m.Role == role && h.deliverLocked(m, msg) {
-			n++
+		if m.Role == role {
+			h.deliverLocked(m, msg)
+		}
+	}
+}
+
+// Ready is always nil: there is nothing between the members to lose.
+func (h *Local) Ready() error { return nil }
+
+func (h *Local) Counts() map[Role]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := make(map[Role]int)
+	for _, set := range h.topics {
+		for m := range set {
+			n[m.Role]++
 		}
 	}
 	return n
@@ -83,13 +96,9 @@ func (h *Local) Present(topic string, role Role) bool {
 }
 
 // deliverLocked queues msg for m, dropping m if its inbox is full.
-func (h *Local) deliverLocked(m *Member, msg Message) bool {
-	select {
-	case m.inbox <- msg:
-		return true
-	default:
+func (h *Local) deliverLocked(m *Member, msg Message) {
+	if !m.offer(msg) {
 		h.dropLocked(m, ErrSlow)
-		return false
 	}
 }
 

@@ -80,7 +80,7 @@ func (s *Service) AgentHello(ctx context.Context, h protocol.AgentHello) (*Agent
 	s.log.Info("agent connected", "session", sess.ID, "os", h.OS, "state", sess.State)
 	w = protocol.Welcome{
 		SessionID: sess.ID, Engineer: eng.Name, Provider: p.Name, Customer: sess.CustomerName,
-		ICEServers: s.cfg.ICEServers, P2P: s.cfg.P2P, ICETimeoutMS: int(s.cfg.ICETimeout / time.Millisecond), MaxFPS: s.cfg.MaxFPS,
+		ICEServers: s.iceServers(sess.ID), ICEPolicy: s.cfg.ICEPolicy, P2P: s.cfg.P2P, ICETimeoutMS: int(s.cfg.ICETimeout / time.Millisecond), MaxFPS: s.cfg.MaxFPS,
 	}
 	s.Notify(sess)
 	s.pair(sess)
@@ -97,7 +97,7 @@ func (a *Agent) Signal(ctx context.Context, data []byte) (ended bool, err error)
 		return false, err
 	}
 	switch env.Type {
-	case protocol.SigOffer, protocol.SigCandidate, protocol.SigPath:
+	case protocol.SigKey, protocol.SigOffer, protocol.SigCandidate, protocol.SigPath:
 		if !a.grants.Load().Consented() {
 			// Nothing of the session moves before consent.
 			s.log.Info("agent signal before consent dropped", "session", a.sess.ID, "type", env.Type)
@@ -180,9 +180,10 @@ func (a *Agent) consent(ctx context.Context, g protocol.Grants) {
 
 // Binary relays one session message from the agent to the viewer, if the
 // agent may send it and the customer's grants allow it. An error is a breach
-// of the wire contract.
+// of the wire contract. The message is sealed end to end: the server reads
+// only its clear type (protocol.PeekSealed) and never has the keys.
 func (a *Agent) Binary(data []byte) error {
-	t, err := protocol.PeekType(data)
+	t, err := protocol.PeekSealed(data)
 	if err != nil {
 		return err
 	}
@@ -193,14 +194,15 @@ func (a *Agent) Binary(data []byte) error {
 	if !a.grants.Load().Has(need) {
 		return nil // before consent, or beyond it: nothing leaves
 	}
+	a.svc.relayedToViewer.Add(int64(len(data)))
 	a.svc.hub.Send(a.sess.ID, hub.RoleViewer, hub.Message{Binary: true, Data: data})
 	return nil
 }
 
 // Admit decides whether a message from the hub may be written to the
 // agent: the viewer's session messages only within the grants (no input
-// without control, nothing before consent), its answers and candidates only
-// after consent. Everything else the server itself sent.
+// without control, nothing before consent), its key steps, answers and
+// candidates only after consent. Everything else the server itself sent.
 func (a *Agent) Admit(m hub.Message) bool {
 	g := a.grants.Load()
 	if !m.Binary {
@@ -208,9 +210,9 @@ func (a *Agent) Admit(m hub.Message) bool {
 			return true
 		}
 		env, err := protocol.DecodeSignal(m.Data)
-		return err == nil && env.Type != protocol.SigAnswer && env.Type != protocol.SigCandidate
+		return err == nil && env.Type != protocol.SigKey && env.Type != protocol.SigAnswer && env.Type != protocol.SigCandidate
 	}
-	t, err := protocol.PeekType(m.Data)
+	t, err := protocol.PeekSealed(m.Data)
 	if err != nil {
 		return false
 	}
@@ -227,9 +229,9 @@ func (a *Agent) Admit(m hub.Message) bool {
 
 // Leave takes the agent out of its session. Unless the agent ended the
 // session itself, or a newer connection of the same agent replaced this
-// one, the session learns its agent is gone: an active session ends at once
-// (the customer's screen is no longer shared), one awaiting consent waits
-// RejoinGrace for the agent to come back (see SweepOnce).
+// one, the session learns its agent is gone and waits RejoinGrace for it to
+// come back, to this instance or another (see SweepOnce): a network blip or
+// an instance stopping does not end a session.
 func (a *Agent) Leave(ctx context.Context, endedByAgent bool) {
 	s := a.svc
 	a.member.Leave()
@@ -237,22 +239,18 @@ func (a *Agent) Leave(ctx context.Context, endedByAgent bool) {
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
+	if err := s.store.MarkAgentLost(ctx, a.sess.ID, s.cfg.Instance); err != nil {
+		s.log.Error("mark agent lost", "session", a.sess.ID, "err", err)
+	}
 	sess, err := s.store.SessionByIDUnscoped(ctx, a.sess.ID)
 	if err != nil {
 		s.log.Error("agent gone", "session", a.sess.ID, "err", err)
 		return
 	}
-	s.sendSignal(sess.ID, hub.RoleViewer, protocol.SigPeer, protocol.Peer{Role: protocol.RoleAgent, Present: false})
-	switch sess.State {
-	case store.StateActive:
-		if _, _, err := s.End(ctx, sess.ID, protocol.EndAgentLost, store.ActorAgent); err != nil {
-			s.log.Error("end session", "session", sess.ID, "err", err)
-		}
-	case store.StateJoined:
-		if err := s.store.MarkAgentLost(ctx, sess.ID); err != nil {
-			s.log.Error("mark agent lost", "session", sess.ID, "err", err)
-		}
-		s.log.Info("agent lost, waiting for it to come back", "session", sess.ID, "grace", s.cfg.RejoinGrace)
-		s.Notify(sess)
+	if sess.State == store.StateEnded {
+		return
 	}
+	s.sendSignal(sess.ID, hub.RoleViewer, protocol.SigPeer, protocol.Peer{Role: protocol.RoleAgent, Present: false})
+	s.log.Info("agent lost, waiting for it to come back", "session", sess.ID, "state", sess.State, "grace", s.cfg.RejoinGrace)
+	s.Notify(sess)
 }

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"tether/server/auth"
@@ -35,11 +36,16 @@ type Store interface {
 	JoinAgent(ctx context.Context, id string, j store.AgentJoin) (store.Session, error)
 	GiveConsent(ctx context.Context, id string, g protocol.Grants) (store.Session, error)
 	ChangeGrants(ctx context.Context, id string, g protocol.Grants) (store.Session, error)
-	MarkAgentLost(ctx context.Context, id string) error
-	EndLostAgents(ctx context.Context, grace time.Duration) ([]store.Session, error)
+	MarkAgentLost(ctx context.Context, id, instance string) error
+	LostAgents(ctx context.Context, grace time.Duration) ([]store.Session, error)
+	ClearAgentLost(ctx context.Context, id string) error
+	EndLostAgent(ctx context.Context, id string, grace time.Duration) (store.Session, bool, error)
 	EndSession(ctx context.Context, id, reason, actor string) (store.Session, bool, error)
 	ExpireDue(ctx context.Context) ([]store.Session, error)
-	InterruptActive(ctx context.Context, instance string) ([]store.Session, error)
+	StartInstance(ctx context.Context, instance string) ([]store.Session, error)
+	Heartbeat(ctx context.Context, instance string) error
+	StopInstance(ctx context.Context, instance string) ([]store.Session, error)
+	LoseDeadInstances(ctx context.Context, deadAfter time.Duration) ([]store.Session, error)
 	AppendEvent(ctx context.Context, e store.Event) (store.Event, error)
 	AddBytes(ctx context.Context, id string, toViewer, toAgent int64) error
 }
@@ -49,18 +55,42 @@ type Config struct {
 	// Instance names this server instance; a restart interrupts only the
 	// sessions whose agent was connected to it.
 	Instance string
-	// P2P, ICETimeout and ICEServers go to the agent in its welcome.
+	// P2P and ICETimeout go to the agent in its welcome.
 	P2P        bool
 	ICETimeout time.Duration
 	// MaxFPS caps the agents' frame rate (zero: protocol.DefaultFPS).
-	MaxFPS     int
-	ICEServers []protocol.ICEServer
-	// RejoinGrace is how long a session awaiting consent waits for its
-	// lost agent to come back (30 s when zero).
+	MaxFPS int
+	// ICE hands out the STUN and TURN servers, with TURN credentials
+	// minted per session, to the agent in its welcome and to a viewer in
+	// its first state; nil means none (host candidates only).
+	ICE ICEServers
+	// ICEPolicy goes with them: protocol.ICEPolicyAll (or empty) or
+	// protocol.ICEPolicyRelay.
+	ICEPolicy string
+	// RejoinGrace is how long a session waits for its lost agent to come
+	// back, to this instance or another (30 s when zero).
 	RejoinGrace time.Duration
+	// DeadAfter is how long an instance may miss heartbeats before the
+	// others take its agents for lost (10 s when zero; heartbeats go every
+	// Sweep interval).
+	DeadAfter time.Duration
 	// MaxPages bounds the invitation-page connections of one session
 	// (8 when zero): a customer has a tab or two open, not thousands.
 	MaxPages int
+}
+
+// ICEServers mints the ICE servers for one peer of a session
+// (restcred.Issuer).
+type ICEServers interface {
+	ICEServers(sessionID string) []protocol.ICEServer
+}
+
+// iceServers returns the ICE servers for a peer of session id.
+func (s *Service) iceServers(id string) []protocol.ICEServer {
+	if s.cfg.ICE == nil {
+		return nil
+	}
+	return s.cfg.ICE.ICEServers(id)
 }
 
 // Service is the live side of sessions.
@@ -69,12 +99,24 @@ type Service struct {
 	hub   hub.Hub
 	cfg   Config
 	log   *slog.Logger
+
+	// Bytes relayed by this instance, for metrics.
+	relayedToViewer, relayedToAgent atomic.Int64
+}
+
+// RelayBytes reports the session bytes this instance relayed to viewers and
+// to agents since it started.
+func (s *Service) RelayBytes() (toViewer, toAgent int64) {
+	return s.relayedToViewer.Load(), s.relayedToAgent.Load()
 }
 
 // New returns a Service.
 func New(s Store, h hub.Hub, cfg Config, log *slog.Logger) *Service {
 	if cfg.RejoinGrace <= 0 {
 		cfg.RejoinGrace = 30 * time.Second
+	}
+	if cfg.DeadAfter <= 0 {
+		cfg.DeadAfter = 10 * time.Second
 	}
 	if cfg.MaxPages <= 0 {
 		cfg.MaxPages = 8
@@ -169,13 +211,13 @@ func (s *Service) NotifyCurrent(ctx context.Context, id string) {
 }
 
 // sendSignal sends one envelope to the member of a session with role.
-func (s *Service) sendSignal(sessionID string, role hub.Role, typ string, payload any) bool {
+func (s *Service) sendSignal(sessionID string, role hub.Role, typ string, payload any) {
 	b, err := protocol.EncodeSignal(typ, payload)
 	if err != nil {
 		s.log.Error("encode signal", "type", typ, "err", err)
-		return false
+		return
 	}
-	return s.hub.Send(sessionID, role, hub.Message{Data: b}) > 0
+	s.hub.Send(sessionID, role, hub.Message{Data: b})
 }
 
 // pair tells agent and viewer about each other when both are connected and
@@ -216,17 +258,31 @@ func (s *Service) closeEnded(sess store.Session) {
 	s.hub.Send(sess.ID, hub.RolePage, hub.Message{Data: end})
 }
 
-// Interrupt ends the active sessions this instance held when it last
-// stopped: their peer connections went with the old process. Other
-// instances' sessions are not touched.
-func (s *Service) Interrupt(ctx context.Context) error {
-	ended, err := s.store.InterruptActive(ctx, s.cfg.Instance)
+// Start records that this instance started. The agents it held before a
+// restart are marked lost: they reconnect (here or to another instance)
+// within the rejoin grace and their sessions go on, or the sweep ends them
+// as interrupted.
+func (s *Service) Start(ctx context.Context) error {
+	lost, err := s.store.StartInstance(ctx, s.cfg.Instance)
 	if err != nil {
-		return fmt.Errorf("interrupt active sessions: %w", err)
+		return fmt.Errorf("start instance: %w", err)
 	}
-	if len(ended) > 0 {
-		s.log.Info("sessions interrupted by restart", "count", len(ended), "instance", s.cfg.Instance)
+	if len(lost) > 0 {
+		s.log.Info("waiting for the agents of before the restart", "count", len(lost), "instance", s.cfg.Instance, "grace", s.cfg.RejoinGrace)
 	}
+	return nil
+}
+
+// Stop records that this instance stops on purpose: the agents it still
+// holds are lost as of now, so another instance's sweep need not wait for
+// the heartbeat to go stale. Their sessions wait the rejoin grace as after
+// any drop.
+func (s *Service) Stop(ctx context.Context) error {
+	lost, err := s.store.StopInstance(ctx, s.cfg.Instance)
+	if err != nil {
+		return fmt.Errorf("stop instance: %w", err)
+	}
+	s.log.Info("instance stopped", "instance", s.cfg.Instance, "agents_lost", len(lost))
 	return nil
 }
 
@@ -246,20 +302,44 @@ func (s *Service) Sweep(ctx context.Context, every time.Duration) {
 	}
 }
 
-// SweepOnce ends invitations that expired before the customer joined, and
-// sessions awaiting consent whose agent left more than the rejoin grace ago.
+// SweepOnce beats this instance's heartbeat; takes the agents of instances
+// that died for lost; ends invitations that expired before the customer
+// joined; and ends sessions whose agent has been lost for more than the
+// rejoin grace (joined ones as agent lost, active ones as interrupted).
+// Every instance sweeps, and the store's conditional updates make each end
+// happen once.
 func (s *Service) SweepOnce(ctx context.Context) error {
+	herr := s.store.Heartbeat(ctx, s.cfg.Instance)
+	orphans, oerr := s.store.LoseDeadInstances(ctx, s.cfg.DeadAfter)
+	for _, sess := range orphans {
+		s.log.Info("agent lost with its instance", "session", sess.ID, "instance", sess.AgentInstance)
+		s.Notify(sess)
+	}
 	expired, err := s.store.ExpireDue(ctx)
 	for _, sess := range expired {
 		s.log.Info("session expired", "session", sess.ID)
 		s.closeEnded(sess)
 	}
-	lost, lerr := s.store.EndLostAgents(ctx, s.cfg.RejoinGrace)
+	lost, lerr := s.store.LostAgents(ctx, s.cfg.RejoinGrace)
 	for _, sess := range lost {
-		s.log.Info("session ended: the support program did not come back", "session", sess.ID, "grace", s.cfg.RejoinGrace)
-		s.closeEnded(sess)
+		if s.hub.Present(sess.ID, hub.RoleAgent) {
+			// It came back while an old connection of it was closing.
+			if err := s.store.ClearAgentLost(ctx, sess.ID); err != nil {
+				lerr = errors.Join(lerr, err)
+			}
+			continue
+		}
+		ended, changed, err := s.store.EndLostAgent(ctx, sess.ID, s.cfg.RejoinGrace)
+		if err != nil {
+			lerr = errors.Join(lerr, err)
+			continue
+		}
+		if changed {
+			s.log.Info("session ended: the support program did not come back", "session", sess.ID, "reason", ended.EndReason, "grace", s.cfg.RejoinGrace)
+			s.closeEnded(ended)
+		}
 	}
-	return errors.Join(err, lerr)
+	return errors.Join(herr, oerr, err, lerr)
 }
 
 // event appends to a session's log, logging (not failing) on error: the

@@ -1,6 +1,7 @@
 package live
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -13,7 +14,9 @@ import (
 	"tether/server/auth"
 	"tether/server/hub"
 	"tether/server/protocol"
+	"tether/server/protocol/protocoltest"
 	"tether/server/store"
+	"tether/server/turn/restcred"
 )
 
 const (
@@ -119,13 +122,20 @@ func sig(t *testing.T, typ string, payload any) []byte {
 	return b
 }
 
+// msg is m as the relay carries it: sealed by one end with keys the server
+// never sees.
 func msg(t *testing.T, m protocol.Message) []byte {
 	t.Helper()
 	b, err := protocol.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	keys, _ := protocoltest.Keys(t, "s")
+	sealed, err := keys.Sealer.Seal(nil, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sealed
 }
 
 // drain returns what a member received so far.
@@ -288,10 +298,13 @@ func TestRelayFollowsGrants(t *testing.T) {
 	if _, err := agent.Signal(ctx, sig(t, protocol.SigOffer, protocol.SDP{SDP: "offer"})); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := agent.Signal(ctx, sig(t, protocol.SigKey, protocol.KeyStep{Commit: make([]byte, protocol.CommitSize)})); err != nil {
+		t.Fatal(err)
+	}
 	if got := types(drain(v.Member())); got != "" {
 		t.Fatalf("viewer got %q before consent", got)
 	}
-	if admitted(ack) || admitted(key) || toAgent(protocol.SigAnswer) || toAgent(protocol.SigCandidate) {
+	if admitted(ack) || admitted(key) || toAgent(protocol.SigAnswer) || toAgent(protocol.SigCandidate) || toAgent(protocol.SigKey) {
 		t.Fatal("agent would receive viewer messages before consent")
 	}
 	if !toAgent(protocol.SigPeer) {
@@ -309,8 +322,24 @@ func TestRelayFollowsGrants(t *testing.T) {
 	if got := types(drain(v.Member())); got != "binary" {
 		t.Fatalf("viewer got %q, want the frame", got)
 	}
-	if !admitted(ack) || admitted(key) || !toAgent(protocol.SigAnswer) {
-		t.Fatal("view only: want acks and answers, no input")
+	if !admitted(ack) || admitted(key) || !toAgent(protocol.SigAnswer) || !toAgent(protocol.SigKey) {
+		t.Fatal("view only: want acks, key steps and answers, no input")
+	}
+	// The key exchange passes both ways, as it came.
+	step := sig(t, protocol.SigKey, protocol.KeyStep{Commit: make([]byte, protocol.CommitSize)})
+	if _, err := agent.Signal(ctx, step); err != nil {
+		t.Fatal(err)
+	}
+	if got := drain(v.Member()); len(got) != 1 || !bytes.Equal(got[0].Data, step) {
+		t.Fatalf("viewer got %v, want the agent's key step", types(got))
+	}
+	if err := v.Signal(sig(t, protocol.SigKey, protocol.KeyStep{Public: make([]byte, protocol.KeySize)})); err != nil {
+		t.Fatalf("viewer's key step: %v", err)
+	}
+	// A session message that is not sealed breaks the contract.
+	plain, _ := protocol.Marshal(&protocol.FrameEnd{Seq: 1, Width: 8, Height: 8})
+	if err := agent.Binary(plain); !errors.Is(err, protocol.ErrShort) {
+		t.Fatalf("unsealed frame from the agent: %v, want ErrShort", err)
 	}
 
 	// Control: input too.
@@ -328,7 +357,7 @@ func TestRelayFollowsGrants(t *testing.T) {
 	if err := v.Binary(frame); !errors.Is(err, protocol.ErrType) {
 		t.Errorf("a frame from the viewer: %v", err)
 	}
-	unknown := []byte{protocol.Version, 99}
+	unknown := append([]byte{protocol.Version, 99}, make([]byte, protocol.SealOverhead)...)
 	if err := agent.Binary(unknown); !errors.Is(err, protocol.ErrType) {
 		t.Errorf("unknown type from the agent: %v", err)
 	}
@@ -391,7 +420,10 @@ func TestAgentLostWaitsForItsReturn(t *testing.T) {
 	}
 }
 
-func TestActiveAgentLostEndsAtOnce(t *testing.T) {
+// TestActiveAgentLostWaitsThenInterrupts: an active session whose agent
+// dropped waits the rejoin grace (the agent may be reconnecting to another
+// instance), then ends as interrupted.
+func TestActiveAgentLostWaitsThenInterrupts(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	a := f.join(t)
@@ -399,15 +431,41 @@ func TestActiveAgentLostEndsAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A newer connection of the same agent replaces this one: its leaving
-	// must not end the session.
+	// must not touch the session.
 	b := f.join(t)
 	a.Leave(ctx, false)
-	if s := f.current(t); s.State != protocol.SessionActive {
-		t.Fatalf("replaced connection ended the session: %s", s.State)
+	if s := f.current(t); s.State != protocol.SessionActive || s.AgentLostAt != nil {
+		t.Fatalf("replaced connection touched the session: %s lost at %v", s.State, s.AgentLostAt)
 	}
 	b.Leave(ctx, false)
-	if s := f.current(t); s.State != protocol.SessionEnded || s.EndReason != protocol.EndAgentLost {
-		t.Fatalf("lost agent: %s %q", s.State, s.EndReason)
+	if s := f.current(t); s.State != protocol.SessionActive || s.AgentLostAt == nil {
+		t.Fatalf("lost agent: %s lost at %v", s.State, s.AgentLostAt)
+	}
+	f.advance(31 * time.Second)
+	if err := f.svc.SweepOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.current(t); s.State != protocol.SessionEnded || s.EndReason != protocol.EndInterrupted {
+		t.Fatalf("after the grace: %s %q", s.State, s.EndReason)
+	}
+}
+
+// TestSweepKeepsAnAgentThatIsBack: a loss recorded while the agent was
+// already connected again (an old connection closing late) does not end
+// the session.
+func TestSweepKeepsAnAgentThatIsBack(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.join(t)
+	if err := f.st.MarkAgentLost(ctx, f.sess.ID, f.svc.cfg.Instance); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(31 * time.Second)
+	if err := f.svc.SweepOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.current(t); s.State != protocol.SessionJoined || s.AgentLostAt != nil {
+		t.Fatalf("connected agent's session: %s lost at %v", s.State, s.AgentLostAt)
 	}
 }
 
@@ -447,10 +505,15 @@ func TestAgentEndsTheSession(t *testing.T) {
 
 // TestInterruptOnlyOwnSessions: a restarted instance ends the sessions it
 // held, not those of another instance on the same database.
-func TestInterruptOnlyOwnSessions(t *testing.T) {
+// TestRestartWaitsForOwnAgents: an instance that restarts gives the agents
+// it held the rejoin grace and leaves other instances' sessions alone.
+func TestRestartWaitsForOwnAgents(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	other := New(f.st, hub.NewLocal(), Config{Instance: "i2"}, slog.New(slog.DiscardHandler))
+	if err := other.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
 	mine := f.join(t)
 	if _, err := mine.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView})); err != nil {
 		t.Fatal(err)
@@ -464,14 +527,26 @@ func TestInterruptOnlyOwnSessions(t *testing.T) {
 	if _, err := theirs.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView})); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Interrupt(ctx); err != nil {
+	// The restart: a new service on a fresh hub, same instance name.
+	restarted := New(f.st, hub.NewLocal(), f.svc.cfg, slog.New(slog.DiscardHandler))
+	if err := restarted.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.current(t); s.State != protocol.SessionActive || s.AgentLostAt == nil {
+		t.Errorf("own session right after the restart: %s lost at %v", s.State, s.AgentLostAt)
+	}
+	f.advance(31 * time.Second)
+	if err := other.store.Heartbeat(ctx, "i2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := restarted.SweepOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if s := f.current(t); s.State != protocol.SessionEnded || s.EndReason != protocol.EndInterrupted {
-		t.Errorf("own session: %s %q", s.State, s.EndReason)
+		t.Errorf("own session after the grace: %s %q", s.State, s.EndReason)
 	}
-	if s, err := f.st.SessionByIDUnscoped(ctx, s2.ID); err != nil || s.State != protocol.SessionActive {
-		t.Errorf("other instance's session: %s %v", s.State, err)
+	if s, err := f.st.SessionByIDUnscoped(ctx, s2.ID); err != nil || s.State != protocol.SessionActive || s.AgentLostAt != nil {
+		t.Errorf("other instance's session: %s %v lost at %v", s.State, err, s.AgentLostAt)
 	}
 }
 
@@ -499,5 +574,49 @@ func TestPagesAreCapped(t *testing.T) {
 	}
 	if _, _, err := f.svc.JoinPage(f.sess); !errors.Is(err, ErrTooMany) {
 		t.Fatalf("one page too many: %v", err)
+	}
+}
+
+// TestAgentAndViewerGetSessionTURNCredentials: the agent's welcome and the
+// viewer's first state carry TURN credentials minted for this session and
+// the relay-only policy; the states everyone else gets carry neither.
+func TestAgentAndViewerGetSessionTURNCredentials(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	secret := []byte("turn secret")
+	f.svc = New(f.st, f.hub, Config{Instance: "i1", P2P: true, ICEPolicy: protocol.ICEPolicyRelay, ICE: &restcred.Issuer{
+		STUN: []string{"stun:stun.example.com"}, TURN: []string{"turn:198.51.100.7:3478?transport=udp"}, Secret: secret, Now: f.clock,
+	}}, slog.New(slog.DiscardHandler))
+	page, _, err := f.svc.JoinPage(f.current(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, w, err := f.svc.AgentHello(ctx, hello(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTURN := func(who string, ice []protocol.ICEServer, policy string) {
+		t.Helper()
+		if policy != protocol.ICEPolicyRelay || len(ice) != 2 || ice[0].Username != "" {
+			t.Fatalf("%s: policy %q, servers %+v", who, policy, ice)
+		}
+		turn := ice[1]
+		if exp, id, err := restcred.Expiry(turn.Username); err != nil || id != f.sess.ID || !exp.Equal(f.clock().Add(restcred.TTL)) {
+			t.Fatalf("%s: TURN username %q: %v", who, turn.Username, err)
+		}
+		if err := restcred.Check(secret, turn.Username, turn.Credential, f.clock()); err != nil {
+			t.Fatalf("%s: %v", who, err)
+		}
+	}
+	checkTURN("agent", w.ICEServers, w.ICEPolicy)
+	_, st, err := f.svc.JoinViewer(ctx, f.current(t), f.sess.EngineerID, "Erin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTURN("viewer", st.ICEServers, st.ICEPolicy)
+	for _, m := range drain(page) {
+		if strings.Contains(string(m.Data), "ice_servers") || strings.Contains(string(m.Data), "ice_policy") {
+			t.Fatalf("the invitation page got %s", m.Data)
+		}
 	}
 }

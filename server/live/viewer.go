@@ -23,7 +23,9 @@ type Viewer struct {
 func (v *Viewer) Member() *hub.Member { return v.member }
 
 // JoinViewer puts an engineer's viewer into a live session and returns it
-// with the state to send first. ErrEnded: the session is over.
+// with the state to send first, which carries the ICE servers (TURN
+// credentials minted for this session) and policy for the viewer's peer
+// connection. ErrEnded: the session is over.
 func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID, engineerName string) (*Viewer, protocol.State, error) {
 	if sess.State == store.StateEnded {
 		return nil, s.StateOf(sess), ErrEnded
@@ -31,13 +33,14 @@ func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID
 	v := &Viewer{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleViewer)}
 	s.event(ctx, sess, store.EventViewerConnected, store.ActorEngineer(engineerID), engineerName)
 	st := s.StateOf(sess)
+	st.ICEServers, st.ICEPolicy = s.iceServers(sess.ID), s.cfg.ICEPolicy
 	s.Notify(sess)
 	s.pair(sess)
 	return v, st, nil
 }
 
 // Signal handles one text message (a signaling envelope) from the viewer:
-// its answer and candidates go to the agent, as they came. Anything else
+// its key steps, answer and candidates go to the agent, as they came. Anything else
 // breaks the wire contract.
 func (v *Viewer) Signal(data []byte) error {
 	env, err := protocol.DecodeSignal(data)
@@ -45,7 +48,7 @@ func (v *Viewer) Signal(data []byte) error {
 		return err
 	}
 	switch env.Type {
-	case protocol.SigAnswer, protocol.SigCandidate:
+	case protocol.SigKey, protocol.SigAnswer, protocol.SigCandidate:
 		v.svc.hub.Send(v.sess.ID, hub.RoleAgent, hub.Message{Data: data})
 		return nil
 	}
@@ -55,15 +58,17 @@ func (v *Viewer) Signal(data []byte) error {
 // Binary relays one session message from the viewer towards the agent. A
 // type the viewer may not send is a breach of the contract; whether the
 // customer's grants allow it is decided on the agent's side (Agent.Admit),
-// where the grants are known.
+// where the grants are known. Like the agent's, the message is sealed end
+// to end and only its clear type is read.
 func (v *Viewer) Binary(data []byte) error {
-	t, err := protocol.PeekType(data)
+	t, err := protocol.PeekSealed(data)
 	if err != nil {
 		return err
 	}
 	if from, _ := t.Route(); from&protocol.SenderViewer == 0 {
 		return fmt.Errorf("%w: %s from the viewer", protocol.ErrType, t)
 	}
+	v.svc.relayedToAgent.Add(int64(len(data)))
 	v.svc.hub.Send(v.sess.ID, hub.RoleAgent, hub.Message{Binary: true, Data: data})
 	return nil
 }

@@ -4,9 +4,9 @@
 // Two kinds of message cross the network:
 //
 //   - Session messages are binary. They travel on the WebRTC data channels
-//     between agent and viewer, or, when peer-to-peer cannot connect, as binary
-//     websocket messages relayed by the server. The bytes are the same on both
-//     paths. Every message starts with a version byte and a type byte; see
+//     between agent and viewer (directly or through TURN), or, when WebRTC
+//     cannot connect, as binary websocket messages relayed by the server. The
+//     bytes are the same on every path (PathP2P, PathTURN, PathRelay). Every message starts with a version byte and a type byte; see
 //     Header.
 //   - Signaling messages are JSON {type, payload} envelopes carried as text
 //     websocket messages between each program and the server hub; see Envelope.

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 )
 
@@ -43,5 +44,45 @@ func FuzzDecodeSignal(f *testing.F) {
 		_ = e.Decode(&h)
 		var c Candidate
 		_ = e.Decode(&c)
+	})
+}
+
+// FuzzOpen feeds arbitrary bytes to the relay's opener: it must never
+// panic, never open what it was not sealed with its keys, and still open
+// the genuine next message afterwards.
+func FuzzOpen(f *testing.F) {
+	agent, viewer := exchange(f, "fuzz", "fuzz")
+	var genuine [][]byte
+	for _, m := range sampleMessages() {
+		b, err := Marshal(m)
+		if err != nil {
+			f.Fatal(err)
+		}
+		sealed, err := agent.Sealer.Seal(nil, b)
+		if err != nil {
+			f.Fatal(err)
+		}
+		genuine = append(genuine, sealed)
+		f.Add(sealed)
+	}
+	f.Add([]byte{Version, byte(TypePing)})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// A fresh opener each time: only a genuine message (an identical
+		// copy) may open.
+		o := *viewer.Opener
+		o.next = 0
+		got, err := o.Open(b)
+		if err == nil {
+			if !slices.ContainsFunc(genuine, func(g []byte) bool { return bytes.Equal(g, b) }) {
+				t.Fatalf("opened bytes that were not sealed: %x", b)
+			}
+			if _, err := Unmarshal(got); err != nil {
+				t.Fatalf("opened message does not decode: %v", err)
+			}
+			return
+		}
+		if _, err := o.Open(genuine[len(genuine)-1]); err != nil {
+			t.Fatalf("a refused message broke the opener: %v", err)
+		}
 	})
 }

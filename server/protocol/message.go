@@ -9,8 +9,15 @@ import (
 // Version is the wire version this build speaks. A peer that receives a
 // message with another version closes the connection with ErrVersion.
 // Version 2 replaced the consent level with grants (Hello, signaling);
-// version 3 replaced tiles with deflated drawing operations and photos.
-const Version uint8 = 3
+// version 3 replaced tiles with deflated drawing operations and photos;
+// version 4 seals relayed messages end to end (seal.go) after a key
+// exchange in signaling (SigKey), and authenticates the SDP fingerprints.
+// The layout of the session messages themselves did not change in 4.
+const Version uint8 = 4
+
+// sameLayout lists older versions whose session messages are laid out as
+// Version's, so that recordings made with them still replay.
+func sameLayout(v uint8) bool { return v == 3 || v == Version }
 
 // MaxMessageSize bounds one session message. Browsers accept data-channel
 // messages up to 256 KiB; staying at 64 KiB keeps every path (SCTP, relay

@@ -67,12 +67,14 @@ func (r *RecordingWriter) Write(millis uint32, msg []byte) error {
 
 // RecordingReader reads the messages of a recording back.
 type RecordingReader struct {
-	r   *bufio.Reader
-	buf []byte
+	r    *bufio.Reader
+	buf  []byte
+	from uint8 // the version the recording was made with
 }
 
 // NewRecordingReader checks the header of a recording. A recording of
-// another protocol version fails with ErrRecordingVersion, saying which.
+// another protocol version fails with ErrRecordingVersion, saying which,
+// unless its messages have this version's layout (a version 3 recording).
 func NewRecordingReader(r io.Reader) (*RecordingReader, error) {
 	br := bufio.NewReader(r)
 	var h [len(recordingMagic) + 1]byte
@@ -82,10 +84,11 @@ func NewRecordingReader(r io.Reader) (*RecordingReader, error) {
 	if string(h[:len(recordingMagic)]) != recordingMagic {
 		return nil, fmt.Errorf("protocol: not a recording (header %q)", h[:len(recordingMagic)])
 	}
-	if v := h[len(recordingMagic)]; v != Version {
+	v := h[len(recordingMagic)]
+	if !sameLayout(v) {
 		return nil, fmt.Errorf("%w: made with version %d, this build reads version %d; record it again", ErrRecordingVersion, v, Version)
 	}
-	return &RecordingReader{r: br}, nil
+	return &RecordingReader{r: br, from: v}, nil
 }
 
 // Next returns the next message and its time; the message is valid until
@@ -108,6 +111,9 @@ func (r *RecordingReader) Next() (millis uint32, msg []byte, err error) {
 	msg = r.buf[:n]
 	if _, err := io.ReadFull(r.r, msg); err != nil {
 		return 0, nil, fmt.Errorf("protocol: recording truncated: %w", err)
+	}
+	if n > 0 && msg[0] == r.from {
+		msg[0] = Version // same layout, see sameLayout
 	}
 	return binary.BigEndian.Uint32(h[:]), msg, nil
 }

@@ -31,12 +31,15 @@ const (
 	SigConsent = "consent"
 	// server → agent and viewer: the viewer (or agent) is present or left.
 	SigPeer = "peer"
+	// agent ↔ viewer through the server: the end-to-end key exchange
+	// (KeyStep, Handshake), before any offer and before any relayed message.
+	SigKey = "key"
 	// agent ↔ viewer through the server: WebRTC offer, answer, candidates.
 	SigOffer     = "offer"
 	SigAnswer    = "answer"
 	SigCandidate = "candidate"
 	// agent → viewer through the server: which path carries session
-	// messages from now on ("p2p" or "relay").
+	// messages from now on (PathP2P, PathTURN or PathRelay).
 	SigPath = "path"
 	// agent → server: counters for the session record.
 	SigStats = "stats"
@@ -73,16 +76,31 @@ type ICEServer struct {
 	Credential string   `json:"credential,omitempty"`
 }
 
+// ICE transport policies (RTCIceTransportPolicy, W3C webrtc-pc §4.2.5):
+// which candidates a peer connection may use. ICEPolicyRelay keeps both
+// ends on TURN candidates only, so customer and engineer never learn each
+// other's address; the data still flows only between them, through TURN.
+const (
+	ICEPolicyAll   = "all"
+	ICEPolicyRelay = "relay"
+)
+
+// ValidICEPolicy reports whether p is one of the ICE policies; the empty
+// string counts as ICEPolicyAll, for a server that sends none.
+func ValidICEPolicy(p string) bool { return p == "" || p == ICEPolicyAll || p == ICEPolicyRelay }
+
 // Welcome answers AgentHello. It tells who is asking and how to connect;
 // it carries nothing the agent could take as consent.
 type Welcome struct {
-	SessionID    string      `json:"session_id"`
-	Engineer     string      `json:"engineer"`
-	Provider     string      `json:"provider"`
-	Customer     string      `json:"customer"`
-	ICEServers   []ICEServer `json:"ice_servers"`
-	P2P          bool        `json:"p2p"`
-	ICETimeoutMS int         `json:"ice_timeout_ms"`
+	SessionID  string      `json:"session_id"`
+	Engineer   string      `json:"engineer"`
+	Provider   string      `json:"provider"`
+	Customer   string      `json:"customer"`
+	ICEServers []ICEServer `json:"ice_servers"`
+	// ICEPolicy is ICEPolicyAll or ICEPolicyRelay (empty: all).
+	ICEPolicy    string `json:"ice_policy,omitempty"`
+	P2P          bool   `json:"p2p"`
+	ICETimeoutMS int    `json:"ice_timeout_ms"`
 	// MaxFPS caps the frame rate (1 to MaxFPSLimit); zero means the agent's
 	// default, DefaultFPS.
 	MaxFPS int `json:"max_fps,omitempty"`
@@ -120,6 +138,19 @@ type Peer struct {
 // SDP carries an offer or answer.
 type SDP struct {
 	SDP string `json:"sdp"`
+	// MAC authenticates the DTLS fingerprints in SDP with the sender's key
+	// from the key exchange (SessionKeys.SignSDP); the other end refuses an
+	// SDP whose MAC does not match.
+	MAC []byte `json:"mac,omitempty"`
+}
+
+// KeyStep is one step of the end-to-end key exchange between agent and viewer
+// (see Handshake): the agent's commitment {commit}, the viewer's reply
+// {commit, public}, the agent's reveal {public}. Keys are X25519 public
+// keys; []byte travels as base64 in JSON.
+type KeyStep struct {
+	Commit []byte `json:"commit,omitempty"`
+	Public []byte `json:"public,omitempty"`
 }
 
 // Candidate carries one trickled ICE candidate (RTCIceCandidateInit).
@@ -131,8 +162,23 @@ type Candidate struct {
 
 // Path announces the transport for session messages.
 type Path struct {
-	Path string `json:"path"` // "p2p" or "relay"
+	Path string `json:"path"` // PathP2P, PathTURN or PathRelay
 }
+
+// Paths session messages take, as Path announces them.
+const (
+	// PathP2P: WebRTC data channels straight between agent and viewer.
+	PathP2P = "p2p"
+	// PathTURN: the same data channels, through a TURN server (the
+	// selected ICE candidate pair has a relay candidate on either end).
+	// The TURN server sees only DTLS-encrypted packets.
+	PathTURN = "turn"
+	// PathRelay: binary websocket messages through the Tether server.
+	PathRelay = "relay"
+)
+
+// ValidPath reports whether p is one of the paths.
+func ValidPath(p string) bool { return p == PathP2P || p == PathTURN || p == PathRelay }
 
 // Stats reports byte counters since the last Stats.
 type Stats struct {
@@ -202,6 +248,12 @@ type State struct {
 	Reason    string       `json:"reason,omitempty"`
 	Viewer    bool         `json:"viewer"`
 	Agent     bool         `json:"agent"`
+	// ICEServers and ICEPolicy go only in the first state a viewer gets:
+	// the STUN and TURN servers (with credentials minted for this session)
+	// and the policy for its peer connection. Pages and consoles never get
+	// them.
+	ICEServers []ICEServer `json:"ice_servers,omitempty"`
+	ICEPolicy  string      `json:"ice_policy,omitempty"`
 }
 
 // CloseSignedOut is the websocket close code (RFC 6455 §7.4.2, private

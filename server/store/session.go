@@ -344,31 +344,53 @@ func checkGrants(g protocol.Grants) error {
 	return nil
 }
 
-// MarkAgentLost notes that the agent of a joined session went away (once: a second call keeps the first
-// time). EndLostAgents ends it if the agent does not come back in time. Sessions in other states are left
+// MarkAgentLost notes that the agent of a joined or active session went away from instance (once: a
+// second call keeps the first time). EndLostAgents ends the session if the agent does not come back in
+// time. A session whose agent meanwhile joined another instance, and sessions in other states, are left
 // alone.
-func (s *Store) MarkAgentLost(ctx context.Context, id string) error {
-	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		n, err := affected(ctx, tx.NewUpdate().Model((*Session)(nil)).
-			Set("agent_lost_at = ?", s.now()).
-			Where("id = ? AND state = ? AND agent_lost_at IS NULL", id, StateJoined))
-		if err != nil || n == 0 {
-			return err
-		}
-		cur, err := s.sessionWhere(ctx, tx, "mark agent lost", "id = ?", id)
-		if err != nil {
-			return err
-		}
-		_, err = s.appendEvent(ctx, tx, Event{SessionID: id, ProviderID: cur.ProviderID, Kind: EventAgentLost, Actor: ActorAgent})
-		return err
-	})
+func (s *Store) MarkAgentLost(ctx context.Context, id, instance string) error {
+	_, err := s.loseAgents(ctx, s.now(), "id = ? AND agent_instance = ?", id, instance)
+	return err
 }
 
-// EndLostAgents ends joined sessions whose agent went away more than grace ago and never came back,
-// with reason protocol.EndAgentLost.
-func (s *Store) EndLostAgents(ctx context.Context, grace time.Duration) ([]Session, error) {
-	return s.endWhere(ctx, protocol.EndAgentLost, []State{StateJoined},
-		"state = ? AND agent_lost_at IS NOT NULL AND agent_lost_at <= ?", StateJoined, s.now().Add(-grace))
+// LostAgents returns the joined and active sessions whose agent went away more than grace ago.
+func (s *Store) LostAgents(ctx context.Context, grace time.Duration) ([]Session, error) {
+	var out []Session
+	err := s.db.NewSelect().Model(&out).
+		Where("state IN (?) AND agent_lost_at IS NOT NULL AND agent_lost_at <= ?", bun.List([]State{StateJoined, StateActive}), s.now().Add(-grace)).
+		OrderExpr("created_at, id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: lost agents: %w", err)
+	}
+	return out, nil
+}
+
+// ClearAgentLost forgets that the agent of session id was lost: it is connected after all (the hub sees
+// it), having come back while another connection of it was being taken down.
+func (s *Store) ClearAgentLost(ctx context.Context, id string) error {
+	_, err := affected(ctx, s.db.NewUpdate().Model((*Session)(nil)).Set("agent_lost_at = NULL").Where("id = ?", id))
+	return err
+}
+
+// EndLostAgent ends session id if its agent is still lost since grace ago: a joined session with reason
+// protocol.EndAgentLost, an active one with protocol.EndInterrupted (the screen was being shared when the
+// connection broke). The bool reports whether this call ended it.
+func (s *Store) EndLostAgent(ctx context.Context, id string, grace time.Duration) (Session, bool, error) {
+	cut := s.now().Add(-grace)
+	for _, st := range []struct {
+		state  State
+		reason string
+	}{{StateJoined, protocol.EndAgentLost}, {StateActive, protocol.EndInterrupted}} {
+		ended, err := s.endWhere(ctx, st.reason, []State{st.state},
+			"id = ? AND state = ? AND agent_lost_at IS NOT NULL AND agent_lost_at <= ?", id, st.state, cut)
+		if err != nil || len(ended) > 0 {
+			if len(ended) > 0 {
+				return ended[0], true, err
+			}
+			return Session{}, false, err
+		}
+	}
+	return Session{}, false, nil
 }
 
 // transition applies set to session id if it is in one of from, and appends ev, in one transaction.
@@ -468,15 +490,6 @@ func (s *Store) AddBytes(ctx context.Context, id string, toViewer, toAgent int64
 	return nil
 }
 
-// InterruptActive ends the active sessions whose agent was connected to instance, with reason
-// protocol.EndInterrupted; an instance runs it when it starts, since none of its live connections
-// survived the restart. Sessions held by other instances sharing the database are left alone; those
-// recorded before instances were known (agent_instance ”) are ended by whichever instance starts first.
-func (s *Store) InterruptActive(ctx context.Context, instance string) ([]Session, error) {
-	return s.endWhere(ctx, protocol.EndInterrupted, []State{StateActive},
-		"state = ? AND agent_instance IN (?)", StateActive, bun.List([]string{instance, ""}))
-}
-
 // ExpireDue ends waiting and joined sessions whose expiry has passed, with reason protocol.EndExpired.
 func (s *Store) ExpireDue(ctx context.Context) ([]Session, error) {
 	from := []State{StateWaiting, StateJoined}
@@ -521,4 +534,23 @@ func affected(ctx context.Context, q *bun.UpdateQuery) (int64, error) {
 		return 0, fmt.Errorf("store: update session: %w", err)
 	}
 	return n, nil
+}
+
+// CountByState counts all sessions by state, for metrics.
+func (s *Store) CountByState(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		State State `bun:"state"`
+		N     int   `bun:"n"`
+	}
+	if err := s.db.NewSelect().Model((*Session)(nil)).Column("state").ColumnExpr("COUNT(*) AS n").Group("state").Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("store: count sessions: %w", err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, st := range []State{StateWaiting, StateJoined, StateActive, StateEnded} {
+		out[string(st)] = 0
+	}
+	for _, r := range rows {
+		out[string(r.State)] = r.N
+	}
+	return out, nil
 }

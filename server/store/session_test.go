@@ -447,11 +447,16 @@ func TestInterruptActiveAndExpireDue(t *testing.T) {
 			t.Errorf("ExpireDue again = %d sessions, %v; want none", len(again), err)
 		}
 
-		interrupted, err := e.s.InterruptActive(ctx, "i1")
+		// The instance restarts: the agents it held are lost as of now,
+		// and end as interrupted when they do not come back in time.
+		lost, err := e.s.StartInstance(ctx, "i1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		assertIDs(t, "InterruptActive", interrupted, activeDue.ID, activeLater.ID)
+		assertIDs(t, "StartInstance", lost, activeDue.ID, activeLater.ID)
+		e.clock.Advance(31 * time.Second)
+		interrupted := endLost(t, e, 30*time.Second)
+		assertIDs(t, "EndLostAgent", interrupted, activeDue.ID, activeLater.ID)
 		for _, s := range interrupted {
 			if s.State != StateEnded || s.EndReason != protocol.EndInterrupted {
 				t.Errorf("interrupted session = %+v", s)
@@ -466,9 +471,9 @@ func TestInterruptActiveAndExpireDue(t *testing.T) {
 		if got, err := e.s.SessionByID(ctx, e.p.ID, endedDue.ID); err != nil || got.EndReason != "done" {
 			t.Errorf("already ended session reason = %q, %v; want done", got.EndReason, err)
 		}
-		evs := assertKinds(t, e, activeLater.ID, EventCreated, EventAgentConnected, EventConsentGiven, EventEnded)
-		if evs[3].Actor != ActorSystem || evs[3].Detail != protocol.EndInterrupted {
-			t.Errorf("interrupt event = %+v", evs[3])
+		evs := assertKinds(t, e, activeLater.ID, EventCreated, EventAgentConnected, EventConsentGiven, EventAgentLost, EventEnded)
+		if evs[4].Actor != ActorSystem || evs[4].Detail != protocol.EndInterrupted {
+			t.Errorf("interrupt event = %+v", evs[4])
 		}
 	})
 }
@@ -540,40 +545,115 @@ func TestAgentLostAndRejoin(t *testing.T) {
 		back := join(e.newSession(t, "LOST01"), "i1")
 		gone := join(e.newSession(t, "LOST02"), "i1")
 		active := join(e.newSession(t, "LOST03"), "i1")
+		moved := join(e.newSession(t, "LOST04"), "i2")
 		if _, err := e.s.GiveConsent(ctx, active.ID, protocol.GrantView); err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range []Session{back, gone, active} {
-			if err := e.s.MarkAgentLost(ctx, s.ID); err != nil {
+		for _, s := range []Session{back, gone, active, moved} {
+			if err := e.s.MarkAgentLost(ctx, s.ID, "i1"); err != nil {
 				t.Fatal(err)
 			}
 		}
 		e.clock.Advance(10 * time.Second)
 		// Marking twice keeps the first time.
-		if err := e.s.MarkAgentLost(ctx, gone.ID); err != nil {
+		if err := e.s.MarkAgentLost(ctx, gone.ID, "i1"); err != nil {
 			t.Fatal(err)
 		}
 		// The agent comes back on another instance: the session forgets the loss.
 		if got := join(back, "i2"); got.AgentLostAt != nil || got.AgentInstance != "i2" || got.State != StateJoined {
 			t.Errorf("rejoined session = %+v", got)
 		}
-		if ended, err := e.s.EndLostAgents(ctx, 30*time.Second); err != nil || len(ended) != 0 {
-			t.Fatalf("EndLostAgents before the grace = %v, %v", ended, err)
+		if ended := endLost(t, e, 30*time.Second); len(ended) != 0 {
+			t.Fatalf("ended before the grace: %v", ended)
 		}
 		e.clock.Advance(20 * time.Second)
-		ended, err := e.s.EndLostAgents(ctx, 30*time.Second)
-		if err != nil {
-			t.Fatal(err)
+		ended := endLost(t, e, 30*time.Second)
+		// The agent that had moved to i2 before i1 noticed it leave was never lost.
+		assertIDs(t, "EndLostAgent", ended, gone.ID, active.ID)
+		if ended[0].EndReason != protocol.EndAgentLost || ended[1].EndReason != protocol.EndInterrupted {
+			t.Errorf("reasons %q, %q", ended[0].EndReason, ended[1].EndReason)
 		}
-		assertIDs(t, "EndLostAgents", ended, gone.ID)
-		if ended[0].EndReason != protocol.EndAgentLost {
-			t.Errorf("reason %q", ended[0].EndReason)
-		}
-		for _, s := range []Session{back, active} {
+		for _, s := range []Session{back, moved} {
 			if got, err := e.s.SessionByID(ctx, e.p.ID, s.ID); err != nil || got.State == StateEnded {
 				t.Errorf("session %s = %s, %v; want it live", s.Code, got.State, err)
 			}
 		}
 		assertKinds(t, e, gone.ID, EventCreated, EventAgentConnected, EventAgentLost, EventEnded)
 	})
+}
+
+// TestDeadInstanceLosesItsAgents: an instance whose heartbeat stops (a
+// crash) or that says it stopped has its agents marked lost, as of its last
+// heartbeat, by whichever instance sweeps.
+func TestDeadInstanceLosesItsAgents(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		for _, in := range []string{"i1", "i2", "i3"} {
+			if _, err := e.s.StartInstance(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mk := func(code, instance string) Session {
+			s, err := e.s.JoinAgent(ctx, e.newSession(t, code).ID, AgentJoin{KeyHash: "k", Source: protocol.SourceLink, Instance: instance})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		crashed, alive, stopped := mk("DEAD01", "i1"), mk("DEAD02", "i2"), mk("DEAD03", "i3")
+		crashedAt := e.s.now()
+		e.clock.Advance(5 * time.Second)
+		if err := e.s.Heartbeat(ctx, "i2"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.StopInstance(ctx, "i3"); err != nil {
+			t.Fatal(err)
+		}
+		if lost, err := e.s.LoseDeadInstances(ctx, 10*time.Second); err != nil || len(lost) != 0 {
+			t.Fatalf("stopped instance's agents lost twice, or a live one's: %v %v", lost, err)
+		}
+		e.clock.Advance(6 * time.Second)
+		if err := e.s.Heartbeat(ctx, "i2"); err != nil {
+			t.Fatal(err)
+		}
+		lost, err := e.s.LoseDeadInstances(ctx, 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertIDs(t, "LoseDeadInstances", lost, crashed.ID)
+		if !lost[0].AgentLostAt.Equal(crashedAt) {
+			t.Errorf("lost at %v, want the last heartbeat %v", lost[0].AgentLostAt, crashedAt)
+		}
+		for _, s := range []Session{alive, stopped} {
+			got, err := e.s.SessionByID(ctx, e.p.ID, s.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (got.AgentLostAt != nil) != (s.ID == stopped.ID) {
+				t.Errorf("session %s lost at %v", s.Code, got.AgentLostAt)
+			}
+		}
+	})
+}
+
+// endLost ends what the sweeper would: every session whose agent is lost
+// for longer than grace.
+func endLost(t *testing.T, e *env, grace time.Duration) []Session {
+	t.Helper()
+	ctx := context.Background()
+	lost, err := e.s.LostAgents(ctx, grace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Session
+	for _, s := range lost {
+		ended, ok, err := e.s.EndLostAgent(ctx, s.ID, grace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			out = append(out, ended)
+		}
+	}
+	return out
 }

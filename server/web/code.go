@@ -41,6 +41,9 @@ func (s *Server) codeSubmit(c echo.Context) error {
 		}
 		return s.render(c, http.StatusTooManyRequests, templates.CodeView(v))
 	}
+	if err := s.liveReady(); err != nil {
+		return err
+	}
 	code, ok := auth.NormalizeCode(v.Code)
 	invalid := func() error {
 		s.Log.Info("code attempt failed", "addr", ip)

@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"tether/server/protocol"
+	"tether/server/protocol/protocoltest"
 	"tether/server/store"
 )
 
@@ -362,16 +363,16 @@ func TestRelayOnlyWithinGrants(t *testing.T) {
 	expect(t, viewer, protocol.SigState, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	write := func(c *websocket.Conn, m protocol.Message) {
-		b, _ := protocol.Marshal(m)
-		if err := c.Write(ctx, websocket.MessageBinary, b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Before consent the agent's frames go nowhere.
-	write(agent, &protocol.FrameEnd{Seq: 1, Width: 4, Height: 4})
+	// Before consent the agent's frames go nowhere (sealed with keys of
+	// its own: no viewer took part in an exchange yet).
+	early, _ := protocoltest.Keys(t, "other")
+	sealedWriter(t, agent, early)(&protocol.FrameEnd{Seq: 1, Width: 4, Height: 4})
 	send(t, agent, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView})
 	expect(t, agent, protocol.SigPeer, nil)
+	expect(t, viewer, protocol.SigPeer, nil)
+	agentKeys, viewerKeys := exchangeThrough(t, agent, viewer, id)
+	writers := map[*websocket.Conn]func(protocol.Message){agent: sealedWriter(t, agent, agentKeys), viewer: sealedWriter(t, viewer, viewerKeys)}
+	write := func(c *websocket.Conn, m protocol.Message) { writers[c](m) }
 	write(viewer, &protocol.Key{Down: true, Key: "a", Code: "KeyA"})
 	write(viewer, &protocol.MouseButton{Button: protocol.ButtonLeft, Down: true, X: 1, Y: 1})
 	write(viewer, &protocol.FrameAck{Seq: 1})
@@ -383,9 +384,12 @@ func TestRelayOnlyWithinGrants(t *testing.T) {
 		if mt != websocket.MessageBinary {
 			continue
 		}
-		typ, _ := protocol.PeekType(data)
+		typ, _ := protocol.PeekSealed(data)
 		if typ != protocol.TypeFrameAck {
 			t.Fatalf("view-only agent received %s", typ)
+		}
+		if _, err := agentKeys.Opener.Open(data); err != nil {
+			t.Fatalf("the ack does not open: %v", err)
 		}
 		break
 	}
@@ -396,10 +400,14 @@ func TestRelayOnlyWithinGrants(t *testing.T) {
 			t.Fatal(err)
 		}
 		if mt == websocket.MessageBinary {
-			if typ, _ := protocol.PeekType(data); typ != protocol.TypeFrameEnd {
+			if typ, _ := protocol.PeekSealed(data); typ != protocol.TypeFrameEnd {
 				t.Fatalf("viewer received %s", typ)
 			}
-			if m, _ := protocol.Unmarshal(data); m.(*protocol.FrameEnd).Seq != 2 {
+			b, err := viewerKeys.Opener.Open(data)
+			if err != nil {
+				t.Fatalf("viewer received a frame it cannot open (the one from before consent?): %v", err)
+			}
+			if m, _ := protocol.Unmarshal(b); m.(*protocol.FrameEnd).Seq != 2 {
 				t.Fatalf("viewer received the frame from before consent")
 			}
 			break

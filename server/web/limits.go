@@ -41,6 +41,7 @@ func (s *Server) spend(c echo.Context, what string, budgets ...budget) (*budget,
 		}
 		if !ok {
 			s.Log.Warn(what+" refused", "addr", c.RealIP(), "limit", b.key, "retry_in", retry.Round(time.Second))
+			s.Metrics.Refused(what)
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
 			return &budgets[i], nil
 		}

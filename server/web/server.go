@@ -18,6 +18,7 @@ import (
 
 	"tether/server/config"
 	"tether/server/live"
+	"tether/server/metrics"
 	"tether/server/store"
 	"tether/templates"
 )
@@ -82,6 +83,11 @@ type Deps struct {
 	// MaxSocketsPerAddr bounds the websockets one client address holds
 	// open on this instance (128 when zero).
 	MaxSocketsPerAddr int
+	// Metrics counts refusals and serves /metrics; nil serves none.
+	Metrics *metrics.Metrics
+	// MetricsToken, when set, is the bearer token /metrics requires;
+	// without it /metrics answers loopback clients only.
+	MetricsToken string
 }
 
 // Server holds the handlers' dependencies.
@@ -91,6 +97,7 @@ type Server struct {
 	assets *assets
 	agents map[string]int64 // key slot offset by file name under build/agents
 	conns  *connCounter
+	drain  drainer
 }
 
 // New builds the server and its route table.
@@ -105,7 +112,7 @@ func New(d Deps) (*Server, error) {
 	if d.MaxSocketsPerAddr <= 0 {
 		d.MaxSocketsPerAddr = 128
 	}
-	s := &Server{Deps: d, assets: a, conns: newConnCounter(d.MaxSocketsPerAddr)}
+	s := &Server{Deps: d, assets: a, conns: newConnCounter(d.MaxSocketsPerAddr), drain: newDrainer()}
 	if s.agents, err = s.indexAgents(); err != nil {
 		return nil, err
 	}
@@ -114,6 +121,7 @@ func New(d Deps) (*Server, error) {
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
 	e.Use(middleware.Recover())
+	e.Use(s.refuseWhileDraining)
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
 		ReferrerPolicy: "same-origin", ContentSecurityPolicy: contentSecurityPolicy,
@@ -142,7 +150,7 @@ func New(d Deps) (*Server, error) {
 		},
 		Skipper: func(c echo.Context) bool {
 			p := c.Path()
-			return len(p) >= 4 && (p[:4] == "/ws/" || p == "/static/*" || p == "/healthz")
+			return len(p) >= 4 && (p[:4] == "/ws/" || p == "/static/*" || p == "/healthz" || p == "/readyz" || p == "/metrics")
 		},
 	}))
 	s.routes(e)
@@ -155,6 +163,8 @@ func (s *Server) Handler() http.Handler { return s.e }
 
 func (s *Server) routes(e *echo.Echo) {
 	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metrics)
 	e.GET("/static/*", s.static)
 
 	e.GET("/", s.codePage)
@@ -182,13 +192,6 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/ws/viewer/:id", s.signedIn(s.wsViewer))
 	e.GET("/ws/invite/:token", s.wsInvite)
 	e.GET("/ws/console", s.signedIn(s.wsConsole))
-}
-
-func (s *Server) healthz(c echo.Context) error {
-	if _, err := s.Store.HasProvider(c.Request().Context()); err != nil {
-		return err
-	}
-	return c.String(http.StatusOK, "ok")
 }
 
 // render writes a templ component after rendering it into a buffer, so a

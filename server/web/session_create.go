@@ -30,6 +30,9 @@ func (s *Server) sessionCreate(c echo.Context, en engineer) error {
 			Error: "Enter the customer's name (up to 100 characters); the note can have up to 500."}
 		return s.render(c, http.StatusBadRequest, templates.ConsoleView(v))
 	}
+	if err := s.liveReady(); err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	desk, err := s.Store.DefaultDesk(ctx, en.Provider.ID)
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 	"tether/server/live"
 	"tether/server/protocol"
 	"tether/server/store"
+	"tether/server/turn/restcred"
 )
 
 // clock is a fixed clock the test moves by hand.
@@ -539,27 +540,15 @@ func TestLiveSession(t *testing.T) {
 	if st.Grants != protocol.GrantView|protocol.GrantControl {
 		t.Fatalf("page state %+v", st)
 	}
-	// Signaling and relay bytes flow between agent and viewer.
+	// Signaling and relay bytes flow between agent and viewer: the key
+	// exchange, an offer, a sealed ping.
+	agentKeys, viewerKeys := exchangeThrough(t, agent, viewer, id)
 	send(t, agent, protocol.SigOffer, protocol.SDP{SDP: "v=0"})
 	var sdp protocol.SDP
 	expect(t, viewer, protocol.SigOffer, &sdp)
-	ping, _ := protocol.Marshal(&protocol.Ping{Micros: 5})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := viewer.Write(ctx, websocket.MessageBinary, ping); err != nil {
-		t.Fatal(err)
-	}
-	for {
-		mt, data, err := agent.Read(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if mt == websocket.MessageBinary {
-			if !bytes.Equal(data, ping) {
-				t.Fatalf("relayed %x", data)
-			}
-			break
-		}
+	sealedWriter(t, viewer, viewerKeys)(&protocol.Ping{Micros: 5})
+	if m, ok := readSealed(t, agent, agentKeys).(*protocol.Ping); !ok || m.Micros != 5 {
+		t.Fatalf("relayed %v", m)
 	}
 	// The engineer ends it: agent and viewer are told, the page sees it.
 	eng.get("/sessions/" + id)
@@ -713,5 +702,42 @@ func TestStaticAssets(t *testing.T) {
 		if resp, _ := http.Get(h.ts.URL + p); resp.StatusCode != http.StatusNotFound {
 			t.Fatalf("GET %s: %d", p, resp.StatusCode)
 		}
+	}
+}
+
+// TestViewerFirstStateCarriesTURN: over the real websockets, the agent's
+// welcome and the viewer's first state carry TURN credentials for the
+// session and the relay-only policy; the invitation page's state does not.
+func TestViewerFirstStateCarriesTURN(t *testing.T) {
+	iss := &restcred.Issuer{TURN: []string{"turn:127.0.0.1:3478?transport=udp"}, Secret: []byte("turn secret")}
+	h := newHarnessWith(t, nil, func(d *Deps) {
+		iss.Now = d.Now
+		d.Live = live.New(d.Store.(*store.Store), hub.NewLocal(), live.Config{Instance: "test", P2P: true, ICE: iss, ICEPolicy: protocol.ICEPolicyRelay}, d.Log)
+	})
+	eng := h.signedUp("Acme", "erin@acme.test")
+	id, token := h.newSession(eng, "Maria Lopez")
+	agent := h.wsDial(nil, "/ws/agent")
+	send(t, agent, protocol.SigAgentHello, hello(token))
+	var w protocol.Welcome
+	expect(t, agent, protocol.SigWelcome, &w)
+	var st protocol.State
+	viewer := h.wsDial(eng, "/ws/viewer/"+id)
+	expect(t, viewer, protocol.SigState, &st)
+	for who, got := range map[string]struct {
+		ice    []protocol.ICEServer
+		policy string
+	}{"agent": {w.ICEServers, w.ICEPolicy}, "viewer": {st.ICEServers, st.ICEPolicy}} {
+		if got.policy != protocol.ICEPolicyRelay || len(got.ice) != 1 || !strings.HasSuffix(got.ice[0].Username, ":"+id) {
+			t.Fatalf("%s: policy %q, servers %+v", who, got.policy, got.ice)
+		}
+		if err := restcred.Check([]byte("turn secret"), got.ice[0].Username, got.ice[0].Credential, h.clock.Now()); err != nil {
+			t.Fatalf("%s: %v", who, err)
+		}
+	}
+	page := h.wsDial(nil, "/ws/invite/"+token)
+	var ps protocol.State
+	expect(t, page, protocol.SigState, &ps)
+	if ps.ICEServers != nil || ps.ICEPolicy != "" {
+		t.Fatalf("the invitation page got ICE: %+v", ps)
 	}
 }

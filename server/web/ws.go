@@ -40,6 +40,7 @@ func (s *Server) accept(c echo.Context, kind socketKind) (*websocket.Conn, func(
 	addr := clientKey(c.RealIP())
 	if spent, err := s.spend(c, "websocket", budget{"ws:" + string(kind) + ":" + addr, socketRates[kind]}); err != nil || spent != nil {
 		if err == nil {
+			s.Metrics.Refused("websocket")
 			err = &httpError{status: http.StatusTooManyRequests, heading: "Too many attempts",
 				message: "Too many connection attempts from your network. Wait a moment and try again."}
 		}
@@ -48,6 +49,7 @@ func (s *Server) accept(c echo.Context, kind socketKind) (*websocket.Conn, func(
 	release, ok := s.conns.take(addr)
 	if !ok {
 		s.Log.Warn("websocket refused: too many open connections", "addr", addr, "kind", kind)
+		s.Metrics.Refused("sockets")
 		return nil, nil, &httpError{status: http.StatusTooManyRequests, heading: "Too many connections",
 			message: "Your network has too many connections open to this server. Close some tabs and try again."}
 	}
@@ -63,7 +65,10 @@ func (s *Server) accept(c echo.Context, kind socketKind) (*websocket.Conn, func(
 		return nil, nil, nil
 	}
 	conn.SetReadLimit(protocol.MaxMessageSize + 1024)
-	return conn, release, nil
+	s.drain.open.Add(1)
+	ctx, stop := context.WithCancel(c.Request().Context())
+	go s.closeOnDrain(ctx, conn)
+	return conn, func() { stop(); release(); s.drain.open.Done() }, nil
 }
 
 // socketRates are the connection rates per client address and endpoint:

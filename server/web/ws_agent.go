@@ -25,6 +25,9 @@ func (s *Server) wsAgent(c echo.Context) error {
 	}
 	defer release()
 	defer conn.CloseNow()
+	if s.retryLater(conn) {
+		return nil
+	}
 	ctx := c.Request().Context()
 	hctx, cancel := context.WithTimeout(ctx, helloTimeout)
 	typ, data, err := conn.Read(hctx)

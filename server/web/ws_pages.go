@@ -56,6 +56,9 @@ func (s *Server) wsConsole(c echo.Context, en engineer) error {
 	}
 	defer release()
 	defer conn.CloseNow()
+	if s.retryLater(conn) {
+		return nil
+	}
 	member := s.Live.JoinConsole(en.Provider.ID)
 	defer member.Leave()
 	stopWatch := s.watchSignIn(c.Request().Context(), conn, en)

@@ -26,6 +26,9 @@ func (s *Server) wsViewer(c echo.Context, en engineer) error {
 	}
 	defer release()
 	defer conn.CloseNow()
+	if s.retryLater(conn) {
+		return nil
+	}
 	viewer, state, err := s.Live.JoinViewer(ctx, sess, en.User.ID, en.User.Name)
 	if errors.Is(err, live.ErrEnded) {
 		_ = sendNow(ctx, conn, protocol.SigState, state)

@@ -33,6 +33,9 @@ type fakeAgent struct {
 
 	mu   sync.Mutex
 	send func([]byte) error
+	// keys are the agent's side of the key exchange with the viewer;
+	// set before the path is up, read-only afterwards.
+	keys *protocol.SessionKeys
 }
 
 // received is one message from the viewer and the path it came on.
@@ -87,20 +90,33 @@ func (a *fakeAgent) serve(ctx context.Context, c *websocket.Conn) {
 		a.fail(err)
 		return
 	}
+	keys, err := a.exchange(ctx, c, sig)
+	if err != nil {
+		a.fail(err)
+		return
+	}
+	a.keys = keys
 	var peer *agentPeer
 	if a.relay {
 		if err := sig(protocol.SigPath, protocol.Path{Path: "relay"}); err != nil {
 			a.fail(err)
 			return
 		}
+		var sealMu sync.Mutex // seal and write in counter order
 		a.setReady(func(b []byte) error {
+			sealMu.Lock()
+			defer sealMu.Unlock()
+			sealed, err := keys.Sealer.Seal(nil, b)
+			if err != nil {
+				return err
+			}
 			wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
-			return c.Write(wctx, websocket.MessageBinary, b)
+			return c.Write(wctx, websocket.MessageBinary, sealed)
 		})
 	} else {
 		var err error
-		peer, err = a.offer(sig)
+		peer, err = a.offer(sig, keys)
 		if err != nil {
 			a.fail(err)
 			return
@@ -113,7 +129,12 @@ func (a *fakeAgent) serve(ctx context.Context, c *websocket.Conn) {
 			return
 		}
 		if typ == websocket.MessageBinary {
-			a.handle(b, true)
+			opened, err := keys.Opener.Open(b)
+			if err != nil {
+				a.fail(fmt.Errorf("agent: relayed message from the viewer: %w", err))
+				continue
+			}
+			a.handle(opened, true)
 			continue
 		}
 		env, err := protocol.DecodeSignal(b)
@@ -129,8 +150,43 @@ func (a *fakeAgent) serve(ctx context.Context, c *websocket.Conn) {
 	}
 }
 
+// exchange runs the agent's side of the key exchange with the viewer on
+// the page (whose session id is "x").
+func (a *fakeAgent) exchange(ctx context.Context, c *websocket.Conn, sig func(string, any) error) (*protocol.SessionKeys, error) {
+	hs, err := protocol.NewHandshake(protocol.SenderAgent, "x")
+	if err != nil {
+		return nil, err
+	}
+	if err := sig(protocol.SigKey, hs.Start()); err != nil {
+		return nil, err
+	}
+	for {
+		typ, b, err := c.Read(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("agent: waiting for the viewer's key: %w", err)
+		}
+		if typ != websocket.MessageText {
+			return nil, errors.New("agent: relayed message before the key exchange")
+		}
+		env, err := protocol.DecodeSignal(b)
+		if err != nil || env.Type != protocol.SigKey {
+			return nil, fmt.Errorf("agent: want the viewer's key, got %s (%v)", b, err)
+		}
+		var reply protocol.KeyStep
+		if err := env.Decode(&reply); err != nil {
+			return nil, err
+		}
+		keys, reveal, err := hs.Accept(reply)
+		if err != nil {
+			return nil, err
+		}
+		return keys, sig(protocol.SigKey, reveal)
+	}
+}
+
 // agentPeer is the agent's pion side.
 type agentPeer struct {
+	keys    *protocol.SessionKeys
 	pc      *webrtc.PeerConnection
 	mu      sync.Mutex
 	haveSDP bool
@@ -139,14 +195,14 @@ type agentPeer struct {
 
 // offer opens the two channels and sends the offer. Half of the agent's
 // candidates go out before the offer, so the viewer must queue them.
-func (a *fakeAgent) offer(sig func(string, any) error) (*agentPeer, error) {
+func (a *fakeAgent) offer(sig func(string, any) error, keys *protocol.SessionKeys) (*agentPeer, error) {
 	var se webrtc.SettingEngine
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	pc, err := webrtc.NewAPI(webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
 	}
-	p := &agentPeer{pc: pc}
+	p := &agentPeer{keys: keys, pc: pc}
 	ordered := true
 	screen, err := pc.CreateDataChannel("screen", &webrtc.DataChannelInit{Ordered: &ordered})
 	if err != nil {
@@ -208,7 +264,11 @@ func (a *fakeAgent) offer(sig func(string, any) error) (*agentPeer, error) {
 	}
 	// The offer as created, before gathering: its candidates travel
 	// trickled, as a real agent's do.
-	if err := sig(protocol.SigOffer, protocol.SDP{SDP: offer.SDP}); err != nil {
+	mac, err := keys.SignSDP(offer.SDP)
+	if err != nil {
+		return nil, err
+	}
+	if err := sig(protocol.SigOffer, protocol.SDP{SDP: offer.SDP, MAC: mac}); err != nil {
 		return nil, err
 	}
 	for _, c := range cands[half:] {
@@ -225,6 +285,9 @@ func (p *agentPeer) signal(env protocol.Envelope) error {
 		var s protocol.SDP
 		if err := env.Decode(&s); err != nil {
 			return err
+		}
+		if err := p.keys.CheckSDP(s.SDP, s.MAC); err != nil {
+			return fmt.Errorf("agent: answer: %w", err)
 		}
 		if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: s.SDP}); err != nil {
 			return fmt.Errorf("agent: set answer: %w", err)

@@ -87,7 +87,7 @@ const viewerPage = `<!doctype html>
 <style>body{margin:0}</style></head><body>
 <div id="viewer" data-session="x" data-ws="/ws/viewer/x" data-wasm="/static/build/viewer.wasm?v=test">
   <div id="v-toolbar">
-    <span id="v-state"></span> <span id="v-level"></span> <span id="v-path"></span>
+    <span id="v-state"></span> <span id="v-level"></span> <span id="v-path"></span> <span id="v-code"></span>
     <span id="v-fps"></span> <span id="v-bw"></span> <span id="v-rtt"></span>
     <button id="v-scale" type="button">1:1</button> <button id="v-refresh" type="button">Refresh</button>
   </div>

@@ -271,4 +271,10 @@ func TestViewerRelay(t *testing.T) {
 	if path := s.text("v-path"); path != "Relay" {
 		t.Errorf("#v-path = %q, want Relay", path)
 	}
+	// The page shows the security code the agent derived.
+	code, err := chromedp.Run(s.ctx, chromedp.Evaluate[string](dataset("code")))
+	s.must(err)
+	if code != s.agent.keys.Code || s.text("v-code") != "Code "+s.agent.keys.Code {
+		t.Errorf("page shows code %q (%q), the agent %q", code, s.text("v-code"), s.agent.keys.Code)
+	}
 }

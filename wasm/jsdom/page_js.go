@@ -22,7 +22,7 @@ type Page struct {
 	win, doc, perf js.Value
 	root           js.Value // #viewer
 	state, level   js.Value
-	path           js.Value
+	path, code     js.Value
 	fps, bw, rtt   js.Value
 	scaleBtn       js.Value
 	refreshBtn     js.Value
@@ -54,7 +54,7 @@ func Find() (*Page, error) {
 			id string
 			v  *js.Value
 		}{
-			{"viewer", &p.root}, {"v-state", &p.state}, {"v-level", &p.level}, {"v-path", &p.path},
+			{"viewer", &p.root}, {"v-state", &p.state}, {"v-level", &p.level}, {"v-path", &p.path}, {"v-code", &p.code},
 			{"v-fps", &p.fps}, {"v-bw", &p.bw}, {"v-rtt", &p.rtt}, {"v-scale", &p.scaleBtn},
 			{"v-refresh", &p.refreshBtn}, {"v-stage", &p.stage}, {"v-screen", &p.screen}, {"v-cursor", &p.cursor},
 		}
@@ -120,13 +120,26 @@ func (p *Page) SetState(s viewer.State, text string) {
 func (p *Page) SetPath(path string) {
 	text := ""
 	switch path {
-	case viewer.PathP2P:
+	case protocol.PathP2P:
 		text = "Peer-to-peer"
-	case viewer.PathRelay:
+	case protocol.PathTURN:
+		text = "TURN"
+	case protocol.PathRelay:
 		text = "Relay"
 	}
 	p.path.Set("textContent", text)
 	p.setData("path", path)
+}
+
+// SetSecurityCode implements viewer.UI: the code next to the path badge,
+// and in data-code for tests.
+func (p *Page) SetSecurityCode(code string) {
+	text := ""
+	if code != "" {
+		text = "Code " + code
+	}
+	p.code.Set("textContent", text)
+	p.setData("code", code)
 }
 
 // SetGrants implements viewer.UI: "View · Control" once the customer

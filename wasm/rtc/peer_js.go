@@ -46,8 +46,11 @@ type listener struct {
 }
 
 // New makes a peer connection; it is a viewer.NewPeerFunc.
-func New(ice []protocol.ICEServer, ev viewer.PeerEvents) (viewer.Peer, error) {
+func New(ice []protocol.ICEServer, relayOnly bool, ev viewer.PeerEvents) (viewer.Peer, error) {
 	cfg := webrtc.Configuration{}
+	if relayOnly {
+		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
 	for _, s := range ice {
 		cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}

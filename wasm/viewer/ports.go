@@ -19,19 +19,17 @@ const (
 	StateEnded      State = "ended"
 )
 
-// Path names the transport carrying session messages.
-const (
-	PathP2P   = "p2p"
-	PathRelay = "relay"
-)
-
 // UI is the page. wasm/jsdom implements it over the DOM; every method is
 // called from the viewer's owner goroutine only.
 type UI interface {
 	// SetState shows the state and its human text in #v-state.
 	SetState(s State, text string)
-	// SetPath shows "p2p", "relay" or "" (unknown).
+	// SetPath shows protocol.PathP2P, PathTURN, PathRelay or "" (unknown).
 	SetPath(path string)
+	// SetSecurityCode shows the code of the key exchange with the agent
+	// ("042 917"), or nothing when there is none. The customer's side shows
+	// the same code unless someone in between replaced the keys.
+	SetSecurityCode(code string)
 	// SetGrants shows what the customer allowed; nothing before they did.
 	SetGrants(g protocol.Grants)
 	// SetStats shows the once-a-second counters, already formatted.
@@ -139,5 +137,6 @@ type PeerEvents struct {
 	Failed func(error)
 }
 
-// NewPeerFunc makes a peer connection with the given ICE servers.
-type NewPeerFunc func(ice []protocol.ICEServer, ev PeerEvents) (Peer, error)
+// NewPeerFunc makes a peer connection with the given ICE servers; with
+// relayOnly (protocol.ICEPolicyRelay) it uses TURN candidates only.
+type NewPeerFunc func(ice []protocol.ICEServer, relayOnly bool, ev PeerEvents) (Peer, error)

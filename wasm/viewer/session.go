@@ -6,6 +6,27 @@ import (
 	"tether/server/protocol"
 )
 
+// handleRelayed opens one sealed message from the relay and runs it. A
+// message that does not open (forged, altered, replayed, sealed with other
+// keys, or before the keys exist) is logged and dropped: whoever injected
+// it can only delay the stream, as dropping messages could, and the
+// genuine ones still open after it.
+func (v *Viewer) handleRelayed(b []byte) {
+	if v.ended {
+		return
+	}
+	if v.keys == nil {
+		v.log.Warn("viewer: relayed message before the key exchange, dropped", "bytes", len(b))
+		return
+	}
+	m, err := v.keys.Opener.Open(b)
+	if err != nil {
+		v.log.Warn("viewer: relayed message refused", "err", err, "bytes", len(b))
+		return
+	}
+	v.handleSession(m)
+}
+
 // handleSession runs one binary session message from the screen channel or
 // the relay. A message that does not decode is logged and answered with a
 // RequestFull; the stream carries on.

@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"tether/server/protocol"
 )
@@ -11,13 +12,15 @@ func (v *Viewer) handleSignal(env protocol.Envelope) {
 	if v.ended {
 		return
 	}
-	v.takeICEServers(env)
+	v.takeICE(env)
 	var err error
 	switch env.Type {
 	case protocol.SigState:
 		err = v.onState(env)
 	case protocol.SigPeer:
 		err = v.onPeer(env)
+	case protocol.SigKey:
+		err = v.onKeyStep(env)
 	case protocol.SigOffer:
 		err = v.onOffer(env)
 	case protocol.SigCandidate:
@@ -40,18 +43,25 @@ func (v *Viewer) handleSignal(env protocol.Envelope) {
 	}
 }
 
-// takeICEServers accepts an optional ice_servers list on any envelope, so
-// that the hub can start handing out STUN/TURN servers without a viewer
-// change. Used for the next peer connection.
-func (v *Viewer) takeICEServers(env protocol.Envelope) {
+// takeICE accepts an optional ice_servers list and ice_policy on any
+// envelope (the server sends them in the viewer's first state, with TURN
+// credentials minted for the session). Used for the next peer connection.
+func (v *Viewer) takeICE(env protocol.Envelope) {
 	if len(env.Payload) == 0 {
 		return
 	}
 	var p struct {
 		ICEServers []protocol.ICEServer `json:"ice_servers"`
+		ICEPolicy  string               `json:"ice_policy"`
 	}
-	if json.Unmarshal(env.Payload, &p) == nil && len(p.ICEServers) > 0 {
+	if json.Unmarshal(env.Payload, &p) != nil {
+		return
+	}
+	if len(p.ICEServers) > 0 {
 		v.ice = p.ICEServers
+	}
+	if p.ICEPolicy != "" && protocol.ValidICEPolicy(p.ICEPolicy) {
+		v.relay = p.ICEPolicy == protocol.ICEPolicyRelay
 	}
 }
 
@@ -83,6 +93,7 @@ func (v *Viewer) onPeer(env protocol.Envelope) error {
 	}
 	if !p.Present {
 		v.closePeer()
+		v.forgetKeys()
 		v.setPath("")
 		v.setState(StateWaiting, "Waiting for the customer…")
 		return nil
@@ -96,17 +107,67 @@ func (v *Viewer) onPeer(env protocol.Envelope) error {
 	return nil
 }
 
+// onKeyStep runs the viewer's side of the key exchange: the agent's commitment
+// starts a new exchange (a new connection to this viewer), its reveal ends
+// it with the keys and the security code.
+func (v *Viewer) onKeyStep(env protocol.Envelope) error {
+	var k protocol.KeyStep
+	if err := env.Decode(&k); err != nil {
+		return err
+	}
+	if len(k.Commit) > 0 {
+		v.forgetKeys()
+		hs, err := protocol.NewHandshake(protocol.SenderViewer, v.sessionID)
+		if err != nil {
+			return err
+		}
+		reply, err := hs.Reply(k)
+		if err != nil {
+			return err
+		}
+		v.hs = hs
+		v.signal(protocol.SigKey, reply)
+		return nil
+	}
+	if v.hs == nil {
+		return fmt.Errorf("%w: the agent revealed a key without an exchange", protocol.ErrKeyExchange)
+	}
+	keys, err := v.hs.Reveal(k)
+	v.hs = nil
+	if err != nil {
+		return err
+	}
+	v.keys = keys
+	v.ui.SetSecurityCode(keys.Code)
+	return nil
+}
+
+// forgetKeys ends the current key exchange: a new connection makes a new one.
+func (v *Viewer) forgetKeys() {
+	v.hs, v.keys = nil, nil
+	v.ui.SetSecurityCode("")
+}
+
 func (v *Viewer) onOffer(env protocol.Envelope) error {
 	var o protocol.SDP
 	if err := env.Decode(&o); err != nil {
 		return err
+	}
+	// The offer's DTLS fingerprint must be the one the agent authenticated
+	// with its key from the exchange; otherwise someone in between (the
+	// server) would hold the other end of the data channels.
+	if v.keys == nil {
+		return fmt.Errorf("%w: offer before the key exchange, refused", protocol.ErrKeyExchange)
+	}
+	if err := v.keys.CheckSDP(o.SDP, o.MAC); err != nil {
+		return fmt.Errorf("viewer: offer refused: %w", err)
 	}
 	// A new offer is a new connection (the agent restarted its peer);
 	// candidates queued before it belong to it.
 	pending := v.pending
 	v.closePeer()
 	v.pending = nil
-	p, err := v.newPeer(v.ice, PeerEvents{
+	p, err := v.newPeer(v.ice, v.relay, PeerEvents{
 		Candidate: func(c protocol.Candidate) { v.q.push(func() { v.signal(protocol.SigCandidate, c) }) },
 		Message:   func(b []byte) { v.q.push(func() { v.handleSession(b) }) },
 		Failed:    func(err error) { v.q.push(func() { v.log.Warn("viewer: peer", "err", err) }) },
@@ -119,8 +180,12 @@ func (v *Viewer) onOffer(env protocol.Envelope) error {
 	if err != nil {
 		return err
 	}
+	mac, err := v.keys.SignSDP(answer)
+	if err != nil {
+		return err
+	}
 	v.answered = true
-	v.signal(protocol.SigAnswer, protocol.SDP{SDP: answer})
+	v.signal(protocol.SigAnswer, protocol.SDP{SDP: answer, MAC: mac})
 	for _, c := range pending {
 		if err := p.AddCandidate(c); err != nil {
 			v.log.Warn("viewer: queued candidate", "err", err)
@@ -149,9 +214,7 @@ func (v *Viewer) onPath(env protocol.Envelope) error {
 	if err := env.Decode(&p); err != nil {
 		return err
 	}
-	switch p.Path {
-	case PathP2P, PathRelay:
-	default:
+	if !protocol.ValidPath(p.Path) {
 		return protocol.ErrInvalid
 	}
 	v.setPath(p.Path)

@@ -14,10 +14,13 @@ import (
 
 // Config wires a Viewer.
 type Config struct {
-	UI      UI
-	Conn    Conn
-	NewPeer NewPeerFunc
-	Log     *slog.Logger
+	// SessionID is the session this page shows (from its URL); it is bound
+	// into the key exchange with the agent.
+	SessionID string
+	UI        UI
+	Conn      Conn
+	NewPeer   NewPeerFunc
+	Log       *slog.Logger
 	// Inflater inflates Update messages; a GoInflater when nil.
 	Inflater Inflater
 	// StatsEvery is the stats and ping period; one second when zero.
@@ -28,21 +31,28 @@ type Config struct {
 // the goroutine running Run; everything else (the websocket reader, DOM
 // callbacks, the peer) posts closures through q.
 type Viewer struct {
-	ui      UI
-	conn    Conn
-	newPeer NewPeerFunc
-	log     *slog.Logger
-	every   time.Duration
-	q       *queue
+	sessionID string
+	ui        UI
+	conn      Conn
+	newPeer   NewPeerFunc
+	log       *slog.Logger
+	every     time.Duration
+	q         *queue
 
 	state    State
 	grants   protocol.Grants // what the customer allowed, as the agent says
 	path     string
 	ice      []protocol.ICEServer
+	relay    bool // protocol.ICEPolicyRelay: TURN candidates only
 	peer     Peer
 	answered bool
 	pending  []protocol.Candidate // remote candidates before the offer is applied
 	ended    bool
+	// The end-to-end key exchange with the agent: hs while it runs, keys
+	// once done. The relay carries nothing before the keys exist, and an
+	// offer is answered only if its fingerprint is authenticated by them.
+	hs   *protocol.Handshake
+	keys *protocol.SessionKeys
 
 	fb          Framebuffer
 	inflater    Inflater
@@ -74,7 +84,7 @@ func New(c Config) *Viewer {
 	if c.Inflater == nil {
 		c.Inflater = &GoInflater{}
 	}
-	return &Viewer{ui: c.UI, conn: c.Conn, newPeer: c.NewPeer, log: c.Log, every: c.StatsEvery, q: newQueue(), inflater: c.Inflater}
+	return &Viewer{sessionID: c.SessionID, ui: c.UI, conn: c.Conn, newPeer: c.NewPeer, log: c.Log, every: c.StatsEvery, q: newQueue(), inflater: c.Inflater}
 }
 
 // Run serves the session until it ends, the signaling connection drops or
@@ -128,7 +138,7 @@ func (v *Viewer) readLoop(ctx context.Context) error {
 			return err
 		}
 		if typ == websocket.MessageBinary {
-			v.q.push(func() { v.handleSession(b) })
+			v.q.push(func() { v.handleRelayed(b) })
 			continue
 		}
 		env, err := protocol.DecodeSignal(b)
@@ -194,7 +204,8 @@ func (v *Viewer) write(typ websocket.MessageType, b []byte) error {
 // dropped before the session ended; a new connection may resume it.
 var ErrConnectionLost = errors.New("viewer: connection to the server lost")
 
-// errNoPath is returned while neither channels nor relay are announced.
+// errNoPath is returned while neither channels nor relay are announced,
+// or the relay is announced before the keys exist.
 var errNoPath = errors.New("viewer: no session path yet")
 
 // send sends a session message to the agent on the current path.
@@ -204,9 +215,13 @@ func (v *Viewer) send(m protocol.Message) error {
 		return fmt.Errorf("viewer: marshal %s: %w", m.Type(), err)
 	}
 	switch {
-	case v.path == PathRelay:
-		return v.write(websocket.MessageBinary, b)
-	case v.path == PathP2P && v.peer != nil:
+	case v.path == protocol.PathRelay && v.keys != nil:
+		sealed, err := v.keys.Sealer.Seal(make([]byte, 0, len(b)+protocol.SealOverhead), b)
+		if err != nil {
+			return fmt.Errorf("viewer: seal %s: %w", m.Type(), err)
+		}
+		return v.write(websocket.MessageBinary, sealed)
+	case (v.path == protocol.PathP2P || v.path == protocol.PathTURN) && v.peer != nil:
 		return v.peer.Send(b)
 	}
 	return errNoPath

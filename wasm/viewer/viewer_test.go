@@ -69,6 +69,7 @@ type fakeUI struct {
 	state   State
 	text    string
 	path    string
+	code    string
 	grants  protocol.Grants
 	w, h    int
 	painted [][]image.Rectangle // per frame
@@ -89,6 +90,7 @@ func (u *fakeUI) SetState(s State, text string) {
 	u.mu.Unlock()
 }
 func (u *fakeUI) SetPath(p string)            { u.mu.Lock(); u.path = p; u.mu.Unlock() }
+func (u *fakeUI) SetSecurityCode(c string)    { u.mu.Lock(); u.code = c; u.mu.Unlock() }
 func (u *fakeUI) SetGrants(g protocol.Grants) { u.mu.Lock(); u.grants = g; u.mu.Unlock() }
 func (u *fakeUI) SetStats(_, _, _ string)     {}
 func (u *fakeUI) Resize(w, h int)             { u.mu.Lock(); u.w, u.h = w, h; u.mu.Unlock() }
@@ -133,6 +135,9 @@ type fakePeer struct {
 	cands    []string
 	sent     [][]byte
 	ev       PeerEvents
+	// what the viewer made the peer with
+	ice       []protocol.ICEServer
+	relayOnly bool
 }
 
 func (p *fakePeer) Answer(offer string) (string, error) {
@@ -163,6 +168,8 @@ func (p *fakePeer) Close() error { return nil }
 
 type harness struct {
 	t     *testing.T
+	keys  *protocol.SessionKeys // the agent's side of the key exchange
+	reply protocol.KeyStep      // the viewer's reply in it
 	conn  *fakeConn
 	ui    *fakeUI
 	v     *Viewer
@@ -177,9 +184,9 @@ func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
 func newHarnessWith(t *testing.T, inflater Inflater) *harness {
 	h := &harness{t: t, conn: newFakeConn(), ui: &fakeUI{start: time.Now()}, done: make(chan error, 1)}
 	h.v = New(Config{
-		UI: h.ui, Conn: h.conn, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Inflater: inflater,
-		NewPeer: func(_ []protocol.ICEServer, ev PeerEvents) (Peer, error) {
-			p := &fakePeer{ev: ev}
+		SessionID: "s1", UI: h.ui, Conn: h.conn, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Inflater: inflater,
+		NewPeer: func(ice []protocol.ICEServer, relayOnly bool, ev PeerEvents) (Peer, error) {
+			p := &fakePeer{ev: ev, ice: ice, relayOnly: relayOnly}
 			h.mu.Lock()
 			h.peers = append(h.peers, p)
 			h.mu.Unlock()
@@ -209,13 +216,50 @@ func (h *harness) signal(typ string, payload any) {
 	h.conn.in <- wsMsg{websocket.MessageText, b}
 }
 
+// exchange runs the agent's side of the key exchange with the viewer and
+// waits until the viewer shows the code.
+func (h *harness) exchange() {
+	h.t.Helper()
+	a, err := protocol.NewHandshake(protocol.SenderAgent, "s1")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.signal(protocol.SigKey, a.Start())
+	m := h.nextSent()
+	env, err := protocol.DecodeSignal(m.b)
+	if err != nil || env.Type != protocol.SigKey {
+		h.t.Fatalf("viewer answered the key commitment with %s (%v)", m.b, err)
+	}
+	if err := env.Decode(&h.reply); err != nil {
+		h.t.Fatal(err)
+	}
+	keys, reveal, err := a.Accept(h.reply)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.keys = keys
+	h.signal(protocol.SigKey, reveal)
+	h.eventually("security code", h.ui_(func(u *fakeUI) bool { return u.code == keys.Code }))
+}
+
+// binary sends m on the relay as the agent does: sealed.
 func (h *harness) binary(m protocol.Message) {
 	h.t.Helper()
 	b, err := protocol.Marshal(m)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	h.conn.in <- wsMsg{websocket.MessageBinary, b}
+	h.binaryRaw(b)
+}
+
+// binaryRaw seals the encoded (or broken) message b and sends it.
+func (h *harness) binaryRaw(b []byte) {
+	h.t.Helper()
+	sealed, err := h.keys.Sealer.Seal(nil, b)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.conn.in <- wsMsg{websocket.MessageBinary, sealed}
 }
 
 // eventually polls cond until it holds.
@@ -257,7 +301,11 @@ func (h *harness) nextSession() protocol.Message {
 		if m.typ != websocket.MessageBinary {
 			continue
 		}
-		msg, err := protocol.Unmarshal(m.b)
+		b, err := h.keys.Opener.Open(m.b)
+		if err != nil {
+			h.t.Fatalf("viewer's relayed message does not open: %v", err)
+		}
+		msg, err := protocol.Unmarshal(b)
 		if err != nil {
 			h.t.Fatal(err)
 		}
@@ -273,7 +321,12 @@ func TestViewerSignalingP2P(t *testing.T) {
 	// A candidate before the offer must wait for the remote description.
 	mid := "0"
 	h.signal(protocol.SigCandidate, protocol.Candidate{Candidate: "candidate:1", SDPMid: &mid})
-	h.signal(protocol.SigOffer, protocol.SDP{SDP: "offer"})
+	h.exchange()
+	offerMAC, err := h.keys.SignSDP(testOffer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.signal(protocol.SigOffer, protocol.SDP{SDP: testOffer, MAC: offerMAC})
 	h.signal(protocol.SigCandidate, protocol.Candidate{Candidate: "candidate:2"})
 
 	m := h.nextSent()
@@ -282,8 +335,11 @@ func TestViewerSignalingP2P(t *testing.T) {
 		t.Fatalf("first write = %s (%v), want an answer", m.b, err)
 	}
 	var sdp protocol.SDP
-	if err := env.Decode(&sdp); err != nil || sdp.SDP != "answer-to-offer" {
+	if err := env.Decode(&sdp); err != nil || sdp.SDP != "answer-to-"+testOffer {
 		t.Fatalf("answer = %+v, %v", sdp, err)
+	}
+	if err := h.keys.CheckSDP(sdp.SDP, sdp.MAC); err != nil {
+		t.Fatalf("answer not authenticated: %v", err)
 	}
 	h.eventually("both candidates added", func() bool {
 		h.mu.Lock()
@@ -306,7 +362,7 @@ func TestViewerSignalingP2P(t *testing.T) {
 	}
 
 	h.signal(protocol.SigPath, protocol.Path{Path: "p2p"})
-	h.eventually("streaming", h.ui_(func(u *fakeUI) bool { return u.state == StateStreaming && u.path == PathP2P }))
+	h.eventually("streaming", h.ui_(func(u *fakeUI) bool { return u.state == StateStreaming && u.path == protocol.PathP2P }))
 	// Frames arrive on the screen channel; the ack leaves on the input channel.
 	for _, msg := range []protocol.Message{
 		&protocol.Hello{Grants: protocol.GrantView | protocol.GrantControl, Width: 8, Height: 4},
@@ -336,6 +392,43 @@ func TestViewerSignalingP2P(t *testing.T) {
 	}))
 }
 
+// TestViewerTURNFromTheFirstState: the TURN server and relay-only policy in
+// the viewer's first state make its peer connection, and a "turn" path
+// streams over that peer like p2p.
+func TestViewerTURNFromTheFirstState(t *testing.T) {
+	h := newHarness(t)
+	turn := protocol.ICEServer{URLs: []string{"turn:127.0.0.1:3478?transport=udp"}, Username: "1700000000:s", Credential: "c"}
+	h.signal(protocol.SigState, protocol.State{SessionID: "s", State: "joined", ICEServers: []protocol.ICEServer{turn}, ICEPolicy: protocol.ICEPolicyRelay})
+	h.signal(protocol.SigPeer, protocol.Peer{Role: "agent", Present: true, Grants: protocol.GrantView | protocol.GrantControl})
+	// A later state without them (as everyone gets) changes nothing.
+	h.signal(protocol.SigState, protocol.State{SessionID: "s", State: "active", Grants: protocol.GrantView | protocol.GrantControl})
+	h.exchange()
+	offerMAC, err := h.keys.SignSDP(testOffer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.signal(protocol.SigOffer, protocol.SDP{SDP: testOffer, MAC: offerMAC})
+	if env, err := protocol.DecodeSignal(h.nextSent().b); err != nil || env.Type != protocol.SigAnswer {
+		t.Fatalf("no answer: %+v %v", env, err)
+	}
+	h.mu.Lock()
+	p := h.peers[0]
+	h.mu.Unlock()
+	if !p.relayOnly || len(p.ice) != 1 || p.ice[0].Username != turn.Username || p.ice[0].URLs[0] != turn.URLs[0] {
+		t.Fatalf("peer made with relayOnly %v, servers %+v", p.relayOnly, p.ice)
+	}
+	h.signal(protocol.SigPath, protocol.Path{Path: protocol.PathTURN})
+	h.eventually("streaming on TURN", h.ui_(func(u *fakeUI) bool { return u.state == StateStreaming && u.path == protocol.PathTURN }))
+	b, _ := protocol.Marshal(&protocol.Hello{Grants: protocol.GrantView, Width: 8, Height: 4})
+	p.ev.Message(b)
+	h.v.q.push(func() { h.v.sendLogged(&protocol.Ping{Micros: 1}) })
+	h.eventually("a ping on the peer", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return len(p.sent) > 0
+	})
+}
+
 func TestViewerRelayInput(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -350,8 +443,9 @@ func TestViewerRelayInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			h.signal(protocol.SigPeer, protocol.Peer{Role: "agent", Present: true, Grants: tt.level})
+			h.exchange()
 			h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
-			h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == PathRelay }))
+			h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == protocol.PathRelay }))
 
 			h.binary(fill(t, 4, 4, 4, image.Rect(0, 0, 4, 4), 0x090909))
 			h.binary(&protocol.FrameEnd{Seq: 4, Width: 4, Height: 4})
@@ -418,8 +512,9 @@ func fill(t *testing.T, seq uint32, w, h int, r image.Rectangle, rgb uint32) *pr
 // relayHarness is a viewer on the relay path.
 func relayHarness(t *testing.T) *harness {
 	h := newHarness(t)
+	h.exchange()
 	h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
-	h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == PathRelay }))
+	h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == protocol.PathRelay }))
 	return h
 }
 
@@ -446,7 +541,7 @@ func TestViewerDecodeErrorAsksForFullFrame(t *testing.T) {
 	src[4] ^= 0xff
 	frame3 := enc.frame(t, 3, src, nil, image.Rect(1, 0, 2, 1))
 	h.binary(frame2[0])
-	h.conn.in <- wsMsg{websocket.MessageBinary, []byte{protocol.Version, 99}}
+	h.binaryRaw([]byte{protocol.Version, 99})
 	h.binary(&protocol.FrameEnd{Seq: 2, Width: w, Height: ht})
 	h.binary(frame3[0])
 	h.binary(&protocol.FrameEnd{Seq: 3, Width: w, Height: ht})
@@ -510,7 +605,7 @@ func TestViewerPhotoThenCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.conn.in <- wsMsg{websocket.MessageBinary, bytes.Clone(b)}
+	h.binaryRaw(b)
 	h.binary(&protocol.FrameEnd{Seq: 2, Width: w, Height: ht})
 	if m := h.nextSession(); m.Type() != protocol.TypeFrameAck {
 		t.Fatalf("viewer sent %s, want frame-ack", m.Type())
@@ -553,8 +648,9 @@ func (l *lazyInflater) Read(wait bool) ([]byte, bool, error) {
 func TestViewerWaitsForOperations(t *testing.T) {
 	lazy := &lazyInflater{}
 	h := newHarnessWith(t, lazy)
+	h.exchange()
 	h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
-	h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == PathRelay }))
+	h.eventually("relay", h.ui_(func(u *fakeUI) bool { return u.path == protocol.PathRelay }))
 	const w, ht = 64, 32
 	var drawnBefore []byte
 	h.ui.mu.Lock()
@@ -684,6 +780,7 @@ func TestViewerRefusesAbsurdScreen(t *testing.T) {
 	} {
 		t.Run(m.Type().String(), func(t *testing.T) {
 			h := newHarness(t)
+			h.exchange()
 			h.signal(protocol.SigPath, protocol.Path{Path: "relay"})
 			h.binary(m)
 			h.eventually("the view ends", h.ui_(func(u *fakeUI) bool {
@@ -697,4 +794,83 @@ func TestViewerRefusesAbsurdScreen(t *testing.T) {
 			})()
 		})
 	}
+}
+
+// testOffer is an offer with a DTLS fingerprint, as the agent sends.
+const testOffer = "v=0\r\na=fingerprint:sha-256 AB:CD:EF\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+
+// TestViewerRefusesUnauthenticatedOffers: an offer before the key
+// exchange, or whose fingerprint the agent's MAC does not cover (a server
+// offering its own DTLS endpoint), gets no answer and no peer connection.
+func TestViewerRefusesUnauthenticatedOffers(t *testing.T) {
+	h := newHarness(t)
+	h.signal(protocol.SigPeer, protocol.Peer{Role: "agent", Present: true, Grants: protocol.GrantView})
+	h.signal(protocol.SigOffer, protocol.SDP{SDP: testOffer})
+	h.exchange() // the viewer's first write is its key reply, not an answer
+	mac, err := h.keys.SignSDP(testOffer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	swapped := strings.Replace(testOffer, "AB:CD:EF", "00:11:22", 1)
+	h.signal(protocol.SigOffer, protocol.SDP{SDP: swapped, MAC: mac})
+	h.signal(protocol.SigOffer, protocol.SDP{SDP: testOffer})
+	h.signal(protocol.SigOffer, protocol.SDP{SDP: testOffer, MAC: mac})
+	m := h.nextSent()
+	env, err := protocol.DecodeSignal(m.b)
+	var sdp protocol.SDP
+	if err != nil || env.Type != protocol.SigAnswer || env.Decode(&sdp) != nil || sdp.SDP != "answer-to-"+testOffer {
+		t.Fatalf("first write after the forged offers: %s", m.b)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.peers) != 1 {
+		t.Fatalf("%d peer connections, want one for the genuine offer only", len(h.peers))
+	}
+}
+
+// TestViewerRelayIsSealed: on the relay the viewer seals what it sends,
+// drops what does not open (forged, replayed, sealed with old keys), and a
+// new exchange (the agent restarted the connection) brings a new code.
+func TestViewerRelayIsSealed(t *testing.T) {
+	h := relayHarness(t)
+	old := h.keys
+	// A frame, its replay, and a forged one: one frame painted.
+	h.binary(fill(t, 1, 4, 4, image.Rect(0, 0, 4, 4), 0x112233))
+	end, _ := protocol.Marshal(&protocol.FrameEnd{Seq: 1, Width: 4, Height: 4})
+	sealed, err := h.keys.Sealer.Seal(nil, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := append([]byte{protocol.Version, byte(protocol.TypeFrameEnd)}, make([]byte, 40)...)
+	for _, b := range [][]byte{sealed, sealed, forged} {
+		h.conn.in <- wsMsg{websocket.MessageBinary, b}
+	}
+	m := h.nextSent()
+	if m.typ != websocket.MessageBinary {
+		t.Fatalf("viewer wrote %s, want a sealed ack", m.b)
+	}
+	ackBytes, err := h.keys.Opener.Open(m.b)
+	if err != nil {
+		t.Fatalf("ack does not open: %v", err)
+	}
+	if ack, err := protocol.Unmarshal(ackBytes); err != nil || ack.(*protocol.FrameAck).Seq != 1 {
+		t.Fatalf("ack %v, %v", ack, err)
+	}
+	h.v.RequestFull()
+	if got := h.nextSession(); got.Type() != protocol.TypeRequestFull {
+		t.Fatalf("after the replay and the forgery the viewer sent %s", got.Type())
+	}
+	h.eventually("one frame", h.ui_(func(u *fakeUI) bool { return u.frames == 1 }))
+
+	// The agent starts over: new keys, new code; the old keys open nothing.
+	h.exchange()
+	stale, _ := old.Sealer.Seal(nil, end)
+	h.conn.in <- wsMsg{websocket.MessageBinary, stale}
+	h.binary(&protocol.FrameEnd{Seq: 2, Width: 4, Height: 4})
+	if ack, ok := h.nextSession().(*protocol.FrameAck); !ok || ack.Seq != 2 {
+		t.Fatalf("after a new exchange: %+v, want the ack of frame 2 only", ack)
+	}
+	// The agent leaves: the code goes.
+	h.signal(protocol.SigPeer, protocol.Peer{Role: "agent", Present: false})
+	h.eventually("no code", h.ui_(func(u *fakeUI) bool { return u.code == "" }))
 }
