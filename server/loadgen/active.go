@@ -74,14 +74,22 @@ func (a *active) start(ctx context.Context, l *load) error {
 	if err := sendSignal(ctx, ag, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantControl}); err != nil {
 		return fmt.Errorf("consent: %w", err)
 	}
-	paired := make(chan struct{})
-	go a.agentRead(l, ag, paired)
-	select {
-	case <-paired:
-	case <-time.After(30 * time.Second):
-		return fmt.Errorf("agent: no viewer announced within 30 s")
-	case <-ctx.Done():
-		return ctx.Err()
+	hs, err := protocol.NewHandshake(protocol.SenderAgent, a.inv.id)
+	if err != nil {
+		return err
+	}
+	paired, keyed := make(chan struct{}), make(chan struct{})
+	go a.agentRead(l, ag, hs, paired, keyed)
+	if err := waitClosed(ctx, paired, "agent: no viewer announced"); err != nil {
+		return err
+	}
+	// The end-to-end key exchange with the viewer comes first, as the real
+	// agent does it: commitment, the viewer's key, the agent's reveal.
+	if err := sendSignal(ctx, ag, protocol.SigKey, hs.Start()); err != nil {
+		return err
+	}
+	if err := waitClosed(ctx, keyed, "agent: no key exchange"); err != nil {
+		return err
 	}
 	// With peer-to-peer off (TETHER_P2P=false) the agent takes the relay at
 	// once and says so; then its Hello opens the session path.
@@ -92,25 +100,53 @@ func (a *active) start(ctx context.Context, l *load) error {
 	if _, err := sendMessage(ctx, ag, &protocol.Hello{Grants: protocol.GrantView | protocol.GrantControl, Width: 1920, Height: 1080, OS: "linux"}, buf); err != nil {
 		return err
 	}
-	select {
-	case <-a.streams:
-	case <-time.After(30 * time.Second):
-		return fmt.Errorf("viewer: no path within 30 s")
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := waitClosed(ctx, a.streams, "viewer: no path"); err != nil {
+		return err
 	}
 	l.sending.Go(func() { a.agentSend(l, ag, buf) })
 	l.sending.Go(func() { a.viewerSend(l, v) })
 	return nil
 }
 
+// waitClosed waits up to 30 s for ch to close.
+func waitClosed(ctx context.Context, ch chan struct{}, what string) error {
+	select {
+	case <-ch:
+		return nil
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("%s within 30 s", what)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // agentRead handles what reaches the agent: the viewer's presence, its
-// candidates, acknowledgements, pings and input.
-func (a *active) agentRead(l *load, c *conn, paired chan struct{}) {
+// key, candidates, acknowledgements, pings and input.
+func (a *active) agentRead(l *load, c *conn, hs *protocol.Handshake, paired, keyed chan struct{}) {
 	defer c.CloseNow()
 	buf := make([]byte, 64)
-	err := relayLoop(l, c, "relayed agent", func(env protocol.Envelope, _ []byte) {
+	var opener *protocol.Opener
+	err := relayLoop(l, c, "relayed agent", &opener, func(env protocol.Envelope, _ []byte) {
 		switch env.Type {
+		case protocol.SigKey:
+			var reply protocol.KeyStep
+			if err := env.Decode(&reply); err != nil || keyed == nil {
+				l.problems.add("agent: unexpected key step")
+				return
+			}
+			keys, reveal, err := hs.Accept(reply)
+			if err != nil {
+				l.problems.add("agent: key exchange: " + err.Error())
+				return
+			}
+			c.keyed(keys)
+			opener = keys.Opener
+			if err := sendSignal(l.ctx, c, protocol.SigKey, reveal); err != nil {
+				l.problems.add("agent: key exchange: " + err.Error())
+				return
+			}
+			close(keyed)
+			keyed = nil
 		case protocol.SigPeer:
 			var p protocol.Peer
 			if env.Decode(&p) == nil && p.Role == protocol.RoleViewer && p.Present && paired != nil {
@@ -136,11 +172,38 @@ func (a *active) agentRead(l *load, c *conn, paired chan struct{}) {
 	l.closed("relayed agent", c, err)
 }
 
+// viewerKey takes one key step on the viewer's side.
+func (a *active) viewerKey(l *load, c *conn, env protocol.Envelope, step *protocol.KeyStep, hs **protocol.Handshake, opener **protocol.Opener) error {
+	if err := env.Decode(step); err != nil {
+		return err
+	}
+	if *hs == nil {
+		h, err := protocol.NewHandshake(protocol.SenderViewer, a.inv.id)
+		if err != nil {
+			return err
+		}
+		reply, err := h.Reply(*step)
+		if err != nil {
+			return err
+		}
+		*hs = h
+		return sendSignal(l.ctx, c, protocol.SigKey, reply)
+	}
+	keys, err := (*hs).Reveal(*step)
+	if err != nil {
+		return err
+	}
+	c.keyed(keys)
+	*opener = keys.Opener
+	return nil
+}
+
 // relayLoop reads one end of a relayed session until it closes: signaling
-// envelopes to onSignal (with the raw message), session messages to
-// onMessage (with their size). An end, an error or anything malformed is a
-// problem of the run.
-func relayLoop(l *load, c *conn, who string, onSignal func(protocol.Envelope, []byte), onMessage func(protocol.Message, int)) error {
+// envelopes to onSignal (with the raw message), session messages opened
+// with *opener (set by onSignal once the keys are agreed) to onMessage
+// (with their size on the wire). An end, an error or anything malformed is
+// a problem of the run.
+func relayLoop(l *load, c *conn, who string, opener **protocol.Opener, onSignal func(protocol.Envelope, []byte), onMessage func(protocol.Message, int)) error {
 	return readLoop(l.ctx, c, func(b []byte) {
 		env, err := protocol.DecodeSignal(b)
 		if err != nil {
@@ -153,7 +216,16 @@ func relayLoop(l *load, c *conn, who string, onSignal func(protocol.Envelope, []
 		}
 		onSignal(env, b)
 	}, func(b []byte) {
-		m, err := protocol.Unmarshal(b)
+		if *opener == nil {
+			l.problems.add(who + ": session message before the key exchange")
+			return
+		}
+		msg, err := (*opener).Open(b)
+		if err != nil {
+			l.problems.add(who + ": cannot open a sealed message: " + err.Error())
+			return
+		}
+		m, err := protocol.Unmarshal(msg)
 		if err != nil {
 			l.problems.add(who + ": bad message: " + err.Error())
 			return
@@ -239,8 +311,17 @@ func (a *active) agentSend(l *load, c *conn, buf []byte) {
 func (a *active) viewerRead(l *load, c *conn) {
 	defer c.CloseNow()
 	buf := make([]byte, 64)
-	err := relayLoop(l, c, "viewer", func(env protocol.Envelope, b []byte) {
+	var opener *protocol.Opener
+	var hs *protocol.Handshake
+	err := relayLoop(l, c, "viewer", &opener, func(env protocol.Envelope, b []byte) {
 		switch env.Type {
+		case protocol.SigKey:
+			// The agent's commitment (answered with the viewer's key), then
+			// its reveal (which gives the keys).
+			var step protocol.KeyStep
+			if err := a.viewerKey(l, c, env, &step, &hs, &opener); err != nil {
+				l.problems.add("viewer: key exchange: " + err.Error())
+			}
 		case protocol.SigPath:
 			select {
 			case <-a.streams:

@@ -4,9 +4,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -75,6 +77,20 @@ func (p *peer) dial(ctx context.Context, url, origin, cookie string) (*conn, err
 type conn struct {
 	*websocket.Conn
 	mine atomic.Bool
+
+	// mu orders the session messages of one end: each is sealed with the
+	// next counter and written before the next is sealed, as the opener
+	// on the other end takes counters only upwards.
+	mu     sync.Mutex
+	sealer *protocol.Sealer // nil until the key exchange
+	sealed []byte
+}
+
+// keyed makes every later session message sealed with keys.
+func (c *conn) keyed(keys *protocol.SessionKeys) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sealer = keys.Sealer
 }
 
 // drop closes the connection without a close handshake, as a dropped
@@ -100,14 +116,23 @@ func sendSignal(ctx context.Context, c *conn, typ string, payload any) error {
 	return write(ctx, c, websocket.MessageText, b)
 }
 
-// sendMessage marshals one session message into buf and sends it; it
-// returns the bytes sent.
+// sendMessage marshals one session message into buf, seals it end to end
+// (protocol.Sealer, the real agent's and viewer's relay format) and sends
+// it; it returns the bytes sent.
 func sendMessage(ctx context.Context, c *conn, m protocol.Message, buf []byte) (int, error) {
 	n, err := m.MarshalTo(buf[:m.MarshalSize()])
 	if err != nil {
 		return 0, err
 	}
-	return n, write(ctx, c, websocket.MessageBinary, buf[:n])
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sealer == nil {
+		return 0, errors.New("session message before the key exchange")
+	}
+	if c.sealed, err = c.sealer.Seal(c.sealed[:0], buf[:n]); err != nil {
+		return 0, err
+	}
+	return len(c.sealed), write(ctx, c, websocket.MessageBinary, c.sealed)
 }
 
 // readSignal reads text messages until one arrives, with a timeout, and
