@@ -266,7 +266,10 @@ func startInstance(ctx context.Context, tether, dir, name, secret, dsn, bus stri
 	cmd := exec.Command(tether)
 	cmd.Env = append(os.Environ(),
 		"TETHER_DATA="+data, "TETHER_LISTEN="+strings.TrimPrefix(base, "http://"), "TETHER_BASE_URL="+base,
-		"TETHER_SECRET="+secret, "TETHER_DATABASE="+dsn, "TETHER_INSTANCE="+name, "TETHER_P2P=false")
+		"TETHER_SECRET="+secret, "TETHER_DATABASE="+dsn, "TETHER_INSTANCE="+name, "TETHER_P2P=false",
+		// Every session takes the websocket relay; TURN would only take a
+		// fixed port.
+		"TETHER_TURN=false")
 	if bus != "" {
 		cmd.Env = append(cmd.Env, "TETHER_BUS="+bus)
 	}
