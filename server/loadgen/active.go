@@ -238,8 +238,6 @@ func relayLoop(l *load, c *conn, who string, opener **protocol.Opener, onSignal 
 // signals and reports stats, until sending stops.
 func (a *active) agentSend(l *load, c *conn, buf []byte) {
 	cfg := l.cfg
-	tick := time.NewTicker(time.Second / time.Duration(cfg.FPS))
-	defer tick.Stop()
 	mean := cfg.Rate / cfg.FPS
 	data := make([]byte, 0, protocol.MaxMessageSize)
 	var frame, msg int64
@@ -254,13 +252,7 @@ func (a *active) agentSend(l *load, c *conn, buf []byte) {
 		}
 	}
 	defer stats() // the last counters, as the agent sends them at the end
-	for {
-		select {
-		case <-l.send.Done():
-			return
-		case <-tick.C:
-		}
-		now := time.Now()
+	l.ticks(time.Second/time.Duration(cfg.FPS), func(now time.Time) bool {
 		w := l.rec.w()
 		if frame-a.acked.Load() >= maxUnacked {
 			w.framesHeld.Add(1)
@@ -284,7 +276,7 @@ func (a *active) agentSend(l *load, c *conn, buf []byte) {
 				sent, err := sendMessage(l.ctx, c, u, buf)
 				if err != nil {
 					l.problems.add("agent: send frame: " + err.Error())
-					return
+					return false
 				}
 				a.msgs.sent.Add(1)
 				sentBytes += int64(sent)
@@ -296,14 +288,15 @@ func (a *active) agentSend(l *load, c *conn, buf []byte) {
 			lastSignal = now
 			if err := sendCandidate(l.ctx, c, &a.sigToV); err != nil {
 				l.problems.add("agent: send candidate: " + err.Error())
-				return
+				return false
 			}
 		}
 		if now.Sub(lastStats) >= cfg.Stats {
 			lastStats = now
 			stats()
 		}
-	}
+		return true
+	})
 }
 
 // viewerRead handles what reaches the viewer: state, peer, path and the
@@ -373,18 +366,10 @@ func (a *active) viewerSend(l *load, c *conn) {
 	if l.cfg.InputRate > 0 {
 		every /= time.Duration(l.cfg.InputRate)
 	}
-	tick := time.NewTicker(every)
-	defer tick.Stop()
 	buf := make([]byte, 64)
 	var moves int64
 	var lastPing, lastSignal time.Time
-	for {
-		select {
-		case <-l.send.Done():
-			return
-		case <-tick.C:
-		}
-		now := time.Now()
+	l.ticks(every, func(now time.Time) bool {
 		var err error
 		if l.cfg.InputRate > 0 {
 			moves++
@@ -403,9 +388,10 @@ func (a *active) viewerSend(l *load, c *conn) {
 		}
 		if err != nil {
 			l.problems.add("viewer: send: " + err.Error())
-			return
+			return false
 		}
-	}
+		return true
+	})
 }
 
 // sendCandidate sends the next numbered, timestamped candidate signal. A

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -39,6 +40,22 @@ func newLoad(ctx, send context.Context, cfg config, log *slog.Logger) *load {
 	r := make([]byte, 1<<20)
 	_, _ = rand.Read(r)
 	return &load{cfg: cfg, rec: newRecorder(), log: log, ctx: ctx, send: send, random: r, byID: map[string]*waiting{}}
+}
+
+// ticks calls fn every d until sending stops or fn returns false.
+func (l *load) ticks(d time.Duration, fn func(now time.Time) bool) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.send.Done():
+			return
+		case now := <-t.C:
+			if !fn(now) {
+				return
+			}
+		}
+	}
 }
 
 // problems counts what went wrong, by kind, for the report.
