@@ -27,6 +27,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"tether/server/e2e/sbsprobe/barcode"
+	"tether/server/procstat"
 )
 
 // sbsViewer is one system's engineer page under measurement, and the
@@ -187,7 +188,7 @@ func (v *sbsViewer) counters(t testing.TB, xvfb cpuSet) counters {
 	c := counters{at: time.Now(), ws: v.wsBytes.Load()}
 	c.capture, c.server, c.xvfb = v.capture.sample(), v.server.sample(), xvfb.sample()
 	c.renderer, c.browser = v.renderer.sample(), v.browser.sample()
-	c.busy, c.total = machineTicks()
+	c.busy, c.total = procstat.Machine()
 	if v.p2p {
 		ctx, cancel := context.WithTimeout(v.ctx, 10*time.Second)
 		defer cancel()

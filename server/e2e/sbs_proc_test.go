@@ -14,53 +14,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"tether/server/procstat"
 )
-
-// clockTicks is USER_HZ, the unit of /proc/PID/stat's times: 100 on every
-// Linux architecture Go supports.
-const clockTicks = 100
-
-// cpuTicks returns utime+stime of a process (all its threads), or false
-// when it is gone.
-func cpuTicks(pid int) (int64, bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, false
-	}
-	// The command name is in parentheses and may hold spaces; fields
-	// count from after it.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
-		return 0, false
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return u + st, true
-}
-
-// parentPID returns a process's parent.
-func parentPID(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 2 {
-		return 0
-	}
-	p, _ := strconv.Atoi(f[1])
-	return p
-}
 
 // descendants returns the processes below pid whose command line
 // contains all of want (none: every descendant).
@@ -69,7 +25,9 @@ func descendants(pid int, want ...string) []int {
 	parent := map[int]int{}
 	for _, e := range entries {
 		if p, err := strconv.Atoi(e.Name()); err == nil {
-			parent[p] = parentPID(p)
+			if st, err := procstat.Read(p); err == nil {
+				parent[p] = st.PPID
+			}
 		}
 	}
 	var out []int
@@ -104,8 +62,8 @@ type cpuSample map[int]int64
 func (s cpuSet) sample() cpuSample {
 	m := cpuSample{}
 	for _, p := range s() {
-		if v, ok := cpuTicks(p); ok {
-			m[p] = v
+		if st, err := procstat.Read(p); err == nil {
+			m[p] = st.CPU
 		}
 	}
 	return m
@@ -118,7 +76,7 @@ func percent(a, b cpuSample, d time.Duration) float64 {
 	for p, v := range b {
 		ticks += v - a[p]
 	}
-	return float64(ticks) / clockTicks / d.Seconds() * 100
+	return float64(ticks) / procstat.ClockTicks / d.Seconds() * 100
 }
 
 // xvfbPID finds the X server of display ":N" by its listening socket.
@@ -215,27 +173,4 @@ func (p *proc) signal(sig syscall.Signal) {
 	if !p.exited() {
 		p.cmd.Process.Signal(sig)
 	}
-}
-
-// machineTicks returns the busy and total CPU time of the whole machine,
-// all cores, from /proc/stat: how much else was running besides the
-// processes the benchmark follows.
-func machineTicks() (busy, total int64) {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, 0
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	f := strings.Fields(line)
-	if len(f) < 5 || f[0] != "cpu" {
-		return 0, 0
-	}
-	for i, v := range f[1:] {
-		n, _ := strconv.ParseInt(v, 10, 64)
-		total += n
-		if i != 3 && i != 4 { // idle, iowait
-			busy += n
-		}
-	}
-	return busy, total
 }

@@ -22,6 +22,7 @@ import (
 
 	"tether/agent/capture/xvfbtest"
 	"tether/server/e2e/sbsprobe/barcode"
+	"tether/server/procstat"
 )
 
 // sbsConfig is how much of the side-by-side benchmark to run, from the
@@ -394,9 +395,9 @@ const quietBusy = 60
 func (e *sbsEnv) waitQuiet(max time.Duration) time.Duration {
 	start := time.Now()
 	for time.Since(start) < max {
-		b0, t0 := machineTicks()
+		b0, t0 := procstat.Machine()
 		time.Sleep(time.Second) // the sampling window itself
-		b1, t1 := machineTicks()
+		b1, t1 := procstat.Machine()
 		if t1 > t0 && float64(b1-b0)/float64(t1-t0)*float64(100*runtime.NumCPU()) < quietBusy {
 			break
 		}
