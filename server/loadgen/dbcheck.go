@@ -52,11 +52,13 @@ func checkDatabase(ctx context.Context, dsn, providerID string, timeout time.Dur
 	}
 	c.Bytes[1] = reported
 	c.Expected = map[string]int{
-		store.EventCreated:         len(ws) + len(as),
-		store.EventAgentConnected:  len(want),
-		store.EventAgentLost:       int(cycles),
-		store.EventConsentGiven:    len(as),
-		store.EventViewerConnected: len(as),
+		store.EventCreated:        len(ws) + len(as),
+		store.EventAgentConnected: len(want),
+		store.EventAgentLost:      int(cycles),
+		// Every lost agent that came back is recorded coming back.
+		store.EventAgentReconnected: int(cycles),
+		store.EventConsentGiven:     len(as),
+		store.EventViewerConnected:  len(as),
 	}
 	where := " WHERE provider_id = '" + providerID + "'"
 	// The agents' last stats may still be on their way.
