@@ -72,12 +72,14 @@ func TestSessionAcrossTwoInstances(t *testing.T) {
 			}
 			shot(t, w.engineer, "cluster-viewer-"+tc.path)
 
+			frames := eval[int](t, w.engineer, `Number(document.getElementById("viewer").dataset.frames)`)
 			killedAt := time.Now()
 			c.a.cmd.Process.Kill()
 			c.a.cmd.Wait()
-			// A new key exchange shows the agent reached the viewer again.
+			// A new key exchange, then the new stream's first frame, show
+			// the agent reached the viewer again through B.
 			waitJS(t, w.engineer, 30*time.Second, "the session back after instance A died",
-				fmt.Sprintf(`(() => { const v = document.getElementById("viewer").dataset; return v.state === "streaming" && v.code !== "" && v.code !== %q; })()`, code))
+				fmt.Sprintf(`(() => { const v = document.getElementById("viewer").dataset; return v.state === "streaming" && v.code !== "" && v.code !== %q && Number(v.frames) > %d; })()`, code, frames))
 			t.Logf("instance A killed: the screen was back after %v", time.Since(killedAt).Round(10*time.Millisecond))
 			if got := c.agentInstance(t, id); got != "b" {
 				t.Fatalf("after A died the agent is held by %q, want b", got)
@@ -164,7 +166,7 @@ func startNginx(t *testing.T, lbPort, portA, portB int) {
 	for old, repl := range map[string]string{
 		"server 10.0.0.11:8080": "server 127.0.0.1:" + strconv.Itoa(portA),
 		"server 10.0.0.12:8080 max_fails=1 fail_timeout=5s;": "server 127.0.0.1:" + strconv.Itoa(portB) + " backup;",
-		"worker_processes auto;": "worker_processes 1;\ndaemon off;\npid nginx.pid;\nerror_log stderr warn;",
+		"worker_processes auto;": "worker_processes 1;\ndaemon off;\nmaster_process off;\npid nginx.pid;\nerror_log stderr warn;",
 		"http {":                 "http {\n    access_log off;\n    client_body_temp_path tmp; proxy_temp_path tmp;",
 	} {
 		if !strings.Contains(conf, old) {
@@ -180,6 +182,7 @@ func startNginx(t *testing.T, lbPort, portA, portB int) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("nginx", "-p", dir, "-c", filepath.Join(dir, "nginx.conf"))
+	cmd.WaitDelay = 2 * time.Second
 	cmd.Stdout = &prefixWriter{t: t, prefix: "nginx: "}
 	cmd.Stderr = &prefixWriter{t: t, prefix: "nginx: "}
 	if err := cmd.Start(); err != nil {
