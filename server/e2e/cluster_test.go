@@ -164,10 +164,10 @@ func startNginx(t *testing.T, lbPort, portA, portB int) {
 		conf = conf[:i] + "listen 127.0.0.1:" + strconv.Itoa(lbPort) + ";\n" + conf[j+len("# tls-end"):]
 	}
 	for old, repl := range map[string]string{
-		"server 10.0.0.11:8080": "server 127.0.0.1:" + strconv.Itoa(portA),
+		"server 10.0.0.11:8080":                              "server 127.0.0.1:" + strconv.Itoa(portA),
 		"server 10.0.0.12:8080 max_fails=1 fail_timeout=5s;": "server 127.0.0.1:" + strconv.Itoa(portB) + " backup;",
-		"worker_processes auto;": "worker_processes 1;\ndaemon off;\nmaster_process off;\npid nginx.pid;\nerror_log stderr warn;",
-		"http {":                 "http {\n    access_log off;\n    client_body_temp_path tmp; proxy_temp_path tmp;",
+		"worker_processes auto;":                             "worker_processes 1;\ndaemon off;\nmaster_process off;\npid nginx.pid;\nerror_log stderr warn;",
+		"http {":                                             "http {\n    access_log off;\n    client_body_temp_path tmp; proxy_temp_path tmp;",
 	} {
 		if !strings.Contains(conf, old) {
 			t.Fatalf("docs/deploy/nginx.conf no longer has %q", old)
