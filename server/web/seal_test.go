@@ -159,7 +159,10 @@ func TestRelayCarriesOnlyCiphertext(t *testing.T) {
 			t.Errorf("the hub carried the %s in clear", what)
 		}
 	}
-	if len(rec.seen) == 0 {
+	rec.mu.Lock()
+	seen := len(rec.seen)
+	rec.mu.Unlock()
+	if seen == 0 {
 		t.Fatal("the recording hub saw nothing")
 	}
 }
