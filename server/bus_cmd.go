@@ -47,7 +47,7 @@ func runBus(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	}
 	srv, err := hub.StartBusServer(o)
 	if err != nil {
-		fmt.Fprintf(stderr, "tether bus: %v\n", err)
+		fmt.Fprintf(stderr, "tether %v\n", err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "Tether message bus listening on %s\n", srv.Addr())

@@ -78,8 +78,9 @@ type BusOptions struct {
 // once when nobody listens, so this is reached only when the bus is slow.
 const presenceTimeout = 2 * time.Second
 
-// NewBus connects to the bus. It fails when the bus cannot be reached at
-// start; later outages are ridden out by reconnecting (see Ready).
+// NewBus connects to the bus. A bus that is not reachable yet (instances
+// and bus starting together) is waited for in the background, like a later
+// outage: Ready reports it meanwhile, and new sessions are refused.
 func NewBus(opts BusOptions) (*Bus, error) {
 	if len(opts.Instance) == 0 || len(opts.Instance) > 255 {
 		return nil, fmt.Errorf("hub: instance name must have 1 to 255 bytes")
@@ -96,6 +97,10 @@ func NewBus(opts BusOptions) (*Bus, error) {
 	nc, err := nats.Connect(opts.URL,
 		nats.Name("tether "+opts.Instance),
 		nats.MaxReconnects(-1),
+		nats.RetryOnFailedConnect(true),
+		nats.ConnectHandler(func(c *nats.Conn) {
+			b.log.Info("message bus connected", "url", c.ConnectedUrlRedacted())
+		}),
 		nats.ReconnectWait(500*time.Millisecond),
 		nats.ReconnectJitter(250*time.Millisecond, time.Second),
 		nats.PingInterval(5*time.Second),
@@ -119,6 +124,9 @@ func NewBus(opts BusOptions) (*Bus, error) {
 		return nil, fmt.Errorf("hub: connect to the message bus: %w", err)
 	}
 	b.nc = nc
+	if !nc.IsConnected() {
+		b.log.Warn("message bus not reachable yet; refusing new sessions until it is", "status", nc.Status().String())
+	}
 	return b, nil
 }
 

@@ -333,6 +333,28 @@ func TestBusOutage(t *testing.T) {
 	})
 }
 
+// TestBusLaterThanInstance: an instance that starts before its bus waits
+// for it instead of failing, and is ready once it is there.
+func TestBusLaterThanInstance(t *testing.T) {
+	srv := startTestBus(t)
+	addr := srv.Addr()
+	srv.Shutdown()
+	b, err := NewBus(BusOptions{URL: "nats://" + testUser + ":" + testPassword + "@" + addr, Secret: testSecret, Instance: "a", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatalf("an instance without its bus yet: %v", err)
+	}
+	t.Cleanup(b.Close)
+	if !errors.Is(b.Ready(), ErrUnavailable) {
+		t.Fatalf("Ready without a bus: %v", b.Ready())
+	}
+	srv2, err := StartBusServer(BusServerOptions{Listen: addr, User: testUser, Password: testPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv2.Shutdown()
+	eventually(t, "not ready once the bus started", func() bool { return b.Ready() == nil })
+}
+
 func FuzzUnmarshalBus(f *testing.F) {
 	key := []byte("k")
 	f.Add((&busFrame{Op: opDeliver, Instance: "a", Close: "c", Data: []byte("d")}).marshal(key, "s"))
