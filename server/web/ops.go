@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -64,7 +65,9 @@ func (s *Server) metrics(c echo.Context) error {
 type drainer struct {
 	once sync.Once
 	ch   chan struct{}
-	open sync.WaitGroup
+	// open counts this instance's websockets; Drain watches it reach zero
+	// (a WaitGroup may not grow while someone waits on it).
+	open atomic.Int64
 }
 
 func newDrainer() drainer { return drainer{ch: make(chan struct{})} }
@@ -100,12 +103,15 @@ func (s *Server) refuseWhileDraining(next echo.HandlerFunc) echo.HandlerFunc {
 // returns when all are closed or ctx ends.
 func (s *Server) Drain(ctx context.Context) {
 	s.drain.once.Do(func() { close(s.drain.ch) })
-	done := make(chan struct{})
-	go func() { s.drain.open.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		s.Log.Warn("drain: connections still open at the deadline")
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for s.drain.open.Load() > 0 {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			s.Log.Warn("drain: connections still open at the deadline", "open", s.drain.open.Load())
+			return
+		}
 	}
 }
 

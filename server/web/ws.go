@@ -68,7 +68,8 @@ func (s *Server) accept(c echo.Context, kind socketKind) (*websocket.Conn, func(
 	s.drain.open.Add(1)
 	ctx, stop := context.WithCancel(c.Request().Context())
 	go s.closeOnDrain(ctx, conn)
-	return conn, func() { stop(); release(); s.drain.open.Done() }, nil
+	var once sync.Once
+	return conn, func() { once.Do(func() { stop(); release(); s.drain.open.Add(-1) }) }, nil
 }
 
 // socketRates are the connection rates per client address and endpoint:
