@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,18 +37,23 @@ type cluster struct {
 // TestSessionAcrossTwoInstances: the customer's page and agent reach
 // instance A (through the load balancer), the engineer's console and viewer
 // instance B; signaling, presence, the relay and the console's live updates
-// cross the bus. Then A is killed mid-session: the agent reconnects through
-// the load balancer to B and the session goes on (new keys, same session,
-// control works). Finally the customer's computer goes away for good: the
+// cross the bus. Then A is killed mid-session (or stopped, draining): the
+// agent reconnects through the load balancer to B and the session goes on
+// (new keys, same session, control works). Finally the customer's computer goes away for good: the
 // session ends as interrupted after the rejoin grace, its record intact.
 func TestSessionAcrossTwoInstances(t *testing.T) {
+	kill := func(s *server) { s.cmd.Process.Kill(); s.cmd.Wait() }
+	stop := func(s *server) { s.cmd.Process.Signal(syscall.SIGTERM); s.cmd.Wait() }
 	for _, tc := range []struct {
 		name string
 		env  []string
 		path string
+		down func(*server) // how instance A goes
 	}{
-		{"peer to peer", nil, protocol.PathP2P},
-		{"relay", []string{"TETHER_P2P=false"}, protocol.PathRelay},
+		{"peer to peer, A killed", nil, protocol.PathP2P, kill},
+		{"relay, A killed", []string{"TETHER_P2P=false"}, protocol.PathRelay, kill},
+		// A deploy: A drains, hands its connections over and exits.
+		{"relay, A stopped", []string{"TETHER_P2P=false"}, protocol.PathRelay, stop},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w, c := newClusterWorld(t, tc.env...)
@@ -74,13 +80,12 @@ func TestSessionAcrossTwoInstances(t *testing.T) {
 
 			frames := eval[int](t, w.engineer, `Number(document.getElementById("viewer").dataset.frames)`)
 			killedAt := time.Now()
-			c.a.cmd.Process.Kill()
-			c.a.cmd.Wait()
+			tc.down(c.a)
 			// A new key exchange, then the new stream's first frame, show
 			// the agent reached the viewer again through B.
 			waitJS(t, w.engineer, 30*time.Second, "the session back after instance A died",
 				fmt.Sprintf(`(() => { const v = document.getElementById("viewer").dataset; return v.state === "streaming" && v.code !== "" && v.code !== %q && Number(v.frames) > %d; })()`, code, frames))
-			t.Logf("instance A killed: the screen was back after %v", time.Since(killedAt).Round(10*time.Millisecond))
+			t.Logf("instance A gone: the screen was back after %v", time.Since(killedAt).Round(10*time.Millisecond))
 			if got := c.agentInstance(t, id); got != "b" {
 				t.Fatalf("after A died the agent is held by %q, want b", got)
 			}
