@@ -39,7 +39,7 @@ type Store interface {
 	MarkAgentLost(ctx context.Context, id, instance string) error
 	LostAgents(ctx context.Context, grace time.Duration) ([]store.Session, error)
 	ClearAgentLost(ctx context.Context, id string) error
-	EndLostAgent(ctx context.Context, id string, grace time.Duration) (store.Session, bool, error)
+	EndLostAgent(ctx context.Context, lost store.Session, grace time.Duration) (store.Session, bool, error)
 	EndSession(ctx context.Context, id, reason, actor string) (store.Session, bool, error)
 	ExpireDue(ctx context.Context) ([]store.Session, error)
 	StartInstance(ctx context.Context, instance string) ([]store.Session, error)
@@ -329,7 +329,7 @@ func (s *Service) SweepOnce(ctx context.Context) error {
 			}
 			continue
 		}
-		ended, changed, err := s.store.EndLostAgent(ctx, sess.ID, s.cfg.RejoinGrace)
+		ended, changed, err := s.store.EndLostAgent(ctx, sess, s.cfg.RejoinGrace)
 		if err != nil {
 			lerr = errors.Join(lerr, err)
 			continue

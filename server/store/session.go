@@ -382,25 +382,21 @@ func (s *Store) ClearAgentLost(ctx context.Context, id string) error {
 	return err
 }
 
-// EndLostAgent ends session id if its agent is still lost since grace ago: a joined session with reason
-// protocol.EndAgentLost, an active one with protocol.EndInterrupted (the screen was being shared when the
-// connection broke). The bool reports whether this call ended it.
-func (s *Store) EndLostAgent(ctx context.Context, id string, grace time.Duration) (Session, bool, error) {
-	cut := s.now().Add(-grace)
-	for _, st := range []struct {
-		state  State
-		reason string
-	}{{StateJoined, protocol.EndAgentLost}, {StateActive, protocol.EndInterrupted}} {
-		ended, err := s.endWhere(ctx, st.reason, []State{st.state},
-			"id = ? AND state = ? AND agent_lost_at IS NOT NULL AND agent_lost_at <= ?", id, st.state, cut)
-		if err != nil || len(ended) > 0 {
-			if len(ended) > 0 {
-				return ended[0], true, err
-			}
-			return Session{}, false, err
-		}
+// EndLostAgent ends a session LostAgents returned, if its agent is still lost since grace ago and it is
+// still in the state it was read in: a joined session with reason protocol.EndAgentLost, an active one
+// with protocol.EndInterrupted (the screen was being shared when the connection broke). The bool
+// reports whether this call ended it.
+func (s *Store) EndLostAgent(ctx context.Context, lost Session, grace time.Duration) (Session, bool, error) {
+	reason := protocol.EndAgentLost
+	if lost.State == StateActive {
+		reason = protocol.EndInterrupted
 	}
-	return Session{}, false, nil
+	ended, err := s.endWhere(ctx, reason, []State{lost.State},
+		"id = ? AND state = ? AND agent_lost_at IS NOT NULL AND agent_lost_at <= ?", lost.ID, lost.State, s.now().Add(-grace))
+	if err != nil || len(ended) == 0 {
+		return Session{}, false, err
+	}
+	return ended[0], true, nil
 }
 
 // transition applies set to session id if it is in one of from, and appends ev, in one transaction.

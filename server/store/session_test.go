@@ -650,7 +650,7 @@ func endLost(t *testing.T, e *env, grace time.Duration) []Session {
 	}
 	var out []Session
 	for _, s := range lost {
-		ended, ok, err := e.s.EndLostAgent(ctx, s.ID, grace)
+		ended, ok, err := e.s.EndLostAgent(ctx, s, grace)
 		if err != nil {
 			t.Fatal(err)
 		}
