@@ -56,7 +56,6 @@ type busTopic struct {
 	members  map[*Member]struct{}
 	msgs     *nats.Subscription
 	presence *nats.Subscription
-	flushed  bool // a join waited for the bus to confirm the subscriptions
 }
 
 // BusOptions configure NewBus.
@@ -202,27 +201,29 @@ func (b *Bus) join(topic string, role Role, max int) (*Member, bool) {
 		return nil, false
 	}
 	m := &Member{Topic: topic, Role: role, inbox: make(chan Message, InboxSize), done: make(chan struct{}), leave: b.drop, joined: b.stamp()}
-	single := role == RoleAgent || role == RoleViewer
-	if single && t != nil {
-		for old := range t.members {
-			b.dropLocked(old, ErrReplaced)
-		}
-	}
-	if t = b.topics[k]; t == nil {
+	created := t == nil
+	if created {
 		t = &busTopic{members: make(map[*Member]struct{})}
 		if err := b.subscribeLocked(k, t); err != nil {
-			// The member still joins: it receives what this instance sends,
-			// and the subscriptions come when the bus is back (nats.go
-			// restores them); Ready reports the outage meanwhile.
+			// Subscribe fails only on a closed connection: this instance
+			// is stopping, and its members are dropped with it.
 			b.log.Error("subscribe on the message bus", "role", role, "err", err)
 		}
 		b.topics[k] = t
 	}
+	single := role == RoleAgent || role == RoleViewer
+	// The new member is in the set before older ones leave, so the topic
+	// and its subscriptions stay.
 	t.members[m] = struct{}{}
-	subscribed := t.msgs != nil && !t.flushed
-	t.flushed = true
+	if single {
+		for old := range t.members {
+			if old != m {
+				b.dropLocked(old, ErrReplaced)
+			}
+		}
+	}
 	b.mu.Unlock()
-	if subscribed {
+	if created {
 		// One round trip makes sure the bus has the subscriptions before
 		// the caller tells anyone this member is here.
 		if err := b.nc.FlushTimeout(presenceTimeout); err != nil {
