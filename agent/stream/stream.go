@@ -114,13 +114,6 @@ type Streamer struct {
 	shapeSent  uint32
 	shapeKnown bool
 	cursorErr  bool
-	stats      Stats
-}
-
-// Stats counts what a Streamer did.
-type Stats struct {
-	Frames, FullFrames, Tiles int
-	Bytes                     int64
 }
 
 // New makes a Streamer for one viewer, announcing the customer's grants.
@@ -162,9 +155,6 @@ func (s *Streamer) SetGrants(g protocol.Grants) {
 		s.poke()
 	}
 }
-
-// Stats returns the counters; call it after Run returned.
-func (s *Streamer) Stats() Stats { return s.stats }
 
 func (s *Streamer) poke() {
 	select {
@@ -446,18 +436,12 @@ func (s *Streamer) frame(start time.Time) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	s.stats.Bytes += int64(res.Bytes)
 	if !res.Changed() {
 		return false, nil
-	}
-	if full {
-		s.stats.FullFrames++
 	}
 	s.mu.Lock()
 	s.sent = seq
 	s.mu.Unlock()
-	s.stats.Frames++
-	s.stats.Tiles += res.Rects + res.Copies + res.Photos
 	// Guarded: the arguments would be boxed every frame even when discarded.
 	if s.opts.Logger.Enabled(context.Background(), slog.LevelDebug) {
 		s.opts.Logger.Debug("frame", "seq", seq, "bytes", res.Bytes, "rects", res.Rects, "copies", res.Copies,
@@ -510,6 +494,5 @@ func (s *Streamer) send(m protocol.Message) error {
 	if err := s.out.Send(b); err != nil {
 		return fmt.Errorf("stream: send %s: %w", m.Type(), err)
 	}
-	s.stats.Bytes += int64(len(b))
 	return nil
 }

@@ -12,8 +12,8 @@ const (
 	FlagFull uint8 = 1 << 0
 )
 
-// FrameEnd closes frame Seq: the viewer paints what the Tiles messages of
-// that frame carried.
+// FrameEnd closes frame Seq: the viewer paints what the Update and Photo
+// messages of that frame carried.
 //
 //	+--------+--------+--------+--------+
 //	|               seq (u32)           |

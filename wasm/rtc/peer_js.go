@@ -28,7 +28,7 @@ var ErrNotOpen = errors.New("rtc: input channel not open")
 // Candidates and channel messages are taken from the browser objects
 // directly rather than through pion's callbacks: pion's browser build drops
 // a candidate's sdpMid and sdpMLineIndex and delivers each message on its
-// own goroutine, which could reorder Tiles and FrameEnd.
+// own goroutine, which could reorder Updates and FrameEnd.
 type Peer struct {
 	pc *webrtc.PeerConnection
 	ev viewer.PeerEvents
