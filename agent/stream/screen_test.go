@@ -1,15 +1,12 @@
 package stream
 
 import (
-	"bytes"
-	"fmt"
 	"image"
-	"image/draw"
-	"image/jpeg"
 	"math/rand/v2"
 
 	"tether/agent/capture"
 	"tether/server/protocol"
+	"tether/server/protocol/protocoltest"
 )
 
 // textScreen draws a synthetic but realistic desktop into a BGRA frame: a
@@ -123,16 +120,10 @@ func (p *painter) apply(b []byte) error {
 			p.endFrame(m.FrameEnd())
 		}
 	case *protocol.Photo:
-		img, err := jpeg.Decode(bytes.NewReader(m.Data))
-		if err != nil {
+		dst := &image.RGBA{Pix: p.img, Stride: p.w * 4, Rect: image.Rect(0, 0, p.w, p.h)}
+		if err := protocoltest.PaintPhoto(dst, m); err != nil {
 			return err
 		}
-		r := m.Rect()
-		if img.Bounds().Size() != r.Size() {
-			return fmt.Errorf("photo %v decodes to %v", r, img.Bounds())
-		}
-		dst := &image.RGBA{Pix: p.img, Stride: p.w * 4, Rect: image.Rect(0, 0, p.w, p.h)}
-		draw.Draw(dst, r, img, img.Bounds().Min, draw.Src)
 		p.tiles++
 		p.photos++
 	case *protocol.FrameEnd:

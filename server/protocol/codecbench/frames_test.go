@@ -2,14 +2,13 @@ package codecbench
 
 import (
 	"bytes"
-	"fmt"
 	"image"
-	"image/jpeg"
 	"testing"
 
 	"tether/agent/capture"
 	"tether/agent/stream"
 	"tether/server/protocol"
+	"tether/server/protocol/protocoltest"
 )
 
 // viewer decodes a message stream the way the wasm viewer does (inflate,
@@ -44,20 +43,8 @@ func (v *viewer) apply(b []byte) error {
 		v.updates++
 		return protocol.ApplyOps(v.img.Pix, v.img.Stride, v.img.Rect.Dx(), v.img.Rect.Dy(), ops, nil)
 	case *protocol.Photo:
-		img, err := jpeg.Decode(bytes.NewReader(m.Data))
-		if err != nil {
+		if err := protocoltest.PaintPhoto(v.img, m); err != nil {
 			return err
-		}
-		r := m.Rect()
-		if img.Bounds().Size() != r.Size() {
-			return fmt.Errorf("photo %v decodes to %v", r, img.Bounds())
-		}
-		for y := 0; y < r.Dy(); y++ {
-			for x := 0; x < r.Dx(); x++ {
-				cr, cg, cb, _ := img.At(x, y).RGBA()
-				o := v.img.PixOffset(r.Min.X+x, r.Min.Y+y)
-				v.img.Pix[o], v.img.Pix[o+1], v.img.Pix[o+2] = uint8(cr>>8), uint8(cg>>8), uint8(cb>>8)
-			}
 		}
 		v.photos++
 	case *protocol.FrameEnd:

@@ -2,6 +2,11 @@
 package protocoltest
 
 import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/jpeg"
 	"testing"
 
 	"tether/server/protocol"
@@ -32,4 +37,19 @@ func Keys(tb testing.TB, sessionID string) (agent, viewer *protocol.SessionKeys)
 		tb.Fatal(err)
 	}
 	return agent, viewer
+}
+
+// PaintPhoto decodes a Photo and paints it into dst where it belongs, as
+// the viewer's createImageBitmap and drawImage do in the browser.
+func PaintPhoto(dst *image.RGBA, m *protocol.Photo) error {
+	img, err := jpeg.Decode(bytes.NewReader(m.Data))
+	if err != nil {
+		return err
+	}
+	r := m.Rect()
+	if img.Bounds().Size() != r.Size() {
+		return fmt.Errorf("photo %v decodes to %v", r, img.Bounds())
+	}
+	draw.Draw(dst, r, img, img.Bounds().Min, draw.Src)
+	return nil
 }
