@@ -1,14 +1,15 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
+	"tether/server/config"
 	"tether/server/hub"
 )
 
@@ -17,35 +18,18 @@ import (
 // NATS cluster run on its own (nats-server) works the same; see
 // docs/deploy.md.
 func runBus(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("tether bus", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	env := func(k, def string) string {
-		if v := getenv("TETHER_BUS_" + k); v != "" {
-			return v
-		}
-		return def
+	c, err := config.ParseBus(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
-	var o hub.BusServerOptions
-	var routes string
-	fs.StringVar(&o.Listen, "listen", env("LISTEN", ":4222"), "address Tether instances connect to (TETHER_BUS_LISTEN)")
-	fs.StringVar(&o.User, "user", env("USER", "tether"), "user instances authenticate as (TETHER_BUS_USER)")
-	fs.StringVar(&o.Password, "password", env("PASSWORD", ""), "password instances authenticate with, 16+ characters (TETHER_BUS_PASSWORD)")
-	fs.StringVar(&o.ClusterListen, "cluster-listen", env("CLUSTER_LISTEN", ""), "address other bus servers connect to, to form a cluster (TETHER_BUS_CLUSTER_LISTEN)")
-	fs.StringVar(&routes, "routes", env("ROUTES", ""), "comma-separated nats-route://user:password@host:port of the other bus servers (TETHER_BUS_ROUTES)")
-	fs.StringVar(&o.TLSCert, "tls-cert", env("TLS_CERT", ""), "TLS certificate: instances then connect with tls:// (TETHER_BUS_TLS_CERT)")
-	fs.StringVar(&o.TLSKey, "tls-key", env("TLS_KEY", ""), "TLS key (TETHER_BUS_TLS_KEY)")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
+	if err != nil {
+		fmt.Fprintf(stderr, "tether bus: configuration error:\n%v\n", err)
 		return 2
 	}
-	for _, r := range strings.Split(routes, ",") {
-		if r = strings.TrimSpace(r); r != "" {
-			o.Routes = append(o.Routes, r)
-		}
-	}
-	srv, err := hub.StartBusServer(o)
+	srv, err := hub.StartBusServer(hub.BusServerOptions{
+		Listen: c.Listen, User: c.User, Password: c.Password, ClusterListen: c.ClusterListen, Routes: c.Routes,
+		TLSCert: c.TLSCert, TLSKey: c.TLSKey,
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "tether %v\n", err)
 		return 1

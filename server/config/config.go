@@ -89,12 +89,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	var c Config
 	fs := flag.NewFlagSet("tether", flag.ContinueOnError)
 	fs.SetOutput(out)
-	env := func(name, def string) string {
-		if v := getenv("TETHER_" + name); v != "" {
-			return v
-		}
-		return def
-	}
+	env := envLookup(getenv, "TETHER_")
 	var ttl, iceTimeout, p2p, stun, tlsProxy, proxies, maxFPS string
 	var turn, relayIP, relayPorts, turnURLs string
 	fs.StringVar(&c.Listen, "listen", env("LISTEN", ":8080"), "address to listen on (TETHER_LISTEN)")
