@@ -82,8 +82,7 @@ func (s *Service) AgentHello(ctx context.Context, h protocol.AgentHello) (*Agent
 		SessionID: sess.ID, Engineer: eng.Name, Provider: p.Name, Customer: sess.CustomerName,
 		ICEServers: s.iceServers(sess.ID), ICEPolicy: s.cfg.ICEPolicy, P2P: s.cfg.P2P, ICETimeoutMS: int(s.cfg.ICETimeout / time.Millisecond), MaxFPS: s.cfg.MaxFPS,
 	}
-	s.Notify(sess)
-	s.pair(sess)
+	s.pair(sess, s.Notify(sess))
 	return a, w, nil
 }
 
@@ -170,9 +169,9 @@ func (a *Agent) consent(ctx context.Context, g protocol.Grants) {
 	} else {
 		s.log.Info("grants changed", "session", a.sess.ID, "grants", g.String())
 	}
-	s.Notify(sess)
+	st := s.Notify(sess)
 	if cur.State == store.StateJoined {
-		s.pair(sess)
+		s.pair(sess, st)
 	}
 	// A change reaches the viewer in the state above; the agent applies it
 	// itself and says so in its next Hello.

@@ -187,16 +187,19 @@ func (s *Service) StateOf(sess store.Session) protocol.State {
 }
 
 // Notify tells the session's pages and viewer, and the provider's consoles,
-// that the session changed.
-func (s *Service) Notify(sess store.Session) {
-	b, err := protocol.EncodeSignal(protocol.SigState, s.StateOf(sess))
+// that the session changed, and returns the state it sent: its presence
+// was looked up once (across instances, a bus round trip each).
+func (s *Service) Notify(sess store.Session) protocol.State {
+	st := s.StateOf(sess)
+	b, err := protocol.EncodeSignal(protocol.SigState, st)
 	if err != nil {
 		s.log.Error("encode state", "err", err)
-		return
+		return st
 	}
 	s.hub.Send(sess.ID, hub.RolePage, hub.Message{Data: b})
 	s.hub.Send(sess.ID, hub.RoleViewer, hub.Message{Data: b})
 	s.hub.Send(sess.ProviderID, hub.RoleConsole, hub.Message{Data: b})
+	return st
 }
 
 // NotifyCurrent re-reads a session and notifies; for changes of presence,
@@ -220,10 +223,11 @@ func (s *Service) sendSignal(sessionID string, role hub.Role, typ string, payloa
 	s.hub.Send(sessionID, role, hub.Message{Data: b})
 }
 
-// pair tells agent and viewer about each other when both are connected and
-// the customer has consented; the agent then starts the peer connection.
-func (s *Service) pair(sess store.Session) {
-	if sess.State != store.StateActive || !s.hub.Present(sess.ID, hub.RoleAgent) || !s.hub.Present(sess.ID, hub.RoleViewer) {
+// pair tells agent and viewer about each other when both are connected (as
+// st, the state just sent, says) and the customer has consented; the agent
+// then starts the peer connection.
+func (s *Service) pair(sess store.Session, st protocol.State) {
+	if sess.State != store.StateActive || !st.Agent || !st.Viewer {
 		return
 	}
 	s.sendSignal(sess.ID, hub.RoleViewer, protocol.SigPeer, protocol.Peer{Role: protocol.RoleAgent, Present: true, Grants: sess.Grants})

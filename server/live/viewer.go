@@ -32,10 +32,9 @@ func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID
 	}
 	v := &Viewer{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleViewer)}
 	s.event(ctx, sess, store.EventViewerConnected, store.ActorEngineer(engineerID), engineerName)
-	st := s.StateOf(sess)
+	st := s.Notify(sess)
+	s.pair(sess, st)
 	st.ICEServers, st.ICEPolicy = s.iceServers(sess.ID), s.cfg.ICEPolicy
-	s.Notify(sess)
-	s.pair(sess)
 	return v, st, nil
 }
 
