@@ -18,7 +18,8 @@ type Input interface {
 	Wheel(dx, dy float64, mode int)
 	Key(k protocol.Key)
 	Blur()
-	RequestFull()
+	// Command is a request from the page's scripts (viewer.Viewer.Command).
+	Command(name string, detail []byte)
 }
 
 type listener struct {
@@ -91,7 +92,7 @@ func (p *Page) Bind(in Input, log *slog.Logger) {
 	on(p.screen, "keydown", false, key(true))
 	on(p.screen, "keyup", false, key(false))
 	on(p.screen, "blur", true, func(js.Value) { in.Blur() })
-	on(p.refreshBtn, "click", true, func(js.Value) { in.RequestFull() })
+	on(p.refreshBtn, "click", true, func(js.Value) { in.Command(viewer.CmdRefresh, nil) })
 	on(p.scaleBtn, "click", true, func(js.Value) {
 		p.mu.Lock()
 		p.scale = 1 - p.scale
@@ -99,6 +100,27 @@ func (p *Page) Bind(in Input, log *slog.Logger) {
 		p.layout()
 	})
 	on(p.win, "resize", true, func(js.Value) { p.layout() })
+	p.bindCommands(in, log)
+}
+
+// bindCommands installs window.tetherViewer.command(name, detail), through
+// which the page's scripts ask the viewer for things (viewer.Viewer.Command).
+func (p *Page) bindCommands(in Input, log *slog.Logger) {
+	jsonObj := p.win.Get("JSON")
+	fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) == 0 || args[0].Type() != js.TypeString {
+			log.Warn("viewer: command without a name")
+			return nil
+		}
+		detail := "null"
+		if len(args) > 1 && !args[1].IsUndefined() {
+			detail = jsonObj.Call("stringify", args[1]).String()
+		}
+		in.Command(args[0].String(), []byte(detail))
+		return nil
+	})
+	p.helper.Set("command", fn)
+	p.commandFn = fn
 }
 
 // remote maps a mouse event to remote screen pixels.

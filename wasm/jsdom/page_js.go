@@ -3,6 +3,7 @@
 package jsdom
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -43,6 +44,7 @@ type Page struct {
 	cur       cursorState
 	listeners []listener
 	first     bool
+	commandFn js.Func // window.tetherViewer.command, while bound
 }
 
 // Find locates the DOM contract's elements.
@@ -196,4 +198,20 @@ func (p *Page) Release() {
 		}
 	}
 	p.listeners = nil
+	if !p.commandFn.IsUndefined() {
+		p.helper.Delete("command")
+		p.commandFn.Release()
+		p.commandFn = js.Func{}
+	}
+}
+
+// Emit implements viewer.UI: a DOM event "tether:<name>" on window, whose
+// detail is the JSON form of detail.
+func (p *Page) Emit(name string, detail any) {
+	b, err := json.Marshal(detail)
+	if err != nil {
+		panic(fmt.Errorf("jsdom: emit %s: %w", name, err)) // our own types: a bug
+	}
+	ev := p.win.Get("CustomEvent").New("tether:"+name, map[string]any{"detail": p.win.Get("JSON").Call("parse", string(b))})
+	p.win.Call("dispatchEvent", ev)
 }

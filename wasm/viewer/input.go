@@ -51,9 +51,6 @@ func (v *Viewer) Key(k protocol.Key) { v.q.push(func() { v.onKey(k) }) }
 // matching keyup/mouseup will never reach it.
 func (v *Viewer) Blur() { v.q.push(v.onBlur) }
 
-// RequestFull asks the agent for a full frame (the Refresh button).
-func (v *Viewer) RequestFull() { v.q.push(func() { v.sendLogged(&protocol.RequestFull{}) }) }
-
 func (v *Viewer) control() bool { return v.grants.Has(protocol.GrantControl) && !v.ended }
 
 func (v *Viewer) onMove(x, y uint16) {

@@ -50,6 +50,10 @@ type UI interface {
 	MoveCursor(p protocol.CursorPos) error
 	// Now is the page clock in milliseconds (performance.now).
 	Now() float64
+	// Emit tells the page's scripts about a session tool's event: a DOM
+	// event "tether:<name>" on window whose detail is detail's JSON form
+	// (see tools.go).
+	Emit(name string, detail any)
 }
 
 // FrameStats describes one painted frame. Times are in milliseconds.

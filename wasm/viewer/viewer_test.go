@@ -82,6 +82,13 @@ type fakeUI struct {
 	start    time.Time
 	pixels   []byte // the framebuffer at the last paint
 	paintErr error
+	emitted  []emitted
+}
+
+// emitted is one UI.Emit call.
+type emitted struct {
+	name   string
+	detail any
 }
 
 func (u *fakeUI) SetState(s State, text string) {
@@ -125,6 +132,11 @@ func (u *fakeUI) MoveCursor(p protocol.CursorPos) error {
 	u.cursor = p
 	u.mu.Unlock()
 	return nil
+}
+func (u *fakeUI) Emit(name string, detail any) {
+	u.mu.Lock()
+	u.emitted = append(u.emitted, emitted{name, detail})
+	u.mu.Unlock()
 }
 func (u *fakeUI) Now() float64 { return float64(time.Since(u.start).Microseconds()) / 1000 }
 
@@ -461,7 +473,7 @@ func TestViewerRelayInput(t *testing.T) {
 			h.v.Key(protocol.Key{Down: true, Key: "Shift", Code: "ShiftLeft"})
 			h.v.Key(protocol.Key{Down: false, Key: "x", Code: "KeyX"}) // never sent down: dropped
 			h.v.Blur()                                                 // releases Shift and the button
-			h.v.RequestFull()
+			h.v.Command(CmdRefresh, []byte("null"))
 
 			var got []protocol.Type
 			var moves []protocol.MouseMove
@@ -856,7 +868,7 @@ func TestViewerRelayIsSealed(t *testing.T) {
 	if ack, err := protocol.Unmarshal(ackBytes); err != nil || ack.(*protocol.FrameAck).Seq != 1 {
 		t.Fatalf("ack %v, %v", ack, err)
 	}
-	h.v.RequestFull()
+	h.v.Command(CmdRefresh, []byte("null"))
 	if got := h.nextSession(); got.Type() != protocol.TypeRequestFull {
 		t.Fatalf("after the replay and the forgery the viewer sent %s", got.Type())
 	}

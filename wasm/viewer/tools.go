@@ -1,0 +1,56 @@
+package viewer
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"tether/server/protocol"
+)
+
+// The session's tools beyond the picture and input (chat, clipboard, files,
+// displays, ...) keep their controls in page scripts (static/js/viewer-*.js)
+// while the viewer owns their protocol. The page hears of them through
+// UI.Emit, as DOM events named "tether:<name>" on window whose detail is the
+// JSON form of the value, and asks for things through Command
+// (window.tetherViewer.command(name, detail) in the page).
+
+// Command runs a request from the page's scripts: name says what, detail is
+// its JSON argument (null when there is none). It returns at once; the work
+// happens on the viewer's goroutine.
+func (v *Viewer) Command(name string, detail []byte) {
+	v.q.push(func() { v.command(name, detail) })
+}
+
+// command runs one page request on the viewer's goroutine. A request the
+// viewer does not know, or whose detail does not decode, is logged and
+// dropped: the page is ours, so it is a bug, not an attack.
+func (v *Viewer) command(name string, detail []byte) {
+	if v.ended {
+		return
+	}
+	var err error
+	switch name {
+	case CmdRefresh:
+		v.sendLogged(&protocol.RequestFull{})
+	default:
+		v.log.Warn("viewer: unknown command from the page", "name", name)
+		return
+	}
+	if err != nil {
+		v.log.Warn("viewer: command", "name", name, "err", err)
+	}
+}
+
+// Commands the page may send.
+const (
+	// CmdRefresh asks the agent for a full frame (no detail).
+	CmdRefresh = "refresh"
+)
+
+// decodeDetail unmarshals a command's detail into dst.
+func decodeDetail(name string, detail []byte, dst any) error {
+	if err := json.Unmarshal(detail, dst); err != nil {
+		return fmt.Errorf("viewer: command %s: %w", name, err)
+	}
+	return nil
+}
