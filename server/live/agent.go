@@ -21,12 +21,16 @@ type Agent struct {
 	sess   store.Session // as it was at join: id and provider
 	member *hub.Member
 	grants grantsBox // what the customer allowed, as this agent said
+	chat   chatter   // the customer, chatting on the consent page
 
 	droppedInput bool // a refusal was logged once already
 }
 
 // Member is the agent's hub membership: its inbox feeds the websocket.
 func (a *Agent) Member() *hub.Member { return a.member }
+
+// Session is the agent's session as it was when the agent joined.
+func (a *Agent) Session() store.Session { return a.sess }
 
 // SessionID is the id of the agent's session.
 func (a *Agent) SessionID() string { return a.sess.ID }
@@ -72,6 +76,7 @@ func (s *Service) AgentHello(ctx context.Context, h protocol.AgentHello) (*Agent
 		return nil, w, err
 	}
 	a := &Agent{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleAgent)}
+	a.chat = chatter{svc: s, sessionID: sess.ID, side: protocol.SideCustomer, actor: store.ActorCustomer, from: sess.CustomerName, self: hub.RoleAgent}
 	if sess.State == store.StateActive {
 		// The same agent coming back: it repeats its consent after every
 		// reconnect, and until then what it said before stands.
@@ -123,6 +128,9 @@ func (a *Agent) Signal(ctx context.Context, data []byte) (ended bool, err error)
 		if err := s.store.AddBytes(ctx, a.sess.ID, st.ToViewer, st.ToAgent); err != nil {
 			s.log.Error("record stats", "session", a.sess.ID, "err", err)
 		}
+	case protocol.SigChat, protocol.SigTyping:
+		// The customer may talk before consenting: to ask first.
+		return false, a.chat.signal(ctx, env)
 	case protocol.SigEnd:
 		var e protocol.End
 		if err := env.Decode(&e); err != nil {

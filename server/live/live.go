@@ -47,6 +47,8 @@ type Store interface {
 	StopInstance(ctx context.Context, instance string) ([]store.Session, error)
 	LoseDeadInstances(ctx context.Context, deadAfter time.Duration) ([]store.Session, error)
 	AppendEvent(ctx context.Context, e store.Event) (store.Event, error)
+	Events(ctx context.Context, providerID, sessionID string) ([]store.Event, error)
+	Allow(ctx context.Context, key string, r store.Rate) (ok bool, retry time.Duration, err error)
 	AddBytes(ctx context.Context, id string, toViewer, toAgent int64) error
 }
 

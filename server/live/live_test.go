@@ -333,7 +333,7 @@ func TestRelayFollowsGrants(t *testing.T) {
 	if got := drain(v.Member()); len(got) != 1 || !bytes.Equal(got[0].Data, step) {
 		t.Fatalf("viewer got %v, want the agent's key step", types(got))
 	}
-	if err := v.Signal(sig(t, protocol.SigKey, protocol.KeyStep{Public: make([]byte, protocol.KeySize)})); err != nil {
+	if err := v.Signal(ctx, sig(t, protocol.SigKey, protocol.KeyStep{Public: make([]byte, protocol.KeySize)})); err != nil {
 		t.Fatalf("viewer's key step: %v", err)
 	}
 	// A session message that is not sealed breaks the contract.
@@ -367,7 +367,7 @@ func TestRelayFollowsGrants(t *testing.T) {
 	if admitted(unknown) {
 		t.Error("unknown type admitted to the agent")
 	}
-	if err := v.Signal(sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantControl})); err == nil {
+	if err := v.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantControl})); err == nil {
 		t.Error("the viewer sent consent")
 	}
 	if _, err := agent.Signal(ctx, []byte(`{"type":"x-evil"}`)); err == nil {

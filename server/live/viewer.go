@@ -17,6 +17,7 @@ type Viewer struct {
 	svc    *Service
 	sess   store.Session
 	member *hub.Member
+	chat   chatter // the engineer, chatting in the viewer's panel
 }
 
 // Member is the viewer's hub membership: its inbox feeds the websocket.
@@ -31,6 +32,7 @@ func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID
 		return nil, s.StateOf(sess), ErrEnded
 	}
 	v := &Viewer{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleViewer)}
+	v.chat = chatter{svc: s, sessionID: sess.ID, side: protocol.SideEngineer, actor: store.ActorEngineer(engineerID), from: engineerName, self: hub.RoleViewer}
 	s.event(ctx, sess, store.EventViewerConnected, store.ActorEngineer(engineerID), engineerName)
 	st := s.Notify(sess)
 	s.pair(sess, st)
@@ -39,9 +41,10 @@ func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID
 }
 
 // Signal handles one text message (a signaling envelope) from the viewer:
-// its key steps, answer and candidates go to the agent, as they came. Anything else
+// its key steps, answer and candidates go to the agent, as they came; chat
+// goes through the session's conversation (no grant needed). Anything else
 // breaks the wire contract.
-func (v *Viewer) Signal(data []byte) error {
+func (v *Viewer) Signal(ctx context.Context, data []byte) error {
 	env, err := protocol.DecodeSignal(data)
 	if err != nil {
 		return err
@@ -50,6 +53,8 @@ func (v *Viewer) Signal(data []byte) error {
 	case protocol.SigKey, protocol.SigAnswer, protocol.SigCandidate:
 		v.svc.hub.Send(v.sess.ID, hub.RoleAgent, hub.Message{Data: data})
 		return nil
+	case protocol.SigChat, protocol.SigTyping:
+		return v.chat.signal(ctx, env)
 	}
 	return fmt.Errorf("%w: unexpected message %q from the viewer", protocol.ErrType, env.Type)
 }

@@ -50,6 +50,8 @@ const (
 	SigState = "state"
 	// server → any: a fatal error; the connection closes after it.
 	SigError = "error"
+	// SigChat and SigTyping (chat.go): the conversation between engineer
+	// and customer, through the server.
 )
 
 // AgentHello opens an agent's signaling connection.
