@@ -69,8 +69,11 @@
       });
     });
     var last = null;
-    tetherLive(root.dataset.live, function (msg) {
+    // Other scripts of the page (the chat) hear every message as a DOM
+    // event "tether:<type>" and send through window.tetherInvite.
+    window.tetherInvite = tetherLive(root.dataset.live, function (msg) {
       if (msg.type === "state" && msg.payload) { last = msg.payload; render(last); }
+      window.dispatchEvent(new CustomEvent("tether:" + msg.type, { detail: msg.payload }));
     }, function () {
       // Until the server answers again, the program's presence is unknown.
       if (last) { last = Object.assign({}, last, { agent: false }); render(last); }

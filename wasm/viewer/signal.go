@@ -27,6 +27,8 @@ func (v *Viewer) handleSignal(env protocol.Envelope) {
 		err = v.onCandidate(env)
 	case protocol.SigPath:
 		err = v.onPath(env)
+	case protocol.SigChat, protocol.SigTyping:
+		err = v.onChat(env)
 	case protocol.SigEnd:
 		var e protocol.End
 		err = env.Decode(&e)

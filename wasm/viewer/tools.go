@@ -32,6 +32,10 @@ func (v *Viewer) command(name string, detail []byte) {
 	switch name {
 	case CmdRefresh:
 		v.sendLogged(&protocol.RequestFull{})
+	case CmdChat:
+		err = v.sendChat(detail)
+	case CmdTyping:
+		err = v.sendTyping(detail)
 	default:
 		v.log.Warn("viewer: unknown command from the page", "name", name)
 		return
@@ -45,6 +49,10 @@ func (v *Viewer) command(name string, detail []byte) {
 const (
 	// CmdRefresh asks the agent for a full frame (no detail).
 	CmdRefresh = "refresh"
+	// CmdChat sends a chat message: detail {text, ref} (chat.go).
+	CmdChat = "chat"
+	// CmdTyping says whether the engineer is typing: detail {typing}.
+	CmdTyping = "typing"
 )
 
 // decodeDetail unmarshals a command's detail into dst.

@@ -1,0 +1,24 @@
+// invite-chat.js: the customer's chat with the engineer on the invitation
+// page, over the page's live connection (invite.js). It works before the
+// support program runs, while sharing, and shows the history after the end.
+(function () {
+  "use strict";
+  function start() {
+    var root = document.getElementById("invite-chat");
+    var page = document.getElementById("invite");
+    if (!root || !page) return;
+    function send(type, payload) { return !!window.tetherInvite && window.tetherInvite.send(type, payload); }
+    var chat = tetherChat(root, {
+      me: "customer",
+      send: function (text, ref) { return send("chat", { text: text, ref: ref }); },
+      typing: function (on) { send("typing", { typing: on }); },
+    });
+    window.addEventListener("tether:chat", function (ev) { chat.receive(ev.detail); });
+    window.addEventListener("tether:typing", function (ev) { chat.typing(ev.detail); });
+    window.addEventListener("tether:state", function (ev) {
+      if (ev.detail && ev.detail.state === "ended") chat.close("The session has ended.");
+    });
+    if (page.dataset.state === "ended") chat.close("The session has ended.");
+  }
+  document.addEventListener("DOMContentLoaded", start);
+})();
