@@ -99,6 +99,8 @@ type Page struct {
 	status Status
 	subs   map[chan Status]struct{}
 	closed bool
+
+	chat chatBox // the conversation with the engineer (chat.go)
 }
 
 //go:embed page.html page.js page.css
@@ -183,6 +185,7 @@ func (p *Page) Close() error {
 		delete(p.subs, ch)
 	}
 	p.mu.Unlock()
+	p.chat.closeChat()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	return p.srv.Shutdown(ctx)
@@ -215,6 +218,14 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveEvents(w, r)
 	case rest == "decide" && r.Method == http.MethodPost:
 		p.serveDecide(w, r)
+	case (rest == "chat.js" || rest == "chat-page.js" || rest == "chat.css") && r.Method == http.MethodGet:
+		p.serveChatFile(w, rest)
+	case rest == "chat" && r.Method == http.MethodGet:
+		p.serveChatEvents(w, r)
+	case rest == "chat" && r.Method == http.MethodPost:
+		p.serveChatSend(w, r, protocol.SigChat)
+	case rest == "typing" && r.Method == http.MethodPost:
+		p.serveChatSend(w, r, protocol.SigTyping)
 	default:
 		http.NotFound(w, r)
 	}

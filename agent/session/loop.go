@@ -220,6 +220,8 @@ func (s *session) handleSignal(ctx context.Context, env protocol.Envelope) (Resu
 			e.Message = "unknown error"
 		}
 		return Result{}, true, &link.EndedError{Reason: e.Message, ServerError: true}
+	case protocol.SigChat, protocol.SigTyping:
+		s.onChat(env)
 	case protocol.SigState:
 		// For pages and the console; the agent takes nothing from it.
 	default:

@@ -206,6 +206,7 @@ func (s *session) run(ctx context.Context) (Result, error) {
 	// download alone.
 	s.say("%s is asking to connect to this computer through the support server %s.", s.who(), s.serverText())
 	s.askPage(ctx)
+	s.startChat(ctx)
 	if s.cfg.Console != nil {
 		s.askConsole(ctx)
 	}

@@ -7,7 +7,8 @@
 //   chat.close(why)     no more sending (the session ended)
 // root holds .chat-log, .chat-typing, and a form with a textarea,
 // .chat-count and .chat-error. Text is only ever set as textContent.
-// (The agent's consent page has its own copy: agent/consent/chat.js.)
+// The agent serves a byte-identical copy for its consent page
+// (agent/consent/chat.js, and chat.css; TestChatFilesAreTheServers checks).
 (function () {
   "use strict";
   var MAX = 2000;          // protocol.MaxChatText
