@@ -90,13 +90,15 @@ type Console struct {
 	OpenViewer   bool
 }
 
-// Event is one line of a session's log.
+// Event is one line of a session's audit log.
 type Event struct {
+	Seq    int64
 	At     time.Time
 	Kind   string
 	Label  string // what happened, in words
-	Actor  string
-	Detail string
+	Actor  string // as stored: "engineer:<id>", "customer", ...
+	Who    string // the actor, named
+	Detail string // the detail, worded
 }
 
 // SessionDetail is one session's page for the engineer.

@@ -181,6 +181,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/sessions", s.signedIn(s.sessionCreate))
 	e.GET("/sessions/:id", s.signedIn(s.sessionShow))
 	e.GET("/sessions/:id/view", s.signedIn(s.sessionViewer))
+	e.GET("/sessions/:id/events.csv", s.signedIn(s.sessionEventsCSV))
+	e.GET("/sessions/:id/events.json", s.signedIn(s.sessionEventsJSON))
 	e.POST("/sessions/:id/end", s.signedIn(s.sessionEnd))
 
 	e.GET("/i/:token", s.invitePage)
