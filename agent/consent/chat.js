@@ -1,7 +1,8 @@
 // chat.js: the conversation between engineer and customer, as the viewer's
 // chat panel and the invitation page show it. The page wires a transport:
 //   var chat = tetherChat(root, {me: "engineer", send: fn(text, ref) → bool,
-//                                typing: fn(on), onMessage: fn(msg)});
+//                                typing: fn(on) → bool, onMessage: fn(msg)});
+// (send and typing report false when they could not send.)
 //   chat.receive(msg)   a `chat` payload from the server (stored, or refused)
 //   chat.typing(t)      a `typing` payload
 //   chat.close(why)     no more sending (the session ended)
@@ -133,9 +134,9 @@
 
     function sendTyping(on) {
       if (on === typingOn && (!on || Date.now() - typingSent < TYPING_EVERY)) return;
+      if (opts.typing(on) === false) return; // not connected: the next key tries again
       typingOn = on;
       typingSent = Date.now();
-      opts.typing(on);
     }
 
     function updateCount() {

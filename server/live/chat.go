@@ -48,7 +48,8 @@ type chatter struct {
 	actor     string   // store.ActorEngineer(id) or store.ActorCustomer
 	from      string   // the name the others see; resolved lazily for the customer
 	self      hub.Role // where a refusal goes back to
-	lastType  time.Time
+	typingAt  time.Time // when the last "typing" went on
+	typingOn  bool      // and what it said
 }
 
 // signal handles a chat or typing envelope from the connection. A payload
@@ -122,6 +123,7 @@ func (c *chatter) chat(ctx context.Context, m protocol.Chat) {
 	if c.from == "" {
 		c.from = sess.CustomerName
 	}
+	c.typingOn = false // the message ends the indicator where it arrives
 	out := protocol.Chat{ID: ev.ID, At: ev.At, From: c.from, Side: c.side, Text: text, Ref: m.Ref}
 	b, err := protocol.EncodeSignal(protocol.SigChat, out)
 	if err != nil {
@@ -144,10 +146,10 @@ func (c *chatter) refuse(m protocol.Chat, why string) {
 // typingEvery from this connection.
 func (c *chatter) typing(ctx context.Context, on bool) {
 	now := time.Now()
-	if on && now.Sub(c.lastType) < typingEvery {
+	if on && c.typingOn && now.Sub(c.typingAt) < typingEvery {
 		return
 	}
-	c.lastType = now
+	c.typingAt, c.typingOn = now, on
 	if c.from == "" {
 		sess, err := c.svc.store.SessionByIDUnscoped(ctx, c.sessionID)
 		if err != nil {

@@ -11,11 +11,12 @@
     var chat = tetherChat(root, {
       me: "customer",
       send: function (text, ref) { return send("chat", { text: text, ref: ref }); },
-      typing: function (on) { send("typing", { typing: on }); },
+      typing: function (on) { return send("typing", { typing: on }); },
     });
     window.addEventListener("tether:chat", function (ev) { chat.receive(ev.detail); });
     window.addEventListener("tether:typing", function (ev) { chat.typing(ev.detail); });
     window.addEventListener("tether:state", function (ev) {
+      root.dataset.connected = "true"; // the page's connection is up
       if (ev.detail && ev.detail.state === "ended") chat.close("The session has ended.");
     });
     if (page.dataset.state === "ended") chat.close("The session has ended.");

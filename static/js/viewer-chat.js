@@ -36,7 +36,7 @@
   var chat = tetherChat(root, {
     me: "engineer",
     send: function (text, ref) { return command("chat", { text: text, ref: ref }); },
-    typing: function (on) { command("typing", { typing: on }); },
+    typing: function (on) { return command("typing", { typing: on }); },
     onMessage: function () { if (!isOpen()) setUnread(unread + 1); },
   });
   window.addEventListener("tether:chat", function (ev) { chat.receive(ev.detail); });
