@@ -3,6 +3,8 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -257,5 +259,76 @@ func TestTypingGoesToTheOtherSide(t *testing.T) {
 	after, _ := f.st.Events(ctx, f.sess.ProviderID, f.sess.ID)
 	if len(after) != len(before) {
 		t.Fatalf("typing was stored: %d events, then %d", len(before), len(after))
+	}
+}
+
+// TestChatAcrossInstances: the engineer's viewer on one instance and the
+// customer's page on another, sharing the store and a bus, hear each other,
+// and a page joining later on either gets the same history.
+func TestChatAcrossInstances(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	bus, err := hub.StartBusServer(hub.BusServerOptions{Listen: "127.0.0.1:0", User: "tether", Password: "bus-password-123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bus.Shutdown)
+	instance := func(name string) *Service {
+		b, err := hub.NewBus(hub.BusOptions{URL: "nats://tether:bus-password-123@" + bus.Addr(), Secret: make([]byte, 32), Instance: name,
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(b.Close)
+		deadline := time.Now().Add(5 * time.Second)
+		for b.Ready() != nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("bus of %s not ready: %v", name, b.Ready())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return New(f.st, b, Config{Instance: name}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}
+	one, two := instance("one"), instance("two")
+	v, _, err := one.JoinViewer(ctx, f.current(t), f.sess.EngineerID, "Erin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _, err := two.JoinPage(f.current(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait := func(m *hub.Member, what string) protocol.Chat {
+		t.Helper()
+		for {
+			select {
+			case msg := <-m.Inbox():
+				if got := chats(t, []hub.Message{msg}); len(got) == 1 {
+					return got[0]
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("no %s", what)
+			}
+		}
+	}
+	if err := two.NewPageChat(f.current(t)).Signal(ctx, sig(t, protocol.SigChat, protocol.Chat{Text: "from instance two"})); err != nil {
+		t.Fatal(err)
+	}
+	if got := wait(v.Member(), "message on instance one"); got.Text != "from instance two" || got.From != "Maria" {
+		t.Fatalf("viewer got %+v", got)
+	}
+	if err := v.Signal(ctx, sig(t, protocol.SigChat, protocol.Chat{Text: "from instance one"})); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if got := wait(page, "message on instance two"); got.Text == "from instance one" {
+			break
+		}
+	}
+	for _, svc := range []*Service{one, two} {
+		h, err := svc.ChatHistory(ctx, f.current(t))
+		if err != nil || len(h) != 2 {
+			t.Fatalf("history: %d messages, %v", len(h), err)
+		}
 	}
 }
