@@ -15,6 +15,19 @@
       return true;
     },
     typing: function (on) { post("typing", { typing: on }).catch(function () {}); },
+    onMessage: unseen,
+  });
+
+  // While the tab is in the background, its title counts the engineer's
+  // new messages.
+  var title = document.title, missed = 0;
+  function unseen() {
+    if (!document.hidden) return;
+    missed++;
+    document.title = "(" + missed + ") New message · " + title;
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { missed = 0; document.title = title; }
   });
 
   function post(path, body) {

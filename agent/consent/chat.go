@@ -141,6 +141,7 @@ func (p *Page) serveChatEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	var history [][]byte
 	for _, c := range box.history {
+		c.History = true
 		if b, err := json.Marshal(c); err == nil {
 			history = append(history, b)
 		}

@@ -3,7 +3,8 @@
 //   var chat = tetherChat(root, {me: "engineer", send: fn(text, ref) → bool,
 //                                typing: fn(on) → bool, onMessage: fn(msg)});
 // (send and typing report false when they could not send.)
-//   chat.receive(msg)   a `chat` payload from the server (stored, or refused)
+//   chat.receive(msg)   a `chat` payload from the server (stored, or refused;
+//                       onMessage hears of the other side's new ones)
 //   chat.typing(t)      a `typing` payload
 //   chat.close(why)     no more sending (the session ended)
 // root holds .chat-log, .chat-typing, and a form with a textarea,
@@ -112,7 +113,7 @@
       var li = bubble(msg, mine);
       byID[msg.id] = li;
       place(li);
-      if (!mine) {
+      if (!mine && !msg.history) {
         hideTyping();
         if (opts.onMessage) opts.onMessage(msg);
       }

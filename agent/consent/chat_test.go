@@ -126,7 +126,7 @@ func TestConsentPageChat(t *testing.T) {
 			ev.WriteString(line)
 		}
 	}
-	if ev := next(); !strings.Contains(ev, "event: chat") || !strings.Contains(ev, `"id":"e1"`) {
+	if ev := next(); !strings.Contains(ev, "event: chat") || !strings.Contains(ev, `"id":"e1"`) || !strings.Contains(ev, `"history":true`) {
 		t.Fatalf("history: %q", ev)
 	}
 	p.ShowTyping(protocol.Typing{Side: protocol.SideEngineer, From: "Erin", Typing: true})

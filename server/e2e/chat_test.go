@@ -117,6 +117,10 @@ func TestChatBothWays(t *testing.T) {
 
 	// The engineer reloads the viewer: the whole conversation is back.
 	do(t, w.engineer, 20*time.Second, "reload viewer", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#v-chat-toggle`)))
+	waitJS(t, w.engineer, 20*time.Second, "viewer connected again", `document.getElementById("viewer").dataset.state === "streaming"`)
+	if badge := eval[string](t, w.engineer, `document.getElementById("v-chat-unread").textContent`); badge != "" {
+		t.Errorf("after a reload the history counts as %s unread", badge)
+	}
 	do(t, w.engineer, 5*time.Second, "open chat", chromedp.Click(chromedp.CSS(`#v-chat-toggle`)))
 	waitJS(t, w.engineer, 10*time.Second, "history", `document.querySelectorAll("#v-chat .chat-msg").length === 4`)
 	got := chatLog(t, w.engineer, "#v-chat")

@@ -197,7 +197,7 @@ func (s *Service) ChatHistory(ctx context.Context, sess store.Session) ([][]byte
 			name = s.engineerName(ctx, sess.ProviderID, ev.Actor)
 			names[ev.Actor] = name
 		}
-		b, err := protocol.EncodeSignal(protocol.SigChat, protocol.Chat{ID: ev.ID, At: ev.At, From: name, Side: side, Text: d.Text})
+		b, err := protocol.EncodeSignal(protocol.SigChat, protocol.Chat{ID: ev.ID, At: ev.At, From: name, Side: side, Text: d.Text, History: true})
 		if err != nil {
 			return nil, err
 		}

@@ -102,7 +102,7 @@ func TestChatReachesEveryoneAndIsStored(t *testing.T) {
 	}
 	var first protocol.Chat
 	env, _ := protocol.DecodeSignal(history[0])
-	if err := env.Decode(&first); err != nil || first.From != "Erin" || first.Side != protocol.SideEngineer || first.Text != "Hello Maria" || first.ID != stored[0].ID {
+	if err := env.Decode(&first); err != nil || first.From != "Erin" || first.Side != protocol.SideEngineer || first.Text != "Hello Maria" || first.ID != stored[0].ID || !first.History {
 		t.Fatalf("history[0] = %+v %v", first, err)
 	}
 }

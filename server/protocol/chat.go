@@ -52,6 +52,9 @@ type Chat struct {
 	Ref string `json:"ref,omitempty"`
 	// Error says, for the sender, why the message was refused.
 	Error string `json:"error,omitempty"`
+	// History marks a message sent again to a connection that just joined
+	// (pages count it as neither new nor unread).
+	History bool `json:"history,omitempty"`
 }
 
 // Typing says whether someone is typing a chat message.

@@ -12,6 +12,7 @@
       me: "customer",
       send: function (text, ref) { return send("chat", { text: text, ref: ref }); },
       typing: function (on) { return send("typing", { typing: on }); },
+      onMessage: unseen,
     });
     window.addEventListener("tether:chat", function (ev) { chat.receive(ev.detail); });
     window.addEventListener("tether:typing", function (ev) { chat.typing(ev.detail); });
@@ -21,5 +22,17 @@
     });
     if (page.dataset.state === "ended") chat.close("The session has ended.");
   }
+
+  // While the tab is in the background, its title counts the engineer's
+  // new messages.
+  var title = document.title, missed = 0;
+  function unseen() {
+    if (!document.hidden) return;
+    missed++;
+    document.title = "(" + missed + ") New message · " + title;
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { missed = 0; document.title = title; }
+  });
   document.addEventListener("DOMContentLoaded", start);
 })();
