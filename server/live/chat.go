@@ -44,10 +44,10 @@ const (
 type chatter struct {
 	svc       *Service
 	sessionID string
-	side      string   // protocol.SideEngineer or SideCustomer
-	actor     string   // store.ActorEngineer(id) or store.ActorCustomer
-	from      string   // the name the others see; resolved lazily for the customer
-	self      hub.Role // where a refusal goes back to
+	side      string    // protocol.SideEngineer or SideCustomer
+	actor     string    // store.ActorEngineer(id) or store.ActorCustomer
+	from      string    // the name the others see; resolved lazily for the customer
+	self      hub.Role  // where a refusal goes back to
 	typingAt  time.Time // when the last "typing" went on
 	typingOn  bool      // and what it said
 }
