@@ -511,8 +511,8 @@ func TestSessionByLinkPeerToPeer(t *testing.T) {
 	shot(t, w.engineer, "viewer-ended")
 	shot(t, c.page, "customer-consent-ended")
 	// The session's record says who allowed what, and who stopped.
-	do(t, w.engineer, 10*time.Second, "session details", chromedp.Click(chromedp.CSS(`#v-ended a:not(.button)`)), chromedp.WaitVisible(chromedp.CSS(`.events`)))
-	log := eval[string](t, w.engineer, `document.querySelector(".events").innerText`)
+	do(t, w.engineer, 10*time.Second, "session details", chromedp.Click(chromedp.CSS(`#v-ended a:not(.button)`)), chromedp.WaitVisible(chromedp.CSS(`table.audit`)))
+	log := eval[string](t, w.engineer, `document.querySelector("table.audit").innerText`)
 	for _, want := range []string{"Customer approved View · Control", "Customer changed what the engineer may do View", "stopped by the customer"} {
 		if !strings.Contains(strings.Join(strings.Fields(log), " "), want) {
 			t.Errorf("session log lacks %q:\n%s", want, log)
