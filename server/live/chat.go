@@ -50,6 +50,7 @@ type chatter struct {
 	self      hub.Role  // where a refusal goes back to
 	typingAt  time.Time // when the last "typing" went on
 	typingOn  bool      // and what it said
+	tooFast   int       // messages refused in a row for the rate
 }
 
 // signal handles a chat or typing envelope from the connection. A payload
@@ -66,7 +67,7 @@ func (c *chatter) signal(ctx context.Context, env protocol.Envelope) error {
 		if err := protocol.ChatRef(m.Ref); err != nil {
 			return err
 		}
-		c.chat(ctx, m)
+		return c.chat(ctx, m)
 	case protocol.SigTyping:
 		var t protocol.Typing
 		if err := env.Decode(&t); err != nil {
@@ -79,46 +80,58 @@ func (c *chatter) signal(ctx context.Context, env protocol.Envelope) error {
 	return nil
 }
 
-// chat stores one message and passes it to everyone in the session.
-func (c *chatter) chat(ctx context.Context, m protocol.Chat) {
+// maxTooFast is how many messages in a row a connection may send after
+// being told it is too fast; the next one closes it.
+const maxTooFast = 20
+
+// chat stores one message and passes it to everyone in the session. The
+// error is for a connection that goes on sending too fast.
+func (c *chatter) chat(ctx context.Context, m protocol.Chat) error {
 	s := c.svc
 	text, err := protocol.ChatText(m.Text)
 	if err != nil {
 		// The text goes back with the refusal, so nothing typed is lost.
 		c.refuse(m, "Not sent: "+strings.TrimPrefix(err.Error(), protocol.ErrInvalid.Error()+": ")+".")
-		return
+		return nil
 	}
 	sess, err := s.store.SessionByIDUnscoped(ctx, c.sessionID)
 	if err != nil {
 		s.log.Error("chat: read session", "session", c.sessionID, "err", err)
 		c.refuse(m, chatRefusedError)
-		return
+		return nil
 	}
 	if sess.State == store.StateEnded {
 		c.refuse(m, chatRefusedEnded)
-		return
+		return nil
 	}
 	ok, _, err := s.store.Allow(ctx, "chat:"+sess.ID+":"+c.side, ChatRate)
 	switch {
 	case err != nil:
 		s.log.Error("chat: rate limit", "session", sess.ID, "err", err)
 		c.refuse(m, chatRefusedError)
-		return
+		return nil
 	case !ok:
-		s.log.Info("chat refused: too fast", "session", sess.ID, "side", c.side)
+		c.tooFast++
+		if c.tooFast > maxTooFast {
+			return fmt.Errorf("%w: %d chat messages refused in a row as too fast", protocol.ErrInvalid, c.tooFast)
+		}
+		if c.tooFast == 1 {
+			s.log.Info("chat refused: too fast", "session", sess.ID, "side", c.side)
+		}
 		c.refuse(m, chatRefusedFast)
-		return
+		return nil
 	}
+	c.tooFast = 0
 	detail, err := json.Marshal(chatDetail{Text: text})
 	if err != nil {
 		c.refuse(m, chatRefusedError)
-		return
+		return nil
 	}
 	ev, err := s.store.AppendEvent(ctx, store.Event{SessionID: sess.ID, ProviderID: sess.ProviderID, Kind: EventChat, Actor: c.actor, Detail: string(detail)})
 	if err != nil {
 		s.log.Error("chat: store", "session", sess.ID, "err", err)
 		c.refuse(m, chatRefusedError)
-		return
+		return nil
 	}
 	if c.from == "" {
 		c.from = sess.CustomerName
@@ -128,11 +141,12 @@ func (c *chatter) chat(ctx context.Context, m protocol.Chat) {
 	b, err := protocol.EncodeSignal(protocol.SigChat, out)
 	if err != nil {
 		s.log.Error("chat: encode", "err", err)
-		return
+		return nil
 	}
 	for _, r := range []hub.Role{hub.RoleViewer, hub.RoleAgent, hub.RolePage} {
 		s.hub.Send(sess.ID, r, hub.Message{Data: b})
 	}
+	return nil
 }
 
 // refuse tells the sender's side why m was not sent. Where a side has
@@ -142,12 +156,13 @@ func (c *chatter) refuse(m protocol.Chat, why string) {
 	c.svc.sendSignal(c.sessionID, c.self, protocol.SigChat, protocol.Chat{Ref: m.Ref, Text: m.Text, Error: why})
 }
 
-// typing passes a typing indicator to the other side, at most one per
-// typingEvery from this connection.
+// typing passes a typing indicator to the other side when it changes, and
+// a repeated "on" at most once per typingEvery: a flood of them cannot
+// fill the other side's inbox.
 func (c *chatter) typing(ctx context.Context, on bool) {
 	now := time.Now()
-	if on && c.typingOn && now.Sub(c.typingAt) < typingEvery {
-		return
+	if on == c.typingOn && (!on || now.Sub(c.typingAt) < typingEvery) {
+		return // nothing new for the other side
 	}
 	c.typingAt, c.typingOn = now, on
 	if c.from == "" {

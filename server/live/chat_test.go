@@ -236,6 +236,11 @@ func TestTypingGoesToTheOtherSide(t *testing.T) {
 	if err := v.Signal(ctx, sig(t, protocol.SigTyping, protocol.Typing{Typing: false})); err != nil {
 		t.Fatal(err)
 	}
+	for range 50 { // a flood of "not typing" changes nothing
+		if err := v.Signal(ctx, sig(t, protocol.SigTyping, protocol.Typing{Typing: false})); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for name, m := range map[string]*hub.Member{"agent": agent.Member(), "page": page} {
 		if got := types(drain(m)); got != "typing,typing" {
 			t.Errorf("%s got %q, want one start and one stop", name, got)
@@ -330,5 +335,22 @@ func TestChatAcrossInstances(t *testing.T) {
 		if err != nil || len(h) != 2 {
 			t.Fatalf("history: %d messages, %v", len(h), err)
 		}
+	}
+}
+
+// TestChatFloodCloses: a connection that goes on sending after being told
+// it is too fast is closed (Signal's error), after maxTooFast refusals.
+func TestChatFloodCloses(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	pc := f.svc.NewPageChat(f.current(t))
+	msg := sig(t, protocol.SigChat, protocol.Chat{Text: "spam"})
+	for i := range ChatRate.Burst + maxTooFast {
+		if err := pc.Signal(ctx, msg); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	if err := pc.Signal(ctx, msg); err == nil {
+		t.Fatal("the flood goes on")
 	}
 }
