@@ -143,6 +143,17 @@ func TestChatBothWays(t *testing.T) {
 	}
 	do(t, w.engineer, 10*time.Second, "session detail", chromedp.Navigate(w.srv.url+"/sessions/"+id), chromedp.WaitVisible(chromedp.CSS(`table.audit`)))
 	shot(t, w.engineer, "audit-log")
+
+	// A customer who floods the chat is told to slow down, and the message
+	// typed is given back, not lost.
+	eval[bool](t, cust, `(function () { for (var i = 0; i < 12; i++) window.tetherInvite.send("chat", { text: "flood " + i }); return true; })()`)
+	do(t, cust, 10*time.Second, "type while flooding", chromedp.SendKeys(chromedp.CSS(`#invite-chat textarea`), "Are you still there?\r"))
+	waitJS(t, cust, 10*time.Second, "refusal shown", `(function () {
+		var err = document.querySelector("#invite-chat .chat-error");
+		return !err.hidden && err.textContent.indexOf("too quickly") >= 0 &&
+			document.querySelector("#invite-chat textarea").value.trim() === "Are you still there?";
+	})()`)
+	shot(t, cust, "chat-invite-refused")
 }
 
 // evalAsync evaluates js and waits for the promise it returns.
