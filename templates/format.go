@@ -1,6 +1,9 @@
 package templates
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 func humanBytes(n int64) string {
 	switch {
@@ -13,3 +16,6 @@ func humanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
+
+// itoa formats an integer for an input's value.
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -30,6 +30,7 @@ type Accounts interface {
 	UserByEmail(ctx context.Context, email string) (store.User, error)
 	UserByID(ctx context.Context, providerID, id string) (store.User, error)
 	ProviderByID(ctx context.Context, id string) (store.Provider, error)
+	SetPolicy(ctx context.Context, providerID string, p store.Policy) error
 	CreateLogin(ctx context.Context, tokenHash, userID string, expires time.Time) error
 	LoginUser(ctx context.Context, tokenHash string) (store.User, time.Time, error)
 	DeleteLogin(ctx context.Context, tokenHash string) error
@@ -182,6 +183,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/sessions/:id", s.signedIn(s.sessionShow))
 	e.GET("/sessions/:id/view", s.signedIn(s.sessionViewer))
 	e.POST("/sessions/:id/end", s.signedIn(s.sessionEnd))
+	e.GET("/settings", s.signedIn(admin(s.settingsPage)))
+	e.POST("/settings", s.signedIn(admin(s.settingsSubmit)))
 
 	e.GET("/i/:token", s.invitePage)
 	e.GET("/i/:token/agent/:platform", s.agentDownload)
