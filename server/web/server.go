@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"tether/server/blob"
 	"tether/server/config"
 	"tether/server/live"
 	"tether/server/metrics"
@@ -86,6 +87,9 @@ type Deps struct {
 	MaxSocketsPerAddr int
 	// Metrics counts refusals and serves /metrics; nil serves none.
 	Metrics *metrics.Metrics
+	// Blobs keeps screenshots and recordings (blob.NewDir under the data
+	// folder, or any store every instance shares). Required.
+	Blobs blob.Store
 	// MetricsToken, when set, is the bearer token /metrics requires;
 	// without it /metrics answers loopback clients only.
 	MetricsToken string
@@ -103,6 +107,9 @@ type Server struct {
 
 // New builds the server and its route table.
 func New(d Deps) (*Server, error) {
+	if d.Blobs == nil {
+		return nil, errors.New("web: Deps.Blobs is required")
+	}
 	a, err := newAssets(d.Static, d.Build)
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"tether/server/blob"
 	"tether/server/config"
 	"tether/server/hub"
 	"tether/server/live"
@@ -107,7 +108,11 @@ func newHarnessWith(t *testing.T, args []string, mod func(*Deps)) *harness {
 		"viewer.wasm":                     {Data: []byte("\x00asm")},
 		"agents/tether-agent-linux-amd64": {Data: fakeAgentFile()},
 	}
-	d := Deps{Config: cfg, Store: st, Live: lv, Log: log, Now: clk.Now, Static: static, Build: build,
+	blobs, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Deps{Config: cfg, Store: st, Live: lv, Log: log, Now: clk.Now, Static: static, Build: build, Blobs: blobs,
 		Secret: bytes.Repeat([]byte{7}, 32), AgentKey: agentSigningKey, SetupToken: "setup-token-123",
 		SignInRecheck: 20 * time.Millisecond}
 	if mod != nil {
