@@ -29,6 +29,10 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 		Page: s.shellPage(c, sess.CustomerName, en), Session: row,
 		CodeURL: s.Config.BaseURL + "/code", Expires: sess.ExpiresAt.Local(),
 		BytesSent: sess.BytesToViewer, BytesRecvd: sess.BytesToAgent,
+		Summary: sess.Summary, CanEditSummary: mayEditSummary(en, sess), SummarySaved: c.QueryParam("saved") == "summary",
+	}
+	if d.Screenshots, err = s.screenshotsOf(c.Request().Context(), sess, evs); err != nil {
+		return err
 	}
 	if sess.State == store.StateWaiting || sess.State == store.StateJoined {
 		d.InviteURL = s.inviteURL(sess.ID)
@@ -39,6 +43,9 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 			if g, err := protocol.ParseGrants(e.Detail); err == nil {
 				detail = strings.Join(g.Shorts(), " · ")
 			}
+		}
+		if e.Kind == store.EventScreenshot {
+			detail = "" // the screenshots panel shows it
 		}
 		label, ok := eventLabels[e.Kind]
 		if !ok {
@@ -58,6 +65,9 @@ var eventLabels = map[string]string{
 	store.EventAgentLost:       "Support program disconnected",
 	store.EventViewerConnected: "Viewer connected",
 	store.EventEnded:           "Session ended",
+	store.EventSummaryWritten:  "Summary saved",
+	store.EventRated:           "Customer rated the session",
+	store.EventScreenshot:      "Screenshot taken",
 }
 
 func (s *Server) sessionViewer(c echo.Context, en engineer) error {

@@ -57,6 +57,8 @@
       $("approve").hidden = state !== "joined";
       $("approve-wait").hidden = !(state === "joined" && st.agent === false);
       $("sharing").hidden = state !== "active";
+      $("ended").hidden = state !== "ended";
+      $("survey").hidden = state !== "ended" || root.dataset.rated === "true";
       status.hidden = state === "active"; // the sharing panel says it
       if (state === "active") $("sharing-text").textContent = sentence(st.grants) + " You can stop at any moment.";
     }
@@ -68,6 +70,7 @@
         post("/stop").catch(function (e) { $("status").hidden = false; $("status").textContent = e.message; b.disabled = false; });
       });
     });
+    tetherSurvey($, token, root);
     var last = null;
     tetherLive(root.dataset.live, function (msg) {
       if (msg.type === "state" && msg.payload) { last = msg.payload; render(last); }
