@@ -72,7 +72,7 @@ func inviteEnded(i Invite) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "\">View the report</a></div><form id=\"survey\" class=\"survey\" hidden><h2>How did ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "\">View the report</a></div><form id=\"survey\" class=\"survey\" novalidate hidden><h2>How did ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

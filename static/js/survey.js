@@ -6,7 +6,9 @@ function tetherSurvey($, token, root) {
   if (!form) return;
   var words = $("rating-words");
   form.addEventListener("change", function (e) {
-    if (e.target.name === "rating") words.textContent = e.target.nextElementSibling.title;
+    if (e.target.name !== "rating") return;
+    words.textContent = e.target.nextElementSibling.title;
+    $("survey-error").hidden = true;
   });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
