@@ -58,6 +58,7 @@
       $("approve-wait").hidden = !(state === "joined" && st.agent === false);
       $("sharing").hidden = state !== "active";
       $("ended").hidden = state !== "ended";
+      if (state === "ended") $("headline").textContent = $("headline").dataset.ended;
       $("survey").hidden = state !== "ended" || root.dataset.rated === "true";
       status.hidden = state === "active"; // the sharing panel says it
       if (state === "active") $("sharing-text").textContent = sentence(st.grants) + " You can stop at any moment.";
