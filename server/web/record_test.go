@@ -13,8 +13,10 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"tether/server/store"
+	"tether/templates"
 )
 
 // recordHarness serves the real report style sheet, which the downloaded
@@ -185,6 +187,32 @@ func TestRecordRefusals(t *testing.T) {
 	for _, p := range []string{"/i/" + token, "/i/" + token + "/report"} {
 		if code, _, _ := cust.get(p); code != http.StatusNotFound {
 			t.Errorf("GET %s a month later: %d, want 404", p, code)
+		}
+	}
+}
+
+func TestReportWording(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0 s"}, {1499 * time.Millisecond, "1 s"}, {59 * time.Second, "59 s"}, {61 * time.Second, "1 min 01 s"},
+		{time.Hour + 5*time.Minute + 40*time.Second, "1 h 05 min"}, {26 * time.Hour, "26 h 00 min"},
+	} {
+		if got := humanDuration(tt.d); got != tt.want {
+			t.Errorf("humanDuration(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+	day := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	for name, want := range map[string]string{
+		"Maria Lopez":           "support-report-2026-11-22-maria-lopez.html",
+		"  Zoë & Co. (Paris) ":  "support-report-2026-11-22-zo-co-paris.html",
+		"李雷":                    "support-report-2026-11-22-session.html",
+		"../../etc/passwd":      "support-report-2026-11-22-etc-passwd.html",
+		strings.Repeat("a", 80): "support-report-2026-11-22-" + strings.Repeat("a", 40) + ".html",
+	} {
+		if got := reportFileName(templates.Report{CustomerName: name, Created: day}); got != want {
+			t.Errorf("reportFileName(%q) = %q, want %q", name, got, want)
 		}
 	}
 }

@@ -51,9 +51,8 @@
       // The steps, and the lead that introduces them, only while there is
       // something to download and run.
       var waiting = state === "waiting";
-      $("steps").hidden = !waiting;
-      $("lead").hidden = !waiting;
-      $("expiry").hidden = !waiting;
+      // An ended session's page has no steps to show at all.
+      ["steps", "lead", "expiry"].forEach(function (id) { if ($(id)) $(id).hidden = !waiting; });
       $("approve").hidden = state !== "joined";
       $("approve-wait").hidden = !(state === "joined" && st.agent === false);
       $("sharing").hidden = state !== "active";
