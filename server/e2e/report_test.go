@@ -117,6 +117,7 @@ func TestSurveyStored(t *testing.T) {
 	if fb := eval[string](t, w.engineer, `document.getElementById("feedback").innerText`); !strings.Contains(fb, "4 of 5") || !strings.Contains(fb, comment) {
 		t.Errorf("session page feedback %q", fb)
 	}
+	fullShot(t, w.engineer, "session-feedback")
 	if log := eval[string](t, w.engineer, `document.querySelector(".events").innerText`); !strings.Contains(log, "Customer rated the session") {
 		t.Errorf("the log lacks the rating:\n%s", log)
 	}
@@ -224,7 +225,6 @@ func TestReportAfterSession(t *testing.T) {
 	do(t, c.page, 10*time.Second, "take control back",
 		chromedp.Click(chromedp.CSS(`input[value=control]`)), chromedp.Click(chromedp.CSS(`#update:enabled`)))
 	waitJS(t, w.engineer, 10*time.Second, "viewer shows view only", `document.getElementById("v-level").textContent === "View"`)
-	time.Sleep(1100 * time.Millisecond) // a duration of at least a second to read
 	do(t, w.engineer, 10*time.Second, "end", chromedp.Click(chromedp.CSS(`#v-toolbar button.danger`)), chromedp.WaitVisible(chromedp.CSS(`#summary-text`)))
 	c.waitExit(t, 5*time.Second)
 
