@@ -18,7 +18,7 @@ type dispatcher struct {
 	mu     sync.Mutex
 	inj    Injector // nil until control is first granted
 	grants protocol.Grants
-	w, h   int // screen size for clamping; 0 until the first frame
+	w, h   int                 // screen size for clamping; 0 until the first frame
 	last   *protocol.MouseMove // the last pointer position placed, in frame pixels
 
 	injected, dropped, failed int
