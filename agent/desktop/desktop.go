@@ -47,6 +47,10 @@ type Desktop interface {
 	Layout(id ID) (Layout, error)
 	// Focused reports whether id (or a window inside it) has the keyboard.
 	Focused(id ID) (bool, error)
+	// Ignore leaves id out of every answer: the agent's own overlay,
+	// which shows only the engineer's strokes and takes no input, covers
+	// nothing.
+	Ignore(id ID)
 	Close() error
 }
 

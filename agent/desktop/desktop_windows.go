@@ -40,6 +40,10 @@ func open() (Desktop, error) { return win32{}, nil }
 
 func (win32) Close() error { return nil }
 
+// Ignore has nothing to do: windows that let clicks through
+// (WS_EX_TRANSPARENT, as an overlay is) cover nothing in Layout.
+func (win32) Ignore(ID) {}
+
 type shownWindow struct {
 	h     windows.HWND
 	rect  image.Rectangle

@@ -23,6 +23,7 @@ type x11 struct {
 	mu   sync.Mutex // one request sequence at a time
 	conn *xgb.Conn
 	root xproto.Window
+	skip map[xproto.Window]bool // Ignore
 	atom struct{ netClientList, netWMName, utf8String, netActive xproto.Atom }
 }
 
@@ -35,7 +36,7 @@ func open() (Desktop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("desktop: connect to X: %w", err)
 	}
-	x := &x11{conn: c, root: xproto.Setup(c).DefaultScreen(c).Root}
+	x := &x11{conn: c, root: xproto.Setup(c).DefaultScreen(c).Root, skip: map[xproto.Window]bool{}}
 	for _, a := range []struct {
 		name string
 		dst  *xproto.Atom
@@ -53,6 +54,12 @@ func open() (Desktop, error) {
 		*a.dst = r.Atom
 	}
 	return x, nil
+}
+
+func (x *x11) Ignore(id ID) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.skip[xproto.Window(id)] = true
 }
 
 func (x *x11) Close() error {
@@ -80,7 +87,7 @@ func (x *x11) shown() ([]xproto.Window, []image.Rectangle, error) {
 	for i, w := range tree.Children {
 		a, aerr := attrs[i].Reply()
 		g, gerr := geoms[i].Reply()
-		if aerr != nil || gerr != nil || a.MapState != xproto.MapStateViewable || a.Class == xproto.WindowClassInputOnly {
+		if aerr != nil || gerr != nil || a.MapState != xproto.MapStateViewable || a.Class == xproto.WindowClassInputOnly || x.skip[w] {
 			continue // closed meanwhile, hidden, or shows nothing
 		}
 		b := int(g.BorderWidth) * 2

@@ -309,6 +309,9 @@ func (s *session) overlay() Overlay {
 		if s.cfg.OpenOverlay != nil {
 			s.ov, s.ovErr = s.cfg.OpenOverlay()
 		}
+		if w, ok := s.ov.(interface{ Window() uint32 }); ok && s.scope.desk != nil {
+			s.scope.desk.Ignore(desktop.ID(w.Window()))
+		}
 		if s.ovErr != nil {
 			s.log.Warn("the engineer's pointer cannot be shown on this computer", "err", s.ovErr)
 		}
