@@ -43,9 +43,11 @@ func (d *fakeDesktop) Layout(id desktop.ID) (desktop.Layout, error) {
 	return desktop.Layout{}, desktop.ErrGone
 }
 
-func (d *fakeDesktop) Focused(id desktop.ID) (bool, error) { return d.focused.Load() == uint64(id), nil }
-func (d *fakeDesktop) Ignore(id desktop.ID)                { d.ignored.Store(id, true) }
-func (d *fakeDesktop) Close() error                        { return nil }
+func (d *fakeDesktop) Focused(id desktop.ID) (bool, error) {
+	return d.focused.Load() == uint64(id), nil
+}
+func (d *fakeDesktop) Ignore(id desktop.ID) { d.ignored.Store(id, true) }
+func (d *fakeDesktop) Close() error         { return nil }
 
 // fakeOverlay records the strokes it is asked to show.
 type fakeOverlay struct {
@@ -164,10 +166,10 @@ func TestSessionOneWindowDropsInputOutside(t *testing.T) {
 		&protocol.MouseButton{Button: protocol.ButtonLeft, Down: true, X: 5, Y: 5},
 		&protocol.MouseButton{Button: protocol.ButtonLeft, Down: false, X: 5, Y: 5},
 		&protocol.MouseButton{Button: protocol.ButtonLeft, Down: true, X: 90, Y: 60}, // under the mail window
-		&protocol.MouseMove{X: 85, Y: 55},                                          // under the mail window
-		&protocol.Key{Down: true, Key: "a", Code: "KeyA"},                          // notes lacks the keyboard
-		&protocol.Key{Down: false, Key: "a", Code: "KeyA"},                         // a release always passes
-		&protocol.Wheel{DY: 120},                                                   // at the last placed point
+		&protocol.MouseMove{X: 85, Y: 55},                                            // under the mail window
+		&protocol.Key{Down: true, Key: "a", Code: "KeyA"},                            // notes lacks the keyboard
+		&protocol.Key{Down: false, Key: "a", Code: "KeyA"},                           // a release always passes
+		&protocol.Wheel{DY: 120},                                                     // at the last placed point
 	} {
 		v.sendMsg(m)
 	}
