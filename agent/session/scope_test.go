@@ -184,7 +184,7 @@ func TestSessionOneWindowDropsInputOutside(t *testing.T) {
 
 	// Pointing lands on the screen where the viewer saw it; a point
 	// outside the window is left out.
-	v.sendMsg(&protocol.Point{Stroke: 1, Points: []protocol.XY{{0, 0}, {99, 79}, {150, 10}}})
+	v.sendMsg(&protocol.Point{Stroke: 1, Points: []protocol.XY{{X: 0, Y: 0}, {X: 99, Y: 79}, {X: 150, Y: 10}}})
 	v.ping(3)
 	if pts, _ := ov.seen(); !slices.Equal(pts, []image.Point{{20, 10}, {119, 89}}) {
 		t.Fatalf("overlay shows %v", pts)
@@ -228,7 +228,7 @@ func TestSessionHiddenWindowAndPointingInViewOnly(t *testing.T) {
 		return sameImage(f.img, expected(screen, image.Rect(0, 0, screen.Width, screen.Height), mailRect))
 	})
 
-	v.sendMsg(&protocol.Point{Stroke: 3, Flags: protocol.PointEnd, Points: []protocol.XY{{10, 10}}})
+	v.sendMsg(&protocol.Point{Stroke: 3, Flags: protocol.PointEnd, Points: []protocol.XY{{X: 10, Y: 10}}})
 	v.sendMsg(&protocol.Point{Flags: protocol.PointClear})
 	v.sendMsg(&protocol.MouseButton{Button: protocol.ButtonLeft, Down: true, X: 10, Y: 10})
 	v.ping(4)
