@@ -2,7 +2,9 @@
 // window on top of every other that shows only the strokes, takes no input
 // (clicks and keys go to whatever is below) and removes each stroke a few
 // seconds after it was drawn. X11 uses an override-redirect window shaped
-// to the strokes with the SHAPE extension and an empty input shape.
+// to the strokes with the SHAPE extension and an empty input shape;
+// Windows a topmost, layered, colour-keyed popup that lets every click
+// through (WS_EX_TRANSPARENT) and never activates.
 package overlay
 
 import (
