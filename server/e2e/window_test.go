@@ -222,13 +222,13 @@ func TestPointerOverlayShownToCustomer(t *testing.T) {
 		return time.Time{}
 	}
 	shown := waitScreen(overlay, 5*time.Second, "the stroke on the customer's screen")
-	t.Logf("the stroke appeared on the customer's screen %s after the engineer drew it", shown.Sub(drawn).Round(time.Millisecond))
+	t.Logf("the stroke appeared on the customer's screen %s after the engineer began drawing (31 mouse events driven one by one)", shown.Sub(drawn).Round(time.Millisecond))
 	// The overlay is above the window only along the stroke.
 	if got := screenAt(300, lineY+20); got != notesWin.color {
 		t.Errorf("beside the stroke the customer sees %v, want the window's %v", got, notesWin.color)
 	}
 	gone := waitScreen(notesWin.color, 8*time.Second, "the stroke gone")
-	t.Logf("the stroke was gone %s after it was drawn", gone.Sub(drawn).Round(time.Millisecond))
+	t.Logf("the stroke was gone %s after the engineer began drawing", gone.Sub(drawn).Round(time.Millisecond))
 	if gone.Sub(drawn) < 2*time.Second {
 		t.Errorf("the stroke went after %s; it should stay a few seconds", gone.Sub(drawn))
 	}
