@@ -112,6 +112,9 @@ func (a *Agent) Signal(ctx context.Context, data []byte) (ended bool, err error)
 		if !c.Grants.Consented() {
 			return false, fmt.Errorf("%w: consent without grants", protocol.ErrInvalid)
 		}
+		if c.Window != "" || c.Hidden != 0 {
+			s.log.Info("customer limits what is shared", "session", a.sess.ID, "window", protocol.ClipTitle(c.Window), "hidden", c.Hidden)
+		}
 		a.consent(ctx, c.Grants)
 	case protocol.SigStats:
 		var st protocol.Stats

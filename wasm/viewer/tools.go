@@ -32,6 +32,8 @@ func (v *Viewer) command(name string, detail []byte) {
 	switch name {
 	case CmdRefresh:
 		v.sendLogged(&protocol.RequestFull{})
+	case CmdPoint:
+		err = v.point(detail)
 	default:
 		v.log.Warn("viewer: unknown command from the page", "name", name)
 		return
