@@ -13,8 +13,10 @@ import (
 
 	"tether/agent/capture"
 	"tether/agent/consent"
+	"tether/agent/desktop"
 	"tether/agent/input"
 	"tether/agent/link"
+	"tether/agent/overlay"
 	"tether/agent/selfremove"
 	"tether/agent/session"
 )
@@ -71,6 +73,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 				return nil, err
 			}
 			return i, nil
+		},
+		OpenDesktop: desktop.Open,
+		OpenOverlay: func() (session.Overlay, error) {
+			o, err := overlay.Open()
+			if err != nil {
+				return nil, err
+			}
+			return o, nil
 		},
 		OpenBrowser: consent.OpenBrowser,
 		Logger:      logger,

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"tether/server/auth"
+	"tether/server/blob"
 	"tether/server/config"
 	"tether/server/hub"
 	"tether/server/live"
@@ -140,10 +141,14 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 		setupToken = auth.NewToken()
 	}
 	files, _ := fs.Sub(static.Files, ".")
+	blobs, err := blob.NewDir(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Deps{
 		Config: cfg, Store: st, Live: lv, Log: log, Now: time.Now,
 		Static: files, Build: build, Secret: secret, AgentKey: agentKey(secret), SetupToken: setupToken,
-		Metrics: mx, MetricsToken: getenv("TETHER_METRICS_TOKEN"),
+		Metrics: mx, MetricsToken: getenv("TETHER_METRICS_TOKEN"), Blobs: blobs,
 	})
 	if err != nil {
 		return err

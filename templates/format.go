@@ -1,6 +1,12 @@
 package templates
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
+
+// HumanBytes is humanBytes for the handlers (the audit log's details).
+func HumanBytes(n int64) string { return humanBytes(n) }
 
 func humanBytes(n int64) string {
 	switch {
@@ -13,3 +19,6 @@ func humanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
+
+// itoa formats an integer for an input's value.
+func itoa(n int) string { return strconv.Itoa(n) }

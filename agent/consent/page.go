@@ -66,6 +66,27 @@ type Status struct {
 	// on this computer"); Reason why the session ended.
 	Note   string `json:"note,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Windows are the application windows the customer may share alone
+	// or hide (scope.js), top-most first; nil where windows cannot be
+	// listed, and then the page offers only the whole screen.
+	Windows []Window `json:"windows"`
+	// Sharing is what the customer chose to share.
+	Sharing Sharing `json:"sharing"`
+}
+
+// Window is an application window the page lists. IDs are X11 window ids
+// or Windows handles, both well inside a JavaScript number.
+type Window struct {
+	ID    uint64 `json:"id"`
+	Title string `json:"title"`
+}
+
+// Sharing is the whole screen (Window 0) or one window, with the windows
+// blacked out.
+type Sharing struct {
+	Window uint64   `json:"window"`
+	Title  string   `json:"title,omitempty"`
+	Hidden []uint64 `json:"hidden"`
 }
 
 // Decision is what the customer chose on the page.
@@ -76,6 +97,10 @@ type Decision struct {
 	Grants protocol.Grants
 	// Deny: the customer refused. Stop: the customer stopped sharing.
 	Deny, Stop bool
+	// Scope, when set, is a new choice of what to share; Windows asks for
+	// the list of windows afresh.
+	Scope   *Sharing
+	Windows bool
 }
 
 // Page is the consent page the agent serves on 127.0.0.1, at a random port
@@ -103,7 +128,7 @@ type Page struct {
 	chat chatBox // the conversation with the engineer (chat.go)
 }
 
-//go:embed page.html page.js page.css
+//go:embed page.html page.js page.css scope.js
 var pageFiles embed.FS
 
 var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMap{
@@ -212,7 +237,7 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch rest := r.URL.Path[len(prefix):]; {
 	case rest == "" && r.Method == http.MethodGet:
 		p.serveHTML(w)
-	case (rest == "page.js" || rest == "page.css") && r.Method == http.MethodGet:
+	case (rest == "page.js" || rest == "page.css" || rest == "scope.js") && r.Method == http.MethodGet:
 		p.serveFile(w, rest)
 	case rest == "events" && r.Method == http.MethodGet:
 		p.serveEvents(w, r)
@@ -318,8 +343,9 @@ func (p *Page) serveEvents(w http.ResponseWriter, r *http.Request) {
 
 // decideRequest is the page's JSON body.
 type decideRequest struct {
-	Action string          `json:"action"` // "allow", "deny", "update", "stop"
+	Action string          `json:"action"` // "allow", "deny", "update", "stop", "scope", "windows"
 	Grants protocol.Grants `json:"grants"`
+	Scope  *Sharing        `json:"scope,omitempty"`
 }
 
 // serveDecide takes one decision from the page itself. Anything else (a
@@ -355,6 +381,12 @@ func (p *Page) serveDecide(w http.ResponseWriter, r *http.Request) {
 		d = Decision{Deny: true}
 	case req.Action == "stop" && (st.Phase == PhaseSharing || st.Phase == PhaseReconnecting):
 		d = Decision{Stop: true}
+	case (req.Action == "scope" || req.Action == "windows") && st.Phase != PhaseEnded:
+		var ok bool
+		if d, ok = scopeDecision(req, st); !ok {
+			jsonError(w, http.StatusBadRequest, "Choose among the windows listed on this page.")
+			return
+		}
 	default:
 		jsonError(w, http.StatusConflict, "This choice is not available now; the page shows what is.")
 		return

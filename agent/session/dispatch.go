@@ -12,12 +12,14 @@ import (
 // whatever the server relays. It is called from the viewer's receive
 // goroutine and configured from the owner, hence the mutex.
 type dispatcher struct {
-	log *slog.Logger
+	log   *slog.Logger
+	scope *scoper // what the customer shares; nil: the whole screen
 
 	mu     sync.Mutex
 	inj    Injector // nil until control is first granted
 	grants protocol.Grants
-	w, h   int // screen size for clamping; 0 until the first frame
+	w, h   int                 // screen size for clamping; 0 until the first frame
+	last   *protocol.MouseMove // the last pointer position placed, in frame pixels
 
 	injected, dropped, failed int
 }
@@ -95,16 +97,37 @@ func (d *dispatcher) handle(m protocol.Message) {
 	var err error
 	switch m := m.(type) {
 	case *protocol.MouseMove:
-		err = d.inj.MouseMove(d.clamp(m.X, m.Y))
+		x, y, ok := d.place(m.X, m.Y)
+		if !ok {
+			d.dropped++
+			return
+		}
+		err = d.inj.MouseMove(x, y)
 	case *protocol.MouseButton:
 		// The button happens where the viewer saw the pointer, even if a
 		// move before it was coalesced away.
-		if err = d.inj.MouseMove(d.clamp(m.X, m.Y)); err == nil {
+		x, y, ok := d.place(m.X, m.Y)
+		if !ok && m.Down {
+			d.dropped++
+			return
+		}
+		if ok {
+			err = d.inj.MouseMove(x, y)
+		}
+		if err == nil {
 			err = d.inj.MouseButton(m.Button, m.Down)
 		}
 	case *protocol.Wheel:
+		if !d.wheelPlaced() {
+			d.dropped++
+			return
+		}
 		err = d.inj.Wheel(int(m.DX), int(m.DY))
 	case *protocol.Key:
+		if d.scope != nil && !d.scope.keyAllowed(m.Down) {
+			d.dropped++
+			return
+		}
 		err = d.inj.Key(*m)
 	default:
 		d.dropped++

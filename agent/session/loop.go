@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"tether/agent/consent"
@@ -51,6 +52,11 @@ type session struct {
 	injOpened bool
 	injErr    error // why input could not be opened; control is then impossible
 	counts    counters
+
+	scope *scoper    // what of the screen is shared (scope.go)
+	ovMu  sync.Mutex // guards ov, opened from the receive goroutine
+	ov    Overlay
+	ovErr error
 }
 
 // event is something a helper goroutine tells the owner.
@@ -296,6 +302,10 @@ func (s *session) decide(ctx context.Context, d consent.Decision) (Result, bool,
 	case d.Stop:
 		s.sendEnd(protocol.EndCustomerStopped)
 		return Result{Outcome: Stopped, Reason: "you stopped sharing"}, true, nil
+	case d.Scope != nil:
+		s.setScope(ctx, *d.Scope)
+	case d.Windows:
+		s.updatePage() // lists the windows afresh
 	case d.Allow:
 		s.grant(ctx, d.Grants)
 	}
@@ -349,7 +359,7 @@ func (s *session) welcome(ctx context.Context, w protocol.Welcome, first bool) {
 	if s.grants.Consented() {
 		if out := s.sig.LastOutage(); out > s.cfg.ConsentHold {
 			s.revoke(fmt.Sprintf("The connection to the support server was interrupted for %s, so nothing is shared until you allow it again.", out.Round(time.Second)))
-		} else if err := s.sig.Send(ctx, protocol.SigConsent, protocol.Consent{Grants: s.grants}); err != nil {
+		} else if err := s.sig.Send(ctx, protocol.SigConsent, s.consentMessage(s.grants)); err != nil {
 			// The server may have restarted and lost it: say it again.
 			s.log.Warn("repeat consent", "err", err)
 		}
@@ -451,7 +461,7 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 		s.sharedSince = time.Now()
 	}
 	s.disp.setGrants(g)
-	if err := s.sig.Send(ctx, protocol.SigConsent, protocol.Consent{Grants: g}); err != nil {
+	if err := s.sig.Send(ctx, protocol.SigConsent, s.consentMessage(g)); err != nil {
 		// Reconnecting: the welcome after it repeats the consent.
 		s.log.Warn("send consent", "err", err)
 	}
@@ -476,6 +486,7 @@ func (s *session) pageStatus(phase consent.Phase, reason string) consent.Status 
 		Server: s.identity.Host, Verified: s.identity.Verified, Local: s.identity.Local,
 		Offer: s.offer, Grants: s.grants, Viewer: s.viewer != nil && s.viewer.streamer != nil, Code: s.code(),
 		Since: s.sharedSince, Note: s.note, Reason: reason,
+		Windows: s.pageWindows(), Sharing: s.pageSharing(),
 	}
 }
 
@@ -551,6 +562,7 @@ func (s *session) shutdown() {
 		}
 	}
 	s.disp.close()
+	s.closeScope()
 	if s.capt != nil {
 		if err := s.capt.Close(); err != nil {
 			s.log.Info("close capture", "err", err)

@@ -28,6 +28,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"tether/agent/desktop"
 	"tether/agent/link"
 	"tether/agent/stream"
 	"tether/server/protocol"
@@ -63,6 +64,13 @@ type Config struct {
 	OpenCapturer func() (Capturer, error)
 	// OpenInjector is called once, when control is first granted.
 	OpenInjector func() (Injector, error)
+	// OpenDesktop lists the customer's windows, so that they may share one
+	// window only or hide some; nil, or an error, means the whole screen
+	// is always shared and the consent page offers no such choice.
+	OpenDesktop func() (desktop.Desktop, error)
+	// OpenOverlay shows the engineer's pointing on this screen; it is
+	// called when the engineer first points.
+	OpenOverlay func() (Overlay, error)
 	// OpenBrowser shows the consent page the agent serves itself
 	// (consent.OpenBrowser); it is given no other URL, ever.
 	OpenBrowser func(url string) error
@@ -143,7 +151,16 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, errors.New("session: Config.OpenCapturer is required")
 	}
 	s := &session{cfg: cfg, log: cfg.Logger, events: make(chan event, 16), stopped: make(chan struct{})}
-	s.disp = &dispatcher{log: cfg.Logger}
+	s.scope = &scoper{}
+	if cfg.OpenDesktop != nil {
+		d, err := cfg.OpenDesktop()
+		if err != nil {
+			cfg.Logger.Info("windows cannot be listed; only the whole screen can be shared", "err", err)
+		} else {
+			s.scope.desk = d
+		}
+	}
+	s.disp = &dispatcher{log: cfg.Logger, scope: s.scope}
 	return s.run(ctx)
 }
 

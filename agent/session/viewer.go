@@ -143,7 +143,7 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 			return nil
 		}
 		s.capt = c
-		s.src = stream.RememberCursor(c)
+		s.src = s.scope.wrap(stream.RememberCursor(c))
 	}
 	v.conn = &countingConn{Conn: conn, c: &s.counts}
 	opts := s.cfg.Stream
@@ -155,6 +155,7 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 		opts.Logger = s.log
 	}
 	v.streamer = stream.New(s.src, v.conn, s.grants, opts)
+	s.sendScope()
 	prev := s.lastDone
 	s.lastDone = v.done
 	s.say("%s is now connected to your screen.", s.engineerName())
@@ -239,6 +240,8 @@ func (s *session) receive(ctx context.Context, conn link.Conn, st *stream.Stream
 			st.Ack(m.Seq)
 		case *protocol.RequestFull:
 			st.RequestFull()
+		case *protocol.Point:
+			s.point(m)
 		case *protocol.Ping:
 			pong, err := protocol.Marshal(&protocol.Pong{Micros: m.Micros})
 			if err != nil {

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -116,6 +117,9 @@ func (a *Agent) Signal(ctx context.Context, data []byte) (ended bool, err error)
 		if !c.Grants.Consented() {
 			return false, fmt.Errorf("%w: consent without grants", protocol.ErrInvalid)
 		}
+		if c.Window != "" || c.Hidden != 0 {
+			s.log.Info("customer limits what is shared", "session", a.sess.ID, "window", protocol.ClipTitle(c.Window), "hidden", c.Hidden)
+		}
 		a.consent(ctx, c.Grants)
 	case protocol.SigStats:
 		var st protocol.Stats
@@ -131,6 +135,24 @@ func (a *Agent) Signal(ctx context.Context, data []byte) (ended bool, err error)
 	case protocol.SigChat, protocol.SigTyping:
 		// The customer may talk before consenting: to ask first.
 		return false, a.chat.signal(ctx, env)
+	case protocol.SigAudit:
+		var au protocol.Audit
+		if err := env.Decode(&au); err != nil {
+			return false, err
+		}
+		if err := au.Validate(); err != nil {
+			return false, err
+		}
+		if !a.grants.Load().Consented() {
+			return false, fmt.Errorf("%w: audit before consent", protocol.ErrInvalid)
+		}
+		detail, err := json.Marshal(au)
+		if err != nil {
+			return false, err
+		}
+		if _, err := s.store.AppendEvent(ctx, store.Event{SessionID: a.sess.ID, Kind: au.Kind, Actor: store.ActorAgent, Detail: string(detail)}); err != nil {
+			s.log.Error("record audit", "session", a.sess.ID, "err", err)
+		}
 	case protocol.SigEnd:
 		var e protocol.End
 		if err := env.Decode(&e); err != nil {

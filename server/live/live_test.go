@@ -620,3 +620,44 @@ func TestAgentAndViewerGetSessionTURNCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestAgentAuditIsRecorded: what the agent reports for the audit log is
+// recorded after consent, refused before it, and refused when malformed.
+func TestAgentAuditIsRecorded(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a := f.join(t)
+	file := protocol.Audit{Kind: protocol.AuditFileToCustomer, Name: "report.pdf", Size: 1234, SHA256: strings.Repeat("ab", 32)}
+	if _, err := a.Signal(ctx, sig(t, protocol.SigAudit, file)); err == nil {
+		t.Fatal("an audit before consent was accepted")
+	}
+	if _, err := a.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantFiles})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Signal(ctx, sig(t, protocol.SigAudit, file)); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []protocol.Audit{
+		{Kind: "grant_given"},
+		{Kind: protocol.AuditFileToCustomer, Name: strings.Repeat("x", 300)},
+		{Kind: protocol.AuditFileToCustomer, SHA256: "XYZ"},
+		{Kind: protocol.AuditClipboardToCustomer, Size: -1},
+	} {
+		if _, err := a.Signal(ctx, sig(t, protocol.SigAudit, bad)); !errors.Is(err, protocol.ErrInvalid) {
+			t.Errorf("audit %+v: %v, want ErrInvalid", bad, err)
+		}
+	}
+	evs, err := f.st.Events(ctx, f.sess.ProviderID, f.sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []store.Event
+	for _, e := range evs {
+		if e.Kind == protocol.AuditFileToCustomer {
+			got = append(got, e)
+		}
+	}
+	if len(got) != 1 || got[0].Actor != store.ActorAgent || !strings.Contains(got[0].Detail, `"name":"report.pdf"`) {
+		t.Fatalf("recorded %+v", got)
+	}
+}

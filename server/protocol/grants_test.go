@@ -74,6 +74,8 @@ func TestRoute(t *testing.T) {
 			if from != SenderAgent|SenderViewer {
 				t.Errorf("%s: from %d", typ, from)
 			}
+		case TypeScope, TypePoint:
+			// TestWindowMessagesRoutes
 		default:
 			if from != 0 {
 				t.Errorf("unknown type %d has a route", typ)

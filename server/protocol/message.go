@@ -45,6 +45,8 @@ const (
 	TypeRequestFull Type = 20 // viewer → agent: send a full frame
 	TypePing        Type = 21 // either way: echo my timestamp
 	TypePong        Type = 22 // the echo of a Ping
+	TypeScope       Type = 50 // agent → viewer: the screen or one window is shared, windows hidden
+	TypePoint       Type = 51 // viewer → agent: a stroke shown on the customer's screen (view-only too)
 )
 
 func (t Type) String() string {
@@ -77,6 +79,10 @@ func (t Type) String() string {
 		return "ping"
 	case TypePong:
 		return "pong"
+	case TypeScope:
+		return "scope"
+	case TypePoint:
+		return "point"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
@@ -103,6 +109,11 @@ func (t Type) Route() (from Sender, need Grants) {
 		return SenderViewer, GrantControl
 	case TypePing, TypePong:
 		return SenderAgent | SenderViewer, GrantView
+	case TypeScope:
+		return SenderAgent, GrantView
+	case TypePoint:
+		// Pointing needs no control: it shows, it never acts.
+		return SenderViewer, GrantView
 	}
 	return 0, 0
 }
@@ -201,6 +212,10 @@ func Unmarshal(b []byte) (Message, error) {
 		m = &Ping{}
 	case TypePong:
 		m = &Pong{}
+	case TypeScope:
+		m = &Scope{}
+	case TypePoint:
+		m = &Point{}
 	default:
 		return nil, fmt.Errorf("%w: %d", ErrType, uint8(t))
 	}

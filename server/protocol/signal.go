@@ -121,6 +121,12 @@ const (
 // with EndCustomerDenied.
 type Consent struct {
 	Grants Grants `json:"grants"`
+	// Window is the title of the one application window the customer
+	// shares, empty when they share the whole screen; Hidden counts the
+	// windows they blacked out. Both are for the record: the agent
+	// enforces them, the server only logs what it is told.
+	Window string `json:"window,omitempty"`
+	Hidden int    `json:"hidden,omitempty"`
 }
 
 // Roles of the two ends of a session, as Peer names them.

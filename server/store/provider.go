@@ -19,6 +19,7 @@ type Provider struct {
 	Name      string    `bun:"name,notnull"`
 	Slug      string    `bun:"slug,notnull"` // unique; the future subdomain
 	CreatedAt time.Time `bun:"created_at,notnull"`
+	Policy    `bun:"embed:"`
 }
 
 // HasProvider reports whether setup has run, i.e. any provider exists.
@@ -59,7 +60,7 @@ func (s *Store) createProvider(ctx context.Context, setup bool, providerName, ow
 		return Provider{}, User{}, fmt.Errorf("%w: empty provider name", ErrInvalidArgument)
 	}
 	now := s.now()
-	p := Provider{ID: NewID(), Name: providerName, CreatedAt: now}
+	p := Provider{ID: NewID(), Name: providerName, CreatedAt: now, Policy: DefaultPolicy()}
 	u := User{
 		ProviderID:   p.ID,
 		Email:        email,

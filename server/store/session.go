@@ -85,6 +85,14 @@ type Session struct {
 	EndReason     string     `bun:"end_reason,notnull"`
 	BytesToViewer int64      `bun:"bytes_to_viewer,notnull"`
 	BytesToAgent  int64      `bun:"bytes_to_agent,notnull"`
+	// Summary is the engineer's end-of-session summary (SetSummary); SummaryBy the user who last saved it.
+	Summary   string     `bun:"summary,notnull"`
+	SummaryBy string     `bun:"summary_by,notnull"`
+	SummaryAt *time.Time `bun:"summary_at"`
+	// Rating is the customer's 1 to 5 from the survey (Rate), 0 until they answer.
+	Rating        int        `bun:"rating,notnull"`
+	RatingComment string     `bun:"rating_comment,notnull"`
+	RatedAt       *time.Time `bun:"rated_at"`
 }
 
 // Live reports whether the session has not ended.

@@ -3,12 +3,14 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
 	"tether/server/live"
 	"tether/server/protocol"
 	"tether/server/store"
+	"tether/templates"
 )
 
 // eventKind words one kind of a session's log for people: the session
@@ -33,7 +35,53 @@ var eventKinds = map[string]eventKind{
 	store.EventViewerConnected:  {Label: "Viewer connected"},
 	store.EventEnded:            {Label: "Session ended"},
 	live.EventChat:              {Label: "Chat message", Detail: chatText},
+	store.EventSummaryWritten:   {Label: "Summary saved"},
+	store.EventRated:            {Label: "Customer rated the session"},
+	store.EventScreenshot:       {Label: "Screenshot taken", Detail: noDetail}, // the screenshots panel shows it
+	// Reported by the agent (protocol.Audit): names, sizes and hashes,
+	// never contents.
+	protocol.AuditFileToCustomer:      {Label: "File sent to the customer", Detail: auditDetail},
+	protocol.AuditFileToEngineer:      {Label: "File received from the customer", Detail: auditDetail},
+	protocol.AuditFileFailed:          {Label: "File transfer failed", Detail: auditDetail},
+	protocol.AuditClipboardToCustomer: {Label: "Clipboard text to the customer", Detail: auditDetail},
+	protocol.AuditClipboardToEngineer: {Label: "Clipboard text to the engineer", Detail: auditDetail},
 }
+
+// auditDetail words what the agent reported (a protocol.Audit as JSON):
+// "report.pdf · 1.2 MB · SHA-256 9f86d0…", "3 transfers · 240 B".
+func auditDetail(d string) string {
+	var a protocol.Audit
+	if err := json.Unmarshal([]byte(d), &a); err != nil {
+		return d
+	}
+	var parts []string
+	if a.Name != "" {
+		parts = append(parts, a.Name)
+	}
+	if a.Count > 0 {
+		word := "transfers"
+		if a.Count == 1 {
+			word = "transfer"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", a.Count, word))
+	}
+	if a.Size > 0 || a.Name != "" {
+		parts = append(parts, templates.HumanBytes(a.Size))
+	}
+	if a.SHA256 != "" {
+		parts = append(parts, "SHA-256 "+a.SHA256)
+	}
+	if a.Note != "" {
+		parts = append(parts, a.Note)
+	}
+	if len(parts) == 0 {
+		return d
+	}
+	return strings.Join(parts, " · ")
+}
+
+// noDetail shows nothing: the page shows the detail elsewhere.
+func noDetail(string) string { return "" }
 
 // grantsDetail words stored grants ("view,control") as the console shows them.
 func grantsDetail(d string) string {
@@ -71,13 +119,8 @@ type auditEntry struct {
 	Detail      string `json:"detail"`
 }
 
-// auditLog reads a session's log and words it; ErrNotFound when the
-// session is not the provider's.
-func (s *Server) auditLog(ctx context.Context, providerID string, sess store.Session) ([]auditEntry, error) {
-	evs, err := s.Store.Events(ctx, providerID, sess.ID)
-	if err != nil {
-		return nil, err
-	}
+// auditLog words a session's log (evs, read within providerID).
+func (s *Server) auditLog(ctx context.Context, providerID string, sess store.Session, evs []store.Event) []auditEntry {
 	names := map[string]string{}
 	out := make([]auditEntry, 0, len(evs))
 	for _, e := range evs {
@@ -96,7 +139,7 @@ func (s *Server) auditLog(ctx context.Context, providerID string, sess store.Ses
 		}
 		out = append(out, auditEntry{Seq: e.Seq, At: e.At, Kind: e.Kind, Label: k.Label, Actor: e.Actor, Who: who, Description: desc, Detail: e.Detail})
 	}
-	return out, nil
+	return out
 }
 
 // actorName names who did something: an engineer by name, the customer by

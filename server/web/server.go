@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"tether/server/blob"
 	"tether/server/config"
 	"tether/server/live"
 	"tether/server/metrics"
@@ -30,6 +31,7 @@ type Accounts interface {
 	UserByEmail(ctx context.Context, email string) (store.User, error)
 	UserByID(ctx context.Context, providerID, id string) (store.User, error)
 	ProviderByID(ctx context.Context, id string) (store.Provider, error)
+	SetPolicy(ctx context.Context, providerID string, p store.Policy) error
 	CreateLogin(ctx context.Context, tokenHash, userID string, expires time.Time) error
 	LoginUser(ctx context.Context, tokenHash string) (store.User, time.Time, error)
 	DeleteLogin(ctx context.Context, tokenHash string) error
@@ -43,6 +45,10 @@ type Sessions interface {
 	SessionByCode(ctx context.Context, code string) (store.Session, error)
 	ListSessions(ctx context.Context, providerID string, f store.ListFilter) ([]store.Session, error)
 	Events(ctx context.Context, providerID, sessionID string) ([]store.Event, error)
+	SetSummary(ctx context.Context, providerID, id, userID, text string) (store.Session, error)
+	Rate(ctx context.Context, id string, rating int, comment string) (store.Session, error)
+	AddScreenshot(ctx context.Context, providerID, id, actor string, sh store.Screenshot) (store.Event, error)
+	ScreenshotBySeq(ctx context.Context, providerID, id string, seq int64) (store.Event, store.Screenshot, error)
 }
 
 // Limits is where attempts are counted: in the database, so that every
@@ -85,6 +91,9 @@ type Deps struct {
 	MaxSocketsPerAddr int
 	// Metrics counts refusals and serves /metrics; nil serves none.
 	Metrics *metrics.Metrics
+	// Blobs keeps screenshots and recordings (blob.NewDir under the data
+	// folder, or any store every instance shares). Required.
+	Blobs blob.Store
 	// MetricsToken, when set, is the bearer token /metrics requires;
 	// without it /metrics answers loopback clients only.
 	MetricsToken string
@@ -102,6 +111,9 @@ type Server struct {
 
 // New builds the server and its route table.
 func New(d Deps) (*Server, error) {
+	if d.Blobs == nil {
+		return nil, errors.New("web: Deps.Blobs is required")
+	}
 	a, err := newAssets(d.Static, d.Build)
 	if err != nil {
 		return nil, err
@@ -184,11 +196,22 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/sessions/:id/events.csv", s.signedIn(s.sessionEventsCSV))
 	e.GET("/sessions/:id/events.json", s.signedIn(s.sessionEventsJSON))
 	e.POST("/sessions/:id/end", s.signedIn(s.sessionEnd))
+	e.POST("/sessions/:id/summary", s.signedIn(s.summarySave))
+	e.GET("/sessions/:id/report", s.signedIn(s.sessionReport))
+	e.GET("/sessions/:id/report/download", s.signedIn(s.sessionReport))
+	e.POST("/sessions/:id/screenshots", s.signedIn(s.screenshotTake))
+	e.GET("/sessions/:id/screenshots/:n", s.signedIn(s.screenshotShow))
+	e.GET("/settings", s.signedIn(admin(s.settingsPage)))
+	e.POST("/settings", s.signedIn(admin(s.settingsSubmit)))
 
 	e.GET("/i/:token", s.invitePage)
 	e.GET("/i/:token/agent/:platform", s.agentDownload)
 	e.POST("/i/:token/consent", s.inviteConsent)
 	e.POST("/i/:token/stop", s.inviteStop)
+	e.POST("/i/:token/survey", s.surveySubmit)
+	e.GET("/i/:token/report", s.customerReport)
+	e.GET("/i/:token/report/download", s.customerReport)
+	e.GET("/i/:token/screenshots/:n", s.customerScreenshot)
 
 	e.GET("/ws/agent", s.wsAgent)
 	e.GET("/ws/viewer/:id", s.signedIn(s.wsViewer))

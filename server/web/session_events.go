@@ -75,10 +75,11 @@ func (s *Server) auditExport(c echo.Context, en engineer) (auditExport, error) {
 	if err != nil {
 		return auditExport{}, err
 	}
-	log, err := s.auditLog(ctx, en.Provider.ID, sess)
+	evs, err := s.Store.Events(ctx, en.Provider.ID, sess.ID)
 	if err != nil {
 		return auditExport{}, err
 	}
+	log := s.auditLog(ctx, en.Provider.ID, sess, evs)
 	return auditExport{
 		Session: auditSession{
 			ID: sess.ID, Customer: sess.CustomerName, Engineer: s.actorName(ctx, en.Provider.ID, sess, "engineer:"+sess.EngineerID),

@@ -19,7 +19,7 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
-	log, err := s.auditLog(ctx, en.Provider.ID, sess)
+	evs, err := s.Store.Events(ctx, en.Provider.ID, sess.ID)
 	if err != nil {
 		return err
 	}
@@ -27,11 +27,15 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 		Page: s.shellPage(c, sess.CustomerName, en), Session: row,
 		CodeURL: s.Config.BaseURL + "/code", Expires: sess.ExpiresAt.Local(),
 		BytesSent: sess.BytesToViewer, BytesRecvd: sess.BytesToAgent,
+		Summary: sess.Summary, CanEditSummary: mayEditSummary(en, sess), SummarySaved: c.QueryParam("saved") == "summary",
+	}
+	if d.Screenshots, err = s.screenshotsOf(c.Request().Context(), sess, evs); err != nil {
+		return err
 	}
 	if sess.State == store.StateWaiting || sess.State == store.StateJoined {
 		d.InviteURL = s.inviteURL(sess.ID)
 	}
-	for _, e := range log {
+	for _, e := range s.auditLog(ctx, en.Provider.ID, sess, evs) {
 		d.Events = append(d.Events, templates.Event{Seq: e.Seq, At: e.At.Local(), Kind: e.Kind, Label: e.Label, Actor: e.Actor, Who: e.Who, Detail: e.Description})
 	}
 	return s.render(c, http.StatusOK, templates.SessionView(d))

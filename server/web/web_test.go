@@ -21,6 +21,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"tether/server/blob"
 	"tether/server/config"
 	"tether/server/hub"
 	"tether/server/live"
@@ -107,7 +108,11 @@ func newHarnessWith(t *testing.T, args []string, mod func(*Deps)) *harness {
 		"viewer.wasm":                     {Data: []byte("\x00asm")},
 		"agents/tether-agent-linux-amd64": {Data: fakeAgentFile()},
 	}
-	d := Deps{Config: cfg, Store: st, Live: lv, Log: log, Now: clk.Now, Static: static, Build: build,
+	blobs, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Deps{Config: cfg, Store: st, Live: lv, Log: log, Now: clk.Now, Static: static, Build: build, Blobs: blobs,
 		Secret: bytes.Repeat([]byte{7}, 32), AgentKey: agentSigningKey, SetupToken: "setup-token-123",
 		SignInRecheck: 20 * time.Millisecond}
 	if mod != nil {
@@ -564,9 +569,13 @@ func TestLiveSession(t *testing.T) {
 	if !strings.Contains(end.Reason, "Erin Engineer") {
 		t.Fatalf("end reason %q", end.Reason)
 	}
-	// The used invitation is gone for new visits, and cannot start an agent again.
-	if code, body, _ := h.browser().get("/i/" + token); code != http.StatusNotFound || !strings.Contains(body, "not valid") {
+	// The used invitation now leads to the report and the survey only: no
+	// download, and it cannot start an agent again.
+	if code, body, _ := h.browser().get("/i/" + token); code != http.StatusOK || !strings.Contains(body, "/i/"+token+"/report") || strings.Contains(body, "/agent/") {
 		t.Fatalf("ended invitation page: %d", code)
+	}
+	if code, _, _ := h.browser().get("/i/" + token + "/agent/linux-amd64"); code != http.StatusNotFound {
+		t.Fatalf("agent download of an ended invitation: %d", code)
 	}
 	again := h.wsDial(nil, "/ws/agent")
 	send(t, again, protocol.SigAgentHello, hello(token))

@@ -36,6 +36,8 @@ func (v *Viewer) command(name string, detail []byte) {
 		err = v.sendChat(detail)
 	case CmdTyping:
 		err = v.sendTyping(detail)
+	case CmdPoint:
+		err = v.point(detail)
 	default:
 		v.log.Warn("viewer: unknown command from the page", "name", name)
 		return
