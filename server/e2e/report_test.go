@@ -118,7 +118,7 @@ func TestSurveyStored(t *testing.T) {
 		t.Errorf("session page feedback %q", fb)
 	}
 	fullShot(t, w.engineer, "session-feedback")
-	if log := eval[string](t, w.engineer, `document.querySelector(".events").innerText`); !strings.Contains(log, "Customer rated the session") {
+	if log := eval[string](t, w.engineer, `document.querySelector("table.audit").innerText`); !strings.Contains(log, "Customer rated the session") {
 		t.Errorf("the log lacks the rating:\n%s", log)
 	}
 }

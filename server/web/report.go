@@ -17,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"tether/server/live"
 	"tether/server/protocol"
 	"tether/server/store"
 	"tether/templates"
@@ -99,7 +100,7 @@ func (s *Server) reportFor(ctx context.Context, page templates.Page, sess store.
 				url = shot(e.Seq)
 			}
 			r.Screenshots = append(r.Screenshots, templates.ReportShot{N: e.Seq, At: at, By: by, URL: url, Width: sh.Width, Height: sh.Height})
-		case eventChat:
+		case live.EventChat:
 			var m struct {
 				Text string `json:"text"`
 			}
@@ -115,10 +116,6 @@ func (s *Server) reportFor(ctx context.Context, page templates.Page, sess store.
 	}
 	return r, nil
 }
-
-// eventChat is the kind the chat stores each message under, with
-// Detail {"text": ...} and the sender as Actor.
-const eventChat = "chat"
 
 var fileDirections = map[string]string{
 	protocol.AuditFileToCustomer: "To the customer",
