@@ -155,15 +155,3 @@ func TestChatBothWays(t *testing.T) {
 	})()`)
 	shot(t, cust, "chat-invite-refused")
 }
-
-// evalAsync evaluates js and waits for the promise it returns.
-func evalAsync[T any](t testing.TB, ctx context.Context, js string) T {
-	t.Helper()
-	c, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(c, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("evaluate %q: %v", js, err)
-	}
-	return v
-}
