@@ -158,3 +158,22 @@ func TestAuditLogExport(t *testing.T) {
 	}
 	viewer.Close(websocket.StatusNormalClosure, "")
 }
+
+// TestAuditWording: the agent's reports read as names, sizes and hashes;
+// what does not decode shows as stored.
+func TestAuditWording(t *testing.T) {
+	sha := strings.Repeat("ab", 32)
+	for _, tc := range []struct{ kind, detail, want string }{
+		{protocol.AuditFileToCustomer, `{"kind":"file_to_customer","name":"invoice.pdf","size":2500000,"sha256":"` + sha + `"}`, "invoice.pdf · 2.4 MB · SHA-256 " + sha},
+		{protocol.AuditClipboardToEngineer, `{"kind":"clipboard_to_engineer","size":240,"count":3}`, "3 transfers · 240 B"},
+		{protocol.AuditFileFailed, `{"kind":"file_failed","name":"big.iso","size":0,"note":"over the size limit"}`, "big.iso · 0 B · over the size limit"},
+		{store.EventConsentGiven, "view,control", "View · Control"},
+		{"chat", `{"text":"hi"}`, "hi"},
+		{protocol.AuditFileToEngineer, "not json", "not json"},
+	} {
+		k := eventKinds[tc.kind]
+		if got := k.Detail(tc.detail); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.kind, tc.detail, got, tc.want)
+		}
+	}
+}
