@@ -45,6 +45,7 @@ const (
 	TypeRequestFull Type = 20 // viewer → agent: send a full frame
 	TypePing        Type = 21 // either way: echo my timestamp
 	TypePong        Type = 22 // the echo of a Ping
+	TypePaused      Type = 60 // agent → viewer: the customer paused or resumed (trust.go)
 )
 
 func (t Type) String() string {
@@ -77,6 +78,8 @@ func (t Type) String() string {
 		return "ping"
 	case TypePong:
 		return "pong"
+	case TypePaused:
+		return "paused"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
@@ -103,6 +106,8 @@ func (t Type) Route() (from Sender, need Grants) {
 		return SenderViewer, GrantControl
 	case TypePing, TypePong:
 		return SenderAgent | SenderViewer, GrantView
+	case TypePaused:
+		return SenderAgent, GrantView
 	}
 	return 0, 0
 }
@@ -201,6 +206,8 @@ func Unmarshal(b []byte) (Message, error) {
 		m = &Ping{}
 	case TypePong:
 		m = &Pong{}
+	case TypePaused:
+		m = &Paused{}
 	default:
 		return nil, fmt.Errorf("%w: %d", ErrType, uint8(t))
 	}
