@@ -85,6 +85,14 @@ type Session struct {
 	EndReason     string     `bun:"end_reason,notnull"`
 	BytesToViewer int64      `bun:"bytes_to_viewer,notnull"`
 	BytesToAgent  int64      `bun:"bytes_to_agent,notnull"`
+	// The time limits of an active session (timelimit.go): DeadlineAt is its maximum end, IdleAt when it
+	// ends without further activity (nil: no idle timeout), WarnedFor the end both sides were last
+	// warned about. Paused: the customer paused it.
+	DeadlineAt     *time.Time `bun:"deadline_at"`
+	LastActivityAt *time.Time `bun:"last_activity_at"`
+	IdleAt         *time.Time `bun:"idle_at"`
+	WarnedFor      *time.Time `bun:"warned_for"`
+	Paused         bool       `bun:"paused,notnull"`
 }
 
 // Live reports whether the session has not ended.
