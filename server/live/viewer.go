@@ -17,6 +17,7 @@ type Viewer struct {
 	svc    *Service
 	sess   store.Session
 	member *hub.Member
+	actor  string // the engineer, as the session's log names them
 }
 
 // Member is the viewer's hub membership: its inbox feeds the websocket.
@@ -30,7 +31,7 @@ func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID
 	if sess.State == store.StateEnded {
 		return nil, s.StateOf(sess), ErrEnded
 	}
-	v := &Viewer{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleViewer)}
+	v := &Viewer{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleViewer), actor: store.ActorEngineer(engineerID)}
 	s.event(ctx, sess, store.EventViewerConnected, store.ActorEngineer(engineerID), engineerName)
 	st := s.Notify(sess)
 	s.pair(sess, st)
@@ -41,7 +42,7 @@ func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID
 // Signal handles one text message (a signaling envelope) from the viewer:
 // its key steps, answer and candidates go to the agent, as they came. Anything else
 // breaks the wire contract.
-func (v *Viewer) Signal(data []byte) error {
+func (v *Viewer) Signal(ctx context.Context, data []byte) error {
 	env, err := protocol.DecodeSignal(data)
 	if err != nil {
 		return err
@@ -50,6 +51,8 @@ func (v *Viewer) Signal(data []byte) error {
 	case protocol.SigKey, protocol.SigAnswer, protocol.SigCandidate:
 		v.svc.hub.Send(v.sess.ID, hub.RoleAgent, hub.Message{Data: data})
 		return nil
+	case protocol.SigGrantRequest:
+		return v.grantRequest(ctx, env)
 	}
 	return fmt.Errorf("%w: unexpected message %q from the viewer", protocol.ErrType, env.Type)
 }

@@ -196,14 +196,34 @@ func (s *Store) EndAtLimit(ctx context.Context, id, reason string) (Session, boo
 	return ended[0], true, nil
 }
 
-// EventConsentLapsed: the agent took every grant back on its own (its connection was down longer than it
-// holds consent) and asks the customer again.
+// EventConsentLapsed: the agent of an active session was lost for longer than the rejoin grace; its
+// consent lapsed and the customer is asked again when it comes back.
 const EventConsentLapsed = "consent_lapsed"
 
-// LapseConsent moves an active session back to joined with no grants: the customer is asked again on
-// their computer. Its time limits stay as they were.
-func (s *Store) LapseConsent(ctx context.Context, id string) (Session, error) {
-	return s.transition(ctx, id, []State{StateActive}, func(q *bun.UpdateQuery, _ time.Time) *bun.UpdateQuery {
-		return q.Set("state = ?", StateJoined).Set("grants = ''").Set("paused = FALSE")
-	}, Event{Kind: EventConsentLapsed, Actor: ActorAgent})
+// LapseLostAgent takes back the consent of an active session whose agent has been lost since more than
+// grace ago, if it still is: the session goes back to joined with no grants, and waits another grace for
+// the agent to come back and ask the customer again (after which EndLostAgent ends it). The bool reports
+// whether this call changed it.
+func (s *Store) LapseLostAgent(ctx context.Context, lost Session, grace time.Duration) (Session, bool, error) {
+	var out Session
+	var changed bool
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.now()
+		n, err := affected(ctx, tx.NewUpdate().Model((*Session)(nil)).
+			Set("state = ?", StateJoined).Set("grants = ''").Set("paused = FALSE").Set("agent_lost_at = ?", now).
+			Where("id = ? AND state = ? AND agent_lost_at IS NOT NULL AND agent_lost_at <= ?", lost.ID, StateActive, now.Add(-grace)))
+		if err != nil {
+			return err
+		}
+		if out, err = s.sessionWhere(ctx, tx, "lapse", "id = ?", lost.ID); err != nil {
+			return err
+		}
+		if changed = n == 1; !changed {
+			return nil
+		}
+		_, err = s.appendEvent(ctx, tx, Event{SessionID: lost.ID, ProviderID: out.ProviderID, Kind: EventConsentLapsed, Actor: ActorSystem,
+			Detail: "the support program was disconnected for longer than " + grace.String()})
+		return err
+	})
+	return out, changed, err
 }

@@ -61,7 +61,7 @@ func (s *Server) viewerLoop(ctx context.Context, conn *websocket.Conn, viewer *l
 		if typ == websocket.MessageBinary {
 			err = viewer.Binary(data)
 		} else {
-			err = viewer.Signal(data)
+			err = viewer.Signal(ctx, data)
 		}
 		if err != nil {
 			s.protocolError(conn, "viewer", sessionID, err)
