@@ -66,6 +66,8 @@ type Status struct {
 	// on this computer"); Reason why the session ended.
 	Note   string `json:"note,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// The customer's controls while sharing (trust.go).
+	Trust
 }
 
 // Decision is what the customer chose on the page.
@@ -76,6 +78,8 @@ type Decision struct {
 	Grants protocol.Grants
 	// Deny: the customer refused. Stop: the customer stopped sharing.
 	Deny, Stop bool
+	// The customer's controls while sharing (trust.go).
+	TrustDecision
 }
 
 // Page is the consent page the agent serves on 127.0.0.1, at a random port
@@ -344,6 +348,12 @@ func (p *Page) serveDecide(w http.ResponseWriter, r *http.Request) {
 		d = Decision{Deny: true}
 	case req.Action == "stop" && (st.Phase == PhaseSharing || st.Phase == PhaseReconnecting):
 		d = Decision{Stop: true}
+	case trustAction(req.Action) && st.Phase == PhaseSharing:
+		var err error
+		if d, err = trustDecision(req.Action, st); err != nil {
+			jsonError(w, http.StatusConflict, err.Error())
+			return
+		}
 	default:
 		jsonError(w, http.StatusConflict, "This choice is not available now; the page shows what is.")
 		return

@@ -143,7 +143,8 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 			return nil
 		}
 		s.capt = c
-		s.src = stream.RememberCursor(c)
+		s.pause, s.src = newPauser(stream.RememberCursor(c))
+		s.pause.set(s.paused)
 	}
 	v.conn = &countingConn{Conn: conn, c: &s.counts}
 	opts := s.cfg.Stream
@@ -155,6 +156,9 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 		opts.Logger = s.log
 	}
 	v.streamer = stream.New(s.src, v.conn, s.grants, opts)
+	if s.paused {
+		s.sendPaused(v)
+	}
 	prev := s.lastDone
 	s.lastDone = v.done
 	s.say("%s is now connected to your screen.", s.engineerName())
