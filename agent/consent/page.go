@@ -105,7 +105,7 @@ type Page struct {
 	closed bool
 }
 
-//go:embed page.html page.js page.css
+//go:embed page.html page.js page.css trust.js
 var pageFiles embed.FS
 
 var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMap{
@@ -213,7 +213,7 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch rest := r.URL.Path[len(prefix):]; {
 	case rest == "" && r.Method == http.MethodGet:
 		p.serveHTML(w)
-	case (rest == "page.js" || rest == "page.css") && r.Method == http.MethodGet:
+	case (rest == "page.js" || rest == "page.css" || rest == "trust.js") && r.Method == http.MethodGet:
 		p.serveFile(w, rest)
 	case rest == "events" && r.Method == http.MethodGet:
 		p.serveEvents(w, r)

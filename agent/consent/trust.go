@@ -14,6 +14,9 @@ type Trust struct {
 	// be a valid set); the page asks the customer to allow or refuse it.
 	// Zero when nothing is asked.
 	Request protocol.Grants `json:"request,omitempty"`
+	// RequestText says what is asked, as the customer reads it ("use your
+	// mouse and keyboard").
+	RequestText string `json:"request_text,omitempty"`
 	// Paused: the customer paused; the engineer sees a black screen and
 	// their input is dropped until Resume.
 	Paused bool `json:"paused,omitempty"`

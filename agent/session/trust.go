@@ -182,6 +182,7 @@ func (s *session) trustStatus() consent.Trust {
 	t := consent.Trust{Paused: s.paused, Changes: s.changes}
 	if s.request != 0 {
 		t.Request = s.request | protocol.GrantView // a valid set on the wire
+		t.RequestText = strings.Join(s.request.Labels(), " and ")
 	}
 	if s.warning != nil {
 		t.EndsAt, t.EndsWhy, t.Extendable = s.endsAt, s.warning.Reason, s.warning.Extendable
