@@ -32,6 +32,8 @@ func (v *Viewer) command(name string, detail []byte) {
 	switch name {
 	case CmdRefresh:
 		v.sendLogged(&protocol.RequestFull{})
+	case CmdGrantRequest:
+		err = v.requestGrants(detail)
 	default:
 		v.log.Warn("viewer: unknown command from the page", "name", name)
 		return
