@@ -304,7 +304,12 @@ func (s *Store) JoinAgent(ctx context.Context, id string, j AgentJoin) (Session,
 			return nil
 		}
 		if subtle.ConstantTimeCompare([]byte(cur.AgentKeyHash), []byte(agentKeyHash)) != 1 {
-			return ErrAgentBound
+			if cur.AgentLostAt == nil {
+				return ErrAgentBound
+			}
+			// The agent was restarted while its session waited for it: the
+			// new run binds the session and the customer is asked again.
+			return s.rebindAgent(ctx, tx, cur, j, &out)
 		}
 		if _, err := affected(ctx, tx.NewUpdate().Model((*Session)(nil)).
 			Set("agent_instance = ?", j.Instance).

@@ -227,3 +227,29 @@ func (s *Store) LapseLostAgent(ctx context.Context, lost Session, grace time.Dur
 	})
 	return out, changed, err
 }
+
+// EventAgentRestarted: a new run of the agent (another key) took over a session whose agent was lost;
+// the customer is asked again.
+const EventAgentRestarted = "agent_restarted"
+
+// rebindAgent binds a joined or active session whose agent is lost to a new run of the agent: the
+// session goes back to joined with no grants, so the customer must approve again on their computer.
+func (s *Store) rebindAgent(ctx context.Context, tx bun.Tx, cur Session, j AgentJoin, out *Session) error {
+	n, err := affected(ctx, tx.NewUpdate().Model((*Session)(nil)).
+		Set("state = ?", StateJoined).Set("grants = ''").Set("paused = FALSE").
+		Set("agent_key_hash = ?", j.KeyHash).Set("agent_instance = ?", j.Instance).Set("agent_lost_at = NULL").
+		Set("agent_os = ?", j.OS).Set("agent_host = ?", j.Host).
+		Where("id = ? AND state IN (?) AND agent_lost_at IS NOT NULL", cur.ID, bun.List([]State{StateJoined, StateActive})))
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrAgentBound
+	}
+	if *out, err = s.sessionWhere(ctx, tx, "join agent", "id = ?", cur.ID); err != nil {
+		return err
+	}
+	_, err = s.appendEvent(ctx, tx, Event{SessionID: cur.ID, ProviderID: cur.ProviderID, Kind: EventAgentRestarted, Actor: ActorAgent,
+		Detail: joinDetail(cur.Source, j.OS, j.Host)})
+	return err
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -83,6 +84,37 @@ func TestTimeLimits(t *testing.T) {
 		}
 		if evs[len(evs)-1].Detail != protocol.EndIdle {
 			t.Fatalf("end detail %q", evs[len(evs)-1].Detail)
+		}
+	})
+}
+
+// TestRestartedAgentAsksAgain: a new run of the agent (another key) is
+// refused while the first is connected, and takes over, back to asking the
+// customer, once the first is lost.
+func TestRestartedAgentAsksAgain(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		sess := e.newSession(t, "RS0001")
+		first := AgentJoin{KeyHash: "k1", Source: protocol.SourceLink, Instance: "i1"}
+		if _, err := e.s.JoinAgent(ctx, sess.ID, first); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.GiveConsent(ctx, sess.ID, protocol.GrantView|protocol.GrantControl); err != nil {
+			t.Fatal(err)
+		}
+		second := AgentJoin{KeyHash: "k2", Source: protocol.SourceLink, Instance: "i1"}
+		if _, err := e.s.JoinAgent(ctx, sess.ID, second); !errors.Is(err, ErrAgentBound) {
+			t.Fatalf("a second agent while the first is connected: %v", err)
+		}
+		if err := e.s.MarkAgentLost(ctx, sess.ID, "i1"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.s.JoinAgent(ctx, sess.ID, second)
+		if err != nil || got.State != StateJoined || got.Grants.Consented() || got.AgentLostAt != nil || got.AgentKeyHash != "k2" {
+			t.Fatalf("restarted agent: %+v, %v", got, err)
+		}
+		if _, err := e.s.JoinAgent(ctx, sess.ID, first); !errors.Is(err, ErrAgentBound) {
+			t.Fatalf("the old run after the new one took over: %v", err)
 		}
 	})
 }
