@@ -34,20 +34,32 @@ const (
 // Every instance's sweeper reads them from here (TimeLimitsDue) and ends a session with a conditional
 // update (EndAtLimit), so the limits hold across instances and restarts.
 
-// StartTimeLimits sets an active session's limits at its first consent: deadline now+max, idle now+idle
+// StartTimeLimits sets an active session's limits at its first consent: deadline consent+max, idle consent+idle
 // (none when idle is 0). A session that has them already (a consent repeated after a reconnect, or given
 // again after it lapsed) keeps them.
 func (s *Store) StartTimeLimits(ctx context.Context, id string, max, idle time.Duration) (Session, error) {
-	now := s.now()
-	q := s.db.NewUpdate().Model((*Session)(nil)).
-		Set("deadline_at = ?", now.Add(max)).
-		Set("last_activity_at = ?", now).
-		Set("idle_at = ?", idleAt(now, idle)).
-		Where("id = ? AND state = ? AND deadline_at IS NULL", id, StateActive)
-	if _, err := affected(ctx, q); err != nil {
-		return Session{}, err
-	}
-	return s.SessionByIDUnscoped(ctx, id)
+	var out Session
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		cur, err := s.sessionWhere(ctx, tx, "start time limits", "id = ?", id)
+		if err != nil {
+			return err
+		}
+		if cur.State != StateActive || cur.DeadlineAt != nil || cur.ActiveAt == nil {
+			out = cur
+			return nil
+		}
+		from := *cur.ActiveAt
+		if _, err := affected(ctx, tx.NewUpdate().Model((*Session)(nil)).
+			Set("deadline_at = ?", from.Add(max)).
+			Set("last_activity_at = ?", from).
+			Set("idle_at = ?", idleAt(from, idle)).
+			Where("id = ? AND state = ? AND deadline_at IS NULL", id, StateActive)); err != nil {
+			return err
+		}
+		out, err = s.sessionWhere(ctx, tx, "start time limits", "id = ?", id)
+		return err
+	})
+	return out, err
 }
 
 func idleAt(now time.Time, idle time.Duration) *time.Time {

@@ -97,7 +97,7 @@
     if (!ends) { left.textContent = ''; return; }
     var s = Math.max(0, Math.ceil((ends - Date.now()) / 1000)), m = Math.floor(s / 60);
     s %= 60;
-    left.textContent = m + ':' + (s < 10 ? '0' : '') + s + (endsWhy === 'idle' ? '' : ' \u2014 only ' + customer + ' can extend it');
+    left.textContent = m + ':' + (s < 10 ? '0' : '') + s + (endsWhy === 'idle' ? '' : ' \u00b7 ' + customer + ' can extend it on their computer');
     if (ends > Date.now()) timer = setTimeout(tick, 250);
   }
 
