@@ -359,8 +359,9 @@ func (p *agentProxy) setCut(cut bool) {
 // reaches the server through an agentProxy.
 func proxiedWorld(t testing.TB, env ...string) (*world, *agentProxy) {
 	p := newAgentProxy(t)
-	w := newWorld(t, append(env, "TETHER_BASE_URL="+p.url())...)
-	p.target = "127.0.0.1:" + strconv.Itoa(w.srv.port)
+	port := freePort(t)
+	p.target = "127.0.0.1:" + strconv.Itoa(port)
+	w := newWorld(t, append(env, "TETHER_BASE_URL="+p.url(), "TETHER_LISTEN="+p.target)...)
 	return w, p
 }
 
