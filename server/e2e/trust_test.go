@@ -409,8 +409,10 @@ func TestReconnectAfterGraceAsksAgain(t *testing.T) {
 
 	proxy.setCut(true)
 	waitJS(t, w.engineer, 10*time.Second, "viewer shows reconnecting", `document.getElementById("v-banner").classList.contains("v-banner-reconnecting")`)
-	toastShown(t, w, "must approve again")
-	time.Sleep(time.Until(time.Now().Add(2 * time.Second)))
+	waitJS(t, w.engineer, 20*time.Second, "the engineer told the consent lapsed",
+		`[...document.querySelectorAll(".v-toast")].some(e => e.textContent.includes("must approve again"))`)
+	shot(t, w.engineer, "trust-viewer-lapsed")
+	time.Sleep(2 * time.Second) // longer than the grace in all: the outage itself is what is tested
 	proxy.setCut(false)
 
 	waitJS(t, c.page, 20*time.Second, "the customer is asked again", `document.getElementById("consent").dataset.phase === "asking" && !document.getElementById("allow").hidden`)
