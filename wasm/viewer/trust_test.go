@@ -23,7 +23,7 @@ func TestViewerGrantsAndPause(t *testing.T) {
 		}
 		return false
 	}))
-	h.v.Command(CmdGrantRequest, []byte(`{"grants":["view"]}`)) // nothing beyond view: dropped
+	h.v.Command(CmdGrantRequest, []byte(`{"grants":["view"]}`))    // nothing beyond view: dropped
 	h.v.Command(CmdGrantRequest, []byte(`{"grants":["control"]}`)) // without view: not a valid set, dropped
 	h.v.Command(CmdGrantRequest, []byte(`{"grants":["view","control"]}`))
 	m := h.nextSent()
