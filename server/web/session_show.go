@@ -35,7 +35,7 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 	}
 	for _, e := range evs {
 		detail := e.Detail
-		if e.Kind == store.EventConsentGiven || e.Kind == store.EventGrantsChanged {
+		if e.Kind == store.EventConsentGiven || e.Kind == store.EventGrantsChanged || e.Kind == store.EventGrantRequested || e.Kind == store.EventGrantRefused {
 			if g, err := protocol.ParseGrants(e.Detail); err == nil {
 				detail = strings.Join(g.Shorts(), " · ")
 			}
@@ -58,6 +58,15 @@ var eventLabels = map[string]string{
 	store.EventAgentLost:       "Support program disconnected",
 	store.EventViewerConnected: "Viewer connected",
 	store.EventEnded:           "Session ended",
+	// The customer's controls and the time limits (server/live/trust.go).
+	store.EventGrantRequested:   "Engineer asked for more",
+	store.EventGrantRefused:     "Customer refused",
+	store.EventPaused:           "Customer paused the session",
+	store.EventResumed:          "Customer resumed the session",
+	store.EventExtended:         "Customer extended the time limit",
+	store.EventConsentLapsed:    "Consent lapsed: the support program was away too long",
+	store.EventAgentRestarted:   "Support program restarted; customer asked again",
+	store.EventAgentReconnected: "Support program reconnected",
 }
 
 func (s *Server) sessionViewer(c echo.Context, en engineer) error {
