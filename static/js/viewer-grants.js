@@ -73,6 +73,7 @@
 
     var banner = $('v-banner'), text = '';
     banner.className = 'v-banner';
+    root.dataset.reconnecting = d && d.agent_lost && d.state !== 'ended' ? '1' : '';
     if (d && d.agent_lost && d.state !== 'ended') {
       text = 'Reconnecting to ' + customer + '\u2019s computer\u2026 The session resumes by itself if it comes back within a minute.';
       banner.classList.add('v-banner-reconnecting');
