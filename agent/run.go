@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"tether/agent/capture"
 	"tether/agent/consent"
@@ -84,6 +85,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		},
 		OpenBrowser: consent.OpenBrowser,
 		Logger:      logger,
+	}
+	if v := os.Getenv("TETHER_AGENT_CONSENT_HOLD"); v != "" {
+		// For developers and tests: how long consent survives an outage
+		// (60 s). It may only be shortened: a longer hold is refused.
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > session.DefaultConsentHold {
+			fmt.Fprintf(stderr, "TETHER_AGENT_CONSENT_HOLD %q: want a duration up to %s\n", v, session.DefaultConsentHold)
+			return exitSettings
+		}
+		cfg.ConsentHold = d
 	}
 	if consent.IsTerminal(os.Stdin) {
 		cfg.Console = os.Stdin

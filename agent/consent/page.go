@@ -66,6 +66,8 @@ type Status struct {
 	// on this computer"); Reason why the session ended.
 	Note   string `json:"note,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// The customer's controls while sharing (trust.go).
+	Trust
 	// Windows are the application windows the customer may share alone
 	// or hide (scope.js), top-most first; nil where windows cannot be
 	// listed, and then the page offers only the whole screen.
@@ -101,6 +103,8 @@ type Decision struct {
 	// the list of windows afresh.
 	Scope   *Sharing
 	Windows bool
+	// The customer's controls while sharing (trust.go).
+	TrustDecision
 }
 
 // Page is the consent page the agent serves on 127.0.0.1, at a random port
@@ -128,7 +132,7 @@ type Page struct {
 	chat chatBox // the conversation with the engineer (chat.go)
 }
 
-//go:embed page.html page.js page.css scope.js
+//go:embed page.html page.js page.css scope.js trust.js
 var pageFiles embed.FS
 
 var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMap{
@@ -237,7 +241,7 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch rest := r.URL.Path[len(prefix):]; {
 	case rest == "" && r.Method == http.MethodGet:
 		p.serveHTML(w)
-	case (rest == "page.js" || rest == "page.css" || rest == "scope.js") && r.Method == http.MethodGet:
+	case (rest == "page.js" || rest == "page.css" || rest == "scope.js" || rest == "trust.js") && r.Method == http.MethodGet:
 		p.serveFile(w, rest)
 	case rest == "events" && r.Method == http.MethodGet:
 		p.serveEvents(w, r)
@@ -385,6 +389,12 @@ func (p *Page) serveDecide(w http.ResponseWriter, r *http.Request) {
 		var ok bool
 		if d, ok = scopeDecision(req, st); !ok {
 			jsonError(w, http.StatusBadRequest, "Choose among the windows listed on this page.")
+			return
+		}
+	case trustAction(req.Action) && st.Phase == PhaseSharing:
+		var err error
+		if d, err = trustDecision(req.Action, st); err != nil {
+			jsonError(w, http.StatusConflict, err.Error())
 			return
 		}
 	default:

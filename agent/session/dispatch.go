@@ -18,6 +18,7 @@ type dispatcher struct {
 	mu     sync.Mutex
 	inj    Injector // nil until control is first granted
 	grants protocol.Grants
+	paused bool                // the customer paused: input is dropped whatever the grants
 	w, h   int                 // screen size for clamping; 0 until the first frame
 	last   *protocol.MouseMove // the last pointer position placed, in frame pixels
 
@@ -40,6 +41,17 @@ func (d *dispatcher) setGrants(g protocol.Grants) {
 		d.releaseLocked()
 	}
 	d.grants = g
+}
+
+// setPaused drops input while the customer paused, releasing what the
+// engineer held.
+func (d *dispatcher) setPaused(paused bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if paused && !d.paused {
+		d.releaseLocked()
+	}
+	d.paused = paused
 }
 
 func (d *dispatcher) setSize(w, h int) {
@@ -90,7 +102,7 @@ func (d *dispatcher) counts() (injected, dropped, failed int) {
 func (d *dispatcher) handle(m protocol.Message) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.grants.Has(protocol.GrantControl) || d.inj == nil {
+	if !d.grants.Has(protocol.GrantControl) || d.paused || d.inj == nil {
 		d.dropped++
 		return
 	}

@@ -57,6 +57,8 @@ type session struct {
 	ovMu  sync.Mutex // guards ov, opened from the receive goroutine
 	ov    Overlay
 	ovErr error
+
+	trustState // the customer's controls while sharing (trust.go)
 }
 
 // event is something a helper goroutine tells the owner.
@@ -229,7 +231,10 @@ func (s *session) handleSignal(ctx context.Context, env protocol.Envelope) (Resu
 	case protocol.SigChat, protocol.SigTyping:
 		s.onChat(env)
 	case protocol.SigState:
-		// For pages and the console; the agent takes nothing from it.
+		// The agent takes only the time-limit warning from it.
+		s.onState(env)
+	case protocol.SigGrantRequest:
+		s.grantRequested(ctx, env)
 	default:
 		s.log.Info("ignored signaling message", "type", env.Type)
 	}
@@ -308,6 +313,8 @@ func (s *session) decide(ctx context.Context, d consent.Decision) (Result, bool,
 		s.updatePage() // lists the windows afresh
 	case d.Allow:
 		s.grant(ctx, d.Grants)
+	case d.Answer || d.Pause || d.Resume || d.Extend:
+		s.trustDecide(ctx, d.TrustDecision)
 	}
 	return Result{}, false, nil
 }
@@ -373,6 +380,14 @@ func (s *session) revoke(why string) {
 	s.stopViewer("")
 	s.grants = 0
 	s.disp.setGrants(0)
+	s.request, s.warning = 0, nil
+	if s.paused {
+		s.paused = false
+		s.disp.setPaused(false)
+		if s.pause != nil {
+			s.pause.set(false)
+		}
+	}
 	s.sharedSince = time.Time{}
 	s.note = why
 	s.say("\n%s", why)
@@ -456,6 +471,9 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 			return
 		}
 	}
+	if !first {
+		s.grantsChanged(s.grants, g)
+	}
 	s.grants = g
 	if first {
 		s.sharedSince = time.Now()
@@ -485,7 +503,7 @@ func (s *session) pageStatus(phase consent.Phase, reason string) consent.Status 
 		Phase: phase, Engineer: s.engineer, Provider: s.provider,
 		Server: s.identity.Host, Verified: s.identity.Verified, Local: s.identity.Local,
 		Offer: s.offer, Grants: s.grants, Viewer: s.viewer != nil && s.viewer.streamer != nil, Code: s.code(),
-		Since: s.sharedSince, Note: s.note, Reason: reason,
+		Since: s.sharedSince, Note: s.note, Reason: reason, Trust: s.trustStatus(),
 		Windows: s.pageWindows(), Sharing: s.pageSharing(),
 	}
 }
@@ -529,10 +547,11 @@ func (s *session) serverText() string {
 
 func (s *session) sendStats(ctx context.Context) {
 	toViewer, toAgent := s.counts.take()
-	if toViewer == 0 && toAgent == 0 {
+	frames, input := s.counts.frames.Swap(0), s.activity()
+	if toViewer == 0 && toAgent == 0 && frames == 0 && input == 0 {
 		return
 	}
-	if err := s.sig.Send(ctx, protocol.SigStats, protocol.Stats{ToViewer: toViewer, ToAgent: toAgent}); err != nil {
+	if err := s.sig.Send(ctx, protocol.SigStats, protocol.Stats{ToViewer: toViewer, ToAgent: toAgent, Input: input, Frames: frames}); err != nil {
 		s.log.Info("send stats", "err", err)
 		s.counts.giveBack(toViewer, toAgent)
 	}

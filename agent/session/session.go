@@ -96,6 +96,11 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// DefaultConsentHold is how long consent survives an outage of the
+// connection to the server: the server's rejoin grace is the same by
+// default, so both sides agree when the customer is asked again.
+const DefaultConsentHold = 60 * time.Second
+
 // Outcome says how a session ended.
 type Outcome int
 
@@ -138,7 +143,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		cfg.RetryDelay = 2 * time.Second
 	}
 	if cfg.ConsentHold <= 0 {
-		cfg.ConsentHold = 60 * time.Second
+		cfg.ConsentHold = DefaultConsentHold
 	}
 	if cfg.Hostname == "" {
 		h, err := os.Hostname()

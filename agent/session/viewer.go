@@ -143,7 +143,9 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 			return nil
 		}
 		s.capt = c
-		s.src = s.scope.wrap(stream.RememberCursor(c))
+		// Pausing blacks out whatever the customer shares.
+		s.pause, s.src = newPauser(s.scope.wrap(stream.RememberCursor(c)))
+		s.pause.set(s.paused)
 	}
 	v.conn = &countingConn{Conn: conn, c: &s.counts}
 	opts := s.cfg.Stream
@@ -156,6 +158,9 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 	}
 	v.streamer = stream.New(s.src, v.conn, s.grants, opts)
 	s.sendScope()
+	if s.paused {
+		s.sendPaused(v)
+	}
 	prev := s.lastDone
 	s.lastDone = v.done
 	s.say("%s is now connected to your screen.", s.engineerName())

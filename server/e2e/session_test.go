@@ -172,7 +172,7 @@ func download(t testing.TB, ctx context.Context, sel, name string) string {
 // downloadAndRun clicks the page's main download button, waits for the
 // file, and runs it against the X display with $BROWSER capturing the URL
 // the agent opens.
-func (w *world) downloadAndRun(t testing.TB, ctx context.Context) *customer {
+func (w *world) downloadAndRun(t testing.TB, ctx context.Context, env ...string) *customer {
 	c := &customer{ctx: ctx, exited: make(chan error, 1)}
 	c.agentPath = download(t, ctx, `#downloads a.download.primary[data-os=linux][data-arch=amd64]`, "tether-support")
 	if err := os.Chmod(c.agentPath, 0o755); err != nil {
@@ -185,7 +185,7 @@ func (w *world) downloadAndRun(t testing.TB, ctx context.Context) *customer {
 		t.Fatal(err)
 	}
 	c.agent = exec.Command(c.agentPath)
-	c.agent.Env = append(os.Environ(), "DISPLAY="+w.display, "BROWSER="+opener)
+	c.agent.Env = append(append(os.Environ(), "DISPLAY="+w.display, "BROWSER="+opener), env...)
 	c.agent.Stdout = &prefixWriter{t: t, prefix: "agent: "}
 	c.agent.Stderr = &prefixWriter{t: t, prefix: "agent: "}
 	if err := c.agent.Start(); err != nil {

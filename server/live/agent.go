@@ -132,9 +132,12 @@ func (a *Agent) Signal(ctx context.Context, data []byte) (ended bool, err error)
 		if err := s.store.AddBytes(ctx, a.sess.ID, st.ToViewer, st.ToAgent); err != nil {
 			s.log.Error("record stats", "session", a.sess.ID, "err", err)
 		}
+		a.activity(ctx, st)
 	case protocol.SigChat, protocol.SigTyping:
 		// The customer may talk before consenting: to ask first.
 		return false, a.chat.signal(ctx, env)
+	case protocol.SigGrantAnswer, protocol.SigPause, protocol.SigExtend:
+		return false, a.trustSignal(ctx, env)
 	case protocol.SigAudit:
 		var au protocol.Audit
 		if err := env.Decode(&au); err != nil {
@@ -179,9 +182,13 @@ func (a *Agent) consent(ctx context.Context, g protocol.Grants) {
 	var sess store.Session
 	switch {
 	case cur.State == store.StateJoined:
-		sess, err = s.store.GiveConsent(ctx, a.sess.ID, g)
+		if sess, err = s.store.GiveConsent(ctx, a.sess.ID, g); err == nil {
+			sess = s.startLimits(ctx, sess)
+		}
 	case cur.State == store.StateActive && cur.Grants != g:
-		sess, err = s.store.ChangeGrants(ctx, a.sess.ID, g)
+		if sess, err = s.store.ChangeGrants(ctx, a.sess.ID, g); err == nil {
+			s.touch(ctx, sess)
+		}
 	case cur.State == store.StateActive:
 		a.grants.Store(g) // a repeat after a reconnect
 		return

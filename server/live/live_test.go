@@ -59,7 +59,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.st = st
-	f.svc = New(st, f.hub, Config{Instance: "i1", P2P: true}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.svc = New(st, f.hub, Config{Instance: "i1", P2P: true, RejoinGrace: 30 * time.Second, Now: f.clock}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f.sess = f.newSession(t, token, "ABCDEF")
 	return f
 }
@@ -420,10 +420,11 @@ func TestAgentLostWaitsForItsReturn(t *testing.T) {
 	}
 }
 
-// TestActiveAgentLostWaitsThenInterrupts: an active session whose agent
+// TestActiveAgentLostWaitsThenLapses: an active session whose agent
 // dropped waits the rejoin grace (the agent may be reconnecting to another
-// instance), then ends as interrupted.
-func TestActiveAgentLostWaitsThenInterrupts(t *testing.T) {
+// instance) keeping its consent, then goes back to asking the customer,
+// and ends when the agent does not come back within another grace.
+func TestActiveAgentLostWaitsThenLapses(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	a := f.join(t)
@@ -441,12 +442,26 @@ func TestActiveAgentLostWaitsThenInterrupts(t *testing.T) {
 	if s := f.current(t); s.State != protocol.SessionActive || s.AgentLostAt == nil {
 		t.Fatalf("lost agent: %s lost at %v", s.State, s.AgentLostAt)
 	}
+	f.advance(29 * time.Second)
+	if err := f.svc.SweepOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.current(t); s.State != protocol.SessionActive || s.Grants != protocol.GrantView {
+		t.Fatalf("within the grace: %s %s", s.State, s.Grants)
+	}
+	f.advance(2 * time.Second)
+	if err := f.svc.SweepOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.current(t); s.State != protocol.SessionJoined || s.Grants.Consented() {
+		t.Fatalf("after the grace: %s %s, want joined without grants", s.State, s.Grants)
+	}
 	f.advance(31 * time.Second)
 	if err := f.svc.SweepOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if s := f.current(t); s.State != protocol.SessionEnded || s.EndReason != protocol.EndInterrupted {
-		t.Fatalf("after the grace: %s %q", s.State, s.EndReason)
+	if s := f.current(t); s.State != protocol.SessionEnded || s.EndReason != protocol.EndAgentLost {
+		t.Fatalf("after another grace: %s %q", s.State, s.EndReason)
 	}
 }
 
@@ -542,8 +557,8 @@ func TestRestartWaitsForOwnAgents(t *testing.T) {
 	if err := restarted.SweepOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if s := f.current(t); s.State != protocol.SessionEnded || s.EndReason != protocol.EndInterrupted {
-		t.Errorf("own session after the grace: %s %q", s.State, s.EndReason)
+	if s := f.current(t); s.State != protocol.SessionJoined || s.Grants.Consented() {
+		t.Errorf("own session after the grace: %s %q, want its consent lapsed", s.State, s.Grants)
 	}
 	if s, err := f.st.SessionByIDUnscoped(ctx, s2.ID); err != nil || s.State != protocol.SessionActive || s.AgentLostAt != nil {
 		t.Errorf("other instance's session: %s %v lost at %v", s.State, err, s.AgentLostAt)

@@ -18,6 +18,7 @@ type Viewer struct {
 	sess   store.Session
 	member *hub.Member
 	chat   chatter // the engineer, chatting in the viewer's panel
+	actor  string  // the engineer, as the session's log names them
 }
 
 // Member is the viewer's hub membership: its inbox feeds the websocket.
@@ -31,8 +32,8 @@ func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID
 	if sess.State == store.StateEnded {
 		return nil, s.StateOf(sess), ErrEnded
 	}
-	v := &Viewer{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleViewer)}
-	v.chat = chatter{svc: s, sessionID: sess.ID, side: protocol.SideEngineer, actor: store.ActorEngineer(engineerID), from: engineerName, self: hub.RoleViewer}
+	v := &Viewer{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleViewer), actor: store.ActorEngineer(engineerID)}
+	v.chat = chatter{svc: s, sessionID: sess.ID, side: protocol.SideEngineer, actor: v.actor, from: engineerName, self: hub.RoleViewer}
 	s.event(ctx, sess, store.EventViewerConnected, store.ActorEngineer(engineerID), engineerName)
 	st := s.Notify(sess)
 	s.pair(sess, st)
@@ -55,6 +56,8 @@ func (v *Viewer) Signal(ctx context.Context, data []byte) error {
 		return nil
 	case protocol.SigChat, protocol.SigTyping:
 		return v.chat.signal(ctx, env)
+	case protocol.SigGrantRequest:
+		return v.grantRequest(ctx, env)
 	}
 	return fmt.Errorf("%w: unexpected message %q from the viewer", protocol.ErrType, env.Type)
 }

@@ -70,6 +70,10 @@ func TestRoute(t *testing.T) {
 			if from != SenderViewer || need != GrantView {
 				t.Errorf("%s: from %d need %s", typ, from, need)
 			}
+		case TypePaused:
+			if from != SenderAgent || need != GrantView {
+				t.Errorf("%s: from %d need %s", typ, from, need)
+			}
 		case TypePing, TypePong:
 			if from != SenderAgent|SenderViewer {
 				t.Errorf("%s: from %d", typ, from)

@@ -47,6 +47,7 @@ const (
 	TypePong        Type = 22 // the echo of a Ping
 	TypeScope       Type = 50 // agent → viewer: the screen or one window is shared, windows hidden
 	TypePoint       Type = 51 // viewer → agent: a stroke shown on the customer's screen (view-only too)
+	TypePaused      Type = 60 // agent → viewer: the customer paused or resumed (trust.go)
 )
 
 func (t Type) String() string {
@@ -83,6 +84,8 @@ func (t Type) String() string {
 		return "scope"
 	case TypePoint:
 		return "point"
+	case TypePaused:
+		return "paused"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
@@ -114,6 +117,8 @@ func (t Type) Route() (from Sender, need Grants) {
 	case TypePoint:
 		// Pointing needs no control: it shows, it never acts.
 		return SenderViewer, GrantView
+	case TypePaused:
+		return SenderAgent, GrantView
 	}
 	return 0, 0
 }
@@ -216,6 +221,8 @@ func Unmarshal(b []byte) (Message, error) {
 		m = &Scope{}
 	case TypePoint:
 		m = &Point{}
+	case TypePaused:
+		m = &Paused{}
 	default:
 		return nil, fmt.Errorf("%w: %d", ErrType, uint8(t))
 	}

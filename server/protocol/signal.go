@@ -192,6 +192,11 @@ func ValidPath(p string) bool { return p == PathP2P || p == PathTURN || p == Pat
 type Stats struct {
 	ToViewer int64 `json:"to_viewer"`
 	ToAgent  int64 `json:"to_agent"`
+	// Input and Frames count the engineer's input events the agent carried
+	// out and the frames with a changed screen it sent, since the last
+	// Stats: the activity the idle timeout watches (trust.go).
+	Input  int64 `json:"input,omitempty"`
+	Frames int64 `json:"frames,omitempty"`
 }
 
 // Reasons a session ends. They are part of the contract: the store records
@@ -206,6 +211,7 @@ const (
 	EndAgentLost   = "support program disconnected"
 	EndExpired     = "expired"
 	EndInterrupted = "interrupted"
+	// EndTimeLimit and EndIdle (trust.go) are decided by the server too.
 )
 
 // EndedBy is the reason when an engineer ends the session.
@@ -262,6 +268,14 @@ type State struct {
 	// them.
 	ICEServers []ICEServer `json:"ice_servers,omitempty"`
 	ICEPolicy  string      `json:"ice_policy,omitempty"`
+	// Paused: the customer paused the session (trust.go).
+	Paused bool `json:"paused,omitempty"`
+	// Warning: the session ends soon (a time limit or idleness), while it
+	// is inside its warning period; the agent receives it too.
+	Warning *Warning `json:"warning,omitempty"`
+	// AgentLost: the agent's connection dropped and the session waits for
+	// it to come back (both sides show "reconnecting").
+	AgentLost bool `json:"agent_lost,omitempty"`
 }
 
 // CloseSignedOut is the websocket close code (RFC 6455 §7.4.2, private

@@ -38,6 +38,14 @@ var eventKinds = map[string]eventKind{
 	store.EventSummaryWritten:   {Label: "Summary saved"},
 	store.EventRated:            {Label: "Customer rated the session"},
 	store.EventScreenshot:       {Label: "Screenshot taken", Detail: noDetail}, // the screenshots panel shows it
+	// The customer's controls and the time limits (server/live/trust.go).
+	store.EventGrantRequested: {Label: "Engineer asked for more", Detail: grantsDetail},
+	store.EventGrantRefused:   {Label: "Customer refused", Detail: grantsDetail},
+	store.EventPaused:         {Label: "Customer paused the session"},
+	store.EventResumed:        {Label: "Customer resumed the session"},
+	store.EventExtended:       {Label: "Customer extended the time limit"},
+	store.EventConsentLapsed:  {Label: "Consent lapsed: the support program was away too long"},
+	store.EventAgentRestarted: {Label: "Support program restarted; customer asked again"},
 	// Reported by the agent (protocol.Audit): names, sizes and hashes,
 	// never contents.
 	protocol.AuditFileToCustomer:      {Label: "File sent to the customer", Detail: auditDetail},

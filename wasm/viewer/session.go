@@ -74,6 +74,8 @@ func (v *Viewer) handleSession(b []byte) {
 		v.sendLogged(&protocol.Pong{Micros: m.Micros})
 	case *protocol.Scope:
 		v.onScope(m)
+	case *protocol.Paused:
+		v.onPaused(m)
 	default:
 		v.log.Debug("viewer: ignored session message", "type", m.Type())
 	}

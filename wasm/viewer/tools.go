@@ -38,6 +38,8 @@ func (v *Viewer) command(name string, detail []byte) {
 		err = v.sendTyping(detail)
 	case CmdPoint:
 		err = v.point(detail)
+	case CmdGrantRequest:
+		err = v.requestGrants(detail)
 	default:
 		v.log.Warn("viewer: unknown command from the page", "name", name)
 		return
