@@ -66,7 +66,11 @@ func TestRoute(t *testing.T) {
 			if from != SenderAgent || need != GrantView {
 				t.Errorf("%s: from %d need %s", typ, from, need)
 			}
-		case TypeFrameAck, TypeRequestFull:
+		case TypeDisplays:
+			if from != SenderAgent || need != GrantView {
+				t.Errorf("%s: from %d need %s", typ, from, need)
+			}
+		case TypeFrameAck, TypeRequestFull, TypeSelectDisplay:
 			if from != SenderViewer || need != GrantView {
 				t.Errorf("%s: from %d need %s", typ, from, need)
 			}

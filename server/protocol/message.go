@@ -45,9 +45,12 @@ const (
 	TypeRequestFull Type = 20 // viewer → agent: send a full frame
 	TypePing        Type = 21 // either way: echo my timestamp
 	TypePong        Type = 22 // the echo of a Ping
-	TypeScope       Type = 50 // agent → viewer: the screen or one window is shared, windows hidden
-	TypePoint       Type = 51 // viewer → agent: a stroke shown on the customer's screen (view-only too)
-	TypePaused      Type = 60 // agent → viewer: the customer paused or resumed (trust.go)
+	// 45–49: displays (displays.go).
+	TypeDisplays      Type = 45 // agent → viewer: the customer's displays and the one shown
+	TypeSelectDisplay Type = 46 // viewer → agent: show this display, or all
+	TypeScope         Type = 50 // agent → viewer: the screen or one window is shared, windows hidden
+	TypePoint         Type = 51 // viewer → agent: a stroke shown on the customer's screen (view-only too)
+	TypePaused        Type = 60 // agent → viewer: the customer paused or resumed (trust.go)
 )
 
 func (t Type) String() string {
@@ -80,6 +83,10 @@ func (t Type) String() string {
 		return "ping"
 	case TypePong:
 		return "pong"
+	case TypeDisplays:
+		return "displays"
+	case TypeSelectDisplay:
+		return "select-display"
 	case TypeScope:
 		return "scope"
 	case TypePoint:
@@ -112,6 +119,10 @@ func (t Type) Route() (from Sender, need Grants) {
 		return SenderViewer, GrantControl
 	case TypePing, TypePong:
 		return SenderAgent | SenderViewer, GrantView
+	case TypeDisplays:
+		return SenderAgent, GrantView
+	case TypeSelectDisplay:
+		return SenderViewer, GrantView
 	case TypeScope:
 		return SenderAgent, GrantView
 	case TypePoint:
@@ -217,6 +228,10 @@ func Unmarshal(b []byte) (Message, error) {
 		m = &Ping{}
 	case TypePong:
 		m = &Pong{}
+	case TypeDisplays:
+		m = &Displays{}
+	case TypeSelectDisplay:
+		m = &SelectDisplay{}
 	case TypeScope:
 		m = &Scope{}
 	case TypePoint:
