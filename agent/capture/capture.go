@@ -16,6 +16,9 @@ var ErrUnsupported = errors.New("capture: not supported on this platform")
 type Frame struct {
 	Width, Height, Stride int
 	Pix                   []byte
+	// Origin is where the frame's top left pixel is on the desktop (see
+	// Areas): 0,0 unless a part of the desktop is captured.
+	Origin image.Point
 	// Damage lists the screen areas that may have changed since the previous
 	// Capture; nil means unknown (compare everything). An empty non-nil slice
 	// means nothing changed.
@@ -34,7 +37,7 @@ type Move struct {
 
 // Cursor is the pointer's position and image.
 type Cursor struct {
-	X, Y    int // pointer position (hot spot) in screen pixels
+	X, Y    int // pointer position (hot spot) in desktop coordinates, whatever area is captured
 	Visible bool
 	Serial  uint32 // changes whenever the image changes
 	HotX    int
@@ -60,4 +63,29 @@ type Notifier interface {
 	// closed when the Capturer can no longer tell (closed, or the platform's
 	// reports proved incomplete): poll from then on.
 	Changed() <-chan struct{}
+}
+
+// Display is one monitor of the desktop.
+type Display struct {
+	// Bounds is the monitor's rectangle in desktop coordinates: the X11
+	// root window's, or Windows' virtual screen's (the primary monitor at
+	// 0,0; others may lie at negative coordinates).
+	Bounds  image.Rectangle
+	Primary bool
+	// Name is the platform's name for it ("DP-1", `\\.\DISPLAY2`), or "".
+	Name string
+}
+
+// Areas is implemented by a Capturer that knows the desktop's displays and
+// can capture one part of the desktop: one display, or all of them.
+type Areas interface {
+	// Displays lists the monitors, as the platform orders them. There is
+	// always at least one. It is safe to call from any goroutine.
+	Displays() ([]Display, error)
+	// SetArea makes the following Captures cover r, in desktop
+	// coordinates, within the desktop; the empty rectangle (or one outside
+	// the desktop) means the default: the whole X11 root window, Windows'
+	// primary monitor. Frame.Origin tells where each frame is. It is safe
+	// to call from any goroutine; the next Capture takes it.
+	SetArea(r image.Rectangle)
 }

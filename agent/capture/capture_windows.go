@@ -4,6 +4,7 @@ package capture
 
 import (
 	"fmt"
+	"image"
 	"sync"
 	"unsafe"
 
@@ -35,6 +36,10 @@ var (
 const (
 	smCXScreen      = 0
 	smCYScreen      = 1
+	smXVirtual      = 76
+	smYVirtual      = 77
+	smCXVirtual     = 78
+	smCYVirtual     = 79
 	srcCopy         = 0x00CC0020
 	captureBlt      = 0x40000000 // include layered windows (tooltips, menus)
 	dibRGBColors    = 0
@@ -111,6 +116,37 @@ type gdi struct {
 	last   windows.Handle // cursor whose image was last sent
 	shape  Cursor         // its size and hot spot
 	serial uint32
+
+	// areaMu guards want, the part of the virtual screen SetArea asked
+	// for; empty means the primary monitor.
+	areaMu sync.Mutex
+	want   image.Rectangle
+}
+
+// SetArea implements Areas; the next Capture takes it.
+func (g *gdi) SetArea(r image.Rectangle) {
+	g.areaMu.Lock()
+	g.want = r.Canon()
+	g.areaMu.Unlock()
+}
+
+// area is the rectangle of the virtual screen to capture: the wanted one
+// within the virtual screen, or the primary monitor.
+func (g *gdi) area() image.Rectangle {
+	g.areaMu.Lock()
+	want := g.want
+	g.areaMu.Unlock()
+	vx, vy := int(int32(metric(smXVirtual))), int(int32(metric(smYVirtual)))
+	virtual := image.Rect(vx, vy, vx+int(metric(smCXVirtual)), vy+int(metric(smCYVirtual)))
+	if a := want.Intersect(virtual); !a.Empty() {
+		return a
+	}
+	return image.Rect(0, 0, int(metric(smCXScreen)), int(metric(smCYScreen)))
+}
+
+func metric(i uintptr) uintptr {
+	v, _, _ := procGetSystemMetrics.Call(i)
+	return v
 }
 
 // Open prepares GDI capture of the primary screen.
@@ -147,15 +183,16 @@ func (g *gdi) freeDIB() {
 	g.dib, g.bits = 0, nil
 }
 
-// Capture copies the primary screen.
+// Capture copies the captured area: the primary monitor unless SetArea
+// chose another part of the virtual screen.
 func (g *gdi) Capture() (*Frame, error) {
-	w, _, _ := procGetSystemMetrics.Call(smCXScreen)
-	h, _, _ := procGetSystemMetrics.Call(smCYScreen)
-	if w == 0 || h == 0 {
+	a := g.area()
+	w, h := a.Dx(), a.Dy()
+	if w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("capture: screen size %dx%d", w, h)
 	}
-	if int(w) != g.w || int(h) != g.h || g.dib == 0 {
-		if err := g.resize(int(w), int(h)); err != nil {
+	if w != g.w || h != g.h || g.dib == 0 {
+		if err := g.resize(w, h); err != nil {
 			return nil, err
 		}
 	}
@@ -163,14 +200,14 @@ func (g *gdi) Capture() (*Frame, error) {
 	if screen == 0 {
 		return nil, fmt.Errorf("capture: GetDC: %w", err)
 	}
-	ok, _, err := procBitBlt.Call(g.memDC, 0, 0, w, h, screen, 0, 0, srcCopy|captureBlt)
+	ok, _, err := procBitBlt.Call(g.memDC, 0, 0, uintptr(w), uintptr(h), screen, uintptr(a.Min.X), uintptr(a.Min.Y), srcCopy|captureBlt)
 	procReleaseDC.Call(0, screen)
 	if ok == 0 {
 		// Fails on the secure desktop (UAC prompt, lock screen).
 		return nil, fmt.Errorf("capture: BitBlt: %w", err)
 	}
 	procGdiFlush.Call()
-	g.frame = Frame{Width: g.w, Height: g.h, Stride: g.w * 4, Pix: unsafe.Slice((*byte)(g.bits), g.w*g.h*4)}
+	g.frame = Frame{Width: g.w, Height: g.h, Stride: g.w * 4, Pix: unsafe.Slice((*byte)(g.bits), g.w*g.h*4), Origin: a.Min}
 	return &g.frame, nil
 }
 

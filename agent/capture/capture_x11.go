@@ -41,7 +41,10 @@ type x11 struct {
 	cursorEvents bool // XFixes reports pointer image changes
 
 	// Owned by Capture.
-	w, h      int
+	rootW     int
+	rootH     int
+	area      image.Rectangle // the part of the root captured: a display, or all of it
+	w, h      int             // area's size
 	damage    damage.Damage // 0 without DAMAGE, or once it proved incomplete
 	region    xfixes.Region // receives the damage each Capture takes
 	synced    []byte        // the buffer holding the whole screen as of the last Capture; nil if none
@@ -63,6 +66,13 @@ type x11 struct {
 
 	changed    chan struct{}
 	readerDone chan struct{}
+
+	// areaMu guards want, the area SetArea asked for; Capture fits it to
+	// the root window.
+	areaMu sync.Mutex
+	want   image.Rectangle
+
+	exts displayExts
 
 	// evMu guards heard, shared by the event reader with Capture and Cursor.
 	evMu  sync.Mutex
@@ -104,7 +114,7 @@ func openX11(display string) (*x11, error) {
 	}
 	if shm.Init(c) == nil {
 		if _, err := shm.QueryVersion(c).Reply(); err == nil {
-			x.seg, _ = newSegment(c, x.w*x.h*4) // nil: fall back to GetImage
+			x.seg, _ = newSegment(c, x.rootW*x.rootH*4) // nil: fall back to GetImage
 		}
 	}
 	if xfixes.Init(c) == nil {
@@ -154,19 +164,50 @@ func (x *x11) querySize() error {
 	if err != nil {
 		return fmt.Errorf("capture: root geometry: %w", err)
 	}
-	x.w, x.h = int(g.Width), int(g.Height)
+	x.rootW, x.rootH = int(g.Width), int(g.Height)
+	x.fitArea()
 	return nil
 }
 
-// Capture grabs what changed of the root window since the last Capture
-// (all of it the first time).
-func (x *x11) Capture() (*Frame, error) {
-	n, moves := x.takeNews(x.moves[:0], x.w, x.h)
-	x.moves = moves
-	if n.resized && (n.w != x.w || n.h != x.h) {
-		x.w, x.h = n.w, n.h
+// SetArea implements Areas. It is safe from any goroutine: the next
+// Capture takes it.
+func (x *x11) SetArea(r image.Rectangle) {
+	x.areaMu.Lock()
+	x.want = r.Canon()
+	x.areaMu.Unlock()
+	x.evMu.Lock()
+	x.notifyLocked() // capture the new area now, not at the next change
+	x.evMu.Unlock()
+}
+
+// fitArea makes the captured area the wanted one within the root window,
+// or the whole root when none is wanted or it lies outside. A new area
+// starts over with a whole grab.
+func (x *x11) fitArea() {
+	root := image.Rect(0, 0, x.rootW, x.rootH)
+	x.areaMu.Lock()
+	a := x.want.Intersect(root)
+	x.areaMu.Unlock()
+	if a.Empty() {
+		a = root
+	}
+	if a != x.area {
+		x.area, x.w, x.h = a, a.Dx(), a.Dy()
 		x.synced = nil
 	}
+}
+
+// Capture grabs what changed of the captured area of the root window
+// since the last Capture (all of it the first time, and after the area
+// changed).
+func (x *x11) Capture() (*Frame, error) {
+	n, moves := x.takeNews(x.moves[:0], x.area)
+	x.moves = moves
+	if n.resized && (n.w != x.rootW || n.h != x.rootH) {
+		x.rootW, x.rootH = n.w, n.h
+		x.synced = nil
+	}
+	x.fitArea() // a new area is grabbed whole: the moves go unused
 	if n.lost {
 		x.synced = nil
 	}
@@ -188,7 +229,7 @@ func (x *x11) grab(moves []Move) (*Frame, error) {
 	buf := x.buffer(w * h * 4)
 	synced := x.synced != nil && len(x.synced) == len(buf) && &x.synced[0] == &buf[0]
 	x.synced = nil // until this grab succeeds
-	x.frame = Frame{Width: w, Height: h, Stride: w * 4, Pix: buf}
+	x.frame = Frame{Width: w, Height: h, Stride: w * 4, Pix: buf, Origin: x.area.Min}
 	whole := []span{{0, h}}
 	if x.damage == 0 {
 		if err := x.grabSpans(buf, whole); err != nil {
@@ -219,7 +260,7 @@ func (x *x11) grab(moves []Move) (*Frame, error) {
 	if err = tookDamage(err, sub.Check()); err != nil {
 		return nil, err
 	}
-	x.rects = clipRects(x.rects[:0], r.Rectangles, w, h)
+	x.rects = clipRects(x.rects[:0], r.Rectangles, x.area)
 	x.spans = rowSpans(x.spans[:0], x.rects)
 
 	if len(x.suspect) > 0 && !covered(x.suspect, x.spans) {
@@ -288,7 +329,7 @@ func (x *x11) grabSpans(buf []byte, spans []span) error {
 	}
 	x.cookies = x.cookies[:0]
 	for _, s := range spans {
-		x.cookies = append(x.cookies, shm.GetImage(x.conn, xproto.Drawable(x.root), 0, int16(s.y0),
+		x.cookies = append(x.cookies, shm.GetImage(x.conn, xproto.Drawable(x.root), int16(x.area.Min.X), int16(x.area.Min.Y+s.y0),
 			uint16(w), uint16(s.y1-s.y0), 0xffffffff, xproto.ImageFormatZPixmap, x.seg.id, uint32(s.y0*w*4)))
 	}
 	var err error
@@ -308,7 +349,7 @@ func (x *x11) grabPlain(pix []byte, s span) error {
 	for y := s.y0; y < s.y1; y += band {
 		n := min(band, s.y1-y)
 		r, err := xproto.GetImage(x.conn, xproto.ImageFormatZPixmap, xproto.Drawable(x.root),
-			0, int16(y), uint16(w), uint16(n), 0xffffffff).Reply()
+			int16(x.area.Min.X), int16(x.area.Min.Y+y), uint16(w), uint16(n), 0xffffffff).Reply()
 		if err != nil {
 			return fmt.Errorf("capture: get image %dx%d: %w", w, n, err)
 		}

@@ -24,13 +24,13 @@ const (
 	maxSpans = 16
 )
 
-// clipRects appends the X rectangles, clipped to a w×h screen, to dst.
-func clipRects(dst []image.Rectangle, rs []xproto.Rectangle, w, h int) []image.Rectangle {
-	screen := image.Rect(0, 0, w, h)
+// clipRects appends the X rectangles, clipped to area of the root window
+// and relative to its top left corner, to dst.
+func clipRects(dst []image.Rectangle, rs []xproto.Rectangle, area image.Rectangle) []image.Rectangle {
 	for _, r := range rs {
-		c := image.Rect(int(r.X), int(r.Y), int(r.X)+int(r.Width), int(r.Y)+int(r.Height)).Intersect(screen)
+		c := image.Rect(int(r.X), int(r.Y), int(r.X)+int(r.Width), int(r.Y)+int(r.Height)).Intersect(area)
 		if !c.Empty() {
-			dst = append(dst, c)
+			dst = append(dst, c.Sub(area.Min))
 		}
 	}
 	return dst

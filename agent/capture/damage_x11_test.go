@@ -234,24 +234,24 @@ func TestTopLevelMoves(t *testing.T) {
 	x.placed(a, image.Rect(20, 5, 120, 55)) // again before a Capture
 	x.placed(b, image.Rect(30, 30, 40, 40))
 	x.placed(3, image.Rect(0, 0, 5, 5)) // never seen before
-	_, moves := x.takeNews(nil, 640, 480)
+	_, moves := x.takeNews(nil, image.Rect(0, 0, 640, 480))
 	if want := []Move{{Src: image.Rect(0, 0, 100, 50), Dst: image.Pt(20, 5)}}; !slices.Equal(moves, want) {
 		t.Errorf("moves %v, want %v", moves, want)
 	}
-	if _, moves := x.takeNews(nil, 640, 480); len(moves) != 0 {
+	if _, moves := x.takeNews(nil, image.Rect(0, 0, 640, 480)); len(moves) != 0 {
 		t.Errorf("moves reported twice: %v", moves)
 	}
 	x.placed(a, image.Rect(30, 5, 130, 55))
 	x.placed(a, image.Rect(30, 5, 140, 55)) // then resized
-	if _, moves := x.takeNews(nil, 640, 480); len(moves) != 0 {
+	if _, moves := x.takeNews(nil, image.Rect(0, 0, 640, 480)); len(moves) != 0 {
 		t.Errorf("moved and resized: moves %v, want none", moves)
 	}
 	x.placed(a, image.Rect(700, 5, 810, 55)) // off screen
-	if _, moves := x.takeNews(nil, 640, 480); len(moves) != 1 {
+	if _, moves := x.takeNews(nil, image.Rect(0, 0, 640, 480)); len(moves) != 1 {
 		t.Errorf("moves %v, want the one off screen", moves)
 	}
 	x.placed(a, image.Rect(0, 0, 110, 50)) // back from off screen: nothing was visible
-	if _, moves := x.takeNews(nil, 640, 480); len(moves) != 0 {
+	if _, moves := x.takeNews(nil, image.Rect(0, 0, 640, 480)); len(moves) != 0 {
 		t.Errorf("moves %v, want none from off screen", moves)
 	}
 }

@@ -213,19 +213,20 @@ type news struct {
 }
 
 // takeNews returns and resets what the reader learned for Capture, with the
-// windows that moved clipped to a w×h screen and appended to moves.
-func (x *x11) takeNews(moves []Move, w, h int) (news, []Move) {
+// windows that moved clipped to area of the root window, made relative to
+// its top left corner and appended to moves.
+func (x *x11) takeNews(moves []Move, area image.Rectangle) (news, []Move) {
 	x.evMu.Lock()
 	defer x.evMu.Unlock()
 	hd := &x.heard
 	n := news{w: hd.w, h: hd.h, resized: hd.resized, lost: hd.lost}
-	screen := image.Rect(0, 0, w, h)
 	for _, m := range hd.moves {
-		src := m.Src.Intersect(screen)
+		src := m.Src.Intersect(area)
 		if src.Empty() {
 			continue
 		}
-		moves = append(moves, Move{Src: src, Dst: m.Dst.Add(src.Min.Sub(m.Src.Min))})
+		dst := m.Dst.Add(src.Min.Sub(m.Src.Min))
+		moves = append(moves, Move{Src: src.Sub(area.Min), Dst: dst.Sub(area.Min)})
 	}
 	hd.moves = hd.moves[:0]
 	hd.resized, hd.lost = false, false

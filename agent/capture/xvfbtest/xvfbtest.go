@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/randr"
 	"github.com/jezek/xgb/xproto"
 )
 
@@ -100,4 +101,52 @@ func RootGC(tb testing.TB, display string) (*xgb.Conn, xproto.Window, xproto.Gco
 		tb.Fatal(err)
 	}
 	return c, root, gc
+}
+
+// Monitor is one RandR monitor for SetMonitors.
+type Monitor struct {
+	Name       string
+	X, Y, W, H int
+	Primary    bool
+}
+
+// SetMonitors splits display's screen into RandR 1.5 monitors, as
+// `xrandr --setmonitor LEFT 1024/270x768/203+0+0 screen` and
+// `xrandr --setmonitor RIGHT 1024/270x768/203+1024+0 none` do: one wide
+// Xvfb screen shown as several monitors. The first takes Xvfb's output, which
+// replaces the output's own monitor. Xvfb keeps them while it runs (Start
+// passes -noreset, without which they go with the last client).
+func SetMonitors(tb testing.TB, display string, ms ...Monitor) {
+	tb.Helper()
+	c, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer c.Close()
+	if err := randr.Init(c); err != nil {
+		tb.Fatalf("RandR: %v", err)
+	}
+	if _, err := randr.QueryVersion(c, 1, 5).Reply(); err != nil {
+		tb.Fatalf("RandR version: %v", err)
+	}
+	root := xproto.Setup(c).DefaultScreen(c).Root
+	res, err := randr.GetScreenResources(c, root).Reply()
+	if err != nil {
+		tb.Fatalf("RandR screen resources: %v", err)
+	}
+	for i, m := range ms {
+		a, err := xproto.InternAtom(c, false, uint16(len(m.Name)), m.Name).Reply()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		// About 96 dpi, as xrandr would be told.
+		info := randr.MonitorInfo{Name: a.Atom, Primary: m.Primary, X: int16(m.X), Y: int16(m.Y),
+			Width: uint16(m.W), Height: uint16(m.H), WidthInMillimeters: uint32(m.W * 254 / 960), HeightInMillimeters: uint32(m.H * 254 / 960)}
+		if i == 0 {
+			info.Outputs, info.NOutput = res.Outputs, uint16(len(res.Outputs))
+		}
+		if err := randr.SetMonitorChecked(c, root, info).Check(); err != nil {
+			tb.Fatalf("set monitor %s: %v", m.Name, err)
+		}
+	}
 }
