@@ -45,9 +45,9 @@ type x11 struct {
 	rootH     int
 	area      image.Rectangle // the part of the root captured: a display, or all of it
 	w, h      int             // area's size
-	damage    damage.Damage // 0 without DAMAGE, or once it proved incomplete
-	region    xfixes.Region // receives the damage each Capture takes
-	synced    []byte        // the buffer holding the whole screen as of the last Capture; nil if none
+	damage    damage.Damage   // 0 without DAMAGE, or once it proved incomplete
+	region    xfixes.Region   // receives the damage each Capture takes
+	synced    []byte          // the buffer holding the whole screen as of the last Capture; nil if none
 	lastAudit time.Time
 	suspect   []span // rows the last audit found changed without damage
 	frame     Frame
