@@ -1,6 +1,7 @@
 package session
 
 import (
+	"image"
 	"log/slog"
 	"sync"
 
@@ -18,9 +19,11 @@ type dispatcher struct {
 	mu     sync.Mutex
 	inj    Injector // nil until control is first granted
 	grants protocol.Grants
-	paused bool                // the customer paused: input is dropped whatever the grants
-	w, h   int                 // screen size for clamping; 0 until the first frame
-	last   *protocol.MouseMove // the last pointer position placed, in frame pixels
+	paused bool // the customer paused: input is dropped whatever the grants
+	// area is the part of the desktop the viewer is shown (one display, or
+	// all): its coordinates are relative to it. Empty until the first frame.
+	area image.Rectangle
+	last *protocol.MouseMove // the last pointer position placed, in frame pixels
 
 	injected, dropped, failed int
 }
@@ -54,10 +57,11 @@ func (d *dispatcher) setPaused(paused bool) {
 	d.paused = paused
 }
 
-func (d *dispatcher) setSize(w, h int) {
+// setArea is stream.Options.OnArea.
+func (d *dispatcher) setArea(a image.Rectangle) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.w, d.h = w, h
+	d.area = a
 }
 
 // release lets go of everything held (the viewer left or the session ends).
@@ -153,13 +157,14 @@ func (d *dispatcher) handle(m protocol.Message) {
 	d.injected++
 }
 
+// clamp maps a point of the picture the viewer shows onto the desktop,
+// within the area shown: a click on display 2 lands on display 2, and a
+// point past its edge stays on it.
 func (d *dispatcher) clamp(x, y uint16) (int, int) {
 	cx, cy := int(x), int(y)
-	if d.w > 0 {
-		cx = min(cx, d.w-1)
-	}
-	if d.h > 0 {
-		cy = min(cy, d.h-1)
+	if !d.area.Empty() {
+		cx = d.area.Min.X + min(cx, d.area.Dx()-1)
+		cy = d.area.Min.Y + min(cy, d.area.Dy()-1)
 	}
 	return cx, cy
 }

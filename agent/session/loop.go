@@ -48,6 +48,7 @@ type session struct {
 
 	capt      Capturer
 	src       stream.Source // capt, remembering the pointer image across viewers
+	displays  displayState  // the customer's displays and the one shown
 	disp      *dispatcher
 	injOpened bool
 	injErr    error // why input could not be opened; control is then impossible
@@ -294,6 +295,10 @@ func (s *session) handleEvent(ctx context.Context, ev event) (Result, bool, erro
 	case fatal:
 		s.sendEnd(ev.reason)
 		return Result{}, true, ev.err
+	case displaysListed:
+		s.displaysListed(ev)
+	case selectDisplay:
+		s.selectDisplay(ev.index)
 	}
 	return Result{}, false, nil
 }

@@ -91,7 +91,10 @@ type Config struct {
 	RetryDelay time.Duration
 	// MaxBackoff and GiveUp bound reconnecting (5 s, 10 min).
 	MaxBackoff, GiveUp time.Duration
-	// Stream tunes the frame loop; OnSize is set by the session.
+	// DisplayPoll is how often the list of displays is read again to see
+	// monitors come, go or move (2 s).
+	DisplayPoll time.Duration
+	// Stream tunes the frame loop; OnArea is set by the session.
 	Stream stream.Options
 	Logger *slog.Logger
 }
@@ -141,6 +144,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = 2 * time.Second
+	}
+	if cfg.DisplayPoll <= 0 {
+		cfg.DisplayPoll = 2 * time.Second
 	}
 	if cfg.ConsentHold <= 0 {
 		cfg.ConsentHold = DefaultConsentHold

@@ -146,10 +146,11 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 		// Pausing blacks out whatever the customer shares.
 		s.pause, s.src = newPauser(s.scope.wrap(stream.RememberCursor(c)))
 		s.pause.set(s.paused)
+		s.startDisplays(ctx)
 	}
 	v.conn = &countingConn{Conn: conn, c: &s.counts}
 	opts := s.cfg.Stream
-	opts.OnSize = s.disp.setSize
+	opts.OnArea = s.disp.setArea
 	if s.maxFPS > 0 && opts.FPS == 0 {
 		opts.FPS = s.maxFPS
 	}
@@ -161,6 +162,7 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 	if s.paused {
 		s.sendPaused(v)
 	}
+	s.announceDisplays()
 	prev := s.lastDone
 	s.lastDone = v.done
 	s.say("%s is now connected to your screen.", s.engineerName())
@@ -247,6 +249,8 @@ func (s *session) receive(ctx context.Context, conn link.Conn, st *stream.Stream
 			st.RequestFull()
 		case *protocol.Point:
 			s.point(m)
+		case *protocol.SelectDisplay:
+			s.post(ctx, selectDisplay{index: m.Index})
 		case *protocol.Ping:
 			pong, err := protocol.Marshal(&protocol.Pong{Micros: m.Micros})
 			if err != nil {

@@ -47,8 +47,11 @@ type screenView struct {
 	pongs  []uint64
 	cursor []protocol.CursorPos
 	paused []bool // Paused messages, in order
-	err    error
-	noAck  bool
+	// displays are the Displays messages, each with the number of frames
+	// seen before it.
+	displays []displaysSeen
+	err      error
+	noAck    bool
 }
 
 type frameSeen struct {
@@ -89,6 +92,8 @@ func (v *screenView) feed(b []byte) {
 		v.cursor = append(v.cursor, *m)
 	case *protocol.Paused:
 		v.paused = append(v.paused, m.Paused)
+	case *protocol.Displays:
+		v.displays = append(v.displays, displaysSeen{Displays: *m, frames: len(v.frames)})
 	}
 }
 

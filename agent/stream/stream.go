@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,8 +45,10 @@ type Options struct {
 	// (10 s); a Windows desktop switch (UAC prompt, lock screen) fails
 	// captures for a moment.
 	CaptureGrace time.Duration
-	// OnSize hears the screen size of the first frame and of every change.
-	OnSize func(width, height int)
+	// OnArea hears the part of the desktop the first frame shows, and every
+	// change: its size, and its origin when the source captures one display
+	// (capture.Frame.Origin). Input from the viewer is relative to it.
+	OnArea func(area image.Rectangle)
 	Logger *slog.Logger
 }
 
@@ -107,8 +111,13 @@ type Streamer struct {
 	sending uint32 // seq of the frame being sent, 0 between frames
 	acked   uint32 // seq of the last frame acknowledged
 
+	// announceMu guards announced: messages to send before the next frame.
+	announceMu sync.Mutex
+	announced  []protocol.Message
+
 	// owned by Run
 	w, h       int
+	origin     image.Point // of the last frame on the desktop
 	cursor     capture.Cursor
 	cursorSent bool
 	shapeSent  uint32
@@ -154,6 +163,32 @@ func (s *Streamer) SetGrants(g protocol.Grants) {
 		s.grantsChanged.Store(true)
 		s.poke()
 	}
+}
+
+// Announce queues m, one of the agent's small state messages (the
+// displays), to go out before the next frame and in order with frames, so
+// that the viewer hears of a change before it sees it. A queued message of
+// the same type not sent yet is replaced: only the latest state matters.
+func (s *Streamer) Announce(m protocol.Message) {
+	s.announceMu.Lock()
+	s.announced = slices.DeleteFunc(s.announced, func(q protocol.Message) bool { return q.Type() == m.Type() })
+	s.announced = append(s.announced, m)
+	s.announceMu.Unlock()
+	s.poke()
+}
+
+// sendAnnounced sends what Announce queued.
+func (s *Streamer) sendAnnounced() error {
+	s.announceMu.Lock()
+	ms := s.announced
+	s.announced = nil
+	s.announceMu.Unlock()
+	for _, m := range ms {
+		if err := s.send(m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Streamer) poke() {
@@ -207,6 +242,9 @@ func (s *Streamer) runPolling(ctx context.Context, failingSince *time.Time) erro
 	next := time.Now()
 	for {
 		if err := s.waitUntil(ctx, next); err != nil {
+			return err
+		}
+		if err := s.sendAnnounced(); err != nil {
 			return err
 		}
 		start := time.Now()
@@ -272,6 +310,9 @@ func (s *Streamer) runNotified(ctx context.Context, changed <-chan struct{}, fai
 		case <-s.wake:
 			// An ack may have lifted flow control; a full-frame request
 			// or new grants want a frame.
+			if err := s.sendAnnounced(); err != nil {
+				return err
+			}
 			notBefore = time.Time{}
 			if s.wantFull.Load() || s.grantsChanged.Load() {
 				dirty = true
@@ -404,15 +445,23 @@ func (s *Streamer) frame(start time.Time) (bool, error) {
 		return false, fmt.Errorf("%w: %w", errCapture, err)
 	}
 	full := s.wantFull.Swap(false)
+	if f.Origin != s.origin && f.Width == s.w && f.Height == s.h {
+		// Another display of the same size: a full frame of it, as for a
+		// new size.
+		s.origin, full = f.Origin, true
+		if s.opts.OnArea != nil {
+			s.opts.OnArea(image.Rectangle{Min: f.Origin, Max: f.Origin.Add(image.Pt(f.Width, f.Height))})
+		}
+	}
 	if f.Width != s.w || f.Height != s.h || s.grantsChanged.Swap(false) {
 		if f.Width != s.w || f.Height != s.h {
 			if err := protocol.CheckScreenSize(f.Width, f.Height); err != nil {
 				return false, fmt.Errorf("%w: %w", errCapture, err)
 			}
-			s.w, s.h = f.Width, f.Height
+			s.w, s.h, s.origin = f.Width, f.Height, f.Origin
 			full = true
-			if s.opts.OnSize != nil {
-				s.opts.OnSize(f.Width, f.Height)
+			if s.opts.OnArea != nil {
+				s.opts.OnArea(image.Rectangle{Min: f.Origin, Max: f.Origin.Add(image.Pt(f.Width, f.Height))})
 			}
 		}
 		if err := s.send(&protocol.Hello{Grants: protocol.Grants(s.grants.Load()), Width: clampU16(f.Width), Height: clampU16(f.Height), OS: s.opts.OS}); err != nil {
@@ -475,6 +524,10 @@ func (s *Streamer) sendCursor() (bool, error) {
 			s.shapeSent, s.shapeKnown = c.Serial, true
 		}
 	}
+	// The pointer as the viewer sees it: relative to the area shown, and
+	// hidden while it is on another display.
+	c.X, c.Y = c.X-s.origin.X, c.Y-s.origin.Y
+	c.Visible = c.Visible && c.X >= 0 && c.Y >= 0 && c.X < s.w && c.Y < s.h
 	if !s.cursorSent || c.X != s.cursor.X || c.Y != s.cursor.Y || c.Visible != s.cursor.Visible || c.Serial != s.cursor.Serial {
 		if err := s.send(&protocol.CursorPos{X: clampU16(c.X), Y: clampU16(c.Y), Visible: c.Visible, Serial: c.Serial}); err != nil {
 			return false, err
