@@ -76,6 +76,8 @@ func (v *Viewer) handleSession(b []byte) {
 		v.onScope(m)
 	case *protocol.Paused:
 		v.onPaused(m)
+	case *protocol.Displays:
+		v.onDisplays(m)
 	default:
 		v.log.Debug("viewer: ignored session message", "type", m.Type())
 	}

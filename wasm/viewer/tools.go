@@ -40,6 +40,8 @@ func (v *Viewer) command(name string, detail []byte) {
 		err = v.point(detail)
 	case CmdGrantRequest:
 		err = v.requestGrants(detail)
+	case CmdSelectDisplay:
+		err = v.selectDisplay(detail)
 	default:
 		v.log.Warn("viewer: unknown command from the page", "name", name)
 		return
@@ -57,6 +59,9 @@ const (
 	CmdChat = "chat"
 	// CmdTyping says whether the engineer is typing: detail {typing}.
 	CmdTyping = "typing"
+	// CmdSelectDisplay asks the agent to show one display or all
+	// (SelectDisplayDetail, displays.go).
+	CmdSelectDisplay = "select-display"
 )
 
 // decodeDetail unmarshals a command's detail into dst.
