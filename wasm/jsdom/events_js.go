@@ -29,7 +29,8 @@ type listener struct {
 }
 
 // Bind attaches the DOM listeners. Input arrives only from the screen
-// canvas (plus mouseup anywhere, so a drag released outside still ends);
+// canvas (a pressed pointer is captured by it, so a drag released outside
+// still ends);
 // whether it is sent is the viewer's decision, by level.
 func (p *Page) Bind(in Input, log *slog.Logger) {
 	on := func(target js.Value, typ string, passive bool, f func(e js.Value)) {
@@ -64,8 +65,12 @@ func (p *Page) Bind(in Input, log *slog.Logger) {
 		e.Call("preventDefault")
 		x, y := p.remote(e)
 		in.MouseButton(protocol.Button(e.Get("button").Int()), true, x, y)
+		// Captured, the pointer's release comes to the canvas wherever it
+		// happens: a drag released outside still ends, in this window or
+		// in the pop-out window the canvas may have moved to.
+		p.screen.Call("setPointerCapture", e.Get("pointerId"))
 	})
-	on(p.win, "pointerup", true, func(e js.Value) {
+	on(p.screen, "pointerup", true, func(e js.Value) {
 		x, y := p.remote(e)
 		in.MouseButton(protocol.Button(e.Get("button").Int()), false, x, y)
 	})
