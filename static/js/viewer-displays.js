@@ -82,7 +82,8 @@
 
   function render() {
     var ds = state.displays;
-    box.hidden = ds.length === 0;
+    // One display: nothing to choose.
+    box.hidden = ds.length < 2;
     menu.textContent = '';
     ds.forEach(function (d) {
       var detail = size(d.width, d.height);
@@ -105,9 +106,9 @@
     }
     var current = state.selected === -1 ? 'All displays' : (ds[state.selected] || {}).label || 'Display';
     button.textContent = current;
-    button.title = ds.length > 1 ?
-      'Showing ' + current + ' of ' + ds.length + '. Choose another display' :
-      'The customer has one display';
+    button.title = (state.selected === -1 ?
+      'Showing all ' + ds.length + ' of the customer\'s displays' :
+      'Showing ' + current + ' of the customer\'s ' + ds.length + ' displays') + '. Choose another';
     root.dataset.display = state.selected === -1 ? 'all' : String(state.selected);
     root.dataset.displays = String(ds.length);
   }
