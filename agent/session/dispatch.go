@@ -157,6 +157,13 @@ func (d *dispatcher) handle(m protocol.Message) {
 	d.injected++
 }
 
+// origin is the top left corner of the area shown on the desktop.
+func (d *dispatcher) origin() image.Point {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.area.Min
+}
+
 // clamp maps a point of the picture the viewer shows onto the desktop,
 // within the area shown: a click on display 2 lands on display 2, and a
 // point past its edge stays on it.

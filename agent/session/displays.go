@@ -163,11 +163,21 @@ func (s *session) selectDisplay(index uint8) {
 }
 
 // showDisplay captures the selected area from the next frame on (a full
-// frame of it, with its size in Hello) and tells the viewer.
+// frame of it, with its size in Hello) and tells the viewer. While the
+// customer shares one window, every display is captured, so that the
+// window is found wherever it is; the choice applies again afterwards.
 func (s *session) showDisplay() {
-	if a, ok := s.capt.(areas); ok {
-		a.SetArea(s.displays.bounds())
+	a, ok := s.capt.(areas)
+	if !ok || len(s.displays.list) == 0 {
+		return
 	}
+	area := s.displays.bounds()
+	if s.scope.get().Window != 0 {
+		all := s.displays
+		all.selected = protocol.AllDisplays
+		area = all.bounds()
+	}
+	a.SetArea(area)
 	s.announceDisplays()
 }
 

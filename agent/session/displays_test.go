@@ -2,6 +2,8 @@ package session
 
 import (
 	"image"
+	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -196,4 +198,66 @@ func TestSessionSwitchesDisplays(t *testing.T) {
 			t.Errorf("viewer decode: %v", v.err)
 		}
 	})
+}
+
+// TestSessionDisplaysWithWindowScope: the customer's choices of what to
+// share apply to the display shown. Display B (100..400) is shown; the
+// mail window on it is hidden: B's frame has it black, and a click on it
+// is dropped while one beside it lands on B; pointing is placed on B. With
+// the notes window shared, which lies mostly on display A, the agent
+// captures every display and the engineer sees the window, clicks placed
+// in it; back to the whole screen, B is shown again.
+func TestSessionDisplaysWithWindowScope(t *testing.T) {
+	a := capture.Display{Bounds: image.Rect(0, 0, 100, 150), Name: "A"}
+	b := capture.Display{Bounds: image.Rect(100, 0, 400, 150), Primary: true, Name: "B"}
+	desk := &fakeMonitors{fakeScreen: newFakeScreen(400, 150), list: []capture.Display{a, b}}
+	d, ov := &fakeDesktop{}, &fakeOverlay{}
+	h := start(t, welcomeFor(false), func(cfg *Config) {
+		withDesktop(d, ov)(cfg)
+		cfg.OpenCapturer = func() (Capturer, error) { return desk, nil }
+	})
+	c := h.connect()
+	v := relayView(t, c)
+	if code := h.scopeChoice(0, []uint64{2}); code != http.StatusNoContent {
+		t.Fatalf("hide the mail window: %d", code)
+	}
+	c.send(protocol.SigPeer, protocol.Peer{Role: "viewer", Present: true})
+	h.allow(c, viewControl)
+
+	// Display B, the mail window black.
+	v.waitFrame(0, func(f frameSeen) bool {
+		return f.end.Full() && sameImage(f.img, expected(desk.snapshot(), b.Bounds, mailRect))
+	})
+	v.sendMsg(&protocol.MouseButton{Button: protocol.ButtonLeft, Down: true, X: 10, Y: 70}) // 110,70: the hidden mail window
+	v.sendMsg(&protocol.MouseButton{Button: protocol.ButtonLeft, Down: true, X: 10, Y: 10}) // 110,10: beside it
+	v.sendMsg(&protocol.Point{Stroke: 1, Flags: protocol.PointEnd, Points: []protocol.XY{{X: 5, Y: 5}}})
+	v.ping(1)
+	if got, want := h.inj.snapshot(), []string{"move 110 10", "button 0 1"}; !slices.Equal(got, want) {
+		t.Fatalf("injected %q, want %q", got, want)
+	}
+	if pts, _ := ov.seen(); !slices.Equal(pts, []image.Point{{105, 5}}) {
+		t.Fatalf("overlay shows %v, want 105,5 on display B", pts)
+	}
+
+	// The notes window, though display B was chosen.
+	var n int
+	v.state(func(v *screenView) { n = len(v.frames) })
+	if code := h.scopeChoice(1, nil); code != http.StatusNoContent {
+		t.Fatalf("share the notes window: %d", code)
+	}
+	v.waitFrame(n, func(f frameSeen) bool {
+		return sameImage(f.img, expected(desk.snapshot(), notesRect, mailRect))
+	})
+	v.sendMsg(&protocol.MouseButton{Button: protocol.ButtonLeft, Down: false, X: 5, Y: 5})
+	v.ping(2)
+	if got := h.inj.snapshot(); got[len(got)-2] != "move 25 15" {
+		t.Fatalf("injected %q, want a move to 25,15 in the notes window", got)
+	}
+
+	// The whole screen again: display B.
+	v.state(func(v *screenView) { n = len(v.frames) })
+	if code := h.scopeChoice(0, nil); code != http.StatusNoContent {
+		t.Fatalf("whole screen: %d", code)
+	}
+	v.waitFrame(n, func(f frameSeen) bool { return sameImage(f.img, desk.cropOf(b.Bounds)) })
 }

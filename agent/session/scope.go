@@ -132,7 +132,9 @@ func (s *scopedSource) Capture() (*capture.Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	screen := image.Rect(0, 0, f.Width, f.Height)
+	// The frame is the display shown (or all of them), at its place on
+	// the desktop, where the windows' rectangles are.
+	screen := image.Rectangle{Min: f.Origin, Max: f.Origin.Add(image.Pt(f.Width, f.Height))}
 	masks := append(before, sc.hiddenRects(scope.Hidden)...)
 	crop := screen
 	if scope.Window != 0 {
@@ -149,8 +151,9 @@ func (s *scopedSource) Capture() (*capture.Frame, error) {
 		sc.buf = make([]byte, w*h*4)
 	}
 	pix := sc.buf[:w*h*4]
+	at := crop.Min.Sub(f.Origin) // in the frame
 	for y := range h {
-		src := f.Pix[(crop.Min.Y+y)*f.Stride+crop.Min.X*4:]
+		src := f.Pix[(at.Y+y)*f.Stride+at.X*4:]
 		copy(pix[y*w*4:(y+1)*w*4], src[:w*4])
 	}
 	local := make([]image.Rectangle, 0, len(masks))
@@ -161,6 +164,12 @@ func (s *scopedSource) Capture() (*capture.Frame, error) {
 		}
 	}
 	out := capture.Frame{Width: w, Height: h, Stride: w * 4, Pix: pix}
+	if scope.Window == 0 {
+		// The display shown, blacked out where windows are hidden: input
+		// and the pointer are placed by its origin. A shared window's
+		// frames start at 0,0: the window is placed afresh for each input.
+		out.Origin = f.Origin
+	}
 	if scope.Window == 0 && f.Damage != nil && sc.filtered && w == sc.lastW && h == sc.lastH {
 		// What changed: the screen's damage, and what is blacked out now
 		// or was before.
@@ -249,10 +258,11 @@ func (sc *scoper) keyAllowed(down bool) bool {
 }
 
 // toScreen places the engineer's stroke points on the screen, leaving out
-// those outside the shared window.
-func (sc *scoper) toScreen(pts []protocol.XY) []image.Point {
+// those outside the shared window. With the screen shared, the points are
+// relative to the display shown, whose top left corner is origin.
+func (sc *scoper) toScreen(pts []protocol.XY, origin image.Point) []image.Point {
 	scope := sc.get()
-	var rect image.Rectangle
+	rect := image.Rectangle{Min: origin, Max: origin}
 	if scope.Window != 0 {
 		if sc.desk == nil {
 			return nil
@@ -293,7 +303,7 @@ func (s *session) point(m *protocol.Point) {
 	if m.Flags&protocol.PointClear != 0 {
 		err = ov.Clear()
 	} else {
-		err = ov.Draw(m.Stroke, s.scope.toScreen(m.Points), m.Flags&protocol.PointEnd != 0)
+		err = ov.Draw(m.Stroke, s.scope.toScreen(m.Points, s.disp.origin()), m.Flags&protocol.PointEnd != 0)
 	}
 	if err != nil {
 		s.log.Debug("overlay", "err", err)
@@ -363,6 +373,7 @@ func (s *session) setScope(ctx context.Context, choice consent.Sharing) {
 	}
 	s.note = ""
 	s.scope.set(next)
+	s.showDisplay() // a shared window is found on any display
 	switch {
 	case next.Window != 0:
 		s.say("Sharing only the window %q with %s.", next.Title, s.engineerName())

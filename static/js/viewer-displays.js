@@ -35,7 +35,9 @@
 
   // ---- The picker -------------------------------------------------------
 
-  var state = { displays: [], selected: 0 };
+  // window: the customer shares one window, which the agent finds on any
+  // display; there is nothing to choose then (tether:scope, viewer-point.js).
+  var state = { displays: [], selected: 0, window: false };
 
   function size(w, h) {
     return w + '\u00d7' + h;
@@ -82,8 +84,11 @@
 
   function render() {
     var ds = state.displays;
-    // One display: nothing to choose.
-    box.hidden = ds.length < 2;
+    // One display, or one window shared: nothing to choose.
+    box.hidden = ds.length < 2 || state.window;
+    if (box.hidden) {
+      close();
+    }
     menu.textContent = '';
     ds.forEach(function (d) {
       var detail = size(d.width, d.height);
@@ -173,6 +178,11 @@
     var d = e.detail || {};
     state.displays = Array.isArray(d.displays) ? d.displays : [];
     state.selected = typeof d.selected === 'number' ? d.selected : 0;
+    render();
+  });
+
+  window.addEventListener('tether:scope', function (e) {
+    state.window = !!(e.detail && e.detail.window);
     render();
   });
 
