@@ -77,8 +77,12 @@ func TestSwitchBetweenTwoMonitors(t *testing.T) {
 	shot(t, w.engineer, "displays-picker")
 
 	// Display 2.
+	frames := eval[int](t, w.engineer, `Number(document.getElementById("viewer").dataset.frames)`)
+	switchAt := time.Now()
 	do(t, w.engineer, 5*time.Second, "choose display 2", chromedp.Click(chromedp.CSS(`#v-display-menu [data-display="1"]`)))
-	waitJS(t, w.engineer, 10*time.Second, "display 2 chosen", `document.getElementById("viewer").dataset.display === "1" && document.getElementById("v-display").textContent === "Display 2"`)
+	waitJS(t, w.engineer, 10*time.Second, "display 2 chosen", fmt.Sprintf(`document.getElementById("viewer").dataset.display === "1" && document.getElementById("v-display").textContent === "Display 2" &&
+		Number(document.getElementById("viewer").dataset.frames) > %d`, frames))
+	t.Logf("display 2 chosen: its first frame painted %v after the click", time.Since(switchAt).Round(time.Millisecond))
 	w.waitShows(t, screen, display2, "display 2")
 	// Its top left corner is display 2's background, not display 1's
 	// application.
@@ -97,10 +101,11 @@ func TestSwitchBetweenTwoMonitors(t *testing.T) {
 	})
 
 	// All displays: one picture of both.
-	do(t, w.engineer, 5*time.Second, "choose all displays",
-		chromedp.Click(chromedp.CSS(`#v-display`)), chromedp.WaitVisible(chromedp.CSS(`#v-display-menu`)),
-		chromedp.Click(chromedp.CSS(`#v-display-menu [data-display="all"]`)))
-	waitJS(t, w.engineer, 10*time.Second, "all displays chosen", `document.getElementById("viewer").dataset.display === "all"`)
+	do(t, w.engineer, 5*time.Second, "open the picker", chromedp.Click(chromedp.CSS(`#v-display`)), chromedp.WaitVisible(chromedp.CSS(`#v-display-menu`)))
+	switchAt = time.Now()
+	do(t, w.engineer, 5*time.Second, "choose all displays", chromedp.Click(chromedp.CSS(`#v-display-menu [data-display="all"]`)))
+	waitJS(t, w.engineer, 10*time.Second, "all displays chosen", `document.getElementById("viewer").dataset.display === "all" && `+screen+`.width === 2048`)
+	t.Logf("all displays chosen: the canvas was 2048×768 %v after the click", time.Since(switchAt).Round(time.Millisecond))
 	w.waitShows(t, screen, image.Rect(0, 0, 2*monW, monH), "all displays")
 	shot(t, w.engineer, "displays-all")
 
