@@ -240,6 +240,7 @@ func (p *pauser) Capture() (*capture.Frame, error) {
 		if p.black.Width != f.Width || p.black.Height != f.Height {
 			p.black = capture.Frame{Width: f.Width, Height: f.Height, Stride: f.Width * 4, Pix: make([]byte, f.Width*f.Height*4)}
 		}
+		p.black.Origin = f.Origin // the display shown stays where it is
 		return &p.black, nil
 	}
 	if p.resumed.Swap(false) {
