@@ -74,6 +74,14 @@ func TestRoute(t *testing.T) {
 			if from != SenderAgent|SenderViewer {
 				t.Errorf("%s: from %d", typ, from)
 			}
+		case TypeClipboardText:
+			if from != SenderAgent|SenderViewer || need != GrantView|GrantClipboard {
+				t.Errorf("%s: from %d need %s", typ, from, need)
+			}
+		case TypeClipboardTooLarge:
+			if from != SenderAgent || need != GrantView|GrantClipboard {
+				t.Errorf("%s: from %d need %s", typ, from, need)
+			}
 		default:
 			if from != 0 {
 				t.Errorf("unknown type %d has a route", typ)

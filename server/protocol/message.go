@@ -45,6 +45,9 @@ const (
 	TypeRequestFull Type = 20 // viewer → agent: send a full frame
 	TypePing        Type = 21 // either way: echo my timestamp
 	TypePong        Type = 22 // the echo of a Ping
+	// 40-44: clipboard (clipboard.go).
+	TypeClipboardText     Type = 40 // either way: copied text, with GrantClipboard
+	TypeClipboardTooLarge Type = 41 // agent → viewer: the customer copied more than MaxClipboardText
 )
 
 func (t Type) String() string {
@@ -77,6 +80,10 @@ func (t Type) String() string {
 		return "ping"
 	case TypePong:
 		return "pong"
+	case TypeClipboardText:
+		return "clipboard-text"
+	case TypeClipboardTooLarge:
+		return "clipboard-too-large"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
@@ -103,6 +110,10 @@ func (t Type) Route() (from Sender, need Grants) {
 		return SenderViewer, GrantControl
 	case TypePing, TypePong:
 		return SenderAgent | SenderViewer, GrantView
+	case TypeClipboardText:
+		return SenderAgent | SenderViewer, GrantView | GrantClipboard
+	case TypeClipboardTooLarge:
+		return SenderAgent, GrantView | GrantClipboard
 	}
 	return 0, 0
 }
@@ -201,6 +212,10 @@ func Unmarshal(b []byte) (Message, error) {
 		m = &Ping{}
 	case TypePong:
 		m = &Pong{}
+	case TypeClipboardText:
+		m = &ClipboardText{}
+	case TypeClipboardTooLarge:
+		m = &ClipboardTooLarge{}
 	default:
 		return nil, fmt.Errorf("%w: %d", ErrType, uint8(t))
 	}
