@@ -123,6 +123,8 @@ func (a *Agent) Signal(ctx context.Context, data []byte) (ended bool, err error)
 		if err := s.store.AddBytes(ctx, a.sess.ID, st.ToViewer, st.ToAgent); err != nil {
 			s.log.Error("record stats", "session", a.sess.ID, "err", err)
 		}
+	case protocol.SigAudit:
+		return false, a.audit(ctx, env)
 	case protocol.SigEnd:
 		var e protocol.End
 		if err := env.Decode(&e); err != nil {

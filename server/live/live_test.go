@@ -620,3 +620,41 @@ func TestAgentAndViewerGetSessionTURNCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestAgentAuditsClipboard: the agent's clipboard reports become events
+// with sizes only, and only within the clipboard grant; a malformed report
+// breaks the contract.
+func TestAgentAuditsClipboard(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	agent := f.join(t)
+	report := sig(t, protocol.SigAudit, protocol.Audit{Kind: protocol.AuditClipboardToEngineer, Size: 42, Count: 1})
+	if _, err := agent.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.Signal(ctx, report); err != nil {
+		t.Fatalf("audit without the grant: %v, want it ignored", err)
+	}
+	if _, err := agent.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantClipboard})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.Signal(ctx, report); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.Signal(ctx, sig(t, protocol.SigAudit, protocol.Audit{Kind: protocol.AuditClipboardToCustomer, Size: -5, Count: 1})); !errors.Is(err, protocol.ErrInvalid) {
+		t.Fatalf("negative size: %v, want ErrInvalid", err)
+	}
+	evs, err := f.st.Events(ctx, f.sess.ProviderID, f.sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range evs {
+		if strings.HasPrefix(e.Kind, "clipboard") {
+			got = append(got, e.Kind+" "+e.Actor+" "+e.Detail)
+		}
+	}
+	if want := "clipboard_to_engineer agent 42 bytes"; len(got) != 1 || got[0] != want {
+		t.Fatalf("clipboard events %q, want [%q]", got, want)
+	}
+}

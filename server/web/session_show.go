@@ -58,6 +58,9 @@ var eventLabels = map[string]string{
 	store.EventAgentLost:       "Support program disconnected",
 	store.EventViewerConnected: "Viewer connected",
 	store.EventEnded:           "Session ended",
+	// Clipboard transfers the agent reports: sizes, never the text.
+	protocol.AuditClipboardToCustomer: "Clipboard text to the customer",
+	protocol.AuditClipboardToEngineer: "Clipboard text to the engineer",
 }
 
 func (s *Server) sessionViewer(c echo.Context, en engineer) error {
