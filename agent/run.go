@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"tether/agent/capture"
+	"tether/agent/clipboard"
 	"tether/agent/consent"
 	"tether/agent/input"
 	"tether/agent/link"
@@ -74,6 +75,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		},
 		OpenBrowser: consent.OpenBrowser,
 		Logger:      logger,
+	}
+	if clipboard.Supported {
+		cfg.OpenClipboard = func() (session.Clipboard, error) { return clipboard.Open() }
 	}
 	if consent.IsTerminal(os.Stdin) {
 		cfg.Console = os.Stdin

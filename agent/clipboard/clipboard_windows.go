@@ -119,6 +119,9 @@ func wndProc(hwnd uintptr, message uint32, wParam, lParam uintptr) uintptr {
 	return r
 }
 
+// Supported reports whether this build has a clipboard backend.
+const Supported = true
+
 // Open creates the listening window and starts its message loop.
 func Open() (Clipboard, error) {
 	registerOnce.Do(func() {

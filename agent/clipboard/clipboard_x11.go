@@ -42,6 +42,9 @@ type atoms struct {
 	clipboard, utf8, text, str, targets, incr, prop, atom xproto.Atom
 }
 
+// Supported reports whether this build has a clipboard backend.
+const Supported = true
+
 // Open connects to the X server on $DISPLAY and starts watching the
 // clipboard.
 func Open() (Clipboard, error) { return openX11("") }

@@ -51,6 +51,10 @@ type session struct {
 	injOpened bool
 	injErr    error // why input could not be opened; control is then impossible
 	counts    counters
+
+	clip     Clipboard     // open while the grants include the clipboard
+	clipStop chan struct{} // closed when clip closes
+	clipGate clipGate
 }
 
 // event is something a helper goroutine tells the owner.
@@ -278,6 +282,10 @@ func (s *session) handleEvent(ctx context.Context, ev event) (Result, bool, erro
 		if s.viewerPresent {
 			s.startViewer(ctx)
 		}
+	case clipCopied:
+		s.copied(ctx, ev)
+	case clipPasted:
+		s.pasted(ctx, ev)
 	case fatal:
 		s.sendEnd(ev.reason)
 		return Result{}, true, ev.err
@@ -361,6 +369,7 @@ func (s *session) revoke(why string) {
 	s.stopViewer("")
 	s.grants = 0
 	s.disp.setGrants(0)
+	s.followClipboard(context.Background(), 0)
 	s.sharedSince = time.Time{}
 	s.note = why
 	s.say("\n%s", why)
@@ -444,6 +453,11 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 			return
 		}
 	}
+	g = s.followClipboard(ctx, g)
+	if !first && g == s.grants {
+		s.updatePage()
+		return
+	}
 	s.grants = g
 	if first {
 		s.sharedSince = time.Now()
@@ -456,6 +470,9 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 	what := "view only"
 	if g.Has(protocol.GrantControl) {
 		what = "full control"
+	}
+	if g.Has(protocol.GrantClipboard) {
+		what += ", clipboard"
 	}
 	s.say("\nSharing your screen with %s (%s). Stop on the page in your browser, or press Ctrl+C or close this window.", s.engineerName(), what)
 	if s.viewer != nil && s.viewer.streamer != nil {
@@ -549,6 +566,7 @@ func (s *session) shutdown() {
 		}
 	}
 	s.disp.close()
+	s.followClipboard(context.Background(), 0)
 	if s.capt != nil {
 		if err := s.capt.Close(); err != nil {
 			s.log.Info("close capture", "err", err)
