@@ -72,6 +72,8 @@ func (v *Viewer) handleSession(b []byte) {
 		v.rttKnown = v.rtt >= 0
 	case *protocol.Ping:
 		v.sendLogged(&protocol.Pong{Micros: m.Micros})
+	case *protocol.ClipboardText, *protocol.ClipboardTooLarge:
+		v.onClipboard(m)
 	default:
 		v.log.Debug("viewer: ignored session message", "type", m.Type())
 	}

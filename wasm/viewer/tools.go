@@ -32,6 +32,25 @@ func (v *Viewer) command(name string, detail []byte) {
 	switch name {
 	case CmdRefresh:
 		v.sendLogged(&protocol.RequestFull{})
+	case CmdClipboardPaste, CmdClipboardSend:
+		var d TextDetail
+		if err = decodeDetail(name, detail, &d); err == nil {
+			if name == CmdClipboardPaste {
+				v.onClipboardPaste(d.Text)
+			} else {
+				v.sendClipboard(d.Text)
+			}
+		}
+	case CmdSendKeys:
+		var id string
+		if err = decodeDetail(name, detail, &id); err == nil {
+			v.onSendKeys(id)
+		}
+	case CmdTypeText:
+		var d TextDetail
+		if err = decodeDetail(name, detail, &d); err == nil {
+			v.onTypeText(d.Text)
+		}
 	default:
 		v.log.Warn("viewer: unknown command from the page", "name", name)
 		return
@@ -45,6 +64,16 @@ func (v *Viewer) command(name string, detail []byte) {
 const (
 	// CmdRefresh asks the agent for a full frame (no detail).
 	CmdRefresh = "refresh"
+	// CmdClipboardPaste carries the text of the page's paste event into
+	// the screen (TextDetail, text may be empty); the held-back paste
+	// shortcut follows it.
+	CmdClipboardPaste = "clipboard-paste"
+	// CmdClipboardSend puts text on the customer's clipboard (TextDetail).
+	CmdClipboardSend = "clipboard-send"
+	// CmdSendKeys sends a Send keys entry (its Combo.ID as a string).
+	CmdSendKeys = "send-keys"
+	// CmdTypeText types text on the customer's computer (TextDetail).
+	CmdTypeText = "type-text"
 )
 
 // decodeDetail unmarshals a command's detail into dst.
