@@ -274,7 +274,6 @@ func (w *win) Write(text string) error {
 	return nil // the system owns h now
 }
 
-
 // memory turns the address GlobalLock returned into a pointer. The memory
 // is the system's, not Go's, and stays put while locked.
 func memory(addr uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&addr)) }
