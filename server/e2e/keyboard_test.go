@@ -81,8 +81,8 @@ func (w *world) waitKeysyms(t *testing.T, what string, n int, want []int) {
 // dead key then a letter), Cyrillic and Greek keys, and text from an input
 // method (typed with "Type text…", as the screen receives no composition)
 // arrive on the customer's X display as the same characters, although its
-// layout is US; an IME key still composing types nothing; a shortcut on a
-// Cyrillic layout is Ctrl+C.
+// layout is US; a dead key then Space types the accent; an IME key still
+// composing types nothing; a shortcut on a Cyrillic layout is Ctrl+C.
 func TestDeadKeysAndNonLatinTyping(t *testing.T) {
 	w := keyboardWorld(t, "Zoë Ωmega")
 	// Each key as the engineer's layout reports it (chromedp knows only
@@ -103,13 +103,16 @@ func TestDeadKeysAndNonLatinTyping(t *testing.T) {
 	steps = append(steps, press("é", "KeyE", 69, "é")...)
 	steps = append(steps, press("Dead", "BracketLeft", 219, "")...)
 	steps = append(steps, press("ô", "KeyO", 79, "ô")...)
+	// A dead key then Space types the accent itself, not a space.
+	steps = append(steps, press("Dead", "Backquote", 192, "")...)
+	steps = append(steps, press("`", "Space", 32, "`")...)
 	steps = append(steps, press("ж", "Semicolon", 186, "ж")...)
 	steps = append(steps, press("λ", "KeyL", 76, "λ")...)
 	// An input method composing: keyCode 229, key "Process".
 	steps = append(steps, press("Process", "KeyN", 229, "")...)
 	do(t, w.engineer, 10*time.Second, "type with dead keys and other layouts", steps...)
-	w.waitTyped(t, "éôжλ")
-	if typed := w.win.typedText(); strings.ContainsAny(typed, "´^n") {
+	w.waitTyped(t, "éô`жλ")
+	if typed := w.win.typedText(); strings.ContainsAny(typed, "´^n ") {
 		t.Errorf("a dead key or a composing key typed something: %q", typed)
 	}
 
@@ -131,7 +134,7 @@ func TestDeadKeysAndNonLatinTyping(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#v-type-text`), cjk))
 	shot(t, w.engineer, "viewer-type-text")
 	do(t, w.engineer, 10*time.Second, "Type", chromedp.Click(chromedp.CSS(`#v-type-send`)))
-	w.waitTyped(t, "éôжλ"+cjk)
+	w.waitTyped(t, "éô`жλ"+cjk)
 	waitJS(t, w.engineer, 5*time.Second, "typed confirmed", `document.getElementById("viewer").dataset.keysSent === "6 characters"`)
 }
 
