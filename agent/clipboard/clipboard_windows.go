@@ -258,6 +258,10 @@ func (w *win) Write(text string) error {
 	}
 	copy(unsafe.Slice((*uint16)(memory(p)), len(u)), u)
 	procGlobalUnlock.Call(h)
+	// The clipboard is open for the thread that opened it: the calls
+	// until CloseClipboard must stay on it.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if err := w.open(); err != nil {
 		procGlobalFree.Call(h)
 		return err
