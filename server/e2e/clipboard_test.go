@@ -95,9 +95,9 @@ func TestClipboardBothWays(t *testing.T) {
 	waitJS(t, w.engineer, 5*time.Second, "clipboard off", `document.getElementById("viewer").dataset.clipboard === "off" && document.getElementById("v-clip-state").textContent === "off"`)
 
 	// The customer allows the clipboard on their computer.
-	do(t, c.page, 10*time.Second, "allow the clipboard",
-		chromedp.Click(chromedp.CSS(`input[value=clipboard]`)),
-		chromedp.Click(chromedp.CSS(`#update:enabled`)))
+	do(t, c.page, 10*time.Second, "tick the clipboard", chromedp.Click(chromedp.CSS(`input[value=clipboard]`)))
+	shot(t, c.page, "customer-consent-clipboard")
+	do(t, c.page, 10*time.Second, "save", chromedp.Click(chromedp.CSS(`#update:enabled`)))
 	waitJS(t, w.engineer, 10*time.Second, "clipboard on", `document.getElementById("viewer").dataset.clipboard === "on" && document.getElementById("v-level").textContent === "View · Control · Clipboard"`)
 	w.allowClipboardInBrowser(t)
 
@@ -107,6 +107,9 @@ func TestClipboardBothWays(t *testing.T) {
 		t.Fatalf("xclip -i: %s", out)
 	}
 	waitJS(t, w.engineer, 10*time.Second, "text on the engineer's clipboard", `document.getElementById("viewer").dataset.clipLast === "written"`)
+	do(t, w.engineer, 5*time.Second, "open the panel", chromedp.Click(chromedp.CSS(`#v-clip-btn`)))
+	shot(t, w.engineer, "viewer-clipboard-received")
+	do(t, w.engineer, 5*time.Second, "close the panel", chromedp.Click(chromedp.CSS(`#v-clip-panel .v-pop-close`)))
 	got, err := chromedp.Run(w.engineer, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
 	if err != nil || got != fromCustomer {
 		t.Fatalf("engineer's clipboard holds %q (%v), want %q", got, err, fromCustomer)
