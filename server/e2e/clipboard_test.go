@@ -167,13 +167,15 @@ func TestClipboardBothWays(t *testing.T) {
 	do(t, c.page, 10*time.Second, "stop", chromedp.Click(chromedp.CSS(`#stop`)))
 	c.waitExit(t, 3*time.Second)
 	waitJS(t, w.engineer, 5*time.Second, "viewer ended", `document.getElementById("viewer").dataset.state === "ended"`)
-	do(t, w.engineer, 10*time.Second, "session details", chromedp.Click(chromedp.CSS(`#v-ended a:not(.button)`)), chromedp.WaitVisible(chromedp.CSS(`.events`)))
-	log := strings.Join(strings.Fields(eval[string](t, w.engineer, `document.querySelector(".events").innerText`)), " ")
+	// The log is the audit table on main, the event list before it.
+	do(t, w.engineer, 10*time.Second, "session details", chromedp.Click(chromedp.CSS(`#v-ended a:not(.button)`)), chromedp.WaitVisible(chromedp.CSS(`table.audit, .events`)))
+	log := strings.Join(strings.Fields(eval[string](t, w.engineer, `document.querySelector("table.audit, .events").innerText`)), " ")
+	// Sizes only: "Clipboard text to the engineer 1 transfer · 50 B".
 	for _, want := range []string{
-		fmt.Sprintf("Clipboard text to the engineer %d bytes", len(fromCustomer)),
-		fmt.Sprintf("Clipboard text to the customer %d bytes", len(fromEngineer)),
-		"Clipboard text to the customer 9 bytes",
-		fmt.Sprintf("Clipboard text to the engineer %d bytes", len(second)),
+		fmt.Sprintf("Clipboard text to the engineer 1 transfer · %d B", len(fromCustomer)),
+		fmt.Sprintf("Clipboard text to the customer 1 transfer · %d B", len(fromEngineer)),
+		"Clipboard text to the customer 1 transfer · 9 B",
+		fmt.Sprintf("Clipboard text to the engineer 1 transfer · %d B", len(second)),
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("session log lacks %q:\n%s", want, log)

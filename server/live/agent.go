@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -124,7 +125,23 @@ func (a *Agent) Signal(ctx context.Context, data []byte) (ended bool, err error)
 			s.log.Error("record stats", "session", a.sess.ID, "err", err)
 		}
 	case protocol.SigAudit:
-		return false, a.audit(ctx, env)
+		var au protocol.Audit
+		if err := env.Decode(&au); err != nil {
+			return false, err
+		}
+		if err := au.Validate(); err != nil {
+			return false, err
+		}
+		if !a.grants.Load().Consented() {
+			return false, fmt.Errorf("%w: audit before consent", protocol.ErrInvalid)
+		}
+		detail, err := json.Marshal(au)
+		if err != nil {
+			return false, err
+		}
+		if _, err := s.store.AppendEvent(ctx, store.Event{SessionID: a.sess.ID, Kind: au.Kind, Actor: store.ActorAgent, Detail: string(detail)}); err != nil {
+			s.log.Error("record audit", "session", a.sess.ID, "err", err)
+		}
 	case protocol.SigEnd:
 		var e protocol.End
 		if err := env.Decode(&e); err != nil {

@@ -1,69 +1,61 @@
 package protocol
 
 import (
+	"encoding/hex"
 	"fmt"
-	"regexp"
+	"unicode/utf8"
 )
 
-// SigAudit (agent → server) reports something the session moved, for the
-// session's append-only event log: its kind and size, never its content.
-// The server records it as an event of that kind with the agent as actor.
+// SigAudit: agent → server. Something the session did on the end-to-end path, which the server cannot
+// see, for the session's audit log: a file moved, clipboard text crossed. It carries names, sizes and
+// hashes, never contents. The server records it as an event of its kind.
 const SigAudit = "audit"
 
-// Kinds of Audit, and the event kinds they become in the session log.
+// Audit is one entry the agent reports for the audit log.
+type Audit struct {
+	Kind string `json:"kind"` // one of the Audit* kinds
+	// Name is a file's name (as saved or offered); empty for other kinds.
+	Name string `json:"name,omitempty"`
+	// Size is the bytes moved; Count how many items (clipboard transfers since the last report).
+	Size  int64 `json:"size,omitempty"`
+	Count int   `json:"count,omitempty"`
+	// SHA256 is a file's hash, lowercase hex.
+	SHA256 string `json:"sha256,omitempty"`
+	// Note is a short reason ("cancelled by the customer", "over the size limit").
+	Note string `json:"note,omitempty"`
+}
+
+// Audit kinds: the event kinds the agent may report. The session log records them under these names.
 const (
-	// AuditClipboardToCustomer: text the engineer pasted was put on the
-	// customer's clipboard.
+	AuditFileToCustomer      = "file_to_customer"
+	AuditFileToEngineer      = "file_to_engineer"
+	AuditFileFailed          = "file_failed"
 	AuditClipboardToCustomer = "clipboard_to_customer"
-	// AuditClipboardToEngineer: text the customer copied was sent to the
-	// engineer.
 	AuditClipboardToEngineer = "clipboard_to_engineer"
 )
 
-// Audit is one transfer the agent reports. Clipboard transfers fill Kind,
-// Size (bytes of text) and Count; files also Name, SHA256 and Direction.
-type Audit struct {
-	Kind      string `json:"kind"`
-	Size      int64  `json:"size"`
-	Count     int    `json:"count"`
-	Name      string `json:"name,omitempty"`
-	SHA256    string `json:"sha256,omitempty"`
-	Direction string `json:"direction,omitempty"`
-}
+// maxAuditText bounds Audit's Name and Note.
+const maxAuditText = 255
 
-// AuditGrant is the grant an audit kind needs; zero for an unknown kind.
-func AuditGrant(kind string) Grants {
-	switch kind {
-	case AuditClipboardToCustomer, AuditClipboardToEngineer:
-		return GrantClipboard
-	}
-	return 0
-}
-
-var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
-// Validate checks an audit report before it is recorded: a known kind,
-// sizes and counts in range, and short fields.
+// Validate checks an Audit from an agent: a known kind, bounded text, sane numbers.
 func (a Audit) Validate() error {
-	switch {
-	case AuditGrant(a.Kind) == 0:
+	switch a.Kind {
+	case AuditFileToCustomer, AuditFileToEngineer, AuditFileFailed, AuditClipboardToCustomer, AuditClipboardToEngineer:
+	default:
 		return fmt.Errorf("%w: audit kind %q", ErrInvalid, a.Kind)
-	case a.Size < 0 || a.Size > 1<<40:
-		return fmt.Errorf("%w: audit size %d", ErrInvalid, a.Size)
-	case a.Count < 1 || a.Count > 1<<20:
-		return fmt.Errorf("%w: audit count %d", ErrInvalid, a.Count)
-	case len(a.Name) > 255 || len(a.Direction) > 32:
-		return fmt.Errorf("%w: audit name or direction too long", ErrInvalid)
-	case a.SHA256 != "" && !sha256Hex.MatchString(a.SHA256):
-		return fmt.Errorf("%w: audit sha256 %q", ErrInvalid, a.SHA256)
+	}
+	for _, s := range []string{a.Name, a.Note} {
+		if len(s) > maxAuditText || !utf8.ValidString(s) {
+			return fmt.Errorf("%w: audit text", ErrInvalid)
+		}
+	}
+	if a.Size < 0 || a.Size > 1<<50 || a.Count < 0 || a.Count > 1<<20 {
+		return fmt.Errorf("%w: audit numbers", ErrInvalid)
+	}
+	if a.SHA256 != "" {
+		if b, err := hex.DecodeString(a.SHA256); err != nil || len(b) != 32 || a.SHA256 != hex.EncodeToString(b) {
+			return fmt.Errorf("%w: audit sha256", ErrInvalid)
+		}
 	}
 	return nil
-}
-
-// Detail is the event log's text for a: its sizes, never content.
-func (a Audit) Detail() string {
-	if a.Count > 1 {
-		return fmt.Sprintf("%d transfers, %d bytes", a.Count, a.Size)
-	}
-	return fmt.Sprintf("%d bytes", a.Size)
 }

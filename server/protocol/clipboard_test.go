@@ -51,26 +51,3 @@ func TestClipboardTooLargeBounds(t *testing.T) {
 		t.Errorf("a forged small size decoded: %v", err)
 	}
 }
-
-func TestAuditValidate(t *testing.T) {
-	ok := Audit{Kind: AuditClipboardToEngineer, Size: 12, Count: 1}
-	if err := ok.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	if d := ok.Detail(); d != "12 bytes" {
-		t.Errorf("Detail %q", d)
-	}
-	for name, a := range map[string]Audit{
-		"unknown kind":   {Kind: "chat", Size: 1, Count: 1},
-		"negative size":  {Kind: AuditClipboardToCustomer, Size: -1, Count: 1},
-		"no count":       {Kind: AuditClipboardToCustomer, Size: 1},
-		"bad hash":       {Kind: AuditClipboardToCustomer, Size: 1, Count: 1, SHA256: "xyz"},
-		"long name":      {Kind: AuditClipboardToCustomer, Size: 1, Count: 1, Name: strings.Repeat("n", 256)},
-		"huge size":      {Kind: AuditClipboardToCustomer, Size: 1<<40 + 1, Count: 1},
-		"huge direction": {Kind: AuditClipboardToCustomer, Size: 1, Count: 1, Direction: strings.Repeat("d", 33)},
-	} {
-		if err := a.Validate(); !errors.Is(err, ErrInvalid) {
-			t.Errorf("%s: %v", name, err)
-		}
-	}
-}

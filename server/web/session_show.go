@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -40,6 +42,9 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 				detail = strings.Join(g.Shorts(), " · ")
 			}
 		}
+		if e.Kind == protocol.AuditClipboardToCustomer || e.Kind == protocol.AuditClipboardToEngineer {
+			detail = clipboardDetail(e.Detail)
+		}
 		label, ok := eventLabels[e.Kind]
 		if !ok {
 			label = e.Kind
@@ -61,6 +66,20 @@ var eventLabels = map[string]string{
 	// Clipboard transfers the agent reports: sizes, never the text.
 	protocol.AuditClipboardToCustomer: "Clipboard text to the customer",
 	protocol.AuditClipboardToEngineer: "Clipboard text to the engineer",
+}
+
+// clipboardDetail words a clipboard audit (protocol.Audit as JSON) as
+// "1 transfer · 35 B": sizes, never the text.
+func clipboardDetail(d string) string {
+	var a protocol.Audit
+	if err := json.Unmarshal([]byte(d), &a); err != nil || a.Count <= 0 {
+		return d
+	}
+	word := "transfers"
+	if a.Count == 1 {
+		word = "transfer"
+	}
+	return fmt.Sprintf("%d %s · %d B", a.Count, word, a.Size)
 }
 
 func (s *Server) sessionViewer(c echo.Context, en engineer) error {
