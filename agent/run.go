@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"tether/agent/capture"
+	"tether/agent/clipboard"
 	"tether/agent/consent"
 	"tether/agent/desktop"
 	"tether/agent/input"
@@ -95,6 +96,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return exitSettings
 		}
 		cfg.ConsentHold = d
+	}
+	if clipboard.Supported {
+		cfg.OpenClipboard = func() (session.Clipboard, error) { return clipboard.Open() }
 	}
 	if consent.IsTerminal(os.Stdin) {
 		cfg.Console = os.Stdin

@@ -45,6 +45,15 @@ func printable(key string) (rune, bool) {
 	return r, true
 }
 
+// composedOnSpace reports whether k is a character composed on the space
+// bar rather than a space: a dead key followed by Space types the accent
+// itself (key "^", "`" or "´" on code "Space"), which must be typed as
+// that character, not as the space bar its code names.
+func composedOnSpace(k protocol.Key) bool {
+	r, ok := printable(k.Key)
+	return k.Code == "Space" && ok && r != ' '
+}
+
 // isShortcut reports whether a key with mods held is a shortcut (Ctrl+C)
 // rather than text. AltGr typing on Windows reports Ctrl+Alt too, so AltGr
 // wins.

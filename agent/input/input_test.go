@@ -76,3 +76,17 @@ func TestHeldID(t *testing.T) {
 		t.Errorf("heldID = %q", got)
 	}
 }
+
+func TestComposedOnSpace(t *testing.T) {
+	for _, tt := range []struct {
+		key, code string
+		want      bool
+	}{
+		{"^", "Space", true}, {"`", "Space", true}, {"´", "Space", true},
+		{" ", "Space", false}, {"Unidentified", "Space", false}, {"^", "Digit6", false},
+	} {
+		if got := composedOnSpace(protocol.Key{Key: tt.key, Code: tt.code}); got != tt.want {
+			t.Errorf("composedOnSpace(%q, %q) = %v", tt.key, tt.code, got)
+		}
+	}
+}

@@ -306,7 +306,7 @@ func (s *sendInput) Key(k protocol.Key) error {
 // characters as Unicode.
 func (s *sendInput) resolve(k protocol.Key) (heldKey, bool) {
 	r, isChar := printable(k.Key)
-	if vk, ok := vkForCode(k.Code); ok {
+	if vk, ok := vkForCode(k.Code); ok && !composedOnSpace(k) {
 		if len(k.Code) == 7 && k.Code[:6] == "Numpad" && !isChar {
 			if named, ok := vkForKeyName(k.Key); ok {
 				vk = named // Num Lock off on the engineer's side

@@ -252,6 +252,9 @@ func (x *x11) Key(k protocol.Key) error {
 			ks = nks
 		}
 	}
+	if named && composedOnSpace(k) {
+		named = false
+	}
 	if !named && !isChar {
 		ks, named = keysym.ForKeyName(k.Key)
 	}

@@ -59,7 +59,10 @@ type session struct {
 	ov    Overlay
 	ovErr error
 
-	trustState // the customer's controls while sharing (trust.go)
+	trustState               // the customer's controls while sharing (trust.go)
+	clip       Clipboard     // open while the grants include the clipboard
+	clipStop   chan struct{} // closed when clip closes
+	clipGate   clipGate
 }
 
 // event is something a helper goroutine tells the owner.
@@ -292,6 +295,10 @@ func (s *session) handleEvent(ctx context.Context, ev event) (Result, bool, erro
 		if s.viewerPresent {
 			s.startViewer(ctx)
 		}
+	case clipCopied:
+		s.copied(ctx, ev)
+	case clipPasted:
+		s.pasted(ctx, ev)
 	case fatal:
 		s.sendEnd(ev.reason)
 		return Result{}, true, ev.err
@@ -393,6 +400,7 @@ func (s *session) revoke(why string) {
 			s.pause.set(false)
 		}
 	}
+	s.followClipboard(context.Background(), 0)
 	s.sharedSince = time.Time{}
 	s.note = why
 	s.say("\n%s", why)
@@ -476,6 +484,11 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 			return
 		}
 	}
+	g = s.followClipboard(ctx, g)
+	if !first && g == s.grants {
+		s.updatePage()
+		return
+	}
 	if !first {
 		s.grantsChanged(s.grants, g)
 	}
@@ -491,6 +504,9 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 	what := "view only"
 	if g.Has(protocol.GrantControl) {
 		what = "full control"
+	}
+	if g.Has(protocol.GrantClipboard) {
+		what += ", clipboard"
 	}
 	s.say("\nSharing your screen with %s (%s). Stop on the page in your browser, or press Ctrl+C or close this window.", s.engineerName(), what)
 	if s.viewer != nil && s.viewer.streamer != nil {
@@ -587,6 +603,7 @@ func (s *session) shutdown() {
 	}
 	s.disp.close()
 	s.closeScope()
+	s.followClipboard(context.Background(), 0)
 	if s.capt != nil {
 		if err := s.capt.Close(); err != nil {
 			s.log.Info("close capture", "err", err)

@@ -71,6 +71,9 @@ type Config struct {
 	// OpenOverlay shows the engineer's pointing on this screen; it is
 	// called when the engineer first points.
 	OpenOverlay func() (Overlay, error)
+	// OpenClipboard is called when the customer allows the clipboard; the
+	// clipboard is closed again when they take it back. Nil: not offered.
+	OpenClipboard func() (Clipboard, error)
 	// OpenBrowser shows the consent page the agent serves itself
 	// (consent.OpenBrowser); it is given no other URL, ever.
 	OpenBrowser func(url string) error
@@ -229,6 +232,9 @@ func (s *session) run(ctx context.Context) (Result, error) {
 	s.offer = protocol.GrantView
 	if s.cfg.OpenInjector != nil {
 		s.offer |= protocol.GrantControl
+	}
+	if s.cfg.OpenClipboard != nil {
+		s.offer |= protocol.GrantClipboard
 	}
 	// The names come from the server the certificate proved, not from the
 	// download alone.

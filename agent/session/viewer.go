@@ -259,6 +259,8 @@ func (s *session) receive(ctx context.Context, conn link.Conn, st *stream.Stream
 			if err := conn.Send(pong); err != nil {
 				return fmt.Errorf("session: send pong: %w", err)
 			}
+		case *protocol.ClipboardText:
+			s.paste(ctx, m)
 		default:
 			if protocol.IsInput(m) {
 				s.disp.handle(m)

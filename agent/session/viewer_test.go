@@ -46,7 +46,8 @@ type screenView struct {
 	frames []frameSeen
 	pongs  []uint64
 	cursor []protocol.CursorPos
-	paused []bool // Paused messages, in order
+	paused []bool             // Paused messages, in order
+	clips  []protocol.Message // ClipboardText and ClipboardTooLarge
 	// displays are the Displays messages, each with the number of frames
 	// seen before it.
 	displays []displaysSeen
@@ -94,6 +95,8 @@ func (v *screenView) feed(b []byte) {
 		v.paused = append(v.paused, m.Paused)
 	case *protocol.Displays:
 		v.displays = append(v.displays, displaysSeen{Displays: *m, frames: len(v.frames)})
+	case *protocol.ClipboardText, *protocol.ClipboardTooLarge:
+		v.clips = append(v.clips, m)
 	}
 }
 

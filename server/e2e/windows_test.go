@@ -93,8 +93,8 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 
 // TestWindowsPackagesUnderWine runs the Windows tests of the agent's
 // packages as Windows programs in Wine's desktop: GDI capture and the
-// cursor, SendInput against testwin.exe, the self-delete command and the
-// console hold.
+// cursor, SendInput against testwin.exe, the clipboard between two
+// listener windows, the self-delete command and the console hold.
 func TestWindowsPackagesUnderWine(t *testing.T) {
 	requireTools(t)
 	a := build(t)
@@ -108,6 +108,7 @@ func TestWindowsPackagesUnderWine(t *testing.T) {
 		{"./agent/capture", "."},
 		{"./agent/input", "."},
 		{"./agent/selfremove", "."},
+		{"./agent/clipboard", "."},
 		// The package's other tests use t.TempDir, whose os.RemoveAll
 		// fails under Wine 8 ("Invalid function"); they test no Windows code.
 		{"./agent", "^TestHoldWindow"},

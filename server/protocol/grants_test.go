@@ -84,6 +84,14 @@ func TestRoute(t *testing.T) {
 			}
 		case TypeScope, TypePoint:
 			// TestWindowMessagesRoutes
+		case TypeClipboardText:
+			if from != SenderAgent|SenderViewer || need != GrantView|GrantClipboard {
+				t.Errorf("%s: from %d need %s", typ, from, need)
+			}
+		case TypeClipboardTooLarge:
+			if from != SenderAgent || need != GrantView|GrantClipboard {
+				t.Errorf("%s: from %d need %s", typ, from, need)
+			}
 		default:
 			if from != 0 {
 				t.Errorf("unknown type %d has a route", typ)

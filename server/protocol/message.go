@@ -51,6 +51,9 @@ const (
 	TypeScope         Type = 50 // agent → viewer: the screen or one window is shared, windows hidden
 	TypePoint         Type = 51 // viewer → agent: a stroke shown on the customer's screen (view-only too)
 	TypePaused        Type = 60 // agent → viewer: the customer paused or resumed (trust.go)
+	// 40-44: clipboard (clipboard.go).
+	TypeClipboardText     Type = 40 // either way: copied text, with GrantClipboard
+	TypeClipboardTooLarge Type = 41 // agent → viewer: the customer copied more than MaxClipboardText
 )
 
 func (t Type) String() string {
@@ -93,6 +96,10 @@ func (t Type) String() string {
 		return "point"
 	case TypePaused:
 		return "paused"
+	case TypeClipboardText:
+		return "clipboard-text"
+	case TypeClipboardTooLarge:
+		return "clipboard-too-large"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
@@ -130,6 +137,10 @@ func (t Type) Route() (from Sender, need Grants) {
 		return SenderViewer, GrantView
 	case TypePaused:
 		return SenderAgent, GrantView
+	case TypeClipboardText:
+		return SenderAgent | SenderViewer, GrantView | GrantClipboard
+	case TypeClipboardTooLarge:
+		return SenderAgent, GrantView | GrantClipboard
 	}
 	return 0, 0
 }
@@ -238,6 +249,10 @@ func Unmarshal(b []byte) (Message, error) {
 		m = &Point{}
 	case TypePaused:
 		m = &Paused{}
+	case TypeClipboardText:
+		m = &ClipboardText{}
+	case TypeClipboardTooLarge:
+		m = &ClipboardTooLarge{}
 	default:
 		return nil, fmt.Errorf("%w: %d", ErrType, uint8(t))
 	}

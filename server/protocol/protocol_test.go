@@ -27,6 +27,8 @@ func sampleMessages() []Message {
 		&RequestFull{},
 		&Ping{Micros: 1 << 60},
 		&Pong{Micros: 42},
+		&ClipboardText{Text: "kubectl get pods -n tether\nжé😀"},
+		&ClipboardTooLarge{Size: 5 << 20},
 	}
 }
 
@@ -55,6 +57,8 @@ func TestRoundTrip(t *testing.T) {
 				fixed = UpdateOverhead
 			case *Photo:
 				fixed = PhotoOverhead
+			case *ClipboardText:
+				fixed = headerSize + 1
 			}
 			for i := 0; i < fixed; i++ {
 				if _, err := Unmarshal(b[:i]); err == nil {

@@ -88,10 +88,16 @@ func (p *Page) Bind(in Input, log *slog.Logger) {
 			if !p.inControl() || viewer.IgnoreKey(k, e.Get("isComposing").Truthy(), e.Get("keyCode").Int()) {
 				return
 			}
+			key := protocol.Key{Down: down, Mods: mods(e), Key: k, Code: e.Get("code").String()}
 			// Every other key belongs to the remote machine: Tab, F5 and
-			// Ctrl+W must not act on this page.
-			e.Call("preventDefault")
-			in.Key(protocol.Key{Down: down, Mods: mods(e), Key: k, Code: e.Get("code").String()})
+			// Ctrl+W must not act on this page. The paste shortcut, with
+			// the clipboard allowed, is left to the browser so that it
+			// fires its paste event (static/js/viewer-clipboard.js); the
+			// viewer holds the key back until the text went ahead of it.
+			if !(down && p.clipboardOn() && viewer.PasteShortcut(key.Key, key.Code, key.Mods)) {
+				e.Call("preventDefault")
+			}
+			in.Key(key)
 		}
 	}
 	on(p.screen, "keydown", false, key(true))

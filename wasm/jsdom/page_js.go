@@ -37,6 +37,7 @@ type Page struct {
 	w, h    int
 	scale   viewer.Scale
 	control bool
+	clip    bool // the customer allows the clipboard
 
 	helper    js.Value // window.tetherViewer, from static/js/viewer-pixels.js
 	rects     []uint32 // x, y, w, h of each rectangle Paint paints
@@ -87,6 +88,12 @@ func (p *Page) inControl() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.control
+}
+
+func (p *Page) clipboardOn() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.clip
 }
 
 // Data returns a data-* attribute of #viewer ("ws", "session", ...).
@@ -150,6 +157,7 @@ func (p *Page) SetGrants(g protocol.Grants) {
 	control := g.Has(protocol.GrantControl)
 	p.mu.Lock()
 	p.control = control
+	p.clip = g.Has(protocol.GrantClipboard)
 	p.mu.Unlock()
 	p.level.Set("textContent", strings.Join(g.Shorts(), " · "))
 	p.level.Set("title", "The customer allows: "+strings.Join(g.Labels(), ", "))

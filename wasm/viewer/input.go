@@ -20,10 +20,15 @@ type inputState struct {
 	pending    *protocol.MouseMove
 	lastMove   time.Time
 	timerArmed bool
+	// parked is the paste shortcut's key-down while it waits for the
+	// page's paste event (clipboard.go); parkGen tells its timer apart.
+	parked  *protocol.Key
+	parkGen int
 }
 
 func (s *inputState) reset() {
 	s.held.releaseAll()
+	s.parked = nil
 	s.buttons = 0
 	s.pending = nil
 	s.wheel.Reset()
@@ -118,6 +123,10 @@ func (v *Viewer) onKey(k protocol.Key) {
 		return
 	}
 	v.flushMove()
+	v.flushPaste() // a held-back paste shortcut goes before any later key
+	if v.parkPaste(k) {
+		return
+	}
 	v.sendLogged(&k)
 }
 
@@ -126,6 +135,7 @@ func (v *Viewer) onBlur() {
 		return
 	}
 	v.flushMove()
+	v.flushPaste()
 	for _, k := range v.in.held.releaseAll() {
 		v.sendLogged(&k)
 	}

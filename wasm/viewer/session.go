@@ -78,6 +78,8 @@ func (v *Viewer) handleSession(b []byte) {
 		v.onPaused(m)
 	case *protocol.Displays:
 		v.onDisplays(m)
+	case *protocol.ClipboardText, *protocol.ClipboardTooLarge:
+		v.onClipboard(m)
 	default:
 		v.log.Debug("viewer: ignored session message", "type", m.Type())
 	}

@@ -42,6 +42,25 @@ func (v *Viewer) command(name string, detail []byte) {
 		err = v.requestGrants(detail)
 	case CmdSelectDisplay:
 		err = v.selectDisplay(detail)
+	case CmdClipboardPaste, CmdClipboardSend:
+		var d TextDetail
+		if err = decodeDetail(name, detail, &d); err == nil {
+			if name == CmdClipboardPaste {
+				v.onClipboardPaste(d.Text)
+			} else {
+				v.sendClipboard(d.Text)
+			}
+		}
+	case CmdSendKeys:
+		var id string
+		if err = decodeDetail(name, detail, &id); err == nil {
+			v.onSendKeys(id)
+		}
+	case CmdTypeText:
+		var d TextDetail
+		if err = decodeDetail(name, detail, &d); err == nil {
+			v.onTypeText(d.Text)
+		}
 	default:
 		v.log.Warn("viewer: unknown command from the page", "name", name)
 		return
@@ -62,6 +81,16 @@ const (
 	// CmdSelectDisplay asks the agent to show one display or all
 	// (SelectDisplayDetail, displays.go).
 	CmdSelectDisplay = "select-display"
+	// CmdClipboardPaste carries the text of the page's paste event into
+	// the screen (TextDetail, text may be empty); the held-back paste
+	// shortcut follows it.
+	CmdClipboardPaste = "clipboard-paste"
+	// CmdClipboardSend puts text on the customer's clipboard (TextDetail).
+	CmdClipboardSend = "clipboard-send"
+	// CmdSendKeys sends a Send keys entry (its Combo.ID as a string).
+	CmdSendKeys = "send-keys"
+	// CmdTypeText types text on the customer's computer (TextDetail).
+	CmdTypeText = "type-text"
 )
 
 // decodeDetail unmarshals a command's detail into dst.
