@@ -77,6 +77,20 @@ func (t Type) String() string {
 		return "ping"
 	case TypePong:
 		return "pong"
+	case TypeFileOffer:
+		return "file-offer"
+	case TypeFileAnswer:
+		return "file-answer"
+	case TypeFileChunk:
+		return "file-chunk"
+	case TypeFileAck:
+		return "file-ack"
+	case TypeFileEnd:
+		return "file-end"
+	case TypeFileResult:
+		return "file-result"
+	case TypeFileCancel:
+		return "file-cancel"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
@@ -103,6 +117,8 @@ func (t Type) Route() (from Sender, need Grants) {
 		return SenderViewer, GrantControl
 	case TypePing, TypePong:
 		return SenderAgent | SenderViewer, GrantView
+	case TypeFileOffer, TypeFileAnswer, TypeFileChunk, TypeFileAck, TypeFileEnd, TypeFileResult, TypeFileCancel:
+		return SenderAgent | SenderViewer, GrantView | GrantFiles
 	}
 	return 0, 0
 }
@@ -201,6 +217,20 @@ func Unmarshal(b []byte) (Message, error) {
 		m = &Ping{}
 	case TypePong:
 		m = &Pong{}
+	case TypeFileOffer:
+		m = &FileOffer{}
+	case TypeFileAnswer:
+		m = &FileAnswer{}
+	case TypeFileChunk:
+		m = &FileChunk{}
+	case TypeFileAck:
+		m = &FileAck{}
+	case TypeFileEnd:
+		m = &FileEnd{}
+	case TypeFileResult:
+		m = &FileResult{}
+	case TypeFileCancel:
+		m = &FileCancel{}
 	default:
 		return nil, fmt.Errorf("%w: %d", ErrType, uint8(t))
 	}
