@@ -66,6 +66,12 @@ type Status struct {
 	// on this computer"); Reason why the session ended.
 	Note   string `json:"note,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Files are the file transfers of the session (files.go), Folder where
+	// files from the engineer are saved, FileLimit the provider's limit
+	// on one file in bytes. The page sets them; Update keeps them.
+	Files     []FileStatus `json:"files"`
+	Folder    string       `json:"folder,omitempty"`
+	FileLimit int64        `json:"file_limit,omitempty"`
 }
 
 // Decision is what the customer chose on the page.
@@ -99,9 +105,14 @@ type Page struct {
 	status Status
 	subs   map[chan Status]struct{}
 	closed bool
+
+	files     Files // nil: files are refused
+	fileList  []FileStatus
+	folder    string
+	fileLimit int64
 }
 
-//go:embed page.html page.js page.css
+//go:embed page.html page.js page.css files.js
 var pageFiles embed.FS
 
 var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMap{
@@ -157,6 +168,7 @@ func (p *Page) Decisions() <-chan Decision { return p.decided }
 func (p *Page) Update(st Status) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	st = p.withFilesLocked(st)
 	p.status = st
 	for ch := range p.subs {
 		select {
@@ -209,12 +221,16 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch rest := r.URL.Path[len(prefix):]; {
 	case rest == "" && r.Method == http.MethodGet:
 		p.serveHTML(w)
-	case (rest == "page.js" || rest == "page.css") && r.Method == http.MethodGet:
+	case (rest == "page.js" || rest == "page.css" || rest == "files.js") && r.Method == http.MethodGet:
 		p.serveFile(w, rest)
 	case rest == "events" && r.Method == http.MethodGet:
 		p.serveEvents(w, r)
 	case rest == "decide" && r.Method == http.MethodPost:
 		p.serveDecide(w, r)
+	case rest == "files" && r.Method == http.MethodPost:
+		p.serveUpload(w, r)
+	case rest == "files/cancel" && r.Method == http.MethodPost:
+		p.serveFileCancel(w, r)
 	default:
 		http.NotFound(w, r)
 	}

@@ -51,6 +51,7 @@ type session struct {
 	injOpened bool
 	injErr    error // why input could not be opened; control is then impossible
 	counts    counters
+	files     *files // nil when this computer has no folder for files
 }
 
 // event is something a helper goroutine tells the owner.
@@ -335,6 +336,9 @@ func (s *session) welcome(ctx context.Context, w protocol.Welcome, first bool) {
 	if w.MaxFPS > 0 && w.MaxFPS <= protocol.MaxFPSLimit {
 		s.maxFPS = w.MaxFPS
 	}
+	if s.files != nil {
+		s.files.setLimit(w.FileMaxBytes)
+	}
 	if s.iceTimeout <= 0 {
 		s.iceTimeout = 5 * time.Second
 	}
@@ -361,6 +365,9 @@ func (s *session) revoke(why string) {
 	s.stopViewer("")
 	s.grants = 0
 	s.disp.setGrants(0)
+	if s.files != nil {
+		s.files.setGrants(0)
+	}
 	s.sharedSince = time.Time{}
 	s.note = why
 	s.say("\n%s", why)
@@ -385,6 +392,7 @@ func (s *session) askPage(ctx context.Context) {
 		return
 	}
 	s.page = p
+	s.showFiles()
 	if s.cfg.OpenBrowser != nil {
 		if err := s.cfg.OpenBrowser(p.URL()); err != nil {
 			s.log.Info("open browser", "err", err)
@@ -449,6 +457,9 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 		s.sharedSince = time.Now()
 	}
 	s.disp.setGrants(g)
+	if s.files != nil {
+		s.files.setGrants(g)
+	}
 	if err := s.sig.Send(ctx, protocol.SigConsent, protocol.Consent{Grants: g}); err != nil {
 		// Reconnecting: the welcome after it repeats the consent.
 		s.log.Warn("send consent", "err", err)
@@ -549,6 +560,9 @@ func (s *session) shutdown() {
 		}
 	}
 	s.disp.close()
+	if s.files != nil {
+		s.files.close()
+	}
 	if s.capt != nil {
 		if err := s.capt.Close(); err != nil {
 			s.log.Info("close capture", "err", err)

@@ -83,6 +83,9 @@ type Config struct {
 	RetryDelay time.Duration
 	// MaxBackoff and GiveUp bound reconnecting (5 s, 10 min).
 	MaxBackoff, GiveUp time.Duration
+	// DownloadDir is where files from the engineer are saved; empty means
+	// the customer's Downloads folder.
+	DownloadDir string
 	// Stream tunes the frame loop; OnSize is set by the session.
 	Stream stream.Options
 	Logger *slog.Logger
@@ -144,6 +147,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	s := &session{cfg: cfg, log: cfg.Logger, events: make(chan event, 16), stopped: make(chan struct{})}
 	s.disp = &dispatcher{log: cfg.Logger}
+	s.startFiles(ctx)
 	return s.run(ctx)
 }
 
@@ -201,6 +205,9 @@ func (s *session) run(ctx context.Context) (Result, error) {
 	s.offer = protocol.GrantView
 	if s.cfg.OpenInjector != nil {
 		s.offer |= protocol.GrantControl
+	}
+	if s.files != nil {
+		s.offer |= protocol.GrantFiles
 	}
 	// The names come from the server the certificate proved, not from the
 	// download alone.

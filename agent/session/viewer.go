@@ -145,6 +145,13 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 		s.capt = c
 		s.src = stream.RememberCursor(c)
 	}
+	if lane, ok := conn.(link.FileLane); ok && s.files != nil {
+		go func() {
+			if err := s.files.serve(v.ctx, lane); err != nil && v.ctx.Err() == nil {
+				s.log.Info("file lane closed", "err", err)
+			}
+		}()
+	}
 	v.conn = &countingConn{Conn: conn, c: &s.counts}
 	opts := s.cfg.Stream
 	opts.OnSize = s.disp.setSize
