@@ -43,8 +43,8 @@ type files struct {
 
 	mu     sync.Mutex
 	grants protocol.Grants
-	limit  int64          // bytes; zero: no limit given, no files
-	lane   link.FileLane  // the current viewer's, or nil
+	limit  int64         // bytes; zero: no limit given, no files
+	lane   link.FileLane // the current viewer's, or nil
 	in     map[uint32]*incoming
 	out    map[uint32]*outgoing
 	nextID uint32
