@@ -34,6 +34,9 @@ type world struct {
 	win      *testWindow
 	srv      *server
 	engineer context.Context
+	// agentEnv is added to the agent's environment (HOME for the folder
+	// files land in).
+	agentEnv []string
 }
 
 func newWorld(t testing.TB, serverEnv ...string) *world {
@@ -185,7 +188,7 @@ func (w *world) downloadAndRun(t testing.TB, ctx context.Context) *customer {
 		t.Fatal(err)
 	}
 	c.agent = exec.Command(c.agentPath)
-	c.agent.Env = append(os.Environ(), "DISPLAY="+w.display, "BROWSER="+opener)
+	c.agent.Env = append(append(os.Environ(), "DISPLAY="+w.display, "BROWSER="+opener), w.agentEnv...)
 	c.agent.Stdout = &prefixWriter{t: t, prefix: "agent: "}
 	c.agent.Stderr = &prefixWriter{t: t, prefix: "agent: "}
 	if err := c.agent.Start(); err != nil {
