@@ -30,7 +30,7 @@ type fileWorld struct {
 func newFileWorld(t testing.TB, winArgs []string, serverEnv ...string) *fileWorld {
 	w := newWorldWith(t, winArgs, serverEnv...)
 	home := t.TempDir()
-	w.agentEnv = []string{"HOME=" + home, "XDG_DOWNLOAD_DIR="}
+	w.agentEnv = []string{"HOME=" + home, "XDG_DOWNLOAD_DIR=", "TETHER_AGENT_DEBUG=" + os.Getenv("TETHER_AGENT_DEBUG")}
 	link, _ := w.newSession(t, "Fiona Files")
 	cust := newBrowser(t)
 	do(t, cust, 20*time.Second, "open invitation", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`#downloads`)))
@@ -188,12 +188,25 @@ func TestFilesBothWays(t *testing.T) {
 // every 50 ms for d and returns the frames the viewer painted per second.
 func screenRate(t testing.TB, w *world, d time.Duration) float64 {
 	before := eval[int](t, w.engineer, `Number(document.getElementById("viewer").dataset.frames)`)
+	eval[bool](t, w.engineer, `(() => { window.__ticks = 0; clearInterval(window.__tick); window.__tick = setInterval(() => window.__ticks++, 10); return true; })()`)
+	w.win.mu.Lock()
+	events := len(w.win.events)
+	w.win.mu.Unlock()
 	start := time.Now()
+	clicks := 0
 	for i := 0; time.Since(start) < d; i++ {
-		w.clickRemote(t, 100+(i%20)*20, 200)
+		w.clickRemote(t, 100+(i%21)*20, 200) // 21 places: each click changes a colour (-mark alternates)
+		clicks++
 		time.Sleep(time.Until(start.Add(time.Duration(i+1) * 50 * time.Millisecond)))
 	}
 	after := eval[int](t, w.engineer, `Number(document.getElementById("viewer").dataset.frames)`)
+	ticks := eval[int](t, w.engineer, `window.__ticks`)
+	w.win.mu.Lock()
+	events = len(w.win.events) - events
+	w.win.mu.Unlock()
+	t.Logf("%d events reached the window", events)
+	stats := eval[string](t, w.engineer, `document.getElementById("v-toolbar").innerText.replace(/\s+/g, " ")`)
+	t.Logf("screen: %d clicks, %d frames, %d of %d event-loop ticks in %v; toolbar %s", clicks, after-before, ticks, int(time.Since(start)/(10*time.Millisecond)), time.Since(start), stats)
 	return float64(after-before) / time.Since(start).Seconds()
 }
 
@@ -248,5 +261,52 @@ func fullShot(t testing.TB, ctx context.Context, name string) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
 		t.Error(err)
+	}
+}
+
+// BenchmarkFileThroughput moves a 128 MiB file from the engineer's browser
+// to the customer's Downloads on loopback, peer-to-peer (the "files" data
+// channel) and on the relay (the file lane), while the engineer clicks in
+// the test window: it reports the throughput (median MB/s) and the screen's
+// frame rate during the transfer beside the rate without one.
+//
+//	go test ./server/e2e -run '^$' -bench FileThroughput -benchtime 3x
+func BenchmarkFileThroughput(b *testing.B) {
+	for _, path := range []struct{ name, env string }{{"p2p", "TETHER_P2P=true"}, {"relay", "TETHER_P2P=false"}} {
+		b.Run(path.name, func(b *testing.B) {
+			fw := newFileWorld(b, []string{"-mark"}, path.env)
+			w := fw.world
+			if p := eval[string](b, w.engineer, `document.getElementById("viewer").dataset.path`); p != map[string]string{"p2p": "p2p", "relay": "relay"}[path.name] {
+				b.Fatalf("path %q", p)
+			}
+			const size = 128 << 20
+			file, sum := randomFile(b, "bench.bin", size)
+			idle := screenRate(b, w, 3*time.Second)
+			var rates, fps []float64
+			b.SetBytes(size)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				do(b, w.engineer, 10*time.Second, "pick", chromedp.SetUploadFiles(chromedp.CSS(`#v-files-pick`), []string{file}))
+				waitJS(b, w.engineer, 10*time.Second, "moving", `!!document.querySelector('#v-files-list li[data-dir=out][data-state=moving]')`)
+				fps = append(fps, screenRate(b, w, 2*time.Second))
+				waitJS(b, w.engineer, 5*time.Minute, "done", fmt.Sprintf(`document.querySelectorAll('#v-files-list li[data-dir=out][data-state=done]').length > %d`, i))
+				took := time.Since(start)
+				rates = append(rates, float64(size)/1e6/took.Seconds())
+				b.StopTimer()
+				saved := filepath.Join(fw.downloads, "bench.bin")
+				if got := fileSHA256(b, saved); got != sum {
+					b.Fatalf("saved file hashes to %s", got)
+				}
+				if err := os.Remove(saved); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(median(rates), "MB/s-median")
+			b.ReportMetric(median(fps), "fps-during")
+			b.ReportMetric(idle, "fps-idle")
+			b.Logf("%s: MB/s %.1f, fps during %.1f, idle %.1f", path.name, rates, fps, idle)
+		})
 	}
 }
