@@ -26,6 +26,13 @@ func NewFileSending(id uint32, size uint64) *FileSending {
 	return &FileSending{ID: id, Size: size, hash: sha256.New()}
 }
 
+// NewFileSendingHashedElsewhere starts books that leave the hash to whoever
+// read the bytes (the browser hashes them natively, many times faster than
+// Go compiled to wasm); EndWith then takes its sum.
+func NewFileSendingHashedElsewhere(id uint32, size uint64) *FileSending {
+	return &FileSending{ID: id, Size: size}
+}
+
 // Sent is the bytes sent so far; Acked those the receiver stored.
 func (s *FileSending) Sent() uint64  { return s.sent }
 func (s *FileSending) Acked() uint64 { return s.acked }
@@ -41,7 +48,9 @@ func (s *FileSending) Chunk(data []byte) (*FileChunk, error) {
 		return nil, fmt.Errorf("%w: file longer than offered (%d bytes)", ErrInvalid, s.Size)
 	}
 	c := &FileChunk{ID: s.ID, Offset: s.sent, Data: data}
-	s.hash.Write(data)
+	if s.hash != nil {
+		s.hash.Write(data)
+	}
 	s.sent += uint64(len(data))
 	return c, nil
 }
@@ -58,12 +67,20 @@ func (s *FileSending) Ack(off uint64) error {
 
 // End is the message that ends the transfer, once all Size bytes are sent.
 func (s *FileSending) End() (*FileEnd, error) {
+	if s.hash == nil {
+		return nil, fmt.Errorf("%w: the hash is kept elsewhere", ErrInvalid)
+	}
+	var sum [32]byte
+	s.hash.Sum(sum[:0])
+	return s.EndWith(sum)
+}
+
+// EndWith is End with the sum of the bytes sent computed by the caller.
+func (s *FileSending) EndWith(sum [32]byte) (*FileEnd, error) {
 	if s.sent != s.Size {
 		return nil, fmt.Errorf("%w: %d of %d bytes sent", ErrInvalid, s.sent, s.Size)
 	}
-	e := &FileEnd{ID: s.ID}
-	s.hash.Sum(e.SHA256[:0])
-	return e, nil
+	return &FileEnd{ID: s.ID, SHA256: sum}, nil
 }
 
 // FileReceiving is the receiver's account of one transfer: bytes in order,
@@ -85,6 +102,16 @@ func NewFileReceiving(o *FileOffer, limit int64) (*FileReceiving, error) {
 	return &FileReceiving{ID: o.ID, Size: o.Size, hash: sha256.New()}, nil
 }
 
+// NewFileReceivingHashedElsewhere is NewFileReceiving for a receiver whose
+// storage hashes the bytes itself; VerifySum then takes its sum.
+func NewFileReceivingHashedElsewhere(o *FileOffer, limit int64) (*FileReceiving, error) {
+	r, err := NewFileReceiving(o, limit)
+	if err == nil {
+		r.hash = nil
+	}
+	return r, err
+}
+
 // ErrFileTooLarge refuses a file over the provider's limit.
 var ErrFileTooLarge = fmt.Errorf("%w: over the size limit", ErrInvalid)
 
@@ -103,7 +130,9 @@ func (r *FileReceiving) Take(c *FileChunk) error {
 	if uint64(len(c.Data)) > r.Size-r.received {
 		return fmt.Errorf("%w: more than the %d bytes offered", ErrInvalid, r.Size)
 	}
-	r.hash.Write(c.Data)
+	if r.hash != nil {
+		r.hash.Write(c.Data)
+	}
 	r.received += uint64(len(c.Data))
 	return nil
 }
@@ -111,11 +140,20 @@ func (r *FileReceiving) Take(c *FileChunk) error {
 // Verify checks the end: every offered byte arrived and they hash to the
 // sender's sum (ErrFileHash).
 func (r *FileReceiving) Verify(e *FileEnd) error {
-	if r.received != r.Size {
-		return fmt.Errorf("%w: %d of %d bytes arrived", ErrInvalid, r.received, r.Size)
+	if r.hash == nil {
+		return fmt.Errorf("%w: the hash is kept elsewhere", ErrInvalid)
 	}
 	var got [32]byte
 	r.hash.Sum(got[:0])
+	return r.VerifySum(e, got)
+}
+
+// VerifySum is Verify with the sum of the bytes received computed by the
+// caller.
+func (r *FileReceiving) VerifySum(e *FileEnd, got [32]byte) error {
+	if r.received != r.Size {
+		return fmt.Errorf("%w: %d of %d bytes arrived", ErrInvalid, r.received, r.Size)
+	}
 	if got != e.SHA256 {
 		return ErrFileHash
 	}

@@ -11,6 +11,8 @@ import (
 	"tether/wasm/viewer"
 )
 
+var _ viewer.FileHasher = (*filePort)(nil)
+
 // filePort is viewer.FilePort over window.tetherFiles, which
 // static/js/viewer-files.js defines: it keeps the files the engineer picked
 // and builds the downloads of received ones.
@@ -65,6 +67,28 @@ func (f *filePort) Finish(key, name string) (string, error) {
 	var url string
 	err := catch("finish file", func() { url = f.files.Call("finish", key, name).String() })
 	return url, err
+}
+
+// ReadSum implements viewer.FileHasher.
+func (f *filePort) ReadSum(pageID int) ([32]byte, error) {
+	return f.sum("readSum", pageID)
+}
+
+// KeptSum implements viewer.FileHasher.
+func (f *filePort) KeptSum(key string) ([32]byte, error) {
+	return f.sum("keptSum", key)
+}
+
+func (f *filePort) sum(method string, arg any) ([32]byte, error) {
+	var sum [32]byte
+	err := catch(method, func() {
+		u8 := f.files.Call(method, arg)
+		if u8.Get("length").Int() != len(sum) {
+			panic(errRead)
+		}
+		js.CopyBytesToGo(sum[:], u8)
+	})
+	return sum, err
 }
 
 // Discard implements viewer.FilePort.

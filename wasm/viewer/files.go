@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -29,6 +30,18 @@ type FilePort interface {
 	Append(key string, b []byte) error
 	Finish(key, name string) (string, error)
 	Discard(key string)
+}
+
+// FileHasher is a FilePort that hashes the bytes it reads and keeps, in
+// order: the browser's JavaScript engine computes SHA-256 several times
+// faster than Go compiled to wasm, which would otherwise bound the
+// throughput and take the page's time from the screen.
+type FileHasher interface {
+	// ReadSum is the SHA-256 of everything Read returned for pageID, whose
+	// reads run in order from the start, one at a time.
+	ReadSum(pageID int) ([32]byte, error)
+	// KeptSum is the SHA-256 of everything appended to key.
+	KeptSum(key string) ([32]byte, error)
 }
 
 // FilePeer is a Peer with the "files" data channel.
@@ -86,6 +99,11 @@ type fileOut struct {
 	books   *protocol.FileSending
 	reading bool // a read from the page is on its way
 	ended   bool // the end went out; waiting for the result
+	sum     [32]byte
+	// readAt is when the read on its way was asked for (page clock, ms);
+	// restAt is when the next may start.
+	readAt, restAt float64
+	resting        bool // a timer will fill the window again
 }
 
 type fileIn struct {
@@ -194,7 +212,11 @@ func (v *Viewer) fileSend(d fileSendDetail) {
 	}
 	v.files.nextID++
 	id := v.files.nextID
-	f := &fileOut{pageID: d.PageID, books: protocol.NewFileSending(id, uint64(d.Size)),
+	books := protocol.NewFileSending(id, uint64(d.Size))
+	if _, ok := v.port.(FileHasher); ok {
+		books = protocol.NewFileSendingHashedElsewhere(id, uint64(d.Size))
+	}
+	f := &fileOut{pageID: d.PageID, books: books,
 		view: &FileView{Key: "out-" + strconv.FormatUint(uint64(id), 10), Dir: "out", Name: name, Size: d.Size, State: "waiting", PageID: d.PageID}}
 	if err := v.sendFileMsg(&protocol.FileOffer{ID: id, Size: uint64(d.Size), Name: name}); err != nil {
 		fail("Could not offer the file: " + err.Error())
@@ -222,21 +244,46 @@ func (v *Viewer) fileCancel(key string) {
 	}
 }
 
+// fileRest is the page's time a sending file leaves to everything else,
+// as a share of the time its reading, hashing and sending took: the page
+// has one thread, and a file that took all of it would stop the screen
+// (and the engineer's input) until it is through.
+const fileRest = 0.5
+
 // fillWindow reads more of an outgoing file while the window is open.
 // Reads happen off the owner goroutine; their chunks are sent on it.
 func (v *Viewer) fillWindow(id uint32) {
 	f := v.files.out[id]
-	if f == nil || f.reading || f.ended {
+	if f == nil || f.reading || f.ended || f.resting {
+		return
+	}
+	if wait := f.restAt - v.ui.Now(); wait > 0 {
+		f.resting = true
+		time.AfterFunc(time.Duration(wait*float64(time.Millisecond)), func() {
+			v.q.push(func() {
+				f.resting = false
+				v.fillWindow(id)
+			})
+		})
 		return
 	}
 	b := f.books
 	if b.Sent() == b.Size {
-		end, err := b.End()
+		var end *protocol.FileEnd
+		var err error
+		if h, ok := v.port.(FileHasher); ok {
+			var sum [32]byte
+			if sum, err = h.ReadSum(f.pageID); err == nil {
+				end, err = b.EndWith(sum)
+			}
+		} else {
+			end, err = b.End()
+		}
 		if err != nil {
 			v.failOut(id, err.Error())
 			return
 		}
-		f.ended = true
+		f.ended, f.sum = true, end.SHA256
 		v.sendFileLogged(end)
 		return
 	}
@@ -246,7 +293,7 @@ func (v *Viewer) fillWindow(id uint32) {
 	free := protocol.FileWindow*protocol.FileChunkSize - (b.Sent() - b.Acked())
 	n := int(min(b.Size-b.Sent(), free, fileReadSpan))
 	off := int64(b.Sent())
-	f.reading = true
+	f.reading, f.readAt = true, v.ui.Now()
 	port, pageID := v.port, f.pageID
 	go func() {
 		data, err := port.Read(pageID, off, n)
@@ -281,6 +328,8 @@ func (v *Viewer) fileRead(id uint32, f *fileOut, data []byte, err error) {
 		}
 		data = data[n:]
 	}
+	now := v.ui.Now()
+	f.restAt = now + (now-f.readAt)*fileRest
 	v.fillWindow(id)
 }
 
@@ -362,8 +411,7 @@ func (v *Viewer) handleFileLane(b []byte) {
 			return
 		}
 		delete(v.files.out, m.ID)
-		end, _ := f.books.End()
-		f.view.State, f.view.Done, f.view.SHA256 = "done", f.view.Size, hex.EncodeToString(end.SHA256[:])
+		f.view.State, f.view.Done, f.view.SHA256 = "done", f.view.Size, hex.EncodeToString(f.sum[:])
 		v.showFiles(true)
 	case *protocol.FileCancel:
 		if m.Sender {
@@ -413,7 +461,11 @@ func (v *Viewer) fileOffered(o *protocol.FileOffer) {
 		refuse("a transfer with this number is already running")
 		return
 	}
-	books, err := protocol.NewFileReceiving(o, v.files.limit)
+	newBooks := protocol.NewFileReceiving
+	if _, ok := v.port.(FileHasher); ok {
+		newBooks = protocol.NewFileReceivingHashedElsewhere
+	}
+	books, err := newBooks(o, v.files.limit)
 	if err != nil {
 		refuse("larger than the limit of " + protocol.FormatBytes(v.files.limit))
 		return
@@ -430,7 +482,16 @@ func (v *Viewer) fileEnded(e *protocol.FileEnd) {
 	if f == nil {
 		return
 	}
-	if err := f.books.Verify(e); err != nil {
+	var err error
+	if h, ok := v.port.(FileHasher); ok {
+		var sum [32]byte
+		if sum, err = h.KeptSum(f.view.Key); err == nil {
+			err = f.books.VerifySum(e, sum)
+		}
+	} else {
+		err = f.books.Verify(e)
+	}
+	if err != nil {
 		why := "the file arrived incomplete"
 		if errors.Is(err, protocol.ErrFileHash) {
 			why = "the file arrived damaged (its SHA-256 does not match)"
