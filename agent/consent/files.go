@@ -121,7 +121,7 @@ func (p *Page) serveUpload(w http.ResponseWriter, r *http.Request) {
 	f := p.files
 	p.mu.Unlock()
 	if f == nil {
-		jsonError(w, http.StatusConflict, "Files cannot be sent now.")
+		jsonError(w, http.StatusServiceUnavailable, "Files cannot be sent now.")
 		return
 	}
 	err = f.Offer(r.Context(), name, r.ContentLength, r.Body)

@@ -97,12 +97,11 @@
       headers: { "Content-Type": "application/octet-stream", "X-File-Name": encodeURIComponent(file.name) },
       body: file,
     }).then(function (r) {
-      if (r.ok) return;
+      if (r.ok || r.status === 409) return; // a refusal or failure is in the list, with its reason
       return r.json().then(function (j) { throw new Error(j.error || "error " + r.status); },
         function () { throw new Error("error " + r.status); });
     }).catch(function (err) {
-      // A refusal is in the list already, with its reason; other errors are not.
-      if (!(state.files || []).some(function (f) { return f.name && f.state === "failed"; })) showNote(file.name + ": " + err.message);
+      showNote(file.name + ": " + (err.message === "Failed to fetch" ? "the support program is not running any more." : err.message));
     });
   }
 
