@@ -222,10 +222,13 @@ func TestFilesKeepScreenFlowingOnRelay(t *testing.T) {
 	idle := screenRate(t, w, 3*time.Second)
 	const size = 96 << 20
 	path, sum := randomFile(t, "disk image.bin", size)
+	do(t, w.engineer, 5*time.Second, "open the files panel", chromedp.Click(chromedp.CSS(`#v-files-btn`)))
 	do(t, w.engineer, 10*time.Second, "pick a large file", chromedp.SetUploadFiles(chromedp.CSS(`#v-files-pick`), []string{path}))
 	start := time.Now()
 	waitJS(t, w.engineer, 10*time.Second, "the transfer under way", `!!document.querySelector('#v-files-list li[data-dir=out][data-state=moving]')`)
 	during := screenRate(t, w, 3*time.Second)
+	shot(t, w.engineer, "viewer-files-progress")
+	fullShot(t, fw.c.page, "customer-consent-file-progress")
 	moving := eval[bool](t, w.engineer, `!!document.querySelector('#v-files-list li[data-dir=out][data-state=moving]')`)
 	waitJS(t, w.engineer, 3*time.Minute, "the large file saved", `!!document.querySelector('#v-files-list li[data-dir=out][data-state=done], #v-files-list li[data-dir=out][data-state=failed]')`)
 	took := time.Since(start)
