@@ -10,11 +10,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"tether/agent/capture"
 	"tether/agent/consent"
+	"tether/agent/desktop"
 	"tether/agent/input"
 	"tether/agent/link"
+	"tether/agent/overlay"
 	"tether/agent/selfremove"
 	"tether/agent/session"
 )
@@ -72,8 +75,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 			return i, nil
 		},
+		OpenDesktop: desktop.Open,
+		OpenOverlay: func() (session.Overlay, error) {
+			o, err := overlay.Open()
+			if err != nil {
+				return nil, err
+			}
+			return o, nil
+		},
 		OpenBrowser: consent.OpenBrowser,
 		Logger:      logger,
+	}
+	if v := os.Getenv("TETHER_AGENT_CONSENT_HOLD"); v != "" {
+		// For developers and tests: how long consent survives an outage
+		// (60 s). It may only be shortened: a longer hold is refused.
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > session.DefaultConsentHold {
+			fmt.Fprintf(stderr, "TETHER_AGENT_CONSENT_HOLD %q: want a duration up to %s\n", v, session.DefaultConsentHold)
+			return exitSettings
+		}
+		cfg.ConsentHold = d
 	}
 	if consent.IsTerminal(os.Stdin) {
 		cfg.Console = os.Stdin

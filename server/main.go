@@ -115,7 +115,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	}
 	lv := live.New(st, h, live.Config{
 		Instance: instance, P2P: cfg.P2P, ICETimeout: cfg.ICETimeout, ICE: ice, ICEPolicy: cfg.ICEPolicy, MaxFPS: cfg.MaxFPS,
-		RejoinGrace: cfg.RejoinGrace,
+		RejoinGrace: cfg.RejoinGrace, Minute: cfg.PolicyMinute,
 	}, log)
 	if err := lv.Start(ctx); err != nil {
 		return err

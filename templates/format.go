@@ -5,6 +5,9 @@ import (
 	"strconv"
 )
 
+// HumanBytes is humanBytes for the handlers (the audit log's details).
+func HumanBytes(n int64) string { return humanBytes(n) }
+
 func humanBytes(n int64) string {
 	switch {
 	case n >= 1<<30:

@@ -69,6 +69,8 @@ type SessionRow struct {
 	Ended        *time.Time
 	EndReason    string
 	AgentHost    string
+	// Feedback is the customer's survey answer, once given.
+	Feedback Feedback
 }
 
 // SessionGroup is the sessions of one state, in console order.
@@ -90,13 +92,15 @@ type Console struct {
 	OpenViewer   bool
 }
 
-// Event is one line of a session's log.
+// Event is one line of a session's audit log.
 type Event struct {
+	Seq    int64
 	At     time.Time
 	Kind   string
 	Label  string // what happened, in words
-	Actor  string
-	Detail string
+	Actor  string // as stored: "engineer:<id>", "customer", ...
+	Who    string // the actor, named
+	Detail string // the detail, worded
 }
 
 // SessionDetail is one session's page for the engineer.
@@ -109,6 +113,12 @@ type SessionDetail struct {
 	Events     []Event
 	BytesSent  int64
 	BytesRecvd int64
+	// Summary is the engineer's summary; CanEditSummary whether this
+	// engineer may change it (the session's engineer, owners and admins).
+	Summary        string
+	CanEditSummary bool
+	SummarySaved   bool
+	Screenshots    []ReportShot
 }
 
 // Viewer is the engineer's live view of a customer's screen.
@@ -148,6 +158,14 @@ type Invite struct {
 	Downloads []AgentDownload
 	WSURL     string
 	Expires   time.Time
+	// ReportURL is the customer's copy of the report, once the session
+	// ended; Rated whether they answered the survey.
+	ReportURL string
+	Rated     bool
+	// Contact tells the customer how to ask for the recording.
+	Contact string
+	// MaxComment bounds the survey's comment, in characters.
+	MaxComment int
 }
 
 // CodeEntry is the page where a customer types a code.

@@ -72,6 +72,29 @@ type Status struct {
 	Files     []FileStatus `json:"files"`
 	Folder    string       `json:"folder,omitempty"`
 	FileLimit int64        `json:"file_limit,omitempty"`
+	// The customer's controls while sharing (trust.go).
+	Trust
+	// Windows are the application windows the customer may share alone
+	// or hide (scope.js), top-most first; nil where windows cannot be
+	// listed, and then the page offers only the whole screen.
+	Windows []Window `json:"windows"`
+	// Sharing is what the customer chose to share.
+	Sharing Sharing `json:"sharing"`
+}
+
+// Window is an application window the page lists. IDs are X11 window ids
+// or Windows handles, both well inside a JavaScript number.
+type Window struct {
+	ID    uint64 `json:"id"`
+	Title string `json:"title"`
+}
+
+// Sharing is the whole screen (Window 0) or one window, with the windows
+// blacked out.
+type Sharing struct {
+	Window uint64   `json:"window"`
+	Title  string   `json:"title,omitempty"`
+	Hidden []uint64 `json:"hidden"`
 }
 
 // Decision is what the customer chose on the page.
@@ -82,6 +105,12 @@ type Decision struct {
 	Grants protocol.Grants
 	// Deny: the customer refused. Stop: the customer stopped sharing.
 	Deny, Stop bool
+	// Scope, when set, is a new choice of what to share; Windows asks for
+	// the list of windows afresh.
+	Scope   *Sharing
+	Windows bool
+	// The customer's controls while sharing (trust.go).
+	TrustDecision
 }
 
 // Page is the consent page the agent serves on 127.0.0.1, at a random port
@@ -106,13 +135,15 @@ type Page struct {
 	subs   map[chan Status]struct{}
 	closed bool
 
+	chat chatBox // the conversation with the engineer (chat.go)
+
 	files     Files // nil: files are refused
 	fileList  []FileStatus
 	folder    string
 	fileLimit int64
 }
 
-//go:embed page.html page.js page.css files.js
+//go:embed page.html page.js page.css scope.js trust.js files.js
 var pageFiles embed.FS
 
 var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMap{
@@ -195,6 +226,7 @@ func (p *Page) Close() error {
 		delete(p.subs, ch)
 	}
 	p.mu.Unlock()
+	p.chat.closeChat()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	return p.srv.Shutdown(ctx)
@@ -221,7 +253,7 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch rest := r.URL.Path[len(prefix):]; {
 	case rest == "" && r.Method == http.MethodGet:
 		p.serveHTML(w)
-	case (rest == "page.js" || rest == "page.css" || rest == "files.js") && r.Method == http.MethodGet:
+	case (rest == "page.js" || rest == "page.css" || rest == "scope.js" || rest == "trust.js" || rest == "files.js") && r.Method == http.MethodGet:
 		p.serveFile(w, rest)
 	case rest == "events" && r.Method == http.MethodGet:
 		p.serveEvents(w, r)
@@ -231,6 +263,14 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveUpload(w, r)
 	case rest == "files/cancel" && r.Method == http.MethodPost:
 		p.serveFileCancel(w, r)
+	case (rest == "chat.js" || rest == "chat-page.js" || rest == "chat.css") && r.Method == http.MethodGet:
+		p.serveChatFile(w, rest)
+	case rest == "chat" && r.Method == http.MethodGet:
+		p.serveChatEvents(w, r)
+	case rest == "chat" && r.Method == http.MethodPost:
+		p.serveChatSend(w, r, protocol.SigChat)
+	case rest == "typing" && r.Method == http.MethodPost:
+		p.serveChatSend(w, r, protocol.SigTyping)
 	default:
 		http.NotFound(w, r)
 	}
@@ -323,8 +363,9 @@ func (p *Page) serveEvents(w http.ResponseWriter, r *http.Request) {
 
 // decideRequest is the page's JSON body.
 type decideRequest struct {
-	Action string          `json:"action"` // "allow", "deny", "update", "stop"
+	Action string          `json:"action"` // "allow", "deny", "update", "stop", "scope", "windows"
 	Grants protocol.Grants `json:"grants"`
+	Scope  *Sharing        `json:"scope,omitempty"`
 }
 
 // serveDecide takes one decision from the page itself. Anything else (a
@@ -360,6 +401,18 @@ func (p *Page) serveDecide(w http.ResponseWriter, r *http.Request) {
 		d = Decision{Deny: true}
 	case req.Action == "stop" && (st.Phase == PhaseSharing || st.Phase == PhaseReconnecting):
 		d = Decision{Stop: true}
+	case (req.Action == "scope" || req.Action == "windows") && st.Phase != PhaseEnded:
+		var ok bool
+		if d, ok = scopeDecision(req, st); !ok {
+			jsonError(w, http.StatusBadRequest, "Choose among the windows listed on this page.")
+			return
+		}
+	case trustAction(req.Action) && st.Phase == PhaseSharing:
+		var err error
+		if d, err = trustDecision(req.Action, st); err != nil {
+			jsonError(w, http.StatusConflict, err.Error())
+			return
+		}
 	default:
 		jsonError(w, http.StatusConflict, "This choice is not available now; the page shows what is.")
 		return

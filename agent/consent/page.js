@@ -72,6 +72,8 @@
         "The support program is no longer running. Nothing is shared. You can close this page.";
     } else if (st.phase === "asking") {
       status = "Nothing is shared until you click Allow. You can stop at any time, here or by closing the support program.";
+    } else if (st.phase === "sharing" && st.paused) {
+      status = "Paused: nothing of your screen is shared and " + e + " cannot use your mouse or keyboard until you resume.";
     } else if (st.phase === "sharing") {
       var since = st.since ? " since " + new Date(st.since).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
       status = "Sharing your screen" + since + ". " + (st.viewer ? e + " is watching now." : e + " is not looking at it right now.") +

@@ -12,12 +12,15 @@ import (
 // whatever the server relays. It is called from the viewer's receive
 // goroutine and configured from the owner, hence the mutex.
 type dispatcher struct {
-	log *slog.Logger
+	log   *slog.Logger
+	scope *scoper // what the customer shares; nil: the whole screen
 
 	mu     sync.Mutex
 	inj    Injector // nil until control is first granted
 	grants protocol.Grants
-	w, h   int // screen size for clamping; 0 until the first frame
+	paused bool                // the customer paused: input is dropped whatever the grants
+	w, h   int                 // screen size for clamping; 0 until the first frame
+	last   *protocol.MouseMove // the last pointer position placed, in frame pixels
 
 	injected, dropped, failed int
 }
@@ -38,6 +41,17 @@ func (d *dispatcher) setGrants(g protocol.Grants) {
 		d.releaseLocked()
 	}
 	d.grants = g
+}
+
+// setPaused drops input while the customer paused, releasing what the
+// engineer held.
+func (d *dispatcher) setPaused(paused bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if paused && !d.paused {
+		d.releaseLocked()
+	}
+	d.paused = paused
 }
 
 func (d *dispatcher) setSize(w, h int) {
@@ -88,23 +102,44 @@ func (d *dispatcher) counts() (injected, dropped, failed int) {
 func (d *dispatcher) handle(m protocol.Message) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.grants.Has(protocol.GrantControl) || d.inj == nil {
+	if !d.grants.Has(protocol.GrantControl) || d.paused || d.inj == nil {
 		d.dropped++
 		return
 	}
 	var err error
 	switch m := m.(type) {
 	case *protocol.MouseMove:
-		err = d.inj.MouseMove(d.clamp(m.X, m.Y))
+		x, y, ok := d.place(m.X, m.Y)
+		if !ok {
+			d.dropped++
+			return
+		}
+		err = d.inj.MouseMove(x, y)
 	case *protocol.MouseButton:
 		// The button happens where the viewer saw the pointer, even if a
 		// move before it was coalesced away.
-		if err = d.inj.MouseMove(d.clamp(m.X, m.Y)); err == nil {
+		x, y, ok := d.place(m.X, m.Y)
+		if !ok && m.Down {
+			d.dropped++
+			return
+		}
+		if ok {
+			err = d.inj.MouseMove(x, y)
+		}
+		if err == nil {
 			err = d.inj.MouseButton(m.Button, m.Down)
 		}
 	case *protocol.Wheel:
+		if !d.wheelPlaced() {
+			d.dropped++
+			return
+		}
 		err = d.inj.Wheel(int(m.DX), int(m.DY))
 	case *protocol.Key:
+		if d.scope != nil && !d.scope.keyAllowed(m.Down) {
+			d.dropped++
+			return
+		}
 		err = d.inj.Key(*m)
 	default:
 		d.dropped++

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"tether/agent/consent"
@@ -52,6 +53,13 @@ type session struct {
 	injErr    error // why input could not be opened; control is then impossible
 	counts    counters
 	files     *files // nil when this computer has no folder for files
+
+	scope *scoper    // what of the screen is shared (scope.go)
+	ovMu  sync.Mutex // guards ov, opened from the receive goroutine
+	ov    Overlay
+	ovErr error
+
+	trustState // the customer's controls while sharing (trust.go)
 }
 
 // event is something a helper goroutine tells the owner.
@@ -221,8 +229,13 @@ func (s *session) handleSignal(ctx context.Context, env protocol.Envelope) (Resu
 			e.Message = "unknown error"
 		}
 		return Result{}, true, &link.EndedError{Reason: e.Message, ServerError: true}
+	case protocol.SigChat, protocol.SigTyping:
+		s.onChat(env)
 	case protocol.SigState:
-		// For pages and the console; the agent takes nothing from it.
+		// The agent takes only the time-limit warning from it.
+		s.onState(env)
+	case protocol.SigGrantRequest:
+		s.grantRequested(ctx, env)
 	default:
 		s.log.Info("ignored signaling message", "type", env.Type)
 	}
@@ -295,8 +308,14 @@ func (s *session) decide(ctx context.Context, d consent.Decision) (Result, bool,
 	case d.Stop:
 		s.sendEnd(protocol.EndCustomerStopped)
 		return Result{Outcome: Stopped, Reason: "you stopped sharing"}, true, nil
+	case d.Scope != nil:
+		s.setScope(ctx, *d.Scope)
+	case d.Windows:
+		s.updatePage() // lists the windows afresh
 	case d.Allow:
 		s.grant(ctx, d.Grants)
+	case d.Answer || d.Pause || d.Resume || d.Extend:
+		s.trustDecide(ctx, d.TrustDecision)
 	}
 	return Result{}, false, nil
 }
@@ -351,7 +370,7 @@ func (s *session) welcome(ctx context.Context, w protocol.Welcome, first bool) {
 	if s.grants.Consented() {
 		if out := s.sig.LastOutage(); out > s.cfg.ConsentHold {
 			s.revoke(fmt.Sprintf("The connection to the support server was interrupted for %s, so nothing is shared until you allow it again.", out.Round(time.Second)))
-		} else if err := s.sig.Send(ctx, protocol.SigConsent, protocol.Consent{Grants: s.grants}); err != nil {
+		} else if err := s.sig.Send(ctx, protocol.SigConsent, s.consentMessage(s.grants)); err != nil {
 			// The server may have restarted and lost it: say it again.
 			s.log.Warn("repeat consent", "err", err)
 		}
@@ -367,6 +386,14 @@ func (s *session) revoke(why string) {
 	s.disp.setGrants(0)
 	if s.files != nil {
 		s.files.setGrants(0)
+	}
+	s.request, s.warning = 0, nil
+	if s.paused {
+		s.paused = false
+		s.disp.setPaused(false)
+		if s.pause != nil {
+			s.pause.set(false)
+		}
 	}
 	s.sharedSince = time.Time{}
 	s.note = why
@@ -452,6 +479,9 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 			return
 		}
 	}
+	if !first {
+		s.grantsChanged(s.grants, g)
+	}
 	s.grants = g
 	if first {
 		s.sharedSince = time.Now()
@@ -460,7 +490,7 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 	if s.files != nil {
 		s.files.setGrants(g)
 	}
-	if err := s.sig.Send(ctx, protocol.SigConsent, protocol.Consent{Grants: g}); err != nil {
+	if err := s.sig.Send(ctx, protocol.SigConsent, s.consentMessage(g)); err != nil {
 		// Reconnecting: the welcome after it repeats the consent.
 		s.log.Warn("send consent", "err", err)
 	}
@@ -484,7 +514,8 @@ func (s *session) pageStatus(phase consent.Phase, reason string) consent.Status 
 		Phase: phase, Engineer: s.engineer, Provider: s.provider,
 		Server: s.identity.Host, Verified: s.identity.Verified, Local: s.identity.Local,
 		Offer: s.offer, Grants: s.grants, Viewer: s.viewer != nil && s.viewer.streamer != nil, Code: s.code(),
-		Since: s.sharedSince, Note: s.note, Reason: reason,
+		Since: s.sharedSince, Note: s.note, Reason: reason, Trust: s.trustStatus(),
+		Windows: s.pageWindows(), Sharing: s.pageSharing(),
 	}
 }
 
@@ -527,10 +558,11 @@ func (s *session) serverText() string {
 
 func (s *session) sendStats(ctx context.Context) {
 	toViewer, toAgent := s.counts.take()
-	if toViewer == 0 && toAgent == 0 {
+	frames, input := s.counts.frames.Swap(0), s.activity()
+	if toViewer == 0 && toAgent == 0 && frames == 0 && input == 0 {
 		return
 	}
-	if err := s.sig.Send(ctx, protocol.SigStats, protocol.Stats{ToViewer: toViewer, ToAgent: toAgent}); err != nil {
+	if err := s.sig.Send(ctx, protocol.SigStats, protocol.Stats{ToViewer: toViewer, ToAgent: toAgent, Input: input, Frames: frames}); err != nil {
 		s.log.Info("send stats", "err", err)
 		s.counts.giveBack(toViewer, toAgent)
 	}
@@ -563,6 +595,7 @@ func (s *session) shutdown() {
 	if s.files != nil {
 		s.files.close()
 	}
+	s.closeScope()
 	if s.capt != nil {
 		if err := s.capt.Close(); err != nil {
 			s.log.Info("close capture", "err", err)

@@ -28,6 +28,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"tether/agent/desktop"
 	"tether/agent/link"
 	"tether/agent/stream"
 	"tether/server/protocol"
@@ -63,6 +64,13 @@ type Config struct {
 	OpenCapturer func() (Capturer, error)
 	// OpenInjector is called once, when control is first granted.
 	OpenInjector func() (Injector, error)
+	// OpenDesktop lists the customer's windows, so that they may share one
+	// window only or hide some; nil, or an error, means the whole screen
+	// is always shared and the consent page offers no such choice.
+	OpenDesktop func() (desktop.Desktop, error)
+	// OpenOverlay shows the engineer's pointing on this screen; it is
+	// called when the engineer first points.
+	OpenOverlay func() (Overlay, error)
 	// OpenBrowser shows the consent page the agent serves itself
 	// (consent.OpenBrowser); it is given no other URL, ever.
 	OpenBrowser func(url string) error
@@ -90,6 +98,11 @@ type Config struct {
 	Stream stream.Options
 	Logger *slog.Logger
 }
+
+// DefaultConsentHold is how long consent survives an outage of the
+// connection to the server: the server's rejoin grace is the same by
+// default, so both sides agree when the customer is asked again.
+const DefaultConsentHold = 60 * time.Second
 
 // Outcome says how a session ended.
 type Outcome int
@@ -133,7 +146,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		cfg.RetryDelay = 2 * time.Second
 	}
 	if cfg.ConsentHold <= 0 {
-		cfg.ConsentHold = 60 * time.Second
+		cfg.ConsentHold = DefaultConsentHold
 	}
 	if cfg.Hostname == "" {
 		h, err := os.Hostname()
@@ -146,7 +159,16 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, errors.New("session: Config.OpenCapturer is required")
 	}
 	s := &session{cfg: cfg, log: cfg.Logger, events: make(chan event, 16), stopped: make(chan struct{})}
-	s.disp = &dispatcher{log: cfg.Logger}
+	s.scope = &scoper{}
+	if cfg.OpenDesktop != nil {
+		d, err := cfg.OpenDesktop()
+		if err != nil {
+			cfg.Logger.Info("windows cannot be listed; only the whole screen can be shared", "err", err)
+		} else {
+			s.scope.desk = d
+		}
+	}
+	s.disp = &dispatcher{log: cfg.Logger, scope: s.scope}
 	s.startFiles(ctx)
 	return s.run(ctx)
 }
@@ -213,6 +235,7 @@ func (s *session) run(ctx context.Context) (Result, error) {
 	// download alone.
 	s.say("%s is asking to connect to this computer through the support server %s.", s.who(), s.serverText())
 	s.askPage(ctx)
+	s.startChat(ctx)
 	if s.cfg.Console != nil {
 		s.askConsole(ctx)
 	}

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"tether/agent/link"
+	"tether/server/protocol"
 )
 
 // syncWriter serialises writes to the customer's console: the owner and the
@@ -23,7 +24,12 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 }
 
 // counters hold session-message bytes since the last stats message.
-type counters struct{ toViewer, toAgent atomic.Int64 }
+type counters struct {
+	toViewer, toAgent atomic.Int64
+	// frames counts screen messages sent (changed pixels or pointer
+	// moves): the activity the idle timeout watches.
+	frames atomic.Int64
+}
 
 func (c *counters) take() (toViewer, toAgent int64) {
 	return c.toViewer.Swap(0), c.toAgent.Swap(0)
@@ -44,6 +50,9 @@ func (c *countingConn) Send(b []byte) error {
 	err := c.Conn.Send(b)
 	if err == nil {
 		c.c.toViewer.Add(int64(len(b)))
+		if t, terr := protocol.PeekType(b); terr == nil && (t == protocol.TypeUpdate || t == protocol.TypePhoto || t == protocol.TypeCursorPos) {
+			c.c.frames.Add(1)
+		}
 	}
 	return err
 }

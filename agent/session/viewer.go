@@ -143,7 +143,9 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 			return nil
 		}
 		s.capt = c
-		s.src = stream.RememberCursor(c)
+		// Pausing blacks out whatever the customer shares.
+		s.pause, s.src = newPauser(s.scope.wrap(stream.RememberCursor(c)))
+		s.pause.set(s.paused)
 	}
 	if lane, ok := conn.(link.FileLane); ok && s.files != nil {
 		go func() {
@@ -162,6 +164,10 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 		opts.Logger = s.log
 	}
 	v.streamer = stream.New(s.src, v.conn, s.grants, opts)
+	s.sendScope()
+	if s.paused {
+		s.sendPaused(v)
+	}
 	prev := s.lastDone
 	s.lastDone = v.done
 	s.say("%s is now connected to your screen.", s.engineerName())
@@ -246,6 +252,8 @@ func (s *session) receive(ctx context.Context, conn link.Conn, st *stream.Stream
 			st.Ack(m.Seq)
 		case *protocol.RequestFull:
 			st.RequestFull()
+		case *protocol.Point:
+			s.point(m)
 		case *protocol.Ping:
 			pong, err := protocol.Marshal(&protocol.Pong{Micros: m.Micros})
 			if err != nil {

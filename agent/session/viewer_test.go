@@ -46,6 +46,7 @@ type screenView struct {
 	frames []frameSeen
 	pongs  []uint64
 	cursor []protocol.CursorPos
+	paused []bool // Paused messages, in order
 	err    error
 	noAck  bool
 }
@@ -86,6 +87,8 @@ func (v *screenView) feed(b []byte) {
 		v.pongs = append(v.pongs, m.Micros)
 	case *protocol.CursorPos:
 		v.cursor = append(v.cursor, *m)
+	case *protocol.Paused:
+		v.paused = append(v.paused, m.Paused)
 	}
 }
 

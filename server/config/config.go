@@ -78,6 +78,10 @@ type Config struct {
 	// RejoinGrace is how long a session waits for its agent to come back
 	// after its connection dropped or its instance died.
 	RejoinGrace time.Duration
+	// PolicyMinute is the length of one minute of the providers' session
+	// policies (time limits, extensions, warnings): a minute, shortened
+	// only by tests and demonstrations.
+	PolicyMinute time.Duration
 	// ShutdownGrace bounds a graceful stop: members are asked to reconnect
 	// elsewhere, and open requests get this long to finish.
 	ShutdownGrace time.Duration
@@ -114,9 +118,10 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&tlsProxy, "tls-proxy", env("TLS_PROXY", "false"), "true when a proxy in front of this server terminates TLS for the https:// base URL (TETHER_TLS_PROXY)")
 	fs.StringVar(&proxies, "trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed, e.g. 10.0.0.5,10.1.0.0/16 (TETHER_TRUSTED_PROXIES)")
 	fs.StringVar(&c.Instance, "instance", env("INSTANCE", ""), "name of this instance among several sharing a database; default: made once and kept in the data folder (TETHER_INSTANCE)")
-	var rejoin, shutdown string
+	var rejoin, shutdown, minute string
 	fs.StringVar(&c.Bus, "bus", env("BUS", ""), "message bus shared by several instances, nats://user:password@host:4222 (TETHER_BUS); empty: one instance, routing in process")
-	fs.StringVar(&rejoin, "rejoin-grace", env("REJOIN_GRACE", "30s"), "how long a session waits for its agent to reconnect, after a network drop or when its instance stopped (TETHER_REJOIN_GRACE)")
+	fs.StringVar(&rejoin, "rejoin-grace", env("REJOIN_GRACE", "60s"), "how long a session waits for its agent to reconnect keeping the customer's consent, after a network drop or when its instance stopped (TETHER_REJOIN_GRACE); the agent holds consent 60 s, so a longer grace still asks the customer again")
+	fs.StringVar(&minute, "policy-minute", env("POLICY_MINUTE", "1m"), "length of one minute of the session policies' time limits, for tests and demonstrations (TETHER_POLICY_MINUTE)")
 	fs.StringVar(&shutdown, "shutdown-grace", env("SHUTDOWN_GRACE", "10s"), "on SIGTERM, how long to wait for connections to move to other instances (TETHER_SHUTDOWN_GRACE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -134,6 +139,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	}
 	if c.RejoinGrace, err = time.ParseDuration(rejoin); err != nil || c.RejoinGrace < time.Second || c.RejoinGrace > time.Hour {
 		errs = append(errs, fmt.Errorf("rejoin-grace %q: want a duration between 1s and 1h", rejoin))
+	}
+	if c.PolicyMinute, err = time.ParseDuration(minute); err != nil || c.PolicyMinute < 100*time.Millisecond || c.PolicyMinute > time.Minute {
+		errs = append(errs, fmt.Errorf("policy-minute %q: want a duration between 100ms and 1m", minute))
 	}
 	if c.ShutdownGrace, err = time.ParseDuration(shutdown); err != nil || c.ShutdownGrace < 0 || c.ShutdownGrace > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("shutdown-grace %q: want a duration between 0s and 10m", shutdown))

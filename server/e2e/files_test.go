@@ -30,11 +30,10 @@ type fileWorld struct {
 func newFileWorld(t testing.TB, winArgs []string, serverEnv ...string) *fileWorld {
 	w := newWorldWith(t, winArgs, serverEnv...)
 	home := t.TempDir()
-	w.agentEnv = []string{"HOME=" + home, "XDG_DOWNLOAD_DIR=", "TETHER_AGENT_DEBUG=" + os.Getenv("TETHER_AGENT_DEBUG")}
 	link, _ := w.newSession(t, "Fiona Files")
 	cust := newBrowser(t)
 	do(t, cust, 20*time.Second, "open invitation", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`#downloads`)))
-	c := w.downloadAndRun(t, cust)
+	c := w.downloadAndRun(t, cust, "HOME="+home, "XDG_DOWNLOAD_DIR=")
 	page, cancel := chromedp.NewContext(c.ctx)
 	t.Cleanup(cancel)
 	if err := chromedp.Do(page, chromedp.Navigate("about:blank")); err != nil {
@@ -247,24 +246,6 @@ func TestFilesKeepScreenFlowingOnRelay(t *testing.T) {
 		t.Fatalf("the screen stalled during the transfer: %.1f fps, %.1f fps before", during, idle)
 	}
 	w.waitPixels(t, 10*time.Second, "the screen after the transfer")
-}
-
-// fullShot saves a screenshot of the whole page, like shot.
-func fullShot(t testing.TB, ctx context.Context, name string) {
-	dir := os.Getenv("TETHER_E2E_SHOTS")
-	if dir == "" {
-		return
-	}
-	c, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	b, err := chromedp.Run(c, chromedp.FullScreenshot(90))
-	if err != nil {
-		t.Errorf("screenshot %s: %v", name, err)
-		return
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
-		t.Error(err)
-	}
 }
 
 // BenchmarkFileThroughput moves a 128 MiB file from the engineer's browser

@@ -34,9 +34,6 @@ type world struct {
 	win      *testWindow
 	srv      *server
 	engineer context.Context
-	// agentEnv is added to the agent's environment (HOME for the folder
-	// files land in).
-	agentEnv []string
 }
 
 func newWorld(t testing.TB, serverEnv ...string) *world {
@@ -175,7 +172,7 @@ func download(t testing.TB, ctx context.Context, sel, name string) string {
 // downloadAndRun clicks the page's main download button, waits for the
 // file, and runs it against the X display with $BROWSER capturing the URL
 // the agent opens.
-func (w *world) downloadAndRun(t testing.TB, ctx context.Context) *customer {
+func (w *world) downloadAndRun(t testing.TB, ctx context.Context, env ...string) *customer {
 	c := &customer{ctx: ctx, exited: make(chan error, 1)}
 	c.agentPath = download(t, ctx, `#downloads a.download.primary[data-os=linux][data-arch=amd64]`, "tether-support")
 	if err := os.Chmod(c.agentPath, 0o755); err != nil {
@@ -188,7 +185,7 @@ func (w *world) downloadAndRun(t testing.TB, ctx context.Context) *customer {
 		t.Fatal(err)
 	}
 	c.agent = exec.Command(c.agentPath)
-	c.agent.Env = append(append(os.Environ(), "DISPLAY="+w.display, "BROWSER="+opener), w.agentEnv...)
+	c.agent.Env = append(append(os.Environ(), "DISPLAY="+w.display, "BROWSER="+opener), env...)
 	c.agent.Stdout = &prefixWriter{t: t, prefix: "agent: "}
 	c.agent.Stderr = &prefixWriter{t: t, prefix: "agent: "}
 	if err := c.agent.Start(); err != nil {
@@ -514,8 +511,8 @@ func TestSessionByLinkPeerToPeer(t *testing.T) {
 	shot(t, w.engineer, "viewer-ended")
 	shot(t, c.page, "customer-consent-ended")
 	// The session's record says who allowed what, and who stopped.
-	do(t, w.engineer, 10*time.Second, "session details", chromedp.Click(chromedp.CSS(`#v-ended a:not(.button)`)), chromedp.WaitVisible(chromedp.CSS(`.events`)))
-	log := eval[string](t, w.engineer, `document.querySelector(".events").innerText`)
+	do(t, w.engineer, 10*time.Second, "session details", chromedp.Click(chromedp.CSS(`#v-ended a:not(.button)`)), chromedp.WaitVisible(chromedp.CSS(`table.audit`)))
+	log := eval[string](t, w.engineer, `document.querySelector("table.audit").innerText`)
 	for _, want := range []string{"Customer approved View · Control", "Customer changed what the engineer may do View", "stopped by the customer"} {
 		if !strings.Contains(strings.Join(strings.Fields(log), " "), want) {
 			t.Errorf("session log lacks %q:\n%s", want, log)

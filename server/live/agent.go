@@ -22,12 +22,16 @@ type Agent struct {
 	sess   store.Session // as it was at join: id and provider
 	member *hub.Member
 	grants grantsBox // what the customer allowed, as this agent said
+	chat   chatter   // the customer, chatting on the consent page
 
 	droppedInput bool // a refusal was logged once already
 }
 
 // Member is the agent's hub membership: its inbox feeds the websocket.
 func (a *Agent) Member() *hub.Member { return a.member }
+
+// Session is the agent's session as it was when the agent joined.
+func (a *Agent) Session() store.Session { return a.sess }
 
 // SessionID is the id of the agent's session.
 func (a *Agent) SessionID() string { return a.sess.ID }
@@ -73,6 +77,7 @@ func (s *Service) AgentHello(ctx context.Context, h protocol.AgentHello) (*Agent
 		return nil, w, err
 	}
 	a := &Agent{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleAgent)}
+	a.chat = chatter{svc: s, sessionID: sess.ID, side: protocol.SideCustomer, actor: store.ActorCustomer, from: sess.CustomerName, self: hub.RoleAgent}
 	if sess.State == store.StateActive {
 		// The same agent coming back: it repeats its consent after every
 		// reconnect, and until then what it said before stands.
@@ -113,6 +118,9 @@ func (a *Agent) Signal(ctx context.Context, data []byte) (ended bool, err error)
 		if !c.Grants.Consented() {
 			return false, fmt.Errorf("%w: consent without grants", protocol.ErrInvalid)
 		}
+		if c.Window != "" || c.Hidden != 0 {
+			s.log.Info("customer limits what is shared", "session", a.sess.ID, "window", protocol.ClipTitle(c.Window), "hidden", c.Hidden)
+		}
 		a.consent(ctx, c.Grants)
 	case protocol.SigStats:
 		var st protocol.Stats
@@ -125,6 +133,12 @@ func (a *Agent) Signal(ctx context.Context, data []byte) (ended bool, err error)
 		if err := s.store.AddBytes(ctx, a.sess.ID, st.ToViewer, st.ToAgent); err != nil {
 			s.log.Error("record stats", "session", a.sess.ID, "err", err)
 		}
+		a.activity(ctx, st)
+	case protocol.SigChat, protocol.SigTyping:
+		// The customer may talk before consenting: to ask first.
+		return false, a.chat.signal(ctx, env)
+	case protocol.SigGrantAnswer, protocol.SigPause, protocol.SigExtend:
+		return false, a.trustSignal(ctx, env)
 	case protocol.SigAudit:
 		var au protocol.Audit
 		if err := env.Decode(&au); err != nil {
@@ -169,9 +183,13 @@ func (a *Agent) consent(ctx context.Context, g protocol.Grants) {
 	var sess store.Session
 	switch {
 	case cur.State == store.StateJoined:
-		sess, err = s.store.GiveConsent(ctx, a.sess.ID, g)
+		if sess, err = s.store.GiveConsent(ctx, a.sess.ID, g); err == nil {
+			sess = s.startLimits(ctx, sess)
+		}
 	case cur.State == store.StateActive && cur.Grants != g:
-		sess, err = s.store.ChangeGrants(ctx, a.sess.ID, g)
+		if sess, err = s.store.ChangeGrants(ctx, a.sess.ID, g); err == nil {
+			s.touch(ctx, sess)
+		}
 	case cur.State == store.StateActive:
 		a.grants.Store(g) // a repeat after a reconnect
 		return

@@ -28,6 +28,7 @@ import (
 
 // Store is what live needs from the database.
 type Store interface {
+	TrustStore
 	SessionByIDUnscoped(ctx context.Context, id string) (store.Session, error)
 	SessionByTokenHash(ctx context.Context, tokenHash string) (store.Session, error)
 	SessionByCodeTokenHash(ctx context.Context, tokenHash string) (store.Session, error)
@@ -47,6 +48,8 @@ type Store interface {
 	StopInstance(ctx context.Context, instance string) ([]store.Session, error)
 	LoseDeadInstances(ctx context.Context, deadAfter time.Duration) ([]store.Session, error)
 	AppendEvent(ctx context.Context, e store.Event) (store.Event, error)
+	Events(ctx context.Context, providerID, sessionID string) ([]store.Event, error)
+	Allow(ctx context.Context, key string, r store.Rate) (ok bool, retry time.Duration, err error)
 	AddBytes(ctx context.Context, id string, toViewer, toAgent int64) error
 }
 
@@ -68,8 +71,17 @@ type Config struct {
 	// protocol.ICEPolicyRelay.
 	ICEPolicy string
 	// RejoinGrace is how long a session waits for its lost agent to come
-	// back, to this instance or another (30 s when zero).
+	// back, to this instance or another, keeping the customer's consent
+	// (60 s when zero, as long as the agent holds it: agent/session's
+	// ConsentHold).
 	RejoinGrace time.Duration
+	// Minute is the length of one minute of the providers' session
+	// policies (time limits, extensions, warnings): a minute when zero;
+	// tests shorten it.
+	Minute time.Duration
+	// Now is the clock the time-limit warnings are computed with; the
+	// store's decisions use the store's own (time.Now when nil).
+	Now func() time.Time
 	// DeadAfter is how long an instance may miss heartbeats before the
 	// others take its agents for lost (10 s when zero; heartbeats go every
 	// Sweep interval).
@@ -113,7 +125,13 @@ func (s *Service) RelayBytes() (toViewer, toAgent int64) {
 // New returns a Service.
 func New(s Store, h hub.Hub, cfg Config, log *slog.Logger) *Service {
 	if cfg.RejoinGrace <= 0 {
-		cfg.RejoinGrace = 30 * time.Second
+		cfg.RejoinGrace = 60 * time.Second
+	}
+	if cfg.Minute <= 0 {
+		cfg.Minute = time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.DeadAfter <= 0 {
 		cfg.DeadAfter = 10 * time.Second
@@ -176,7 +194,7 @@ func (s *Service) SessionByToken(ctx context.Context, token string) (store.Sessi
 
 // StateOf builds the state message for a session.
 func (s *Service) StateOf(sess store.Session) protocol.State {
-	return protocol.State{
+	st := protocol.State{
 		SessionID: sess.ID,
 		State:     sess.State,
 		Grants:    sess.Grants,
@@ -184,6 +202,8 @@ func (s *Service) StateOf(sess store.Session) protocol.State {
 		Viewer:    s.hub.Present(sess.ID, hub.RoleViewer),
 		Agent:     s.hub.Present(sess.ID, hub.RoleAgent),
 	}
+	s.trustState(&st, sess)
+	return st
 }
 
 // Notify tells the session's pages and viewer, and the provider's consoles,
@@ -333,6 +353,18 @@ func (s *Service) SweepOnce(ctx context.Context) error {
 			}
 			continue
 		}
+		if sess.State == store.StateActive {
+			// The consent lapses; the customer is asked again if the
+			// agent comes back within another grace.
+			lapsed, changed, err := s.store.LapseLostAgent(ctx, sess, s.cfg.RejoinGrace)
+			if err != nil {
+				lerr = errors.Join(lerr, err)
+			} else if changed {
+				s.log.Info("consent lapsed: the support program did not come back in time", "session", sess.ID, "grace", s.cfg.RejoinGrace)
+				s.Notify(lapsed)
+			}
+			continue
+		}
 		ended, changed, err := s.store.EndLostAgent(ctx, sess, s.cfg.RejoinGrace)
 		if err != nil {
 			lerr = errors.Join(lerr, err)
@@ -343,7 +375,8 @@ func (s *Service) SweepOnce(ctx context.Context) error {
 			s.closeEnded(ended)
 		}
 	}
-	return errors.Join(herr, oerr, err, lerr)
+	terr := s.sweepTimeLimits(ctx)
+	return errors.Join(herr, oerr, err, lerr, terr)
 }
 
 // event appends to a session's log, logging (not failing) on error: the

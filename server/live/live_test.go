@@ -59,7 +59,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.st = st
-	f.svc = New(st, f.hub, Config{Instance: "i1", P2P: true}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.svc = New(st, f.hub, Config{Instance: "i1", P2P: true, RejoinGrace: 30 * time.Second, Now: f.clock}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f.sess = f.newSession(t, token, "ABCDEF")
 	return f
 }
@@ -333,7 +333,7 @@ func TestRelayFollowsGrants(t *testing.T) {
 	if got := drain(v.Member()); len(got) != 1 || !bytes.Equal(got[0].Data, step) {
 		t.Fatalf("viewer got %v, want the agent's key step", types(got))
 	}
-	if err := v.Signal(sig(t, protocol.SigKey, protocol.KeyStep{Public: make([]byte, protocol.KeySize)})); err != nil {
+	if err := v.Signal(ctx, sig(t, protocol.SigKey, protocol.KeyStep{Public: make([]byte, protocol.KeySize)})); err != nil {
 		t.Fatalf("viewer's key step: %v", err)
 	}
 	// A session message that is not sealed breaks the contract.
@@ -367,7 +367,7 @@ func TestRelayFollowsGrants(t *testing.T) {
 	if admitted(unknown) {
 		t.Error("unknown type admitted to the agent")
 	}
-	if err := v.Signal(sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantControl})); err == nil {
+	if err := v.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantControl})); err == nil {
 		t.Error("the viewer sent consent")
 	}
 	if _, err := agent.Signal(ctx, []byte(`{"type":"x-evil"}`)); err == nil {
@@ -420,10 +420,11 @@ func TestAgentLostWaitsForItsReturn(t *testing.T) {
 	}
 }
 
-// TestActiveAgentLostWaitsThenInterrupts: an active session whose agent
+// TestActiveAgentLostWaitsThenLapses: an active session whose agent
 // dropped waits the rejoin grace (the agent may be reconnecting to another
-// instance), then ends as interrupted.
-func TestActiveAgentLostWaitsThenInterrupts(t *testing.T) {
+// instance) keeping its consent, then goes back to asking the customer,
+// and ends when the agent does not come back within another grace.
+func TestActiveAgentLostWaitsThenLapses(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	a := f.join(t)
@@ -441,12 +442,26 @@ func TestActiveAgentLostWaitsThenInterrupts(t *testing.T) {
 	if s := f.current(t); s.State != protocol.SessionActive || s.AgentLostAt == nil {
 		t.Fatalf("lost agent: %s lost at %v", s.State, s.AgentLostAt)
 	}
+	f.advance(29 * time.Second)
+	if err := f.svc.SweepOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.current(t); s.State != protocol.SessionActive || s.Grants != protocol.GrantView {
+		t.Fatalf("within the grace: %s %s", s.State, s.Grants)
+	}
+	f.advance(2 * time.Second)
+	if err := f.svc.SweepOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.current(t); s.State != protocol.SessionJoined || s.Grants.Consented() {
+		t.Fatalf("after the grace: %s %s, want joined without grants", s.State, s.Grants)
+	}
 	f.advance(31 * time.Second)
 	if err := f.svc.SweepOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if s := f.current(t); s.State != protocol.SessionEnded || s.EndReason != protocol.EndInterrupted {
-		t.Fatalf("after the grace: %s %q", s.State, s.EndReason)
+	if s := f.current(t); s.State != protocol.SessionEnded || s.EndReason != protocol.EndAgentLost {
+		t.Fatalf("after another grace: %s %q", s.State, s.EndReason)
 	}
 }
 
@@ -542,8 +557,8 @@ func TestRestartWaitsForOwnAgents(t *testing.T) {
 	if err := restarted.SweepOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if s := f.current(t); s.State != protocol.SessionEnded || s.EndReason != protocol.EndInterrupted {
-		t.Errorf("own session after the grace: %s %q", s.State, s.EndReason)
+	if s := f.current(t); s.State != protocol.SessionJoined || s.Grants.Consented() {
+		t.Errorf("own session after the grace: %s %q, want its consent lapsed", s.State, s.Grants)
 	}
 	if s, err := f.st.SessionByIDUnscoped(ctx, s2.ID); err != nil || s.State != protocol.SessionActive || s.AgentLostAt != nil {
 		t.Errorf("other instance's session: %s %v lost at %v", s.State, err, s.AgentLostAt)

@@ -17,6 +17,8 @@ type Viewer struct {
 	svc    *Service
 	sess   store.Session
 	member *hub.Member
+	chat   chatter // the engineer, chatting in the viewer's panel
+	actor  string  // the engineer, as the session's log names them
 }
 
 // Member is the viewer's hub membership: its inbox feeds the websocket.
@@ -30,7 +32,8 @@ func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID
 	if sess.State == store.StateEnded {
 		return nil, s.StateOf(sess), ErrEnded
 	}
-	v := &Viewer{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleViewer)}
+	v := &Viewer{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleViewer), actor: store.ActorEngineer(engineerID)}
+	v.chat = chatter{svc: s, sessionID: sess.ID, side: protocol.SideEngineer, actor: v.actor, from: engineerName, self: hub.RoleViewer}
 	s.event(ctx, sess, store.EventViewerConnected, store.ActorEngineer(engineerID), engineerName)
 	st := s.Notify(sess)
 	s.pair(sess, st)
@@ -46,9 +49,10 @@ func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID
 }
 
 // Signal handles one text message (a signaling envelope) from the viewer:
-// its key steps, answer and candidates go to the agent, as they came. Anything else
+// its key steps, answer and candidates go to the agent, as they came; chat
+// goes through the session's conversation (no grant needed). Anything else
 // breaks the wire contract.
-func (v *Viewer) Signal(data []byte) error {
+func (v *Viewer) Signal(ctx context.Context, data []byte) error {
 	env, err := protocol.DecodeSignal(data)
 	if err != nil {
 		return err
@@ -57,6 +61,10 @@ func (v *Viewer) Signal(data []byte) error {
 	case protocol.SigKey, protocol.SigAnswer, protocol.SigCandidate:
 		v.svc.hub.Send(v.sess.ID, hub.RoleAgent, hub.Message{Data: data})
 		return nil
+	case protocol.SigChat, protocol.SigTyping:
+		return v.chat.signal(ctx, env)
+	case protocol.SigGrantRequest:
+		return v.grantRequest(ctx, env)
 	}
 	return fmt.Errorf("%w: unexpected message %q from the viewer", protocol.ErrType, env.Type)
 }

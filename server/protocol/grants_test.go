@@ -70,6 +70,10 @@ func TestRoute(t *testing.T) {
 			if from != SenderViewer || need != GrantView {
 				t.Errorf("%s: from %d need %s", typ, from, need)
 			}
+		case TypePaused:
+			if from != SenderAgent || need != GrantView {
+				t.Errorf("%s: from %d need %s", typ, from, need)
+			}
 		case TypePing, TypePong:
 			if from != SenderAgent|SenderViewer {
 				t.Errorf("%s: from %d", typ, from)
@@ -78,6 +82,8 @@ func TestRoute(t *testing.T) {
 			if from != SenderAgent|SenderViewer || need != GrantView|GrantFiles {
 				t.Errorf("%s: from %d need %s", typ, from, need)
 			}
+		case TypeScope, TypePoint:
+			// TestWindowMessagesRoutes
 		default:
 			if from != 0 {
 				t.Errorf("unknown type %d has a route", typ)

@@ -45,6 +45,9 @@ const (
 	TypeRequestFull Type = 20 // viewer → agent: send a full frame
 	TypePing        Type = 21 // either way: echo my timestamp
 	TypePong        Type = 22 // the echo of a Ping
+	TypeScope       Type = 50 // agent → viewer: the screen or one window is shared, windows hidden
+	TypePoint       Type = 51 // viewer → agent: a stroke shown on the customer's screen (view-only too)
+	TypePaused      Type = 60 // agent → viewer: the customer paused or resumed (trust.go)
 )
 
 func (t Type) String() string {
@@ -91,6 +94,12 @@ func (t Type) String() string {
 		return "file-result"
 	case TypeFileCancel:
 		return "file-cancel"
+	case TypeScope:
+		return "scope"
+	case TypePoint:
+		return "point"
+	case TypePaused:
+		return "paused"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
@@ -119,6 +128,13 @@ func (t Type) Route() (from Sender, need Grants) {
 		return SenderAgent | SenderViewer, GrantView
 	case TypeFileOffer, TypeFileAnswer, TypeFileChunk, TypeFileAck, TypeFileEnd, TypeFileResult, TypeFileCancel:
 		return SenderAgent | SenderViewer, GrantView | GrantFiles
+	case TypeScope:
+		return SenderAgent, GrantView
+	case TypePoint:
+		// Pointing needs no control: it shows, it never acts.
+		return SenderViewer, GrantView
+	case TypePaused:
+		return SenderAgent, GrantView
 	}
 	return 0, 0
 }
@@ -231,6 +247,12 @@ func Unmarshal(b []byte) (Message, error) {
 		m = &FileResult{}
 	case TypeFileCancel:
 		m = &FileCancel{}
+	case TypeScope:
+		m = &Scope{}
+	case TypePoint:
+		m = &Point{}
+	case TypePaused:
+		m = &Paused{}
 	default:
 		return nil, fmt.Errorf("%w: %d", ErrType, uint8(t))
 	}

@@ -10,6 +10,8 @@ import (
 
 func sampleMessages() []Message {
 	return []Message{
+		&Paused{Paused: true},
+		&Paused{},
 		&Hello{Grants: GrantView | GrantControl, Width: 1920, Height: 1080, OS: "linux"},
 		&Update{Seq: 8, Width: 1920, Height: 1080, Flags: UpdateReset, RawLen: 900, Data: []byte{1, 2, 3}},
 		&Update{Seq: 9, Width: 1920, Height: 1080, Flags: UpdateEnd | UpdateFull, RawLen: 9, EncodeMicros: 1234, Data: []byte{4, 5}},

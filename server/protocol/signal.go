@@ -50,6 +50,8 @@ const (
 	SigState = "state"
 	// server → any: a fatal error; the connection closes after it.
 	SigError = "error"
+	// SigChat and SigTyping (chat.go): the conversation between engineer
+	// and customer, through the server.
 )
 
 // AgentHello opens an agent's signaling connection.
@@ -123,6 +125,12 @@ const (
 // with EndCustomerDenied.
 type Consent struct {
 	Grants Grants `json:"grants"`
+	// Window is the title of the one application window the customer
+	// shares, empty when they share the whole screen; Hidden counts the
+	// windows they blacked out. Both are for the record: the agent
+	// enforces them, the server only logs what it is told.
+	Window string `json:"window,omitempty"`
+	Hidden int    `json:"hidden,omitempty"`
 }
 
 // Roles of the two ends of a session, as Peer names them.
@@ -188,6 +196,11 @@ func ValidPath(p string) bool { return p == PathP2P || p == PathTURN || p == Pat
 type Stats struct {
 	ToViewer int64 `json:"to_viewer"`
 	ToAgent  int64 `json:"to_agent"`
+	// Input and Frames count the engineer's input events the agent carried
+	// out and the frames with a changed screen it sent, since the last
+	// Stats: the activity the idle timeout watches (trust.go).
+	Input  int64 `json:"input,omitempty"`
+	Frames int64 `json:"frames,omitempty"`
 }
 
 // Reasons a session ends. They are part of the contract: the store records
@@ -202,6 +215,7 @@ const (
 	EndAgentLost   = "support program disconnected"
 	EndExpired     = "expired"
 	EndInterrupted = "interrupted"
+	// EndTimeLimit and EndIdle (trust.go) are decided by the server too.
 )
 
 // EndedBy is the reason when an engineer ends the session.
@@ -261,6 +275,14 @@ type State struct {
 	// FileMaxBytes goes with them: the provider's limit on one file, which
 	// the viewer checks before it offers one.
 	FileMaxBytes int64 `json:"file_max_bytes,omitempty"`
+	// Paused: the customer paused the session (trust.go).
+	Paused bool `json:"paused,omitempty"`
+	// Warning: the session ends soon (a time limit or idleness), while it
+	// is inside its warning period; the agent receives it too.
+	Warning *Warning `json:"warning,omitempty"`
+	// AgentLost: the agent's connection dropped and the session waits for
+	// it to come back (both sides show "reconnecting").
+	AgentLost bool `json:"agent_lost,omitempty"`
 }
 
 // CloseSignedOut is the websocket close code (RFC 6455 §7.4.2, private

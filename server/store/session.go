@@ -85,6 +85,22 @@ type Session struct {
 	EndReason     string     `bun:"end_reason,notnull"`
 	BytesToViewer int64      `bun:"bytes_to_viewer,notnull"`
 	BytesToAgent  int64      `bun:"bytes_to_agent,notnull"`
+	// Summary is the engineer's end-of-session summary (SetSummary); SummaryBy the user who last saved it.
+	Summary   string     `bun:"summary,notnull"`
+	SummaryBy string     `bun:"summary_by,notnull"`
+	SummaryAt *time.Time `bun:"summary_at"`
+	// Rating is the customer's 1 to 5 from the survey (Rate), 0 until they answer.
+	Rating        int        `bun:"rating,notnull"`
+	RatingComment string     `bun:"rating_comment,notnull"`
+	RatedAt       *time.Time `bun:"rated_at"`
+	// The time limits of an active session (timelimit.go): DeadlineAt is its maximum end, IdleAt when it
+	// ends without further activity (nil: no idle timeout), WarnedFor the end both sides were last
+	// warned about. Paused: the customer paused it.
+	DeadlineAt     *time.Time `bun:"deadline_at"`
+	LastActivityAt *time.Time `bun:"last_activity_at"`
+	IdleAt         *time.Time `bun:"idle_at"`
+	WarnedFor      *time.Time `bun:"warned_for"`
+	Paused         bool       `bun:"paused,notnull"`
 }
 
 // Live reports whether the session has not ended.
@@ -296,7 +312,12 @@ func (s *Store) JoinAgent(ctx context.Context, id string, j AgentJoin) (Session,
 			return nil
 		}
 		if subtle.ConstantTimeCompare([]byte(cur.AgentKeyHash), []byte(agentKeyHash)) != 1 {
-			return ErrAgentBound
+			if cur.AgentLostAt == nil {
+				return ErrAgentBound
+			}
+			// The agent was restarted while its session waited for it: the
+			// new run binds the session and the customer is asked again.
+			return s.rebindAgent(ctx, tx, cur, j, &out)
 		}
 		if _, err := affected(ctx, tx.NewUpdate().Model((*Session)(nil)).
 			Set("agent_instance = ?", j.Instance).

@@ -99,6 +99,7 @@ func (s *Server) sessionRow(c echo.Context, en engineer, sess store.Session, nam
 		State: string(sess.State), StateLabel: stateLabels[sess.State], Grants: sess.Grants.Shorts(),
 		Code: auth.FormatCode(sess.Code), Created: sess.CreatedAt.Local(), Ended: localPtr(sess.EndedAt), EndReason: sess.EndReason,
 		AgentHost: sess.AgentHost,
+		Feedback:  templates.Feedback{Rating: sess.Rating, Comment: sess.RatingComment, At: localPtr(sess.RatedAt)},
 	}, nil
 }
 

@@ -40,11 +40,15 @@ func (s *Server) customerSession(c echo.Context, allowEnded bool) (store.Session
 }
 
 func (s *Server) invitePage(c echo.Context) error {
-	// A used (ended) invitation answers like a wrong one; a page that is
+	// An ended invitation leads to the report and the survey for
+	// customerReportDays, then answers like a wrong one; a page that is
 	// still open learns of the end over its live connection.
-	sess, _, p, eng, err := s.customerSession(c, false)
+	sess, _, p, eng, err := s.customerSession(c, true)
 	if err != nil {
 		return err
+	}
+	if sess.State == store.StateEnded && !s.customerReportOpen(sess) {
+		return errInvite
 	}
 	tok := c.Param("token")
 	v := templates.Invite{
@@ -52,6 +56,7 @@ func (s *Server) invitePage(c echo.Context) error {
 		Engineer: eng.Name, CustomerName: sess.CustomerName, State: string(sess.State), Grants: sess.Grants.Names(),
 		GrantLabels: grantLabelsJSON, Sentence: grantSentence(eng.Name, sess.Grants),
 		Downloads: s.downloads(tok, c.Request().UserAgent()), WSURL: "/ws/invite/" + tok, Expires: sess.ExpiresAt.Local(),
+		ReportURL: "/i/" + tok + "/report", Rated: sess.RatedAt != nil, Contact: recordingContact(p.Name), MaxComment: store.MaxRatingComment,
 	}
 	return s.render(c, http.StatusOK, templates.InviteView(v))
 }

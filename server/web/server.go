@@ -45,6 +45,10 @@ type Sessions interface {
 	SessionByCode(ctx context.Context, code string) (store.Session, error)
 	ListSessions(ctx context.Context, providerID string, f store.ListFilter) ([]store.Session, error)
 	Events(ctx context.Context, providerID, sessionID string) ([]store.Event, error)
+	SetSummary(ctx context.Context, providerID, id, userID, text string) (store.Session, error)
+	Rate(ctx context.Context, id string, rating int, comment string) (store.Session, error)
+	AddScreenshot(ctx context.Context, providerID, id, actor string, sh store.Screenshot) (store.Event, error)
+	ScreenshotBySeq(ctx context.Context, providerID, id string, seq int64) (store.Event, store.Screenshot, error)
 }
 
 // Limits is where attempts are counted: in the database, so that every
@@ -189,7 +193,14 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/sessions", s.signedIn(s.sessionCreate))
 	e.GET("/sessions/:id", s.signedIn(s.sessionShow))
 	e.GET("/sessions/:id/view", s.signedIn(s.sessionViewer))
+	e.GET("/sessions/:id/events.csv", s.signedIn(s.sessionEventsCSV))
+	e.GET("/sessions/:id/events.json", s.signedIn(s.sessionEventsJSON))
 	e.POST("/sessions/:id/end", s.signedIn(s.sessionEnd))
+	e.POST("/sessions/:id/summary", s.signedIn(s.summarySave))
+	e.GET("/sessions/:id/report", s.signedIn(s.sessionReport))
+	e.GET("/sessions/:id/report/download", s.signedIn(s.sessionReport))
+	e.POST("/sessions/:id/screenshots", s.signedIn(s.screenshotTake))
+	e.GET("/sessions/:id/screenshots/:n", s.signedIn(s.screenshotShow))
 	e.GET("/settings", s.signedIn(admin(s.settingsPage)))
 	e.POST("/settings", s.signedIn(admin(s.settingsSubmit)))
 
@@ -197,6 +208,10 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/i/:token/agent/:platform", s.agentDownload)
 	e.POST("/i/:token/consent", s.inviteConsent)
 	e.POST("/i/:token/stop", s.inviteStop)
+	e.POST("/i/:token/survey", s.surveySubmit)
+	e.GET("/i/:token/report", s.customerReport)
+	e.GET("/i/:token/report/download", s.customerReport)
+	e.GET("/i/:token/screenshots/:n", s.customerScreenshot)
 
 	e.GET("/ws/agent", s.wsAgent)
 	e.GET("/ws/viewer/:id", s.signedIn(s.wsViewer))

@@ -2,11 +2,9 @@ package web
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"tether/server/protocol"
 	"tether/server/store"
 	"tether/templates"
 )
@@ -29,35 +27,18 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 		Page: s.shellPage(c, sess.CustomerName, en), Session: row,
 		CodeURL: s.Config.BaseURL + "/code", Expires: sess.ExpiresAt.Local(),
 		BytesSent: sess.BytesToViewer, BytesRecvd: sess.BytesToAgent,
+		Summary: sess.Summary, CanEditSummary: mayEditSummary(en, sess), SummarySaved: c.QueryParam("saved") == "summary",
+	}
+	if d.Screenshots, err = s.screenshotsOf(c.Request().Context(), sess, evs); err != nil {
+		return err
 	}
 	if sess.State == store.StateWaiting || sess.State == store.StateJoined {
 		d.InviteURL = s.inviteURL(sess.ID)
 	}
-	for _, e := range evs {
-		detail := e.Detail
-		if e.Kind == store.EventConsentGiven || e.Kind == store.EventGrantsChanged {
-			if g, err := protocol.ParseGrants(e.Detail); err == nil {
-				detail = strings.Join(g.Shorts(), " · ")
-			}
-		}
-		label, ok := eventLabels[e.Kind]
-		if !ok {
-			label = e.Kind
-		}
-		d.Events = append(d.Events, templates.Event{At: e.At.Local(), Kind: e.Kind, Label: label, Actor: e.Actor, Detail: detail})
+	for _, e := range s.auditLog(ctx, en.Provider.ID, sess, evs) {
+		d.Events = append(d.Events, templates.Event{Seq: e.Seq, At: e.At.Local(), Kind: e.Kind, Label: e.Label, Actor: e.Actor, Who: e.Who, Detail: e.Description})
 	}
 	return s.render(c, http.StatusOK, templates.SessionView(d))
-}
-
-// eventLabels words the session log's kinds for the engineer.
-var eventLabels = map[string]string{
-	store.EventCreated:         "Invitation created",
-	store.EventAgentConnected:  "Support program connected",
-	store.EventConsentGiven:    "Customer approved",
-	store.EventGrantsChanged:   "Customer changed what the engineer may do",
-	store.EventAgentLost:       "Support program disconnected",
-	store.EventViewerConnected: "Viewer connected",
-	store.EventEnded:           "Session ended",
 }
 
 func (s *Server) sessionViewer(c echo.Context, en engineer) error {

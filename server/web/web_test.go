@@ -569,9 +569,13 @@ func TestLiveSession(t *testing.T) {
 	if !strings.Contains(end.Reason, "Erin Engineer") {
 		t.Fatalf("end reason %q", end.Reason)
 	}
-	// The used invitation is gone for new visits, and cannot start an agent again.
-	if code, body, _ := h.browser().get("/i/" + token); code != http.StatusNotFound || !strings.Contains(body, "not valid") {
+	// The used invitation now leads to the report and the survey only: no
+	// download, and it cannot start an agent again.
+	if code, body, _ := h.browser().get("/i/" + token); code != http.StatusOK || !strings.Contains(body, "/i/"+token+"/report") || strings.Contains(body, "/agent/") {
 		t.Fatalf("ended invitation page: %d", code)
+	}
+	if code, _, _ := h.browser().get("/i/" + token + "/agent/linux-amd64"); code != http.StatusNotFound {
+		t.Fatalf("agent download of an ended invitation: %d", code)
 	}
 	again := h.wsDial(nil, "/ws/agent")
 	send(t, again, protocol.SigAgentHello, hello(token))

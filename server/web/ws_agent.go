@@ -64,6 +64,9 @@ func (s *Server) wsAgent(c echo.Context) error {
 	if err := sendNow(ctx, conn, protocol.SigWelcome, welcome); err != nil {
 		return nil
 	}
+	if err := s.sendChatHistory(ctx, conn, agent.Session()); err != nil {
+		return nil
+	}
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go pump(pctx, conn, agent.Member(), agent.Admit)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/coder/websocket"
@@ -14,7 +15,8 @@ import (
 )
 
 // wsInvite keeps a customer's invitation page live: state changes arrive as
-// `state` messages. The page sends nothing. A session takes a few page
+// `state` messages, and the chat (its history first) as `chat` and
+// `typing`. The page sends only chat and typing. A session takes a few page
 // connections (live.Config.MaxPages), not thousands.
 func (s *Server) wsInvite(c echo.Context) error {
 	sess, _, _, _, err := s.customerSession(c, true)
@@ -42,9 +44,17 @@ func (s *Server) wsInvite(c echo.Context) error {
 	if err := sendNow(ctx, conn, protocol.SigState, state); err != nil {
 		return nil
 	}
-	listenOnly(ctx, conn, member)
+	if err := s.sendChatHistory(ctx, conn, sess); err != nil {
+		return nil
+	}
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go pump(pctx, conn, member, nil)
+	s.pageLoop(ctx, conn, s.Live.NewPageChat(sess), sess.ID)
 	return nil
 }
+
+var errBinaryFromPage = fmt.Errorf("%w: binary message from an invitation page", protocol.ErrType)
 
 // wsConsole tells an engineer's console about every change to the
 // provider's sessions; the page then re-renders its list. It closes when

@@ -45,6 +45,9 @@ func (s *Server) wsViewer(c echo.Context, en engineer) error {
 	if err := sendNow(ctx, conn, protocol.SigState, state); err != nil {
 		return nil
 	}
+	if err := s.sendChatHistory(ctx, conn, sess); err != nil {
+		return nil
+	}
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go pump(pctx, conn, viewer.Member(), nil)
@@ -61,7 +64,7 @@ func (s *Server) viewerLoop(ctx context.Context, conn *websocket.Conn, viewer *l
 		if typ == websocket.MessageBinary {
 			err = viewer.Binary(data)
 		} else {
-			err = viewer.Signal(data)
+			err = viewer.Signal(ctx, data)
 		}
 		if err != nil {
 			s.protocolError(conn, "viewer", sessionID, err)

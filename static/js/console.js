@@ -25,7 +25,11 @@
       if (list) refresh();
       if (detail && msg.payload && msg.payload.session_id === detail.dataset.session) {
         var pill = document.getElementById("session-state");
-        if (pill && pill.dataset.state !== msg.payload.state) location.reload();
+        // A summary being written is not thrown away: the page catches up
+        // when it is saved.
+        var draft = document.getElementById("summary-text");
+        var unsaved = draft && draft.value !== draft.defaultValue;
+        if (pill && pill.dataset.state !== msg.payload.state && !unsaved) location.reload();
       }
     });
   }

@@ -51,12 +51,14 @@
       // The steps, and the lead that introduces them, only while there is
       // something to download and run.
       var waiting = state === "waiting";
-      $("steps").hidden = !waiting;
-      $("lead").hidden = !waiting;
-      $("expiry").hidden = !waiting;
+      // An ended session's page has no steps to show at all.
+      ["steps", "lead", "expiry"].forEach(function (id) { if ($(id)) $(id).hidden = !waiting; });
       $("approve").hidden = state !== "joined";
       $("approve-wait").hidden = !(state === "joined" && st.agent === false);
       $("sharing").hidden = state !== "active";
+      $("ended").hidden = state !== "ended";
+      if (state === "ended") $("headline").textContent = $("headline").dataset.ended;
+      $("survey").hidden = state !== "ended" || root.dataset.rated === "true";
       status.hidden = state === "active"; // the sharing panel says it
       if (state === "active") $("sharing-text").textContent = sentence(st.grants) + " You can stop at any moment.";
     }
@@ -68,9 +70,13 @@
         post("/stop").catch(function (e) { $("status").hidden = false; $("status").textContent = e.message; b.disabled = false; });
       });
     });
+    tetherSurvey($, token, root);
     var last = null;
-    tetherLive(root.dataset.live, function (msg) {
+    // Other scripts of the page (the chat) hear every message as a DOM
+    // event "tether:<type>" and send through window.tetherInvite.
+    window.tetherInvite = tetherLive(root.dataset.live, function (msg) {
       if (msg.type === "state" && msg.payload) { last = msg.payload; render(last); }
+      window.dispatchEvent(new CustomEvent("tether:" + msg.type, { detail: msg.payload }));
     }, function () {
       // Until the server answers again, the program's presence is unknown.
       if (last) { last = Object.assign({}, last, { agent: false }); render(last); }

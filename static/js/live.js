@@ -1,5 +1,6 @@
 // live.js: a reconnecting websocket for Tether's pages. Exposes
-// tetherLive(path, onMessage, onDown) → {close()}. Messages are
+// tetherLive(path, onMessage, onDown) → {close(), send(type, payload)}
+// (send reports false while disconnected). Messages are
 // {type, payload}; onDown (optional) runs when the connection drops, so a
 // page can stop trusting what it last heard until the next message.
 (function () {
@@ -29,7 +30,14 @@
       };
     }
     connect();
-    return { close: function () { closed = true; if (ws) ws.close(); } };
+    return {
+      close: function () { closed = true; if (ws) ws.close(); },
+      send: function (type, payload) {
+        if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+        ws.send(JSON.stringify({ type: type, payload: payload }));
+        return true;
+      },
+    };
   };
   window.tetherCSRF = function () {
     var m = document.querySelector('meta[name="csrf-token"]');

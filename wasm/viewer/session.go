@@ -81,6 +81,10 @@ func (v *Viewer) handleSession(b []byte) {
 		v.rttKnown = v.rtt >= 0
 	case *protocol.Ping:
 		v.sendLogged(&protocol.Pong{Micros: m.Micros})
+	case *protocol.Scope:
+		v.onScope(m)
+	case *protocol.Paused:
+		v.onPaused(m)
 	default:
 		v.log.Debug("viewer: ignored session message", "type", m.Type())
 	}

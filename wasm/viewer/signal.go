@@ -27,6 +27,10 @@ func (v *Viewer) handleSignal(env protocol.Envelope) {
 		err = v.onCandidate(env)
 	case protocol.SigPath:
 		err = v.onPath(env)
+	case protocol.SigChat, protocol.SigTyping:
+		err = v.onChat(env)
+	case protocol.SigGrantAnswer:
+		err = v.onGrantAnswer(env)
 	case protocol.SigEnd:
 		var e protocol.End
 		err = env.Decode(&e)
@@ -77,6 +81,7 @@ func (v *Viewer) onState(env protocol.Envelope) error {
 	if s.Grants.Consented() {
 		v.setGrants(s.Grants)
 	}
+	v.emitSession(s)
 	if s.State == protocol.SessionEnded {
 		v.end(s.Reason)
 		return nil

@@ -42,6 +42,14 @@ func (v *Viewer) command(name string, detail []byte) {
 		if err = decodeDetail(name, detail, &d); err == nil {
 			v.fileCancel(d.Key)
 		}
+	case CmdChat:
+		err = v.sendChat(detail)
+	case CmdTyping:
+		err = v.sendTyping(detail)
+	case CmdPoint:
+		err = v.point(detail)
+	case CmdGrantRequest:
+		err = v.requestGrants(detail)
 	default:
 		v.log.Warn("viewer: unknown command from the page", "name", name)
 		return
@@ -55,6 +63,10 @@ func (v *Viewer) command(name string, detail []byte) {
 const (
 	// CmdRefresh asks the agent for a full frame (no detail).
 	CmdRefresh = "refresh"
+	// CmdChat sends a chat message: detail {text, ref} (chat.go).
+	CmdChat = "chat"
+	// CmdTyping says whether the engineer is typing: detail {typing}.
+	CmdTyping = "typing"
 )
 
 // decodeDetail unmarshals a command's detail into dst.

@@ -33,6 +33,8 @@ type options struct {
 	x, y, w, h int
 	display    string
 	mark, echo bool
+	title      string // the window's name (X11 only)
+	color      string // RRGGBB: one colour instead of the picture (X11 only)
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -46,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.display, "display", "", "X display (default $DISPLAY; X11 only)")
 	fs.BoolVar(&o.mark, "mark", false, "paint a marker at every click, alternating black and white (for latency benchmarks; X11 only)")
 	fs.BoolVar(&o.echo, "echo", false, "paint a glyph-sized cell for every key, advancing like text (for typing benchmarks; X11 only)")
+	fs.StringVar(&o.title, "title", "", "window title, in WM_NAME and _NET_WM_NAME (X11 only)")
+	fs.StringVar(&o.color, "color", "", "paint the whole window in this colour, RRGGBB, instead of the picture (X11 only)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

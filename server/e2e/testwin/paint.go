@@ -20,11 +20,16 @@ func (t *win) paint() error {
 		xproto.ChangeGC(t.c, t.gc, xproto.GcForeground, []uint32{colour})
 		xproto.PolyFillRectangle(t.c, d, t.gc, []xproto.Rectangle{r})
 	}
-	for row := range gridRows {
-		y0, y1 := blockStart(row, gridRows, gh), blockStart(row+1, gridRows, gh)
-		for col := range gridCols {
-			x0, x1 := blockStart(col, gridCols, t.w), blockStart(col+1, gridCols, t.w)
-			fill(blockColor(col, row), xproto.Rectangle{X: int16(x0), Y: int16(y0), Width: uint16(x1 - x0), Height: uint16(y1 - y0)})
+	if t.solid >= 0 {
+		fill(uint32(t.solid), xproto.Rectangle{Width: uint16(t.w), Height: uint16(t.h)})
+		gh = t.h // no grid, no checkerboard
+	} else {
+		for row := range gridRows {
+			y0, y1 := blockStart(row, gridRows, gh), blockStart(row+1, gridRows, gh)
+			for col := range gridCols {
+				x0, x1 := blockStart(col, gridCols, t.w), blockStart(col+1, gridCols, t.w)
+				fill(blockColor(col, row), xproto.Rectangle{X: int16(x0), Y: int16(y0), Width: uint16(x1 - x0), Height: uint16(y1 - y0)})
+			}
 		}
 	}
 	if gh < t.h {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/jezek/xgb"
@@ -33,6 +34,24 @@ type win struct {
 	// echo paints a cell per key at a caret that advances like text.
 	echo  bool
 	caret int
+	// solid is the one colour (0xRRGGBB) painted with -color; -1 paints
+	// the picture.
+	solid int64
+}
+
+// setTitle names the window as window managers and the agent read it.
+func (t *win) setTitle(title string) error {
+	r, err := xproto.InternAtom(t.c, false, uint16(len("_NET_WM_NAME")), "_NET_WM_NAME").Reply()
+	if err != nil {
+		return fmt.Errorf("atom: %w", err)
+	}
+	u, err := xproto.InternAtom(t.c, false, uint16(len("UTF8_STRING")), "UTF8_STRING").Reply()
+	if err != nil {
+		return fmt.Errorf("atom: %w", err)
+	}
+	xproto.ChangeProperty(t.c, xproto.PropModeReplace, t.id, r.Atom, u.Atom, 8, uint32(len(title)), []byte(title))
+	return xproto.ChangePropertyChecked(t.c, xproto.PropModeReplace, t.id, xproto.AtomWmName, xproto.AtomString, 8,
+		uint32(len(title)), []byte(title)).Check()
 }
 
 var quietXGB sync.Once
@@ -56,7 +75,14 @@ func serve(o options, out *json.Encoder) error {
 	if h <= 0 {
 		h = int(s.HeightInPixels) - y
 	}
-	t := &win{c: c, w: w, h: h, out: out, mark: o.mark, echo: o.echo}
+	t := &win{c: c, w: w, h: h, out: out, mark: o.mark, echo: o.echo, solid: -1}
+	if o.color != "" {
+		v, err := strconv.ParseUint(o.color, 16, 32)
+		if err != nil || len(o.color) != 6 {
+			return fmt.Errorf("-color %q: want RRGGBB", o.color)
+		}
+		t.solid = int64(v)
+	}
 	if t.id, err = xproto.NewWindowId(c); err != nil {
 		return err
 	}
@@ -78,6 +104,11 @@ func serve(o options, out *json.Encoder) error {
 	}
 	if err := t.loadMapping(); err != nil {
 		return err
+	}
+	if o.title != "" {
+		if err := t.setTitle(o.title); err != nil {
+			return err
+		}
 	}
 	if err := xproto.MapWindowChecked(c, t.id).Check(); err != nil {
 		return fmt.Errorf("map: %w", err)

@@ -1,0 +1,5 @@
+//go:build !linux && !windows
+
+package desktop
+
+func open() (Desktop, error) { return nil, ErrUnsupported }

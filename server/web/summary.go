@@ -1,0 +1,38 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"tether/server/store"
+)
+
+// mayEditSummary: the session's own engineer, and the provider's owner and
+// admins, write its summary.
+func mayEditSummary(en engineer, sess store.Session) bool {
+	return sess.EngineerID == en.User.ID || en.User.Role == store.RoleOwner || en.User.Role == store.RoleAdmin
+}
+
+// summarySave saves the engineer's summary from the session's page.
+func (s *Server) summarySave(c echo.Context, en engineer) error {
+	ctx := c.Request().Context()
+	sess, err := s.Store.SessionByID(ctx, en.Provider.ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if !mayEditSummary(en, sess) {
+		return &httpError{status: http.StatusForbidden, heading: "Not allowed",
+			message: "Only the session's engineer and the admins of " + en.Provider.Name + " can write its summary."}
+	}
+	// Browsers send line breaks as CRLF; the summary keeps LF.
+	text := strings.TrimSpace(strings.ReplaceAll(c.FormValue("summary"), "\r\n", "\n"))
+	if _, err := s.Store.SetSummary(ctx, en.Provider.ID, sess.ID, en.User.ID, text); errors.Is(err, store.ErrInvalidArgument) {
+		return badRequest("The summary is too long: it may have at most 10,000 characters. Your text was not saved; go back to copy it.")
+	} else if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/sessions/"+sess.ID+"?saved=summary#summary")
+}
