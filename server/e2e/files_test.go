@@ -174,9 +174,10 @@ func TestFilesBothWays(t *testing.T) {
 	if names, _ := os.ReadDir(fw.downloads); len(names) != 1 {
 		t.Fatalf("after the session Downloads holds %v", names)
 	}
-	do(t, w.engineer, 10*time.Second, "session details", chromedp.Navigate(w.srv.url+"/sessions/"+id), chromedp.WaitVisible(chromedp.CSS(`.events`)))
-	log := eval[string](t, w.engineer, `document.querySelector(".events").innerText`)
-	for _, want := range []string{"file_to_customer", "Quarterly report.pdf", outSum, "file_to_engineer", "system log.txt", inSum} {
+	do(t, w.engineer, 10*time.Second, "session details", chromedp.Navigate(w.srv.url+"/sessions/"+id), chromedp.WaitVisible(chromedp.CSS(`table.audit`)))
+	log := eval[string](t, w.engineer, `document.querySelector("table.audit").innerText`)
+	fullShot(t, w.engineer, "session-audit-files")
+	for _, want := range []string{"File sent to the customer", "Quarterly report.pdf", outSum, "File received from the customer", "system log.txt", inSum} {
 		if !strings.Contains(log, want) {
 			t.Errorf("session log lacks %q:\n%s", want, log)
 		}
