@@ -142,6 +142,9 @@
   }
 
   function open(show) {
+    // Below the toolbar, however many rows it wraps to.
+    var bar = $("v-toolbar");
+    if (show && bar) panel.style.top = Math.round(bar.getBoundingClientRect().bottom + 8) + "px";
     panel.hidden = !show;
     btn.setAttribute("aria-expanded", show ? "true" : "false");
     btn.classList.toggle("on", show);
