@@ -95,7 +95,7 @@ func session(page *jsdom.Page, url string, log *slog.Logger) error {
 	// Each connection is a new stream from the agent: a new inflater.
 	inflater, kind := page.Inflater()
 	page.SetInflater(kind)
-	v := viewer.New(viewer.Config{SessionID: page.Data("session"), UI: page, Conn: conn, NewPeer: rtc.New, Log: log, Inflater: inflater})
+	v := viewer.New(viewer.Config{SessionID: page.Data("session"), UI: page, Conn: conn, NewPeer: rtc.New, Log: log, Inflater: inflater, Files: page.Files()})
 	page.Bind(v, log)
 	defer page.Release()
 	return v.Run(context.Background())

@@ -66,6 +66,12 @@ type Status struct {
 	// on this computer"); Reason why the session ended.
 	Note   string `json:"note,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Files are the file transfers of the session (files.go), Folder where
+	// files from the engineer are saved, FileLimit the provider's limit
+	// on one file in bytes. The page sets them; Update keeps them.
+	Files     []FileStatus `json:"files"`
+	Folder    string       `json:"folder,omitempty"`
+	FileLimit int64        `json:"file_limit,omitempty"`
 	// The customer's controls while sharing (trust.go).
 	Trust
 	// Windows are the application windows the customer may share alone
@@ -130,9 +136,14 @@ type Page struct {
 	closed bool
 
 	chat chatBox // the conversation with the engineer (chat.go)
+
+	files     Files // nil: files are refused
+	fileList  []FileStatus
+	folder    string
+	fileLimit int64
 }
 
-//go:embed page.html page.js page.css scope.js trust.js
+//go:embed page.html page.js page.css scope.js trust.js files.js
 var pageFiles embed.FS
 
 var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMap{
@@ -188,6 +199,7 @@ func (p *Page) Decisions() <-chan Decision { return p.decided }
 func (p *Page) Update(st Status) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	st = p.withFilesLocked(st)
 	p.status = st
 	for ch := range p.subs {
 		select {
@@ -241,12 +253,16 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch rest := r.URL.Path[len(prefix):]; {
 	case rest == "" && r.Method == http.MethodGet:
 		p.serveHTML(w)
-	case (rest == "page.js" || rest == "page.css" || rest == "scope.js" || rest == "trust.js") && r.Method == http.MethodGet:
+	case (rest == "page.js" || rest == "page.css" || rest == "scope.js" || rest == "trust.js" || rest == "files.js") && r.Method == http.MethodGet:
 		p.serveFile(w, rest)
 	case rest == "events" && r.Method == http.MethodGet:
 		p.serveEvents(w, r)
 	case rest == "decide" && r.Method == http.MethodPost:
 		p.serveDecide(w, r)
+	case rest == "files" && r.Method == http.MethodPost:
+		p.serveUpload(w, r)
+	case rest == "files/cancel" && r.Method == http.MethodPost:
+		p.serveFileCancel(w, r)
 	case (rest == "chat.js" || rest == "chat-page.js" || rest == "chat.css") && r.Method == http.MethodGet:
 		p.serveChatFile(w, rest)
 	case rest == "chat" && r.Method == http.MethodGet:

@@ -84,6 +84,8 @@
       status = "The support session has ended" + (st.reason ? " (" + st.reason + ")" : "") + ". You can close this page.";
     }
     setText("status", status);
+    // files.js follows the same state.
+    window.dispatchEvent(new CustomEvent("consent:status", { detail: { state: st, gone: gone } }));
   }
 
   function decide(action) {

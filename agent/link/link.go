@@ -29,6 +29,18 @@ type Conn interface {
 	Close() error
 }
 
+// FileLane is the file lane of a Conn (protocol.Type.FileLane): the
+// "files" data channel on peer-to-peer and TURN, the relay's file lane
+// (own queue on the server, own keys) otherwise. Both Conns of this package
+// have one. Its messages never wait behind the screen's, nor the screen's
+// behind them for longer than one message.
+type FileLane interface {
+	// SendFile queues one file-lane message; like Send, it does not keep b.
+	SendFile(b []byte) error
+	// RecvFile returns the next file-lane message from the viewer.
+	RecvFile(ctx context.Context) ([]byte, error)
+}
+
 // Errors of this package.
 var (
 	// ErrClosed is returned by a Conn after Close, or after its path went away.

@@ -18,6 +18,7 @@ import (
 const (
 	ChannelScreen = "screen" // agent → viewer: frames, cursor, hello, pong
 	ChannelInput  = "input"  // viewer → agent: input, acks, pings, requests
+	ChannelFiles  = "files"  // both ways: the file lane (protocol.Type.FileLane)
 )
 
 // PeerOptions configures NewPeer.
@@ -47,6 +48,7 @@ type Peer struct {
 	pc     *webrtc.PeerConnection
 	screen *webrtc.DataChannel
 	input  *webrtc.DataChannel
+	files  *webrtc.DataChannel
 	log    *slog.Logger
 	signal func(typ string, payload any) error
 	keys   *protocol.SessionKeys
@@ -55,6 +57,7 @@ type Peer struct {
 	failed chan struct{} // closed when ICE/DTLS fails or the connection closes
 	closed chan struct{} // closed by Close
 	in     chan []byte
+	fileIn chan []byte
 
 	unverified atomic.Bool // the answer's fingerprint was not authenticated
 
@@ -110,6 +113,7 @@ func NewPeer(opts PeerOptions) (*Peer, error) {
 		failed: make(chan struct{}),
 		closed: make(chan struct{}),
 		in:     make(chan []byte, 64),
+		fileIn: make(chan []byte, 64),
 	}
 	if err := p.setup(); err != nil {
 		return nil, errors.Join(err, pc.Close())
@@ -128,11 +132,19 @@ func (p *Peer) setup() error {
 	if p.input, err = p.pc.CreateDataChannel(ChannelInput, &webrtc.DataChannelInit{Ordered: &ordered}); err != nil {
 		return fmt.Errorf("link: create %s channel: %w", ChannelInput, err)
 	}
-	for _, dc := range []*webrtc.DataChannel{p.screen, p.input} {
+	// Files have a channel of their own, so that SCTP interleaves them
+	// with the screen instead of queueing one behind the other, and a
+	// blocked file reader never holds up input.
+	if p.files, err = p.pc.CreateDataChannel(ChannelFiles, &webrtc.DataChannelInit{Ordered: &ordered}); err != nil {
+		return fmt.Errorf("link: create %s channel: %w", ChannelFiles, err)
+	}
+	for _, dc := range []*webrtc.DataChannel{p.screen, p.input, p.files} {
 		dc.OnOpen(p.channelOpen)
 		dc.OnClose(p.fail)
-		dc.OnMessage(p.message)
 	}
+	p.screen.OnMessage(p.message)
+	p.input.OnMessage(p.message)
+	p.files.OnMessage(p.fileMessage)
 	p.pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("peer connection state", "state", s)
 		if s == webrtc.PeerConnectionStateFailed || s == webrtc.PeerConnectionStateClosed {
@@ -210,7 +222,7 @@ func (p *Peer) channelOpen() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.opened++
-	if p.opened == 2 && !p.readyDone {
+	if p.opened == 3 && !p.readyDone {
 		p.readyDone = true
 		close(p.ready)
 	}
@@ -223,6 +235,16 @@ func (p *Peer) fail() { p.failOnce.Do(func() { close(p.failed) }) }
 func (p *Peer) message(m webrtc.DataChannelMessage) {
 	select {
 	case p.in <- m.Data:
+	case <-p.closed:
+	case <-p.failed:
+	}
+}
+
+// fileMessage hands a file-lane message to RecvFile; blocking here pushes
+// back on the files channel only (pion reads each channel on its own).
+func (p *Peer) fileMessage(m webrtc.DataChannelMessage) {
+	select {
+	case p.fileIn <- m.Data:
 	case <-p.closed:
 	case <-p.failed:
 	}
@@ -271,7 +293,7 @@ func (p *Peer) AddCandidate(c protocol.Candidate) error {
 	return nil
 }
 
-// Wait returns the peer-to-peer Conn once both channels are open. It returns
+// Wait returns the peer-to-peer Conn once all channels are open. It returns
 // ErrICETimeout after timeout, ErrICEFailed when the connection fails first.
 // The caller closes the Peer on error.
 func (p *Peer) Wait(ctx context.Context, timeout time.Duration) (Conn, error) {
@@ -354,6 +376,37 @@ func (c *p2pConn) Send(b []byte) error {
 func (c *p2pConn) Recv(ctx context.Context) ([]byte, error) {
 	select {
 	case b := <-c.p.in:
+		return b, nil
+	case <-c.p.failed:
+		return nil, ErrClosed
+	case <-c.p.closed:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+var _ FileLane = (*p2pConn)(nil)
+
+// SendFile sends on the files channel.
+func (c *p2pConn) SendFile(b []byte) error {
+	select {
+	case <-c.p.failed:
+		return ErrClosed
+	case <-c.p.closed:
+		return ErrClosed
+	default:
+	}
+	if err := c.p.files.Send(b); err != nil {
+		return fmt.Errorf("link: p2p send file: %w", err)
+	}
+	return nil
+}
+
+// RecvFile receives from the files channel.
+func (c *p2pConn) RecvFile(ctx context.Context) ([]byte, error) {
+	select {
+	case b := <-c.p.fileIn:
 		return b, nil
 	case <-c.p.failed:
 		return nil, ErrClosed

@@ -28,15 +28,82 @@ type Relay struct {
 	opener *protocol.Opener // used by Recv's one caller only
 
 	in       chan []byte
+	files    chan []byte // the file lane, sealed with keys of its own
 	down     chan struct{}
 	downOnce sync.Once
 	// inFlight counts bytes inside Send: the websocket has no send queue of
 	// its own to ask, and a Send blocks until its bytes are written.
 	inFlight atomic.Int64
+
+	// fileMu does for the file lane what sendMu does for the main one.
+	fileMu     sync.Mutex
+	fileSealer *protocol.Sealer
+	fileOpener *protocol.Opener // used by RecvFile's one caller only
 }
 
 func newRelay(s *Signal, ws *websocket.Conn, keys *protocol.SessionKeys) *Relay {
-	return &Relay{s: s, ws: ws, sealer: keys.Sealer, opener: keys.Opener, in: make(chan []byte, 64), down: make(chan struct{})}
+	return &Relay{s: s, ws: ws, sealer: keys.Sealer, opener: keys.Opener, in: make(chan []byte, 64), down: make(chan struct{}),
+		files: make(chan []byte, relayFileQueue), fileSealer: keys.FileSealer, fileOpener: keys.FileOpener}
+}
+
+// relayFileQueue bounds the file-lane messages waiting for RecvFile: more
+// than a viewer keeping protocol.FileWindow may have in flight.
+const relayFileQueue = 4 * protocol.FileWindow
+
+var _ FileLane = (*Relay)(nil)
+
+// SendFile seals b with the file lane's keys and writes it as one binary
+// websocket message. The server queues it on the viewer's file lane.
+func (r *Relay) SendFile(b []byte) error {
+	select {
+	case <-r.down:
+		return ErrClosed
+	default:
+	}
+	r.fileMu.Lock()
+	defer r.fileMu.Unlock()
+	sealed, err := r.fileSealer.Seal(make([]byte, 0, len(b)+protocol.SealOverhead), b)
+	if err != nil {
+		return fmt.Errorf("link: relay send file: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(r.s.ctx, writeTimeout)
+	defer cancel()
+	if err := r.ws.Write(ctx, websocket.MessageBinary, sealed); err != nil {
+		return fmt.Errorf("link: relay send file: %w", err)
+	}
+	return nil
+}
+
+// RecvFile returns the next file-lane message from the viewer, opened.
+func (r *Relay) RecvFile(ctx context.Context) ([]byte, error) {
+	for {
+		select {
+		case b := <-r.files:
+			m, err := r.fileOpener.Open(b)
+			if err != nil {
+				r.s.log.Warn("relayed file message from the viewer refused", "err", err, "bytes", len(b))
+				continue
+			}
+			return m, nil
+		case <-r.down:
+			return nil, ErrClosed
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// deliverFile queues a file-lane message without blocking the websocket's
+// reader, which also carries the screen's acknowledgements and input: a
+// viewer that sends past its window loses the message, and with it the
+// transfer (its hash will not match), not the session.
+func (r *Relay) deliverFile(b []byte) {
+	select {
+	case r.files <- b:
+	case <-r.down:
+	default:
+		r.s.log.Warn("relayed file message beyond the window, dropped", "bytes", len(b))
+	}
 }
 
 // Send seals b and writes it as one binary websocket message.

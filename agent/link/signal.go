@@ -342,6 +342,10 @@ func (s *Signal) toRelay(ws *websocket.Conn, data []byte) {
 		s.log.Debug("binary message without a relay, dropped", "bytes", len(data))
 		return
 	}
+	if t, err := protocol.PeekSealed(data); err == nil && t.FileLane() {
+		r.deliverFile(data)
+		return
+	}
 	// Blocking here holds up signaling, but the relay's reader is the
 	// session's receive loop, which only dispatches; losing a FrameAck
 	// instead would stall the stream for good.

@@ -53,6 +53,9 @@ type agentConn struct {
 	keys   atomic.Pointer[protocol.SessionKeys]
 	sealMu sync.Mutex      // seal and write as one step, in counter order
 	sealed chan relayedMsg // relayed messages as they crossed the server, and opened
+	// files gets the relayed file-lane messages, opened with the lane's keys.
+	files     chan []byte
+	fileSeaMu sync.Mutex
 }
 
 func newFakeServer(t *testing.T, w protocol.Welcome) *fakeServer {
@@ -89,7 +92,7 @@ func (fs *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 		fs.t.Errorf("first message %q: %v", env.Type, err)
 		return
 	}
-	c := &agentConn{t: fs.t, ws: ws, env: make(chan protocol.Envelope, 256), bin: make(chan []byte, 1024), sealed: make(chan relayedMsg, 1024), done: make(chan struct{})}
+	c := &agentConn{t: fs.t, ws: ws, env: make(chan protocol.Envelope, 256), bin: make(chan []byte, 1024), sealed: make(chan relayedMsg, 1024), files: make(chan []byte, 1024), done: make(chan struct{})}
 	if err := env.Decode(&c.hello); err != nil {
 		fs.t.Errorf("hello: %v", err)
 		return
@@ -179,6 +182,25 @@ func (c *agentConn) sendBinary(b []byte) error {
 	return c.sendRawBinary(sealed)
 }
 
+// sendFile sends a file-lane message as the viewer does on the relay.
+func (c *agentConn) sendFile(m protocol.Message) error {
+	b, err := protocol.Marshal(m)
+	if err != nil {
+		return err
+	}
+	k := c.keys.Load()
+	if k == nil {
+		return errors.New("test viewer: relay before the key exchange")
+	}
+	c.fileSeaMu.Lock()
+	defer c.fileSeaMu.Unlock()
+	sealed, err := k.FileSealer.Seal(nil, b)
+	if err != nil {
+		return err
+	}
+	return c.sendRawBinary(sealed)
+}
+
 // sendRawBinary writes a binary message as is (a server forging one).
 func (c *agentConn) sendRawBinary(b []byte) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -231,6 +253,15 @@ func (c *agentConn) relayed(b []byte) {
 	k := c.keys.Load()
 	if k == nil {
 		c.t.Errorf("agent relayed %d bytes before the key exchange", len(b))
+		return
+	}
+	if t, err := protocol.PeekSealed(b); err == nil && t.FileLane() {
+		m, err := k.FileOpener.Open(b)
+		if err != nil {
+			c.t.Errorf("agent's relayed file message does not open: %v", err)
+			return
+		}
+		c.files <- m
 		return
 	}
 	m, err := k.Opener.Open(b)

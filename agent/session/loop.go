@@ -53,6 +53,7 @@ type session struct {
 	injOpened bool
 	injErr    error // why input could not be opened; control is then impossible
 	counts    counters
+	files     *files // nil when this computer has no folder for files
 
 	scope *scoper    // what of the screen is shared (scope.go)
 	ovMu  sync.Mutex // guards ov, opened from the receive goroutine
@@ -366,6 +367,9 @@ func (s *session) welcome(ctx context.Context, w protocol.Welcome, first bool) {
 	if w.MaxFPS > 0 && w.MaxFPS <= protocol.MaxFPSLimit {
 		s.maxFPS = w.MaxFPS
 	}
+	if s.files != nil {
+		s.files.setLimit(w.FileMaxBytes)
+	}
 	if s.iceTimeout <= 0 {
 		s.iceTimeout = 5 * time.Second
 	}
@@ -392,6 +396,9 @@ func (s *session) revoke(why string) {
 	s.stopViewer("")
 	s.grants = 0
 	s.disp.setGrants(0)
+	if s.files != nil {
+		s.files.setGrants(0)
+	}
 	s.request, s.warning = 0, nil
 	if s.paused {
 		s.paused = false
@@ -425,6 +432,7 @@ func (s *session) askPage(ctx context.Context) {
 		return
 	}
 	s.page = p
+	s.showFiles()
 	if s.cfg.OpenBrowser != nil {
 		if err := s.cfg.OpenBrowser(p.URL()); err != nil {
 			s.log.Info("open browser", "err", err)
@@ -497,6 +505,9 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 		s.sharedSince = time.Now()
 	}
 	s.disp.setGrants(g)
+	if s.files != nil {
+		s.files.setGrants(g)
+	}
 	if err := s.sig.Send(ctx, protocol.SigConsent, s.consentMessage(g)); err != nil {
 		// Reconnecting: the welcome after it repeats the consent.
 		s.log.Warn("send consent", "err", err)
@@ -602,6 +613,9 @@ func (s *session) shutdown() {
 		}
 	}
 	s.disp.close()
+	if s.files != nil {
+		s.files.close()
+	}
 	s.closeScope()
 	s.followClipboard(context.Background(), 0)
 	if s.capt != nil {

@@ -97,6 +97,9 @@ type Config struct {
 	// DisplayPoll is how often the list of displays is read again to see
 	// monitors come, go or move (2 s).
 	DisplayPoll time.Duration
+	// DownloadDir is where files from the engineer are saved; empty means
+	// the customer's Downloads folder.
+	DownloadDir string
 	// Stream tunes the frame loop; OnArea is set by the session.
 	Stream stream.Options
 	Logger *slog.Logger
@@ -175,6 +178,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 	}
 	s.disp = &dispatcher{log: cfg.Logger, scope: s.scope}
+	s.startFiles(ctx)
 	return s.run(ctx)
 }
 
@@ -235,6 +239,9 @@ func (s *session) run(ctx context.Context) (Result, error) {
 	}
 	if s.cfg.OpenClipboard != nil {
 		s.offer |= protocol.GrantClipboard
+	}
+	if s.files != nil {
+		s.offer |= protocol.GrantFiles
 	}
 	// The names come from the server the certificate proved, not from the
 	// download alone.

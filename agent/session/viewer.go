@@ -148,6 +148,13 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 		s.pause.set(s.paused)
 		s.startDisplays(ctx)
 	}
+	if lane, ok := conn.(link.FileLane); ok && s.files != nil {
+		go func() {
+			if err := s.files.serve(v.ctx, lane); err != nil && v.ctx.Err() == nil {
+				s.log.Info("file lane closed", "err", err)
+			}
+		}()
+	}
 	v.conn = &countingConn{Conn: conn, c: &s.counts}
 	opts := s.cfg.Stream
 	opts.OnArea = s.disp.setArea

@@ -185,6 +185,10 @@ type testPeer struct {
 	mu        sync.Mutex
 	input     *webrtc.DataChannel
 	inputOpen chan struct{}
+	// The file lane: the "files" channel, its messages in fileIn.
+	files     *webrtc.DataChannel
+	filesOpen chan struct{}
+	fileIn    chan []byte
 }
 
 // newTestPeer answers the agent's offer on c and trickles candidates.
@@ -196,7 +200,7 @@ func newTestPeer(t *testing.T, c *agentConn) *testPeer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = pc.Close() })
-	p := &testPeer{t: t, pc: pc, inputOpen: make(chan struct{})}
+	p := &testPeer{t: t, pc: pc, inputOpen: make(chan struct{}), filesOpen: make(chan struct{}), fileIn: make(chan []byte, 1024)}
 	p.view = &screenView{t: t, send: p.sendInput}
 	pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
 		if cand == nil {
@@ -215,6 +219,14 @@ func newTestPeer(t *testing.T, c *agentConn) *testPeer {
 				p.input = dc
 				p.mu.Unlock()
 				close(p.inputOpen)
+			})
+		case "files":
+			dc.OnMessage(func(m webrtc.DataChannelMessage) { p.fileIn <- m.Data })
+			dc.OnOpen(func() {
+				p.mu.Lock()
+				p.files = dc
+				p.mu.Unlock()
+				close(p.filesOpen)
 			})
 		default:
 			t.Errorf("unexpected channel %q", dc.Label())

@@ -200,7 +200,8 @@ func (b *Bus) join(topic string, role Role, max int) (*Member, bool) {
 		b.mu.Unlock()
 		return nil, false
 	}
-	m := &Member{Topic: topic, Role: role, inbox: make(chan Message, InboxSize), done: make(chan struct{}), leave: b.drop, joined: b.stamp()}
+	m := newMember(topic, role, b.drop)
+	m.joined = b.stamp()
 	created := t == nil
 	if created {
 		t = &busTopic{members: make(map[*Member]struct{})}
@@ -286,7 +287,7 @@ func (b *Bus) take(k busKey, msg *nats.Msg) {
 	case opDeliver:
 		// The frame is one allocation NATS made for this message; members
 		// keep their Data, so it is not reused.
-		m := Message{Binary: f.Binary, Data: f.Data, Close: f.Close}
+		m := Message{Binary: f.Binary, Data: f.Data, Close: f.Close, Files: f.Files}
 		for mem := range t.members {
 			if !mem.offer(m) {
 				b.dropLocked(mem, ErrSlow)
@@ -341,7 +342,7 @@ func (b *Bus) publish(k busKey, f *busFrame) {
 }
 
 func (b *Bus) Send(topic string, role Role, m Message) {
-	b.publish(busKey{role, topic}, &busFrame{Op: opDeliver, Binary: m.Binary, Close: m.Close, Data: m.Data})
+	b.publish(busKey{role, topic}, &busFrame{Op: opDeliver, Binary: m.Binary, Files: m.Files, Close: m.Close, Data: m.Data})
 }
 
 // Present answers from this instance's members when it has one, and asks

@@ -28,6 +28,7 @@ import (
 type busFrame struct {
 	Op       busOp
 	Binary   bool
+	Files    bool  // the file lane (Message.Files)
 	Sent     int64 // unix milliseconds when published
 	Joined   int64 // opReplace: when the new member joined, unix nanoseconds
 	Instance string
@@ -52,6 +53,7 @@ const (
 	busHeaderSize = 20
 	busMACSize    = 16
 	flagBinary    = 1
+	flagFiles     = 2
 )
 
 // Errors of the bus codec.
@@ -67,7 +69,10 @@ func (f *busFrame) marshal(key []byte, subject string) []byte {
 	b := make([]byte, 0, n)
 	b = append(b, busVersion, byte(f.Op), 0)
 	if f.Binary {
-		b[2] = flagBinary
+		b[2] |= flagBinary
+	}
+	if f.Files {
+		b[2] |= flagFiles
 	}
 	b = binary.BigEndian.AppendUint64(b, uint64(f.Sent))
 	b = binary.BigEndian.AppendUint64(b, uint64(f.Joined))
@@ -95,6 +100,7 @@ func unmarshalBus(key []byte, subject string, b []byte) (busFrame, error) {
 	}
 	f.Op = busOp(body[1])
 	f.Binary = body[2]&flagBinary != 0
+	f.Files = body[2]&flagFiles != 0
 	f.Sent = int64(binary.BigEndian.Uint64(body[3:]))
 	f.Joined = int64(binary.BigEndian.Uint64(body[11:]))
 	rest := body[busHeaderSize-1:]

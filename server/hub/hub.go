@@ -36,7 +36,17 @@ type Message struct {
 	// Close, when set, asks the receiving connection to send Data (if any)
 	// and then close with this reason.
 	Close string
+	// Files puts a relayed session message on the file lane
+	// (protocol.Type.FileLane): the member's second, smaller queue, which
+	// its connection writes only when the main one is empty. A file thus
+	// never delays the screen, and never fills the main inbox.
+	Files bool
 }
+
+// FilesInboxSize bounds each member's file lane. Senders keep at most
+// protocol.FileWindow chunks unacknowledged per transfer; a member whose
+// lane still fills (a peer ignoring the window) is dropped as too slow.
+const FilesInboxSize = 64
 
 // Errors a member can be dropped with.
 var (
@@ -74,6 +84,7 @@ type Member struct {
 	Topic string
 	Role  Role
 	inbox chan Message
+	files chan Message // the file lane
 	done  chan struct{}
 	err   error
 	leave func(*Member, error)
@@ -82,8 +93,17 @@ type Member struct {
 	joined int64
 }
 
+// newMember makes a member with empty queues.
+func newMember(topic string, role Role, leave func(*Member, error)) *Member {
+	return &Member{Topic: topic, Role: role, inbox: make(chan Message, InboxSize), files: make(chan Message, FilesInboxSize), done: make(chan struct{}), leave: leave}
+}
+
 // Inbox delivers the member's messages.
 func (m *Member) Inbox() <-chan Message { return m.inbox }
+
+// Files delivers the member's file-lane messages (Message.Files). Its
+// connection writes them only while Inbox has nothing waiting.
+func (m *Member) Files() <-chan Message { return m.files }
 
 // Done closes when the member is dropped or leaves; Err tells why.
 func (m *Member) Done() <-chan struct{} { return m.done }
@@ -99,8 +119,12 @@ func (m *Member) Leave() { m.leave(m, ErrLeft) }
 
 // offer queues msg without blocking; false: the inbox is full.
 func (m *Member) offer(msg Message) bool {
+	q := m.inbox
+	if msg.Files {
+		q = m.files
+	}
 	select {
-	case m.inbox <- msg:
+	case q <- msg:
 		return true
 	default:
 		return false

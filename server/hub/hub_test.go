@@ -370,3 +370,51 @@ func FuzzUnmarshalBus(f *testing.F) {
 		}
 	})
 }
+
+// TestFileLane: a file-lane message goes to the member's second queue, so
+// a stream of file chunks neither fills the main inbox nor waits in it.
+func TestFileLane(t *testing.T) {
+	h := NewLocal()
+	m := h.Join("s1", RoleViewer)
+	defer m.Leave()
+	for i := 0; i < FilesInboxSize; i++ {
+		h.Send("s1", RoleViewer, Message{Binary: true, Files: true, Data: []byte{byte(i)}})
+	}
+	h.Send("s1", RoleViewer, Message{Binary: true, Data: []byte("screen")})
+	if got := <-m.Inbox(); string(got.Data) != "screen" {
+		t.Fatalf("inbox got %q, want the screen message", got.Data)
+	}
+	if got := <-m.Files(); !got.Files || got.Data[0] != 0 {
+		t.Fatalf("file lane got %+v, want the first chunk", got)
+	}
+	// One more than the lane holds: dropped as too slow.
+	h.Send("s1", RoleViewer, Message{Binary: true, Files: true, Data: []byte{1}})
+	h.Send("s1", RoleViewer, Message{Binary: true, Files: true, Data: []byte{2}})
+	select {
+	case <-m.Done():
+		if m.Err() != ErrSlow {
+			t.Fatalf("dropped with %v, want ErrSlow", m.Err())
+		}
+	default:
+		t.Fatal("a member whose file lane overflowed stays")
+	}
+}
+
+// TestBusFileLane: the file lane survives the bus, on its own queue.
+func TestBusFileLane(t *testing.T) {
+	srv := startTestBus(t)
+	a, b := newTestBus(t, srv, "a"), newTestBus(t, srv, "b")
+	v := b.Join("s", RoleViewer)
+	eventually(t, "the viewer on b is not present on a", func() bool { return a.Present("s", RoleViewer) })
+	a.Send("s", RoleViewer, Message{Binary: true, Files: true, Data: []byte("chunk")})
+	select {
+	case got := <-v.Files():
+		if !got.Files || !got.Binary || string(got.Data) != "chunk" {
+			t.Fatalf("got %+v", got)
+		}
+	case got := <-v.Inbox():
+		t.Fatalf("a file-lane message arrived in the main inbox: %+v", got)
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing arrived")
+	}
+}

@@ -41,7 +41,7 @@ func (h *Local) JoinCapped(topic string, role Role, max int) (*Member, bool) {
 }
 
 func (h *Local) joinLocked(topic string, role Role) *Member {
-	m := &Member{Topic: topic, Role: role, inbox: make(chan Message, InboxSize), done: make(chan struct{}), leave: h.drop}
+	m := newMember(topic, role, h.drop)
 	if role == RoleAgent || role == RoleViewer {
 		for old := range h.topics[topic] {
 			if old.Role == role {

@@ -87,6 +87,7 @@ func (s *Service) AgentHello(ctx context.Context, h protocol.AgentHello) (*Agent
 	w = protocol.Welcome{
 		SessionID: sess.ID, Engineer: eng.Name, Provider: p.Name, Customer: sess.CustomerName,
 		ICEServers: s.iceServers(sess.ID), ICEPolicy: s.cfg.ICEPolicy, P2P: s.cfg.P2P, ICETimeoutMS: int(s.cfg.ICETimeout / time.Millisecond), MaxFPS: s.cfg.MaxFPS,
+		FileMaxBytes: p.FileMaxBytes(),
 	}
 	s.pair(sess, s.Notify(sess))
 	return a, w, nil
@@ -231,7 +232,7 @@ func (a *Agent) Binary(data []byte) error {
 		return nil // before consent, or beyond it: nothing leaves
 	}
 	a.svc.relayedToViewer.Add(int64(len(data)))
-	a.svc.hub.Send(a.sess.ID, hub.RoleViewer, hub.Message{Binary: true, Data: data})
+	a.svc.hub.Send(a.sess.ID, hub.RoleViewer, hub.Message{Binary: true, Data: data, Files: t.FileLane()})
 	return nil
 }
 

@@ -38,6 +38,13 @@ func (s *Service) JoinViewer(ctx context.Context, sess store.Session, engineerID
 	st := s.Notify(sess)
 	s.pair(sess, st)
 	st.ICEServers, st.ICEPolicy = s.iceServers(sess.ID), s.cfg.ICEPolicy
+	// The file limit is the provider's policy, read now, so a change
+	// applies to the next viewer anywhere.
+	if p, err := s.store.ProviderByID(ctx, sess.ProviderID); err != nil {
+		s.log.Warn("file limit for the viewer", "session", sess.ID, "err", err)
+	} else {
+		st.FileMaxBytes = p.FileMaxBytes()
+	}
 	return v, st, nil
 }
 
@@ -76,7 +83,7 @@ func (v *Viewer) Binary(data []byte) error {
 		return fmt.Errorf("%w: %s from the viewer", protocol.ErrType, t)
 	}
 	v.svc.relayedToAgent.Add(int64(len(data)))
-	v.svc.hub.Send(v.sess.ID, hub.RoleAgent, hub.Message{Binary: true, Data: data})
+	v.svc.hub.Send(v.sess.ID, hub.RoleAgent, hub.Message{Binary: true, Data: data, Files: t.FileLane()})
 	return nil
 }
 

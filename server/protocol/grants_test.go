@@ -82,6 +82,10 @@ func TestRoute(t *testing.T) {
 			if from != SenderAgent|SenderViewer {
 				t.Errorf("%s: from %d", typ, from)
 			}
+		case TypeFileOffer, TypeFileAnswer, TypeFileChunk, TypeFileAck, TypeFileEnd, TypeFileResult, TypeFileCancel:
+			if from != SenderAgent|SenderViewer || need != GrantView|GrantFiles {
+				t.Errorf("%s: from %d need %s", typ, from, need)
+			}
 		case TypeScope, TypePoint:
 			// TestWindowMessagesRoutes
 		case TypeClipboardText:

@@ -90,6 +90,20 @@ func (t Type) String() string {
 		return "displays"
 	case TypeSelectDisplay:
 		return "select-display"
+	case TypeFileOffer:
+		return "file-offer"
+	case TypeFileAnswer:
+		return "file-answer"
+	case TypeFileChunk:
+		return "file-chunk"
+	case TypeFileAck:
+		return "file-ack"
+	case TypeFileEnd:
+		return "file-end"
+	case TypeFileResult:
+		return "file-result"
+	case TypeFileCancel:
+		return "file-cancel"
 	case TypeScope:
 		return "scope"
 	case TypePoint:
@@ -130,6 +144,8 @@ func (t Type) Route() (from Sender, need Grants) {
 		return SenderAgent, GrantView
 	case TypeSelectDisplay:
 		return SenderViewer, GrantView
+	case TypeFileOffer, TypeFileAnswer, TypeFileChunk, TypeFileAck, TypeFileEnd, TypeFileResult, TypeFileCancel:
+		return SenderAgent | SenderViewer, GrantView | GrantFiles
 	case TypeScope:
 		return SenderAgent, GrantView
 	case TypePoint:
@@ -243,6 +259,20 @@ func Unmarshal(b []byte) (Message, error) {
 		m = &Displays{}
 	case TypeSelectDisplay:
 		m = &SelectDisplay{}
+	case TypeFileOffer:
+		m = &FileOffer{}
+	case TypeFileAnswer:
+		m = &FileAnswer{}
+	case TypeFileChunk:
+		m = &FileChunk{}
+	case TypeFileAck:
+		m = &FileAck{}
+	case TypeFileEnd:
+		m = &FileEnd{}
+	case TypeFileResult:
+		m = &FileResult{}
+	case TypeFileCancel:
+		m = &FileCancel{}
 	case TypeScope:
 		m = &Scope{}
 	case TypePoint:

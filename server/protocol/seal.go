@@ -81,6 +81,10 @@ const (
 	labelSDPAgent   = "tether e2e v1 sdp agent"
 	labelSDPViewer  = "tether e2e v1 sdp viewer"
 	labelCode       = "tether e2e v1 security code"
+	// The relay's file lane has keys of its own: the server may interleave
+	// the two lanes, and each opener takes its lane's counters in order.
+	labelFilesToViewer = "tether e2e v1 files agent to viewer"
+	labelFilesToAgent  = "tether e2e v1 files viewer to agent"
 )
 
 // Handshake is one end's side of one key exchange, in three signaling
@@ -217,14 +221,17 @@ func (h *Handshake) derive(agentPub, viewerPub []byte) (*SessionKeys, error) {
 	toViewer, toAgent := expand(labelToViewer, chacha20poly1305.KeySize), expand(labelToAgent, chacha20poly1305.KeySize)
 	sdpAgent, sdpViewer := expand(labelSDPAgent, 32), expand(labelSDPViewer, 32)
 	code := expand(labelCode, 8)
+	filesToViewer, filesToAgent := expand(labelFilesToViewer, chacha20poly1305.KeySize), expand(labelFilesToAgent, chacha20poly1305.KeySize)
 	if err != nil {
 		return nil, fmt.Errorf("protocol: key exchange: %w", err)
 	}
 	k := &SessionKeys{ownSDP: sdpAgent, peerSDP: sdpViewer}
 	sealKey, openKey := toViewer, toAgent
+	fileSealKey, fileOpenKey := filesToViewer, filesToAgent
 	if h.role == SenderViewer {
 		k.ownSDP, k.peerSDP = sdpViewer, sdpAgent
 		sealKey, openKey = toAgent, toViewer
+		fileSealKey, fileOpenKey = filesToAgent, filesToViewer
 	}
 	sealAEAD, err := chacha20poly1305.New(sealKey)
 	if err != nil {
@@ -236,9 +243,25 @@ func (h *Handshake) derive(agentPub, viewerPub []byte) (*SessionKeys, error) {
 	}
 	k.Sealer = &Sealer{aead: sealAEAD}
 	k.Opener = &Opener{aead: openAEAD}
+	if k.FileSealer, k.FileOpener, err = lanePair(fileSealKey, fileOpenKey); err != nil {
+		return nil, err
+	}
 	n := binary.BigEndian.Uint64(code) % 1_000_000
 	k.Code = fmt.Sprintf("%03d %03d", n/1000, n%1000)
 	return k, nil
+}
+
+// lanePair makes a sealer and an opener from two keys.
+func lanePair(sealKey, openKey []byte) (*Sealer, *Opener, error) {
+	s, err := chacha20poly1305.New(sealKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("protocol: key exchange: %w", err)
+	}
+	o, err := chacha20poly1305.New(openKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("protocol: key exchange: %w", err)
+	}
+	return &Sealer{aead: s}, &Opener{aead: o}, nil
 }
 
 // SessionKeys are what one end derived from one key exchange.
@@ -251,6 +274,10 @@ type SessionKeys struct {
 	// end's. Neither is safe for concurrent use.
 	Sealer *Sealer
 	Opener *Opener
+	// FileSealer and FileOpener do the same for the relay's file lane
+	// (Type.FileLane), with keys of their own.
+	FileSealer *Sealer
+	FileOpener *Opener
 
 	ownSDP, peerSDP []byte
 }

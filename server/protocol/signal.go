@@ -106,6 +106,10 @@ type Welcome struct {
 	// MaxFPS caps the frame rate (1 to MaxFPSLimit); zero means the agent's
 	// default, DefaultFPS.
 	MaxFPS int `json:"max_fps,omitempty"`
+	// FileMaxBytes is the provider's limit on one file sent either way
+	// (store.Policy.FileMaxMB); the agent refuses larger ones itself. Zero:
+	// no limit was given, and the agent moves no files.
+	FileMaxBytes int64 `json:"file_max_bytes,omitempty"`
 }
 
 // DefaultFPS and MaxFPSLimit bound the frame rate an installation may set:
@@ -268,6 +272,9 @@ type State struct {
 	// them.
 	ICEServers []ICEServer `json:"ice_servers,omitempty"`
 	ICEPolicy  string      `json:"ice_policy,omitempty"`
+	// FileMaxBytes goes with them: the provider's limit on one file, which
+	// the viewer checks before it offers one.
+	FileMaxBytes int64 `json:"file_max_bytes,omitempty"`
 	// Paused: the customer paused the session (trust.go).
 	Paused bool `json:"paused,omitempty"`
 	// Warning: the session ends soon (a time limit or idleness), while it

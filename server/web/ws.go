@@ -103,40 +103,48 @@ func (s *Server) checkOrigin(r *http.Request) error {
 // pump writes a member's messages to its websocket until the member is
 // dropped or the context ends. It closes the connection when a message asks
 // to, or with the reason the hub dropped the member. admit, when set,
-// decides which messages may be written.
+// decides which messages may be written. The file lane (Member.Files) is
+// written only when the main inbox is empty, so a file queues behind the
+// screen and never ahead of it.
 func pump(ctx context.Context, conn *websocket.Conn, m *hub.Member, admit func(hub.Message) bool) {
 	for {
+		var msg hub.Message
 		select {
-		case msg := <-m.Inbox():
-			if admit != nil && !admit(msg) {
-				continue
-			}
-			if len(msg.Data) > 0 {
-				typ := websocket.MessageText
-				if msg.Binary {
-					typ = websocket.MessageBinary
+		case msg = <-m.Inbox():
+		default:
+			select {
+			case msg = <-m.Inbox():
+			case msg = <-m.Files():
+			case <-m.Done():
+				switch err := m.Err(); {
+				case errors.Is(err, hub.ErrReplaced):
+					conn.Close(websocket.StatusPolicyViolation, "replaced by a newer connection")
+				case errors.Is(err, hub.ErrSlow):
+					conn.Close(websocket.StatusTryAgainLater, "connection too slow")
 				}
-				wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-				err := conn.Write(wctx, typ, msg.Data)
-				cancel()
-				if err != nil {
-					conn.CloseNow()
-					return
-				}
-			}
-			if msg.Close != "" {
-				conn.Close(websocket.StatusNormalClosure, msg.Close)
+				return
+			case <-ctx.Done():
 				return
 			}
-		case <-m.Done():
-			switch err := m.Err(); {
-			case errors.Is(err, hub.ErrReplaced):
-				conn.Close(websocket.StatusPolicyViolation, "replaced by a newer connection")
-			case errors.Is(err, hub.ErrSlow):
-				conn.Close(websocket.StatusTryAgainLater, "connection too slow")
+		}
+		if admit != nil && !admit(msg) {
+			continue
+		}
+		if len(msg.Data) > 0 {
+			typ := websocket.MessageText
+			if msg.Binary {
+				typ = websocket.MessageBinary
 			}
-			return
-		case <-ctx.Done():
+			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+			err := conn.Write(wctx, typ, msg.Data)
+			cancel()
+			if err != nil {
+				conn.CloseNow()
+				return
+			}
+		}
+		if msg.Close != "" {
+			conn.Close(websocket.StatusNormalClosure, msg.Close)
 			return
 		}
 	}

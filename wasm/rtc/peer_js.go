@@ -18,10 +18,11 @@ import (
 const (
 	LabelScreen = "screen"
 	LabelInput  = "input"
+	LabelFiles  = "files"
 )
 
-// ErrNotOpen is returned by Send before the input channel opens.
-var ErrNotOpen = errors.New("rtc: input channel not open")
+// ErrNotOpen is returned by Send and SendFile before their channel opens.
+var ErrNotOpen = errors.New("rtc: data channel not open")
 
 // Peer is one RTCPeerConnection to the agent. It implements viewer.Peer.
 //
@@ -35,6 +36,7 @@ type Peer struct {
 
 	mu        sync.Mutex // guards input and listeners (JS callbacks add channels)
 	input     js.Value
+	files     js.Value
 	listeners []listener
 	closed    bool
 }
@@ -58,7 +60,7 @@ func New(ice []protocol.ICEServer, relayOnly bool, ev viewer.PeerEvents) (viewer
 	if err != nil {
 		return nil, fmt.Errorf("rtc: new peer connection: %w", err)
 	}
-	p := &Peer{pc: pc, ev: ev, input: js.Undefined()}
+	p := &Peer{pc: pc, ev: ev, input: js.Undefined(), files: js.Undefined()}
 	err = catch("listen", func() {
 		raw := pc.JSValue()
 		p.on(raw, "icecandidate", func(e js.Value) {
@@ -131,6 +133,20 @@ func (p *Peer) attach(ch js.Value) {
 		p.mu.Lock()
 		p.input = ch
 		p.mu.Unlock()
+	case LabelFiles:
+		p.mu.Lock()
+		p.files = ch
+		p.mu.Unlock()
+		p.on(ch, "message", func(e js.Value) {
+			data := e.Get("data")
+			if data.Type() == js.TypeString || p.ev.File == nil {
+				return
+			}
+			u8 := js.Global().Get("Uint8Array").New(data)
+			b := make([]byte, u8.Get("length").Int())
+			js.CopyBytesToGo(b, u8)
+			p.ev.File(b)
+		})
 	}
 }
 
@@ -166,6 +182,18 @@ func (p *Peer) Send(b []byte) error {
 	p.mu.Lock()
 	ch := p.input
 	p.mu.Unlock()
+	return sendOn(ch, b)
+}
+
+// SendFile implements viewer.FilePeer: the "files" channel.
+func (p *Peer) SendFile(b []byte) error {
+	p.mu.Lock()
+	ch := p.files
+	p.mu.Unlock()
+	return sendOn(ch, b)
+}
+
+func sendOn(ch js.Value, b []byte) error {
 	return catch("send", func() {
 		if ch.IsUndefined() || ch.Get("readyState").String() != "open" {
 			panic(ErrNotOpen)

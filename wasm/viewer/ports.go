@@ -137,6 +137,8 @@ type PeerEvents struct {
 	Candidate func(protocol.Candidate)
 	// Message is a session message from the "screen" channel.
 	Message func([]byte)
+	// File is a file-lane message from the "files" channel.
+	File func([]byte)
 	// Failed reports that the connection failed or closed.
 	Failed func(error)
 }

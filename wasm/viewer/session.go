@@ -19,6 +19,15 @@ func (v *Viewer) handleRelayed(b []byte) {
 		v.log.Warn("viewer: relayed message before the key exchange, dropped", "bytes", len(b))
 		return
 	}
+	if t, err := protocol.PeekSealed(b); err == nil && t.FileLane() {
+		m, err := v.keys.FileOpener.Open(b)
+		if err != nil {
+			v.log.Warn("viewer: relayed file message refused", "err", err, "bytes", len(b))
+			return
+		}
+		v.handleFileLane(m)
+		return
+	}
 	m, err := v.keys.Opener.Open(b)
 	if err != nil {
 		v.log.Warn("viewer: relayed message refused", "err", err, "bytes", len(b))

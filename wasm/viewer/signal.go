@@ -74,6 +74,10 @@ func (v *Viewer) onState(env protocol.Envelope) error {
 	if err := env.Decode(&s); err != nil {
 		return err
 	}
+	if s.FileMaxBytes > 0 && s.FileMaxBytes != v.files.limit {
+		v.files.limit = s.FileMaxBytes
+		v.showFilesInfo()
+	}
 	if s.Grants.Consented() {
 		v.setGrants(s.Grants)
 	}
@@ -149,6 +153,9 @@ func (v *Viewer) onKeyStep(env protocol.Envelope) error {
 
 // forgetKeys ends the current key exchange: a new connection makes a new one.
 func (v *Viewer) forgetKeys() {
+	if v.keys != nil {
+		v.failAllFiles("The connection to the customer's computer was lost.")
+	}
 	v.hs, v.keys = nil, nil
 	v.ui.SetSecurityCode("")
 }
@@ -175,6 +182,7 @@ func (v *Viewer) onOffer(env protocol.Envelope) error {
 	p, err := v.newPeer(v.ice, v.relay, PeerEvents{
 		Candidate: func(c protocol.Candidate) { v.q.push(func() { v.signal(protocol.SigCandidate, c) }) },
 		Message:   func(b []byte) { v.q.push(func() { v.handleSession(b) }) },
+		File:      func(b []byte) { v.q.push(func() { v.handleFileLane(b) }) },
 		Failed:    func(err error) { v.q.push(func() { v.log.Warn("viewer: peer", "err", err) }) },
 	})
 	if err != nil {

@@ -32,6 +32,16 @@ func (v *Viewer) command(name string, detail []byte) {
 	switch name {
 	case CmdRefresh:
 		v.sendLogged(&protocol.RequestFull{})
+	case CmdFileSend:
+		var d fileSendDetail
+		if err = decodeDetail(name, detail, &d); err == nil {
+			v.fileSend(d)
+		}
+	case CmdFileCancel:
+		var d fileCancelDetail
+		if err = decodeDetail(name, detail, &d); err == nil {
+			v.fileCancel(d.Key)
+		}
 	case CmdChat:
 		err = v.sendChat(detail)
 	case CmdTyping:

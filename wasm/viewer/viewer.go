@@ -25,6 +25,8 @@ type Config struct {
 	Inflater Inflater
 	// StatsEvery is the stats and ping period; one second when zero.
 	StatsEvery time.Duration
+	// Files is the page's side of file transfers; nil: no files.
+	Files FilePort
 }
 
 // Viewer is one engineer's view of one session. All its state belongs to
@@ -71,6 +73,9 @@ type Viewer struct {
 	askedFull   bool // a RequestFull is unanswered
 
 	in inputState
+
+	port  FilePort
+	files fileState
 }
 
 // New makes a viewer; Run starts it.
@@ -84,7 +89,8 @@ func New(c Config) *Viewer {
 	if c.Inflater == nil {
 		c.Inflater = &GoInflater{}
 	}
-	return &Viewer{sessionID: c.SessionID, ui: c.UI, conn: c.Conn, newPeer: c.NewPeer, log: c.Log, every: c.StatsEvery, q: newQueue(), inflater: c.Inflater}
+	return &Viewer{sessionID: c.SessionID, ui: c.UI, conn: c.Conn, newPeer: c.NewPeer, log: c.Log, every: c.StatsEvery, q: newQueue(), inflater: c.Inflater,
+		port: c.Files, files: fileState{out: map[uint32]*fileOut{}, in: map[uint32]*fileIn{}}}
 }
 
 // Run serves the session until it ends, the signaling connection drops or
@@ -164,6 +170,10 @@ func (v *Viewer) setGrants(g protocol.Grants) {
 	if !g.Has(protocol.GrantControl) {
 		v.in.reset()
 	}
+	if !g.Has(protocol.GrantFiles) {
+		v.failAllFiles("The customer took back the permission to move files.")
+	}
+	v.showFilesInfo()
 }
 
 func (v *Viewer) end(reason string) {
@@ -174,6 +184,7 @@ func (v *Viewer) end(reason string) {
 	if reason == "" {
 		reason = "closed"
 	}
+	v.failAllFiles("The session ended.")
 	v.setState(StateEnded, "Session ended: "+reason)
 	v.closePeer()
 	if err := v.conn.Close(websocket.StatusNormalClosure, "session ended"); err != nil {

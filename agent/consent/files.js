@@ -1,0 +1,135 @@
+// files.js: files on the consent page. It lists the session's transfers
+// both ways (as the support program reports them) and sends the files the
+// customer picks or drops to the program on this computer, which sends
+// them on to the engineer.
+(function () {
+  "use strict";
+  var $ = function (id) { return document.getElementById(id); };
+  var section = $("files"), list = $("file-list"), pick = $("file-pick"), drop = $("file-drop"), note = $("file-note");
+  var state = null, gone = false;
+
+  function size(n) {
+    if (n < 1024) return n + " bytes";
+    var units = ["KB", "MB", "GB", "TB"], v = n / 1024, i = 0;
+    while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+    return (v >= 100 || v % 1 === 0 ? v.toFixed(0) : v.toFixed(1)) + " " + units[i];
+  }
+
+  function canSend() {
+    return !!state && !gone && (state.phase === "sharing") && (state.grants || []).indexOf("files") >= 0;
+  }
+
+  function render() {
+    if (!state) return;
+    var shown = !gone && (state.phase === "sharing" || state.phase === "reconnecting" || state.phase === "ended") &&
+      ((state.grants || []).indexOf("files") >= 0 || (state.files || []).length > 0);
+    section.hidden = !shown;
+    if (!shown) return;
+    var e = state.engineer || "the support engineer";
+    document.querySelectorAll(".files-engineer").forEach(function (el) { el.textContent = e; });
+    $("files-folder").textContent = state.folder || "your Downloads folder";
+    $("file-limit").textContent = state.file_limit ? "Up to " + size(state.file_limit) + " a file." : "";
+    drop.classList.toggle("disabled", !canSend());
+    pick.disabled = !canSend();
+    var files = (state.files || []).slice().reverse();
+    list.replaceChildren.apply(list, files.map(row));
+  }
+
+  function row(f) {
+    var li = document.createElement("li");
+    li.className = "file " + f.state;
+    li.dataset.state = f.state;
+    li.dataset.dir = f.dir;
+    li.dataset.name = f.name;
+    if (f.sha256) li.dataset.sha256 = f.sha256;
+    var e = (state && state.engineer) || "the engineer";
+    var head = document.createElement("div");
+    head.className = "file-head";
+    var dir = document.createElement("span");
+    dir.className = "file-dir";
+    dir.textContent = f.dir === "in" ? "From " + e : "To " + e;
+    var name = document.createElement("strong");
+    name.className = "file-name";
+    name.textContent = f.name;
+    var sz = document.createElement("span");
+    sz.className = "file-size";
+    sz.textContent = size(f.size);
+    head.append(dir, name, sz);
+    li.append(head);
+    if (f.state === "moving" || f.state === "waiting") {
+      var bar = document.createElement("progress");
+      bar.max = Math.max(f.size, 1);
+      bar.value = f.done;
+      var cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.className = "secondary small";
+      cancel.textContent = "Cancel";
+      cancel.addEventListener("click", function () { cancelFile(f.id); });
+      var line = document.createElement("div");
+      line.className = "file-progress";
+      line.append(bar, cancel);
+      li.append(line);
+    }
+    var text = document.createElement("p");
+    text.className = "file-text";
+    if (f.state === "done") {
+      text.textContent = f.dir === "in" ? "Saved as " + f.where : "Received by " + e + ", checked.";
+    } else if (f.state === "failed") {
+      text.textContent = f.note || "Failed.";
+    } else if (f.state === "waiting") {
+      text.textContent = "Waiting for " + e + "…";
+    } else {
+      text.textContent = (f.dir === "in" ? "Receiving… " : "Sending… ") + Math.floor(100 * f.done / Math.max(f.size, 1)) + "%";
+    }
+    li.append(text);
+    return li;
+  }
+
+  function showNote(msg) {
+    note.hidden = !msg;
+    note.textContent = msg || "";
+  }
+
+  function send(file) {
+    showNote("");
+    fetch("files", {
+      method: "POST",
+      headers: { "Content-Type": "application/octet-stream", "X-File-Name": encodeURIComponent(file.name) },
+      body: file,
+    }).then(function (r) {
+      if (r.ok || r.status === 409) return; // a refusal or failure is in the list, with its reason
+      return r.json().then(function (j) { throw new Error(j.error || "error " + r.status); },
+        function () { throw new Error("error " + r.status); });
+    }).catch(function (err) {
+      showNote(file.name + ": " + (err.message === "Failed to fetch" ? "the support program is not running any more." : err.message));
+    });
+  }
+
+  function cancelFile(id) {
+    fetch("files/cancel?id=" + encodeURIComponent(id), { method: "POST" }).catch(function () {});
+  }
+
+  pick.addEventListener("change", function () {
+    Array.prototype.forEach.call(pick.files, send);
+    pick.value = "";
+  });
+  ["dragenter", "dragover"].forEach(function (t) {
+    drop.addEventListener(t, function (ev) {
+      ev.preventDefault();
+      if (canSend()) drop.classList.add("over");
+    });
+  });
+  ["dragleave", "drop"].forEach(function (t) {
+    drop.addEventListener(t, function () { drop.classList.remove("over"); });
+  });
+  drop.addEventListener("drop", function (ev) {
+    ev.preventDefault();
+    if (!canSend()) return;
+    Array.prototype.forEach.call(ev.dataTransfer.files, send);
+  });
+  window.addEventListener("consent:status", function (ev) {
+    state = ev.detail.state;
+    gone = ev.detail.gone;
+    render();
+  });
+})();
