@@ -104,6 +104,9 @@ type Welcome struct {
 	// MaxFPS caps the frame rate (1 to MaxFPSLimit); zero means the agent's
 	// default, DefaultFPS.
 	MaxFPS int `json:"max_fps,omitempty"`
+	// Recorded says that the provider records this session (what the
+	// engineer's viewer is shown): the customer is told before consent.
+	Recorded bool `json:"recorded,omitempty"`
 }
 
 // DefaultFPS and MaxFPSLimit bound the frame rate an installation may set:
