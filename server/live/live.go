@@ -48,6 +48,9 @@ type Store interface {
 	LoseDeadInstances(ctx context.Context, deadAfter time.Duration) ([]store.Session, error)
 	AppendEvent(ctx context.Context, e store.Event) (store.Event, error)
 	AddBytes(ctx context.Context, id string, toViewer, toAgent int64) error
+	// StartRecording marks the session recorded when its provider records.
+	StartRecording(ctx context.Context, sessionID, providerID string) error
+	Recording(ctx context.Context, providerID, sessionID string) (store.Recording, error)
 }
 
 // Config is what live takes from the server's configuration.

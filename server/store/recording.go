@@ -138,6 +138,10 @@ func (s *Store) AddRecordingChunk(ctx context.Context, providerID string, c Reco
 			return nil
 		case c.Seq > r.Chunks:
 			return fmt.Errorf("%w: chunk %d, expected %d", ErrChunkOrder, c.Seq, r.Chunks)
+		case r.Chunks > 0 && c.FirstMs < r.DurationMs:
+			// Chunks continue one another: played back as one file, an
+			// earlier time would read as damage.
+			return fmt.Errorf("%w: chunk %d starts at %d ms, before the recording's end at %d ms", ErrChunkOrder, c.Seq, c.FirstMs, r.DurationMs)
 		}
 		if _, err := tx.NewInsert().Model(&c).Exec(ctx); err != nil {
 			return fmt.Errorf("store: add recording chunk: %w", err)

@@ -35,6 +35,7 @@ func TestRecordingChunksInOrder(t *testing.T) {
 			{chunk(0, "a"), true, nil},
 			{chunk(0, "b"), false, ErrChunkConflict},
 			{chunk(2, "c"), false, ErrChunkOrder},
+			{RecordingChunk{SessionID: sess.ID, Seq: 1, SHA256: "early", FirstMs: 1000, EndMs: 5000}, false, ErrChunkOrder},
 			{chunk(1, "b"), false, nil},
 		} {
 			dup, err := e.s.AddRecordingChunk(ctx, e.p.ID, c.c)

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"tether/server/blob"
+	"tether/server/recording"
 	"tether/server/config"
 	"tether/server/live"
 	"tether/server/metrics"
@@ -61,6 +62,7 @@ type Store interface {
 	Accounts
 	Sessions
 	Limits
+	recording.Store
 }
 
 // Deps is everything the web layer is built from.
@@ -90,6 +92,8 @@ type Deps struct {
 	// Blobs keeps screenshots and recordings (blob.NewDir under the data
 	// folder, or any store every instance shares). Required.
 	Blobs blob.Store
+	// Recordings keeps session recordings in Blobs; New makes one when nil.
+	Recordings *recording.Service
 	// MetricsToken, when set, is the bearer token /metrics requires;
 	// without it /metrics answers loopback clients only.
 	MetricsToken string
@@ -109,6 +113,9 @@ type Server struct {
 func New(d Deps) (*Server, error) {
 	if d.Blobs == nil {
 		return nil, errors.New("web: Deps.Blobs is required")
+	}
+	if d.Recordings == nil {
+		d.Recordings = recording.New(d.Store, d.Blobs, d.Log)
 	}
 	a, err := newAssets(d.Static, d.Build)
 	if err != nil {
