@@ -109,6 +109,8 @@ type SessionDetail struct {
 	Events     []Event
 	BytesSent  int64
 	BytesRecvd int64
+	// Recording is the session's recording; nil when the session is not recorded.
+	Recording *RecordingInfo
 }
 
 // Viewer is the engineer's live view of a customer's screen.
@@ -119,6 +121,8 @@ type Viewer struct {
 	CodeURL   string
 	WSURL     string
 	WasmURL   string
+	// Recorder says where the viewer uploads the recording; empty URL when the session is not recorded.
+	Recorder Recorder
 }
 
 // AgentDownload is one agent build offered to the customer.
@@ -164,4 +168,35 @@ type ErrorPage struct {
 	Status  int
 	Heading string
 	Message string
+}
+
+// Recorder tells the viewer to record what it shows and upload it in chunks.
+type Recorder struct {
+	URL  string // POST chunks here (?seq=N); "" records nothing
+	Next int    // the next chunk's number (a reloaded viewer goes on)
+	AtMs int64  // the recording time the viewer starts at
+}
+
+// RecordingInfo is a session's recording on its detail page.
+type RecordingInfo struct {
+	URL      string // the playback page; "" while nothing is recorded or once deleted
+	Duration string // "03:12"
+	Bytes    int64
+	Chunks   int
+	Started  time.Time
+	KeepDays int
+	DeleteOn time.Time // when retention deletes it
+	Deleted  time.Time // zero unless deleted
+}
+
+// Playback is the page that plays a session's recording back.
+type Playback struct {
+	Page
+	Session    SessionRow
+	DataURL    string
+	WasmURL    string
+	DurationMs int64
+	Bytes      int64
+	Started    time.Time
+	Keyframes  int
 }

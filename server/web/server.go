@@ -197,6 +197,9 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/sessions/:id", s.signedIn(s.sessionShow))
 	e.GET("/sessions/:id/view", s.signedIn(s.sessionViewer))
 	e.POST("/sessions/:id/end", s.signedIn(s.sessionEnd))
+	e.POST("/sessions/:id/recording/chunks", s.signedIn(s.recordingChunk))
+	e.GET("/sessions/:id/recording", s.signedIn(s.recordingPage))
+	e.GET("/sessions/:id/recording/data", s.signedIn(s.recordingData))
 	e.GET("/settings", s.signedIn(admin(s.settingsPage)))
 	e.POST("/settings", s.signedIn(admin(s.settingsSubmit)))
 

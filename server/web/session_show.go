@@ -33,6 +33,9 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 	if sess.State == store.StateWaiting || sess.State == store.StateJoined {
 		d.InviteURL = s.inviteURL(sess.ID)
 	}
+	if d.Recording, err = s.recordingOf(c, en, sess); err != nil {
+		return err
+	}
 	for _, e := range evs {
 		detail := e.Detail
 		if e.Kind == store.EventConsentGiven || e.Kind == store.EventGrantsChanged {
@@ -51,13 +54,14 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 
 // eventLabels words the session log's kinds for the engineer.
 var eventLabels = map[string]string{
-	store.EventCreated:         "Invitation created",
-	store.EventAgentConnected:  "Support program connected",
-	store.EventConsentGiven:    "Customer approved",
-	store.EventGrantsChanged:   "Customer changed what the engineer may do",
-	store.EventAgentLost:       "Support program disconnected",
-	store.EventViewerConnected: "Viewer connected",
-	store.EventEnded:           "Session ended",
+	store.EventCreated:          "Invitation created",
+	store.EventAgentConnected:   "Support program connected",
+	store.EventConsentGiven:     "Customer approved",
+	store.EventGrantsChanged:    "Customer changed what the engineer may do",
+	store.EventAgentLost:        "Support program disconnected",
+	store.EventViewerConnected:  "Viewer connected",
+	store.EventEnded:            "Session ended",
+	store.EventRecordingDeleted: "Recording deleted",
 }
 
 func (s *Server) sessionViewer(c echo.Context, en engineer) error {
@@ -78,6 +82,9 @@ func (s *Server) sessionViewer(c echo.Context, en engineer) error {
 	}
 	if sess.State == store.StateWaiting || sess.State == store.StateJoined {
 		v.InviteURL = s.inviteURL(sess.ID)
+	}
+	if v.Recorder, err = s.recorderOf(c, en, sess); err != nil {
+		return err
 	}
 	return s.render(c, http.StatusOK, templates.ViewerView(v))
 }
