@@ -27,11 +27,11 @@ import (
 
 	"tether/server/auth"
 	"tether/server/blob"
-	"tether/server/recording"
 	"tether/server/config"
 	"tether/server/hub"
 	"tether/server/live"
 	"tether/server/metrics"
+	"tether/server/recording"
 	"tether/server/store"
 	"tether/server/turn"
 	"tether/server/turn/restcred"

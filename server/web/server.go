@@ -17,10 +17,10 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"tether/server/blob"
-	"tether/server/recording"
 	"tether/server/config"
 	"tether/server/live"
 	"tether/server/metrics"
+	"tether/server/recording"
 	"tether/server/store"
 	"tether/templates"
 )
