@@ -152,6 +152,8 @@ type Invite struct {
 	Downloads []AgentDownload
 	WSURL     string
 	Expires   time.Time
+	// Recorded: the provider records the session; the page says so.
+	Recorded bool
 }
 
 // CodeEntry is the page where a customer types a code.

@@ -66,6 +66,9 @@ type Status struct {
 	// on this computer"); Reason why the session ended.
 	Note   string `json:"note,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Recorded: the provider records the session (what the engineer
+	// sees). The page says so before Allow; the customer may refuse.
+	Recorded bool `json:"recorded,omitempty"`
 }
 
 // Decision is what the customer chose on the page.

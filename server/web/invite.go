@@ -53,6 +53,9 @@ func (s *Server) invitePage(c echo.Context) error {
 		GrantLabels: grantLabelsJSON, Sentence: grantSentence(eng.Name, sess.Grants),
 		Downloads: s.downloads(tok, c.Request().UserAgent()), WSURL: "/ws/invite/" + tok, Expires: sess.ExpiresAt.Local(),
 	}
+	if v.Recorded, err = s.customerTold(c, sess, p); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, templates.InviteView(v))
 }
 

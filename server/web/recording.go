@@ -170,3 +170,16 @@ func (s *Server) recorderOf(c echo.Context, en engineer, sess store.Session) (te
 	}
 	return r, nil
 }
+
+// customerTold reports whether the customer's pages say the session is recorded: it is, or it will be from
+// the agent's welcome (the provider records and the customer has not agreed yet).
+func (s *Server) customerTold(c echo.Context, sess store.Session, p store.Provider) (bool, error) {
+	rec, err := s.Store.Recording(c.Request().Context(), p.ID, sess.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return p.Policy.Recording && sess.State != store.StateActive && sess.State != store.StateEnded, nil
+	case err != nil:
+		return false, err
+	}
+	return rec.DeletedAt == nil, nil
+}

@@ -55,7 +55,7 @@ func TestRecordingUploadRefusals(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
 	a := h.signedUp("Acme", "erin@acme.test")
-	id, _ := h.newSession(a, "Maria")
+	id, tok := h.newSession(a, "Maria")
 	sess, err := h.st.SessionByIDUnscoped(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +63,9 @@ func TestRecordingUploadRefusals(t *testing.T) {
 	a.get("/sessions/" + id)
 	path := func(seq int) string { return fmt.Sprintf("/sessions/%s/recording/chunks?seq=%d", id, seq) }
 
+	if _, body, _ := h.browser().get("/i/" + tok); strings.Contains(body, "This session is recorded") {
+		t.Fatalf("the invitation page says recorded while the provider does not record")
+	}
 	// Recording off at the provider: 403.
 	if code, body := a.upload(path(0), testChunk(t, 0)); code != http.StatusForbidden || !strings.Contains(body, "does not record") {
 		t.Fatalf("provider does not record: %d %s", code, body)
@@ -71,6 +74,9 @@ func TestRecordingUploadRefusals(t *testing.T) {
 	p.Recording = true
 	if err := h.st.SetPolicy(ctx, sess.ProviderID, p); err != nil {
 		t.Fatal(err)
+	}
+	if _, body, _ := h.browser().get("/i/" + tok); !strings.Contains(body, "This session is recorded.") || !strings.Contains(body, "you may refuse") {
+		t.Fatalf("the invitation page does not say the session is recorded")
 	}
 	// The provider records, but this session was never announced as recorded: 403.
 	if code, body := a.upload(path(0), testChunk(t, 0)); code != http.StatusForbidden || !strings.Contains(body, "not recorded") {
