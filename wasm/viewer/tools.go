@@ -32,6 +32,12 @@ func (v *Viewer) command(name string, detail []byte) {
 	switch name {
 	case CmdRefresh:
 		v.sendLogged(&protocol.RequestFull{})
+	case CmdPlayback:
+		if v.player == nil {
+			v.log.Warn("viewer: playback command in a live session")
+			return
+		}
+		err = v.player.command(detail)
 	default:
 		v.log.Warn("viewer: unknown command from the page", "name", name)
 		return
@@ -45,6 +51,9 @@ func (v *Viewer) command(name string, detail []byte) {
 const (
 	// CmdRefresh asks the agent for a full frame (no detail).
 	CmdRefresh = "refresh"
+	// CmdPlayback controls the playback of a recording (playback.go):
+	// {"action": "play"|"pause"|"seek"|"speed", "ms": 12000, "speed": 2}.
+	CmdPlayback = "playback"
 )
 
 // decodeDetail unmarshals a command's detail into dst.

@@ -25,6 +25,9 @@ type Config struct {
 	Inflater Inflater
 	// StatsEvery is the stats and ping period; one second when zero.
 	StatsEvery time.Duration
+	// Recorder, when the session is recorded, gets what the viewer is
+	// shown (record.go).
+	Recorder *Recorder
 }
 
 // Viewer is one engineer's view of one session. All its state belongs to
@@ -71,6 +74,11 @@ type Viewer struct {
 	askedFull   bool // a RequestFull is unanswered
 
 	in inputState
+
+	rec      *Recorder   // nil unless the session is recorded
+	recState RecordState // as last shown
+	player   *Player     // playback mode (playback.go): nil when live
+	quiet    bool        // decoding without painting (playback seeking)
 }
 
 // New makes a viewer; Run starts it.
@@ -84,7 +92,11 @@ func New(c Config) *Viewer {
 	if c.Inflater == nil {
 		c.Inflater = &GoInflater{}
 	}
-	return &Viewer{sessionID: c.SessionID, ui: c.UI, conn: c.Conn, newPeer: c.NewPeer, log: c.Log, every: c.StatsEvery, q: newQueue(), inflater: c.Inflater}
+	if c.Recorder != nil {
+		c.Recorder.Restart() // a new connection: a new stream from the agent
+	}
+	return &Viewer{sessionID: c.SessionID, ui: c.UI, conn: c.Conn, newPeer: c.NewPeer, log: c.Log, every: c.StatsEvery, q: newQueue(), inflater: c.Inflater,
+		rec: c.Recorder}
 }
 
 // Run serves the session until it ends, the signaling connection drops or
@@ -171,6 +183,10 @@ func (v *Viewer) end(reason string) {
 		return
 	}
 	v.ended = true
+	if v.rec != nil {
+		v.rec.Flush(v.ui.Now())
+		v.showRecording()
+	}
 	if reason == "" {
 		reason = "closed"
 	}
@@ -242,6 +258,12 @@ func (v *Viewer) tick() {
 	}
 	v.ui.SetStats(FormatFPS(float64(v.tickFrames)/sec), FormatRate(float64(v.bytes)/sec), FormatRTT(v.rtt, v.rttKnown))
 	v.tickFrames, v.bytes, v.lastTick = 0, 0, now
+	if v.rec != nil {
+		if v.rec.Tick(now) && v.state == StateStreaming {
+			v.requestFullOnce()
+		}
+		v.showRecording()
+	}
 	if v.path != "" {
 		v.sendLogged(&protocol.Ping{Micros: uint64(now * 1000)})
 	}
