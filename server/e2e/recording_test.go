@@ -146,8 +146,9 @@ func TestRecordingPlaysBackWithSeek(t *testing.T) {
 	// The engineer ends the session and opens its page: the recording is listed.
 	do(t, w.engineer, 10*time.Second, "end", chromedp.Click(chromedp.CSS(`#v-toolbar button.danger`)), chromedp.WaitVisible(chromedp.CSS(`.events`)))
 	c.waitExit(t, 5*time.Second)
+	do(t, w.engineer, 10*time.Second, "recording listed", chromedp.WaitVisible(chromedp.CSS(`#recording-play`)))
+	shot(t, w.engineer, "recording-session-detail")
 	do(t, w.engineer, 20*time.Second, "play the recording",
-		chromedp.WaitVisible(chromedp.CSS(`#recording-play`)),
 		chromedp.Click(chromedp.CSS(`#recording-play`)),
 		chromedp.WaitVisible(chromedp.CSS(`#p-controls`)),
 	)

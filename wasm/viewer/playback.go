@@ -101,7 +101,6 @@ func (p *Player) Viewer() *Viewer { return p.v }
 // Run plays until ctx ends: it starts paused at the first frame.
 func (p *Player) Run(ctx context.Context) error {
 	v := p.v
-	v.setState(StateStreaming, "Recording")
 	p.last = v.ui.Now()
 	p.seek(0)
 	p.show(true)
@@ -242,6 +241,16 @@ func (p *Player) show(now bool) {
 	t := p.v.ui.Now()
 	if s == p.shown || (!now && t-p.shownAt < 250 && s.Playing == p.shown.Playing) {
 		return
+	}
+	if s.Playing != p.shown.Playing || s.Speed != p.shown.Speed || p.shownAt == 0 {
+		text := "Paused"
+		if s.Playing {
+			text = "Playing"
+		}
+		if s.Speed != 1 {
+			text += fmt.Sprintf(" · %g×", s.Speed)
+		}
+		p.v.setState(StateStreaming, text)
 	}
 	p.shown, p.shownAt = s, t
 	p.v.ui.Emit("playback", s)

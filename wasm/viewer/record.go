@@ -75,7 +75,8 @@ type Recorder struct {
 
 	mu      sync.Mutex
 	started bool
-	t0      float64 // the page clock at the first message
+	t0      float64 // the page clock at the first message recorded
+	t0set   bool
 	// waitKey: the recording (re)starts at the next full frame; until
 	// then only the latest cursor shape and position are kept, to go
 	// before it.
@@ -128,7 +129,7 @@ func (r *Recorder) Add(now float64, b []byte, m protocol.Message) {
 		return
 	}
 	if !r.started {
-		r.started, r.t0, r.cutAt, r.keyAt = true, now, now, now
+		r.started, r.cutAt, r.keyAt = true, now, now
 	}
 	if r.waitKey {
 		switch t {
@@ -162,6 +163,9 @@ func (r *Recorder) Add(now float64, b []byte, m protocol.Message) {
 }
 
 func (r *Recorder) append(now float64, b []byte) {
+	if !r.t0set {
+		r.t0, r.t0set = now, true
+	}
 	ms := r.cfg.AtMs + int64(now-r.t0)
 	if ms < r.lastMs {
 		ms = r.lastMs
