@@ -22,12 +22,18 @@ import (
 // loses at most the chunk being gathered. Playback (playback.go) feeds the
 // messages through the same decoder.
 
-// Recording cadence: a chunk every ChunkEvery, or sooner at ChunkBytes; a
-// full frame every KeyframeEvery, so that playback can seek.
+// Recording cadence: a chunk every ChunkEvery, or sooner at ChunkBytes.
+// Playback seeks from the last full frame before the target, so the
+// recorder asks the agent for one KeyframeEvery — once what came since the
+// last one is as large as it was (seeking then decodes at most about two
+// full frames' worth), and at the latest every KeyframeMax. A still screen
+// or typing thus costs a full frame every couple of minutes, not five a
+// minute.
 const (
 	ChunkEvery    = 2 * time.Second
 	ChunkBytes    = 2 << 20
 	KeyframeEvery = 12 * time.Second
+	KeyframeMax   = 2 * time.Minute
 	// maxQueued bounds the chunks waiting for the server (about a minute):
 	// past it the recording drops what comes and starts again at the next
 	// full frame.
@@ -91,6 +97,9 @@ type Recorder struct {
 	size     int
 	cutAt    float64 // page clock of the last cut
 	keyAt    float64 // page clock of the last full frame
+	inKey    bool    // the full frame is still coming
+	keySize  int     // its bytes
+	sinceKey int     // bytes recorded after it
 	queue    [][]protocol.Recorded
 	seq      int
 	shift    int64 // added to every time: moves a reloaded page after the kept recording
@@ -153,8 +162,25 @@ func (r *Recorder) Add(now float64, b []byte, m protocol.Message) {
 			}
 		}
 	}
-	if u, ok := m.(*protocol.Update); ok && u.Reset() {
-		r.keyAt = now
+	switch m := m.(type) {
+	case *protocol.Update:
+		if m.Reset() {
+			r.keyAt, r.inKey, r.keySize, r.sinceKey = now, true, 0, 0
+		}
+		if r.inKey {
+			r.keySize += len(b)
+			r.inKey = !m.Ends()
+		} else {
+			r.sinceKey += len(b)
+		}
+	case *protocol.Photo:
+		if r.inKey {
+			r.keySize += len(b)
+		} else {
+			r.sinceKey += len(b)
+		}
+	case *protocol.FrameEnd:
+		r.inKey = false
 	}
 	if t == protocol.TypeCursorPos || t == protocol.TypeHello && r.mark == nil {
 		r.mark = append(r.mark[:0], b...)
@@ -214,7 +240,9 @@ func (r *Recorder) Tick(now float64) (wantKey bool) {
 		}
 		r.cut(now)
 	}
-	return r.waitKey || now-r.keyAt >= float64(KeyframeEvery/time.Millisecond)
+	since := now - r.keyAt
+	return r.waitKey || since >= float64(KeyframeMax/time.Millisecond) ||
+		since >= float64(KeyframeEvery/time.Millisecond) && r.sinceKey >= r.keySize
 }
 
 // Flush queues what has been gathered (the session ended).

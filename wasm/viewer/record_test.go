@@ -217,3 +217,51 @@ type uploaderFunc func(context.Context, string, []byte) (int, []byte, error)
 func (f uploaderFunc) Upload(ctx context.Context, url string, b []byte) (int, []byte, error) {
 	return f(ctx, url, b)
 }
+
+// TestKeyframesFollowWhatChanged: the recorder asks for a full frame after
+// KeyframeEvery only once as much came since the last one as it cost, and
+// after KeyframeMax whatever came.
+func TestKeyframesFollowWhatChanged(t *testing.T) {
+	rec := NewRecorder(RecordConfig{URL: "/x", Uploader: uploaderFunc(func(context.Context, string, []byte) (int, []byte, error) {
+		return http.StatusCreated, nil, nil
+	})})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec.Start(ctx)
+	add := func(now float64, m protocol.Message) {
+		b, err := protocol.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Add(now, b, m)
+	}
+	big := make([]byte, 20000)
+	add(0, &protocol.Update{Seq: 1, Width: 64, Height: 64, Flags: protocol.UpdateReset | protocol.UpdateEnd, Data: big})
+	small := func(now float64, seq uint32) {
+		add(now, &protocol.Update{Seq: seq, Width: 64, Height: 64, Flags: protocol.UpdateEnd, Data: []byte{1, 2, 3}})
+	}
+	// Typing: small frames for a minute and a half ask for nothing.
+	seq := uint32(2)
+	for now := 1000.0; now < 90000; now += 1000 {
+		small(now, seq)
+		seq++
+		for rec.Status().Queued > 0 {
+			time.Sleep(time.Millisecond)
+		}
+		if rec.Tick(now) {
+			t.Fatalf("asked for a full frame at %.0f ms after %d bytes of small frames", now, rec.sinceKey)
+		}
+	}
+	if !rec.Tick(float64(KeyframeMax / time.Millisecond)) {
+		t.Fatal("no full frame asked for after KeyframeMax")
+	}
+	// A full frame, then as much again in changes: asked for at KeyframeEvery.
+	add(130000, &protocol.Update{Seq: seq, Width: 64, Height: 64, Flags: protocol.UpdateReset | protocol.UpdateEnd, Data: big})
+	add(131000, &protocol.Update{Seq: seq + 1, Width: 64, Height: 64, Flags: protocol.UpdateEnd, Data: big})
+	if rec.Tick(135000) {
+		t.Fatal("asked before KeyframeEvery")
+	}
+	if !rec.Tick(130000 + float64(KeyframeEvery/time.Millisecond)) {
+		t.Fatal("not asked after KeyframeEvery with a full frame's worth of changes")
+	}
+}
