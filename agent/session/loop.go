@@ -22,7 +22,7 @@ type session struct {
 	stopped chan struct{} // closed when Run returns; nobody reads events then
 
 	engineer, provider string
-	recorded           bool // the welcome said the provider records the session
+	recorded           bool   // the welcome said the provider records the session
 	sessionID          string // from the welcome; bound into the key exchange
 	identity           link.Identity
 	p2p                bool
