@@ -143,7 +143,9 @@ func TestRecordingPlaysBackWithSeek(t *testing.T) {
 	chunks := eval[string](t, w.engineer, `document.getElementById("v-rec").dataset.chunks`)
 	t.Logf("recorded %v in %s chunks", time.Since(start).Round(time.Second), chunks)
 
-	// The engineer ends the session and opens its page: the recording is listed.
+	// The engineer ends the session and opens its page: the recording is
+	// listed, and its last seconds were saved before the page left.
+	endAt := time.Now()
 	do(t, w.engineer, 10*time.Second, "end", chromedp.Click(chromedp.CSS(`#v-toolbar button.danger`)), chromedp.WaitVisible(chromedp.CSS(`.events`)))
 	c.waitExit(t, 5*time.Second)
 	do(t, w.engineer, 10*time.Second, "recording listed", chromedp.WaitVisible(chromedp.CSS(`#recording-play`)))
@@ -158,6 +160,9 @@ func TestRecordingPlaysBackWithSeek(t *testing.T) {
 	}
 	endMs := eval[int](t, w.engineer, `Number(document.getElementById("p-seek").max)`)
 	t.Logf("recording length %d ms; time shown %q", endMs, eval[string](t, w.engineer, `document.getElementById("p-time").textContent`))
+	if lived := int(endAt.Sub(start) / time.Millisecond); endMs < lived-300 {
+		t.Fatalf("the recording lasts %d ms, the session %d ms after its first frame: its end was lost", endMs, lived)
+	}
 
 	// Recording time is the viewer's clock from its first frame, which
 	// came just before start: seek to the middle of each colour's 4 s.

@@ -27,3 +27,41 @@
     }
   });
 })();
+
+// Ending the session from the toolbar leaves the page: the recording's last
+// seconds go up first (for at most 5 s).
+(function () {
+  'use strict';
+  var chip = document.getElementById('v-rec');
+  var form = document.querySelector('#v-toolbar form[action$="/end"]');
+  if (!chip || !form) {
+    return;
+  }
+  var leaving = false;
+  form.addEventListener('submit', function (e) {
+    if (leaving || chip.dataset.state !== 'on' || !window.tetherViewer || typeof window.tetherViewer.command !== 'function') {
+      return;
+    }
+    e.preventDefault();
+    leaving = true;
+    var button = form.querySelector('button');
+    if (button) {
+      button.disabled = true;
+      button.textContent = 'Saving the recording…';
+    }
+    var done = function () {
+      window.removeEventListener('tether:recording', onState);
+      form.submit();
+    };
+    var timer = setTimeout(done, 5000);
+    var onState = function (ev) {
+      var s = ev.detail || {};
+      if (s.state !== 'on' || s.queued === 0) {
+        clearTimeout(timer);
+        done();
+      }
+    };
+    window.addEventListener('tether:recording', onState);
+    window.tetherViewer.command('recording-flush');
+  });
+})();

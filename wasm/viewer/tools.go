@@ -38,6 +38,12 @@ func (v *Viewer) command(name string, detail []byte) {
 			return
 		}
 		err = v.player.command(detail)
+	case CmdRecordingFlush:
+		if v.rec != nil {
+			v.rec.Flush(v.ui.Now())
+			v.recState = RecordState{} // tell the page even if nothing changed
+			v.showRecording()
+		}
 	default:
 		v.log.Warn("viewer: unknown command from the page", "name", name)
 		return
@@ -54,6 +60,9 @@ const (
 	// CmdPlayback controls the playback of a recording (playback.go):
 	// {"action": "play"|"pause"|"seek"|"speed", "ms": 12000, "speed": 2}.
 	CmdPlayback = "playback"
+	// CmdRecordingFlush uploads what the recording gathered so far, before
+	// the engineer ends the session and leaves the page (no detail).
+	CmdRecordingFlush = "recording-flush"
 )
 
 // decodeDetail unmarshals a command's detail into dst.
