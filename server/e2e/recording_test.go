@@ -101,6 +101,7 @@ func TestRecordingPlaysBackWithSeek(t *testing.T) {
 	if txt := eval[string](t, cust, `(document.getElementById("recorded") || {}).textContent || ""`); !strings.Contains(txt, "This session is recorded.") || !strings.Contains(txt, "may refuse") {
 		t.Fatalf("the invitation page does not tell the customer the session is recorded: %q", txt)
 	}
+	shot(t, cust, "recording-invite")
 	c := w.downloadAndRun(t, cust)
 	page, cancel := chromedp.NewContext(c.ctx)
 	t.Cleanup(cancel)
