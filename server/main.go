@@ -31,6 +31,7 @@ import (
 	"tether/server/hub"
 	"tether/server/live"
 	"tether/server/metrics"
+	"tether/server/recording"
 	"tether/server/store"
 	"tether/server/turn"
 	"tether/server/turn/restcred"
@@ -145,10 +146,13 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	if err != nil {
 		return err
 	}
+	recordings := recording.New(st, blobs, log)
+	// Every instance sweeps; the store makes each deletion happen once.
+	go recordings.Sweep(sweepCtx, time.Minute)
 	srv, err := web.New(web.Deps{
 		Config: cfg, Store: st, Live: lv, Log: log, Now: time.Now,
 		Static: files, Build: build, Secret: secret, AgentKey: agentKey(secret), SetupToken: setupToken,
-		Metrics: mx, MetricsToken: getenv("TETHER_METRICS_TOKEN"), Blobs: blobs,
+		Metrics: mx, MetricsToken: getenv("TETHER_METRICS_TOKEN"), Blobs: blobs, Recordings: recordings,
 	})
 	if err != nil {
 		return err

@@ -119,6 +119,8 @@ type SessionDetail struct {
 	CanEditSummary bool
 	SummarySaved   bool
 	Screenshots    []ReportShot
+	// Recording is the session's recording; nil when the session is not recorded.
+	Recording *RecordingInfo
 }
 
 // Viewer is the engineer's live view of a customer's screen.
@@ -129,6 +131,8 @@ type Viewer struct {
 	CodeURL   string
 	WSURL     string
 	WasmURL   string
+	// Recorder says where the viewer uploads the recording; empty URL when the session is not recorded.
+	Recorder Recorder
 }
 
 // AgentDownload is one agent build offered to the customer.
@@ -166,6 +170,8 @@ type Invite struct {
 	Contact string
 	// MaxComment bounds the survey's comment, in characters.
 	MaxComment int
+	// Recorded: the provider records the session; the page says so.
+	Recorded bool
 }
 
 // CodeEntry is the page where a customer types a code.
@@ -182,4 +188,35 @@ type ErrorPage struct {
 	Status  int
 	Heading string
 	Message string
+}
+
+// Recorder tells the viewer to record what it shows and upload it in chunks.
+type Recorder struct {
+	URL  string // POST chunks here (?seq=N); "" records nothing
+	Next int    // the next chunk's number (a reloaded viewer goes on)
+	AtMs int64  // the recording time the viewer starts at
+}
+
+// RecordingInfo is a session's recording on its detail page.
+type RecordingInfo struct {
+	URL      string // the playback page; "" while nothing is recorded or once deleted
+	Duration string // "03:12"
+	Bytes    int64
+	Chunks   int
+	Started  time.Time
+	KeepDays int
+	DeleteOn time.Time // when retention deletes it
+	Deleted  time.Time // zero unless deleted
+}
+
+// Playback is the page that plays a session's recording back.
+type Playback struct {
+	Page
+	Session    SessionRow
+	DataURL    string
+	WasmURL    string
+	DurationMs int64
+	Bytes      int64
+	Started    time.Time
+	Keyframes  int
 }

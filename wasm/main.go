@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/coder/websocket"
@@ -35,7 +36,11 @@ func run() int {
 		return 1
 	}
 	defer page.Release()
+	if page.Data("mode") == "playback" {
+		return playback(page, log)
+	}
 	page.SetState(viewer.StateConnecting, "Connecting…")
+	rec := recorder(page, log)
 
 	proto, host := page.Location()
 	url := viewer.WebSocketURL(proto, host, page.Data("ws"))
@@ -44,7 +49,7 @@ func run() int {
 	backoff := reconnectMin
 	lostAt := time.Time{}
 	for {
-		err := session(page, url, log)
+		err := session(page, url, log, rec)
 		if err == nil {
 			return 0
 		}
@@ -83,7 +88,7 @@ const (
 var errDial = errors.New("viewer: cannot reach the server")
 
 // session dials the signaling socket and runs one viewer on it.
-func session(page *jsdom.Page, url string, log *slog.Logger) error {
+func session(page *jsdom.Page, url string, log *slog.Logger, rec *viewer.Recorder) error {
 	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
 	conn, _, err := websocket.Dial(ctx, url, nil)
 	cancel()
@@ -95,8 +100,48 @@ func session(page *jsdom.Page, url string, log *slog.Logger) error {
 	// Each connection is a new stream from the agent: a new inflater.
 	inflater, kind := page.Inflater()
 	page.SetInflater(kind)
-	v := viewer.New(viewer.Config{SessionID: page.Data("session"), UI: page, Conn: conn, NewPeer: rtc.New, Log: log, Inflater: inflater, Files: page.Files()})
+	v := viewer.New(viewer.Config{SessionID: page.Data("session"), UI: page, Conn: conn, NewPeer: rtc.New, Log: log, Inflater: inflater, Files: page.Files(), Recorder: rec})
 	page.Bind(v, log)
 	defer page.Release()
 	return v.Run(context.Background())
+}
+
+// recorder starts the recording of a session whose page says it is
+// recorded (data-record), or returns nil.
+func recorder(page *jsdom.Page, log *slog.Logger) *viewer.Recorder {
+	url := page.Data("record")
+	if url == "" {
+		return nil
+	}
+	next, _ := strconv.Atoi(page.Data("recordNext"))
+	at, _ := strconv.ParseInt(page.Data("recordAt"), 10, 64)
+	rec := viewer.NewRecorder(viewer.RecordConfig{URL: url, Next: next, AtMs: at, Uploader: page.Uploader(), Log: log})
+	rec.Start(context.Background())
+	return rec
+}
+
+// playback plays the recording the page names (data-recording) back
+// through the viewer's decoder.
+func playback(page *jsdom.Page, log *slog.Logger) int {
+	page.SetState(viewer.StateConnecting, "Loading the recording…")
+	data, err := page.Fetch(page.Data("recording"))
+	if err != nil {
+		log.Error("viewer: load recording", "err", err)
+		page.SetState(viewer.StateEnded, "The recording could not be loaded. Reload the page to try again.")
+		return 1
+	}
+	duration, _ := strconv.ParseInt(page.Data("duration"), 10, 64)
+	p, err := viewer.NewPlayer(viewer.Config{SessionID: page.Data("session"), UI: page, Log: log}, data, duration)
+	if err != nil {
+		log.Error("viewer: recording", "err", err)
+		page.SetState(viewer.StateEnded, "This recording was made by another version of Tether and cannot be played here.")
+		return 1
+	}
+	page.Bind(p.Viewer(), log)
+	defer page.Release()
+	if err := p.Run(context.Background()); err != nil {
+		log.Error("viewer: playback", "err", err)
+		return 1
+	}
+	return 0
 }

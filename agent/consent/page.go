@@ -72,6 +72,9 @@ type Status struct {
 	Files     []FileStatus `json:"files"`
 	Folder    string       `json:"folder,omitempty"`
 	FileLimit int64        `json:"file_limit,omitempty"`
+	// Recorded: the provider records the session (what the engineer
+	// sees). The page says so before Allow; the customer may refuse.
+	Recorded bool `json:"recorded,omitempty"`
 	// The customer's controls while sharing (trust.go).
 	Trust
 	// Windows are the application windows the customer may share alone

@@ -43,6 +43,12 @@
     $("code-line").hidden = !code;
     setText("code", code);
     setText("code-help", e + " sees the same code on their screen. If the code they read out to you is different, click Stop sharing.");
+    var rec = $("recorded");
+    rec.hidden = !st.recorded || gone || st.phase === "ended";
+    if (st.recorded) {
+      rec.lastChild.textContent = " " + (st.provider || "The support provider") + " keeps a recording of what " + e + " sees of your screen." +
+        (st.phase === "asking" ? " If you do not want to be recorded, you may refuse: click Deny." : " Stop sharing ends the recording too.");
+    }
     var note = $("note");
     note.hidden = !st.note;
     note.textContent = st.note || "";

@@ -183,3 +183,30 @@ func TestConsentPageFollowsTheSession(t *testing.T) {
 		t.Fatal("the event stream stayed open after Close")
 	}
 }
+
+// TestConsentPageSaysRecorded: when the provider records, the page says so
+// plainly before Allow and that the customer may refuse; otherwise the
+// notice is hidden.
+func TestConsentPageSaysRecorded(t *testing.T) {
+	get := func(st Status) string {
+		p := servePage(t, st)
+		resp, err := http.Get(p.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	rec := asking
+	rec.Recorded = true
+	html := get(rec)
+	i := strings.Index(html, `<p id="recorded" class="recorded">`)
+	if i < 0 || !strings.Contains(html[i:], "This session is recorded.") || !strings.Contains(html[i:], "Acme IT keeps a recording of what Erin Engineer sees") ||
+		!strings.Contains(html[i:], "you may refuse: click Deny") || i > strings.Index(html, `id="allow"`) {
+		t.Fatalf("recorded notice missing or after Allow:\n%s", html)
+	}
+	if html := get(asking); !strings.Contains(html, `<p id="recorded" class="recorded" hidden>`) {
+		t.Fatalf("recorded notice shown for a session not recorded")
+	}
+}

@@ -23,6 +23,7 @@ type session struct {
 	stopped chan struct{} // closed when Run returns; nobody reads events then
 
 	engineer, provider string
+	recorded           bool   // the welcome said the provider records the session
 	sessionID          string // from the welcome; bound into the key exchange
 	identity           link.Identity
 	p2p                bool
@@ -360,6 +361,7 @@ func (s *session) welcome(ctx context.Context, w protocol.Welcome, first bool) {
 	if w.Provider != "" {
 		s.provider = w.Provider
 	}
+	s.recorded = w.Recorded
 	s.p2p = w.P2P
 	s.iceServers = w.ICEServers
 	s.relayOnly = w.ICEPolicy == protocol.ICEPolicyRelay
@@ -437,6 +439,13 @@ func (s *session) askPage(ctx context.Context) {
 		if err := s.cfg.OpenBrowser(p.URL()); err != nil {
 			s.log.Info("open browser", "err", err)
 		}
+	}
+	if s.recorded {
+		keeper := "The support provider"
+		if s.provider != "" {
+			keeper = s.provider
+		}
+		s.say("This session is recorded: %s keeps a recording of what %s sees of your screen. You may refuse.", keeper, s.engineerName())
 	}
 	s.say("Please allow or refuse on the page that opened in your browser. If no page opened, visit:\n  %s", p.URL())
 }
@@ -535,7 +544,7 @@ func (s *session) pageStatus(phase consent.Phase, reason string) consent.Status 
 		Phase: phase, Engineer: s.engineer, Provider: s.provider,
 		Server: s.identity.Host, Verified: s.identity.Verified, Local: s.identity.Local,
 		Offer: s.offer, Grants: s.grants, Viewer: s.viewer != nil && s.viewer.streamer != nil, Code: s.code(),
-		Since: s.sharedSince, Note: s.note, Reason: reason, Trust: s.trustStatus(),
+		Since: s.sharedSince, Note: s.note, Reason: reason, Trust: s.trustStatus(), Recorded: s.recorded,
 		Windows: s.pageWindows(), Sharing: s.pageSharing(),
 	}
 }

@@ -76,6 +76,10 @@ func (s *Service) AgentHello(ctx context.Context, h protocol.AgentHello) (*Agent
 	if err != nil {
 		return nil, w, err
 	}
+	recorded, err := s.recorded(ctx, sess, p)
+	if err != nil {
+		return nil, w, err
+	}
 	a := &Agent{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleAgent)}
 	a.chat = chatter{svc: s, sessionID: sess.ID, side: protocol.SideCustomer, actor: store.ActorCustomer, from: sess.CustomerName, self: hub.RoleAgent}
 	if sess.State == store.StateActive {
@@ -88,9 +92,29 @@ func (s *Service) AgentHello(ctx context.Context, h protocol.AgentHello) (*Agent
 		SessionID: sess.ID, Engineer: eng.Name, Provider: p.Name, Customer: sess.CustomerName,
 		ICEServers: s.iceServers(sess.ID), ICEPolicy: s.cfg.ICEPolicy, P2P: s.cfg.P2P, ICETimeoutMS: int(s.cfg.ICETimeout / time.Millisecond), MaxFPS: s.cfg.MaxFPS,
 		FileMaxBytes: p.FileMaxBytes(),
+		Recorded:     recorded,
 	}
 	s.pair(sess, s.Notify(sess))
 	return a, w, nil
+}
+
+// recorded reports whether the session is recorded, and starts its
+// recording when its provider records and the customer has not consented
+// yet: the welcome tells the customer before consent, and from then on the
+// engineer's viewer may upload the recording. A session that was already
+// active (the agent reconnecting) stays as it was when the customer agreed.
+func (s *Service) recorded(ctx context.Context, sess store.Session, p store.Provider) (bool, error) {
+	if !p.Recording {
+		return false, nil
+	}
+	if sess.State != store.StateActive {
+		return true, s.store.StartRecording(ctx, sess.ID, sess.ProviderID)
+	}
+	_, err := s.store.Recording(ctx, sess.ProviderID, sess.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Signal handles one text message (a signaling envelope) from the agent.

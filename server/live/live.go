@@ -51,6 +51,9 @@ type Store interface {
 	Events(ctx context.Context, providerID, sessionID string) ([]store.Event, error)
 	Allow(ctx context.Context, key string, r store.Rate) (ok bool, retry time.Duration, err error)
 	AddBytes(ctx context.Context, id string, toViewer, toAgent int64) error
+	// StartRecording marks the session recorded when its provider records.
+	StartRecording(ctx context.Context, sessionID, providerID string) error
+	Recording(ctx context.Context, providerID, sessionID string) (store.Recording, error)
 }
 
 // Config is what live takes from the server's configuration.

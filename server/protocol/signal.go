@@ -110,6 +110,9 @@ type Welcome struct {
 	// (store.Policy.FileMaxMB); the agent refuses larger ones itself. Zero:
 	// no limit was given, and the agent moves no files.
 	FileMaxBytes int64 `json:"file_max_bytes,omitempty"`
+	// Recorded says that the provider records this session (what the
+	// engineer's viewer is shown): the customer is told before consent.
+	Recorded bool `json:"recorded,omitempty"`
 }
 
 // DefaultFPS and MaxFPSLimit bound the frame rate an installation may set:

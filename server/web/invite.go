@@ -58,6 +58,9 @@ func (s *Server) invitePage(c echo.Context) error {
 		Downloads: s.downloads(tok, c.Request().UserAgent()), WSURL: "/ws/invite/" + tok, Expires: sess.ExpiresAt.Local(),
 		ReportURL: "/i/" + tok + "/report", Rated: sess.RatedAt != nil, Contact: recordingContact(p.Name), MaxComment: store.MaxRatingComment,
 	}
+	if v.Recorded, err = s.customerTold(c, sess, p); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, templates.InviteView(v))
 }
 

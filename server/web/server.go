@@ -20,6 +20,7 @@ import (
 	"tether/server/config"
 	"tether/server/live"
 	"tether/server/metrics"
+	"tether/server/recording"
 	"tether/server/store"
 	"tether/templates"
 )
@@ -65,6 +66,7 @@ type Store interface {
 	Accounts
 	Sessions
 	Limits
+	recording.Store
 }
 
 // Deps is everything the web layer is built from.
@@ -94,6 +96,8 @@ type Deps struct {
 	// Blobs keeps screenshots and recordings (blob.NewDir under the data
 	// folder, or any store every instance shares). Required.
 	Blobs blob.Store
+	// Recordings keeps session recordings in Blobs; New makes one when nil.
+	Recordings *recording.Service
 	// MetricsToken, when set, is the bearer token /metrics requires;
 	// without it /metrics answers loopback clients only.
 	MetricsToken string
@@ -113,6 +117,9 @@ type Server struct {
 func New(d Deps) (*Server, error) {
 	if d.Blobs == nil {
 		return nil, errors.New("web: Deps.Blobs is required")
+	}
+	if d.Recordings == nil {
+		d.Recordings = recording.New(d.Store, d.Blobs, d.Log)
 	}
 	a, err := newAssets(d.Static, d.Build)
 	if err != nil {
@@ -201,6 +208,9 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/sessions/:id/report/download", s.signedIn(s.sessionReport))
 	e.POST("/sessions/:id/screenshots", s.signedIn(s.screenshotTake))
 	e.GET("/sessions/:id/screenshots/:n", s.signedIn(s.screenshotShow))
+	e.POST("/sessions/:id/recording/chunks", s.signedIn(s.recordingChunk))
+	e.GET("/sessions/:id/recording", s.signedIn(s.recordingPage))
+	e.GET("/sessions/:id/recording/data", s.signedIn(s.recordingData))
 	e.GET("/settings", s.signedIn(admin(s.settingsPage)))
 	e.POST("/settings", s.signedIn(admin(s.settingsSubmit)))
 

@@ -35,6 +35,9 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 	if sess.State == store.StateWaiting || sess.State == store.StateJoined {
 		d.InviteURL = s.inviteURL(sess.ID)
 	}
+	if d.Recording, err = s.recordingOf(c, en, sess); err != nil {
+		return err
+	}
 	for _, e := range s.auditLog(ctx, en.Provider.ID, sess, evs) {
 		d.Events = append(d.Events, templates.Event{Seq: e.Seq, At: e.At.Local(), Kind: e.Kind, Label: e.Label, Actor: e.Actor, Who: e.Who, Detail: e.Description})
 	}
@@ -59,6 +62,9 @@ func (s *Server) sessionViewer(c echo.Context, en engineer) error {
 	}
 	if sess.State == store.StateWaiting || sess.State == store.StateJoined {
 		v.InviteURL = s.inviteURL(sess.ID)
+	}
+	if v.Recorder, err = s.recorderOf(c, en, sess); err != nil {
+		return err
 	}
 	return s.render(c, http.StatusOK, templates.ViewerView(v))
 }

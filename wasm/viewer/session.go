@@ -50,13 +50,18 @@ func (v *Viewer) handleSession(b []byte) {
 		v.requestFullOnce()
 		return
 	}
+	if v.rec != nil {
+		v.rec.Add(v.ui.Now(), b, m)
+	}
 	switch m := m.(type) {
 	case *protocol.Hello:
 		if err := protocol.CheckScreenSize(int(m.Width), int(m.Height)); err != nil {
 			v.refuseScreen(int(m.Width), int(m.Height), err)
 			return
 		}
-		v.setGrants(m.Grants)
+		if v.player == nil { // a recording's grants are history, not this page's
+			v.setGrants(m.Grants)
+		}
 		v.fitScreen(int(m.Width), int(m.Height))
 	case *protocol.Update:
 		v.onUpdate(m)
@@ -201,7 +206,7 @@ func (v *Viewer) onFrameEnd(m *protocol.FrameEnd) {
 	}
 	v.applyOps(true)
 	rects := v.fb.TakeDamage()
-	if len(rects) > 0 || v.photos > 0 {
+	if (len(rects) > 0 || v.photos > 0) && !v.quiet {
 		t0 := v.ui.Now()
 		var err error
 		if len(rects) > 0 {

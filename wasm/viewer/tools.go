@@ -71,6 +71,18 @@ func (v *Viewer) command(name string, detail []byte) {
 		if err = decodeDetail(name, detail, &d); err == nil {
 			v.onTypeText(d.Text)
 		}
+	case CmdPlayback:
+		if v.player == nil {
+			v.log.Warn("viewer: playback command in a live session")
+			return
+		}
+		err = v.player.command(detail)
+	case CmdRecordingFlush:
+		if v.rec != nil {
+			v.rec.Flush(v.ui.Now())
+			v.recState = RecordState{} // tell the page even if nothing changed
+			v.showRecording()
+		}
 	default:
 		v.log.Warn("viewer: unknown command from the page", "name", name)
 		return
@@ -101,6 +113,12 @@ const (
 	CmdSendKeys = "send-keys"
 	// CmdTypeText types text on the customer's computer (TextDetail).
 	CmdTypeText = "type-text"
+	// CmdPlayback controls the playback of a recording (playback.go):
+	// {"action": "play"|"pause"|"seek"|"speed", "ms": 12000, "speed": 2}.
+	CmdPlayback = "playback"
+	// CmdRecordingFlush uploads what the recording gathered so far, before
+	// the engineer ends the session and leaves the page (no detail).
+	CmdRecordingFlush = "recording-flush"
 )
 
 // decodeDetail unmarshals a command's detail into dst.

@@ -27,6 +27,9 @@ type Config struct {
 	StatsEvery time.Duration
 	// Files is the page's side of file transfers; nil: no files.
 	Files FilePort
+	// Recorder, when the session is recorded, gets what the viewer is
+	// shown (record.go).
+	Recorder *Recorder
 }
 
 // Viewer is one engineer's view of one session. All its state belongs to
@@ -74,8 +77,12 @@ type Viewer struct {
 
 	in inputState
 
-	port  FilePort
-	files fileState
+	port     FilePort
+	files    fileState
+	rec      *Recorder   // nil unless the session is recorded
+	recState RecordState // as last shown
+	player   *Player     // playback mode (playback.go): nil when live
+	quiet    bool        // decoding without painting (playback seeking)
 }
 
 // New makes a viewer; Run starts it.
@@ -89,7 +96,11 @@ func New(c Config) *Viewer {
 	if c.Inflater == nil {
 		c.Inflater = &GoInflater{}
 	}
+	if c.Recorder != nil {
+		c.Recorder.Restart() // a new connection: a new stream from the agent
+	}
 	return &Viewer{sessionID: c.SessionID, ui: c.UI, conn: c.Conn, newPeer: c.NewPeer, log: c.Log, every: c.StatsEvery, q: newQueue(), inflater: c.Inflater,
+		rec:  c.Recorder,
 		port: c.Files, files: fileState{out: map[uint32]*fileOut{}, in: map[uint32]*fileIn{}}}
 }
 
@@ -181,6 +192,10 @@ func (v *Viewer) end(reason string) {
 		return
 	}
 	v.ended = true
+	if v.rec != nil {
+		v.rec.Flush(v.ui.Now())
+		v.showRecording()
+	}
 	if reason == "" {
 		reason = "closed"
 	}
@@ -253,6 +268,12 @@ func (v *Viewer) tick() {
 	}
 	v.ui.SetStats(FormatFPS(float64(v.tickFrames)/sec), FormatRate(float64(v.bytes)/sec), FormatRTT(v.rtt, v.rttKnown))
 	v.tickFrames, v.bytes, v.lastTick = 0, 0, now
+	if v.rec != nil {
+		if v.rec.Tick(now) && v.state == StateStreaming {
+			v.requestFullOnce()
+		}
+		v.showRecording()
+	}
 	if v.path != "" {
 		v.sendLogged(&protocol.Ping{Micros: uint64(now * 1000)})
 	}

@@ -1,0 +1,3 @@
+DROP TABLE recording_chunks;
+--bun:split
+DROP TABLE recordings;
