@@ -123,12 +123,14 @@ func TestInputWhilePausedDropped(t *testing.T) {
 		t.Fatalf("page does not show the pause: %+v", st)
 	}
 
+	// Counted before resuming: the screen may come back before the resume
+	// envelope is read.
+	var n int
+	v.state(func(v *screenView) { n = len(v.frames) })
 	h.choose("resume", 0)
 	if p := decode[protocol.Pause](t, c.expect(protocol.SigPause)); p.Paused {
 		t.Fatalf("resume envelope %+v", p)
 	}
-	var n int
-	v.state(func(v *screenView) { n = len(v.frames) })
 	v.waitFrame(n, func(f frameSeen) bool { return sameImage(f.img, h.screen.snapshot()) })
 	v.sendMsg(&protocol.Key{Down: true, Key: "b", Code: "KeyB"})
 	v.ping(2)
