@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"tether/server/auth"
@@ -24,7 +25,27 @@ type Agent struct {
 	grants grantsBox // what the customer allowed, as this agent said
 	chat   chatter   // the customer, chatting on the consent page
 
-	droppedInput bool // a refusal was logged once already
+	droppedInput bool   // a refusal was logged once already
+	scope        string // what the customer shares, as last logged (scopeText); "" is the whole screen
+}
+
+// scopeText words what the customer shares for the session's log: "" for
+// the whole screen with nothing hidden.
+func scopeText(c protocol.Consent) string {
+	var parts []string
+	if c.Window != "" {
+		parts = append(parts, "window “"+protocol.ClipTitle(c.Window)+"”")
+	}
+	switch {
+	case c.Hidden == 1:
+		parts = append(parts, "1 window hidden")
+	case c.Hidden > 1:
+		parts = append(parts, fmt.Sprintf("%d windows hidden", c.Hidden))
+	}
+	if len(parts) > 0 && c.Window == "" {
+		parts = append([]string{"whole screen"}, parts...)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // Member is the agent's hub membership: its inbox feeds the websocket.
@@ -142,8 +163,10 @@ func (a *Agent) Signal(ctx context.Context, data []byte) (ended bool, err error)
 		if !c.Grants.Consented() {
 			return false, fmt.Errorf("%w: consent without grants", protocol.ErrInvalid)
 		}
-		if c.Window != "" || c.Hidden != 0 {
-			s.log.Info("customer limits what is shared", "session", a.sess.ID, "window", protocol.ClipTitle(c.Window), "hidden", c.Hidden)
+		if scope := scopeText(c); scope != a.scope {
+			// Said again after every change and reconnect: logged when it changed.
+			a.scope = scope
+			s.event(ctx, a.sess, store.EventScopeChanged, store.ActorCustomer, scope)
 		}
 		a.consent(ctx, c.Grants)
 	case protocol.SigStats:

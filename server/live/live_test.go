@@ -676,3 +676,43 @@ func TestAgentAuditIsRecorded(t *testing.T) {
 		t.Fatalf("recorded %+v", got)
 	}
 }
+
+// TestScopeChangesAreLogged: what the customer shares is logged when it
+// changes, not each time the agent repeats its consent; a viewer leaving
+// is logged too.
+func TestScopeChangesAreLogged(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a := f.join(t)
+	for _, c := range []protocol.Consent{
+		{Grants: protocol.GrantView},
+		{Grants: protocol.GrantView, Window: "Terminal"},
+		{Grants: protocol.GrantView, Window: "Terminal"},
+		{Grants: protocol.GrantView, Hidden: 2},
+		{Grants: protocol.GrantView},
+	} {
+		if _, err := a.Signal(ctx, sig(t, protocol.SigConsent, c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, _, err := f.svc.JoinViewer(ctx, f.sess, "u1", "Erin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Leave(ctx)
+	evs, err := f.st.Events(ctx, f.sess.ProviderID, f.sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range evs {
+		switch e.Kind {
+		case store.EventScopeChanged, store.EventViewerDisconnected:
+			got = append(got, e.Kind+":"+e.Detail)
+		}
+	}
+	want := []string{"scope_changed:window “Terminal”", "scope_changed:whole screen · 2 windows hidden", "scope_changed:", "viewer_disconnected:"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("logged %q, want %q", got, want)
+	}
+}

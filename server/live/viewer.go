@@ -95,6 +95,7 @@ func (v *Viewer) Leave(ctx context.Context) {
 		return
 	}
 	v.svc.sendSignal(v.sess.ID, hub.RoleAgent, protocol.SigPeer, protocol.Peer{Role: protocol.RoleViewer, Present: false})
+	v.svc.event(context.WithoutCancel(ctx), v.sess, store.EventViewerDisconnected, v.actor, "")
 	v.svc.NotifyCurrent(context.WithoutCancel(ctx), v.sess.ID)
 }
 

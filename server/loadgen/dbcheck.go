@@ -117,8 +117,13 @@ func checkDatabase(ctx context.Context, dsn, providerID string, timeout time.Dur
 			c.Notes = append(c.Notes, fmt.Sprintf("%s events: %d, expected %d", k, c.Events[k], n))
 		}
 	}
+	// Viewers that left before the check are logged leaving.
+	if n := c.Events[store.EventViewerDisconnected]; n > len(as) {
+		c.OK = false
+		c.Notes = append(c.Notes, fmt.Sprintf("%d viewer_disconnected events, more than the %d viewers", n, len(as)))
+	}
 	for k, n := range c.Events {
-		if _, ok := c.Expected[k]; !ok {
+		if _, ok := c.Expected[k]; !ok && k != store.EventViewerDisconnected {
 			c.OK = false
 			c.Notes = append(c.Notes, fmt.Sprintf("%d unexpected %s events", n, k))
 		}

@@ -40,7 +40,13 @@ const (
 	// EventViewerConnected is appended by the web layer when an engineer
 	// opens the viewer; the store has no transition for it.
 	EventViewerConnected = "viewer_connected"
-	EventEnded           = "ended"
+	// EventViewerDisconnected: the engineer's viewer left (closed, reloaded,
+	// lost its connection); a viewer replaced by a newer one is not logged.
+	EventViewerDisconnected = "viewer_disconnected"
+	// EventScopeChanged: the customer changed what is shared (one window,
+	// hidden windows); Detail words it.
+	EventScopeChanged = "scope_changed"
+	EventEnded        = "ended"
 )
 
 // Actors the store records for its own events; engineers are "engineer:<user id>".

@@ -26,18 +26,20 @@ type eventKind struct {
 // with its detail as stored: nothing in the log is ever hidden. Add a row
 // for each kind you append.
 var eventKinds = map[string]eventKind{
-	store.EventCreated:          {Label: "Invitation created"},
-	store.EventAgentConnected:   {Label: "Support program connected"},
-	store.EventAgentReconnected: {Label: "Support program reconnected"},
-	store.EventConsentGiven:     {Label: "Customer approved", Detail: grantsDetail},
-	store.EventGrantsChanged:    {Label: "Customer changed what the engineer may do", Detail: grantsDetail},
-	store.EventAgentLost:        {Label: "Support program disconnected"},
-	store.EventViewerConnected:  {Label: "Viewer connected"},
-	store.EventEnded:            {Label: "Session ended"},
-	live.EventChat:              {Label: "Chat message", Detail: chatText},
-	store.EventSummaryWritten:   {Label: "Summary saved"},
-	store.EventRated:            {Label: "Customer rated the session"},
-	store.EventScreenshot:       {Label: "Screenshot taken", Detail: noDetail}, // the screenshots panel shows it
+	store.EventCreated:            {Label: "Invitation created"},
+	store.EventAgentConnected:     {Label: "Support program connected"},
+	store.EventAgentReconnected:   {Label: "Support program reconnected"},
+	store.EventConsentGiven:       {Label: "Customer approved", Detail: grantsDetail},
+	store.EventGrantsChanged:      {Label: "Customer changed what the engineer may do", Detail: grantsDetail},
+	store.EventAgentLost:          {Label: "Support program disconnected"},
+	store.EventViewerConnected:    {Label: "Viewer connected"},
+	store.EventViewerDisconnected: {Label: "Viewer disconnected"},
+	store.EventScopeChanged:       {Label: "Customer changed what is shared", Detail: scopeDetail},
+	store.EventEnded:              {Label: "Session ended"},
+	live.EventChat:                {Label: "Chat message", Detail: chatText},
+	store.EventSummaryWritten:     {Label: "Summary saved"},
+	store.EventRated:              {Label: "Customer rated the session"},
+	store.EventScreenshot:         {Label: "Screenshot taken", Detail: noDetail}, // the screenshots panel shows it
 	// The customer's controls and the time limits (server/live/trust.go).
 	store.EventGrantRequested: {Label: "Engineer asked for more", Detail: grantsDetail},
 	store.EventGrantRefused:   {Label: "Customer refused", Detail: grantsDetail},
@@ -172,4 +174,12 @@ func (s *Server) actorName(ctx context.Context, providerID string, sess store.Se
 		return u.Name
 	}
 	return actor
+}
+
+// scopeDetail words a scope change: empty is the whole screen again.
+func scopeDetail(d string) string {
+	if d == "" {
+		return "whole screen"
+	}
+	return d
 }
