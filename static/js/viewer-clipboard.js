@@ -28,7 +28,7 @@
   function size(n) { return n < 1000 ? n + " bytes" : n < 1e6 ? Math.round(n / 1000) + " KB" : (n / 1e6).toFixed(1) + " MB"; }
 
   // The toolbar button and its panel.
-  var menu = el("span", { "class": "v-menu", id: "v-clip" });
+  var menu = el("span", { "class": "v-tool", id: "v-clip" });
   var btn = el("button", { type: "button", id: "v-clip-btn", "aria-haspopup": "dialog", "aria-expanded": "false", "aria-controls": "v-clip-panel" });
   btn.appendChild(el("span", {}, "Clipboard"));
   var badge = el("span", { "class": "v-badge", id: "v-clip-state" }, "off");

@@ -36,7 +36,7 @@
     { id: "print-screen", label: "Print Screen", note: "On the customer's computer" },
   ];
 
-  var menu = el("span", { "class": "v-menu", id: "v-keys" });
+  var menu = el("span", { "class": "v-tool", id: "v-keys" });
   var btn = el("button", { type: "button", id: "v-keys-btn", "aria-haspopup": "menu", "aria-expanded": "false", "aria-controls": "v-keys-menu" }, "Send keys");
   var pop = el("div", { "class": "v-pop v-keys-menu", id: "v-keys-menu", role: "menu", "aria-label": "Send keys" });
   pop.hidden = true;
@@ -64,7 +64,7 @@
   anchor.parentNode.insertBefore(menu, anchor);
   anchor.parentNode.insertBefore(fsBtn, anchor);
 
-  var toast = el("div", { "class": "v-toast", id: "v-keys-toast", role: "status", "aria-live": "polite" });
+  var toast = el("div", { "class": "v-keys-note", id: "v-keys-toast", role: "status", "aria-live": "polite" });
   toast.hidden = true;
   stage.appendChild(toast);
   var hint = el("div", { "class": "v-fs-hint", id: "v-fs-hint", role: "status" });
@@ -74,7 +74,7 @@
   var toastTimer = 0, hintTimer = 0;
   function say(text, kind) {
     toast.textContent = text;
-    toast.className = "v-toast" + (kind ? " " + kind : "");
+    toast.className = "v-keys-note" + (kind ? " " + kind : "");
     toast.hidden = false;
     clearTimeout(toastTimer);
     toastTimer = setTimeout(function () { toast.hidden = true; }, 3500);
