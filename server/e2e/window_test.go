@@ -221,7 +221,7 @@ func TestPointerOverlayShownToCustomer(t *testing.T) {
 		t.Fatalf("%s: the customer's screen at (300, %d) shows %v after %s", what, lineY, screenAt(300, lineY), d)
 		return time.Time{}
 	}
-	shown := waitScreen(overlay, 5*time.Second, "the stroke on the customer's screen")
+	shown := waitScreen(overlay, 15*time.Second, "the stroke on the customer's screen")
 	t.Logf("the stroke appeared on the customer's screen %s after the engineer began drawing (31 mouse events driven one by one)", shown.Sub(drawn).Round(time.Millisecond))
 	// The overlay is above the window only along the stroke.
 	if got := screenAt(300, lineY+20); got != notesWin.color {
