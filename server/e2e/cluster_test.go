@@ -96,14 +96,15 @@ func TestSessionAcrossTwoInstances(t *testing.T) {
 			}
 
 			// The customer's computer goes away too: after the rejoin grace
-			// the session ends as interrupted, on the record and in the viewer.
+			// the consent lapses, and after another the session ends, on the
+			// record and in the viewer.
 			agent.agent.Process.Kill()
 			waitJS(t, w.engineer, 30*time.Second, "viewer shows the end", `document.getElementById("viewer").dataset.state === "ended"`)
-			if got := c.state(t, id) + " / " + c.endReason(t, id); got != "ended / "+protocol.EndInterrupted {
-				t.Fatalf("session %s, want ended / %s", got, protocol.EndInterrupted)
+			if got := c.state(t, id) + " / " + c.endReason(t, id); got != "ended / "+protocol.EndAgentLost {
+				t.Fatalf("session %s, want ended / %s", got, protocol.EndAgentLost)
 			}
 			kinds := c.eventKinds(t, id)
-			want := []string{"created", "agent_connected", "consent_given", "agent_reconnected", "agent_lost", "ended"}
+			want := []string{"created", "agent_connected", "consent_given", "agent_reconnected", "agent_lost", "consent_lapsed", "ended"}
 			if !containsInOrder(kinds, want) {
 				t.Fatalf("events %v, want %v in this order", kinds, want)
 			}

@@ -159,13 +159,22 @@ func (p *proc) exited() bool {
 	}
 }
 
-// stop kills the program and waits for it; a stopped (SIGSTOP) one too.
+// stop ends the program and waits for it; a stopped (SIGSTOP) one too. It
+// is asked first (SIGTERM), so that x11vnc removes its shared memory
+// segments: killed, it leaves them behind, and a machine that runs the
+// suite often runs out of them (shmget: No space left on device).
 func (p *proc) stop() {
 	if p.exited() {
 		return
 	}
-	p.cmd.Process.Kill()
-	<-p.done
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.cmd.Process.Signal(syscall.SIGCONT)
+	select {
+	case <-p.done:
+	case <-time.After(3 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
 }
 
 // signal sends sig unless the program has ended.
