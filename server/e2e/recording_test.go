@@ -147,7 +147,7 @@ func TestRecordingPlaysBackWithSeek(t *testing.T) {
 	// The engineer ends the session and opens its page: the recording is
 	// listed, and its last seconds were saved before the page left.
 	endAt := time.Now()
-	do(t, w.engineer, 10*time.Second, "end", chromedp.Click(chromedp.CSS(`#v-toolbar button.danger`)), chromedp.WaitVisible(chromedp.CSS(`.events`)))
+	do(t, w.engineer, 10*time.Second, "end", chromedp.Click(chromedp.CSS(`#v-toolbar button.danger`)), chromedp.WaitVisible(chromedp.CSS(`table.audit`)))
 	c.waitExit(t, 5*time.Second)
 	do(t, w.engineer, 10*time.Second, "recording listed", chromedp.WaitVisible(chromedp.CSS(`#recording-play`)))
 	shot(t, w.engineer, "recording-session-detail")
