@@ -246,6 +246,16 @@ func (c *customer) approve(t testing.TB, level string) time.Time {
 		t.Fatalf("control ticked %v for %s", got, level)
 	}
 	shot(t, c.page, "customer-consent")
+	// The page fills in as the agent answers (windows, chat history, files):
+	// click Allow once it stays where it is, as a person would.
+	waitJS(t, c.page, 10*time.Second, "the consent page settled", `(() => {
+		const y = document.getElementById("allow").getBoundingClientRect().top;
+		if (window.__allowY !== y) {
+			window.__allowY = y;
+			window.__allowSince = performance.now();
+		}
+		return performance.now() - window.__allowSince >= 300;
+	})()`)
 	at := time.Now()
 	do(t, c.page, 20*time.Second, "approve", chromedp.Click(chromedp.CSS(`#allow:enabled`)))
 	waitJS(t, c.page, 10*time.Second, "sharing shown on the consent page", `document.getElementById("consent").dataset.phase === "sharing"`)
