@@ -359,37 +359,19 @@ type p2pConn struct {
 	path string // protocol.PathP2P or PathTURN
 }
 
-func (c *p2pConn) Send(b []byte) error {
-	select {
-	case <-c.p.failed:
-		return ErrClosed
-	case <-c.p.closed:
-		return ErrClosed
-	default:
-	}
-	if err := c.p.screen.Send(b); err != nil {
-		return fmt.Errorf("link: p2p send: %w", err)
-	}
-	return nil
-}
+func (c *p2pConn) Send(b []byte) error { return c.send(c.p.screen, b, "send") }
 
-func (c *p2pConn) Recv(ctx context.Context) ([]byte, error) {
-	select {
-	case b := <-c.p.in:
-		return b, nil
-	case <-c.p.failed:
-		return nil, ErrClosed
-	case <-c.p.closed:
-		return nil, ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
+func (c *p2pConn) Recv(ctx context.Context) ([]byte, error) { return c.recv(ctx, c.p.in) }
 
 var _ FileLane = (*p2pConn)(nil)
 
 // SendFile sends on the files channel.
-func (c *p2pConn) SendFile(b []byte) error {
+func (c *p2pConn) SendFile(b []byte) error { return c.send(c.p.files, b, "send file") }
+
+// RecvFile receives from the files channel.
+func (c *p2pConn) RecvFile(ctx context.Context) ([]byte, error) { return c.recv(ctx, c.p.fileIn) }
+
+func (c *p2pConn) send(dc *webrtc.DataChannel, b []byte, what string) error {
 	select {
 	case <-c.p.failed:
 		return ErrClosed
@@ -397,16 +379,15 @@ func (c *p2pConn) SendFile(b []byte) error {
 		return ErrClosed
 	default:
 	}
-	if err := c.p.files.Send(b); err != nil {
-		return fmt.Errorf("link: p2p send file: %w", err)
+	if err := dc.Send(b); err != nil {
+		return fmt.Errorf("link: p2p %s: %w", what, err)
 	}
 	return nil
 }
 
-// RecvFile receives from the files channel.
-func (c *p2pConn) RecvFile(ctx context.Context) ([]byte, error) {
+func (c *p2pConn) recv(ctx context.Context, in <-chan []byte) ([]byte, error) {
 	select {
-	case b := <-c.p.fileIn:
+	case b := <-in:
 		return b, nil
 	case <-c.p.failed:
 		return nil, ErrClosed

@@ -21,29 +21,32 @@ type Relay struct {
 	s  *Signal
 	ws *websocket.Conn
 
-	// sendMu makes sealing and writing one step: the counter order must be
-	// the order on the wire, and Send is called from several goroutines.
-	sendMu sync.Mutex
-	sealer *protocol.Sealer
-	opener *protocol.Opener // used by Recv's one caller only
+	main  lane // the session's messages
+	files lane // the file lane, sealed with keys of its own
 
-	in       chan []byte
-	files    chan []byte // the file lane, sealed with keys of its own
 	down     chan struct{}
 	downOnce sync.Once
 	// inFlight counts bytes inside Send: the websocket has no send queue of
 	// its own to ask, and a Send blocks until its bytes are written.
 	inFlight atomic.Int64
+}
 
-	// fileMu does for the file lane what sendMu does for the main one.
-	fileMu     sync.Mutex
-	fileSealer *protocol.Sealer
-	fileOpener *protocol.Opener // used by RecvFile's one caller only
+// lane is one stream of sealed messages on the relay's websocket.
+type lane struct {
+	what string // in errors and logs: "message" or "file message"
+	// mu makes sealing and writing one step: the counter order must be the
+	// order on the wire, and senders are several goroutines.
+	mu     sync.Mutex
+	sealer *protocol.Sealer
+	opener *protocol.Opener // used by the lane's one reader only
+	in     chan []byte
 }
 
 func newRelay(s *Signal, ws *websocket.Conn, keys *protocol.SessionKeys) *Relay {
-	return &Relay{s: s, ws: ws, sealer: keys.Sealer, opener: keys.Opener, in: make(chan []byte, 64), down: make(chan struct{}),
-		files: make(chan []byte, relayFileQueue), fileSealer: keys.FileSealer, fileOpener: keys.FileOpener}
+	return &Relay{s: s, ws: ws, down: make(chan struct{}),
+		main:  lane{what: "message", sealer: keys.Sealer, opener: keys.Opener, in: make(chan []byte, 64)},
+		files: lane{what: "file message", sealer: keys.FileSealer, opener: keys.FileOpener, in: make(chan []byte, relayFileQueue)},
+	}
 }
 
 // relayFileQueue bounds the file-lane messages waiting for RecvFile: more
@@ -54,44 +57,10 @@ var _ FileLane = (*Relay)(nil)
 
 // SendFile seals b with the file lane's keys and writes it as one binary
 // websocket message. The server queues it on the viewer's file lane.
-func (r *Relay) SendFile(b []byte) error {
-	select {
-	case <-r.down:
-		return ErrClosed
-	default:
-	}
-	r.fileMu.Lock()
-	defer r.fileMu.Unlock()
-	sealed, err := r.fileSealer.Seal(make([]byte, 0, len(b)+protocol.SealOverhead), b)
-	if err != nil {
-		return fmt.Errorf("link: relay send file: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(r.s.ctx, writeTimeout)
-	defer cancel()
-	if err := r.ws.Write(ctx, websocket.MessageBinary, sealed); err != nil {
-		return fmt.Errorf("link: relay send file: %w", err)
-	}
-	return nil
-}
+func (r *Relay) SendFile(b []byte) error { return r.send(&r.files, b) }
 
 // RecvFile returns the next file-lane message from the viewer, opened.
-func (r *Relay) RecvFile(ctx context.Context) ([]byte, error) {
-	for {
-		select {
-		case b := <-r.files:
-			m, err := r.fileOpener.Open(b)
-			if err != nil {
-				r.s.log.Warn("relayed file message from the viewer refused", "err", err, "bytes", len(b))
-				continue
-			}
-			return m, nil
-		case <-r.down:
-			return nil, ErrClosed
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-}
+func (r *Relay) RecvFile(ctx context.Context) ([]byte, error) { return r.recv(ctx, &r.files) }
 
 // deliverFile queues a file-lane message without blocking the websocket's
 // reader, which also carries the screen's acknowledgements and input: a
@@ -99,7 +68,7 @@ func (r *Relay) RecvFile(ctx context.Context) ([]byte, error) {
 // transfer (its hash will not match), not the session.
 func (r *Relay) deliverFile(b []byte) {
 	select {
-	case r.files <- b:
+	case r.files.in <- b:
 	case <-r.down:
 	default:
 		r.s.log.Warn("relayed file message beyond the window, dropped", "bytes", len(b))
@@ -108,40 +77,46 @@ func (r *Relay) deliverFile(b []byte) {
 
 // Send seals b and writes it as one binary websocket message.
 func (r *Relay) Send(b []byte) error {
-	select {
-	case <-r.down:
-		return ErrClosed
-	default:
-	}
 	r.inFlight.Add(int64(len(b)))
 	defer r.inFlight.Add(-int64(len(b)))
-	r.sendMu.Lock()
-	defer r.sendMu.Unlock()
-	sealed, err := r.sealer.Seal(make([]byte, 0, len(b)+protocol.SealOverhead), b)
-	if err != nil {
-		return fmt.Errorf("link: relay send: %w", err)
-	}
-	// A write that outlives writeTimeout closes the websocket (coder/websocket
-	// does so on any expired write context); the Signal then reconnects.
-	ctx, cancel := context.WithTimeout(r.s.ctx, writeTimeout)
-	defer cancel()
-	if err := r.ws.Write(ctx, websocket.MessageBinary, sealed); err != nil {
-		return fmt.Errorf("link: relay send: %w", err)
-	}
-	return nil
+	return r.send(&r.main, b)
 }
 
 // Recv returns the next message from the viewer, opened. A message that
 // does not open (forged, altered, replayed, sealed with other keys) is
 // logged and dropped: whoever injected it can only delay the stream, as it
 // could by dropping messages, and the genuine ones still open after it.
-func (r *Relay) Recv(ctx context.Context) ([]byte, error) {
+func (r *Relay) Recv(ctx context.Context) ([]byte, error) { return r.recv(ctx, &r.main) }
+
+func (r *Relay) send(l *lane, b []byte) error {
+	select {
+	case <-r.down:
+		return ErrClosed
+	default:
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	sealed, err := l.sealer.Seal(make([]byte, 0, len(b)+protocol.SealOverhead), b)
+	if err != nil {
+		return fmt.Errorf("link: relay send %s: %w", l.what, err)
+	}
+	// A write that outlives writeTimeout closes the websocket (coder/websocket
+	// does so on any expired write context); the Signal then reconnects.
+	ctx, cancel := context.WithTimeout(r.s.ctx, writeTimeout)
+	defer cancel()
+	if err := r.ws.Write(ctx, websocket.MessageBinary, sealed); err != nil {
+		return fmt.Errorf("link: relay send %s: %w", l.what, err)
+	}
+	return nil
+}
+
+func (r *Relay) recv(ctx context.Context, l *lane) ([]byte, error) {
 	for {
 		select {
-		case b := <-r.in:
-			m, err := r.opener.Open(b)
+		case b := <-l.in:
+			m, err := l.opener.Open(b)
 			if err != nil {
-				r.s.log.Warn("relayed message from the viewer refused", "err", err, "bytes", len(b))
+				r.s.log.Warn("relayed "+l.what+" from the viewer refused", "err", err, "bytes", len(b))
 				continue
 			}
 			return m, nil
@@ -177,7 +152,7 @@ func (r *Relay) shut() { r.downOnce.Do(func() { close(r.down) }) }
 
 func (r *Relay) deliver(ctx context.Context, b []byte) {
 	select {
-	case r.in <- b:
+	case r.main.in <- b:
 	case <-r.down:
 	case <-ctx.Done():
 	}
