@@ -192,6 +192,7 @@ func TestPauseBlacksOutStream(t *testing.T) {
 	waitJS(t, w.engineer, 10*time.Second, "black canvas", `(() => { const c = document.getElementById("v-screen"); const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
 		for (let i = 0; i < d.length; i += 4 * 97) { if (d[i] || d[i+1] || d[i+2]) return false; } return true; })()`)
 	waitJS(t, c.page, 5*time.Second, "paused on the consent page", `!document.getElementById("paused").hidden && !document.getElementById("resume").hidden`)
+	waitJS(t, c.ctx, 5*time.Second, "paused on the invitation page", `document.getElementById("invite").dataset.paused === "true" && document.getElementById("sharing-text").textContent.includes("paused")`)
 	shot(t, w.engineer, "trust-viewer-paused")
 	shot(t, c.page, "trust-consent-paused")
 	since := w.windowEvents()
@@ -201,6 +202,7 @@ func TestPauseBlacksOutStream(t *testing.T) {
 
 	do(t, c.page, 5*time.Second, "resume", chromedp.Click(chromedp.CSS(`#resume:enabled`)))
 	waitJS(t, w.engineer, 10*time.Second, "overlay gone", `document.getElementById("v-paused").hidden`)
+	waitJS(t, c.ctx, 5*time.Second, "resumed on the invitation page", `document.getElementById("invite").dataset.paused === "false"`)
 	w.waitPixels(t, 10*time.Second, "after resume")
 	w.controlAndCheck(t)
 	if kinds := eventKinds(t, st, providerID, sessionID); !hasInOrder(kinds, store.EventPaused, store.EventResumed) {

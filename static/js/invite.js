@@ -60,7 +60,16 @@
       if (state === "ended") $("headline").textContent = $("headline").dataset.ended;
       $("survey").hidden = state !== "ended" || root.dataset.rated === "true";
       status.hidden = state === "active"; // the sharing panel says it
-      if (state === "active") $("sharing-text").textContent = sentence(st.grants) + " You can stop at any moment.";
+      if (state === "active") {
+        // The customer paused on their computer, or it is reconnecting: say
+        // so here too, so this page never claims more than is happening.
+        var text = sentence(st.grants) + " You can stop at any moment.";
+        if (st.agent_lost) text = "Your computer lost its connection to the support server; it is reconnecting. Nothing is shared meanwhile.";
+        else if (st.paused) text = "You paused the session: " + engineer + " sees a black screen until you resume on your computer.";
+        $("sharing-text").textContent = text;
+        root.dataset.paused = st.paused ? "true" : "false";
+        root.dataset.reconnecting = st.agent_lost ? "true" : "false";
+      }
     }
     render({ state: root.dataset.state, grants: root.dataset.grants ? root.dataset.grants.split(",") : [] });
 
