@@ -2,6 +2,7 @@ package consent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -50,6 +51,9 @@ type Files interface {
 	Offer(ctx context.Context, name string, size int64, r io.Reader) error
 	// Cancel stops the transfer with FileStatus.ID id, if it runs.
 	Cancel(id string)
+	// SetFolder makes files from the engineer land in dir from now on, or
+	// says why it cannot (a *FileError for the customer).
+	SetFolder(dir string) error
 }
 
 // FileError is a reason for the customer why a file did not go.
@@ -67,9 +71,9 @@ func (p *Page) SetFiles(f Files) {
 
 // UpdateFiles shows the list of transfers on every open page, with the
 // folder files from the engineer are saved in and the size limit.
-func (p *Page) UpdateFiles(list []FileStatus, folder string, limit int64) {
+func (p *Page) UpdateFiles(list []FileStatus, folder string, choices []string, limit int64) {
 	p.mu.Lock()
-	p.fileList, p.folder, p.fileLimit = list, folder, limit
+	p.fileList, p.folder, p.folderChoices, p.fileLimit = list, folder, choices, limit
 	st := p.status
 	p.mu.Unlock()
 	p.Update(st)
@@ -77,7 +81,7 @@ func (p *Page) UpdateFiles(list []FileStatus, folder string, limit int64) {
 
 // withFiles adds the page's file state to st; mu is held.
 func (p *Page) withFilesLocked(st Status) Status {
-	st.Files, st.Folder, st.FileLimit = p.fileList, p.folder, p.fileLimit
+	st.Files, st.Folder, st.FolderChoices, st.FileLimit = p.fileList, p.folder, p.folderChoices, p.fileLimit
 	if st.Files == nil {
 		st.Files = []FileStatus{}
 	}
@@ -134,6 +138,38 @@ func (p *Page) serveUpload(w http.ResponseWriter, r *http.Request) {
 	default:
 		p.log.Warn("consent page: file", "err", err)
 		jsonError(w, http.StatusInternalServerError, "The file could not be sent.")
+	}
+}
+
+// serveFolder changes where files from the engineer are saved:
+// POST files/folder with {"folder": "/home/maria/Desktop"}.
+func (p *Page) serveFolder(w http.ResponseWriter, r *http.Request) {
+	if !p.fromPage(w, r) {
+		return
+	}
+	var req struct {
+		Folder string `json:"folder"`
+	}
+	if r.Header.Get("Content-Type") != "application/json" || json.NewDecoder(io.LimitReader(r.Body, 8<<10)).Decode(&req) != nil || len(req.Folder) > 4096 {
+		jsonError(w, http.StatusBadRequest, "Name a folder.")
+		return
+	}
+	p.mu.Lock()
+	f := p.files
+	p.mu.Unlock()
+	if f == nil {
+		jsonError(w, http.StatusServiceUnavailable, "Files cannot be received now.")
+		return
+	}
+	var fe *FileError
+	switch err := f.SetFolder(req.Folder); {
+	case err == nil:
+		w.WriteHeader(http.StatusNoContent)
+	case errors.As(err, &fe):
+		jsonError(w, http.StatusConflict, fe.Message)
+	default:
+		p.log.Warn("consent page: folder", "err", err)
+		jsonError(w, http.StatusInternalServerError, "The folder could not be changed.")
 	}
 }
 

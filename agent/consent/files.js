@@ -28,12 +28,53 @@
     var e = state.engineer || "the support engineer";
     document.querySelectorAll(".files-engineer").forEach(function (el) { el.textContent = e; });
     $("files-folder").textContent = state.folder || "your Downloads folder";
+    var choices = $("folder-choices");
+    if (choices.dataset.set !== (state.folder_choices || []).join("\n")) {
+      choices.dataset.set = (state.folder_choices || []).join("\n");
+      choices.replaceChildren.apply(choices, (state.folder_choices || []).map(function (d) {
+        var o = document.createElement("option");
+        o.value = d;
+        return o;
+      }));
+    }
     $("file-limit").textContent = state.file_limit ? "Up to " + size(state.file_limit) + " a file." : "";
     drop.classList.toggle("disabled", !canSend());
     pick.disabled = !canSend();
     var files = (state.files || []).slice().reverse();
     list.replaceChildren.apply(list, files.map(row));
   }
+
+  // Another folder for files from the engineer: one of the usual ones, or
+  // any the customer types; the program checks it exists and takes files.
+  var folderForm = $("folder-form"), folderInput = $("folder-input"), folderNote = $("folder-note"), change = $("folder-change");
+  change.addEventListener("click", function () {
+    folderForm.hidden = !folderForm.hidden;
+    change.setAttribute("aria-expanded", String(!folderForm.hidden));
+    if (!folderForm.hidden) {
+      folderInput.value = (state && state.folder) || "";
+      folderInput.focus();
+      folderInput.select();
+    }
+  });
+  folderForm.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    folderNote.hidden = true;
+    fetch("files/folder", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ folder: folderInput.value }),
+    }).then(function (r) {
+      if (r.ok) {
+        folderForm.hidden = true;
+        change.setAttribute("aria-expanded", "false");
+        return;
+      }
+      return r.json().then(function (j) { throw new Error(j.error || "The folder could not be changed."); },
+        function () { throw new Error("The folder could not be changed."); });
+    }).catch(function (e) {
+      folderNote.textContent = e.message;
+      folderNote.hidden = false;
+    });
+  });
 
   function row(f) {
     var li = document.createElement("li");

@@ -69,9 +69,12 @@ type Status struct {
 	// Files are the file transfers of the session (files.go), Folder where
 	// files from the engineer are saved, FileLimit the provider's limit
 	// on one file in bytes. The page sets them; Update keeps them.
-	Files     []FileStatus `json:"files"`
-	Folder    string       `json:"folder,omitempty"`
-	FileLimit int64        `json:"file_limit,omitempty"`
+	Files  []FileStatus `json:"files"`
+	Folder string       `json:"folder,omitempty"`
+	// FolderChoices are folders offered besides typing one (Downloads,
+	// Desktop, Documents, where they exist).
+	FolderChoices []string `json:"folder_choices,omitempty"`
+	FileLimit     int64    `json:"file_limit,omitempty"`
 	// Recorded: the provider records the session (what the engineer
 	// sees). The page says so before Allow; the customer may refuse.
 	Recorded bool `json:"recorded,omitempty"`
@@ -140,10 +143,11 @@ type Page struct {
 
 	chat chatBox // the conversation with the engineer (chat.go)
 
-	files     Files // nil: files are refused
-	fileList  []FileStatus
-	folder    string
-	fileLimit int64
+	files         Files // nil: files are refused
+	fileList      []FileStatus
+	folder        string
+	folderChoices []string
+	fileLimit     int64
 }
 
 //go:embed page.html page.js page.css scope.js trust.js files.js
@@ -264,6 +268,8 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveDecide(w, r)
 	case rest == "files" && r.Method == http.MethodPost:
 		p.serveUpload(w, r)
+	case rest == "files/folder" && r.Method == http.MethodPost:
+		p.serveFolder(w, r)
 	case rest == "files/cancel" && r.Method == http.MethodPost:
 		p.serveFileCancel(w, r)
 	case (rest == "chat.js" || rest == "chat-page.js" || rest == "chat.css") && r.Method == http.MethodGet:

@@ -262,7 +262,8 @@ func (f *files) endLocked(e *protocol.FileEnd) {
 	}
 	var path string
 	if err == nil {
-		path, err = placeFile(in.tmp.Name(), f.dir, in.name)
+		// Where it started: the customer may have picked another folder since.
+		path, err = placeFile(in.tmp.Name(), filepath.Dir(in.tmp.Name()), in.name)
 	}
 	if err != nil {
 		f.log.Warn("save file", "err", err)
@@ -597,6 +598,53 @@ func xdgDownloads(home string) string {
 	return ""
 }
 
+// SetFolder implements consent.Files: files from the engineer land in dir
+// from now on (transfers already running finish where they started). It
+// must be a folder that exists, named by its full path, in which this
+// program can write.
+func (f *files) SetFolder(dir string) error {
+	dir = strings.TrimSpace(dir)
+	if dir == "" || !filepath.IsAbs(dir) {
+		return &consent.FileError{Message: "Type the folder's full path."}
+	}
+	dir = filepath.Clean(dir)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return &consent.FileError{Message: "There is no folder " + dir + "."}
+	}
+	probe, err := os.CreateTemp(dir, ".tether-probe-*")
+	if err != nil {
+		return &consent.FileError{Message: "Files cannot be saved in " + dir + "."}
+	}
+	probe.Close()
+	removeQuietly(f.log, probe.Name())
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dir = dir
+	f.log.Info("files from the engineer go to another folder", "folder", dir)
+	f.showLocked(true)
+	return nil
+}
+
+// folderChoices are the usual folders to save files in that exist here:
+// Downloads, Desktop and Documents in the home folder.
+func folderChoices() []string {
+	var out []string
+	if d, err := downloadsDir(); err == nil {
+		out = append(out, d)
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return out
+	}
+	for _, name := range []string{"Desktop", "Documents"} {
+		d := filepath.Join(home, name)
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // startFiles makes the session's file transfers, unless this computer has
 // no folder to save them in (then files are not offered at all).
 func (s *session) startFiles(ctx context.Context) {
@@ -630,7 +678,8 @@ func (s *session) showFiles() {
 	page.SetFiles(f)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.show = func(list []consent.FileStatus) { page.UpdateFiles(list, f.dir, f.limit) }
+	choices := folderChoices()
+	f.show = func(list []consent.FileStatus) { page.UpdateFiles(list, f.dir, choices, f.limit) }
 	f.showLocked(true)
 }
 

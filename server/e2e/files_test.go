@@ -130,6 +130,23 @@ func TestFilesBothWays(t *testing.T) {
 	shot(t, w.engineer, "viewer-files-sent")
 	shot(t, c.page, "customer-consent-file-received")
 
+	// The customer picks another folder: one that does not exist is refused
+	// with the reason; their Desktop is taken, and the next file lands there.
+	desktop := filepath.Join(filepath.Dir(fw.downloads), "Desktop")
+	if err := os.Mkdir(desktop, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	do(t, c.page, 10*time.Second, "another folder", chromedp.Click(chromedp.CSS(`#folder-change`)), chromedp.WaitVisible(chromedp.CSS(`#folder-input`)),
+		chromedp.SetValue(chromedp.CSS(`#folder-input`), filepath.Join(desktop, "nope")), chromedp.Click(chromedp.CSS(`#folder-form button[type=submit]`)))
+	waitJS(t, c.page, 10*time.Second, "a missing folder refused", `!document.getElementById("folder-note").hidden && document.getElementById("folder-note").textContent.includes("There is no folder")`)
+	do(t, c.page, 10*time.Second, "the Desktop", chromedp.SetValue(chromedp.CSS(`#folder-input`), desktop), chromedp.Click(chromedp.CSS(`#folder-form button[type=submit]`)))
+	waitJS(t, c.page, 10*time.Second, "the page names the new folder", fmt.Sprintf(`document.getElementById("files-folder").textContent === %q && document.getElementById("folder-form").hidden`, desktop))
+	note, noteSum := randomFile(t, "notes.txt", 40000)
+	fw.sendToCustomer(t, note, 60*time.Second)
+	if got := fileSHA256(t, filepath.Join(desktop, "notes.txt")); got != noteSum {
+		t.Fatalf("the file in the chosen folder hashes to %s, sent %s", got, noteSum)
+	}
+
 	// Customer to engineer: the engineer's browser saves downloads in dl.
 	dl := t.TempDir()
 	do(t, w.engineer, 10*time.Second, "allow downloads", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
