@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -273,6 +274,8 @@ func TestFilesKeepScreenFlowingOnRelay(t *testing.T) {
 // frame rate during the transfer beside the rate without one.
 //
 //	go test ./server/e2e -run '^$' -bench FileThroughput -benchtime 3x
+//
+// TETHER_BENCH_FILE_MB sets the file's size (128 MiB by default).
 func BenchmarkFileThroughput(b *testing.B) {
 	for _, path := range []struct{ name, env string }{{"p2p", "TETHER_P2P=true"}, {"relay", "TETHER_P2P=false"}} {
 		b.Run(path.name, func(b *testing.B) {
@@ -281,7 +284,10 @@ func BenchmarkFileThroughput(b *testing.B) {
 			if p := eval[string](b, w.engineer, `document.getElementById("viewer").dataset.path`); p != map[string]string{"p2p": "p2p", "relay": "relay"}[path.name] {
 				b.Fatalf("path %q", p)
 			}
-			const size = 128 << 20
+			size := int64(128 << 20)
+			if mb, err := strconv.Atoi(os.Getenv("TETHER_BENCH_FILE_MB")); err == nil && mb > 0 {
+				size = int64(mb) << 20 // a 1 GiB run: TETHER_BENCH_FILE_MB=1024
+			}
 			file, sum := randomFile(b, "bench.bin", size)
 			idle := screenRate(b, w, 3*time.Second)
 			var rates, fps []float64
