@@ -334,6 +334,13 @@ func (a *Agent) Leave(ctx context.Context, endedByAgent bool) {
 	if sess.State == store.StateEnded {
 		return
 	}
+	if sess.AgentInstance != s.cfg.Instance || sess.AgentLostAt == nil {
+		// The agent is connected again, through another instance, before
+		// this one let go of its old connection (a drain): telling the
+		// viewer it left would stop a stream that goes on.
+		s.log.Info("agent moved to another instance", "session", sess.ID, "instance", sess.AgentInstance)
+		return
+	}
 	s.sendSignal(sess.ID, hub.RoleViewer, protocol.SigPeer, protocol.Peer{Role: protocol.RoleAgent, Present: false})
 	s.log.Info("agent lost, waiting for it to come back", "session", sess.ID, "state", sess.State, "grace", s.cfg.RejoinGrace)
 	s.Notify(sess)

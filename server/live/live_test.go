@@ -716,3 +716,30 @@ func TestScopeChangesAreLogged(t *testing.T) {
 		t.Fatalf("logged %q, want %q", got, want)
 	}
 }
+
+// TestLateLeaveAfterTheAgentMoved: an instance that drains lets go of the
+// agent's old connection only after the agent is back through another
+// instance; the late leave must not tell the viewer the agent left.
+func TestLateLeaveAfterTheAgentMoved(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a := f.join(t)
+	if _, err := a.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView})); err != nil {
+		t.Fatal(err)
+	}
+	viewer := f.hub.Join(f.sess.ID, hub.RoleViewer)
+	drain(viewer)
+	other := New(f.st, hub.NewLocal(), Config{Instance: "i2", P2P: true, RejoinGrace: 30 * time.Second, Now: f.clock}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, _, err := other.AgentHello(ctx, hello(token)); err != nil {
+		t.Fatal(err)
+	}
+	a.Leave(ctx, false)
+	for _, m := range drain(viewer) {
+		if env, err := protocol.DecodeSignal(m.Data); err == nil && env.Type == protocol.SigPeer {
+			t.Fatalf("the viewer was told %s after the agent had moved", m.Data)
+		}
+	}
+	if s := f.current(t); s.AgentLostAt != nil || s.AgentInstance != "i2" {
+		t.Fatalf("session lost at %v on %q, want connected on i2", s.AgentLostAt, s.AgentInstance)
+	}
+}
