@@ -89,7 +89,8 @@ func waitJS(t testing.TB, ctx context.Context, d time.Duration, what, js string)
 	t.Helper()
 	c, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	if _, err := chromedp.Run(c, chromedp.Poll[bool](js, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+	// Poll gives up after 30 s of its own unless told: the context bounds it.
+	if _, err := chromedp.Run(c, chromedp.Poll[bool](js, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(d))); err != nil {
 		t.Fatalf("waiting for %s (%s): %v", what, js, err)
 	}
 }
