@@ -569,6 +569,26 @@ func TestLiveSession(t *testing.T) {
 	if !strings.Contains(end.Reason, "Erin Engineer") {
 		t.Fatalf("end reason %q", end.Reason)
 	}
+	// Told the end, the agent still reports its last byte counts before it
+	// closes: the record keeps them.
+	before, err := h.st.SessionByIDUnscoped(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(t, agent, protocol.SigStats, protocol.Stats{ToViewer: 1000, ToAgent: 20})
+	agent.Close(websocket.StatusNormalClosure, "done")
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		after, err := h.st.SessionByIDUnscoped(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.BytesToViewer == before.BytesToViewer+1000 && after.BytesToAgent == before.BytesToAgent+20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bytes after the last stats %d/%d, want %d/%d", after.BytesToViewer, after.BytesToAgent, before.BytesToViewer+1000, before.BytesToAgent+20)
+		}
+	}
 	// The used invitation now leads to the report and the survey only: no
 	// download, and it cannot start an agent again.
 	if code, body, _ := h.browser().get("/i/" + token); code != http.StatusOK || !strings.Contains(body, "/i/"+token+"/report") || strings.Contains(body, "/agent/") {

@@ -105,8 +105,11 @@ func (s *Server) checkOrigin(r *http.Request) error {
 // to, or with the reason the hub dropped the member. admit, when set,
 // decides which messages may be written. The file lane (Member.Files) is
 // written only when the main inbox is empty, so a file queues behind the
-// screen and never ahead of it.
-func pump(ctx context.Context, conn *websocket.Conn, m *hub.Member, admit func(hub.Message) bool) {
+// screen and never ahead of it. linger, when not zero, is how long a
+// connection asked to close may stay open for the other end to close it
+// first (ctx ending): an agent told the session ended sends its last byte
+// counts before it closes.
+func pump(ctx context.Context, conn *websocket.Conn, m *hub.Member, admit func(hub.Message) bool, linger time.Duration) {
 	for {
 		var msg hub.Message
 		select {
@@ -144,6 +147,14 @@ func pump(ctx context.Context, conn *websocket.Conn, m *hub.Member, admit func(h
 			}
 		}
 		if msg.Close != "" {
+			if linger > 0 {
+				t := time.NewTimer(linger)
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+				}
+				t.Stop()
+			}
 			conn.Close(websocket.StatusNormalClosure, msg.Close)
 			return
 		}

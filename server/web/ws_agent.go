@@ -69,10 +69,14 @@ func (s *Server) wsAgent(c echo.Context) error {
 	}
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go pump(pctx, conn, agent.Member(), agent.Admit)
+	go pump(pctx, conn, agent.Member(), agent.Admit, agentLinger)
 	endedByAgent = s.agentLoop(ctx, conn, agent)
 	return nil
 }
+
+// agentLinger is how long an agent told the session ended keeps its
+// connection for its last byte counts before the server closes it.
+const agentLinger = 2 * time.Second
 
 // agentLoop reads the agent's messages until it disconnects. It reports
 // whether the agent ended the session itself.

@@ -49,7 +49,7 @@ func (s *Server) wsInvite(c echo.Context) error {
 	}
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go pump(pctx, conn, member, nil)
+	go pump(pctx, conn, member, nil, 0)
 	s.pageLoop(ctx, conn, s.Live.NewPageChat(sess), sess.ID)
 	return nil
 }
@@ -82,7 +82,7 @@ func (s *Server) wsConsole(c echo.Context, en engineer) error {
 func listenOnly(ctx context.Context, conn *websocket.Conn, member *hub.Member) {
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go pump(pctx, conn, member, nil)
+	go pump(pctx, conn, member, nil, 0)
 	if _, _, err := conn.Read(ctx); err == nil {
 		conn.Close(websocket.StatusPolicyViolation, "this connection only listens")
 	}

@@ -50,7 +50,7 @@ func (s *Server) wsViewer(c echo.Context, en engineer) error {
 	}
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go pump(pctx, conn, viewer.Member(), nil)
+	go pump(pctx, conn, viewer.Member(), nil, 0)
 	s.viewerLoop(ctx, conn, viewer, sess.ID)
 	return nil
 }
