@@ -8,7 +8,7 @@ package templates
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-// chatPanel is the conversation's markup, driven by static/js/chat.js: the
+// chatPanel is the conversation's markup, driven by static/chat/chat.js: the
 // viewer's side panel and the invitation page's chat.
 func chatPanel(id, title, placeholder string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {

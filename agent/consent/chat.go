@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"tether/server/protocol"
+	"tether/static/chat"
 )
 
 // The chat on the consent page: the customer reads and writes the same
@@ -22,8 +23,8 @@ import (
 // gave (SetChatSender). Chat gives no grant and needs none: the customer may
 // ask a question before allowing anything.
 
-//go:embed chat.js chat-page.js chat.css
-var chatFiles embed.FS
+//go:embed chat-page.js
+var chatPage embed.FS
 
 // maxChatHistory bounds what the page keeps to replay to a page that
 // (re)connects; a session's conversation is far shorter.
@@ -242,7 +243,11 @@ func (p *Page) serveChatSend(w http.ResponseWriter, r *http.Request, typ string)
 }
 
 func (p *Page) serveChatFile(w http.ResponseWriter, name string) {
-	b, err := chatFiles.ReadFile(name)
+	files := chat.Files // the widget the server's pages use too
+	if name == "chat-page.js" {
+		files = chatPage
+	}
+	b, err := files.ReadFile(name)
 	if err != nil {
 		http.NotFound(w, nil)
 		return

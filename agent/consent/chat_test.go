@@ -2,11 +2,9 @@ package consent
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,24 +12,6 @@ import (
 
 	"tether/server/protocol"
 )
-
-// TestChatFilesAreTheServers: the consent page's chat widget is the same
-// file as the server's pages use, so the two do not drift apart.
-func TestChatFilesAreTheServers(t *testing.T) {
-	for page, server := range map[string]string{"chat.js": "../../static/js/chat.js", "chat.css": "../../static/css/chat.css"} {
-		ours, err := chatFiles.ReadFile(page)
-		if err != nil {
-			t.Fatal(err)
-		}
-		theirs, err := os.ReadFile(server)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(ours, theirs) {
-			t.Errorf("agent/consent/%s differs from %s: copy it over", page, server[len("../../"):])
-		}
-	}
-}
 
 func post(t *testing.T, p *Page, path, origin, body string) (int, string) {
 	t.Helper()
