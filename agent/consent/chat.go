@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"tether/server/protocol"
 	"tether/static/chat"
@@ -165,26 +164,10 @@ func (p *Page) serveChatEvents(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	fl.Flush()
-	keep := time.NewTicker(15 * time.Second)
-	defer keep.Stop()
-	for {
-		select {
-		case ev, ok := <-ch:
-			if !ok {
-				return
-			}
-			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.typ, ev.data); err != nil {
-				return
-			}
-		case <-keep.C:
-			if _, err := io.WriteString(w, ": keep-alive\n\n"); err != nil {
-				return
-			}
-		case <-r.Context().Done():
-			return
-		}
-		fl.Flush()
-	}
+	stream(w, r, fl, ch, func(ev chatEvent) error {
+		_, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.typ, ev.data)
+		return err
+	})
 }
 
 // chatRequest is the page's JSON body for chat and typing.

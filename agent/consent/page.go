@@ -343,20 +343,27 @@ func (p *Page) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
+	stream(w, r, fl, ch, func(st Status) error {
+		b, err := json.Marshal(st)
+		if err != nil {
+			p.log.Error("consent page: encode status", "err", err)
+			return err
+		}
+		_, err = fmt.Fprintf(w, "data: %s\n\n", b)
+		return err
+	})
+}
+
+// stream writes each value from ch as a server-sent event with write, and a
+// comment every 15 s so that no proxy or browser drops a quiet stream,
+// until ch closes, a write fails or the page goes away.
+func stream[T any](w io.Writer, r *http.Request, fl http.Flusher, ch <-chan T, write func(T) error) {
 	keep := time.NewTicker(15 * time.Second)
 	defer keep.Stop()
 	for {
 		select {
-		case st, ok := <-ch:
-			if !ok {
-				return
-			}
-			b, err := json.Marshal(st)
-			if err != nil {
-				p.log.Error("consent page: encode status", "err", err)
-				return
-			}
-			if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
+		case v, ok := <-ch:
+			if !ok || write(v) != nil {
 				return
 			}
 		case <-keep.C:
