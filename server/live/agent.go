@@ -177,10 +177,7 @@ func (a *Agent) Signal(ctx context.Context, data []byte) (ended bool, err error)
 		if st.ToViewer < 0 || st.ToAgent < 0 || st.ToViewer > 1<<40 || st.ToAgent > 1<<40 {
 			return false, fmt.Errorf("%w: stats %+v", protocol.ErrInvalid, st)
 		}
-		if err := s.store.AddBytes(ctx, a.sess.ID, st.ToViewer, st.ToAgent); err != nil {
-			s.log.Error("record stats", "session", a.sess.ID, "err", err)
-		}
-		a.activity(ctx, st)
+		a.stats(ctx, st)
 	case protocol.SigChat, protocol.SigTyping:
 		// The customer may talk before consenting: to ask first.
 		return false, a.chat.signal(ctx, env)

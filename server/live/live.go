@@ -50,7 +50,7 @@ type Store interface {
 	AppendEvent(ctx context.Context, e store.Event) (store.Event, error)
 	Events(ctx context.Context, providerID, sessionID string) ([]store.Event, error)
 	Allow(ctx context.Context, key string, r store.Rate) (ok bool, retry time.Duration, err error)
-	AddBytes(ctx context.Context, id string, toViewer, toAgent int64) error
+	AddStats(ctx context.Context, id string, toViewer, toAgent int64, idle *time.Duration) error
 	// StartRecording marks the session recorded when its provider records.
 	StartRecording(ctx context.Context, sessionID, providerID string) error
 	Recording(ctx context.Context, providerID, sessionID string) (store.Recording, error)

@@ -178,9 +178,21 @@ func (a *Agent) trustSignal(ctx context.Context, env protocol.Envelope) error {
 }
 
 // activity records what the agent's stats say happened.
-func (a *Agent) activity(ctx context.Context, st protocol.Stats) {
+// stats records an agent's byte counts and, when it carried out input or
+// sent changes, the activity the idle timeout watches: one update.
+func (a *Agent) stats(ctx context.Context, st protocol.Stats) {
+	s := a.svc
+	var idle *time.Duration
 	if st.Input > 0 || st.Frames > 0 {
-		a.svc.touch(ctx, a.sess)
+		_, d, err := s.policy(ctx, a.sess.ProviderID)
+		if err != nil {
+			s.log.Error("record activity", "session", a.sess.ID, "err", err)
+		} else {
+			idle = &d
+		}
+	}
+	if err := s.store.AddStats(ctx, a.sess.ID, st.ToViewer, st.ToAgent, idle); err != nil {
+		s.log.Error("record stats", "session", a.sess.ID, "err", err)
 	}
 }
 

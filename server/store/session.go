@@ -507,11 +507,22 @@ func (s *Store) end(ctx context.Context, tx bun.Tx, cur Session, reason, actor s
 
 // AddBytes adds relayed byte counts to a session, ended or not (the last flush may come after the end).
 func (s *Store) AddBytes(ctx context.Context, id string, toViewer, toAgent int64) error {
-	res, err := s.db.NewUpdate().Model((*Session)(nil)).
+	return s.AddStats(ctx, id, toViewer, toAgent, nil)
+}
+
+// AddStats is AddBytes for an agent's report that may also say the session was used (input carried out,
+// the screen changed): with idle set, an active session's activity is recorded as Touch does, in the same
+// update.
+func (s *Store) AddStats(ctx context.Context, id string, toViewer, toAgent int64, idle *time.Duration) error {
+	q := s.db.NewUpdate().Model((*Session)(nil)).
 		Set("bytes_to_viewer = bytes_to_viewer + ?", toViewer).
-		Set("bytes_to_agent = bytes_to_agent + ?", toAgent).
-		Where("id = ?", id).
-		Exec(ctx)
+		Set("bytes_to_agent = bytes_to_agent + ?", toAgent)
+	if idle != nil {
+		now := s.now()
+		q = q.Set("last_activity_at = CASE WHEN state = ? THEN ? ELSE last_activity_at END", StateActive, now).
+			Set("idle_at = CASE WHEN state = ? THEN ? ELSE idle_at END", StateActive, idleAt(now, *idle))
+	}
+	res, err := q.Where("id = ?", id).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("store: add bytes: %w", err)
 	}

@@ -118,3 +118,41 @@ func TestRestartedAgentAsksAgain(t *testing.T) {
 		}
 	})
 }
+
+// TestAddStatsRecordsActivity: an agent's report that the session was used
+// moves an active session's idle end in the same update as its byte counts;
+// a session not active keeps no activity, and a report without use moves
+// nothing.
+func TestAddStatsRecordsActivity(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		sess := e.newSession(t, "STA001")
+		if _, err := e.s.JoinAgent(ctx, sess.ID, AgentJoin{KeyHash: "k", Source: protocol.SourceCode, OS: "linux", Host: "h"}); err != nil {
+			t.Fatal(err)
+		}
+		idle := 10 * time.Minute
+		if err := e.s.AddStats(ctx, sess.ID, 5, 1, &idle); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.s.SessionByID(ctx, e.p.ID, sess.ID)
+		if err != nil || got.LastActivityAt != nil || got.IdleAt != nil || got.BytesToViewer != 5 {
+			t.Fatalf("joined session after stats: activity %v, idle %v, bytes %d (%v)", got.LastActivityAt, got.IdleAt, got.BytesToViewer, err)
+		}
+		if _, err := e.s.GiveConsent(ctx, sess.ID, protocol.GrantView); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.s.AddStats(ctx, sess.ID, 5, 1, nil); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := e.s.SessionByID(ctx, e.p.ID, sess.ID)
+		e.clock.Advance(time.Minute)
+		if err := e.s.AddStats(ctx, sess.ID, 5, 1, &idle); err != nil {
+			t.Fatal(err)
+		}
+		got, err = e.s.SessionByID(ctx, e.p.ID, sess.ID)
+		now := e.clock.Now()
+		if err != nil || got.LastActivityAt == nil || !got.LastActivityAt.Equal(now) || got.IdleAt == nil || !got.IdleAt.Equal(now.Add(idle)) || got.BytesToViewer != 15 || got.BytesToAgent != 3 {
+			t.Fatalf("active session after stats: activity %v (was %v), idle %v, bytes %d/%d (%v); want activity %v", got.LastActivityAt, before.LastActivityAt, got.IdleAt, got.BytesToViewer, got.BytesToAgent, err, now)
+		}
+	})
+}
