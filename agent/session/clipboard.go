@@ -24,9 +24,8 @@ type Clipboard interface {
 // forwarded. It is called from the viewer's receive goroutine and set by
 // the owner, hence the mutex.
 type clipGate struct {
-	mu      sync.Mutex
-	clip    Clipboard // nil without the grant
-	dropped int
+	mu   sync.Mutex
+	clip Clipboard // nil without the grant
 }
 
 func (g *clipGate) set(c Clipboard) {
@@ -40,16 +39,9 @@ func (g *clipGate) paste(text string) (ok bool, err error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.clip == nil {
-		g.dropped++
 		return false, nil
 	}
 	return true, g.clip.Write(text)
-}
-
-func (g *clipGate) droppedCount() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.dropped
 }
 
 // clipCopied: the customer copied something while the grant lasts.
