@@ -287,8 +287,8 @@ func (s *Service) closeEnded(sess store.Session) {
 
 // Start records that this instance started. The agents it held before a
 // restart are marked lost: they reconnect (here or to another instance)
-// within the rejoin grace and their sessions go on, or the sweep ends them
-// as interrupted.
+// within the rejoin grace and their sessions go on, or the sweep lapses
+// their consent and, after another grace, ends them.
 func (s *Service) Start(ctx context.Context) error {
 	lost, err := s.store.StartInstance(ctx, s.cfg.Instance)
 	if err != nil {
@@ -332,7 +332,8 @@ func (s *Service) Sweep(ctx context.Context, every time.Duration) {
 // SweepOnce beats this instance's heartbeat; takes the agents of instances
 // that died for lost; ends invitations that expired before the customer
 // joined; and ends sessions whose agent has been lost for more than the
-// rejoin grace (joined ones as agent lost, active ones as interrupted).
+// rejoin grace: an active one's consent lapses (the customer approves again
+// if the agent comes back), a joined one ends as agent lost.
 // Every instance sweeps, and the store's conditional updates make each end
 // happen once.
 func (s *Service) SweepOnce(ctx context.Context) error {
