@@ -26,5 +26,6 @@ func New() (*migrate.Migrations, error) {
 	if err := m.Discover(FS); err != nil {
 		return nil, fmt.Errorf("migrations: discover: %w", err)
 	}
+	m.Add(waitingRequests)
 	return m, nil
 }

@@ -151,6 +151,9 @@ func TestConsentLevelsBecomeGrants(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO session_events VALUES ('e', 's-view', 'p', 1, '2026-11-01 10:00:00', 'created', '', '')`); err != nil {
+		t.Fatal(err)
+	}
 	all, err := New()
 	if err != nil {
 		t.Fatal(err)
@@ -163,6 +166,20 @@ func TestConsentLevelsBecomeGrants(t *testing.T) {
 		if err := db.QueryRowContext(ctx, "SELECT grants FROM support_sessions WHERE id = ?", id).Scan(&got); err != nil || got != want {
 			t.Errorf("%s: grants %q, %v; want %q", id, got, err, want)
 		}
+	}
+	// Rebuilding support_sessions (waitingRequests) kept its events: the drop cascaded to nothing.
+	var events int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM session_events WHERE session_id = 's-view'").Scan(&events); err != nil || events != 1 {
+		t.Errorf("events of s-view after the rebuild = %d, %v; want 1", events, err)
+	}
+	// A waiting request has a desk and no engineer.
+	if _, err := db.ExecContext(ctx, `INSERT INTO support_sessions (id, provider_id, desk_id, token_hash, code, state, source, created_at, expires_at)
+		VALUES ('req', 'p', 'd', 'req', 'REQ', 'waiting', 'widget', '2026-11-01 10:00:00', '2026-11-02 10:00:00')`); err != nil {
+		t.Errorf("a session without an engineer: %v", err)
+	}
+	var operator bool
+	if err := db.QueryRowContext(ctx, "SELECT operator FROM users WHERE id = 'u'").Scan(&operator); err != nil || !operator {
+		t.Errorf("the first provider's owner is operator = %v, %v; want true", operator, err)
 	}
 	var setUp int
 	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM installation").Scan(&setUp); err != nil || setUp != 1 {

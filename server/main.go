@@ -30,6 +30,7 @@ import (
 	"tether/server/config"
 	"tether/server/hub"
 	"tether/server/live"
+	"tether/server/mail"
 	"tether/server/metrics"
 	"tether/server/recording"
 	"tether/server/store"
@@ -149,10 +150,17 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	recordings := recording.New(st, blobs, log)
 	// Every instance sweeps; the store makes each deletion happen once.
 	go recordings.Sweep(sweepCtx, time.Minute)
+	var mailer mail.Sender
+	if cfg.SMTP != "" {
+		if mailer, err = mail.NewSMTP(cfg.SMTP, cfg.MailFrom); err != nil {
+			return err
+		}
+	}
 	srv, err := web.New(web.Deps{
 		Config: cfg, Store: st, Live: lv, Log: log, Now: time.Now,
 		Static: files, Build: build, Secret: secret, AgentKey: agentKey(secret), SetupToken: setupToken,
 		Metrics: mx, MetricsToken: getenv("TETHER_METRICS_TOKEN"), Blobs: blobs, Recordings: recordings,
+		Mail: mailer,
 	})
 	if err != nil {
 		return err

@@ -40,21 +40,24 @@ func disableUser(args []string, getenv func(string) string, stdout, stderr io.Wr
 		return 1
 	}
 	defer st.Close()
-	u, err := st.UserByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) {
+	// A person who works for several providers has an account with each: all of them are deactivated.
+	users, err := st.UsersByEmail(ctx, email)
+	if err != nil {
+		fmt.Fprintf(stderr, "tether: %v\n", err)
+		return 1
+	}
+	if len(users) == 0 {
 		fmt.Fprintf(stderr, "tether: no user has the email %q\n", email)
 		return 1
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "tether: %v\n", err)
-		return 1
+	for _, u := range users {
+		ended, err := st.DisableUser(ctx, u.ProviderID, u.ID)
+		if err != nil {
+			fmt.Fprintf(stderr, "tether: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%s (%s) is deactivated and can no longer sign in. %d sign-ins ended; their open consoles and viewers close within 30 seconds.\n",
+			u.Name, u.Email, len(ended))
 	}
-	ended, err := st.DisableUser(ctx, u.ProviderID, u.ID)
-	if err != nil {
-		fmt.Fprintf(stderr, "tether: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "%s (%s) is deactivated and can no longer sign in. %d sign-ins ended; their open consoles and viewers close within 30 seconds.\n",
-		u.Name, u.Email, len(ended))
 	return 0
 }

@@ -148,6 +148,9 @@ type AgentDownload struct {
 // Invite is the customer's invitation page.
 type Invite struct {
 	Page
+	// Base is the invitation's path on the address the page was opened on
+	// (/i/{token}, or /p/{subdomain}/i/{token}); the page's links append to it.
+	Base         string
 	Token        string
 	Engineer     string
 	CustomerName string
@@ -177,6 +180,8 @@ type Invite struct {
 // CodeEntry is the page where a customer types a code.
 type CodeEntry struct {
 	Page
+	// Action is where the form posts: /code on the address the page is on.
+	Action string
 	Code   string
 	Error  string
 	Status int

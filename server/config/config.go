@@ -85,6 +85,41 @@ type Config struct {
 	// ShutdownGrace bounds a graceful stop: members are asked to reconnect
 	// elsewhere, and open requests get this long to finish.
 	ShutdownGrace time.Duration
+	// Subdomains serves each provider's portal at {subdomain}.{base host}
+	// (wildcard DNS and certificate needed); without it, and always too, at
+	// {base URL}/p/{subdomain}/. Every link Tether makes uses the provider's
+	// address (ProviderURL).
+	Subdomains bool
+	// SMTP is the mail server, smtp://user:password@host:port (STARTTLS
+	// when offered) or smtps:// (TLS from the start); empty: no mail, and
+	// links are shown to the admin to hand over instead.
+	SMTP string
+	// MailFrom is the sender of Tether's mail.
+	MailFrom string
+}
+
+// ProviderURL is the address of a provider's portal, without a trailing
+// slash: https://acme.support.example.com with Subdomains, else
+// https://support.example.com/p/acme. Links to the provider's pages append
+// their path to it.
+func (c Config) ProviderURL(slug string) string {
+	if c.Subdomains {
+		if u, err := url.Parse(c.BaseURL); err == nil {
+			u.Host = slug + "." + u.Host
+			return u.String()
+		}
+	}
+	return c.BaseURL + "/p/" + slug
+}
+
+// BaseHost is the base URL's host without port, lowercased: a request for
+// {subdomain}.{BaseHost} is that provider's portal when Subdomains is on.
+func (c Config) BaseHost() string {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
 }
 
 // Parse reads args (without the program name) and the environment through
@@ -94,7 +129,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs := flag.NewFlagSet("tether", flag.ContinueOnError)
 	fs.SetOutput(out)
 	env := envLookup(getenv, "TETHER_")
-	var ttl, iceTimeout, p2p, stun, tlsProxy, proxies, maxFPS string
+	var ttl, iceTimeout, p2p, stun, tlsProxy, proxies, maxFPS, subdomains string
 	var turn, relayIP, relayPorts, turnURLs string
 	fs.StringVar(&c.Listen, "listen", env("LISTEN", ":8080"), "address to listen on (TETHER_LISTEN)")
 	fs.StringVar(&c.BaseURL, "base-url", env("BASE_URL", ""), "public base URL, e.g. https://support.example.com (TETHER_BASE_URL); default http://localhost:<port>")
@@ -122,6 +157,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.Bus, "bus", env("BUS", ""), "message bus shared by several instances, nats://user:password@host:4222 (TETHER_BUS); empty: one instance, routing in process")
 	fs.StringVar(&rejoin, "rejoin-grace", env("REJOIN_GRACE", "60s"), "how long a session waits for its agent to reconnect keeping the customer's consent, after a network drop or when its instance stopped (TETHER_REJOIN_GRACE); the agent holds consent 60 s, so a longer grace still asks the customer again")
 	fs.StringVar(&minute, "policy-minute", env("POLICY_MINUTE", "1m"), "length of one minute of the session policies' time limits, for tests and demonstrations (TETHER_POLICY_MINUTE)")
+	fs.StringVar(&subdomains, "subdomains", env("SUBDOMAINS", "false"), "serve each provider's portal at its subdomain of the base URL's host, e.g. https://acme.support.example.com; needs wildcard DNS and certificate (TETHER_SUBDOMAINS)")
+	fs.StringVar(&c.SMTP, "smtp", env("SMTP", ""), "mail server for invitations and confirmations, smtp://user:password@host:587 or smtps://…:465 (TETHER_SMTP); empty: links are shown to admins instead")
+	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", ""), "sender address of Tether's mail (TETHER_MAIL_FROM); default tether@<base host>")
 	fs.StringVar(&shutdown, "shutdown-grace", env("SHUTDOWN_GRACE", "10s"), "on SIGTERM, how long to wait for connections to move to other instances (TETHER_SHUTDOWN_GRACE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -161,6 +199,14 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	}
 	if c.P2P, err = parseBool(p2p); err != nil {
 		errs = append(errs, fmt.Errorf("p2p %q: want true or false", p2p))
+	}
+	if c.Subdomains, err = parseBool(subdomains); err != nil {
+		errs = append(errs, fmt.Errorf("subdomains %q: want true or false", subdomains))
+	}
+	if c.SMTP != "" {
+		if u, err := url.Parse(c.SMTP); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			errs = append(errs, fmt.Errorf("smtp %q: want smtp://user:password@host:port or smtps://…", redactURL(c.SMTP)))
+		}
 	}
 	if c.TLSProxy, err = parseBool(tlsProxy); err != nil {
 		errs = append(errs, fmt.Errorf("tls-proxy %q: want true or false", tlsProxy))
@@ -205,6 +251,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		c.BaseURL = scheme + "://" + net.JoinHostPort(host, port)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.MailFrom == "" {
+		c.MailFrom = "tether@" + c.BaseHost()
+	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
 		errs = append(errs, fmt.Errorf("base-url %q: want scheme://host[:port] without a path", c.BaseURL))
 	} else {

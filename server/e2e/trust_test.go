@@ -31,11 +31,11 @@ func trustStore(t testing.TB, w *world) (*store.Store, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	u, err := st.UserByEmail(ctx, "erin@acme.test")
-	if err != nil {
-		t.Fatal(err)
+	users, err := st.UsersByEmail(ctx, "erin@acme.test")
+	if err != nil || len(users) != 1 {
+		t.Fatalf("accounts of erin@acme.test: %d, %v", len(users), err)
 	}
-	return st, u.ProviderID
+	return st, users[0].ProviderID
 }
 
 // eventKinds lists the kinds of the session's events, in order.

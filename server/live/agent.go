@@ -93,9 +93,12 @@ func (s *Service) AgentHello(ctx context.Context, h protocol.AgentHello) (*Agent
 	if err != nil {
 		return nil, w, err
 	}
-	eng, err := s.store.UserByID(ctx, sess.ProviderID, sess.EngineerID)
-	if err != nil {
-		return nil, w, err
+	// A request from the portal has no engineer until one accepts it: the agent waits without one.
+	var eng store.User
+	if sess.EngineerID != "" {
+		if eng, err = s.store.UserByID(ctx, sess.ProviderID, sess.EngineerID); err != nil {
+			return nil, w, err
+		}
 	}
 	recorded, err := s.recorded(ctx, sess, p)
 	if err != nil {

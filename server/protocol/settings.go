@@ -23,7 +23,7 @@ type AgentSettings struct {
 	Server string `json:"server"`
 	// Token is the invitation token (at least 128 random bits, base32).
 	Token string `json:"token"`
-	// Source is how the customer got here: SourceLink or SourceCode.
+	// Source is how the customer got here: SourceLink, SourceCode or SourceWidget.
 	Source string `json:"source"`
 	// Provider and Engineer are shown to the customer before connecting.
 	Provider string `json:"provider"`
@@ -76,15 +76,16 @@ var (
 )
 
 // IsLoopbackHost reports whether host (a URL's host, with or without port)
-// names this machine: localhost, 127.0.0.0/8 or ::1. Only there may Tether
-// speak without TLS.
+// names this machine: localhost and names under it (RFC 6761 section 6.3,
+// which browsers resolve to loopback themselves), 127.0.0.0/8 or ::1. Only
+// there may Tether speak without TLS.
 func IsLoopbackHost(hostport string) bool {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
 	}
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
+	if l := strings.ToLower(host); l == "localhost" || strings.HasSuffix(l, ".localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
@@ -118,7 +119,7 @@ func (s AgentSettings) Validate() error {
 	if len(s.Token) < 26 || len(s.Token) > 128 {
 		return fmt.Errorf("%w: token length %d", ErrSettingsTampered, len(s.Token))
 	}
-	if s.Source != SourceLink && s.Source != SourceCode {
+	if !ValidSource(s.Source) {
 		return fmt.Errorf("%w: source %q", ErrSettingsTampered, s.Source)
 	}
 	return nil

@@ -104,7 +104,7 @@ func TestFindKeySlot(t *testing.T) {
 
 func TestLoopbackHost(t *testing.T) {
 	for host, want := range map[string]bool{
-		"localhost": true, "LOCALHOST:8080": true, "127.0.0.1": true, "127.3.2.1:9": true, "[::1]:80": true, "::1": true,
+		"localhost": true, "LOCALHOST:8080": true, "acme.localhost:8080": true, "127.0.0.1": true, "127.3.2.1:9": true, "[::1]:80": true, "::1": true,
 		"10.0.0.1": false, "support.example.com": false, "localhost.evil.com": false, "[::2]:80": false, "": false,
 	} {
 		if got := IsLoopbackHost(host); got != want {

@@ -239,6 +239,24 @@ func AgentEndReason(r string) string {
 const (
 	SourceLink = "link"
 	SourceCode = "code"
+	// SourceWidget: the customer typed the code into the widget on the provider's own website.
+	SourceWidget = "widget"
+)
+
+// ValidSource reports whether s is one of the sources above.
+func ValidSource(s string) bool { return s == SourceLink || s == SourceCode || s == SourceWidget }
+
+// Where a session was opened from.
+const (
+	// OriginConsole: an engineer opened it in the console.
+	OriginConsole = "console"
+	// OriginPortal: the customer asked for help with the "Get help" form on the provider's portal; it
+	// waits in a desk's queue until an engineer accepts it.
+	OriginPortal = "portal"
+	// OriginWidget: the same request, from the widget on the provider's own website.
+	OriginWidget = "widget"
+	// OriginAPI: an integration opened it with an API token.
+	OriginAPI = "api"
 )
 
 // SessionState is where a support session is in its life:

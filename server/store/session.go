@@ -63,17 +63,23 @@ func ActorEngineer(userID string) string { return "engineer:" + userID }
 type Session struct {
 	bun.BaseModel `bun:"table:support_sessions,alias:ss"`
 
-	ID            string `bun:"id,pk"`
-	ProviderID    string `bun:"provider_id,notnull"`
-	DeskID        string `bun:"desk_id,notnull"`
-	EngineerID    string `bun:"engineer_id,notnull"`
+	ID         string `bun:"id,pk"`
+	ProviderID string `bun:"provider_id,notnull"`
+	DeskID     string `bun:"desk_id,notnull"`
+	// EngineerID is who helps; "" (NULL) while a customer's request waits in the desk's queue.
+	EngineerID    string `bun:"engineer_id,nullzero"`
 	CustomerName  string `bun:"customer_name,notnull"`
 	Note          string `bun:"note,notnull"`
 	TokenHash     string `bun:"token_hash,notnull"`      // hex sha256 of the invitation link's token; never the token
 	CodeTokenHash string `bun:"code_token_hash,notnull"` // hex sha256 of the token the code page leads to; "" if none
 	Code          string `bun:"code,notnull"`            // 6 characters, uppercase; unique among live sessions
-	Source        string `bun:"source,notnull"`          // "" until the agent joins, then protocol.SourceLink or SourceCode
-	State         State  `bun:"state,notnull"`
+	Source        string `bun:"source,notnull"`          // "" until the agent joins, then a protocol.Source...
+	// Origin is where the session was opened (protocol.Origin...); Description what the customer wrote
+	// when asking for help; AcceptedAt when an engineer took the waiting request.
+	Origin      string     `bun:"origin,notnull"`
+	Description string     `bun:"description,notnull"`
+	AcceptedAt  *time.Time `bun:"accepted_at"`
+	State       State      `bun:"state,notnull"`
 	// Grants is what the customer allowed, as their agent reported it; empty until consent.
 	Grants       protocol.Grants `bun:"grants,notnull"`
 	AgentKeyHash string          `bun:"agent_key_hash,notnull"` // binds the one agent allowed in; "" until joined
@@ -113,12 +119,15 @@ type Session struct {
 func (s Session) Live() bool { return s.State != StateEnded }
 
 // NewSession is what an engineer provides to open a session. ID may be set by the caller (the web layer
-// derives tokens from it); empty means NewID(). CodeTokenHash is optional.
+// derives tokens from it); empty means NewID(). CodeTokenHash is optional. An empty EngineerID is a
+// request waiting in DeskID's queue; an empty Origin is protocol.OriginConsole.
 type NewSession struct {
 	ID            string
 	ProviderID    string
 	DeskID        string
 	EngineerID    string
+	Origin        string
+	Description   string
 	CustomerName  string
 	Note          string
 	TokenHash     string
@@ -148,6 +157,8 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error
 		ProviderID:    n.ProviderID,
 		DeskID:        n.DeskID,
 		EngineerID:    n.EngineerID,
+		Origin:        n.Origin,
+		Description:   n.Description,
 		CustomerName:  n.CustomerName,
 		Note:          n.Note,
 		TokenHash:     n.TokenHash,
@@ -157,7 +168,22 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error
 		CreatedAt:     now,
 		ExpiresAt:     utc(n.ExpiresAt),
 	}
+	if sess.Origin == "" {
+		sess.Origin = protocol.OriginConsole
+	}
+	actor := ActorCustomer
+	if n.EngineerID != "" {
+		actor = ActorEngineer(n.EngineerID)
+	}
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		quotas, err := providerQuotas(ctx, tx, n.ProviderID)
+		if err != nil {
+			return err
+		}
+		live := tx.NewSelect().Model((*Session)(nil)).Where("provider_id = ? AND state <> ?", n.ProviderID, StateEnded)
+		if err := checkQuota(ctx, live, quotas.MaxSessions, "concurrent sessions"); err != nil {
+			return err
+		}
 		ok, err := tx.NewSelect().Model((*Desk)(nil)).Where("id = ? AND provider_id = ?", n.DeskID, n.ProviderID).Exists(ctx)
 		if err != nil {
 			return fmt.Errorf("store: check desk: %w", err)
@@ -165,12 +191,14 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error
 		if !ok {
 			return fmt.Errorf("session desk: %w", ErrNotFound)
 		}
-		ok, err = tx.NewSelect().Model((*User)(nil)).Where("id = ? AND provider_id = ?", n.EngineerID, n.ProviderID).Exists(ctx)
-		if err != nil {
-			return fmt.Errorf("store: check engineer: %w", err)
-		}
-		if !ok {
-			return fmt.Errorf("session engineer: %w", ErrNotFound)
+		if n.EngineerID != "" {
+			ok, err = tx.NewSelect().Model((*User)(nil)).Where("id = ? AND provider_id = ?", n.EngineerID, n.ProviderID).Exists(ctx)
+			if err != nil {
+				return fmt.Errorf("store: check engineer: %w", err)
+			}
+			if !ok {
+				return fmt.Errorf("session engineer: %w", ErrNotFound)
+			}
 		}
 		if _, err := tx.NewInsert().Model(&sess).Exec(ctx); err != nil {
 			if uniqueViolation(err, "support_sessions_live_code_uidx", "support_sessions.code") {
@@ -179,7 +207,7 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error
 			return fmt.Errorf("store: insert session: %w", err)
 		}
 		_, err = s.appendEvent(ctx, tx, Event{
-			SessionID: sess.ID, ProviderID: sess.ProviderID, Kind: EventCreated, Actor: ActorEngineer(n.EngineerID),
+			SessionID: sess.ID, ProviderID: sess.ProviderID, Kind: EventCreated, Actor: actor,
 		})
 		return err
 	})

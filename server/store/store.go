@@ -36,6 +36,10 @@ var (
 	ErrInvalidTransition = errors.New("store: invalid session state transition")
 	ErrInvalidArgument   = errors.New("store: invalid argument")
 	ErrAlreadySetUp      = errors.New("store: this installation is already set up")
+	// ErrOverQuota: the provider reached a quota the operator set; the error is a *QuotaError.
+	ErrOverQuota = errors.New("store: over quota")
+	// ErrProviderDisabled: the operator disabled the provider.
+	ErrProviderDisabled = errors.New("store: provider disabled")
 )
 
 const (
@@ -270,17 +274,17 @@ func uniqueViolation(err error, pgIndex, sqliteColumns string) bool {
 	if errors.As(err, &pgErr) {
 		return pgErr.Field('C') == "23505" && pgErr.Field('n') == pgIndex
 	}
-	// SQLite: "UNIQUE constraint failed: support_sessions.code" (modernc appends " (2067)"). The column
-	// must end there: "support_sessions.code" must not match "support_sessions.code_token_hash".
+	// SQLite: "UNIQUE constraint failed: support_sessions.code" or "...: users.provider_id, users.email"
+	// (modernc appends " (2067)"). The columns must end there: "support_sessions.code" must not match
+	// "support_sessions.code_token_hash".
 	_, cols, ok := strings.Cut(err.Error(), "UNIQUE constraint failed: ")
 	if !ok {
 		return false
 	}
-	end := strings.IndexFunc(cols, func(r rune) bool { return r == ' ' || r == ')' || r == '\n' })
-	if end >= 0 {
+	if end := strings.IndexAny(cols, "(\n"); end >= 0 {
 		cols = cols[:end]
 	}
-	return cols == sqliteColumns
+	return strings.TrimSpace(cols) == sqliteColumns
 }
 
 // inTx runs fn in a transaction; every query inside must use tx, never s.db (SQLite has one connection).

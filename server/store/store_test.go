@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -309,13 +310,29 @@ func TestMigrateConcurrent(t *testing.T) {
 	}
 }
 
+func TestValidSubdomain(t *testing.T) {
+	for _, tt := range []struct {
+		in string
+		ok bool
+	}{
+		{"acme", true}, {"acme-it-2", true}, {"abc", true}, {"a23456789012345678901234x", true},
+		{"ab", false}, {"a234567890123456789012345x", false}, {"-acme", false}, {"acme-", false},
+		{"ac_me", false}, {"acmé", false}, {"Acme", false}, {"www", false}, {"admin", false}, {"api", false}, {"static", false},
+	} {
+		if err := ValidSubdomain(tt.in); (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrInvalidArgument)) {
+			t.Errorf("ValidSubdomain(%q) = %v, want ok %v", tt.in, err, tt.ok)
+		}
+	}
+}
+
 func TestSlugify(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"Acme Support", "acme-support"},
 		{"  ACME -- GmbH & Co. KG ", "acme-gmbh-co-kg"},
 		{"Müller IT", "m-ller-it"},
 		{"!!!", "provider"},
-		{"a123456789b123456789c123456789d123456789e12345", "a123456789b123456789c123456789d123456789"},
+		{"X", "x-support"},
+		{"a123456789b123456789c123456789d123456789e12345", "a123456789b123456789c1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

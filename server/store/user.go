@@ -28,15 +28,19 @@ func (r Role) Valid() bool {
 type User struct {
 	bun.BaseModel `bun:"table:users,alias:u"`
 
-	ID           string    `bun:"id,pk"`
-	ProviderID   string    `bun:"provider_id,notnull"`
-	Email        string    `bun:"email,notnull"` // trimmed and lowercased; unique across providers
+	ID         string `bun:"id,pk"`
+	ProviderID string `bun:"provider_id,notnull"`
+	// Email is trimmed and lowercased, unique within the provider. A person who works for two
+	// providers has an account with each, with its own password and role.
+	Email        string    `bun:"email,notnull"`
 	Name         string    `bun:"name,notnull"`
 	PasswordHash string    `bun:"password_hash,notnull"`
 	Role         Role      `bun:"role,notnull"`
 	CreatedAt    time.Time `bun:"created_at,notnull"`
 	// DisabledAt is when the user was deactivated; nil while they may sign in.
 	DisabledAt *time.Time `bun:"disabled_at"`
+	// Operator: the server operator (the account setup created), who manages providers.
+	Operator bool `bun:"operator,notnull"`
 }
 
 // Disabled reports whether the user was deactivated.
@@ -84,9 +88,25 @@ func NormalizeEmail(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
 }
 
-// UserByEmail finds a user by email, case-insensitively.
-func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
-	return s.userWhere(ctx, s.db, "email = ?", NormalizeEmail(email))
+// MaxAccountsPerEmail bounds how many providers' accounts one email is looked up in at sign-in (each
+// costs a password check).
+const MaxAccountsPerEmail = 10
+
+// UsersByEmail returns the accounts with this email, case-insensitively, in every provider, oldest
+// first, at most MaxAccountsPerEmail.
+func (s *Store) UsersByEmail(ctx context.Context, email string) ([]User, error) {
+	users := []User{}
+	err := s.db.NewSelect().Model(&users).Where("email = ?", NormalizeEmail(email)).
+		OrderExpr("created_at, id").Limit(MaxAccountsPerEmail).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: users by email: %w", err)
+	}
+	return users, nil
+}
+
+// UserByEmail finds the provider's user with this email, case-insensitively.
+func (s *Store) UserByEmail(ctx context.Context, providerID, email string) (User, error) {
+	return s.userWhere(ctx, s.db, "provider_id = ? AND email = ?", providerID, NormalizeEmail(email))
 }
 
 // UserByID returns a user of the given provider.
@@ -124,15 +144,16 @@ func (s *Store) insertUser(ctx context.Context, tx bun.Tx, u User, deskIDs ...st
 		u.ID = NewID()
 	}
 	u.CreatedAt = s.now()
-	exists, err := tx.NewSelect().Model((*Provider)(nil)).Where("id = ?", u.ProviderID).Exists(ctx)
+	quotas, err := providerQuotas(ctx, tx, u.ProviderID)
 	if err != nil {
-		return User{}, fmt.Errorf("store: check provider: %w", err)
+		return User{}, err
 	}
-	if !exists {
-		return User{}, fmt.Errorf("user provider: %w", ErrNotFound)
+	active := tx.NewSelect().Model((*User)(nil)).Where("provider_id = ? AND disabled_at IS NULL", u.ProviderID)
+	if err := checkQuota(ctx, active, quotas.MaxEngineers, "engineers"); err != nil {
+		return User{}, err
 	}
 	if _, err := tx.NewInsert().Model(&u).Exec(ctx); err != nil {
-		if uniqueViolation(err, "users_email_uidx", "users.email") {
+		if uniqueViolation(err, "users_provider_email_uidx", "users.provider_id, users.email") {
 			return User{}, ErrEmailTaken
 		}
 		return User{}, fmt.Errorf("store: insert user: %w", err)

@@ -75,10 +75,11 @@ func readerAt(f fs.File) (io.ReaderAt, int64, error) {
 // download, and an edited trailer (a download re-pointed at another
 // server) fails the agent's check.
 func (s *Server) agentDownload(c echo.Context) error {
-	sess, source, p, eng, err := s.customerSession(c, false)
+	inv, err := s.customerSession(c, false)
 	if err != nil {
 		return err
 	}
+	sess, p := inv.Session, inv.Provider
 	if sess.State != store.StateWaiting {
 		return errInvite
 	}
@@ -103,7 +104,7 @@ func (s *Server) agentDownload(c echo.Context) error {
 	}
 	var trailer bytes.Buffer
 	err = protocol.AppendSettings(&trailer, protocol.AgentSettings{
-		Server: s.Config.BaseURL, Token: c.Param("token"), Source: source, Provider: p.Name, Engineer: eng.Name,
+		Server: s.providerURL(p), Token: c.Param("token"), Source: inv.Source, Provider: p.Name, Engineer: inv.Engineer.Name,
 	}, s.AgentKey)
 	if err != nil {
 		return fmt.Errorf("agent settings: %w", err)

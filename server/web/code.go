@@ -19,7 +19,21 @@ func (s *Server) codePage(c echo.Context) error {
 	if !done {
 		return s.render(c, http.StatusOK, templates.SetupPending(s.page(c, "Setup", defaultBrand)))
 	}
-	return s.render(c, http.StatusOK, templates.CodeView(templates.CodeEntry{Page: s.page(c, "Enter your code", defaultBrand)}))
+	st, err := s.siteOf(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, templates.CodeView(s.codeEntry(c, st)))
+}
+
+// codeEntry is the code page on the address it was asked for: the provider's brand and links on a
+// provider's address, Tether's on the server's own.
+func (s *Server) codeEntry(c echo.Context, st site) templates.CodeEntry {
+	brand := defaultBrand
+	if st.Own() {
+		brand = brandOf(st.Provider)
+	}
+	return templates.CodeEntry{Page: s.page(c, "Enter your code", brand), Action: st.Prefix + "/code"}
 }
 
 // codeSubmit turns a typed code into the same invitation page a link opens,
@@ -27,7 +41,12 @@ func (s *Server) codePage(c echo.Context) error {
 // from there carries 160 bits, not the 6-character code, and the session
 // record tells the customer came by code.
 func (s *Server) codeSubmit(c echo.Context) error {
-	v := templates.CodeEntry{Page: s.page(c, "Enter your code", defaultBrand), Code: c.FormValue("code")}
+	st, err := s.siteOf(c)
+	if err != nil {
+		return err
+	}
+	v := s.codeEntry(c, st)
+	v.Code = c.FormValue("code")
 	ctx := c.Request().Context()
 	ip := c.RealIP()
 	spent, err := s.spend(c, "code attempt", codeBudgets(ip)...)
@@ -54,11 +73,11 @@ func (s *Server) codeSubmit(c echo.Context) error {
 		return invalid()
 	}
 	sess, err := s.Store.SessionByCode(ctx, code)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (sess.State != store.StateWaiting || !s.Now().Before(sess.ExpiresAt))) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (sess.State != store.StateWaiting || !s.Now().Before(sess.ExpiresAt) || !st.owns(sess.ProviderID))) {
 		return invalid()
 	}
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/i/"+s.codeToken(sess.ID))
+	return c.Redirect(http.StatusSeeOther, st.Prefix+"/i/"+s.codeToken(sess.ID))
 }

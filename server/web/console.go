@@ -83,9 +83,12 @@ var stateLabels = map[store.State]string{
 func (s *Server) sessionRow(c echo.Context, en engineer, sess store.Session, names map[string]string) (templates.SessionRow, error) {
 	name, ok := names[sess.EngineerID]
 	if !ok {
-		if sess.EngineerID == en.User.ID {
+		switch sess.EngineerID {
+		case "":
+			// A customer's request waiting in its desk's queue.
+		case en.User.ID:
 			name = en.User.Name
-		} else {
+		default:
 			u, err := s.Store.UserByID(c.Request().Context(), en.Provider.ID, sess.EngineerID)
 			if err != nil {
 				return templates.SessionRow{}, err

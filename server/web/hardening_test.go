@@ -182,7 +182,7 @@ func TestSetupIsAtomic(t *testing.T) {
 	wg.Wait()
 	owners := 0
 	for i := range bs {
-		if _, err := h.st.UserByEmail(context.Background(), fmt.Sprintf("erin%d@acme.test", i)); err == nil {
+		if _, err := userByEmail(h.st, fmt.Sprintf("erin%d@acme.test", i)); err == nil {
 			owners++
 		}
 	}
@@ -225,7 +225,7 @@ func TestSignedInSocketsCloseWhenSignInEnds(t *testing.T) {
 			h := newHarness(t)
 			eng := h.signedUp("Acme", "erin@acme.test")
 			id, _ := h.newSession(eng, "Maria Lopez")
-			u, err := h.st.UserByEmail(context.Background(), "erin@acme.test")
+			u, err := userByEmail(h.st, "erin@acme.test")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,46 +17,74 @@ import (
 // the token never existed, expired or was used, so nothing leaks.
 var errInvite = notFound("This invitation link is not valid. It may have expired or already been used. Ask your support engineer for a new one.")
 
+// invitation is a customer's session as the invitation link in the URL
+// names it.
+type invitation struct {
+	Session store.Session
+	// Source is how the customer came (protocol.Source...).
+	Source   string
+	Provider store.Provider
+	// Engineer is who helps; zero while the request waits in a desk's queue.
+	Engineer store.User
+	// Site is the address the page was asked for on; links it makes keep to it.
+	Site site
+	// Base is the invitation's own path on that address: links append to it.
+	Base string
+}
+
 // customerSession resolves the invitation in the URL, with its provider and
-// engineer, refusing ones that can no longer be used.
-func (s *Server) customerSession(c echo.Context, allowEnded bool) (store.Session, string, store.Provider, store.User, error) {
+// engineer, refusing ones that can no longer be used, and ones asked for on
+// another provider's address.
+func (s *Server) customerSession(c echo.Context, allowEnded bool) (invitation, error) {
 	ctx := c.Request().Context()
+	st, err := s.siteOf(c)
+	if err != nil {
+		return invitation{}, err
+	}
 	sess, source, err := s.Live.SessionByToken(ctx, c.Param("token"))
-	if errors.Is(err, store.ErrNotFound) {
-		return sess, "", store.Provider{}, store.User{}, errInvite
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !st.owns(sess.ProviderID)) {
+		return invitation{}, errInvite
 	}
 	if err != nil {
-		return sess, "", store.Provider{}, store.User{}, err
+		return invitation{}, err
 	}
 	if (sess.State == store.StateEnded && !allowEnded) || (sess.State == store.StateWaiting && !s.Now().Before(sess.ExpiresAt)) {
-		return sess, "", store.Provider{}, store.User{}, errInvite
+		return invitation{}, errInvite
 	}
-	p, err := s.Store.ProviderByID(ctx, sess.ProviderID)
-	if err != nil {
-		return sess, "", p, store.User{}, err
+	inv := invitation{Session: sess, Source: source, Site: st, Base: st.Prefix + "/i/" + c.Param("token")}
+	if inv.Provider, err = s.Store.ProviderByID(ctx, sess.ProviderID); err != nil {
+		return invitation{}, err
 	}
-	u, err := s.Store.UserByID(ctx, sess.ProviderID, sess.EngineerID)
-	return sess, source, p, u, err
+	if inv.Provider.Disabled() {
+		return invitation{}, errInvite
+	}
+	if sess.EngineerID != "" {
+		if inv.Engineer, err = s.Store.UserByID(ctx, sess.ProviderID, sess.EngineerID); err != nil {
+			return invitation{}, err
+		}
+	}
+	return inv, nil
 }
 
 func (s *Server) invitePage(c echo.Context) error {
 	// An ended invitation leads to the report and the survey for
 	// customerReportDays, then answers like a wrong one; a page that is
 	// still open learns of the end over its live connection.
-	sess, _, p, eng, err := s.customerSession(c, true)
+	inv, err := s.customerSession(c, true)
 	if err != nil {
 		return err
 	}
+	sess, p, eng := inv.Session, inv.Provider, inv.Engineer
 	if sess.State == store.StateEnded && !s.customerReportOpen(sess) {
 		return errInvite
 	}
 	tok := c.Param("token")
 	v := templates.Invite{
-		Page: s.page(c, "Remote support", brandOf(p)), Token: tok,
+		Page: s.page(c, "Remote support", brandOf(p)), Token: tok, Base: inv.Base,
 		Engineer: eng.Name, CustomerName: sess.CustomerName, State: string(sess.State), Grants: sess.Grants.Names(),
 		GrantLabels: grantLabelsJSON, Sentence: grantSentence(eng.Name, sess.Grants),
-		Downloads: s.downloads(tok, c.Request().UserAgent()), WSURL: "/ws/invite/" + tok, Expires: sess.ExpiresAt.Local(),
-		ReportURL: "/i/" + tok + "/report", Rated: sess.RatedAt != nil, Contact: recordingContact(p.Name), MaxComment: store.MaxRatingComment,
+		Downloads: s.downloads(inv.Base, c.Request().UserAgent()), WSURL: inv.Site.Prefix + "/ws/invite/" + tok, Expires: sess.ExpiresAt.Local(),
+		ReportURL: inv.Base + "/report", Rated: sess.RatedAt != nil, Contact: recordingContact(p.Name), MaxComment: store.MaxRatingComment,
 	}
 	if v.Recorded, err = s.customerTold(c, sess, p); err != nil {
 		return err
@@ -74,11 +102,11 @@ func (s *Server) inviteConsent(c echo.Context) error {
 }
 
 func (s *Server) inviteStop(c echo.Context) error {
-	sess, _, _, _, err := s.customerSession(c, true)
+	inv, err := s.customerSession(c, true)
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.Live.End(c.Request().Context(), sess.ID, protocol.EndCustomerStopped, store.ActorCustomer); err != nil {
+	if _, _, err := s.Live.End(c.Request().Context(), inv.Session.ID, protocol.EndCustomerStopped, store.ActorCustomer); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -96,7 +124,7 @@ var agentBuilds = []agentBuild{
 }
 
 // downloads lists the agents that exist, the one for the visitor's OS first.
-func (s *Server) downloads(token, userAgent string) []templates.AgentDownload {
+func (s *Server) downloads(base, userAgent string) []templates.AgentDownload {
 	guess := guessPlatform(userAgent)
 	var out []templates.AgentDownload
 	for _, b := range agentBuilds {
@@ -105,7 +133,7 @@ func (s *Server) downloads(token, userAgent string) []templates.AgentDownload {
 			continue
 		}
 		d := templates.AgentDownload{OS: b.os, Arch: b.arch, Label: b.label, FileName: b.download,
-			URL: "/i/" + token + "/agent/" + b.os + "-" + b.arch, Size: st.Size()}
+			URL: base + "/agent/" + b.os + "-" + b.arch, Size: st.Size()}
 		if b.os+"-"+b.arch == guess {
 			out = append([]templates.AgentDownload{d}, out...)
 		} else {

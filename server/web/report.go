@@ -272,19 +272,20 @@ func (s *Server) sessionReport(c echo.Context, en engineer) error {
 
 // customerEnded resolves the invitation of an ended session whose report
 // the customer may still open.
-func (s *Server) customerEnded(c echo.Context) (store.Session, store.Provider, error) {
-	sess, _, p, _, err := s.customerSession(c, true)
+func (s *Server) customerEnded(c echo.Context) (store.Session, store.Provider, string, error) {
+	inv, err := s.customerSession(c, true)
+	sess, p := inv.Session, inv.Provider
 	if err != nil {
-		return sess, p, err
+		return sess, p, "", err
 	}
 	if sess.State != store.StateEnded {
-		return sess, p, &httpError{status: http.StatusConflict, heading: "Not ready yet",
+		return sess, p, "", &httpError{status: http.StatusConflict, heading: "Not ready yet",
 			message: "The report and the survey open when the support session ends. Come back to this page then."}
 	}
 	if !s.customerReportOpen(sess) {
-		return sess, p, errInvite
+		return sess, p, "", errInvite
 	}
-	return sess, p, nil
+	return sess, p, inv.Base, nil
 }
 
 // customerReportOpen says whether the invitation link still leads to an
@@ -296,11 +297,10 @@ func (s *Server) customerReportOpen(sess store.Session) bool {
 // customerReport is the customer's copy of the report, through the
 // invitation link.
 func (s *Server) customerReport(c echo.Context) error {
-	sess, p, err := s.customerEnded(c)
+	sess, p, base, err := s.customerEnded(c)
 	if err != nil {
 		return err
 	}
-	base := "/i/" + c.Param("token")
 	r, err := s.reportFor(c.Request().Context(), s.page(c, "Your support session report", brandOf(p)), sess, p, true,
 		strings.HasSuffix(c.Path(), "/download"), func(n int64) string { return base + "/screenshots/" + strconv.FormatInt(n, 10) })
 	if err != nil {

@@ -103,7 +103,7 @@ func (s *Server) screenshotShow(c echo.Context, en engineer) error {
 // customerScreenshot serves a screenshot of the customer's own screen with
 // their copy of the report.
 func (s *Server) customerScreenshot(c echo.Context) error {
-	sess, _, err := s.customerEnded(c)
+	sess, _, _, err := s.customerEnded(c)
 	if err != nil {
 		return err
 	}

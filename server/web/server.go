@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -19,6 +20,7 @@ import (
 	"tether/server/blob"
 	"tether/server/config"
 	"tether/server/live"
+	"tether/server/mail"
 	"tether/server/metrics"
 	"tether/server/recording"
 	"tether/server/store"
@@ -29,9 +31,10 @@ import (
 type Accounts interface {
 	HasProvider(ctx context.Context) (bool, error)
 	SetUp(ctx context.Context, providerName, ownerName, email, passwordHash string) (store.Provider, store.User, error)
-	UserByEmail(ctx context.Context, email string) (store.User, error)
+	UsersByEmail(ctx context.Context, email string) ([]store.User, error)
 	UserByID(ctx context.Context, providerID, id string) (store.User, error)
 	ProviderByID(ctx context.Context, id string) (store.Provider, error)
+	ProviderBySlug(ctx context.Context, slug string) (store.Provider, error)
 	SetPolicy(ctx context.Context, providerID string, p store.Policy) error
 	CreateLogin(ctx context.Context, tokenHash, userID string, expires time.Time) error
 	LoginUser(ctx context.Context, tokenHash string) (store.User, time.Time, error)
@@ -98,6 +101,9 @@ type Deps struct {
 	Blobs blob.Store
 	// Recordings keeps session recordings in Blobs; New makes one when nil.
 	Recordings *recording.Service
+	// Mail sends invitations, confirmations and resets; nil when no SMTP
+	// server is configured, and pages show the link to hand over instead.
+	Mail mail.Sender
 	// MetricsToken, when set, is the bearer token /metrics requires;
 	// without it /metrics answers loopback clients only.
 	MetricsToken string
@@ -168,7 +174,7 @@ func New(d Deps) (*Server, error) {
 				message: "This form has expired. Go back, reload the page and try again.", cause: err}
 		},
 		Skipper: func(c echo.Context) bool {
-			p := c.Path()
+			p := strings.TrimPrefix(c.Path(), sitePrefix)
 			return len(p) >= 4 && (p[:4] == "/ws/" || p == "/static/*" || p == "/healthz" || p == "/readyz" || p == "/metrics")
 		},
 	}))
@@ -186,13 +192,13 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/metrics", s.metrics)
 	e.GET("/static/*", s.static)
 
-	e.GET("/", s.codePage)
-	e.GET("/code", s.codePage)
-	e.POST("/code", s.codeSubmit)
+	portal(e, http.MethodGet, "/", s.codePage)
+	portal(e, http.MethodGet, "/code", s.codePage)
+	portal(e, http.MethodPost, "/code", s.codeSubmit)
 	e.GET("/setup", s.setupPage)
 	e.POST("/setup", s.setupSubmit)
-	e.GET("/login", s.loginPage)
-	e.POST("/login", s.loginSubmit)
+	portal(e, http.MethodGet, "/login", s.loginPage)
+	portal(e, http.MethodPost, "/login", s.loginSubmit)
 	e.POST("/logout", s.logout)
 
 	e.GET("/console", s.signedIn(s.console))
@@ -214,18 +220,18 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/settings", s.signedIn(admin(s.settingsPage)))
 	e.POST("/settings", s.signedIn(admin(s.settingsSubmit)))
 
-	e.GET("/i/:token", s.invitePage)
-	e.GET("/i/:token/agent/:platform", s.agentDownload)
-	e.POST("/i/:token/consent", s.inviteConsent)
-	e.POST("/i/:token/stop", s.inviteStop)
-	e.POST("/i/:token/survey", s.surveySubmit)
-	e.GET("/i/:token/report", s.customerReport)
-	e.GET("/i/:token/report/download", s.customerReport)
-	e.GET("/i/:token/screenshots/:n", s.customerScreenshot)
+	portal(e, http.MethodGet, "/i/:token", s.invitePage)
+	portal(e, http.MethodGet, "/i/:token/agent/:platform", s.agentDownload)
+	portal(e, http.MethodPost, "/i/:token/consent", s.inviteConsent)
+	portal(e, http.MethodPost, "/i/:token/stop", s.inviteStop)
+	portal(e, http.MethodPost, "/i/:token/survey", s.surveySubmit)
+	portal(e, http.MethodGet, "/i/:token/report", s.customerReport)
+	portal(e, http.MethodGet, "/i/:token/report/download", s.customerReport)
+	portal(e, http.MethodGet, "/i/:token/screenshots/:n", s.customerScreenshot)
 
-	e.GET("/ws/agent", s.wsAgent)
+	portal(e, http.MethodGet, "/ws/agent", s.wsAgent)
 	e.GET("/ws/viewer/:id", s.signedIn(s.wsViewer))
-	e.GET("/ws/invite/:token", s.wsInvite)
+	portal(e, http.MethodGet, "/ws/invite/:token", s.wsInvite)
 	e.GET("/ws/console", s.signedIn(s.wsConsole))
 }
 

@@ -23,7 +23,7 @@ func TestOwnerChangesSessionSettings(t *testing.T) {
 	if code, _, hdr := a.post("/settings", form); code != http.StatusSeeOther || hdr.Get("Location") != "/settings?saved=1" {
 		t.Fatalf("save: %d %s", code, hdr.Get("Location"))
 	}
-	u, err := h.st.UserByEmail(context.Background(), "erin@acme.test")
+	u, err := userByEmail(h.st, "erin@acme.test")
 	if err != nil {
 		t.Fatal(err)
 	}

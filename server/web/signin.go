@@ -44,6 +44,10 @@ func (s *Server) signedIn(h func(echo.Context, engineer) error) echo.HandlerFunc
 				if err != nil {
 					return err
 				}
+				if p.Disabled() {
+					return &httpError{status: http.StatusForbidden, heading: "Account closed",
+						message: p.Name + "'s account on this server is disabled. Ask the operator of this server."}
+				}
 				return h(c, engineer{User: u, Provider: p, LoginHash: hash})
 			}
 			if !errors.Is(err, store.ErrNotFound) {
@@ -110,19 +114,20 @@ func (s *Server) loginSubmit(c echo.Context) error {
 		view.Error = "Too many failed sign-ins for this account. Try again " + untilText(lock.LockedUntil.Sub(s.Now())) + "."
 		return s.render(c, http.StatusTooManyRequests, templates.LoginView(view))
 	}
-	u, err := s.Store.UserByEmail(ctx, email)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	st, err := s.siteOf(c)
+	if err != nil {
 		return err
 	}
-	// An unknown email still costs one bcrypt comparison (auth.CheckPassword
-	// with an empty hash), so neither the answer nor its timing tells
-	// whether the account exists.
-	if err := auth.CheckPassword(u.PasswordHash, pw); err != nil {
+	u, err := s.checkSignIn(c, st, email, pw)
+	if err != nil {
+		return err
+	}
+	if u.ID == "" {
 		f, rerr := s.Store.RecordSignInFailure(ctx, key, signInForget, signInLock)
 		if rerr != nil {
 			return rerr
 		}
-		s.Log.Warn("sign-in failed", "addr", ip, "account", key, "known", u.ID != "", "failures", f.Failures)
+		s.Log.Warn("sign-in failed", "addr", ip, "account", key, "failures", f.Failures)
 		view.Error = "Wrong email or password."
 		if !f.LockedUntil.IsZero() {
 			view.Error += " After repeated failures this account is locked; try again " + untilText(f.LockedUntil.Sub(s.Now())) + "."
@@ -141,6 +146,32 @@ func (s *Server) loginSubmit(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/console")
+}
+
+// checkSignIn finds the account the email and password open: on a provider's address only that
+// provider's, on the server's own address any provider's (a person who works for two providers has an
+// account with each). Zero User when none does. An unknown email still costs one bcrypt comparison
+// (auth.CheckPassword with an empty hash), so neither the answer nor its timing tells whether an
+// account exists.
+func (s *Server) checkSignIn(c echo.Context, st site, email, pw string) (store.User, error) {
+	users, err := s.Store.UsersByEmail(c.Request().Context(), email)
+	if err != nil {
+		return store.User{}, err
+	}
+	checked := false
+	for _, u := range users {
+		if st.Own() && u.ProviderID != st.Provider.ID {
+			continue
+		}
+		checked = true
+		if auth.CheckPassword(u.PasswordHash, pw) == nil {
+			return u, nil
+		}
+	}
+	if !checked {
+		_ = auth.CheckPassword("", pw)
+	}
+	return store.User{}, nil
 }
 
 // untilText says a wait in words: "in 30 seconds", "in 4 minutes".

@@ -22,7 +22,7 @@ type surveyAnswer struct {
 // a second answer is refused, so that what the engineer read stays what the
 // customer said.
 func (s *Server) surveySubmit(c echo.Context) error {
-	sess, _, err := s.customerEnded(c)
+	sess, _, _, err := s.customerEnded(c)
 	if err != nil {
 		return err
 	}

@@ -351,7 +351,7 @@ func TestInvitationDownloadAndCode(t *testing.T) {
 		t.Fatalf("key slot %x, %v", key, err)
 	}
 	set, err := protocol.ReadSettings(bytes.NewReader(bin), int64(len(bin)), key)
-	if err != nil || set.Token != token || set.Server != h.ts.URL || set.Source != "link" || set.Engineer != "Erin Engineer" {
+	if err != nil || set.Token != token || set.Server != h.ts.URL+"/p/acme" || set.Source != "link" || set.Engineer != "Erin Engineer" {
 		t.Fatalf("settings %+v, %v", set, err)
 	}
 	if resp, _ := http.Get(h.ts.URL + "/i/" + token + "/agent/plan9-mips"); resp.StatusCode != http.StatusNotFound {

@@ -19,10 +19,11 @@ import (
 // `typing`. The page sends only chat and typing. A session takes a few page
 // connections (live.Config.MaxPages), not thousands.
 func (s *Server) wsInvite(c echo.Context) error {
-	sess, _, _, _, err := s.customerSession(c, true)
+	inv, err := s.customerSession(c, true)
 	if err != nil {
 		return err
 	}
+	sess := inv.Session
 	// The page takes its place before the upgrade, so a flood costs no
 	// websocket.
 	member, state, err := s.Live.JoinPage(sess)

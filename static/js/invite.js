@@ -17,7 +17,7 @@
     document.querySelectorAll(".os-help").forEach(function (el) { el.hidden = el.dataset.os !== os; });
 
     function post(path) {
-      return fetch("/i/" + token + path, {
+      return fetch(root.dataset.base + path, {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": tetherCSRF() },
         body: "{}",

@@ -17,7 +17,7 @@ function tetherSurvey($, token, root) {
     if (!picked) { err.textContent = "Choose from 1 to 5 stars."; err.hidden = false; return; }
     err.hidden = true;
     $("survey-send").disabled = true;
-    fetch("/i/" + token + "/survey", {
+    fetch(root.dataset.base + "/survey", {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": tetherCSRF() },
       body: JSON.stringify({ rating: Number(picked.value), comment: $("survey-comment").value }),

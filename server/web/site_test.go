@@ -1,0 +1,128 @@
+package web
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestPortalAddresses: a provider's portal answers at /p/{subdomain}/ on any host, its invitations and
+// codes work there and nowhere else's, and links stay on that address.
+func TestPortalAddresses(t *testing.T) {
+	h := newHarness(t)
+	owner := h.signedUp("Acme", "erin@acme.test")
+	ctx := context.Background()
+	if _, _, err := h.st.CreateProviderWithOwner(ctx, "Globex", "Gus", "gus@globex.test", "h"); err != nil {
+		t.Fatal(err)
+	}
+	id, token := h.newSession(owner, "Maria Lopez")
+	sess, err := h.st.SessionByIDUnscoped(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon := h.browser()
+	for _, tc := range []struct {
+		path, want string
+		code       int
+	}{
+		{"/p/acme/", "Acme", http.StatusOK},
+		{"/p/acme", "Acme", http.StatusOK},
+		{"/p/acme/code", `action="/p/acme/code"`, http.StatusOK},
+		{"/p/nope/", "no support portal at this address", http.StatusNotFound},
+		{"/p/acme/i/" + token, `data-base="/p/acme/i/` + token + `"`, http.StatusOK},
+		{"/p/acme/i/" + token, `href="/p/acme/i/` + token + `/agent/linux-amd64"`, http.StatusOK},
+		{"/i/" + token, `data-base="/i/` + token + `"`, http.StatusOK},
+		{"/p/globex/i/" + token, "not valid", http.StatusNotFound},
+		{"/p/globex/i/" + token + "/agent/linux-amd64", "not valid", http.StatusNotFound},
+	} {
+		code, body, _ := anon.get(tc.path)
+		if code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("GET %s: %d, want %d with %q", tc.path, code, tc.code, tc.want)
+		}
+	}
+	anon.get("/p/globex/code")
+	if code, body, _ := anon.post("/p/globex/code", url.Values{"code": {sess.Code}}); code != http.StatusNotFound || !strings.Contains(body, "not valid") {
+		t.Errorf("Acme's code on Globex's portal: %d", code)
+	}
+	anon.get("/p/acme/code")
+	if code, _, hdr := anon.post("/p/acme/code", url.Values{"code": {sess.Code}}); code != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/p/acme/i/") {
+		t.Errorf("Acme's code on Acme's portal: %d %s", code, hdr.Get("Location"))
+	}
+	// Signing in on a provider's address opens only that provider's account.
+	gus := h.browser()
+	gus.get("/p/acme/login")
+	if code, _, _ := gus.post("/p/acme/login", url.Values{"email": {"erin@acme.test"}, "password": {"wrong"}}); code != http.StatusUnauthorized {
+		t.Errorf("wrong password on Acme's address: %d", code)
+	}
+	gus.get("/p/globex/login")
+	if code, _, _ := gus.post("/p/globex/login", url.Values{"email": {"erin@acme.test"}, "password": {"correct horse battery"}}); code != http.StatusUnauthorized {
+		t.Errorf("Acme's account on Globex's address: %d, want 401", code)
+	}
+	gus.get("/p/acme/login")
+	if code, _, _ := gus.post("/p/acme/login", url.Values{"email": {"erin@acme.test"}, "password": {"correct horse battery"}}); code != http.StatusSeeOther {
+		t.Errorf("Acme's account on Acme's address: %d, want 303", code)
+	}
+}
+
+// TestPortalBySubdomain: with -subdomains, {subdomain}.{base host} is the provider's portal, and
+// invitation links and agent settings use it.
+func TestPortalBySubdomain(t *testing.T) {
+	h := newHarnessWith(t, []string{"-subdomains", "true", "-base-url", "http://localhost"}, nil)
+	owner := h.signedUp("Acme", "erin@acme.test")
+	_, token := h.newSession(owner, "Maria Lopez")
+	get := func(host, path string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, h.ts.URL+path, nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, tc := range []struct {
+		host, path, want string
+		code             int
+	}{
+		{"acme.localhost", "/", "Acme", http.StatusOK},
+		{"ACME.localhost:8080", "/i/" + token, `data-base="/i/` + token + `"`, http.StatusOK},
+		{"globex.localhost", "/", "no support portal", http.StatusNotFound},
+		{"www.localhost", "/", "Tether", http.StatusOK},
+		{"localhost", "/i/" + token, "Maria Lopez", http.StatusOK},
+	} {
+		if code, body := get(tc.host, tc.path); code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("GET %s%s: %d, want %d with %q", tc.host, tc.path, code, tc.code, tc.want)
+		}
+	}
+	if got := h.srv.Config.ProviderURL("acme"); got != "http://acme.localhost" {
+		t.Errorf("ProviderURL = %s", got)
+	}
+}
+
+// TestDisabledProviderPortal: a disabled provider's portal says so, and its people cannot use the console.
+func TestDisabledProviderPortal(t *testing.T) {
+	h := newHarness(t)
+	owner := h.signedUp("Acme", "erin@acme.test")
+	_, token := h.newSession(owner, "Maria Lopez")
+	u, err := userByEmail(h.st, "erin@acme.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.st.SetProviderDisabled(context.Background(), u.ProviderID, true); err != nil {
+		t.Fatal(err)
+	}
+	anon := h.browser()
+	if code, body, _ := anon.get("/p/acme/"); code != http.StatusForbidden || !strings.Contains(body, "not available") {
+		t.Errorf("disabled portal: %d", code)
+	}
+	if code, _, _ := anon.get("/i/" + token); code != http.StatusNotFound {
+		t.Errorf("disabled provider's invitation: %d", code)
+	}
+	if code, _, _ := owner.get("/console"); code != http.StatusForbidden {
+		t.Errorf("disabled provider's console: %d", code)
+	}
+}
