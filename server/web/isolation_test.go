@@ -1,0 +1,175 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"tether/server/store"
+)
+
+// routeRule says how the isolation walk treats one route: which of the first provider's values fill its
+// parameters, and who asks for it (the second provider's owner, or a visitor on the second provider's
+// address). A route the walk does not know fails the test, so every new route is classified here.
+type routeRule struct {
+	// why a route is left out: it names nothing that belongs to a provider.
+	skip string
+	// onOtherSite asks on the second provider's address (/p/{its subdomain}/…) as a visitor, for the
+	// routes customers and agents reach; otherwise the second provider's owner asks on the server's own
+	// address.
+	onOtherSite bool
+}
+
+// isolationRules classifies every route by method and path.
+var isolationRules = map[string]routeRule{
+	"GET /healthz":  {skip: "health check"},
+	"GET /readyz":   {skip: "readiness check"},
+	"GET /metrics":  {skip: "server-wide counters, loopback or token only"},
+	"GET /static/*": {skip: "static files"},
+	"GET /setup":    {skip: "one-time installation setup"},
+	"POST /setup":   {skip: "one-time installation setup"},
+	"GET /login":    {skip: "sign-in form"},
+	"POST /login":   {skip: "sign-in"},
+	"POST /logout":  {skip: "sign-out"},
+	"GET /":         {skip: "code page: takes no id"},
+	"GET /code":     {skip: "code page: takes no id"},
+	"POST /code":    {skip: "checked by TestPortalAddresses: another provider's code is invalid on an address"},
+	"GET /console":  {skip: "the signed-in provider's own list"},
+
+	"GET /console/sessions": {skip: "the signed-in provider's own list"},
+	"POST /sessions":        {skip: "creates in the signed-in provider"},
+	"GET /settings":         {skip: "the signed-in provider's own settings"},
+	"POST /settings":        {skip: "the signed-in provider's own settings"},
+	"GET /ws/console":       {skip: "the signed-in provider's own live list"},
+	"GET /ws/agent":         {skip: "the agent proves its invitation token inside the socket (live tests)"},
+
+	"GET /sessions/:id":                   {},
+	"GET /sessions/:id/view":              {},
+	"GET /sessions/:id/events.csv":        {},
+	"GET /sessions/:id/events.json":       {},
+	"POST /sessions/:id/end":              {},
+	"POST /sessions/:id/summary":          {},
+	"GET /sessions/:id/report":            {},
+	"GET /sessions/:id/report/download":   {},
+	"POST /sessions/:id/screenshots":      {},
+	"GET /sessions/:id/screenshots/:n":    {},
+	"POST /sessions/:id/recording/chunks": {},
+	"GET /sessions/:id/recording":         {},
+	"GET /sessions/:id/recording/data":    {},
+	"GET /ws/viewer/:id":                  {},
+	"GET /i/:token":                       {onOtherSite: true},
+	"GET /i/:token/agent/:platform":       {onOtherSite: true},
+	"POST /i/:token/consent":              {skip: "refuses every request alike: consent is given on the customer's computer"},
+	"POST /i/:token/stop":                 {onOtherSite: true},
+	"POST /i/:token/survey":               {onOtherSite: true},
+	"GET /i/:token/report":                {onOtherSite: true},
+	"GET /i/:token/report/download":       {onOtherSite: true},
+	"GET /i/:token/screenshots/:n":        {onOtherSite: true},
+	"GET /ws/invite/:token":               {onOtherSite: true},
+}
+
+var routeParam = regexp.MustCompile(`:[a-z_]+`)
+
+// TestTenantIsolationWalk walks every route of the route table with the ids of one provider, asked by
+// another provider (its owner, or a visitor on its address), and proves each answers 404 and changes
+// nothing.
+func TestTenantIsolationWalk(t *testing.T) {
+	h := newHarness(t)
+	acme := h.signedUp("Acme", "erin@acme.test")
+	id, token := h.newSession(acme, "Maria Lopez")
+	ctx := context.Background()
+	_, gus, err := h.st.CreateProviderWithOwner(ctx, "Globex", "Gus", "gus@globex.test", "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	globex := h.browser()
+	if err := h.srv.startLoginFor(globex, gus); err != nil {
+		t.Fatal(err)
+	}
+	// The first provider's values for every parameter a route may name.
+	values := map[string]string{
+		":id": id, ":token": token, ":n": "1", ":platform": "linux-amd64",
+	}
+	before, err := h.st.Events(ctx, mustProvider(t, h, id), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	seen := map[string]bool{}
+	var walked []string
+	for _, r := range h.srv.e.Routes() {
+		path := strings.TrimPrefix(r.Path, sitePrefix)
+		if path == "" {
+			path = "/"
+		}
+		key := r.Method + " " + path
+		if seen[key] || r.Method == "echo_route_not_found" {
+			continue
+		}
+		seen[key] = true
+		rule, ok := isolationRules[key]
+		if !ok {
+			t.Errorf("route %s is not classified in isolationRules: say how it is scoped", key)
+			continue
+		}
+		if rule.skip != "" {
+			continue
+		}
+		var missing []string
+		target := routeParam.ReplaceAllStringFunc(path, func(p string) string {
+			v, ok := values[p]
+			if !ok {
+				missing = append(missing, p)
+			}
+			return v
+		})
+		if len(missing) > 0 {
+			t.Errorf("route %s: no first-provider value for %v", key, missing)
+			continue
+		}
+		who := globex
+		if rule.onOtherSite {
+			target = "/p/globex" + target
+			who = h.browser()
+			who.get("/p/globex/")
+		} else {
+			who.get("/console")
+		}
+		var code int
+		var body string
+		switch r.Method {
+		case http.MethodGet:
+			code, body, _ = who.get(target)
+		case http.MethodPost:
+			code, body, _ = who.post(target, url.Values{"summary": {"overwritten"}, "rating": {"1"}})
+		default:
+			t.Errorf("route %s: the walk knows no %s", key, r.Method)
+			continue
+		}
+		if code != http.StatusNotFound {
+			t.Errorf("%s %s as the other provider: %d, want 404: %.200s", r.Method, target, code, body)
+		}
+		walked = append(walked, key)
+	}
+	for key := range isolationRules {
+		if !seen[key] {
+			t.Errorf("isolationRules names %s, which is not a route any more", key)
+		}
+	}
+	sort.Strings(walked)
+	t.Logf("walked %d routes with another provider's ids:\n%s", len(walked), strings.Join(walked, "\n"))
+
+	// Nothing changed: the session is live and has the same events.
+	after, err := h.st.Events(ctx, mustProvider(t, h, id), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := h.st.SessionByIDUnscoped(ctx, id)
+	if err != nil || sess.State == store.StateEnded || sess.Summary != "" || len(after) != len(before) {
+		t.Errorf("after the walk: state %s, summary %q, events %d → %d, %v", sess.State, sess.Summary, len(before), len(after), err)
+	}
+}
