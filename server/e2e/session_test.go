@@ -108,6 +108,9 @@ func (w *world) setupAccount(t testing.TB) {
 	)
 }
 
+// invitePath is an invitation link's path on a provider's address.
+var invitePath = regexp.MustCompile(`^/p/[a-z0-9-]+/i/[a-z0-9]+$`)
+
 // newSession creates a session with "open the viewer now" and returns the
 // invitation link and code shown to the engineer.
 func (w *world) newSession(t testing.TB, customer string) (link, code string) {
@@ -120,9 +123,9 @@ func (w *world) newSession(t testing.TB, customer string) (link, code string) {
 	shot(t, w.engineer, "viewer-waiting")
 	link = eval[string](t, w.engineer, `document.getElementById("invite-url").value`)
 	code = eval[string](t, w.engineer, `document.querySelector(".v-waiting .code").textContent`)
-	// The link is on the server's public address, which a test may put
-	// behind a proxy.
-	if u, err := url.Parse(link); err != nil || !strings.HasPrefix(u.Path, "/i/") || len(strings.ReplaceAll(code, " ", "")) != 6 {
+	// The link is on the provider's address (/p/{subdomain}/ on the
+	// server's public address, which a test may put behind a proxy).
+	if u, err := url.Parse(link); err != nil || !invitePath.MatchString(u.Path) || len(strings.ReplaceAll(code, " ", "")) != 6 {
 		t.Fatalf("invitation link %q, code %q", link, code)
 	}
 	return link, code

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"tether/server/store"
+
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base32"
@@ -29,6 +31,7 @@ func (s *Server) derive(purpose, sessionID string) string {
 	return strings.ToLower(b32.EncodeToString(m.Sum(nil)[:20]))
 }
 
-func (s *Server) inviteURL(sessionID string) string {
-	return s.Config.BaseURL + "/i/" + s.inviteToken(sessionID)
+// inviteURL is the invitation link on the provider's own address.
+func (s *Server) inviteURL(p store.Provider, sessionID string) string {
+	return s.providerURL(p) + "/i/" + s.inviteToken(sessionID)
 }
