@@ -320,11 +320,13 @@ func (p *agentProxy) url() string { return "http://" + p.ln.Addr().String() }
 func (p *agentProxy) serve(conn net.Conn) {
 	defer conn.Close()
 	br := bufio.NewReader(conn)
-	line, err := br.Peek(16)
+	line, err := br.Peek(64)
 	if err != nil && len(line) == 0 {
 		return
 	}
-	agent := strings.HasPrefix(string(line), "GET /ws/agent")
+	// The agent's socket, on the server's address or a provider's (/p/{subdomain}/ws/agent).
+	first, _, _ := strings.Cut(string(line), "\r\n")
+	agent := strings.HasPrefix(first, "GET ") && strings.Contains(first, "/ws/agent")
 	p.mu.Lock()
 	if agent && p.cut {
 		p.mu.Unlock()
