@@ -39,7 +39,7 @@ func CanManage(actor, target User) error {
 	case actor.ID == target.ID:
 		return notAllowed("you cannot change your own account here")
 	case target.Role == RoleOwner:
-		return notAllowed(target.Name + " is the owner; the owner's account changes only after ownership is transferred")
+		return notAllowed(target.Name + " is the owner: transfer ownership to someone else first, then the account can be deactivated or changed")
 	case actor.Role != RoleOwner && actor.Role != RoleAdmin:
 		return notAllowed("only the owner and admins manage the team")
 	case actor.Role.rank() <= target.Role.rank():
