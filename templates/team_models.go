@@ -1,6 +1,9 @@
 package templates
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Team is the provider's team page (owners and admins): its people, pending invitations, the
 // invitation form and ownership transfer.
@@ -130,4 +133,12 @@ func RoleWithArticle(role string) string {
 		return "an engineer"
 	}
 	return role
+}
+
+// Possessive is a name with the English possessive: "Acme's", "Acme IT Services'".
+func Possessive(name string) string {
+	if strings.HasSuffix(name, "s") || strings.HasSuffix(name, "S") {
+		return name + "'"
+	}
+	return name + "'s"
 }

@@ -54,7 +54,7 @@ func (s *Server) teamInvite(c echo.Context, en engineer) error {
 	}
 	msg := mail.Message{
 		To:      inv.Email,
-		Subject: en.User.Name + " invited you to " + en.Provider.Name + "'s remote support",
+		Subject: en.User.Name + " invited you to " + templates.Possessive(en.Provider.Name) + " remote support",
 		Text: greeting + "\n\n" + en.User.Name + " invited you to join " + en.Provider.Name + " on Tether as " + templates.RoleWithArticle(string(inv.Role)) + ".\n" +
 			"Open this link to choose your password:\n\n" + link.URL + "\n\n" +
 			"The link works once, until " + inv.ExpiresAt.Format("January 2 at 15:04 MST") + ".\n" +

@@ -73,7 +73,7 @@ func (s *Server) teamReset(c echo.Context, en engineer) error {
 	link := templates.TeamLink{URL: s.providerURL(en.Provider) + "/reset/" + tok, What: "password reset link", For: u.Name + " (" + u.Email + ")", Expires: t.ExpiresAt}
 	msg := mail.Message{
 		To:      u.Email,
-		Subject: "Choose a new password for " + en.Provider.Name + "'s remote support",
+		Subject: "Choose a new password for " + templates.Possessive(en.Provider.Name) + " remote support",
 		Text: "Hello " + u.Name + ",\n\n" + en.User.Name + " made a link for you to choose a new password for your account at " + en.Provider.Name + ":\n\n" +
 			link.URL + "\n\n" +
 			"The link works once, until " + t.ExpiresAt.Format("January 2 at 15:04 MST") + ". Setting a new password signs you out everywhere.\n" +
