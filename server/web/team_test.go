@@ -417,3 +417,20 @@ func TestTeamMailsInvitationsAndResets(t *testing.T) {
 		t.Fatal("the failed mail is not logged")
 	}
 }
+
+func TestChoosePassword(t *testing.T) {
+	tests := []struct {
+		pw, again, says string
+	}{
+		{"correct horse battery", "correct horse battery", ""},
+		{"correct horse battery", "correct horse batterY", "The two passwords are different."},
+		{"short", "short", "The password needs at least 10 characters."},
+		{strings.Repeat("x", 73), strings.Repeat("x", 73), "The password can have at most 72 bytes."},
+	}
+	for _, tt := range tests {
+		hash, msg := choosePassword(tt.pw, tt.again)
+		if msg != tt.says || (msg == "") != (hash != "") {
+			t.Errorf("choosePassword(%q): hash %t, message %q; want %q", tt.pw, hash != "", msg, tt.says)
+		}
+	}
+}
