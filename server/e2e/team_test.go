@@ -180,6 +180,8 @@ func TestInviteEngineerAndDeactivate(t *testing.T) {
 	if row := eval[string](t, owner, `document.querySelector("#session-list .row[data-state=ended]").innerText`); !strings.Contains(row, "deactivated") {
 		t.Fatalf("the ended session says %q", row)
 	}
+	do(t, owner, 20*time.Second, "team page again", chromedp.Navigate(w.srv.url+"/settings/team"), chromedp.WaitVisible(chromedp.CSS(`#team-members`)))
+	phoneShot(t, owner, "team-phone")
 	// Eve cannot sign in again.
 	do(t, eng, 20*time.Second, "sign in again",
 		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "eve@acme.test"),

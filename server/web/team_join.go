@@ -108,6 +108,10 @@ func (s *Server) joinSubmit(c echo.Context) error {
 	case errors.Is(err, store.ErrEmailTaken):
 		v.Error = inv.Email + " already has an account at " + p.Name + ". Sign in with it instead."
 		return s.render(c, http.StatusConflict, templates.JoinView(v))
+	case errors.Is(err, store.ErrProviderDisabled):
+		// The operator disabled the provider while the page was open.
+		return &httpError{status: http.StatusForbidden, heading: "Account closed",
+			message: p.Name + "'s account on this server is disabled. Ask the operator of this server."}
 	case err != nil:
 		return err
 	}
