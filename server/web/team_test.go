@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 	smtpd "github.com/emersion/go-smtp"
 
+	"tether/server/auth"
 	"tether/server/mail"
 	"tether/server/protocol"
 	"tether/server/store"
@@ -208,6 +209,18 @@ func TestTeamRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Another provider's real invitation link answers 404 on this provider's address, and works on its own.
+	otherTok := auth.NewToken()
+	if _, err := h.st.CreateInvite(ctx, store.NewInvite{ProviderID: olga.ProviderID, ActorID: olga.ID, Email: "nia@other.test",
+		TokenHash: auth.HashToken(otherTok), Expires: h.clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := h.browser().get("/p/acme/join/" + otherTok); code != http.StatusNotFound {
+		t.Errorf("another provider's invitation on this provider's address: %d, want 404", code)
+	}
+	if code, body, _ := h.browser().get("/p/other-co/join/" + otherTok); code != http.StatusOK || !strings.Contains(body, "Join Other Co") {
+		t.Errorf("the invitation on its own provider's address: %d", code)
+	}
 	for _, p := range []string{"/deactivate", "/reactivate", "/reset", "/role"} {
 		if code, _, _ := owner.post("/settings/team/"+otherEng.ID+p, url.Values{"role": {"admin"}}); code != http.StatusNotFound {
 			t.Errorf("POST %s with another provider's user: %d, want 404", p, code)
@@ -262,8 +275,15 @@ func TestTeamRefusals(t *testing.T) {
 	}
 }
 
-// quotaStore answers every invitation with the engineers quota reached.
+// quotaStore answers every invitation with the engineers quota reached, for a provider whose plan has three
+// seats.
 type quotaStore struct{ Store }
+
+func (q quotaStore) ProviderByID(ctx context.Context, id string) (store.Provider, error) {
+	p, err := q.Store.ProviderByID(ctx, id)
+	p.MaxEngineers = 3
+	return p, err
+}
 
 func (quotaStore) CreateInvite(context.Context, store.NewInvite) (store.AccountToken, error) {
 	return store.AccountToken{}, &store.QuotaError{What: "engineers", Limit: 3}
@@ -272,7 +292,9 @@ func (quotaStore) CreateInvite(context.Context, store.NewInvite) (store.AccountT
 func TestTeamInviteOverQuota(t *testing.T) {
 	h := newHarnessWith(t, nil, func(d *Deps) { d.Store = quotaStore{d.Store} })
 	owner := h.signedUp("Acme", "erin@acme.test")
-	owner.get("/settings/team")
+	if _, body, _ := owner.get("/settings/team"); !strings.Contains(body, "1 of 3 seats used") {
+		t.Fatal("the team page does not show the seats used")
+	}
 	code, body, _ := owner.post("/settings/team/invites", url.Values{"email": {"eve@acme.test"}, "name": {"Eve"}})
 	want := (&store.QuotaError{What: "engineers", Limit: 3}).Message()
 	if code != http.StatusForbidden || !strings.Contains(body, want) || !strings.Contains(body, `value="eve@acme.test"`) {
