@@ -547,3 +547,23 @@ func (s *Store) LiveSessionsOf(ctx context.Context, providerID, userID string) (
 	}
 	return ids, nil
 }
+
+// accountTokenKeep is how long a used or expired one-time link stays: an expired invitation is listed as
+// expired on the team page for this long, so the admin sees it was never used.
+const accountTokenKeep = 30 * 24 * time.Hour
+
+// PurgeAccountTokens deletes one-time links used or expired more than 30 days ago and reports how many
+// went; they stopped working long before, this only keeps the table small.
+func (s *Store) PurgeAccountTokens(ctx context.Context) (int64, error) {
+	before := s.now().Add(-accountTokenKeep)
+	res, err := s.db.NewDelete().Model((*AccountToken)(nil)).
+		Where("used_at < ? OR expires_at < ?", before, before).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: purge account tokens: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: purge account tokens: %w", err)
+	}
+	return n, nil
+}

@@ -388,3 +388,34 @@ func TestPasswordReset(t *testing.T) {
 		}
 	})
 }
+
+func TestPurgeAccountTokens(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		mk := func(email string, life time.Duration) AccountToken {
+			inv, err := e.s.CreateInvite(ctx, NewInvite{ProviderID: e.p.ID, ActorID: e.owner.ID, Email: email, TokenHash: "h-" + email,
+				Expires: e.clock.Now().Add(life)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return inv
+		}
+		mk("used@acme.test", time.Hour)
+		if _, err := e.s.AcceptInvite(ctx, "h-used@acme.test", "U", "h"); err != nil {
+			t.Fatal(err)
+		}
+		mk("expired@acme.test", time.Hour)
+		e.clock.Advance(29 * 24 * time.Hour)
+		fresh := mk("fresh@acme.test", 7*24*time.Hour)
+		if n, err := e.s.PurgeAccountTokens(ctx); err != nil || n != 0 {
+			t.Fatalf("purge before 30 days: %d, %v", n, err)
+		}
+		e.clock.Advance(2 * 24 * time.Hour)
+		if n, err := e.s.PurgeAccountTokens(ctx); err != nil || n != 2 {
+			t.Fatalf("purge after 30 days: %d, %v; want the used and the expired link", n, err)
+		}
+		if invs, _ := e.s.Invites(ctx, e.p.ID); len(invs) != 1 || invs[0].ID != fresh.ID {
+			t.Fatalf("left %v", invs)
+		}
+	})
+}
