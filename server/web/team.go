@@ -79,8 +79,9 @@ func (s *Server) renderTeam(c echo.Context, en engineer, x teamExtras) error {
 	deskNames := map[string]string{}
 	for _, d := range desks {
 		deskNames[d.ID] = d.Name
-		// A fresh form puts the new person in the default desk (the only one, for most providers).
-		checked := d.IsDefault && x.status == 0
+		// A fresh form puts the new person in the default desk (the only one, for most providers); a
+		// refused one keeps what was ticked.
+		checked := d.IsDefault && x.form.Email == ""
 		for _, id := range x.desks {
 			checked = checked || id == d.ID
 		}
