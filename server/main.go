@@ -212,7 +212,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	return nil
 }
 
-// purge deletes expired sign-ins and recovered rate limits once an hour;
+// purge deletes expired sign-ins, recovered rate limits and long-dead one-time account links once an hour;
 // they already stop mattering at expiry, this only keeps the tables small.
 func purge(ctx context.Context, st *store.Store, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
@@ -225,6 +225,9 @@ func purge(ctx context.Context, st *store.Store, log *slog.Logger) {
 		}
 		if _, err := st.PurgeRateLimits(ctx); err != nil && ctx.Err() == nil {
 			log.Error("purge rate limits", "err", err)
+		}
+		if _, err := st.PurgeAccountTokens(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purge one-time account links", "err", err)
 		}
 		select {
 		case <-ctx.Done():

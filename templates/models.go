@@ -53,6 +53,8 @@ type Login struct {
 	Page
 	Email string
 	Error string
+	// Notice says why the browser is here (its sign-in ended).
+	Notice string
 }
 
 // SessionRow is one support session in a list.

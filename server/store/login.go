@@ -24,10 +24,15 @@ func (s *Store) CreateLogin(ctx context.Context, tokenHash, userID string, expir
 		return fmt.Errorf("%w: login needs a token hash and a user", ErrInvalidArgument)
 	}
 	l := Login{TokenHash: tokenHash, UserID: userID, CreatedAt: s.now(), ExpiresAt: utc(expires)}
-	if _, err := s.db.NewInsert().Model(&l).Exec(ctx); err != nil {
-		return fmt.Errorf("store: insert login: %w", err)
-	}
-	return nil
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(&l).Exec(ctx); err != nil {
+			return fmt.Errorf("store: insert login: %w", err)
+		}
+		if _, err := tx.NewUpdate().Model((*User)(nil)).Set("last_sign_in_at = ?", l.CreatedAt).Where("id = ?", userID).Exec(ctx); err != nil {
+			return fmt.Errorf("store: note sign-in: %w", err)
+		}
+		return nil
+	})
 }
 
 // LoginUser returns the user signed in with tokenHash and when that sign-in expires; ErrNotFound if there

@@ -41,6 +41,8 @@ type User struct {
 	DisabledAt *time.Time `bun:"disabled_at"`
 	// Operator: the server operator (the account setup created), who manages providers.
 	Operator bool `bun:"operator,notnull"`
+	// LastSignInAt is when the user last signed in; nil if never.
+	LastSignInAt *time.Time `bun:"last_sign_in_at"`
 }
 
 // Disabled reports whether the user was deactivated.
@@ -52,27 +54,34 @@ func (u User) Disabled() bool { return u.DisabledAt != nil }
 func (s *Store) DisableUser(ctx context.Context, providerID, id string) ([]string, error) {
 	var hashes []string
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model((*User)(nil)).Set("disabled_at = ?", s.now()).
-			Where("id = ? AND provider_id = ? AND disabled_at IS NULL", id, providerID).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("store: disable user: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("store: disable user: %w", err)
-		} else if n == 0 {
-			if _, err := s.userWhere(ctx, tx, "id = ? AND provider_id = ?", id, providerID); err != nil {
-				return err
-			}
-		}
-		if err := tx.NewSelect().Model((*Login)(nil)).Column("token_hash").Where("user_id = ?", id).Scan(ctx, &hashes); err != nil {
-			return fmt.Errorf("store: user's sign-ins: %w", err)
-		}
-		if _, err := tx.NewDelete().Model((*Login)(nil)).Where("user_id = ?", id).Exec(ctx); err != nil {
-			return fmt.Errorf("store: end user's sign-ins: %w", err)
-		}
-		return nil
+		var err error
+		hashes, err = s.disableUser(ctx, tx, providerID, id)
+		return err
 	})
 	return hashes, err
+}
+
+func (s *Store) disableUser(ctx context.Context, tx bun.Tx, providerID, id string) ([]string, error) {
+	var hashes []string
+	res, err := tx.NewUpdate().Model((*User)(nil)).Set("disabled_at = ?", s.now()).
+		Where("id = ? AND provider_id = ? AND disabled_at IS NULL", id, providerID).Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: disable user: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, fmt.Errorf("store: disable user: %w", err)
+	} else if n == 0 {
+		if _, err := s.userWhere(ctx, tx, "id = ? AND provider_id = ?", id, providerID); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.NewSelect().Model((*Login)(nil)).Column("token_hash").Where("user_id = ?", id).Scan(ctx, &hashes); err != nil {
+		return nil, fmt.Errorf("store: user's sign-ins: %w", err)
+	}
+	if _, err := tx.NewDelete().Model((*Login)(nil)).Where("user_id = ?", id).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("store: end user's sign-ins: %w", err)
+	}
+	return hashes, nil
 }
 
 func (s *Store) userWhere(ctx context.Context, db bun.IDB, where string, args ...any) (User, error) {

@@ -64,11 +64,30 @@ type Limits interface {
 	ClearSignInFailures(ctx context.Context, key string) error
 }
 
+// Team is what the team pages need from the database: people, invitations, password resets, roles.
+type Team interface {
+	TeamMembers(ctx context.Context, providerID string) ([]store.TeamMember, error)
+	ProviderDesks(ctx context.Context, providerID string) ([]store.Desk, error)
+	Invites(ctx context.Context, providerID string) ([]store.AccountToken, error)
+	CreateInvite(ctx context.Context, n store.NewInvite) (store.AccountToken, error)
+	RevokeInvite(ctx context.Context, providerID, actorID, id string) (store.AccountToken, error)
+	AccountTokenByHash(ctx context.Context, kind store.TokenKind, tokenHash string) (store.AccountToken, error)
+	AcceptInvite(ctx context.Context, tokenHash, name, passwordHash string) (store.User, error)
+	CreateReset(ctx context.Context, providerID, actorID, targetID, tokenHash string, expires time.Time) (store.AccountToken, store.User, error)
+	ResetPassword(ctx context.Context, tokenHash, passwordHash string) (store.User, []string, error)
+	ChangeRole(ctx context.Context, providerID, actorID, targetID string, role store.Role) (store.User, error)
+	TransferOwnership(ctx context.Context, providerID, actorID, targetID string) (store.User, error)
+	DeactivateUser(ctx context.Context, providerID, actorID, targetID string) (store.User, []string, error)
+	ReactivateUser(ctx context.Context, providerID, actorID, targetID string) (store.User, error)
+	LiveSessionsOf(ctx context.Context, providerID, userID string) ([]string, error)
+}
+
 // Store is what the handlers need from the database.
 type Store interface {
 	Accounts
 	Sessions
 	Limits
+	Team
 	recording.Store
 }
 
@@ -219,6 +238,18 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/sessions/:id/recording/data", s.signedIn(s.recordingData))
 	e.GET("/settings", s.signedIn(admin(s.settingsPage)))
 	e.POST("/settings", s.signedIn(admin(s.settingsSubmit)))
+	e.GET("/settings/team", s.signedIn(admin(s.teamPage)))
+	e.POST("/settings/team/invites", s.signedIn(admin(s.teamInvite)))
+	e.POST("/settings/team/invites/:id/revoke", s.signedIn(admin(s.teamRevoke)))
+	e.POST("/settings/team/owner", s.signedIn(admin(s.teamTransfer)))
+	e.POST("/settings/team/:id/role", s.signedIn(admin(s.teamRole)))
+	e.POST("/settings/team/:id/deactivate", s.signedIn(admin(s.teamDeactivate)))
+	e.POST("/settings/team/:id/reactivate", s.signedIn(admin(s.teamReactivate)))
+	e.POST("/settings/team/:id/reset", s.signedIn(admin(s.teamReset)))
+	portal(e, http.MethodGet, "/join/:token", s.joinPage)
+	portal(e, http.MethodPost, "/join/:token", s.joinSubmit)
+	portal(e, http.MethodGet, "/reset/:token", s.resetPage)
+	portal(e, http.MethodPost, "/reset/:token", s.resetSubmit)
 
 	portal(e, http.MethodGet, "/i/:token", s.invitePage)
 	portal(e, http.MethodGet, "/i/:token/agent/:platform", s.agentDownload)

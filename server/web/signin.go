@@ -55,6 +55,11 @@ func (s *Server) signedIn(h func(echo.Context, engineer) error) echo.HandlerFunc
 			}
 		}
 		if c.Request().Method == http.MethodGet && !strings.HasPrefix(c.Path(), "/ws/") && !strings.HasPrefix(c.Path(), "/console/") {
+			if err == nil {
+				// The browser had a sign-in that ended (signed out elsewhere, expired, deactivated, password
+				// reset): the sign-in page says so.
+				return c.Redirect(http.StatusSeeOther, "/login?ended=1")
+			}
 			return c.Redirect(http.StatusSeeOther, "/login")
 		}
 		return &httpError{status: http.StatusUnauthorized, heading: "Signed out", message: "Your sign-in has expired. Sign in again."}
@@ -68,7 +73,11 @@ func (s *Server) shellPage(c echo.Context, title string, en engineer) templates.
 }
 
 func (s *Server) loginPage(c echo.Context) error {
-	return s.render(c, http.StatusOK, templates.LoginView(templates.Login{Page: s.page(c, "Sign in", defaultBrand)}))
+	v := templates.Login{Page: s.page(c, "Sign in", defaultBrand)}
+	if c.QueryParam("ended") == "1" {
+		v.Notice = "You were signed out. Sign in again to go on."
+	}
+	return s.render(c, http.StatusOK, templates.LoginView(v))
 }
 
 // signInLock is the backoff after repeated failed sign-ins to one account,

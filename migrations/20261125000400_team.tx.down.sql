@@ -1,0 +1,3 @@
+ALTER TABLE users DROP COLUMN last_sign_in_at;
+--bun:split
+DROP TABLE account_tokens;

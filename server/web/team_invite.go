@@ -1,0 +1,93 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"tether/server/auth"
+	"tether/server/mail"
+	"tether/server/store"
+	"tether/templates"
+)
+
+// teamInvite makes a one-time invitation link: mailed when SMTP is configured, otherwise shown once to
+// hand over.
+func (s *Server) teamInvite(c echo.Context, en engineer) error {
+	form, _ := c.FormParams()
+	x := teamExtras{
+		form:  templates.TeamInviteForm{Email: strings.TrimSpace(c.FormValue("email")), Name: strings.TrimSpace(c.FormValue("name")), Role: c.FormValue("role")},
+		desks: form["desk"],
+	}
+	role := store.Role(x.form.Role)
+	if role == "" {
+		role = store.RoleEngineer
+	}
+	switch {
+	case !validEmail(x.form.Email):
+		x.status, x.err = http.StatusBadRequest, "Enter a valid email address."
+	case len(x.form.Name) > 100:
+		x.status, x.err = http.StatusBadRequest, "The name can have at most 100 characters."
+	case role != store.RoleEngineer && role != store.RoleAdmin:
+		x.status, x.err = http.StatusBadRequest, "Choose the role: engineer or admin."
+	}
+	if x.err != "" {
+		return s.renderTeam(c, en, x)
+	}
+	tok := auth.NewToken()
+	ctx := c.Request().Context()
+	inv, err := s.Store.CreateInvite(ctx, store.NewInvite{
+		ProviderID: en.Provider.ID, ActorID: en.User.ID, Email: x.form.Email, Name: x.form.Name, Role: role,
+		DeskIDs: x.desks, TokenHash: auth.HashToken(tok), Expires: s.Now().Add(inviteLifetime),
+	})
+	if err != nil {
+		return s.teamRefusal(c, en, err, x)
+	}
+	s.Log.Info("engineer invited", "provider", en.Provider.ID, "by", en.User.ID, "invite", inv.ID, "role", inv.Role)
+	link := templates.TeamLink{URL: s.providerURL(en.Provider) + "/join/" + tok, What: "invitation", For: inv.Email, Expires: inv.ExpiresAt}
+	greeting := "Hello,"
+	if inv.Name != "" {
+		greeting = "Hello " + inv.Name + ","
+	}
+	msg := mail.Message{
+		To:      inv.Email,
+		Subject: en.User.Name + " invited you to " + templates.Possessive(en.Provider.Name) + " remote support",
+		Text: greeting + "\n\n" + en.User.Name + " invited you to join " + en.Provider.Name + " on Tether as " + templates.RoleWithArticle(string(inv.Role)) + ".\n" +
+			"Open this link to choose your password:\n\n" + link.URL + "\n\n" +
+			"The link works once, until " + inv.ExpiresAt.Format("January 2 at 15:04 MST") + ".\n" +
+			"If you did not expect this invitation, ignore this email.\n",
+	}
+	return s.handOver(c, en, x, link, msg, "Invitation sent to "+inv.Email+".")
+}
+
+// handOver mails a one-time link with msg when SMTP is configured and says so on the team page; without
+// SMTP, or when the mail fails, the page shows the link once for the admin to hand over.
+func (s *Server) handOver(c echo.Context, en engineer, x teamExtras, link templates.TeamLink, msg mail.Message, sent string) error {
+	x.form, x.desks = templates.TeamInviteForm{}, nil
+	if s.Mail == nil {
+		x.link = link
+		return s.renderTeam(c, en, x)
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 20*time.Second)
+	defer cancel()
+	if err := s.Mail.Send(ctx, msg); err != nil {
+		s.Log.Error("mail a one-time link", "provider", en.Provider.ID, "err", err)
+		x.err = "The email to " + msg.To + " could not be sent (the server log says why). Hand over this link instead."
+		x.link = link
+		return s.renderTeam(c, en, x)
+	}
+	x.notice = sent
+	return s.renderTeam(c, en, x)
+}
+
+func (s *Server) teamRevoke(c echo.Context, en engineer) error {
+	inv, err := s.Store.RevokeInvite(c.Request().Context(), en.Provider.ID, en.User.ID, c.Param("id"))
+	if err != nil {
+		return s.teamRefusal(c, en, err, teamExtras{})
+	}
+	s.Log.Info("invitation revoked", "provider", en.Provider.ID, "by", en.User.ID, "invite", inv.ID)
+	return teamDone(c, "revoked", "")
+}
