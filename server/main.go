@@ -226,6 +226,9 @@ func purge(ctx context.Context, st *store.Store, log *slog.Logger) {
 		if _, err := st.PurgeRateLimits(ctx); err != nil && ctx.Err() == nil {
 			log.Error("purge rate limits", "err", err)
 		}
+		if _, err := st.PurgeExpiredSignups(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purge expired sign-ups", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
