@@ -27,6 +27,17 @@ func Usage(n, limit int) string {
 	return strconv.Itoa(n) + " of " + strconv.Itoa(limit)
 }
 
+// Count says n things: "no live sessions", "1 live session", "2 live sessions".
+func Count(n int, one, many string) string {
+	switch n {
+	case 0:
+		return "no " + many
+	case 1:
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
 // Full reports whether a quota is used up.
 func Full(n, limit int) bool { return limit > 0 && n >= limit }
 
