@@ -236,10 +236,12 @@ func (s *Server) operatorDisable(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
+	// Sessions first: their viewers and pages learn why they ended before the sign-ins' connections
+	// close, which would otherwise only say "signed out".
+	s.Live.Ended(ended...)
 	for _, h := range logins {
 		s.endSignIn(h)
 	}
-	s.Live.Ended(ended...)
 	s.Log.Info("provider disabled", "provider", v.Row.ID, "sign_ins_ended", len(logins), "sessions_ended", len(ended), "operator", en.User.ID)
 	return c.Redirect(http.StatusSeeOther, "/operator/providers/"+v.Row.ID+"?done=disabled")
 }
