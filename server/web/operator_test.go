@@ -450,6 +450,12 @@ func TestSignInChooserForOneEmailAtTwoProviders(t *testing.T) {
 	if code, _, _ := b2.post("/login/choose", url.Values{"choice": {late[1]}}); code != http.StatusForbidden {
 		t.Errorf("an expired choice: %d", code)
 	}
+	// A password that opens one of the accounts signs in to that one, without a chooser.
+	if b3, code, _, hdr := h.signIn("/login", "sam@acme.test", "initech password 1"); code != http.StatusSeeOther || hdr.Get("Location") != "/console" {
+		t.Errorf("initech's own password: %d", code)
+	} else if _, body, _ := b3.get("/console"); !strings.Contains(body, `class="brand-name">Initech`) {
+		t.Error("initech's password did not open initech")
+	}
 	// A disabled provider drops out of the chooser: one account left signs in at once.
 	if _, _, err := h.st.DisableProvider(context.Background(), globex.ProviderID); err != nil {
 		t.Fatal(err)
