@@ -34,8 +34,8 @@ func operatorShot(t testing.TB, ctx context.Context, name string) {
 	}
 }
 
-// newTab opens another tab of the same browser (same cookies).
-func newTab(t testing.TB, ctx context.Context) context.Context {
+// operatorTab opens another tab of the same browser (same cookies).
+func operatorTab(t testing.TB, ctx context.Context) context.Context {
 	tab, cancel := chromedp.NewContext(ctx)
 	t.Cleanup(cancel)
 	if err := chromedp.Do(tab, chromedp.Navigate("about:blank")); err != nil {
@@ -79,7 +79,7 @@ func TestOperatorDisablesProvider(t *testing.T) {
 	if brand := eval[string](t, gil, `document.querySelector(".topbar .brand-name").textContent`); brand != "Globex Helpdesk" {
 		t.Fatalf("owner's console is %q's", brand)
 	}
-	console := newTab(t, gil)
+	console := operatorTab(t, gil)
 	do(t, console, 20*time.Second, "console tab", chromedp.Navigate(w.srv.url+"/console"), chromedp.WaitVisible(chromedp.CSS(`#session-list`)))
 
 	// Gil helps a customer: the session runs.
