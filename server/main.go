@@ -229,6 +229,9 @@ func purge(ctx context.Context, st *store.Store, log *slog.Logger) {
 		if _, err := st.PurgeAccountTokens(ctx); err != nil && ctx.Err() == nil {
 			log.Error("purge one-time account links", "err", err)
 		}
+		if _, err := st.PurgeExpiredSignups(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purge expired sign-ups", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return

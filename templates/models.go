@@ -36,6 +36,10 @@ type User struct {
 	Email    string
 	Provider string
 	Role     string
+	// Operator: the server's operator, who sees the Operator page.
+	Operator bool
+	// OtherAccounts: the same email has an account at another provider ("Switch provider").
+	OtherAccounts bool
 }
 
 // Setup is the first-run page.
@@ -55,6 +59,12 @@ type Login struct {
 	Error string
 	// Notice says why the browser is here (its sign-in ended).
 	Notice string
+	// Prefix is the provider's path prefix ("/p/acme") when the page is on a provider's address, and
+	// Provider its name; both empty on the server's own address.
+	Prefix   string
+	Provider string
+	// SignupOpen links to self-service sign-up of new providers.
+	SignupOpen bool
 }
 
 // SessionRow is one support session in a list.

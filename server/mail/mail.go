@@ -32,8 +32,10 @@ type Sender interface {
 // SMTP sends through one SMTP server.
 type SMTP struct {
 	url  *url.URL
-	from string
-	now  func() time.Time
+	from string // as configured, for the From header: "Acme Support <help@acme.test>"
+	// envelope is the bare address of from, for MAIL FROM, which takes no display name (RFC 5321).
+	envelope string
+	now      func() time.Time
 }
 
 // NewSMTP parses rawURL (smtp://user:password@host:port with STARTTLS when the server offers it, or
@@ -43,10 +45,11 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
 		return nil, errors.New("mail: want smtp://user:password@host:port or smtps://…")
 	}
-	if _, err := mail.ParseAddress(from); err != nil {
+	a, err := mail.ParseAddress(from)
+	if err != nil {
 		return nil, fmt.Errorf("mail: sender %q: %w", from, err)
 	}
-	return &SMTP{url: u, from: from, now: time.Now}, nil
+	return &SMTP{url: u, from: from, envelope: a.Address, now: time.Now}, nil
 }
 
 // Send delivers m, giving up when ctx ends.
@@ -91,7 +94,7 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 			return fmt.Errorf("mail: sign in: %w", err)
 		}
 	}
-	if err := c.Mail(s.from); err != nil {
+	if err := c.Mail(s.envelope); err != nil {
 		return fmt.Errorf("mail: from: %w", err)
 	}
 	if err := c.Rcpt(to.Address); err != nil {

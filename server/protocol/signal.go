@@ -218,6 +218,8 @@ const (
 	EndAgentLost   = "support program disconnected"
 	EndExpired     = "expired"
 	EndInterrupted = "interrupted"
+	// EndProviderDisabled: the server's operator disabled the provider.
+	EndProviderDisabled = "the support provider's account was closed"
 	// EndTimeLimit and EndIdle (trust.go) are decided by the server too.
 )
 

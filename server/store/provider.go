@@ -190,6 +190,21 @@ func (s *Store) CreateProviderWithOwner(ctx context.Context, providerName, owner
 }
 
 func (s *Store) createProvider(ctx context.Context, setup bool, providerName, ownerName, email, passwordHash string) (Provider, User, error) {
+	var p Provider
+	var u User
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		p, u, err = s.insertProvider(ctx, tx, setup, providerName, ownerName, email, passwordHash)
+		return err
+	})
+	if err != nil {
+		return Provider{}, User{}, err
+	}
+	return p, u, nil
+}
+
+// insertProvider is createProvider inside the caller's transaction.
+func (s *Store) insertProvider(ctx context.Context, tx bun.Tx, setup bool, providerName, ownerName, email, passwordHash string) (Provider, User, error) {
 	providerName = strings.TrimSpace(providerName)
 	if providerName == "" || utf8.RuneCountInString(providerName) > MaxProviderName {
 		return Provider{}, User{}, fmt.Errorf("%w: the company name must have 1 to %d characters", ErrInvalidArgument, MaxProviderName)
@@ -205,34 +220,30 @@ func (s *Store) createProvider(ctx context.Context, setup bool, providerName, ow
 		Operator:     setup,
 	}
 	desk := Desk{ID: NewID(), ProviderID: p.ID, Name: "Support", IsDefault: true, CreatedAt: now}
-	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		// The installation row's primary key is what makes setup happen once: a second setup's insert
-		// conflicts and rolls its whole transaction back. Other providers only make sure the row exists.
-		ins := "INSERT INTO installation (id, set_up_at) VALUES (1, ?)"
-		if !setup {
-			ins += " ON CONFLICT (id) DO NOTHING"
+	// The installation row's primary key is what makes setup happen once: a second setup's insert
+	// conflicts and rolls its whole transaction back. Other providers only make sure the row exists.
+	ins := "INSERT INTO installation (id, set_up_at) VALUES (1, ?)"
+	if !setup {
+		ins += " ON CONFLICT (id) DO NOTHING"
+	}
+	if _, err := tx.NewRaw(ins, now).Exec(ctx); err != nil {
+		if setup && uniqueViolation(err, "installation_pkey", "installation.id") {
+			return Provider{}, User{}, ErrAlreadySetUp
 		}
-		if _, err := tx.NewRaw(ins, now).Exec(ctx); err != nil {
-			if setup && uniqueViolation(err, "installation_pkey", "installation.id") {
-				return ErrAlreadySetUp
-			}
-			return fmt.Errorf("store: mark installation set up: %w", err)
-		}
-		slug, err := uniqueSlug(ctx, tx, slugify(providerName))
-		if err != nil {
-			return err
-		}
-		p.Slug = slug
-		if _, err := tx.NewInsert().Model(&p).Exec(ctx); err != nil {
-			return fmt.Errorf("store: insert provider: %w", err)
-		}
-		if _, err := tx.NewInsert().Model(&desk).Exec(ctx); err != nil {
-			return fmt.Errorf("store: insert default desk: %w", err)
-		}
-		u, err = s.insertUser(ctx, tx, u, desk.ID)
-		return err
-	})
+		return Provider{}, User{}, fmt.Errorf("store: mark installation set up: %w", err)
+	}
+	slug, err := uniqueSlug(ctx, tx, slugify(providerName))
 	if err != nil {
+		return Provider{}, User{}, err
+	}
+	p.Slug = slug
+	if _, err := tx.NewInsert().Model(&p).Exec(ctx); err != nil {
+		return Provider{}, User{}, fmt.Errorf("store: insert provider: %w", err)
+	}
+	if _, err := tx.NewInsert().Model(&desk).Exec(ctx); err != nil {
+		return Provider{}, User{}, fmt.Errorf("store: insert default desk: %w", err)
+	}
+	if u, err = s.insertUser(ctx, tx, u, desk.ID); err != nil {
 		return Provider{}, User{}, err
 	}
 	return p, u, nil

@@ -56,7 +56,8 @@ func (s *Server) customerSession(c echo.Context, allowEnded bool) (invitation, e
 		return invitation{}, err
 	}
 	if inv.Provider.Disabled() {
-		return invitation{}, errInvite
+		// The same on the server's own address as on the provider's: closed, not unknown.
+		return invitation{}, errPortalClosed(inv.Provider)
 	}
 	if sess.EngineerID != "" {
 		if inv.Engineer, err = s.Store.UserByID(ctx, sess.ProviderID, sess.EngineerID); err != nil {

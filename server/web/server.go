@@ -82,9 +82,27 @@ type Team interface {
 	LiveSessionsOf(ctx context.Context, providerID, userID string) ([]string, error)
 }
 
+// Operator is what the operator's page, self-service sign-up and the owners' password links need.
+type Operator interface {
+	ListProviders(ctx context.Context) ([]store.ProviderSummary, error)
+	CreateProviderWithOwner(ctx context.Context, providerName, ownerName, email, passwordHash string) (store.Provider, store.User, error)
+	SetQuotas(ctx context.Context, providerID string, q store.Quotas) error
+	DisableProvider(ctx context.Context, providerID string) ([]string, []store.Session, error)
+	SetProviderDisabled(ctx context.Context, id string, disabled bool) error
+	SignupOpen(ctx context.Context) (bool, error)
+	SetSignupOpen(ctx context.Context, open bool) error
+	CreateSignup(ctx context.Context, su store.Signup) error
+	SignupByToken(ctx context.Context, tokenHash string) (store.Signup, error)
+	ConfirmSignup(ctx context.Context, tokenHash string) (store.Provider, store.User, error)
+	CreatePasswordLink(ctx context.Context, tokenHash, userID string, expires time.Time) error
+	PasswordLinkUser(ctx context.Context, tokenHash string) (store.User, error)
+	SetPasswordByLink(ctx context.Context, tokenHash, passwordHash string) (store.User, error)
+}
+
 // Store is what the handlers need from the database.
 type Store interface {
 	Accounts
+	Operator
 	Sessions
 	Limits
 	Team
@@ -219,6 +237,14 @@ func (s *Server) routes(e *echo.Echo) {
 	portal(e, http.MethodGet, "/login", s.loginPage)
 	portal(e, http.MethodPost, "/login", s.loginSubmit)
 	e.POST("/logout", s.logout)
+	e.POST("/login/choose", s.loginChoose)
+	e.GET("/switch", s.signedIn(s.switchPage))
+	e.GET("/signup", s.signupPage)
+	e.POST("/signup", s.signupSubmit)
+	e.GET("/signup/confirm/:token", s.signupConfirmPage)
+	e.POST("/signup/confirm/:token", s.signupConfirm)
+	e.GET("/welcome/:token", s.welcomePage)
+	e.POST("/welcome/:token", s.welcomeSubmit)
 
 	e.GET("/console", s.signedIn(s.console))
 	e.GET("/console/sessions", s.signedIn(s.consoleSessions))
@@ -250,6 +276,13 @@ func (s *Server) routes(e *echo.Echo) {
 	portal(e, http.MethodPost, "/join/:token", s.joinSubmit)
 	portal(e, http.MethodGet, "/reset/:token", s.resetPage)
 	portal(e, http.MethodPost, "/reset/:token", s.resetSubmit)
+	e.GET("/operator", s.signedIn(operatorOnly(s.operatorPage)))
+	e.POST("/operator/signup", s.signedIn(operatorOnly(s.operatorSignup)))
+	e.POST("/operator/providers", s.signedIn(operatorOnly(s.operatorCreate)))
+	e.GET("/operator/providers/:id", s.signedIn(operatorOnly(s.operatorProvider)))
+	e.POST("/operator/providers/:id/quotas", s.signedIn(operatorOnly(s.operatorQuotas)))
+	e.POST("/operator/providers/:id/disable", s.signedIn(operatorOnly(s.operatorDisable)))
+	e.POST("/operator/providers/:id/enable", s.signedIn(operatorOnly(s.operatorEnable)))
 
 	portal(e, http.MethodGet, "/i/:token", s.invitePage)
 	portal(e, http.MethodGet, "/i/:token/agent/:platform", s.agentDownload)
@@ -330,9 +363,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 	status, heading, message := http.StatusInternalServerError, "Something went wrong", "The server could not complete this request. Please try again in a moment."
 	var he *httpError
 	var ee *echo.HTTPError
+	var qe *store.QuotaError
 	switch {
 	case errors.As(err, &he):
 		status, heading, message = he.status, he.heading, he.message
+	case errors.As(err, &qe):
+		// Wherever a quota stops something (a session from the console, the portal or the API, an
+		// engineer, a desk), the provider's people read which limit and whom to ask.
+		status, heading, message = http.StatusConflict, "Limit reached", qe.Message()
+	case errors.Is(err, store.ErrProviderDisabled):
+		status, heading, message = http.StatusForbidden, "Account closed", "This provider's account on this server is disabled."
 	case errors.Is(err, store.ErrNotFound):
 		status, heading, message = http.StatusNotFound, "Not found", "There is nothing here. The link may be wrong or no longer valid."
 	case errors.As(err, &ee):

@@ -51,6 +51,18 @@ func (s *Server) sessionCreate(c echo.Context, en engineer) error {
 			break
 		}
 	}
+	var qe *store.QuotaError
+	if errors.As(err, &qe) {
+		// Over the provider's quota: the form stays as typed, with the limit in words.
+		s.Log.Info("session refused: over quota", "provider", en.Provider.ID, "limit", qe.Limit)
+		groups, gerr := s.sessionGroups(c, en)
+		if gerr != nil {
+			return gerr
+		}
+		v := templates.Console{Page: s.shellPage(c, "Sessions", en), Groups: groups, CustomerName: customer, Note: note,
+			OpenViewer: openViewer, Error: qe.Message()}
+		return s.render(c, http.StatusConflict, templates.ConsoleView(v))
+	}
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}

@@ -68,12 +68,36 @@ func (s *Server) signedIn(h func(echo.Context, engineer) error) echo.HandlerFunc
 
 func (s *Server) shellPage(c echo.Context, title string, en engineer) templates.Page {
 	p := s.page(c, title, brandOf(en.Provider))
-	p.User = &templates.User{Name: en.User.Name, Email: en.User.Email, Provider: en.Provider.Name, Role: string(en.User.Role)}
+	p.User = &templates.User{Name: en.User.Name, Email: en.User.Email, Provider: en.Provider.Name, Role: string(en.User.Role),
+		Operator: en.User.Operator, OtherAccounts: s.hasOtherAccounts(c, en)}
 	return p
 }
 
+// loginView is the sign-in page's model for the address the request came to: on a provider's
+// address it names the provider and posts back there, so that only that provider's account is tried.
+func (s *Server) loginView(c echo.Context, st site, email string) templates.Login {
+	v := templates.Login{Page: s.page(c, "Sign in", defaultBrand), Email: email, Prefix: st.Prefix}
+	if st.Own() {
+		v.Page.Brand = brandOf(st.Provider)
+		v.Provider = st.Provider.Name
+	} else if open, err := s.Store.SignupOpen(c.Request().Context()); err != nil {
+		s.Log.Error("read sign-up switch", "err", err)
+	} else {
+		v.SignupOpen = open
+	}
+	return v
+}
+
 func (s *Server) loginPage(c echo.Context) error {
-	v := templates.Login{Page: s.page(c, "Sign in", defaultBrand)}
+	st, err := s.siteOf(c)
+	if err != nil {
+		return err
+	}
+	email := c.QueryParam("email")
+	if len(email) > 254 {
+		email = ""
+	}
+	v := s.loginView(c, st, email)
 	if c.QueryParam("ended") == "1" {
 		v.Notice = "You were signed out. Sign in again to go on."
 	}
@@ -104,7 +128,11 @@ func accountKey(email string) string {
 func (s *Server) loginSubmit(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	pw := c.FormValue("password")
-	view := templates.Login{Page: s.page(c, "Sign in", defaultBrand), Email: email}
+	st, err := s.siteOf(c)
+	if err != nil {
+		return err
+	}
+	view := s.loginView(c, st, email)
 	ctx := c.Request().Context()
 	ip := c.RealIP()
 	if spent, err := s.spend(c, "sign-in", budget{"signin:" + clientKey(ip), rateSignInAddr}); err != nil {
@@ -123,15 +151,11 @@ func (s *Server) loginSubmit(c echo.Context) error {
 		view.Error = "Too many failed sign-ins for this account. Try again " + untilText(lock.LockedUntil.Sub(s.Now())) + "."
 		return s.render(c, http.StatusTooManyRequests, templates.LoginView(view))
 	}
-	st, err := s.siteOf(c)
+	matched, err := s.checkSignIn(c, st, email, pw)
 	if err != nil {
 		return err
 	}
-	u, err := s.checkSignIn(c, st, email, pw)
-	if err != nil {
-		return err
-	}
-	if u.ID == "" {
+	if len(matched) == 0 {
 		f, rerr := s.Store.RecordSignInFailure(ctx, key, signInForget, signInLock)
 		if rerr != nil {
 			return rerr
@@ -143,44 +167,66 @@ func (s *Server) loginSubmit(c echo.Context) error {
 		}
 		return s.render(c, http.StatusUnauthorized, templates.LoginView(view))
 	}
-	if u.Disabled() {
-		s.Log.Warn("sign-in refused: user deactivated", "addr", ip, "user", u.ID)
-		view.Error = "This account has been deactivated. Ask your administrator."
-		return s.render(c, http.StatusForbidden, templates.LoginView(view))
-	}
 	if err := s.Store.ClearSignInFailures(ctx, key); err != nil {
 		return err
 	}
-	if err := s.startLogin(c, u); err != nil {
-		return err
+	// The password is right; the accounts it opens that may sign in now are the ones to offer.
+	var open []engineer
+	refusal := ""
+	for _, u := range matched {
+		p, err := s.Store.ProviderByID(ctx, u.ProviderID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case u.Disabled():
+			s.Log.Warn("sign-in refused: user deactivated", "addr", ip, "user", u.ID)
+			refusal = "This account has been deactivated. Ask your administrator."
+		case p.Disabled():
+			s.Log.Warn("sign-in refused: provider disabled", "addr", ip, "user", u.ID, "provider", p.ID)
+			refusal = p.Name + "'s account on this server is disabled. Ask the operator of this server."
+		default:
+			open = append(open, engineer{User: u, Provider: p})
+		}
 	}
-	return c.Redirect(http.StatusSeeOther, "/console")
+	switch len(open) {
+	case 0:
+		view.Error = refusal
+		return s.render(c, http.StatusForbidden, templates.LoginView(view))
+	case 1:
+		if err := s.startLogin(c, open[0].User); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, "/console")
+	}
+	return s.render(c, http.StatusOK, templates.LoginChooserView(s.chooser(c, store.NormalizeEmail(email), open)))
 }
 
-// checkSignIn finds the account the email and password open: on a provider's address only that
-// provider's, on the server's own address any provider's (a person who works for two providers has an
-// account with each). Zero User when none does. An unknown email still costs one bcrypt comparison
-// (auth.CheckPassword with an empty hash), so neither the answer nor its timing tells whether an
-// account exists.
-func (s *Server) checkSignIn(c echo.Context, st site, email, pw string) (store.User, error) {
+// checkSignIn finds the accounts the email and password open: on a provider's address only that
+// provider's, on the server's own address every provider's (a person who works for two providers has an
+// account with each, each with its own password). None when no account does. An unknown email still
+// costs one bcrypt comparison (auth.CheckPassword with an empty hash), so neither the answer nor its
+// timing tells whether an account exists.
+func (s *Server) checkSignIn(c echo.Context, st site, email, pw string) ([]store.User, error) {
 	users, err := s.Store.UsersByEmail(c.Request().Context(), email)
 	if err != nil {
-		return store.User{}, err
+		return nil, err
 	}
 	checked := false
+	var matched []store.User
 	for _, u := range users {
 		if st.Own() && u.ProviderID != st.Provider.ID {
 			continue
 		}
 		checked = true
 		if auth.CheckPassword(u.PasswordHash, pw) == nil {
-			return u, nil
+			matched = append(matched, u)
 		}
 	}
 	if !checked {
 		_ = auth.CheckPassword("", pw)
 	}
-	return store.User{}, nil
+	return matched, nil
 }
 
 // untilText says a wait in words: "in 30 seconds", "in 4 minutes".
@@ -192,6 +238,15 @@ func untilText(d time.Duration) string {
 }
 
 func (s *Server) startLogin(c echo.Context, u store.User) error {
+	// A browser holds one sign-in: the one this replaces (switching provider, signing in again) ends,
+	// with its open consoles and viewers.
+	if ck, err := c.Cookie(loginCookie); err == nil && ck.Value != "" {
+		hash := auth.HashToken(ck.Value)
+		if err := s.Store.DeleteLogin(c.Request().Context(), hash); err != nil {
+			return err
+		}
+		s.endSignIn(hash)
+	}
 	tok := auth.NewToken()
 	if err := s.Store.CreateLogin(c.Request().Context(), auth.HashToken(tok), u.ID, s.Now().Add(loginLifetime)); err != nil {
 		return err

@@ -75,10 +75,15 @@ func (s *Server) siteOf(c echo.Context) (site, error) {
 		return site{}, err
 	}
 	if p.Disabled() {
-		return site{}, &httpError{status: http.StatusForbidden, heading: "Support portal closed",
-			message: p.Name + "'s remote support is not available on this server at the moment. Contact " + p.Name + " another way."}
+		return site{}, errPortalClosed(p)
 	}
 	return site{Provider: p, Prefix: prefix}, nil
+}
+
+// errPortalClosed answers every customer page of a provider the operator disabled.
+func errPortalClosed(p store.Provider) error {
+	return &httpError{status: http.StatusForbidden, heading: "Support portal closed",
+		message: p.Name + "'s remote support is not available on this server at the moment. Contact " + p.Name + " another way."}
 }
 
 // providerURL is the provider's own address, for links Tether hands out (invitations, the agent's

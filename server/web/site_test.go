@@ -119,8 +119,8 @@ func TestDisabledProviderPortal(t *testing.T) {
 	if code, body, _ := anon.get("/p/acme/"); code != http.StatusForbidden || !strings.Contains(body, "not available") {
 		t.Errorf("disabled portal: %d", code)
 	}
-	if code, _, _ := anon.get("/i/" + token); code != http.StatusNotFound {
-		t.Errorf("disabled provider's invitation: %d", code)
+	if code, body, _ := anon.get("/i/" + token); code != http.StatusForbidden || !strings.Contains(body, "not available") {
+		t.Errorf("disabled provider's invitation: %d, want the portal-closed page", code)
 	}
 	if code, _, _ := owner.get("/console"); code != http.StatusForbidden {
 		t.Errorf("disabled provider's console: %d", code)

@@ -1,0 +1,3 @@
+DROP TABLE password_links;
+--bun:split
+DROP TABLE signups;

@@ -1,0 +1,228 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"tether/server/auth"
+	"tether/server/mail"
+	"tether/server/store"
+	"tether/templates"
+)
+
+// signupLifetime is how long a sign-up waits for its email to be confirmed.
+const signupLifetime = 24 * time.Hour
+
+// Sign-ups per address (five, then one every 12 minutes) and for the whole server (30, then one a
+// minute): enough for a busy day of real companies, too few to fill the database or to mail-bomb.
+var (
+	rateSignupAddr = store.Rate{Every: 12 * time.Minute, Burst: 5}
+	rateSignupAll  = store.Rate{Every: time.Minute, Burst: 30}
+)
+
+// errSignupClosed answers every sign-up page while the operator keeps sign-up closed, and on a
+// provider's address (sign-up belongs to the server's own).
+var errSignupClosed = &httpError{status: http.StatusNotFound, heading: "Sign-up is closed",
+	message: "New support accounts are not open on this server. Ask its operator for one."}
+
+// signupAllowed refuses while sign-up is closed or on a provider's address.
+func (s *Server) signupAllowed(c echo.Context) error {
+	st, err := s.siteOf(c)
+	if err != nil {
+		return err
+	}
+	open, err := s.Store.SignupOpen(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if !open || st.Own() {
+		return errSignupClosed
+	}
+	return nil
+}
+
+func (s *Server) signupForm(c echo.Context) templates.SignupForm {
+	return templates.SignupForm{Page: s.page(c, "Create your account", defaultBrand),
+		MaxCompany: store.MaxProviderName, MinPassword: auth.MinPasswordLength}
+}
+
+func (s *Server) signupPage(c echo.Context) error {
+	if err := s.signupAllowed(c); err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, templates.SignupView(s.signupForm(c)))
+}
+
+// signupSubmit creates a provider. With a mail server the address is confirmed first: the sign-up
+// waits (hashed token, 24 h) until its link is opened. Without one it is created at once, the owner
+// signed in.
+func (s *Server) signupSubmit(c echo.Context) error {
+	if err := s.signupAllowed(c); err != nil {
+		return err
+	}
+	v := s.signupForm(c)
+	v.Company = strings.TrimSpace(c.FormValue("provider"))
+	v.Name = strings.TrimSpace(c.FormValue("name"))
+	v.Email = strings.TrimSpace(c.FormValue("email"))
+	pw := c.FormValue("password")
+	switch {
+	case v.Company == "" || utf8.RuneCountInString(v.Company) > store.MaxProviderName:
+		v.Error = fmt.Sprintf("Enter your company's name (up to %d characters).", store.MaxProviderName)
+	case v.Name == "" || utf8.RuneCountInString(v.Name) > 100:
+		v.Error = "Enter your name (up to 100 characters)."
+	case !validEmail(v.Email):
+		v.Error = "Enter a valid email address."
+	case pw != c.FormValue("password2"):
+		v.Error = "The two passwords are different."
+	}
+	if v.Error != "" {
+		return s.render(c, http.StatusBadRequest, templates.SignupView(v))
+	}
+	// A mistake in the form costs nothing; every attempt that goes on to hash a password, create a
+	// provider or send a mail spends from the budgets.
+	if spent, err := s.spend(c, "sign-up", budget{"signup:" + clientKey(c.RealIP()), rateSignupAddr}, budget{"signup:all", rateSignupAll}); err != nil {
+		return err
+	} else if spent != nil {
+		v.Error = "Too many sign-ups from your network right now. Try again later."
+		return s.render(c, http.StatusTooManyRequests, templates.SignupView(v))
+	}
+	hash, err := auth.HashPassword(pw)
+	if err != nil {
+		v.Error = strings.ToUpper(err.Error()[:1]) + err.Error()[1:] + "."
+		return s.render(c, http.StatusBadRequest, templates.SignupView(v))
+	}
+	ctx := c.Request().Context()
+	if s.Mail == nil {
+		p, u, err := s.Store.CreateProviderWithOwner(ctx, v.Company, v.Name, v.Email, hash)
+		if errors.Is(err, store.ErrInvalidArgument) {
+			v.Error = "That company name cannot be used. Choose another."
+			return s.render(c, http.StatusBadRequest, templates.SignupView(v))
+		}
+		if err != nil {
+			return err
+		}
+		s.Log.Info("provider signed up", "provider", p.ID, "owner", u.ID, "confirmed", false)
+		if err := s.startLogin(c, u); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, "/console")
+	}
+	tok := auth.NewToken()
+	err = s.Store.CreateSignup(ctx, store.Signup{TokenHash: auth.HashToken(tok), ProviderName: v.Company, OwnerName: v.Name,
+		Email: v.Email, PasswordHash: hash, ExpiresAt: s.Now().Add(signupLifetime)})
+	if err != nil {
+		return err
+	}
+	link := s.Config.BaseURL + "/signup/confirm/" + tok
+	err = s.Mail.Send(ctx, mail.Message{To: v.Email, Subject: "Confirm your support account for " + v.Company,
+		Text: "Hello " + v.Name + ",\n\n" +
+			"Open this link within 24 hours to create " + v.Company + "'s support account on " + s.Config.BaseURL + ":\n" + link + "\n\n" +
+			"If you did not sign up, ignore this email; nothing is created without it.\n"})
+	if err != nil {
+		s.Log.Error("mail sign-up confirmation", "err", err)
+		v.Error = "We could not send the confirmation email just now. Try again in a few minutes."
+		return s.render(c, http.StatusServiceUnavailable, templates.SignupView(v))
+	}
+	s.Log.Info("sign-up waiting for confirmation", "addr", c.RealIP())
+	return s.render(c, http.StatusOK, templates.SignupSentView(templates.SignupSent{Page: s.page(c, "Check your email", defaultBrand), Email: v.Email}))
+}
+
+// errSignupLink answers a confirmation link that was used, expired or never existed.
+var errSignupLink = &httpError{status: http.StatusNotFound, heading: "Link no longer valid",
+	message: "This confirmation link was already used or has expired (links work for 24 hours). Sign in, or sign up again."}
+
+// signupConfirmPage shows the pending sign-up with a button: opening the link (a mail scanner may)
+// creates nothing by itself.
+func (s *Server) signupConfirmPage(c echo.Context) error {
+	tok := c.Param("token")
+	su, err := s.Store.SignupByToken(c.Request().Context(), auth.HashToken(tok))
+	if errors.Is(err, store.ErrNotFound) {
+		return errSignupLink
+	}
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, templates.SignupConfirmView(templates.SignupConfirm{
+		Page: s.page(c, "Confirm your account", defaultBrand), Token: tok, Company: su.ProviderName, Email: su.Email}))
+}
+
+func (s *Server) signupConfirm(c echo.Context) error {
+	p, u, err := s.Store.ConfirmSignup(c.Request().Context(), auth.HashToken(c.Param("token")))
+	if errors.Is(err, store.ErrNotFound) {
+		return errSignupLink
+	}
+	if err != nil {
+		return err
+	}
+	s.Log.Info("provider signed up", "provider", p.ID, "owner", u.ID, "confirmed", true)
+	if err := s.startLogin(c, u); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/console")
+}
+
+// errWelcomeLink answers an owner's password link that was used, expired or never existed.
+var errWelcomeLink = &httpError{status: http.StatusNotFound, heading: "Link no longer valid",
+	message: "This link was already used or has expired. Ask the operator of this server for a new one."}
+
+func (s *Server) welcomeView(c echo.Context) (templates.Welcome, error) {
+	tok := c.Param("token")
+	ctx := c.Request().Context()
+	u, err := s.Store.PasswordLinkUser(ctx, auth.HashToken(tok))
+	if errors.Is(err, store.ErrNotFound) {
+		return templates.Welcome{}, errWelcomeLink
+	}
+	if err != nil {
+		return templates.Welcome{}, err
+	}
+	p, err := s.Store.ProviderByID(ctx, u.ProviderID)
+	if err != nil {
+		return templates.Welcome{}, err
+	}
+	return templates.Welcome{Page: s.page(c, "Choose your password", brandOf(p)), Token: tok, Name: u.Name,
+		Provider: p.Name, Email: u.Email, MinPassword: auth.MinPasswordLength}, nil
+}
+
+// welcomePage lets the owner of a provider the operator created choose their password.
+func (s *Server) welcomePage(c echo.Context) error {
+	v, err := s.welcomeView(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, templates.WelcomeView(v))
+}
+
+func (s *Server) welcomeSubmit(c echo.Context) error {
+	v, err := s.welcomeView(c)
+	if err != nil {
+		return err
+	}
+	pw := c.FormValue("password")
+	if pw != c.FormValue("password2") {
+		v.Error = "The two passwords are different."
+		return s.render(c, http.StatusBadRequest, templates.WelcomeView(v))
+	}
+	hash, err := auth.HashPassword(pw)
+	if err != nil {
+		v.Error = strings.ToUpper(err.Error()[:1]) + err.Error()[1:] + "."
+		return s.render(c, http.StatusBadRequest, templates.WelcomeView(v))
+	}
+	u, err := s.Store.SetPasswordByLink(c.Request().Context(), auth.HashToken(c.Param("token")), hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return errWelcomeLink
+	}
+	if err != nil {
+		return err
+	}
+	s.Log.Info("owner chose a password", "user", u.ID)
+	if err := s.startLogin(c, u); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/console")
+}
