@@ -1,6 +1,9 @@
 package web
 
 import (
+	"maps"
+	"time"
+
 	"context"
 	"net/http"
 	"net/url"
@@ -8,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"tether/server/auth"
 
 	"tether/server/store"
 )
@@ -22,6 +26,10 @@ type routeRule struct {
 	// routes customers and agents reach; otherwise the second provider's owner asks on the server's own
 	// address.
 	onOtherSite bool
+	// ids names what the route's parameters are: "" a session (its id, invitation token, screenshot
+	// number), "user", "invite", "provider", "join" (an invitation to the team), "reset" (a password
+	// reset link).
+	ids string
 }
 
 // isolationRules classifies every route by method and path.
@@ -70,6 +78,35 @@ var isolationRules = map[string]routeRule{
 	"GET /i/:token/report/download":       {onOtherSite: true},
 	"GET /i/:token/screenshots/:n":        {onOtherSite: true},
 	"GET /ws/invite/:token":               {onOtherSite: true},
+
+	"POST /login/choose":                   {skip: "a signed choice between the asker's own accounts (TestSignInChooserForOneEmailAtTwoProviders)"},
+	"GET /switch":                          {skip: "the signed-in person's own accounts"},
+	"GET /signup":                          {skip: "creates a new provider"},
+	"POST /signup":                         {skip: "creates a new provider"},
+	"GET /signup/confirm/:token":           {skip: "the token names a pending sign-up, which belongs to no provider yet"},
+	"POST /signup/confirm/:token":          {skip: "the token names a pending sign-up, which belongs to no provider yet"},
+	"GET /welcome/:token":                  {skip: "the token is the only key: a new owner's one-time password link, on the server's own address"},
+	"POST /welcome/:token":                 {skip: "the token is the only key: a new owner's one-time password link, on the server's own address"},
+	"GET /operator":                        {skip: "the operator's own page; every operator route answers others 404 (TestOperatorPageIsTheOperatorsOnly)"},
+	"POST /operator/signup":                {skip: "server-wide switch, operator only (TestOperatorPageIsTheOperatorsOnly)"},
+	"POST /operator/providers":             {skip: "creates a provider, operator only (TestOperatorPageIsTheOperatorsOnly)"},
+	"GET /operator/providers/:id":          {ids: "provider"},
+	"POST /operator/providers/:id/quotas":  {ids: "provider"},
+	"POST /operator/providers/:id/disable": {ids: "provider"},
+	"POST /operator/providers/:id/enable":  {ids: "provider"},
+
+	"GET /settings/team":                     {skip: "the signed-in provider's own people"},
+	"POST /settings/team/invites":            {skip: "invites into the signed-in provider"},
+	"POST /settings/team/invites/:id/revoke": {ids: "invite"},
+	"POST /settings/team/owner":              {ids: "user"},
+	"POST /settings/team/:id/role":           {ids: "user"},
+	"POST /settings/team/:id/deactivate":     {ids: "user"},
+	"POST /settings/team/:id/reactivate":     {ids: "user"},
+	"POST /settings/team/:id/reset":          {ids: "user"},
+	"GET /join/:token":                       {onOtherSite: true, ids: "join"},
+	"POST /join/:token":                      {onOtherSite: true, ids: "join"},
+	"GET /reset/:token":                      {onOtherSite: true, ids: "reset"},
+	"POST /reset/:token":                     {onOtherSite: true, ids: "reset"},
 }
 
 var routeParam = regexp.MustCompile(`:[a-z_]+`)
@@ -90,11 +127,38 @@ func TestTenantIsolationWalk(t *testing.T) {
 	if err := h.srv.startLoginFor(globex, gus); err != nil {
 		t.Fatal(err)
 	}
-	// The first provider's values for every parameter a route may name.
-	values := map[string]string{
-		":id": id, ":token": token, ":n": "1", ":platform": "linux-amd64",
+	acmeID := mustProvider(t, h, id)
+	erin, err := userByEmail(h.st, "erin@acme.test")
+	if err != nil {
+		t.Fatal(err)
 	}
-	before, err := h.st.Events(ctx, mustProvider(t, h, id), id)
+	eve, err := h.st.CreateUser(ctx, store.User{ProviderID: acmeID, Email: "eve@acme.test", Name: "Eve", PasswordHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joinToken, resetToken := auth.NewToken(), auth.NewToken()
+	invite, err := h.st.CreateInvite(ctx, store.NewInvite{ProviderID: acmeID, ActorID: erin.ID, Email: "finn@acme.test",
+		TokenHash: auth.HashToken(joinToken), Expires: h.clock.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.st.CreateReset(ctx, acmeID, erin.ID, eve.ID, auth.HashToken(resetToken), h.clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// The first provider's values for every parameter a route may name, by what the route names.
+	values := map[string]map[string]string{
+		"":         {":id": id, ":token": token, ":n": "1", ":platform": "linux-amd64"},
+		"user":     {":id": eve.ID},
+		"invite":   {":id": invite.ID},
+		"provider": {":id": acmeID},
+		"join":     {":token": joinToken},
+		"reset":    {":token": resetToken},
+	}
+	// Forms carry the first provider's ids too, for the routes that take them from the body.
+	form := url.Values{"summary": {"overwritten"}, "rating": {"1"}, "user": {eve.ID}, "role": {"admin"},
+		"name": {"Mallory"}, "password": {"correct horse battery"}, "password2": {"correct horse battery"},
+		"max_engineers": {"1"}, "max_sessions": {"1"}, "max_desks": {"1"}, "confirm": {"1"}}
+	before, err := h.st.Events(ctx, acmeID, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +185,7 @@ func TestTenantIsolationWalk(t *testing.T) {
 		}
 		var missing []string
 		target := routeParam.ReplaceAllStringFunc(path, func(p string) string {
-			v, ok := values[p]
+			v, ok := values[rule.ids][p]
 			if !ok {
 				missing = append(missing, p)
 			}
@@ -135,7 +199,9 @@ func TestTenantIsolationWalk(t *testing.T) {
 		if rule.onOtherSite {
 			target = "/p/globex" + target
 			who = h.browser()
-			who.get("/p/globex/")
+			if code, _, _ := who.get("/p/globex/"); code != http.StatusOK {
+				t.Fatalf("the other provider's portal: %d", code)
+			}
 		} else {
 			who.get("/console")
 		}
@@ -145,7 +211,7 @@ func TestTenantIsolationWalk(t *testing.T) {
 		case http.MethodGet:
 			code, body, _ = who.get(target)
 		case http.MethodPost:
-			code, body, _ = who.post(target, url.Values{"summary": {"overwritten"}, "rating": {"1"}})
+			code, body, _ = who.post(target, maps.Clone(form))
 		default:
 			t.Errorf("route %s: the walk knows no %s", key, r.Method)
 			continue
@@ -163,13 +229,20 @@ func TestTenantIsolationWalk(t *testing.T) {
 	sort.Strings(walked)
 	t.Logf("walked %d routes with another provider's ids:\n%s", len(walked), strings.Join(walked, "\n"))
 
-	// Nothing changed: the session is live and has the same events.
-	after, err := h.st.Events(ctx, mustProvider(t, h, id), id)
+	// Nothing changed: the session is live and has the same events, the people and the provider are
+	// as they were.
+	after, err := h.st.Events(ctx, acmeID, id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sess, err := h.st.SessionByIDUnscoped(ctx, id)
 	if err != nil || sess.State == store.StateEnded || sess.Summary != "" || len(after) != len(before) {
 		t.Errorf("after the walk: state %s, summary %q, events %d → %d, %v", sess.State, sess.Summary, len(before), len(after), err)
+	}
+	if u, err := h.st.UserByID(ctx, acmeID, eve.ID); err != nil || u.Disabled() || u.Role != store.RoleEngineer || u.PasswordHash != "h" {
+		t.Errorf("after the walk: Eve is %+v, %v", u, err)
+	}
+	if p, err := h.st.ProviderByID(ctx, acmeID); err != nil || p.Disabled() || p.Quotas != (store.Quotas{}) {
+		t.Errorf("after the walk: Acme is %+v, %v", p, err)
 	}
 }

@@ -261,7 +261,7 @@ func TestOperatorDisablesAndEnablesProvider(t *testing.T) {
 		t.Errorf("session after disable: %s %q, %v", sess.State, sess.EndReason, err)
 	}
 	// Gil's sign-in is gone: the console sends him to sign in, where he is refused.
-	if code, _, hdr := gil.get("/console"); code != http.StatusSeeOther || hdr.Get("Location") != "/login" {
+	if code, _, hdr := gil.get("/console"); code != http.StatusSeeOther || hdr.Get("Location") != "/login?ended=1" {
 		t.Errorf("gil's console after disable: %d %s", code, hdr.Get("Location"))
 	}
 	if _, code, body, _ := h.signIn("/login", "gil@globex.test", goodPassword); code != http.StatusForbidden || !strings.Contains(body, "disabled") {
