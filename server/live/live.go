@@ -32,6 +32,7 @@ type Store interface {
 	SessionByIDUnscoped(ctx context.Context, id string) (store.Session, error)
 	SessionByTokenHash(ctx context.Context, tokenHash string) (store.Session, error)
 	SessionByCodeTokenHash(ctx context.Context, tokenHash string) (store.Session, error)
+	SessionByWidgetTokenHash(ctx context.Context, tokenHash string) (store.Session, error)
 	ProviderByID(ctx context.Context, id string) (store.Provider, error)
 	UserByID(ctx context.Context, providerID, id string) (store.User, error)
 	JoinAgent(ctx context.Context, id string, j store.AgentJoin) (store.Session, error)
@@ -178,21 +179,31 @@ var (
 )
 
 // SessionByToken finds the session an invitation token belongs to: its link
-// token, or its code token (where the code page leads), and says which.
+// token, its code token (where the code page leads) or its widget token
+// (where the code typed into the provider's website widget leads), and says
+// which.
 func (s *Service) SessionByToken(ctx context.Context, token string) (store.Session, string, error) {
 	if len(token) < 26 || len(token) > 64 {
 		return store.Session{}, "", store.ErrNotFound
 	}
 	h := auth.HashToken(token)
-	sess, err := s.store.SessionByTokenHash(ctx, h)
-	if err == nil {
-		return sess, protocol.SourceLink, nil
+	for _, by := range []struct {
+		source string
+		find   func(context.Context, string) (store.Session, error)
+	}{
+		{protocol.SourceLink, s.store.SessionByTokenHash},
+		{protocol.SourceCode, s.store.SessionByCodeTokenHash},
+		{protocol.SourceWidget, s.store.SessionByWidgetTokenHash},
+	} {
+		sess, err := by.find(ctx, h)
+		if err == nil {
+			return sess, by.source, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return sess, "", err
+		}
 	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return sess, "", err
-	}
-	sess, err = s.store.SessionByCodeTokenHash(ctx, h)
-	return sess, protocol.SourceCode, err
+	return store.Session{}, "", store.ErrNotFound
 }
 
 // StateOf builds the state message for a session.

@@ -28,6 +28,7 @@ type Provider struct {
 	Policy     `bun:"embed:"`
 	Brand      `bun:"embed:"`
 	Quotas     `bun:"embed:"`
+	Widget     `bun:"embed:"`
 }
 
 // Disabled reports whether the operator disabled the provider.

@@ -113,6 +113,9 @@ type Session struct {
 	IdleAt         *time.Time `bun:"idle_at"`
 	WarnedFor      *time.Time `bun:"warned_for"`
 	Paused         bool       `bun:"paused,notnull"`
+
+	// WidgetTokenHash is the hash of the token the website widget leads to; "" until the code is typed there.
+	WidgetTokenHash string `bun:"widget_token_hash,notnull"`
 }
 
 // Live reports whether the session has not ended.
@@ -283,7 +286,7 @@ func (s *Store) ListSessions(ctx context.Context, providerID string, f ListFilte
 // AgentJoin is an agent's introduction, as JoinAgent records it.
 type AgentJoin struct {
 	KeyHash  string // hash of the agent's random key; binds the session to that agent
-	Source   string // protocol.SourceLink or SourceCode
+	Source   string // protocol.SourceLink, SourceCode or SourceWidget
 	OS, Host string
 	Instance string // the server instance holding the connection
 }
@@ -298,7 +301,7 @@ func (s *Store) JoinAgent(ctx context.Context, id string, j AgentJoin) (Session,
 	if agentKeyHash == "" {
 		return Session{}, fmt.Errorf("%w: empty agent key", ErrInvalidArgument)
 	}
-	if source != protocol.SourceLink && source != protocol.SourceCode {
+	if !protocol.ValidSource(source) {
 		return Session{}, fmt.Errorf("%w: source %q", ErrInvalidArgument, source)
 	}
 	var (

@@ -47,37 +47,57 @@ func (s *Server) codeSubmit(c echo.Context) error {
 	}
 	v := s.codeEntry(c, st)
 	v.Code = c.FormValue("code")
-	ctx := c.Request().Context()
+	sess, no, err := s.redeemCode(c, st, v.Code)
+	if err != nil {
+		return err
+	}
+	if no != nil {
+		v.Error = no.message
+		return s.render(c, no.status, templates.CodeView(v))
+	}
+	return c.Redirect(http.StatusSeeOther, st.Prefix+"/i/"+s.codeToken(sess.ID))
+}
+
+// codeRefusal is why a typed code leads nowhere, in the customer's words.
+type codeRefusal struct {
+	status  int
+	message string
+}
+
+var errCodeInvalid = &codeRefusal{http.StatusNotFound, "That code is not valid or has expired. Check it with your support engineer."}
+
+// redeemCode finds the waiting session a typed code names on this address
+// (the code page and the website widget), after spending one attempt of the
+// client's and the server's code budgets. A refusal says why in words for
+// the customer; err is a failure of the server.
+func (s *Server) redeemCode(c echo.Context, st site, typed string) (store.Session, *codeRefusal, error) {
 	ip := c.RealIP()
 	spent, err := s.spend(c, "code attempt", codeBudgets(ip)...)
 	if err != nil {
-		return err
+		return store.Session{}, nil, err
 	}
 	if spent != nil {
-		v.Error = "Too many attempts from your network. Wait a minute and try again."
+		r := &codeRefusal{http.StatusTooManyRequests, "Too many attempts from your network. Wait a minute and try again."}
 		if spent.key == codeAll {
-			v.Error = "Too many codes are being tried on this server right now. Wait a minute and try again, or use the invitation link from your support engineer."
+			r.message = "Too many codes are being tried on this server right now. Wait a minute and try again, or use the invitation link from your support engineer."
 		}
-		return s.render(c, http.StatusTooManyRequests, templates.CodeView(v))
+		return store.Session{}, r, nil
 	}
 	if err := s.liveReady(); err != nil {
-		return err
+		return store.Session{}, nil, err
 	}
-	code, ok := auth.NormalizeCode(v.Code)
-	invalid := func() error {
-		s.Log.Info("code attempt failed", "addr", ip)
-		v.Error = "That code is not valid or has expired. Check it with your support engineer."
-		return s.render(c, http.StatusNotFound, templates.CodeView(v))
-	}
+	code, ok := auth.NormalizeCode(typed)
 	if !ok {
-		return invalid()
+		s.Log.Info("code attempt failed", "addr", ip)
+		return store.Session{}, errCodeInvalid, nil
 	}
-	sess, err := s.Store.SessionByCode(ctx, code)
+	sess, err := s.Store.SessionByCode(c.Request().Context(), code)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (sess.State != store.StateWaiting || !s.Now().Before(sess.ExpiresAt) || !st.owns(sess.ProviderID))) {
-		return invalid()
+		s.Log.Info("code attempt failed", "addr", ip)
+		return store.Session{}, errCodeInvalid, nil
 	}
 	if err != nil {
-		return err
+		return store.Session{}, nil, err
 	}
-	return c.Redirect(http.StatusSeeOther, st.Prefix+"/i/"+s.codeToken(sess.ID))
+	return sess, nil, nil
 }

@@ -25,6 +25,15 @@ func (s *Server) codeToken(sessionID string) string {
 	return s.derive("tether code v1", sessionID)
 }
 
+// widgetToken is the token the website widget leads to: derived like
+// codeToken but with its own purpose, so that the session records the
+// customer came through the provider's website (protocol.SourceWidget). A
+// query parameter could say so too, but anyone could add it; this token only
+// the server can make.
+func (s *Server) widgetToken(sessionID string) string {
+	return s.derive("tether widget v1", sessionID)
+}
+
 func (s *Server) derive(purpose, sessionID string) string {
 	m := hmac.New(sha256.New, s.Secret)
 	m.Write([]byte(purpose + "\x00" + sessionID))

@@ -107,6 +107,12 @@ var isolationRules = map[string]routeRule{
 	"POST /join/:token":                      {onOtherSite: true, ids: "join"},
 	"GET /reset/:token":                      {onOtherSite: true, ids: "reset"},
 	"POST /reset/:token":                     {onOtherSite: true, ids: "reset"},
+
+	"GET /settings/widget":  {skip: "the signed-in provider's own widget settings"},
+	"POST /settings/widget": {skip: "the signed-in provider's own widget settings"},
+	"GET /widget":           {skip: "the widget of the address asked on; takes no id (TestWidgetFrameAncestors: another provider's origins are not listed)"},
+	"POST /widget/code":     {skip: "checked by TestWidgetCodeEndpoint: another provider's code is invalid in a provider's widget"},
+	"OPTIONS /widget/code":  {skip: "CORS preflight: takes no id, answers only the address's own allowed origins (TestWidgetCodeEndpoint)"},
 }
 
 var routeParam = regexp.MustCompile(`:[a-z_]+`)

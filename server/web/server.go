@@ -99,6 +99,12 @@ type Operator interface {
 	SetPasswordByLink(ctx context.Context, tokenHash, passwordHash string) (store.User, error)
 }
 
+// Widgets is what the website widget and its admin page need from the database.
+type Widgets interface {
+	SetWidget(ctx context.Context, providerID string, origins []string, help bool) error
+	SetWidgetToken(ctx context.Context, providerID, sessionID, tokenHash string) error
+}
+
 // Store is what the handlers need from the database.
 type Store interface {
 	Accounts
@@ -106,6 +112,7 @@ type Store interface {
 	Sessions
 	Limits
 	Team
+	Widgets
 	recording.Store
 }
 
@@ -212,6 +219,11 @@ func New(d Deps) (*Server, error) {
 		},
 		Skipper: func(c echo.Context) bool {
 			p := strings.TrimPrefix(c.Path(), sitePrefix)
+			// The widget's code endpoint is posted to from a third-party frame, which has no cookie:
+			// it checks the Origin header instead (widgetCode).
+			if p == "/widget/code" {
+				return true
+			}
 			return len(p) >= 4 && (p[:4] == "/ws/" || p == "/static/*" || p == "/healthz" || p == "/readyz" || p == "/metrics")
 		},
 	}))
@@ -283,7 +295,12 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/operator/providers/:id/quotas", s.signedIn(operatorOnly(s.operatorQuotas)))
 	e.POST("/operator/providers/:id/disable", s.signedIn(operatorOnly(s.operatorDisable)))
 	e.POST("/operator/providers/:id/enable", s.signedIn(operatorOnly(s.operatorEnable)))
+	e.GET("/settings/widget", s.signedIn(admin(s.widgetSettingsPage)))
+	e.POST("/settings/widget", s.signedIn(admin(s.widgetSettingsSubmit)))
 
+	portal(e, http.MethodGet, "/widget", s.widgetPage)
+	portal(e, http.MethodPost, "/widget/code", s.widgetCode)
+	portal(e, http.MethodOptions, "/widget/code", s.widgetPreflight)
 	portal(e, http.MethodGet, "/i/:token", s.invitePage)
 	portal(e, http.MethodGet, "/i/:token/agent/:platform", s.agentDownload)
 	portal(e, http.MethodPost, "/i/:token/consent", s.inviteConsent)
