@@ -44,8 +44,8 @@ type AgentSettings struct {
 // Authenticode signing covers. docs/agent.md says what this stops and what
 // it does not.
 const (
-	settingsMagic   = "TETHERS2"
-	settingsTail    = ed25519.SignatureSize + 4 + 8 // signature, length, magic
+	settingsMagic = "TETHERS2"
+	settingsTail  = ed25519.SignatureSize + 4 + 8 // signature, length, magic
 	// maxSettingsJSON bounds the JSON: the brand's logo in base64 and 8 KiB
 	// for everything else.
 	maxSettingsJSON = (MaxAgentLogo+2)/3*4 + 8<<10
