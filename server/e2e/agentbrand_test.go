@@ -7,10 +7,13 @@ import (
 	"context"
 	"crypto/ed25519"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,7 +40,10 @@ type testBrand struct {
 	accentRGB       string
 }
 
-// acmeBrand is a green and amber brand with a 240x80 logo and an icon.
+// acmeBrand is a green and amber brand with a 240x80 logo and an icon,
+// green with a purple band. The icon's colours have equal red and blue:
+// Wine draws the PNG images of an icon with red and blue swapped, which
+// these colours survive.
 func acmeBrand(t testing.TB) testBrand {
 	t.Helper()
 	logo := image.NewNRGBA(image.Rect(0, 0, 240, 80))
@@ -62,9 +68,9 @@ func acmeBrand(t testing.TB) testBrand {
 		img := image.NewNRGBA(image.Rect(0, 0, side, side))
 		for y := range side {
 			for x := range side {
-				c := color.NRGBA{0x0a, 0x7d, 0x5a, 0xff}
-				if x > side/3 && x < side*2/3 {
-					c = color.NRGBA{0xff, 0xb0, 0x00, 0xff}
+				c := iconGreen
+				if x >= side/3 && x < side*2/3 {
+					c = iconPurple
 				}
 				img.SetNRGBA(x, y, c)
 			}
@@ -83,6 +89,9 @@ func acmeBrand(t testing.TB) testBrand {
 		contact: "+1 555 0100 · help@acme.example · Mon–Fri 8–18", logoW: 240, logoH: 80,
 		primaryRGB: "rgb(10, 125, 90)", accentRGB: "rgb(255, 176, 0)"}
 }
+
+// The icon's colours (acmeBrand).
+var iconGreen, iconPurple = color.NRGBA{0x33, 0x99, 0x33, 0xff}, color.NRGBA{0x99, 0x33, 0x99, 0xff}
 
 // brandProvider gives the world's provider brand b, where the branding
 // page saves it: the blobs in the server's blob folder, the rest in its
@@ -250,6 +259,9 @@ func TestWindowsAgentShowsProviderIcon(t *testing.T) {
 		t.Fatalf("settings of the patched agent: %+v, %v", set.Brand.Primary, err)
 	}
 
+	// Windows shows the program with the provider's icon.
+	w.explorerShowsIcon(t, desk, exe)
+
 	// The first lines name the provider; then comes the consent page.
 	var head []string
 	deadline := time.After(30 * time.Second)
@@ -278,4 +290,43 @@ func TestWindowsAgentShowsProviderIcon(t *testing.T) {
 	w.checkPixels(t)
 	do(t, w.engineer, 10*time.Second, "end", chromedp.Click(chromedp.CSS(`#v-toolbar button.danger`)))
 	c.waitExitRemoved(t, 10*time.Second, 10*time.Second)
+}
+
+// explorerShowsIcon asks Windows' shell, as Explorer does, for the icon
+// of a copy of exe (testicon.exe under Wine, built here) and checks it is
+// the provider's: drawn at 32x32, its green and purple fill it.
+func (w *world) explorerShowsIcon(t testing.TB, desk *wineDesktop, exe []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	prog, tool := filepath.Join(dir, "TetherSupport.exe"), filepath.Join(dir, "testicon.exe")
+	if err := os.WriteFile(prog, exe, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	build := exec.CommandContext(ctx, "go", "build", "-o", tool, "./testicon")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=windows", "GOARCH=amd64")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build testicon: %v\n%s", err, out)
+	}
+	hex := func(c color.NRGBA) string { return fmt.Sprintf("%02x%02x%02x", c.R, c.G, c.B) }
+	run := desk.command(tool, windowsPath(prog), hex(iconGreen), hex(iconPurple))
+	run.WaitDelay = 5 * time.Second
+	out, err := run.Output()
+	if err != nil {
+		t.Fatalf("testicon under Wine: %v %s", err, out)
+	}
+	var got struct {
+		Icons  int    `json:"icons"`
+		Counts []int  `json:"counts"`
+		Centre string `json:"centre"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil || len(got.Counts) != 2 {
+		t.Fatalf("testicon said %q: %v", out, err)
+	}
+	// The icon is green with a purple band across its middle third.
+	if got.Icons < 1 || got.Counts[0] < 32*32*6/10 || got.Counts[1] < 32*32*3/10 {
+		t.Fatalf("Windows shows the program with another icon: %d icons, %d green and %d purple pixels of 1024, #%s in the centre", got.Icons, got.Counts[0], got.Counts[1], got.Centre)
+	}
+	t.Logf("Windows' shell draws the program's icon with %d green and %d purple pixels of 1024", got.Counts[0], got.Counts[1])
 }
