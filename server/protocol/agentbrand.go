@@ -1,10 +1,8 @@
 package protocol
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"image/png"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -98,15 +96,8 @@ func (b AgentBrand) Validate() error {
 	if len(b.Logo) == 0 || len(b.Logo) > MaxAgentLogo {
 		return fmt.Errorf("%w: a logo of %d bytes (at most %d)", errBrand, len(b.Logo), MaxAgentLogo)
 	}
-	cfg, err := png.DecodeConfig(bytes.NewReader(b.Logo))
-	if err != nil {
-		return fmt.Errorf("%w: the logo is not a PNG: %v", errBrand, err)
-	}
-	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxAgentLogoSide || cfg.Height > MaxAgentLogoSide {
-		return fmt.Errorf("%w: a logo of %dx%d pixels (at most %d a side)", errBrand, cfg.Width, cfg.Height, MaxAgentLogoSide)
-	}
-	if _, err := png.Decode(bytes.NewReader(b.Logo)); err != nil {
-		return fmt.Errorf("%w: the logo is damaged: %v", errBrand, err)
+	if err := checkLogo(b.Logo); err != nil {
+		return fmt.Errorf("%w: %v", errBrand, err)
 	}
 	return nil
 }
