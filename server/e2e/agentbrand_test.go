@@ -320,6 +320,7 @@ func (w *world) explorerShowsIcon(t testing.TB, desk *wineDesktop, exe []byte) {
 		Icons  int    `json:"icons"`
 		Counts []int  `json:"counts"`
 		Centre string `json:"centre"`
+		PNG    []byte `json:"png"`
 	}
 	if err := json.Unmarshal(out, &got); err != nil || len(got.Counts) != 2 {
 		t.Fatalf("testicon said %q: %v", out, err)
@@ -327,6 +328,11 @@ func (w *world) explorerShowsIcon(t testing.TB, desk *wineDesktop, exe []byte) {
 	// The icon is green with a purple band across its middle third.
 	if got.Icons < 1 || got.Counts[0] < 32*32*6/10 || got.Counts[1] < 32*32*3/10 {
 		t.Fatalf("Windows shows the program with another icon: %d icons, %d green and %d purple pixels of 1024, #%s in the centre", got.Icons, got.Counts[0], got.Counts[1], got.Centre)
+	}
+	if dir := os.Getenv("TETHER_E2E_SHOTS"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, "windows-icon-as-drawn.png"), got.PNG, 0o644); err != nil {
+			t.Error(err)
+		}
 	}
 	t.Logf("Windows' shell draws the program's icon with %d green and %d purple pixels of 1024", got.Counts[0], got.Counts[1])
 }

@@ -1,14 +1,18 @@
 // Command testicon asks Windows' shell for the application icon of a
 // program, as Explorer does (ExtractIconExW), draws it at 32x32 and prints
-// how many of its pixels have each colour given, as JSON. The end-to-end
+// how many of its pixels have each colour given, and the picture as a PNG,
+// as JSON. The end-to-end
 // tests run it under Wine to see the icon a download carries.
 //
 //	testicon.exe PROGRAM RRGGBB...
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"os"
 )
 
@@ -45,5 +49,15 @@ func main() {
 	// The centre pixel, RRGGBB, says what was drawn when no colour matched.
 	c := (side/2*side + side/2) * 4
 	centre := fmt.Sprintf("%02x%02x%02x", pix[c+2], pix[c+1], pix[c])
-	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"icons": icons, "counts": counts, "centre": centre})
+	// The picture itself, for a person to look at.
+	img := image.NewNRGBA(image.Rect(0, 0, side, side))
+	for i := 0; i+3 < len(pix); i += 4 {
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = pix[i+2], pix[i+1], pix[i], 255
+	}
+	var shot bytes.Buffer
+	if err := png.Encode(&shot, img); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"icons": icons, "counts": counts, "centre": centre, "png": shot.Bytes()})
 }
