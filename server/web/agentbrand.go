@@ -11,6 +11,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tc-hib/winres"
 	"golang.org/x/image/draw"
@@ -209,10 +210,12 @@ func (s *Server) patchedAgent(ctx context.Context, iconKey string, build *agentB
 	if err != nil || hit != nil {
 		return hit, err
 	}
+	start := time.Now()
 	exe, err := patchIcon(io.NewSectionReader(ra, 0, size), ico)
 	if err != nil {
 		return nil, err
 	}
+	s.Log.Info("agent icon patched", "build", build.file, "icon", iconKey, "took", time.Since(start).Round(time.Millisecond))
 	keyAt, key, err := protocol.FindKeySlot(bytes.NewReader(exe), int64(len(exe)))
 	if err != nil {
 		return nil, fmt.Errorf("patched agent: %w", err)

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/tc-hib/winres"
 
@@ -241,7 +242,9 @@ func TestWindowsAgentCarriesProviderIcon(t *testing.T) {
 	}
 	eng := h.signedUp("Acme", "erin@acme.test")
 	_, token := h.newSession(eng, "Maria")
+	start := time.Now()
 	bin := download(t, h, "/i/"+token+"/agent/windows-amd64")
+	first := time.Since(start)
 	if set := settingsOf(t, bin); set.Token != token || set.Provider != "Acme" {
 		t.Fatalf("settings %+v", set)
 	}
@@ -261,7 +264,9 @@ func TestWindowsAgentCarriesProviderIcon(t *testing.T) {
 	// The second download comes from the cache, the same bytes but for
 	// its own settings.
 	_, token2 := h.newSession(eng, "Maria")
+	start = time.Now()
 	bin2 := download(t, h, "/i/"+token2+"/agent/windows-amd64")
+	t.Logf("download with the icon patched in: %v; from the cache: %v", first.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	if settingsOf(t, bin2).Token != token2 || !bytes.Equal(iconOf(t, bin2), ico) {
 		t.Fatal("second patched download")
 	}
