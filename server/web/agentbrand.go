@@ -88,9 +88,10 @@ func (s *Server) readBrandBlob(ctx context.Context, key string, cached func(vers
 	return version, b, nil
 }
 
-// agentBrand is the provider's brand as the agent's settings carry it.
-// What does not fit is left out and logged: a download never fails for its
-// looks.
+// agentBrand is the provider's brand as the agent's settings carry it,
+// valid by construction: colours the settings cannot carry and a logo that
+// cannot be fitted are left out (and logged), the contact line is cleaned.
+// A download never fails for its looks.
 func (s *Server) agentBrand(ctx context.Context, p store.Provider) protocol.AgentBrand {
 	b := protocol.AgentBrand{Contact: protocol.CleanLine(p.Contact, protocol.MaxAgentContact)}
 	if c := strings.ToLower(p.PrimaryColor); protocol.ValidColor(c) {
@@ -105,10 +106,6 @@ func (s *Server) agentBrand(ctx context.Context, p store.Provider) protocol.Agen
 			s.Log.Warn("agent brand: logo left out", "provider", p.ID, "err", err)
 		}
 		b.Logo = logo
-	}
-	if err := b.Validate(); err != nil {
-		s.Log.Warn("agent brand: logo left out", "provider", p.ID, "err", err)
-		b.Logo = nil
 	}
 	return b
 }
@@ -129,6 +126,11 @@ func (s *Server) agentLogo(ctx context.Context, key string) ([]byte, error) {
 	}
 	logo, err := fitLogo(raw)
 	if err != nil {
+		return nil, err
+	}
+	// Checked as the agent will check it, once: the cache holds only
+	// logos the settings accept.
+	if err := (protocol.AgentBrand{Logo: logo}).Validate(); err != nil {
 		return nil, err
 	}
 	c.logoMu.Lock()
