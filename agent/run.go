@@ -52,7 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitSettings
 	}
 	// The window and the first lines name the provider.
-	setTitle(stdout, windowTitle(settings))
+	defer setTitle(stdout, windowTitle(settings))()
 	printBanner(stdout, settings)
 	// A developer pointing at a settings file runs a build they want to keep.
 	*keep = *keep || fromOverride
