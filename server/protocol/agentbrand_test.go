@@ -109,3 +109,20 @@ func TestSettingsCarryBrand(t *testing.T) {
 		t.Fatalf("bad colour written: %v", err)
 	}
 }
+
+// FuzzCleanLine: whatever the provider typed, the cleaned line is one the
+// settings accept, and cleaning it again changes nothing.
+func FuzzCleanLine(f *testing.F) {
+	for _, s := range []string{"", "+1 555 0100 · help@acme.example", "a\nb\x1b]0;x\x07", "\u202e\u200b  x  ", strings.Repeat("é ", 200), "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c := CleanLine(s, MaxAgentContact)
+		if err := (AgentBrand{Contact: c}).Validate(); err != nil {
+			t.Fatalf("CleanLine(%q) = %q, refused: %v", s, c, err)
+		}
+		if again := CleanLine(c, MaxAgentContact); again != c {
+			t.Fatalf("CleanLine not stable: %q then %q", c, again)
+		}
+	})
+}
