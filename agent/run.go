@@ -51,6 +51,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s.\nDownload the support program again from your invitation link.\n", plainSettingsError(err))
 		return exitSettings
 	}
+	// The window and the first lines name the provider.
+	defer setTitle(stdout, windowTitle(settings))()
+	printBanner(stdout, settings)
 	// A developer pointing at a settings file runs a build they want to keep.
 	*keep = *keep || fromOverride
 

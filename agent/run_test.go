@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -82,7 +83,7 @@ func TestReadSettings(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("readSettings: %v, want %v", err, tc.want)
 			}
-			if tc.want == nil && s != testSettings {
+			if tc.want == nil && !reflect.DeepEqual(s, testSettings) {
 				t.Fatalf("settings %+v", s)
 			}
 		})
@@ -142,11 +143,15 @@ func TestRunEndedByServer(t *testing.T) {
 	defer srv.Close()
 	s := testSettings
 	s.Server = srv.URL
+	s.Brand.Contact = "+1 555 0100 · help@acme.example"
 	t.Setenv(settingsEnv, agentFile(t, s, false))
 	t.Setenv("BROWSER", "true")
 	var out, errOut bytes.Buffer
 	if code := run([]string{"agent"}, &out, &errOut); code != exitOK {
 		t.Fatalf("exit %d; output %q %q", code, out.String(), errOut.String())
+	}
+	if !strings.HasPrefix(out.String(), "Acme IT · Remote support\nContact Acme IT: +1 555 0100 · help@acme.example\n\n") {
+		t.Errorf("output does not start with whose program it is:\n%s", out.String())
 	}
 	for _, want := range []string{
 		"Erin from Acme IT is asking to see your screen.",
@@ -200,5 +205,17 @@ func TestBuiltProgramHasOneKeySlot(t *testing.T) {
 				t.Fatalf("FindKeySlot = %x, %v; want one empty slot", key, err)
 			}
 		})
+	}
+}
+
+func TestWindowTitle(t *testing.T) {
+	for _, tc := range []struct{ provider, want string }{
+		{"Acme IT", "Acme IT · Remote support"},
+		{"Evil\x1b]0;pwned\x07 Co", "Evil ]0;pwned Co · Remote support"},
+		{"", "Remote support"},
+	} {
+		if got := windowTitle(protocol.AgentSettings{Provider: tc.provider}); got != tc.want {
+			t.Errorf("windowTitle(%q) = %q, want %q", tc.provider, got, tc.want)
+		}
 	}
 }

@@ -143,6 +143,9 @@ type Page struct {
 
 	chat chatBox // the conversation with the engineer (chat.go)
 
+	brand    protocol.AgentBrand // logo, colours and contact line (brand.go)
+	brandCSS []byte
+
 	files         Files // nil: files are refused
 	fileList      []FileStatus
 	folder        string
@@ -163,8 +166,12 @@ var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMa
 	},
 }).ParseFS(pageFiles, "page.html"))
 
-// Serve starts the consent page showing st.
-func Serve(st Status, log *slog.Logger) (*Page, error) {
+// Serve starts the consent page showing st, in the provider's brand, which
+// comes from the signed settings and was validated with them.
+func Serve(st Status, brand protocol.AgentBrand, log *slog.Logger) (*Page, error) {
+	if err := brand.Validate(); err != nil {
+		return nil, fmt.Errorf("consent: %w", err)
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -178,13 +185,15 @@ func Serve(st Status, log *slog.Logger) (*Page, error) {
 		return nil, fmt.Errorf("consent: secret: %w", err)
 	}
 	p := &Page{
-		ln:      ln,
-		secret:  strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])),
-		host:    ln.Addr().String(),
-		log:     log,
-		decided: make(chan Decision, 4),
-		status:  st,
-		subs:    map[chan Status]struct{}{},
+		ln:       ln,
+		secret:   strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])),
+		host:     ln.Addr().String(),
+		log:      log,
+		decided:  make(chan Decision, 4),
+		status:   st,
+		subs:     map[chan Status]struct{}{},
+		brand:    brand,
+		brandCSS: brandCSS(brand),
 	}
 	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	go func() {
@@ -272,6 +281,8 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveFolder(w, r)
 	case rest == "files/cancel" && r.Method == http.MethodPost:
 		p.serveFileCancel(w, r)
+	case (rest == "brand.css" || rest == "logo.png") && r.Method == http.MethodGet:
+		p.serveBrand(w, rest)
 	case (rest == "chat.js" || rest == "chat-page.js" || rest == "chat.css") && r.Method == http.MethodGet:
 		p.serveChatFile(w, rest)
 	case rest == "chat" && r.Method == http.MethodGet:
@@ -291,9 +302,18 @@ func (p *Page) current() Status {
 	return p.status
 }
 
+// pageView is what page.html shows: the status and the provider's brand.
+type pageView struct {
+	Status
+	Logo    bool   // logo.png is served
+	Contact string // the provider's contact line
+	Styled  bool   // brand.css carries the provider's colours
+}
+
 func (p *Page) serveHTML(w http.ResponseWriter) {
 	var buf bytes.Buffer
-	if err := pageTemplate.Execute(&buf, p.current()); err != nil {
+	view := pageView{Status: p.current(), Logo: p.brand.Logo != nil, Contact: p.brand.Contact, Styled: p.brandCSS != nil}
+	if err := pageTemplate.Execute(&buf, view); err != nil {
 		p.log.Error("consent page: render", "err", err)
 		http.Error(w, "the page could not be shown", http.StatusInternalServerError)
 		return

@@ -15,7 +15,7 @@ import (
 
 func servePage(t *testing.T, st Status) *Page {
 	t.Helper()
-	p, err := Serve(st, nil)
+	p, err := Serve(st, protocol.AgentBrand{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

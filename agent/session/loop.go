@@ -425,7 +425,7 @@ func (s *session) revoke(why string) {
 // askPage serves the consent page on 127.0.0.1 and opens it in the
 // customer's browser. The agent opens no other address, ever.
 func (s *session) askPage(ctx context.Context) {
-	p, err := consent.Serve(s.pageStatus(consent.PhaseAsking, ""), s.log)
+	p, err := consent.Serve(s.pageStatus(consent.PhaseAsking, ""), s.cfg.Settings.Brand, s.log)
 	if err != nil {
 		s.log.Warn("consent page", "err", err)
 		if s.cfg.Console != nil {

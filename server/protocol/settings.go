@@ -28,6 +28,8 @@ type AgentSettings struct {
 	// Provider and Engineer are shown to the customer before connecting.
 	Provider string `json:"provider"`
 	Engineer string `json:"engineer"`
+	// Brand is the provider's logo, colours and contact line.
+	Brand AgentBrand `json:"brand,omitzero"`
 }
 
 // The settings trailer sits at the very end of the agent binary:
@@ -42,9 +44,11 @@ type AgentSettings struct {
 // Authenticode signing covers. docs/agent.md says what this stops and what
 // it does not.
 const (
-	settingsMagic   = "TETHERS2"
-	settingsTail    = ed25519.SignatureSize + 4 + 8 // signature, length, magic
-	maxSettingsJSON = 4 << 10
+	settingsMagic = "TETHERS2"
+	settingsTail  = ed25519.SignatureSize + 4 + 8 // signature, length, magic
+	// maxSettingsJSON bounds the JSON: the brand's logo in base64 and 8 KiB
+	// for everything else.
+	maxSettingsJSON = (MaxAgentLogo+2)/3*4 + 8<<10
 	settingsDomain  = "tether agent settings v2\x00"
 )
 
@@ -121,6 +125,9 @@ func (s AgentSettings) Validate() error {
 	}
 	if !ValidSource(s.Source) {
 		return fmt.Errorf("%w: source %q", ErrSettingsTampered, s.Source)
+	}
+	if err := s.Brand.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", ErrSettingsTampered, err)
 	}
 	return nil
 }

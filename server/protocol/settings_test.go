@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -23,7 +24,7 @@ func TestSettingsTrailer(t *testing.T) {
 	}
 	b := buf.Bytes()
 	got, err := ReadSettings(bytes.NewReader(b), int64(len(b)), testPub())
-	if err != nil || got != want {
+	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v, %v", got, err)
 	}
 
@@ -119,6 +120,10 @@ func TestLoopbackHost(t *testing.T) {
 func FuzzReadSettings(f *testing.F) {
 	var buf bytes.Buffer
 	_ = AppendSettings(&buf, AgentSettings{Server: "http://localhost:8080", Token: "abcdefghijklmnopqrstuvwxyz", Source: SourceCode}, testKey)
+	f.Add(buf.Bytes())
+	buf.Reset()
+	_ = AppendSettings(&buf, AgentSettings{Server: "https://acme.example.com", Token: "abcdefghijklmnopqrstuvwxyz", Source: SourceLink,
+		Provider: "Acme", Brand: AgentBrand{Primary: "#0a7d5a", Accent: "#ffb000", Contact: "+1 555 0100 · help@acme.example", Logo: testLogo(16, 16)}}, testKey)
 	f.Add(buf.Bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = ReadSettings(bytes.NewReader(b), int64(len(b)), testPub())

@@ -102,9 +102,12 @@ func (s *Server) agentDownload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The provider's icon, patched in when it chose so (agentbrand.go).
+	ra, size, keyAt = s.brandedWindowsAgent(c.Request().Context(), p, build, ra, size, keyAt)
 	var trailer bytes.Buffer
 	err = protocol.AppendSettings(&trailer, protocol.AgentSettings{
 		Server: s.providerURL(p), Token: c.Param("token"), Source: inv.Source, Provider: p.Name, Engineer: inv.Engineer.Name,
+		Brand: s.agentBrand(c.Request().Context(), p),
 	}, s.AgentKey)
 	if err != nil {
 		return fmt.Errorf("agent settings: %w", err)

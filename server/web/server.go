@@ -161,6 +161,9 @@ type Server struct {
 	agents map[string]int64 // key slot offset by file name under build/agents
 	conns  *connCounter
 	drain  drainer
+	// brandCache keeps logos fitted for the agent and Windows agents
+	// patched with providers' icons (agentbrand.go).
+	brandCache agentBrandCache
 }
 
 // New builds the server and its route table.

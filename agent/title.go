@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"tether/server/protocol"
+)
+
+// maxTitleName bounds a name in the window title and the banner; the
+// server's own limits are lower, this only keeps a strange settings file
+// from filling the window.
+const maxTitleName = 60
+
+// windowTitle is the title of the agent's window: the provider's name, so
+// that the customer sees whose program it is among their windows.
+func windowTitle(s protocol.AgentSettings) string {
+	if name := protocol.CleanLine(s.Provider, maxTitleName); name != "" {
+		return name + " · Remote support"
+	}
+	return "Remote support"
+}
+
+// printBanner writes the program's first lines: whose support program this
+// is and how to reach them (the contact line of the provider's brand).
+// Names are one clean line each: nothing from the settings can move the
+// cursor or change the console.
+func printBanner(out io.Writer, s protocol.AgentSettings) {
+	name := protocol.CleanLine(s.Provider, maxTitleName)
+	if name == "" {
+		fmt.Fprintln(out, "Remote support")
+	} else {
+		fmt.Fprintf(out, "%s · Remote support\n", name)
+	}
+	if s.Brand.Contact != "" {
+		who := name
+		if who == "" {
+			who = "your support provider"
+		}
+		fmt.Fprintf(out, "Contact %s: %s\n", who, protocol.CleanLine(s.Brand.Contact, protocol.MaxAgentContact))
+	}
+	fmt.Fprintln(out)
+}
