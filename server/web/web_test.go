@@ -340,7 +340,7 @@ func TestInvitationDownloadAndCode(t *testing.T) {
 	}
 	bin, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.HasPrefix(bin, []byte(fakeAgent)) || !strings.Contains(resp.Header.Get("Content-Disposition"), "tether-support") ||
+	if resp.StatusCode != 200 || !bytes.HasPrefix(bin, []byte(fakeAgent)) || !strings.Contains(resp.Header.Get("Content-Disposition"), `filename="acme-support"`) ||
 		resp.Header.Get("Content-Length") != strconv.Itoa(len(bin)) {
 		t.Fatalf("download: %d %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
 	}
