@@ -178,8 +178,8 @@ type Invite struct {
 	// "Run" step.
 	WindowsFile string
 	LinuxFile   string
-	WSURL     string
-	Expires   time.Time
+	WSURL       string
+	Expires     time.Time
 	// ReportURL is the customer's copy of the report, once the session
 	// ended; Rated whether they answered the survey.
 	ReportURL string

@@ -25,7 +25,6 @@ type Branding interface {
 // maxBrandingForm bounds the branding form's whole body: both files at their limits and the texts.
 const maxBrandingForm = branding.MaxLogoBytes + branding.MaxIconBytes + 64<<10
 
-
 func (s *Server) brandingPage(c echo.Context, en engineer) error {
 	p := en.Provider
 	return s.renderBranding(c, en, store.BrandChange{Name: p.Name, Slug: p.Slug, Brand: p.Brand}, http.StatusOK, "", c.QueryParam("saved") == "1")
@@ -204,8 +203,8 @@ func (s *Server) renderBranding(c echo.Context, en engineer, ch store.BrandChang
 	before, after, _ := strings.Cut(s.Config.ProviderURL("subdomainmarker"), "subdomainmarker")
 	cur := en.Provider
 	v := templates.Branding{
-		Page:    s.shellPage(c, "Branding", en),
-		Name:    ch.Name, Slug: ch.Slug, Address: s.providerURL(cur), AddressBefore: before, AddressAfter: after,
+		Page: s.shellPage(c, "Branding", en),
+		Name: ch.Name, Slug: ch.Slug, Address: s.providerURL(cur), AddressBefore: before, AddressAfter: after,
 		PrimaryColor: ch.Brand.PrimaryColor, AccentColor: ch.Brand.AccentColor,
 		Contact: ch.Brand.Contact, BannerText: ch.Brand.BannerText, BannerLink: ch.Brand.BannerLink, Welcome: ch.Brand.Welcome,
 		PatchIcon: ch.Brand.PatchIcon, Engineer: en.User.Name,
