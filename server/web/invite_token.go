@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"strings"
+
+	"tether/server/store"
 )
 
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -29,6 +31,7 @@ func (s *Server) derive(purpose, sessionID string) string {
 	return strings.ToLower(b32.EncodeToString(m.Sum(nil)[:20]))
 }
 
-func (s *Server) inviteURL(sessionID string) string {
-	return s.Config.BaseURL + "/i/" + s.inviteToken(sessionID)
+// inviteURL is the invitation link the engineer hands out, on the provider's own address.
+func (s *Server) inviteURL(p store.Provider, sessionID string) string {
+	return s.providerURL(p) + "/i/" + s.inviteToken(sessionID)
 }

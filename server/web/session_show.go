@@ -25,7 +25,7 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 	}
 	d := templates.SessionDetail{
 		Page: s.shellPage(c, sess.CustomerName, en), Session: row,
-		CodeURL: s.Config.BaseURL + "/code", Expires: sess.ExpiresAt.Local(),
+		CodeURL: s.providerURL(en.Provider) + "/code", Expires: sess.ExpiresAt.Local(),
 		BytesSent: sess.BytesToViewer, BytesRecvd: sess.BytesToAgent,
 		Summary: sess.Summary, CanEditSummary: mayEditSummary(en, sess), SummarySaved: c.QueryParam("saved") == "summary",
 	}
@@ -33,7 +33,7 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 		return err
 	}
 	if sess.State == store.StateWaiting || sess.State == store.StateJoined {
-		d.InviteURL = s.inviteURL(sess.ID)
+		d.InviteURL = s.inviteURL(en.Provider, sess.ID)
 	}
 	if d.Recording, err = s.recordingOf(c, en, sess); err != nil {
 		return err
@@ -58,10 +58,10 @@ func (s *Server) sessionViewer(c echo.Context, en engineer) error {
 	}
 	v := templates.Viewer{
 		Page: s.shellPage(c, "Viewer · "+sess.CustomerName, en), Session: row,
-		WSURL: "/ws/viewer/" + sess.ID, WasmURL: s.assets.url("build/viewer.wasm"), CodeURL: s.Config.BaseURL + "/code",
+		WSURL: "/ws/viewer/" + sess.ID, WasmURL: s.assets.url("build/viewer.wasm"), CodeURL: s.providerURL(en.Provider) + "/code",
 	}
 	if sess.State == store.StateWaiting || sess.State == store.StateJoined {
-		v.InviteURL = s.inviteURL(sess.ID)
+		v.InviteURL = s.inviteURL(en.Provider, sess.ID)
 	}
 	if v.Recorder, err = s.recorderOf(c, en, sess); err != nil {
 		return err
