@@ -99,7 +99,7 @@ func pageShot(t testing.TB, ctx context.Context, name string) {
 // typeInto replaces an input's value the way a person does, so that its input events fire.
 func typeInto(sel, text string) chromedp.Action[chromedp.Void] {
 	clear := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Evaluate[bool](`(document.querySelector(` + strconv.Quote(sel) + `).value = "") === ""`)(ctx, tg)
+		_, err := chromedp.Evaluate[bool](`(document.querySelector(`+strconv.Quote(sel)+`).value = "") === ""`)(ctx, tg)
 		return err
 	})
 	return chromedp.Steps(chromedp.WaitVisible(chromedp.CSS(sel)), clear, chromedp.SendKeys(chromedp.CSS(sel), text))
@@ -151,6 +151,7 @@ func TestBrandingShownToCustomer(t *testing.T) {
 			t.Errorf("preview %s = %q, want %q", sel, got, want)
 		}
 	}
+	eval[bool](t, eng, `window.scrollTo(0, 0) === undefined`)
 	pageShot(t, eng, "brand-admin-preview")
 	do(t, eng, 20*time.Second, "save the branding",
 		chromedp.Click(chromedp.CSS(`#b-save`)),

@@ -118,15 +118,31 @@
   ["b-welcome", "b-contact", "b-banner", "b-banner-link"].forEach(function (id) {
     $(id).addEventListener("input", texts);
   });
+  // The thumbnail beside the field shows the chosen file too, marked as not yet saved.
+  function thumb(input, url, alt) {
+    var box = input.closest(".upload").querySelector(".upload-thumb");
+    var img = document.createElement("img");
+    img.src = url;
+    img.alt = alt;
+    box.replaceChildren(img);
+    box.classList.add("unsaved");
+    box.title = "Not saved yet";
+  }
   $("b-logo").addEventListener("change", function () {
-    file(this, +form.dataset.maxLogo, "logo", function (url) {
+    var input = this;
+    file(input, +form.dataset.maxLogo, "logo", function (url) {
       $("pv-logo").src = url;
       $("pv-logo").hidden = false;
       $("pv-monogram").hidden = true;
+      thumb(input, url, "The chosen logo");
     });
   });
   $("b-icon").addEventListener("change", function () {
-    file(this, +form.dataset.maxIcon, "icon", function (url) { $("pv-icon").src = url; });
+    var input = this;
+    file(input, +form.dataset.maxIcon, "icon", function (url) {
+      $("pv-icon").src = url;
+      thumb(input, url, "The chosen icon");
+    });
   });
   form.querySelectorAll(".color-text").forEach(function (t) { if (t.value) color(t); });
 })();
