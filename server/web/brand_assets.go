@@ -1,8 +1,11 @@
 package web
 
 import (
+	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"path"
@@ -12,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"tether/server/blob"
+	"tether/server/branding"
 	"tether/server/store"
 	"tether/templates"
 )
@@ -172,4 +176,29 @@ func (s *Server) errorBrand(c echo.Context) (templates.Brand, string) {
 		return defaultBrand, "/"
 	}
 	return brandOf(st.Provider), st.Prefix + "/"
+}
+
+// logoDataURL is the provider's logo as a data: URL, for a file that must show it offline (the report
+// to download); "" when the provider has none.
+func (s *Server) logoDataURL(ctx context.Context, p store.Provider) (string, error) {
+	if p.LogoKey == "" {
+		return "", nil
+	}
+	f, _, err := s.Blobs.Open(ctx, p.LogoKey)
+	if errors.Is(err, blob.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("brand logo: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, branding.MaxLogoBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("brand logo: %w", err)
+	}
+	ctype := "image/png"
+	if path.Ext(p.LogoKey) == ".svg" {
+		ctype = "image/svg+xml"
+	}
+	return "data:" + ctype + ";base64," + base64.StdEncoding.EncodeToString(data), nil
 }

@@ -123,7 +123,7 @@ func TestBrandingSavedAndShownToCustomers(t *testing.T) {
 	}
 
 	// The customer's pages carry the brand.
-	_, token := h.newSession(owner, "Ann Lee")
+	id, token := h.newSession(owner, "Ann Lee")
 	cust := h.browser()
 	for _, path := range []string{"/i/" + token, "/p/mueller-it/i/" + token, "/p/mueller-it/", "/p/mueller-it/i/" + strings.Repeat("b", 32)} {
 		_, body, _ := cust.get(path)
@@ -177,6 +177,12 @@ func TestBrandingSavedAndShownToCustomers(t *testing.T) {
 	resp.Body.Close()
 	if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename="m_ller-it-support"; filename*=UTF-8''m%C3%BCller-it-support` {
 		t.Fatalf("download name: %q", cd)
+	}
+
+	// The report to keep carries the logo and colours in itself, to show them offline.
+	if _, body, _ := owner.get("/sessions/" + id + "/report/download"); !strings.Contains(body, `<img class="brand-logo" src="data:image/png;base64,`) ||
+		!strings.Contains(body, "--brand-primary: #aa3300;") || strings.Contains(body, "/brand/mueller-it/") {
+		t.Error("the downloaded report does not carry the brand in itself")
 	}
 
 	// Removing the logo goes back to the monogram and deletes the file.

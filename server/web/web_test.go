@@ -102,7 +102,7 @@ func newHarnessWith(t *testing.T, args []string, mod func(*Deps)) *harness {
 		t.Fatal(err)
 	}
 	static := fstest.MapFS{
-		"css/app.css": {Data: []byte("body{}")}, "js/live.js": {Data: []byte("")}, "wasm_exec.js": {Data: []byte("")},
+		"css/app.css": {Data: []byte("body{}")}, "css/report.css": {Data: []byte(".report{}")}, "js/live.js": {Data: []byte("")}, "wasm_exec.js": {Data: []byte("")},
 	}
 	build := fstest.MapFS{
 		"viewer.wasm":                     {Data: []byte("\x00asm")},
