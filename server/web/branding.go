@@ -226,7 +226,8 @@ func (s *Server) renderBranding(c echo.Context, en engineer, ch store.BrandChang
 func limitBrandingBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if r.Method != http.MethodPost || r.URL.Path != "/settings/branding" {
+		// The Remove buttons post the same form (files chosen included) to /settings/branding/remove.
+		if r.Method != http.MethodPost || (r.URL.Path != "/settings/branding" && r.URL.Path != "/settings/branding/remove") {
 			return next(c)
 		}
 		if r.ContentLength > maxBrandingForm {
