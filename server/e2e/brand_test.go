@@ -119,9 +119,29 @@ func TestBrandingShownToCustomer(t *testing.T) {
 	eng := w.engineer
 	logo, icon := brandFiles(t)
 	const orange, teal = "rgb(194, 65, 12)", "rgb(15, 118, 110)"
-	do(t, eng, 20*time.Second, "branding page",
+	// A file that is not an image is refused with the reason, and nothing is saved.
+	notImage := filepath.Join(t.TempDir(), "logo.png")
+	if err := os.WriteFile(notImage, []byte("this is not a picture"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do(t, eng, 20*time.Second, "a refused logo",
 		chromedp.Navigate(w.srv.url+"/console"),
 		chromedp.Click(chromedp.CSS(`.topbar nav a[href="/settings/branding"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#branding-form`)),
+		typeInto(`#b-welcome`, "Not saved"),
+		chromedp.SetUploadFiles(chromedp.CSS(`#b-logo`), []string{notImage}),
+		chromedp.Click(chromedp.CSS(`#b-save`)),
+		chromedp.WaitVisible(chromedp.CSS(`#branding-error`)),
+	)
+	if got := eval[string](t, eng, `document.getElementById("branding-error").textContent`); got != "Not saved. The logo is not a PNG, JPEG, WebP or SVG image. The old logo stays." {
+		t.Errorf("refusal: %q", got)
+	}
+	if got := eval[string](t, eng, `document.getElementById("b-welcome").value`); got != "Not saved" {
+		t.Errorf("the refused form lost the welcome typed: %q", got)
+	}
+	pageShot(t, eng, "brand-admin-refused")
+	do(t, eng, 20*time.Second, "branding page",
+		chromedp.Navigate(w.srv.url+"/settings/branding"),
 		chromedp.WaitVisible(chromedp.CSS(`#branding-form`)),
 		typeInto(`#b-name`, "Northwind"),
 		typeInto(`#b-slug`, "northwind"),
