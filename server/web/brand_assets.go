@@ -133,10 +133,13 @@ func themeCSS(primary, accent string) string {
 	var b strings.Builder
 	b.WriteString("/* The provider's colours; static/css/app.css has Tether's. */\n:root {\n")
 	if primary != "" && store.ValidColor(primary) {
-		fmt.Fprintf(&b, "  --brand-primary: %s;\n  --brand-on-primary: %s;\n", primary, textOn(primary))
+		fmt.Fprintf(&b, "  --brand-primary: %s;\n  --brand-on-primary: %s;\n  --brand-primary-text: %s;\n", primary, textOn(primary), readableOnWhite(primary))
+		if accent == "" {
+			fmt.Fprintf(&b, "  --brand-link: %s;\n", readableOnWhite(primary))
+		}
 	}
 	if accent != "" && store.ValidColor(accent) {
-		fmt.Fprintf(&b, "  --brand-accent: %s;\n  --brand-on-accent: %s;\n", accent, textOn(accent))
+		fmt.Fprintf(&b, "  --brand-accent: %s;\n  --brand-on-accent: %s;\n  --brand-link: %s;\n", accent, textOn(accent), readableOnWhite(accent))
 	}
 	b.WriteString("}\n")
 	return b.String()
@@ -153,6 +156,28 @@ func textOn(bg string) string {
 		return "#ffffff"
 	}
 	return ink
+}
+
+// readableOnWhite is c, or c darkened (mixed with black in steps of 5%) until text in it reads on white
+// (WCAG 2 contrast 4.5:1): a light brand colour still makes legible links.
+func readableOnWhite(c string) string {
+	for i := 0; i <= 20; i++ {
+		if 1.05/(luminance(c)+0.05) >= 4.5 {
+			return c
+		}
+		c = darker(c, 0.95)
+	}
+	return c
+}
+
+// darker scales each channel of #rrggbb by f.
+func darker(c string, f float64) string {
+	out := []byte("#")
+	for i := 1; i < 7; i += 2 {
+		v, _ := strconv.ParseUint(c[i:i+2], 16, 8)
+		out = fmt.Appendf(out, "%02x", int(math.Floor(float64(v)*f)))
+	}
+	return string(out)
 }
 
 func luminance(hex string) float64 {

@@ -362,6 +362,12 @@ func TestThemeTextContrast(t *testing.T) {
 			t.Errorf("textOn(%s) = %s, want %s", bg, got, want)
 		}
 	}
+	for c, want := range map[string]string{"#2457d6": "#2457d6", "#ffd700": "#857000", "#ffffff": "#717171", "#000000": "#000000"} {
+		got := readableOnWhite(c)
+		if got != want || 1.05/(luminance(got)+0.05) < 4.5 {
+			t.Errorf("readableOnWhite(%s) = %s, want %s", c, got, want)
+		}
+	}
 	if css := themeCSS("#112233", "red;}body{x"); strings.Contains(css, "red") || !strings.Contains(css, "#112233") {
 		t.Errorf("theme written from an invalid colour:\n%s", css)
 	}

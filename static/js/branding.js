@@ -48,6 +48,15 @@
     var l = luminance(hex);
     return 1.05 / (l + 0.05) >= (l + 0.05) / (luminance("#1b2330") + 0.05) ? "#ffffff" : "#1b2330";
   }
+  // readableOnWhite in server/web/brand_assets.go: darkened until text in it reads on white.
+  function readableOnWhite(hex) {
+    for (var i = 0; i <= 20 && 1.05 / (luminance(hex) + 0.05) < 4.5; i++) {
+      hex = "#" + [1, 3, 5].map(function (j) {
+        return ("0" + Math.floor(parseInt(hex.substr(j, 2), 16) * 0.95).toString(16)).slice(-2);
+      }).join("");
+    }
+    return hex;
+  }
   var valid = /^#[0-9a-f]{6}$/;
 
   function color(text) {
@@ -63,10 +72,12 @@
     picker.value = c;
     preview.style.setProperty("--brand-" + prop, c);
     preview.style.setProperty("--brand-on-" + prop, textOn(c));
+    preview.style.setProperty(prop === "primary" ? "--brand-primary-text" : "--brand-link", readableOnWhite(c));
     if (prop === "primary" && $("b-accent_color").value.trim() === "") {
       // Tether's accent follows the primary colour.
       preview.style.setProperty("--brand-accent", c);
       preview.style.setProperty("--brand-on-accent", textOn(c));
+      preview.style.setProperty("--brand-link", readableOnWhite(c));
     }
   }
 
