@@ -78,8 +78,8 @@ func brandFiles(t *testing.T) (logo, icon string) {
 	return logo, icon
 }
 
-// pageShot saves a full-page screenshot (PNG) as $TETHER_E2E_SHOTS/<name>.png, when set.
-func pageShot(t testing.TB, ctx context.Context, name string) {
+// brandShot saves a full-page screenshot (PNG) as $TETHER_E2E_SHOTS/<name>.png, when set.
+func brandShot(t testing.TB, ctx context.Context, name string) {
 	dir := os.Getenv("TETHER_E2E_SHOTS")
 	if dir == "" {
 		return
@@ -96,8 +96,8 @@ func pageShot(t testing.TB, ctx context.Context, name string) {
 	}
 }
 
-// typeInto replaces an input's value the way a person does, so that its input events fire.
-func typeInto(sel, text string) chromedp.Action[chromedp.Void] {
+// brandType replaces an input's value the way a person does, so that its input events fire.
+func brandType(sel, text string) chromedp.Action[chromedp.Void] {
 	clear := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := chromedp.Evaluate[bool](`(document.querySelector(`+strconv.Quote(sel)+`).value = "") === ""`)(ctx, tg)
 		return err
@@ -105,8 +105,8 @@ func typeInto(sel, text string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(chromedp.WaitVisible(chromedp.CSS(sel)), clear, chromedp.SendKeys(chromedp.CSS(sel), text))
 }
 
-// computed is a computed style property of the first element sel matches.
-func computed(t testing.TB, ctx context.Context, sel, prop string) string {
+// brandComputed is a computed style property of the first element sel matches.
+func brandComputed(t testing.TB, ctx context.Context, sel, prop string) string {
 	t.Helper()
 	return eval[string](t, ctx, `getComputedStyle(document.querySelector(`+strconv.Quote(sel)+`)).getPropertyValue(`+strconv.Quote(prop)+`)`)
 }
@@ -128,7 +128,7 @@ func TestBrandingShownToCustomer(t *testing.T) {
 		chromedp.Navigate(w.srv.url+"/console"),
 		chromedp.Click(chromedp.CSS(`.topbar nav a[href="/settings/branding"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#branding-form`)),
-		typeInto(`#b-welcome`, "Not saved"),
+		brandType(`#b-welcome`, "Not saved"),
 		chromedp.SetUploadFiles(chromedp.CSS(`#b-logo`), []string{notImage}),
 		chromedp.Click(chromedp.CSS(`#b-save`)),
 		chromedp.WaitVisible(chromedp.CSS(`#branding-error`)),
@@ -139,27 +139,27 @@ func TestBrandingShownToCustomer(t *testing.T) {
 	if got := eval[string](t, eng, `document.getElementById("b-welcome").value`); got != "Not saved" {
 		t.Errorf("the refused form lost the welcome typed: %q", got)
 	}
-	pageShot(t, eng, "brand-admin-refused")
+	brandShot(t, eng, "brand-admin-refused")
 	do(t, eng, 20*time.Second, "branding page",
 		chromedp.Navigate(w.srv.url+"/settings/branding"),
 		chromedp.WaitVisible(chromedp.CSS(`#branding-form`)),
-		typeInto(`#b-name`, "Northwind"),
-		typeInto(`#b-slug`, "northwind"),
-		typeInto(`#b-primary_color`, "#c2410c"),
-		typeInto(`#b-accent_color`, "#0f766e"),
-		typeInto(`#b-welcome`, "Thanks for calling Northwind.\nWe will be with you in a moment."),
-		typeInto(`#b-contact`, "+1 555 0142 · help@northwind.test · Mon–Fri 8–18"),
-		typeInto(`#b-banner`, "Holiday hours: closed on December 25"),
-		typeInto(`#b-banner-link`, "https://northwind.test/hours"),
+		brandType(`#b-name`, "Northwind"),
+		brandType(`#b-slug`, "northwind"),
+		brandType(`#b-primary_color`, "#c2410c"),
+		brandType(`#b-accent_color`, "#0f766e"),
+		brandType(`#b-welcome`, "Thanks for calling Northwind.\nWe will be with you in a moment."),
+		brandType(`#b-contact`, "+1 555 0142 · help@northwind.test · Mon–Fri 8–18"),
+		brandType(`#b-banner`, "Holiday hours: closed on December 25"),
+		brandType(`#b-banner-link`, "https://northwind.test/hours"),
 		chromedp.SetUploadFiles(chromedp.CSS(`#b-logo`), []string{logo}),
 		chromedp.SetUploadFiles(chromedp.CSS(`#b-icon`), []string{icon}),
 	)
 	// The preview follows the fields before anything is saved.
 	waitJS(t, eng, 5*time.Second, "the preview shows the chosen logo", `document.getElementById("pv-logo").src.startsWith("blob:") && !document.getElementById("pv-logo").hidden && document.getElementById("pv-logo").naturalWidth === 480`)
-	if got := computed(t, eng, `#preview .download.primary`, "background-color"); got != orange {
+	if got := brandComputed(t, eng, `#preview .download.primary`, "background-color"); got != orange {
 		t.Errorf("preview download button colour %s, want %s", got, orange)
 	}
-	if got := computed(t, eng, `#preview .brand-banner`, "background-color"); got != teal {
+	if got := brandComputed(t, eng, `#preview .brand-banner`, "background-color"); got != teal {
 		t.Errorf("preview banner colour %s, want %s", got, teal)
 	}
 	for sel, want := range map[string]string{
@@ -172,13 +172,13 @@ func TestBrandingShownToCustomer(t *testing.T) {
 		}
 	}
 	eval[bool](t, eng, `window.scrollTo(0, 0) === undefined`)
-	pageShot(t, eng, "brand-admin-preview")
+	brandShot(t, eng, "brand-admin-preview")
 	do(t, eng, 20*time.Second, "save the branding",
 		chromedp.Click(chromedp.CSS(`#b-save`)),
 		chromedp.WaitVisible(chromedp.CSS(`#branding-saved`)),
 	)
 	waitJS(t, eng, 5*time.Second, "the saved logo", `document.getElementById("b-logo-current") && document.getElementById("b-logo-current").naturalWidth === 480`)
-	pageShot(t, eng, "brand-admin-saved")
+	brandShot(t, eng, "brand-admin-saved")
 
 	link, code := w.newSession(t, "Ann Lee")
 	if u, err := url.Parse(link); err != nil || !strings.HasPrefix(u.Path, "/p/northwind/i/") {
@@ -195,9 +195,9 @@ func TestBrandingShownToCustomer(t *testing.T) {
 	if got := eval[string](t, cust, `document.querySelector("#downloads a.download[data-os=linux][data-arch=amd64]").getAttribute("download")`); got != "northwind-support" {
 		t.Errorf("Linux download named %q", got)
 	}
-	pageShot(t, cust, "brand-invitation-desktop")
+	brandShot(t, cust, "brand-invitation-desktop")
 	do(t, cust, 10*time.Second, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
-	pageShot(t, cust, "brand-invitation-phone")
+	brandShot(t, cust, "brand-invitation-phone")
 	if wide := eval[bool](t, cust, `document.documentElement.scrollWidth > window.innerWidth + 1`); wide {
 		t.Errorf("the invitation page is wider than a 390-pixel phone: %d", eval[int](t, cust, `document.documentElement.scrollWidth`))
 	}
@@ -214,10 +214,10 @@ func TestBrandingShownToCustomer(t *testing.T) {
 	do(t, other, 10*time.Second, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
 	do(t, other, 20*time.Second, "code page", chromedp.Navigate(codePage), chromedp.WaitVisible(chromedp.CSS(`#code`)))
 	checkBrandedPage(t, other, "code page")
-	if got := computed(t, other, `form.code-form button[type=submit]`, "background-color"); got != orange {
+	if got := brandComputed(t, other, `form.code-form button[type=submit]`, "background-color"); got != orange {
 		t.Errorf("code page button colour %s, want %s", got, orange)
 	}
-	pageShot(t, other, "brand-code-phone")
+	brandShot(t, other, "brand-code-phone")
 	if wide := eval[bool](t, other, `document.documentElement.scrollWidth > window.innerWidth + 1`); wide {
 		t.Error("the code page is wider than a 390-pixel phone")
 	}
@@ -276,9 +276,9 @@ func TestPortalBySubdomainAndPath(t *testing.T) {
 	do(t, eng, 20*time.Second, "change the subdomain and colour",
 		chromedp.Navigate(base+"/settings/branding"),
 		chromedp.WaitVisible(chromedp.CSS(`#branding-form`)),
-		typeInto(`#b-slug`, "acme"),
-		typeInto(`#b-primary_color`, "#7c3aed"),
-		typeInto(`#b-welcome`, "Welcome to Acme's help desk."),
+		brandType(`#b-slug`, "acme"),
+		brandType(`#b-primary_color`, "#7c3aed"),
+		brandType(`#b-welcome`, "Welcome to Acme's help desk."),
 	)
 	if got := eval[string](t, eng, `document.getElementById("b-address").textContent`); got != "http://acme.localhost:"+strconv.Itoa(port) {
 		t.Errorf("the page shows the new address as %q", got)
@@ -300,10 +300,10 @@ func TestPortalBySubdomainAndPath(t *testing.T) {
 			if got := eval[string](t, cust, `document.querySelector(".public-head .brand-name").textContent + " | " + document.getElementById("brand-welcome").textContent`); got != "Acme IT Services | Welcome to Acme's help desk." {
 				t.Errorf("code page brand: %q", got)
 			}
-			if got := computed(t, cust, `form.code-form button[type=submit]`, "background-color"); got != purple {
+			if got := brandComputed(t, cust, `form.code-form button[type=submit]`, "background-color"); got != purple {
 				t.Errorf("code page button colour %s, want %s", got, purple)
 			}
-			pageShot(t, cust, "brand-portal-"+tc.name)
+			brandShot(t, cust, "brand-portal-"+tc.name)
 			do(t, cust, 20*time.Second, "enter the code",
 				chromedp.SendKeys(chromedp.CSS(`#code`), code),
 				chromedp.Click(chromedp.CSS(`form.code-form button[type=submit]`)),
@@ -315,7 +315,7 @@ func TestPortalBySubdomainAndPath(t *testing.T) {
 			if got := eval[string](t, cust, `document.getElementById("headline").textContent.trim()`); got != "Erin Engineer from Acme IT Services would like to help you" {
 				t.Errorf("invitation headline %q", got)
 			}
-			if got := computed(t, cust, `#downloads a.download.primary`, "background-color"); got != purple {
+			if got := brandComputed(t, cust, `#downloads a.download.primary`, "background-color"); got != purple {
 				t.Errorf("download button colour %s, want %s", got, purple)
 			}
 		})

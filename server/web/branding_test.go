@@ -21,7 +21,7 @@ import (
 	"tether/server/store"
 )
 
-func testPNG(t testing.TB, w, h int) []byte {
+func brandPNG(t testing.TB, w, h int) []byte {
 	t.Helper()
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for i := range img.Pix {
@@ -35,9 +35,9 @@ func testPNG(t testing.TB, w, h int) []byte {
 	return b.Bytes()
 }
 
-// testICO is an ICO holding one PNG image of side pixels.
-func testICO(t testing.TB, side int) []byte {
-	img := testPNG(t, side, side)
+// brandICO is an ICO holding one PNG image of side pixels.
+func brandICO(t testing.TB, side int) []byte {
+	img := brandPNG(t, side, side)
 	var b bytes.Buffer
 	le := binary.LittleEndian
 	hdr := make([]byte, 6+16)
@@ -88,7 +88,7 @@ func (b *browser) postBranding(path string, fields map[string]string, files map[
 	return resp.StatusCode, string(out), resp.Header
 }
 
-func (h *harness) provider(slug string) store.Provider {
+func (h *harness) providerBySlug(slug string) store.Provider {
 	h.t.Helper()
 	p, err := h.st.ProviderBySlug(context.Background(), slug)
 	if err != nil {
@@ -109,11 +109,11 @@ func TestBrandingSavedAndShownToCustomers(t *testing.T) {
 		"name": "Müller IT", "slug": "Mueller-IT", "primary_color": "#AA3300", "accent_color": "#ffd700",
 		"contact": "+49 30 1234 · help@mueller.test", "banner_text": "Closed on Friday", "banner_link": "https://mueller.test/news",
 		"welcome": "Hallo!\r\nWe help at once.", "patch_icon": "1",
-	}), map[string][]byte{"logo": testPNG(t, 1024, 256), "icon": testICO(t, 32)})
+	}), map[string][]byte{"logo": brandPNG(t, 1024, 256), "icon": brandICO(t, 32)})
 	if code != http.StatusSeeOther || hdr.Get("Location") != "/settings/branding?saved=1" {
 		t.Fatalf("save: %d %s", code, body)
 	}
-	p := h.provider("mueller-it")
+	p := h.providerBySlug("mueller-it")
 	if p.Name != "Müller IT" || p.PrimaryColor != "#aa3300" || p.AccentColor != "#ffd700" || p.Welcome != "Hallo!\nWe help at once." ||
 		!p.PatchIcon || !strings.HasSuffix(p.LogoKey, ".png") || !strings.HasSuffix(p.IconKey, ".ico") || p.UpdatedAt == nil {
 		t.Fatalf("saved provider: %+v", p)
@@ -149,20 +149,20 @@ func TestBrandingSavedAndShownToCustomers(t *testing.T) {
 	}
 
 	// The brand's files, versioned and cacheable.
-	logo := cust.fetch(t, "/brand/mueller-it/logo?v="+brandVersion(p), "image/png")
+	logo := cust.fetchBrandFile(t, "/brand/mueller-it/logo?v="+brandVersion(p), "image/png")
 	if cfg, err := png.DecodeConfig(bytes.NewReader(logo.body)); err != nil || cfg.Width != 512 || cfg.Height != 128 {
 		t.Fatalf("logo: %v %+v", err, cfg)
 	}
 	if logo.hdr.Get("Cache-Control") != "public, max-age=31536000, immutable" {
 		t.Fatalf("logo cache: %q", logo.hdr.Get("Cache-Control"))
 	}
-	if old := cust.fetch(t, "/brand/mueller-it/logo?v=old", "image/png"); old.hdr.Get("Cache-Control") != "no-cache" {
+	if old := cust.fetchBrandFile(t, "/brand/mueller-it/logo?v=old", "image/png"); old.hdr.Get("Cache-Control") != "no-cache" {
 		t.Fatalf("an old version is cached: %q", old.hdr.Get("Cache-Control"))
 	}
-	if ico := cust.fetch(t, "/brand/mueller-it/icon.ico?v="+brandVersion(p), "image/x-icon"); !bytes.Equal(ico.body, testICO(t, 32)) {
+	if ico := cust.fetchBrandFile(t, "/brand/mueller-it/icon.ico?v="+brandVersion(p), "image/x-icon"); !bytes.Equal(ico.body, brandICO(t, 32)) {
 		t.Fatal("icon is not the uploaded one")
 	}
-	theme := cust.fetch(t, "/brand/mueller-it/theme.css?v="+brandVersion(p), "text/css; charset=utf-8")
+	theme := cust.fetchBrandFile(t, "/brand/mueller-it/theme.css?v="+brandVersion(p), "text/css; charset=utf-8")
 	for _, want := range []string{"--brand-primary: #aa3300;", "--brand-on-primary: #ffffff;", "--brand-accent: #ffd700;", "--brand-on-accent: #1b2330;"} {
 		if !strings.Contains(string(theme.body), want) {
 			t.Fatalf("theme lacks %s:\n%s", want, theme.body)
@@ -190,7 +190,7 @@ func TestBrandingSavedAndShownToCustomers(t *testing.T) {
 	if code, _, _ := owner.post("/settings/branding/remove", url.Values{"what": {"logo"}}); code != http.StatusSeeOther {
 		t.Fatalf("remove logo: %d", code)
 	}
-	if p2 := h.provider("mueller-it"); p2.LogoKey != "" || p2.IconKey != p.IconKey {
+	if p2 := h.providerBySlug("mueller-it"); p2.LogoKey != "" || p2.IconKey != p.IconKey {
 		t.Fatalf("after removing the logo: %+v", p2.Brand)
 	}
 	if code, _, _ := cust.get("/brand/mueller-it/logo"); code != http.StatusNotFound {
@@ -201,12 +201,12 @@ func TestBrandingSavedAndShownToCustomers(t *testing.T) {
 	}
 }
 
-type fetched struct {
+type brandFile struct {
 	body []byte
 	hdr  http.Header
 }
 
-func (b *browser) fetch(t *testing.T, path, ctype string) fetched {
+func (b *browser) fetchBrandFile(t *testing.T, path, ctype string) brandFile {
 	t.Helper()
 	resp, err := b.c.Get(b.h.ts.URL + path)
 	if err != nil {
@@ -217,7 +217,7 @@ func (b *browser) fetch(t *testing.T, path, ctype string) fetched {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != ctype {
 		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	return fetched{body, resp.Header}
+	return brandFile{body, resp.Header}
 }
 
 func TestBrandingRefusalsKeepTheOldBranding(t *testing.T) {
@@ -228,10 +228,10 @@ func TestBrandingRefusalsKeepTheOldBranding(t *testing.T) {
 	}
 	owner.get("/settings/branding")
 	if code, body, _ := owner.postBranding("/settings/branding", brandingFields(map[string]string{"primary_color": "#112233"}),
-		map[string][]byte{"logo": testPNG(t, 40, 40), "icon": testICO(t, 16)}); code != http.StatusSeeOther {
+		map[string][]byte{"logo": brandPNG(t, 40, 40), "icon": brandICO(t, 16)}); code != http.StatusSeeOther {
 		t.Fatalf("first save: %d %s", code, body)
 	}
-	before := h.provider("acme")
+	before := h.providerBySlug("acme")
 	blobs := func() int {
 		infos, err := h.srv.Blobs.List(context.Background(), "brand")
 		if err != nil {
@@ -242,7 +242,7 @@ func TestBrandingRefusalsKeepTheOldBranding(t *testing.T) {
 	if blobs() != 2 {
 		t.Fatalf("%d brand files stored, want 2", blobs())
 	}
-	small := testPNG(t, 8, 8)
+	small := brandPNG(t, 8, 8)
 	bomb := bytes.Clone(small)
 	binary.BigEndian.PutUint32(bomb[16:], 60000)
 	binary.BigEndian.PutUint32(bomb[20:], 60000)
@@ -258,7 +258,7 @@ func TestBrandingRefusalsKeepTheOldBranding(t *testing.T) {
 		{"decompression bomb", nil, map[string][]byte{"logo": bomb}, 400, "60000×60000 pixels; the limit is 16 megapixels"},
 		{"svg with a script", nil, map[string][]byte{"logo": []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)}, 400, "uses the element &lt;script&gt;"},
 		{"not an ico", nil, map[string][]byte{"icon": small}, 400, "not a Windows icon (.ico) file"},
-		{"ico cut short", nil, map[string][]byte{"icon": testICO(t, 16)[:10]}, 400, "cut short"},
+		{"ico cut short", nil, map[string][]byte{"icon": brandICO(t, 16)[:10]}, 400, "cut short"},
 		{"logo too big", nil, map[string][]byte{"logo": make([]byte, 2<<20+1)}, 400, "larger than 2 MB"},
 		{"whole upload too big", nil, map[string][]byte{"logo": make([]byte, 2<<20), "icon": make([]byte, 1<<20+100<<10)}, 413, "at most 2 MB and the icon 1 MB"},
 		{"subdomain taken", map[string]string{"slug": "globex"}, map[string][]byte{"logo": small}, 400, "Not saved. The subdomain &#34;globex&#34; is taken by another provider"},
@@ -266,7 +266,7 @@ func TestBrandingRefusalsKeepTheOldBranding(t *testing.T) {
 		{"subdomain invalid", map[string]string{"slug": "-acme"}, nil, 400, "cannot start or end with a hyphen"},
 		{"bad colour", map[string]string{"primary_color": "red"}, nil, 400, "primary colour must be a colour written #rrggbb"},
 		{"banner link not https", map[string]string{"banner_text": "x", "banner_link": "javascript:alert(1)"}, nil, 400, "must be a web address starting with https://"},
-		{"name too long", map[string]string{"name": strings.Repeat("n", 31)}, map[string][]byte{"icon": testICO(t, 16)}, 400, "display name must have 1 to 30 characters"},
+		{"name too long", map[string]string{"name": strings.Repeat("n", 31)}, map[string][]byte{"icon": brandICO(t, 16)}, 400, "display name must have 1 to 30 characters"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, body, _ := owner.postBranding("/settings/branding", brandingFields(tc.fields), tc.files)
@@ -280,7 +280,7 @@ func TestBrandingRefusalsKeepTheOldBranding(t *testing.T) {
 					}
 				}
 			}
-			after := h.provider("acme")
+			after := h.providerBySlug("acme")
 			if after.Name != before.Name || after.Slug != before.Slug || after.LogoKey != before.LogoKey || after.IconKey != before.IconKey ||
 				after.PrimaryColor != before.PrimaryColor || !after.UpdatedAt.Equal(*before.UpdatedAt) {
 				t.Fatalf("the old branding changed: %+v", after)
@@ -300,7 +300,7 @@ func TestBrandingSVGLogoServedSandboxed(t *testing.T) {
 	if code, body, _ := owner.postBranding("/settings/branding", brandingFields(nil), map[string][]byte{"logo": []byte(svg)}); code != http.StatusSeeOther {
 		t.Fatalf("save: %d %s", code, body)
 	}
-	got := h.browser().fetch(t, "/brand/acme/logo", "image/svg+xml")
+	got := h.browser().fetchBrandFile(t, "/brand/acme/logo", "image/svg+xml")
 	if got.hdr.Get("Content-Security-Policy") != svgPolicy || got.hdr.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("headers: %v", got.hdr)
 	}
@@ -312,9 +312,9 @@ func TestBrandingSVGLogoServedSandboxed(t *testing.T) {
 func TestBrandingOnlyForAdmins(t *testing.T) {
 	h := newHarness(t)
 	h.signedUp("Acme", "erin@acme.test")
-	p := h.provider("acme")
+	p := h.providerBySlug("acme")
 	if _, err := h.st.CreateUser(context.Background(), store.User{ProviderID: p.ID, Email: "eng@acme.test", Name: "Eng",
-		PasswordHash: mustHash(t, "correct horse battery"), Role: store.RoleEngineer}); err != nil {
+		PasswordHash: brandingHash(t, "correct horse battery"), Role: store.RoleEngineer}); err != nil {
 		t.Fatal(err)
 	}
 	eng := h.browser()
@@ -328,7 +328,7 @@ func TestBrandingOnlyForAdmins(t *testing.T) {
 	if code, _, _ := eng.postBranding("/settings/branding", brandingFields(map[string]string{"name": "Hacked"}), nil); code != http.StatusForbidden {
 		t.Fatalf("engineer saving the branding: %d", code)
 	}
-	if h.provider("acme").Name != "Acme" {
+	if h.providerBySlug("acme").Name != "Acme" {
 		t.Fatal("an engineer changed the branding")
 	}
 }
@@ -373,7 +373,7 @@ func TestThemeTextContrast(t *testing.T) {
 	}
 }
 
-func mustHash(t *testing.T, pw string) string {
+func brandingHash(t *testing.T, pw string) string {
 	t.Helper()
 	h, err := auth.HashPassword(pw)
 	if err != nil {
