@@ -5,10 +5,21 @@ package templates
 
 import "time"
 
-// Brand is what the customer sees of the provider.
+// Brand is what the customer sees of the provider. Every URL is versioned by the brand's last change.
 type Brand struct {
 	Name    string
 	LogoURL string // empty: a monogram of Name
+	// IconURL is the favicon (an .ico); empty: Tether's.
+	IconURL string
+	// ThemeURL is a style sheet setting the brand's colours as CSS custom properties; empty: Tether's.
+	ThemeURL string
+	// Contact is one line (phone, email, hours) in the customer pages' footer.
+	Contact string
+	// Banner is a line above the customer pages, a link when BannerLink (https) is set.
+	Banner     string
+	BannerLink string
+	// Welcome is a short message on the invitation and code pages.
+	Welcome string
 }
 
 // Monogram is the first letter of the brand name, for a logo placeholder.
@@ -175,8 +186,12 @@ type Invite struct {
 	// Sentence is what the engineer may do now, for the first render.
 	Sentence  string
 	Downloads []AgentDownload
-	WSURL     string
-	Expires   time.Time
+	// WindowsFile and LinuxFile are the support program's file names, after the provider, for the
+	// "Run" step.
+	WindowsFile string
+	LinuxFile   string
+	WSURL       string
+	Expires     time.Time
 	// ReportURL is the customer's copy of the report, once the session
 	// ended; Rated whether they answered the survey.
 	ReportURL string
@@ -205,6 +220,8 @@ type ErrorPage struct {
 	Status  int
 	Heading string
 	Message string
+	// Home is the start page of the address the error happened on ("/" or "/p/acme/").
+	Home string
 }
 
 // Recorder tells the viewer to record what it shows and upload it in chunks.

@@ -125,25 +125,6 @@ func (w *world) brandProvider(t testing.TB, b testBrand) {
 	}
 }
 
-// brandShot saves a full-page screenshot of a browser tab under
-// $TETHER_E2E_SHOTS, when set.
-func brandShot(t testing.TB, ctx context.Context, name string) {
-	dir := os.Getenv("TETHER_E2E_SHOTS")
-	if dir == "" {
-		return
-	}
-	c, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	b, err := chromedp.Run(c, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Errorf("screenshot %s: %v", name, err)
-		return
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
-		t.Error(err)
-	}
-}
-
 // openConsentPage opens the agent's consent page in a new tab of the
 // customer's browser, as the agent's "open in the default browser" does,
 // and leaves it there for approve.
@@ -194,17 +175,17 @@ func TestConsentPageCarriesBrand(t *testing.T) {
 	c := w.downloadAndRun(t, cust)
 	c.openConsentPage(t)
 	checkConsentBrand(t, c.page, b, "Acme IT Services")
-	brandShot(t, c.page, "consent-branded")
+	fullShot(t, c.page, "consent-branded")
 	do(t, c.page, 10*time.Second, "phone width", chromedp.EmulateViewport(390, 844))
 	if over := eval[bool](t, c.page, `document.documentElement.scrollWidth > 390`); over {
 		t.Error("the branded consent page is wider than a 390px screen")
 	}
-	brandShot(t, c.page, "consent-branded-390")
+	fullShot(t, c.page, "consent-branded-390")
 	do(t, c.page, 10*time.Second, "desktop width", chromedp.EmulateViewport(1400, 1000))
 
 	c.approve(t, "control")
 	waitJS(t, w.engineer, 20*time.Second, "first frame", `Number(document.getElementById("viewer").dataset.frames) > 0`)
-	brandShot(t, c.page, "consent-branded-sharing")
+	fullShot(t, c.page, "consent-branded-sharing")
 	do(t, w.engineer, 10*time.Second, "end", chromedp.Click(chromedp.CSS(`#v-toolbar button.danger`)))
 	c.waitExit(t, 10*time.Second)
 }
@@ -282,7 +263,7 @@ func TestWindowsAgentShowsProviderIcon(t *testing.T) {
 	checkLocalPage(t, c.consent)
 	c.openConsentPage(t)
 	checkConsentBrand(t, c.page, b, "Acme IT Services")
-	brandShot(t, c.page, "windows-consent-branded")
+	fullShot(t, c.page, "windows-consent-branded")
 	shotScreen(t, w.display, "windows-desktop-branded")
 
 	c.approve(t, "control")

@@ -4,8 +4,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,24 +13,6 @@ import (
 
 	"tether/server/mail/mailtest"
 )
-
-// operatorShot saves a full-page screenshot to $TETHER_E2E_SHOTS (when set) under operator-<name>.png.
-func operatorShot(t testing.TB, ctx context.Context, name string) {
-	dir := os.Getenv("TETHER_E2E_SHOTS")
-	if dir == "" {
-		return
-	}
-	c, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	b, err := chromedp.Run(c, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Errorf("screenshot %s: %v", name, err)
-		return
-	}
-	if err := os.WriteFile(filepath.Join(dir, "operator-"+name+".png"), b, 0o644); err != nil {
-		t.Error(err)
-	}
-}
 
 // operatorTab opens another tab of the same browser (same cookies).
 func operatorTab(t testing.TB, ctx context.Context) context.Context {
@@ -60,7 +40,7 @@ func TestOperatorDisablesProvider(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#create-provider button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#owner-link`)),
 	)
-	operatorShot(t, op, "created")
+	fullShot(t, op, "operator-created")
 	ownerLink := eval[string](t, op, `document.getElementById("owner-link").value`)
 	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+/welcome/[a-z2-7]{32}$`).MatchString(ownerLink) {
 		t.Fatalf("owner link %q", ownerLink)
@@ -101,7 +81,7 @@ func TestOperatorDisablesProvider(t *testing.T) {
 	if live := eval[string](t, op, `[...document.querySelectorAll("table.providers tbody tr")].find(r => r.innerText.includes("Globex")).innerText`); !strings.Contains(live, "1 · no limit") {
 		t.Errorf("providers list row for Globex: %q, want its one live session", live)
 	}
-	operatorShot(t, op, "providers")
+	fullShot(t, op, "operator-providers")
 	href := func(name string) string {
 		return eval[string](t, op, `[...document.querySelectorAll("a.provider-name")].find(a => a.textContent.includes("`+name+`")).getAttribute("href")`)
 	}
@@ -112,14 +92,14 @@ func TestOperatorDisablesProvider(t *testing.T) {
 		t.Error("the operator's own provider offers Disable")
 	}
 	do(t, op, 20*time.Second, "open globex", chromedp.Navigate(w.srv.url+globexHref), chromedp.WaitVisible(chromedp.CSS(`#disable`)))
-	operatorShot(t, op, "provider")
+	fullShot(t, op, "operator-provider")
 	do(t, op, 20*time.Second, "disable",
 		chromedp.Click(chromedp.CSS(`#disable input[name=confirm]`)),
 		chromedp.Click(chromedp.CSS(`#disable button.danger`)),
 		chromedp.WaitVisible(chromedp.CSS(`#operator-notice`)),
 		chromedp.WaitVisible(chromedp.CSS(`#enable`)),
 	)
-	operatorShot(t, op, "disabled")
+	fullShot(t, op, "operator-disabled")
 
 	// Everything of Globex stops at once: the viewer ends with the reason, the agent exits, the
 	// invitation page ends, and the open console tab is signed out.
@@ -143,7 +123,7 @@ func TestOperatorDisablesProvider(t *testing.T) {
 	if h1 := eval[string](t, cust, `document.querySelector("h1").textContent`); h1 != "Support portal closed" {
 		t.Errorf("the customer's invitation page after disabling: %q", h1)
 	}
-	operatorShot(t, cust, "customer-closed")
+	fullShot(t, cust, "operator-customer-closed")
 }
 
 // TestSignUpNewProvider: the operator opens self-service sign-up; a new company signs up from the
@@ -179,7 +159,7 @@ func TestSignUpNewProvider(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#signup input[name=password]`), "globex password 1"),
 		chromedp.SendKeys(chromedp.CSS(`#signup input[name=password2]`), "globex password 2"),
 	)
-	operatorShot(t, gil, "signup-phone")
+	fullShot(t, gil, "operator-signup-phone")
 	// A typo in the second password: refused with the reason, the rest kept.
 	do(t, gil, 20*time.Second, "mismatch",
 		chromedp.Click(chromedp.CSS(`#signup button[type=submit]`)),
@@ -194,7 +174,7 @@ func TestSignUpNewProvider(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#signup button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#signup-sent`)),
 	)
-	operatorShot(t, gil, "signup-sent")
+	fullShot(t, gil, "operator-signup-sent")
 	m := smtp.Next(t, 10*time.Second)
 	if len(m.To) != 1 || m.To[0] != "gil@globex.test" || m.User != mailtest.User || !strings.Contains(m.Data, "Subject: Confirm your support account for Globex Helpdesk") {
 		t.Fatalf("confirmation mail: to %v, user %q\n%s", m.To, m.User, m.Data)
@@ -207,7 +187,7 @@ func TestSignUpNewProvider(t *testing.T) {
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.CSS(`#signup-confirm`)),
 	)
-	operatorShot(t, gil, "signup-confirm")
+	fullShot(t, gil, "operator-signup-confirm")
 	do(t, gil, 20*time.Second, "create",
 		chromedp.Click(chromedp.CSS(`#signup-confirm`)),
 		chromedp.WaitVisible(chromedp.CSS(`#session-list`)),
@@ -218,7 +198,7 @@ func TestSignUpNewProvider(t *testing.T) {
 	if got[0] != "Globex Helpdesk" || got[1] != "0" || got[2] != "false" || got[3] != "true" {
 		t.Errorf("new owner's console: brand %q, %s sessions, operator link %s, settings link %s", got[0], got[1], got[2], got[3])
 	}
-	operatorShot(t, gil, "signup-console")
+	fullShot(t, gil, "operator-signup-console")
 	// Gil signs up a second company with the same email and password: one email, two accounts. Signing
 	// in then asks which provider, and the console offers to switch.
 	do(t, gil, 20*time.Second, "second sign-up",
@@ -247,7 +227,7 @@ func TestSignUpNewProvider(t *testing.T) {
 	if choices := eval[string](t, gil, `document.querySelector("ul.chooser").innerText`); !strings.Contains(choices, "Sign in to Globex East") || !strings.Contains(choices, "Sign in to Globex Helpdesk") {
 		t.Fatalf("chooser offers %q", choices)
 	}
-	operatorShot(t, gil, "chooser-phone")
+	fullShot(t, gil, "operator-chooser-phone")
 	do(t, gil, 20*time.Second, "choose Globex Helpdesk",
 		chromedp.Click(chromedp.CSS(`ul.chooser li:nth-child(2) button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#session-list`)),
@@ -259,7 +239,7 @@ func TestSignUpNewProvider(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`.me a.switch`)),
 		chromedp.WaitVisible(chromedp.CSS(`.row a.button`)),
 	)
-	operatorShot(t, gil, "switch-phone")
+	fullShot(t, gil, "operator-switch-phone")
 	do(t, gil, 20*time.Second, "sign in to the other",
 		chromedp.Click(chromedp.CSS(`.row a.button`)),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=password]`)),

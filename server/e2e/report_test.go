@@ -377,20 +377,21 @@ func pdf(ctx context.Context, name string) error {
 	return os.WriteFile(filepath.Join(dir, name+".pdf"), buf, 0o644)
 }
 
-// fullShot saves the whole page, beyond the window, like shot.
-func fullShot(t *testing.T, ctx context.Context, name string) {
+// fullShot saves the whole page, beyond the window, as $TETHER_E2E_SHOTS/<name>.png, when set. It
+// resizes the page for a moment: take it when nothing is clicked next.
+func fullShot(t testing.TB, ctx context.Context, name string) {
 	dir := os.Getenv("TETHER_E2E_SHOTS")
 	if dir == "" {
 		return
 	}
 	c, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	b, err := chromedp.Run(c, chromedp.FullScreenshot(90))
+	b, err := chromedp.Run(c, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 		return
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+".jpg"), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
 		t.Error(err)
 	}
 }

@@ -108,9 +108,6 @@ func (w *world) setupAccount(t testing.TB) {
 	)
 }
 
-// invitePath is an invitation link's path on a provider's address.
-var invitePath = regexp.MustCompile(`^/p/[a-z0-9-]+/i/[a-z0-9]+$`)
-
 // newSession creates a session with "open the viewer now" and returns the
 // invitation link and code shown to the engineer.
 func (w *world) newSession(t testing.TB, customer string) (link, code string) {
@@ -123,13 +120,16 @@ func (w *world) newSession(t testing.TB, customer string) (link, code string) {
 	shot(t, w.engineer, "viewer-waiting")
 	link = eval[string](t, w.engineer, `document.getElementById("invite-url").value`)
 	code = eval[string](t, w.engineer, `document.querySelector(".v-waiting .code").textContent`)
-	// The link is on the provider's address (/p/{subdomain}/ on the
-	// server's public address, which a test may put behind a proxy).
+	// The link is on the provider's address (/p/{subdomain}/i/…, or a
+	// subdomain's /i/…) of the server's public one, which a test may put
+	// behind a proxy.
 	if u, err := url.Parse(link); err != nil || !invitePath.MatchString(u.Path) || len(strings.ReplaceAll(code, " ", "")) != 6 {
 		t.Fatalf("invitation link %q, code %q", link, code)
 	}
 	return link, code
 }
+
+var invitePath = regexp.MustCompile(`^(/p/[a-z0-9-]+)?/i/[a-z0-9]+$`)
 
 // customer is the customer's browser and the agent they downloaded and ran.
 type customer struct {
@@ -178,7 +178,7 @@ func download(t testing.TB, ctx context.Context, sel, name string) string {
 // the agent opens.
 func (w *world) downloadAndRun(t testing.TB, ctx context.Context, env ...string) *customer {
 	c := &customer{ctx: ctx, exited: make(chan error, 1)}
-	c.agentPath = download(t, ctx, `#downloads a.download.primary[data-os=linux][data-arch=amd64]`, "tether-support")
+	c.agentPath = download(t, ctx, `#downloads a.download.primary[data-os=linux][data-arch=amd64]`, "acme-it-services-support")
 	if err := os.Chmod(c.agentPath, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ package e2e
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -65,12 +64,7 @@ func phoneShot(t testing.TB, ctx context.Context, name string) {
 		t.Errorf("phone viewport: %v", err)
 		return
 	}
-	b, err := chromedp.Run(c, chromedp.FullScreenshot(90))
-	if err != nil {
-		t.Errorf("screenshot %s: %v", name, err)
-	} else if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
-		t.Error(err)
-	}
+	fullShot(t, ctx, name)
 	if err := chromedp.Do(c, chromedp.EmulateViewport(1400, 1000)); err != nil {
 		t.Errorf("desktop viewport: %v", err)
 	}

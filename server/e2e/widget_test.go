@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,7 +75,7 @@ func TestWidgetOnProviderWebsite(t *testing.T) {
 	if msg := eval[string](t, w.engineer, `document.getElementById('widget-settings-error').textContent`); !strings.Contains(msg, "has no scheme") {
 		t.Fatalf("refusal says %q", msg)
 	}
-	shotFull(t, w.engineer, "admin-widget-refused")
+	fullShot(t, w.engineer, "admin-widget-refused")
 	eval[string](t, w.engineer, `document.getElementById('widget-origins').value = ''`)
 	do(t, w.engineer, 20*time.Second, "save the widget settings",
 		chromedp.SendKeys(chromedp.CSS(`#widget-origins`), allowed+"/\n"),
@@ -94,7 +93,7 @@ func TestWidgetOnProviderWebsite(t *testing.T) {
 	}
 	// The admin page's preview shows the widget (Tether's own pages may frame it; same origin here).
 	waitJS(t, w.engineer, 20*time.Second, "the preview", `[...document.querySelectorAll('.widget-preview iframe')].every(f => f.contentDocument && f.contentDocument.getElementById('widget-code'))`)
-	shotFull(t, w.engineer, "admin-widget")
+	fullShot(t, w.engineer, "admin-widget")
 
 	_, code := w.newSession(t, "Maria Lopez")
 	cust := newBrowser(t)
@@ -133,7 +132,7 @@ func TestWidgetOnProviderWebsite(t *testing.T) {
 	if h := eval[string](t, cust, `document.getElementById('headline').textContent`); !strings.Contains(h, "Erin Engineer from Acme IT Services") {
 		t.Fatalf("invitation headline %q", h)
 	}
-	shotFull(t, cust, "invitation-from-widget")
+	fullShot(t, cust, "invitation-from-widget")
 	// The agent downloaded there carries the widget as the customer's way in.
 	name := eval[string](t, cust, `document.querySelector('#downloads a.download.primary').getAttribute('download')`)
 	bin, err := os.ReadFile(download(t, cust, `#downloads a.download.primary`, name))
@@ -268,23 +267,4 @@ func frameBlocked(t testing.TB, ctx context.Context, url string) bool {
 	}
 	t.Logf("no frame of %s at all", url)
 	return true
-}
-
-// shotFull saves a full-page screenshot (it resizes the page for a moment: take it when nothing is
-// clicked next) to $TETHER_E2E_SHOTS, when set.
-func shotFull(t testing.TB, ctx context.Context, name string) {
-	dir := os.Getenv("TETHER_E2E_SHOTS")
-	if dir == "" {
-		return
-	}
-	c, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	b, err := chromedp.Run(c, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Errorf("screenshot %s: %v", name, err)
-		return
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
-		t.Error(err)
-	}
 }

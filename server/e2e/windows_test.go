@@ -28,7 +28,7 @@ import (
 const windowsUserAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 
 // TestWindowsAgentUnderWine: a customer on Windows — a browser with a
-// Windows user agent, the downloaded TetherSupport.exe running under Wine,
+// Windows user agent, the downloaded Acme-IT-Services-Support.exe running under Wine,
 // the Windows test window in Wine's desktop — gives full control by
 // invitation link. The engineer sees the screen, clicks and types
 // (SendInput, with a non-ASCII character), and ends the session; the agent
@@ -47,7 +47,7 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	do(t, cust, 20*time.Second, "open invitation", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`#downloads`)))
 	first := eval[string](t, cust, `(() => { const a = document.querySelector("#downloads a.download");
 		return [a.dataset.os, a.dataset.arch, a.classList.contains("primary"), a.getAttribute("download")].join(" "); })()`)
-	if first != "windows amd64 true TetherSupport.exe" {
+	if first != "windows amd64 true Acme-IT-Services-Support.exe" {
 		t.Fatalf("first download button (os, arch, primary, file): %q, want the Windows agent", first)
 	}
 	shot(t, cust, "windows-invitation")
@@ -142,7 +142,7 @@ func TestWindowsPackagesUnderWine(t *testing.T) {
 // under Wine with its console lines on c.lines.
 func (w *world) runOnWindows(t testing.TB, ctx context.Context, desk *wineDesktop) *customer {
 	c := &customer{ctx: ctx, exited: make(chan error, 1), lines: make(chan string, 256)}
-	c.agentPath = download(t, ctx, `#downloads a.download.primary[data-os=windows][data-arch=amd64]`, "TetherSupport.exe")
+	c.agentPath = download(t, ctx, `#downloads a.download.primary[data-os=windows][data-arch=amd64]`, "Acme-IT-Services-Support.exe")
 	c.agent = desk.command(c.agentPath)
 	// A pipe of our own rather than StdoutPipe: Wait must not close it
 	// while lines are still being read.

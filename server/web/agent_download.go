@@ -117,7 +117,7 @@ func (s *Server) agentDownload(c echo.Context) error {
 		io.NewSectionReader(ra, end, size-end), &trailer)
 	h := c.Response().Header()
 	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", `attachment; filename="`+build.download+`"`)
+	h.Set("Content-Disposition", contentDisposition(agentFileName(p.Name, build.os)))
 	h.Set("Content-Length", strconv.FormatInt(size+int64(trailer.Len()), 10))
 	h.Set("Cache-Control", "no-store")
 	c.Response().WriteHeader(http.StatusOK)

@@ -84,8 +84,9 @@ func (s *Server) invitePage(c echo.Context) error {
 		Page: s.page(c, "Remote support", brandOf(p)), Token: tok, Base: inv.Base,
 		Engineer: eng.Name, CustomerName: sess.CustomerName, State: string(sess.State), Grants: sess.Grants.Names(),
 		GrantLabels: grantLabelsJSON, Sentence: grantSentence(eng.Name, sess.Grants),
-		Downloads: s.downloads(inv.Base, c.Request().UserAgent()), WSURL: inv.Site.Prefix + "/ws/invite/" + tok, Expires: sess.ExpiresAt.Local(),
+		Downloads: s.downloads(inv.Base, p.Name, c.Request().UserAgent()), WSURL: inv.Site.Prefix + "/ws/invite/" + tok, Expires: sess.ExpiresAt.Local(),
 		ReportURL: inv.Base + "/report", Rated: sess.RatedAt != nil, Contact: recordingContact(p.Name), MaxComment: store.MaxRatingComment,
+		WindowsFile: agentFileName(p.Name, "windows"), LinuxFile: agentFileName(p.Name, "linux"),
 	}
 	if v.Recorded, err = s.customerTold(c, sess, p); err != nil {
 		return err
@@ -113,19 +114,20 @@ func (s *Server) inviteStop(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// agentBuild is one agent binary the server can hand out.
+// agentBuild is one agent binary the server can hand out; it downloads under the provider's name
+// (agentFileName).
 type agentBuild struct {
-	os, arch, label, file, download string
+	os, arch, label, file string
 }
 
 var agentBuilds = []agentBuild{
-	{"windows", "amd64", "Windows (64-bit)", "tether-agent-windows-amd64.exe", "TetherSupport.exe"},
-	{"linux", "amd64", "Linux (x86-64)", "tether-agent-linux-amd64", "tether-support"},
-	{"linux", "arm64", "Linux (ARM 64-bit)", "tether-agent-linux-arm64", "tether-support"},
+	{"windows", "amd64", "Windows (64-bit)", "tether-agent-windows-amd64.exe"},
+	{"linux", "amd64", "Linux (x86-64)", "tether-agent-linux-amd64"},
+	{"linux", "arm64", "Linux (ARM 64-bit)", "tether-agent-linux-arm64"},
 }
 
-// downloads lists the agents that exist, the one for the visitor's OS first.
-func (s *Server) downloads(base, userAgent string) []templates.AgentDownload {
+// downloads lists the agents that exist, the one for the visitor's OS first, named after the provider.
+func (s *Server) downloads(base, provider, userAgent string) []templates.AgentDownload {
 	guess := guessPlatform(userAgent)
 	var out []templates.AgentDownload
 	for _, b := range agentBuilds {
@@ -133,7 +135,7 @@ func (s *Server) downloads(base, userAgent string) []templates.AgentDownload {
 		if err != nil {
 			continue
 		}
-		d := templates.AgentDownload{OS: b.os, Arch: b.arch, Label: b.label, FileName: b.download,
+		d := templates.AgentDownload{OS: b.os, Arch: b.arch, Label: b.label, FileName: agentFileName(provider, b.os),
 			URL: base + "/agent/" + b.os + "-" + b.arch, Size: st.Size()}
 		if b.os+"-"+b.arch == guess {
 			out = append([]templates.AgentDownload{d}, out...)

@@ -1,12 +1,12 @@
 package web
 
 import (
-	"tether/server/store"
-
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base32"
 	"strings"
+
+	"tether/server/store"
 )
 
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -40,7 +40,7 @@ func (s *Server) derive(purpose, sessionID string) string {
 	return strings.ToLower(b32.EncodeToString(m.Sum(nil)[:20]))
 }
 
-// inviteURL is the invitation link on the provider's own address.
+// inviteURL is the invitation link the engineer hands out, on the provider's own address.
 func (s *Server) inviteURL(p store.Provider, sessionID string) string {
 	return s.providerURL(p) + "/i/" + s.inviteToken(sessionID)
 }

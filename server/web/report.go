@@ -51,6 +51,13 @@ func (s *Server) reportFor(ctx context.Context, page templates.Page, sess store.
 	if !forCustomer {
 		r.Note = sess.Note
 	}
+	if standalone {
+		// The file is kept and opened offline: the logo goes in it, and the brand's colours with report.css.
+		if r.Page.Brand.LogoURL, err = s.logoDataURL(ctx, p); err != nil {
+			return templates.Report{}, err
+		}
+		r.CSS = themeCSS(p.PrimaryColor, p.AccentColor)
+	}
 	if sess.ActiveAt != nil && sess.EndedAt != nil {
 		r.Duration = humanDuration(sess.EndedAt.Sub(*sess.ActiveAt))
 	}
@@ -218,7 +225,7 @@ func (s *Server) sendReport(c echo.Context, r templates.Report) error {
 	if err != nil {
 		return err
 	}
-	r.CSS = css
+	r.CSS = css + r.CSS
 	var buf bytes.Buffer
 	if err := templates.ReportDocument(r).Render(c.Request().Context(), &buf); err != nil {
 		return err

@@ -114,6 +114,7 @@ type Store interface {
 	Team
 	Widgets
 	recording.Store
+	Branding
 }
 
 // Deps is everything the web layer is built from.
@@ -193,6 +194,7 @@ func New(d Deps) (*Server, error) {
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
 	e.Use(middleware.Recover())
+	e.Pre(limitBrandingBody)
 	e.Use(s.refuseWhileDraining)
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
@@ -300,6 +302,12 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/operator/providers/:id/enable", s.signedIn(operatorOnly(s.operatorEnable)))
 	e.GET("/settings/widget", s.signedIn(admin(s.widgetSettingsPage)))
 	e.POST("/settings/widget", s.signedIn(admin(s.widgetSettingsSubmit)))
+	e.GET("/settings/branding", s.signedIn(admin(s.brandingPage)))
+	e.POST("/settings/branding", s.signedIn(admin(s.brandingSubmit)))
+	e.POST("/settings/branding/remove", s.signedIn(admin(s.brandingRemove)))
+	e.GET("/brand/:slug/logo", s.brandLogo)
+	e.GET("/brand/:slug/icon.ico", s.brandIcon)
+	e.GET("/brand/:slug/theme.css", s.brandTheme)
 
 	portal(e, http.MethodGet, "/widget", s.widgetPage)
 	portal(e, http.MethodPost, "/widget/code", s.widgetCode)
@@ -342,13 +350,9 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsaf
 	"img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // defaultBrand is shown until a provider is known. Colours come from
-// static/css/app.css: the Content-Security-Policy allows no inline styles,
-// so a provider's own colours will come as a stylesheet of their own.
+// static/css/app.css; a provider's own come as a style sheet of their own
+// (brandOf), as the Content-Security-Policy allows no inline styles.
 var defaultBrand = templates.Brand{Name: "Tether"}
-
-func brandOf(p store.Provider) templates.Brand {
-	return templates.Brand{Name: p.Name}
-}
 
 // httpError is an error with a status and a message a person can read.
 type httpError struct {
@@ -420,7 +424,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.JSON(status, map[string]string{"error": message})
 		return
 	}
-	page := templates.ErrorPage{Page: s.page(c, heading, defaultBrand), Status: status, Heading: heading, Message: message}
+	brand, home := s.errorBrand(c)
+	page := templates.ErrorPage{Page: s.page(c, heading, brand), Status: status, Heading: heading, Message: message, Home: home}
 	if rerr := s.render(c, status, templates.ErrorView(page)); rerr != nil {
 		s.Log.Error("render error page", "err", rerr)
 		_ = c.String(status, message)

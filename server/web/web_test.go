@@ -102,7 +102,7 @@ func newHarnessWith(t *testing.T, args []string, mod func(*Deps)) *harness {
 		t.Fatal(err)
 	}
 	static := fstest.MapFS{
-		"css/app.css": {Data: []byte("body{}")}, "js/live.js": {Data: []byte("")}, "wasm_exec.js": {Data: []byte("")},
+		"css/app.css": {Data: []byte("body{}")}, "css/report.css": {Data: []byte(".report{}")}, "js/live.js": {Data: []byte("")}, "wasm_exec.js": {Data: []byte("")},
 	}
 	build := fstest.MapFS{
 		"viewer.wasm":                     {Data: []byte("\x00asm")},
@@ -340,7 +340,7 @@ func TestInvitationDownloadAndCode(t *testing.T) {
 	}
 	bin, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.HasPrefix(bin, []byte(fakeAgent)) || !strings.Contains(resp.Header.Get("Content-Disposition"), "tether-support") ||
+	if resp.StatusCode != 200 || !bytes.HasPrefix(bin, []byte(fakeAgent)) || !strings.Contains(resp.Header.Get("Content-Disposition"), `filename="acme-support"`) ||
 		resp.Header.Get("Content-Length") != strconv.Itoa(len(bin)) {
 		t.Fatalf("download: %d %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
 	}
