@@ -62,6 +62,8 @@
       if (b.value === "view") return;
       var label = b.closest("label");
       label.hidden = offer.indexOf(b.value) < 0;
+      // What is not offered is never sent.
+      if (label.hidden) b.checked = false;
       // Reflect what the program says unless the customer is changing it.
       if (sharing && !root.dataset.dirty) b.checked = grants.indexOf(b.value) >= 0;
       b.disabled = sending;
