@@ -34,17 +34,17 @@ type session struct {
 
 	// grants is what the customer allowed on this computer, in this run of
 	// the program; zero until they do. offer is what they may allow.
-	grants      protocol.Grants
-	offer       protocol.Grants
+	grants protocol.Grants
+	offer  protocol.Grants
 	// allowed and defaults are the desk's permission template from the
 	// welcome: allowed narrows offer (zero: no template), defaults are
 	// ticked on the consent page.
 	allowed, defaults protocol.Grants
-	sharedSince time.Time
-	note        string // told on the consent page
-	page        *consent.Page
-	asking      bool // a console prompt waits for a line
-	down        bool // the connection to the server is down
+	sharedSince       time.Time
+	note              string // told on the consent page
+	page              *consent.Page
+	asking            bool // a console prompt waits for a line
+	down              bool // the connection to the server is down
 
 	viewerPresent bool
 	viewer        *viewer // the current viewer connection, or nil
