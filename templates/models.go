@@ -90,6 +90,9 @@ type Console struct {
 	CustomerName string
 	Note         string
 	OpenViewer   bool
+	// Desks the new session may go to (shown when more than one), DeskID the one chosen.
+	Desks  []DeskChoice
+	DeskID string
 }
 
 // Event is one line of a session's audit log.
@@ -133,6 +136,8 @@ type Viewer struct {
 	WasmURL   string
 	// Recorder says where the viewer uploads the recording; empty URL when the session is not recorded.
 	Recorder Recorder
+	// Requestable are the grants (names) the session's desk lets the engineer ask for.
+	Requestable []string
 }
 
 // AgentDownload is one agent build offered to the customer.

@@ -66,6 +66,16 @@ func (g Grants) implied() Grants {
 // All is every grant this version knows.
 func All() Grants { return grantAll }
 
+// Each lists every grant this version knows, one by one, in the order
+// pages show them (view, control, limited control, clipboard, files).
+func Each() []Grants {
+	out := make([]Grants, len(grantNames))
+	for i, n := range grantNames {
+		out[i] = n.g
+	}
+	return out
+}
+
 // Consented reports whether the customer has allowed anything.
 func (g Grants) Consented() bool { return g != 0 }
 

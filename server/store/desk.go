@@ -324,8 +324,8 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// SetDeskMembers makes exactly userIDs the members of a desk. Every user must belong to the provider
-// (ErrNotFound otherwise, and nothing changes).
+// SetDeskMembers makes exactly userIDs the members of a desk. Every user must be an active user of the
+// provider (ErrNotFound otherwise, and nothing changes).
 func (s *Store) SetDeskMembers(ctx context.Context, providerID, deskID string, userIDs []string) error {
 	userIDs = slices.Compact(slices.Sorted(slices.Values(userIDs)))
 	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -333,7 +333,7 @@ func (s *Store) SetDeskMembers(ctx context.Context, providerID, deskID string, u
 			return err
 		}
 		if len(userIDs) > 0 {
-			n, err := tx.NewSelect().Model((*User)(nil)).Where("provider_id = ? AND id IN (?)", providerID, bun.List(userIDs)).Count(ctx)
+			n, err := tx.NewSelect().Model((*User)(nil)).Where("provider_id = ? AND disabled_at IS NULL AND id IN (?)", providerID, bun.List(userIDs)).Count(ctx)
 			if err != nil {
 				return fmt.Errorf("store: check desk members: %w", err)
 			}
@@ -389,4 +389,15 @@ func addDeskMember(ctx context.Context, tx bun.Tx, providerID, deskID, userID st
 		return fmt.Errorf("store: insert desk member: %w", err)
 	}
 	return nil
+}
+
+// DeskCandidates lists the provider's active users, who may be made members of its desks, by name.
+func (s *Store) DeskCandidates(ctx context.Context, providerID string) ([]User, error) {
+	users := []User{}
+	err := s.db.NewSelect().Model(&users).Where("provider_id = ? AND disabled_at IS NULL", providerID).
+		OrderExpr("lower(name), email, id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: desk candidates: %w", err)
+	}
+	return users, nil
 }

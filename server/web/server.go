@@ -64,10 +64,26 @@ type Limits interface {
 	ClearSignInFailures(ctx context.Context, key string) error
 }
 
+// Desks is what the desks page and desk-scoped visibility need from the database.
+type Desks interface {
+	Desks(ctx context.Context, providerID string) ([]store.DeskSummary, error)
+	DeskByID(ctx context.Context, providerID, id string) (store.Desk, error)
+	DesksOf(ctx context.Context, providerID, userID string) ([]store.Desk, error)
+	CreateDesk(ctx context.Context, providerID, name string) (store.Desk, error)
+	RenameDesk(ctx context.Context, providerID, id, name string) (store.Desk, error)
+	DeleteDesk(ctx context.Context, providerID, id string) error
+	SetDeskMembers(ctx context.Context, providerID, deskID string, userIDs []string) error
+	SetDeskTemplate(ctx context.Context, providerID, id string, t store.DeskTemplate) error
+	DeskTemplateOf(ctx context.Context, providerID, deskID string) (store.DeskTemplate, error)
+	SessionVisibleTo(ctx context.Context, providerID, userID, id string) (store.Session, error)
+	DeskCandidates(ctx context.Context, providerID string) ([]store.User, error)
+}
+
 // Store is what the handlers need from the database.
 type Store interface {
 	Accounts
 	Sessions
+	Desks
 	Limits
 	recording.Store
 }
@@ -219,6 +235,11 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/sessions/:id/recording/data", s.signedIn(s.recordingData))
 	e.GET("/settings", s.signedIn(admin(s.settingsPage)))
 	e.POST("/settings", s.signedIn(admin(s.settingsSubmit)))
+	e.GET("/settings/desks", s.signedIn(admin(s.desksPage)))
+	e.POST("/settings/desks", s.signedIn(admin(s.deskCreate)))
+	e.GET("/settings/desks/:id", s.signedIn(admin(s.deskPage)))
+	e.POST("/settings/desks/:id", s.signedIn(admin(s.deskSave)))
+	e.POST("/settings/desks/:id/delete", s.signedIn(admin(s.deskDelete)))
 
 	portal(e, http.MethodGet, "/i/:token", s.invitePage)
 	portal(e, http.MethodGet, "/i/:token/agent/:platform", s.agentDownload)
