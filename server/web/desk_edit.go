@@ -64,11 +64,21 @@ func (s *Server) renderDesk(c echo.Context, en engineer, d store.Desk, members m
 	}
 	for _, g := range protocol.Each() {
 		v.Grants = append(v.Grants, templates.DeskGrantChoice{
-			Name: g.String(), Short: g.Shorts()[0], Label: g.Labels()[0],
+			Name: g.String(), Short: g.Shorts()[0], Label: adminGrantLabels[g],
 			Allowed: d.Allowed&g != 0, Default: d.Defaults&g != 0, Required: g == protocol.GrantView,
 		})
 	}
 	return s.render(c, status, templates.DeskView(v))
+}
+
+// adminGrantLabels say what a grant lets the engineer do, as the admin reads it (protocol's labels speak
+// to the customer: "see your screen").
+var adminGrantLabels = map[protocol.Grants]string{
+	protocol.GrantView:      "See the customer's screen. Part of every session.",
+	protocol.GrantControl:   "Use the customer's mouse and keyboard.",
+	protocol.GrantLimited:   "Use the customer's mouse, not the keyboard.",
+	protocol.GrantClipboard: "Copy and paste text between the two computers.",
+	protocol.GrantFiles:     "Send files to the customer and receive theirs.",
 }
 
 // deskSave changes a desk's name, members and permission template in one form: POST /settings/desks/:id.

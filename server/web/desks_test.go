@@ -286,3 +286,12 @@ func TestEngineerSeesOnlyOwnDeskSessions(t *testing.T) {
 		t.Fatal("bob does not see the owner's session in his desk")
 	}
 }
+
+// TestEveryGrantHasAnAdminLabel: a grant added to protocol shows on the desk page in words.
+func TestEveryGrantHasAnAdminLabel(t *testing.T) {
+	for _, g := range protocol.Each() {
+		if adminGrantLabels[g] == "" {
+			t.Errorf("grant %s has no label on the desk page", g)
+		}
+	}
+}
