@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coder/websocket"
+
 	"tether/server/protocol"
 	"tether/server/store"
 )
@@ -293,5 +295,42 @@ func TestEveryGrantHasAnAdminLabel(t *testing.T) {
 		if adminGrantLabels[g] == "" {
 			t.Errorf("grant %s has no label on the desk page", g)
 		}
+	}
+}
+
+// TestConsoleUpdatesFollowDesks: an engineer's live console hears only of their desks' sessions, not
+// even the ids of another desk's; the owner's hears of all.
+func TestConsoleUpdatesFollowDesks(t *testing.T) {
+	h := newHarness(t)
+	owner := h.signedUp("Acme", "erin@acme.test")
+	ctx := context.Background()
+	p, err := h.st.ProviderBySlug(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := h.st.CreateDesk(ctx, p.ID, "Desk A")
+	b, _ := h.st.CreateDesk(ctx, p.ID, "Desk B")
+	alice, _ := h.engineerIn(p.ID, "alice@acme.test", a.ID)
+	bob, _ := h.engineerIn(p.ID, "bob@acme.test", b.ID)
+	aliceWS, ownerWS := h.wsDial(alice, "/ws/console"), h.wsDial(owner, "/ws/console")
+	next := func(c *websocket.Conn) string {
+		t.Helper()
+		var st protocol.State
+		expect(t, c, protocol.SigState, &st)
+		return st.SessionID
+	}
+	// The first of alice's own sessions proves both consoles listen.
+	first, _ := h.newSession(alice, "Anna 1")
+	for next(aliceWS) != first {
+	}
+	for next(ownerWS) != first {
+	}
+	bobs, _ := h.newSession(bob, "Bert")
+	second, _ := h.newSession(alice, "Anna 2")
+	if got := next(aliceWS); got != second {
+		t.Fatalf("alice's console heard of %s, want only her desk's %s (bob's is %s)", got, second, bobs)
+	}
+	if got := next(ownerWS); got != bobs {
+		t.Fatalf("the owner's console heard of %s, want bob's %s", got, bobs)
 	}
 }
