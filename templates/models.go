@@ -71,6 +71,8 @@ type SessionRow struct {
 	AgentHost    string
 	// Feedback is the customer's survey answer, once given.
 	Feedback Feedback
+	// Desk names the session's desk where the provider has several; empty otherwise.
+	Desk string
 }
 
 // SessionGroup is the sessions of one state, in console order.

@@ -56,6 +56,10 @@ func (s *Server) sessionGroups(c echo.Context, en engineer) ([]templates.Session
 	if err != nil {
 		return nil, err
 	}
+	desks, err := s.deskNames(ctx, en)
+	if err != nil {
+		return nil, err
+	}
 	names := map[string]string{}
 	groups := make([]templates.SessionGroup, len(stateGroups))
 	for i, g := range stateGroups {
@@ -66,6 +70,7 @@ func (s *Server) sessionGroups(c echo.Context, en engineer) ([]templates.Session
 		if err != nil {
 			return nil, err
 		}
+		row.Desk = desks[sess.DeskID]
 		for i, g := range stateGroups {
 			if g.state == sess.State {
 				groups[i].Sessions = append(groups[i].Sessions, row)

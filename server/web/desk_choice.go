@@ -67,3 +67,20 @@ func (s *Server) requestable(c echo.Context, sess store.Session) ([]string, erro
 	}
 	return out, nil
 }
+
+// deskNames maps the provider's desk ids to names for session lists, or is empty when the provider has
+// one desk (nothing to tell apart). Sessions of a deleted desk show no desk.
+func (s *Server) deskNames(ctx context.Context, en engineer) (map[string]string, error) {
+	desks, err := s.Store.Desks(ctx, en.Provider.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	if len(desks) < 2 {
+		return out, nil
+	}
+	for _, d := range desks {
+		out[d.ID] = d.Name
+	}
+	return out, nil
+}

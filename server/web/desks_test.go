@@ -238,7 +238,7 @@ func TestEngineerSeesOnlyOwnDeskSessions(t *testing.T) {
 	if _, body, _ := alice.get("/console/sessions"); !strings.Contains(body, "Anna of A") || strings.Contains(body, "Bert of B") {
 		t.Fatal("alice's console does not list exactly her desk's sessions")
 	}
-	if _, body, _ := owner.get("/console/sessions"); !strings.Contains(body, "Anna of A") || !strings.Contains(body, "Bert of B") {
+	if _, body, _ := owner.get("/console/sessions"); !strings.Contains(body, "Anna of A") || !strings.Contains(body, "Bert of B") || !strings.Contains(body, `<span class="desk-name">Desk B</span>`) {
 		t.Fatal("the owner does not see every desk's sessions")
 	}
 	if code, _, _ := alice.get("/sessions/" + aliceSess); code != http.StatusOK {
