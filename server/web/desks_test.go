@@ -7,9 +7,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
+	"tether/server/hub"
 	"tether/server/protocol"
 	"tether/server/store"
 )
@@ -319,11 +321,18 @@ func TestConsoleUpdatesFollowDesks(t *testing.T) {
 		expect(t, c, protocol.SigState, &st)
 		return st.SessionID
 	}
-	// The first of alice's own sessions proves both consoles listen.
-	first, _ := h.newSession(alice, "Anna 1")
-	for next(aliceWS) != first {
+	// Both consoles join their provider's updates just after their websockets open.
+	for deadline := time.Now().Add(5 * time.Second); h.live.Hub().Counts()[hub.RoleConsole] < 2; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the consoles did not join")
+		}
 	}
-	for next(ownerWS) != first {
+	first, _ := h.newSession(alice, "Anna 1")
+	if got := next(aliceWS); got != first {
+		t.Fatalf("alice's console heard of %s first, want %s", got, first)
+	}
+	if got := next(ownerWS); got != first {
+		t.Fatalf("the owner's console heard of %s first, want %s", got, first)
 	}
 	bobs, _ := h.newSession(bob, "Bert")
 	second, _ := h.newSession(alice, "Anna 2")
