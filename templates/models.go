@@ -94,6 +94,8 @@ type SessionRow struct {
 	AgentHost    string
 	// Feedback is the customer's survey answer, once given.
 	Feedback Feedback
+	// Desk names the session's desk where the provider has several; empty otherwise.
+	Desk string
 }
 
 // SessionGroup is the sessions of one state, in console order.
@@ -113,6 +115,9 @@ type Console struct {
 	CustomerName string
 	Note         string
 	OpenViewer   bool
+	// Desks the new session may go to (shown when more than one), DeskID the one chosen.
+	Desks  []DeskChoice
+	DeskID string
 }
 
 // Event is one line of a session's audit log.
@@ -156,6 +161,8 @@ type Viewer struct {
 	WasmURL   string
 	// Recorder says where the viewer uploads the recording; empty URL when the session is not recorded.
 	Recorder Recorder
+	// Requestable are the grants (names) the session's desk lets the engineer ask for.
+	Requestable []string
 }
 
 // AgentDownload is one agent build offered to the customer.

@@ -51,8 +51,11 @@ type Status struct {
 	Verified bool   `json:"verified"`
 	Local    bool   `json:"local"`
 	// Offer is what the customer may allow; Grants what they allowed.
-	Offer  protocol.Grants `json:"offer"`
-	Grants protocol.Grants `json:"grants"`
+	// Defaults are ticked while asking (the provider's choice for the
+	// engineer's desk, within Offer); the customer still decides.
+	Offer    protocol.Grants `json:"offer"`
+	Defaults protocol.Grants `json:"defaults"`
+	Grants   protocol.Grants `json:"grants"`
 	// Viewer: the engineer is connected to the screen right now.
 	Viewer bool `json:"viewer"`
 	// Code is the security code of the end-to-end key exchange with the
@@ -157,7 +160,14 @@ type Page struct {
 var pageFiles embed.FS
 
 var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMap{
-	"has": func(g protocol.Grants, name string) bool { one, _ := protocol.ParseGrants(name); return g.Has(one) },
+	// has and ticked read the sets as given: control does not tick or show
+	// limited control too.
+	"has": hasGrant,
+	// ticked: the box is ticked, for what the customer gave or, while
+	// asking, for what the provider offers by default.
+	"ticked": func(st Status, name string) bool {
+		return hasGrant(st.Grants, name) || st.Phase == PhaseAsking && hasGrant(st.Defaults, name) && hasGrant(st.Offer, name)
+	},
 	"initial": func(s string) string {
 		for _, r := range s {
 			return string(r)
@@ -165,6 +175,11 @@ var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMa
 		return "T"
 	},
 }).ParseFS(pageFiles, "page.html"))
+
+func hasGrant(g protocol.Grants, name string) bool {
+	one, _ := protocol.ParseGrants(name)
+	return one != 0 && g&one == one
+}
 
 // Serve starts the consent page showing st, in the provider's brand, which
 // comes from the signed settings and was validated with them.

@@ -58,10 +58,16 @@
     $("choices").hidden = !(asking || sharing);
     setText("legend", sharing ? e + " may:" : "Allow " + e + " to:");
     var offer = names(st.offer), grants = names(st.grants);
+    var control = boxes.filter(function (b) { return b.value === "control"; })[0];
     boxes.forEach(function (b) {
       if (b.value === "view") return;
       var label = b.closest("label");
       label.hidden = offer.indexOf(b.value) < 0;
+      // Full control includes the mouse: "mouse, not keyboard" is a choice
+      // only while control is not ticked.
+      if (b.value === "limited" && control && control.checked && offer.indexOf("control") >= 0) label.hidden = true;
+      // What is not offered is never sent.
+      if (label.hidden) b.checked = false;
       // Reflect what the program says unless the customer is changing it.
       if (sharing && !root.dataset.dirty) b.checked = grants.indexOf(b.value) >= 0;
       b.disabled = sending;

@@ -8,8 +8,9 @@ import (
 	"tether/server/protocol"
 )
 
-// dispatcher hands the viewer's input to the Injector, but only while the
-// customer's grants include control: the agent enforces them itself,
+// dispatcher hands the viewer's input to the Injector, but only within the
+// customer's grants (the pointer needs limited control or control, keys
+// need control; protocol.Type.Route): the agent enforces them itself,
 // whatever the server relays. It is called from the viewer's receive
 // goroutine and configured from the owner, hence the mutex.
 type dispatcher struct {
@@ -34,13 +35,14 @@ func (d *dispatcher) setInjector(inj Injector) {
 	d.inj = inj
 }
 
-// setGrants changes the grants. Losing control releases every key and
-// button the engineer held, so none stays stuck down on the customer's
-// machine.
+// setGrants changes the grants. Losing control (or keeping only limited
+// control) releases every key and button the engineer held, so none stays
+// stuck down on the customer's machine.
 func (d *dispatcher) setGrants(g protocol.Grants) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.grants.Has(protocol.GrantControl) && !g.Has(protocol.GrantControl) {
+	lost := func(want protocol.Grants) bool { return d.grants.Has(want) && !g.Has(want) }
+	if lost(protocol.GrantControl) || lost(protocol.GrantLimited) {
 		d.releaseLocked()
 	}
 	d.grants = g
@@ -93,8 +95,8 @@ func (d *dispatcher) close() {
 	d.inj = nil
 }
 
-// counts returns how many input messages were injected, dropped (no
-// control) and failed.
+// counts returns how many input messages were injected, dropped (beyond
+// the grants) and failed.
 func (d *dispatcher) counts() (injected, dropped, failed int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -106,7 +108,7 @@ func (d *dispatcher) counts() (injected, dropped, failed int) {
 func (d *dispatcher) handle(m protocol.Message) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.grants.Has(protocol.GrantControl) || d.paused || d.inj == nil {
+	if _, need := m.Type().Route(); !d.grants.Has(need) || d.paused || d.inj == nil {
 		d.dropped++
 		return
 	}

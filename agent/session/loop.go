@@ -34,13 +34,17 @@ type session struct {
 
 	// grants is what the customer allowed on this computer, in this run of
 	// the program; zero until they do. offer is what they may allow.
-	grants      protocol.Grants
-	offer       protocol.Grants
-	sharedSince time.Time
-	note        string // told on the consent page
-	page        *consent.Page
-	asking      bool // a console prompt waits for a line
-	down        bool // the connection to the server is down
+	grants protocol.Grants
+	offer  protocol.Grants
+	// allowed and defaults are the desk's permission template from the
+	// welcome: allowed narrows offer (zero: no template), defaults are
+	// ticked on the consent page.
+	allowed, defaults protocol.Grants
+	sharedSince       time.Time
+	note              string // told on the consent page
+	page              *consent.Page
+	asking            bool // a console prompt waits for a line
+	down              bool // the connection to the server is down
 
 	viewerPresent bool
 	viewer        *viewer // the current viewer connection, or nil
@@ -362,6 +366,7 @@ func (s *session) welcome(ctx context.Context, w protocol.Welcome, first bool) {
 		s.provider = w.Provider
 	}
 	s.recorded = w.Recorded
+	s.template(w.Allowed, w.Defaults)
 	s.p2p = w.P2P
 	s.iceServers = w.ICEServers
 	s.relayOnly = w.ICEPolicy == protocol.ICEPolicyRelay
@@ -390,6 +395,23 @@ func (s *session) welcome(ctx context.Context, w protocol.Welcome, first bool) {
 		}
 	}
 	s.updatePage()
+}
+
+// template takes the desk's permission template. It only narrows: a
+// later welcome can take away from what is offered, never add to it.
+func (s *session) template(allowed, defaults protocol.Grants) {
+	if allowed.Valid() != nil || defaults.Valid() != nil || allowed == 0 {
+		return
+	}
+	if allowed.Has(protocol.GrantLimited) {
+		allowed |= protocol.GrantLimited // control implies it
+	}
+	allowed |= protocol.GrantView
+	if s.allowed != 0 {
+		allowed &= s.allowed
+	}
+	s.allowed, s.defaults = allowed, defaults&allowed
+	s.offer &= allowed
 }
 
 // revoke takes back every grant: sharing stops and the customer is asked
@@ -467,6 +489,11 @@ func (s *session) askConsole(ctx context.Context) {
 // grant applies grants g the customer chose: the first consent, or a change
 // while sharing.
 func (s *session) grant(ctx context.Context, g protocol.Grants) {
+	if g&protocol.GrantControl != 0 && s.offer&protocol.GrantControl == 0 {
+		// Full control where only limited control is offered (the
+		// console's "c"): the mouse, which is less than they allowed.
+		g |= protocol.GrantLimited
+	}
 	g &= s.offer
 	if !g.Has(protocol.GrantView) {
 		return
@@ -476,7 +503,7 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 		return
 	}
 	s.note = ""
-	if g.Has(protocol.GrantControl) && !s.injOpened {
+	if g.Has(protocol.GrantLimited) && !s.injOpened {
 		s.injOpened = true
 		s.injErr = errors.New("no input support in this build")
 		if s.cfg.OpenInjector != nil {
@@ -489,11 +516,11 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 			s.log.Warn("open input", "err", s.injErr)
 		}
 	}
-	if g.Has(protocol.GrantControl) && s.injErr != nil {
+	if g.Has(protocol.GrantLimited) && s.injErr != nil {
 		// Tell the server, the viewer and the customer the truth: input
 		// would go nowhere.
-		g &^= protocol.GrantControl
-		s.offer &^= protocol.GrantControl
+		g &^= protocol.GrantControl | protocol.GrantLimited
+		s.offer &^= protocol.GrantControl | protocol.GrantLimited
 		s.note = "Control is not possible on this computer, so " + s.engineerName() + " can only watch."
 		s.say("%s", s.note)
 		if !first && g == s.grants {
@@ -524,6 +551,8 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 	what := "view only"
 	if g.Has(protocol.GrantControl) {
 		what = "full control"
+	} else if g.Has(protocol.GrantLimited) {
+		what = "mouse only"
 	}
 	if g.Has(protocol.GrantClipboard) {
 		what += ", clipboard"
@@ -543,10 +572,19 @@ func (s *session) pageStatus(phase consent.Phase, reason string) consent.Status 
 	return consent.Status{
 		Phase: phase, Engineer: s.engineer, Provider: s.provider,
 		Server: s.identity.Host, Verified: s.identity.Verified, Local: s.identity.Local,
-		Offer: s.offer, Grants: s.grants, Viewer: s.viewer != nil && s.viewer.streamer != nil, Code: s.code(),
+		Offer: s.offer, Defaults: s.pageDefaults(), Grants: s.grants, Viewer: s.viewer != nil && s.viewer.streamer != nil, Code: s.code(),
 		Since: s.sharedSince, Note: s.note, Reason: reason, Trust: s.trustStatus(), Recorded: s.recorded,
 		Windows: s.pageWindows(), Sharing: s.pageSharing(),
 	}
+}
+
+// pageDefaults is what the consent page ticks while asking: the desk's
+// defaults, or full control where no template came.
+func (s *session) pageDefaults() protocol.Grants {
+	if s.allowed == 0 {
+		return (protocol.GrantView | protocol.GrantControl) & s.offer
+	}
+	return s.defaults & s.offer
 }
 
 // code is the security code of the current viewer's key exchange, or "".

@@ -235,13 +235,16 @@ func (s *session) run(ctx context.Context) (Result, error) {
 	s.identity = sig.Identity()
 	s.offer = protocol.GrantView
 	if s.cfg.OpenInjector != nil {
-		s.offer |= protocol.GrantControl
+		s.offer |= protocol.GrantControl | protocol.GrantLimited
 	}
 	if s.cfg.OpenClipboard != nil {
 		s.offer |= protocol.GrantClipboard
 	}
 	if s.files != nil {
 		s.offer |= protocol.GrantFiles
+	}
+	if s.allowed != 0 {
+		s.offer &= s.allowed // the desk's template, from the welcome above
 	}
 	// The names come from the server the certificate proved, not from the
 	// download alone.

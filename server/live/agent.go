@@ -104,6 +104,10 @@ func (s *Service) AgentHello(ctx context.Context, h protocol.AgentHello) (*Agent
 	if err != nil {
 		return nil, w, err
 	}
+	tpl, err := s.store.DeskTemplateOf(ctx, sess.ProviderID, sess.DeskID)
+	if err != nil {
+		return nil, w, err
+	}
 	a := &Agent{svc: s, sess: sess, member: s.hub.Join(sess.ID, hub.RoleAgent)}
 	a.chat = chatter{svc: s, sessionID: sess.ID, side: protocol.SideCustomer, actor: store.ActorCustomer, from: sess.CustomerName, self: hub.RoleAgent}
 	if sess.State == store.StateActive {
@@ -117,6 +121,7 @@ func (s *Service) AgentHello(ctx context.Context, h protocol.AgentHello) (*Agent
 		ICEServers: s.iceServers(sess.ID), ICEPolicy: s.cfg.ICEPolicy, P2P: s.cfg.P2P, ICETimeoutMS: int(s.cfg.ICETimeout / time.Millisecond), MaxFPS: s.cfg.MaxFPS,
 		FileMaxBytes: p.FileMaxBytes(),
 		Recorded:     recorded,
+		Allowed:      tpl.Allowed, Defaults: tpl.Defaults,
 	}
 	s.pair(sess, s.Notify(sess))
 	return a, w, nil

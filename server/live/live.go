@@ -55,6 +55,8 @@ type Store interface {
 	// StartRecording marks the session recorded when its provider records.
 	StartRecording(ctx context.Context, sessionID, providerID string) error
 	Recording(ctx context.Context, providerID, sessionID string) (store.Recording, error)
+	// DeskTemplateOf is the permission template of the session's desk: what the engineer may ask for.
+	DeskTemplateOf(ctx context.Context, providerID, deskID string) (store.DeskTemplate, error)
 }
 
 // Config is what live takes from the server's configuration.

@@ -342,11 +342,20 @@ func TestRelayFollowsGrants(t *testing.T) {
 		t.Fatalf("unsealed frame from the agent: %v, want ErrShort", err)
 	}
 
+	// Limited control: the pointer, not the keys.
+	click := msg(t, &protocol.MouseButton{Button: protocol.ButtonLeft, Down: true, X: 1, Y: 1})
+	if _, err := agent.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantLimited})); err != nil {
+		t.Fatal(err)
+	}
+	if !admitted(click) || admitted(key) {
+		t.Fatal("limited control: want the pointer and no keys")
+	}
+
 	// Control: input too.
 	if _, err := agent.Signal(ctx, sig(t, protocol.SigConsent, protocol.Consent{Grants: protocol.GrantView | protocol.GrantControl})); err != nil {
 		t.Fatal(err)
 	}
-	if !admitted(key) {
+	if !admitted(key) || !admitted(click) {
 		t.Fatal("control granted, input refused")
 	}
 

@@ -120,6 +120,17 @@ func (v *Viewer) grantRequest(ctx context.Context, env protocol.Envelope) error 
 		s.log.Info("grant request outside an active session dropped", "session", sess.ID, "state", sess.State)
 		return nil
 	}
+	tpl, err := s.store.DeskTemplateOf(ctx, sess.ProviderID, sess.DeskID)
+	if err != nil {
+		return err
+	}
+	if !tpl.Permits(r.Grants) {
+		// Outside the desk's permission template: the customer is not
+		// asked, and the engineer is told why.
+		s.log.Info("grant request outside the desk's template refused", "session", sess.ID, "grants", r.Grants.String(), "allowed", tpl.Allowed.String())
+		s.sendSignal(sess.ID, hub.RoleViewer, protocol.SigGrantAnswer, protocol.GrantAnswer{Grants: r.Grants, Policy: true})
+		return nil
+	}
 	s.event(ctx, sess, store.EventGrantRequested, v.actor, r.Grants.String())
 	s.sendSignal(sess.ID, hub.RoleAgent, protocol.SigGrantRequest, r)
 	return nil
@@ -141,6 +152,7 @@ func (a *Agent) trustSignal(ctx context.Context, env protocol.Envelope) error {
 			s.event(ctx, a.sess, store.EventGrantRefused, store.ActorCustomer, ans.Grants.String())
 		}
 		// A given answer changes nothing here: the consent that follows it does.
+		ans.Policy = false // only the server speaks for the desk's template
 		s.sendSignal(a.sess.ID, hub.RoleViewer, protocol.SigGrantAnswer, ans)
 	case protocol.SigPause:
 		var p protocol.Pause

@@ -27,10 +27,13 @@ const (
 	GrantClipboard
 	// GrantFiles: files are sent and received.
 	GrantFiles
+	// GrantLimited (limited control): the engineer's mouse reaches the
+	// computer, the keyboard does not. GrantControl implies it (Has).
+	GrantLimited
 )
 
 // grantAll is every grant this version knows.
-const grantAll = GrantView | GrantControl | GrantClipboard | GrantFiles
+const grantAll = GrantView | GrantControl | GrantClipboard | GrantFiles | GrantLimited
 
 // grantNames are the grants' names on the wire and in the store, in order.
 type grantName struct {
@@ -43,12 +46,35 @@ type grantName struct {
 var grantNames = []grantName{
 	{GrantView, "view", "View", "see your screen"},
 	{GrantControl, "control", "Control", "use your mouse and keyboard"},
+	{GrantLimited, "limited", "Limited control", "use your mouse, not your keyboard"},
 	{GrantClipboard, "clipboard", "Clipboard", "copy and paste text between the computers"},
 	{GrantFiles, "files", "Files", "send and receive files"},
 }
 
-// Has reports whether every grant in want is in g.
-func (g Grants) Has(want Grants) bool { return want != 0 && g&want == want }
+// Has reports whether every grant in want is in g. Control implies
+// limited control: a set with GrantControl has GrantLimited.
+func (g Grants) Has(want Grants) bool { g = g.implied(); return want != 0 && g&want == want }
+
+// implied adds what the grants in g imply.
+func (g Grants) implied() Grants {
+	if g&GrantControl != 0 {
+		g |= GrantLimited
+	}
+	return g
+}
+
+// All is every grant this version knows.
+func All() Grants { return grantAll }
+
+// Each lists every grant this version knows, one by one, in the order
+// pages show them (view, control, limited control, clipboard, files).
+func Each() []Grants {
+	out := make([]Grants, len(grantNames))
+	for i, n := range grantNames {
+		out[i] = n.g
+	}
+	return out
+}
 
 // Consented reports whether the customer has allowed anything.
 func (g Grants) Consented() bool { return g != 0 }
@@ -80,7 +106,7 @@ func (g Grants) Shorts() []string { return g.pick(func(n grantName) string { ret
 func (g Grants) pick(field func(grantName) string) []string {
 	out := []string{}
 	for _, n := range grantNames {
-		if g.Has(n.g) {
+		if g&n.g != 0 { // as given: control does not list limited too
 			out = append(out, field(n))
 		}
 	}

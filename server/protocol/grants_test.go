@@ -16,6 +16,8 @@ func TestGrants(t *testing.T) {
 		{GrantView, "view", `["view"]`},
 		{GrantView | GrantControl, "view,control", `["view","control"]`},
 		{GrantView | GrantControl | GrantClipboard | GrantFiles, "view,control,clipboard,files", `["view","control","clipboard","files"]`},
+		{GrantView | GrantLimited, "view,limited", `["view","limited"]`},
+		{GrantView | GrantControl | GrantLimited, "view,control,limited", `["view","control","limited"]`},
 	}
 	for _, tt := range tests {
 		if s := tt.g.String(); s != tt.store {
@@ -38,7 +40,7 @@ func TestGrants(t *testing.T) {
 			t.Errorf("sql round trip: %v, %v", scanned, err)
 		}
 	}
-	for _, bad := range []string{"view,typo", "control", "files", "VIEW", "view,,control"} {
+	for _, bad := range []string{"view,typo", "control", "files", "limited", "VIEW", "view,,control"} {
 		if _, err := ParseGrants(bad); !errors.Is(err, ErrInvalid) {
 			t.Errorf("ParseGrants(%q) accepted: %v", bad, err)
 		}
@@ -54,11 +56,43 @@ func TestGrants(t *testing.T) {
 	}
 }
 
+// TestLimitedControl: control implies limited control (the pointer), never
+// the other way round, and the implication does not change the names.
+func TestLimitedControl(t *testing.T) {
+	full, limited := GrantView|GrantControl, GrantView|GrantLimited
+	if !full.Has(GrantLimited) || !full.Has(GrantView|GrantLimited) {
+		t.Error("control does not imply limited control")
+	}
+	if limited.Has(GrantControl) {
+		t.Error("limited control implies control")
+	}
+	if got := full.String(); got != "view,control" {
+		t.Errorf("control lists %q", got)
+	}
+	if got := limited.Labels(); len(got) != 2 || got[1] != "use your mouse, not your keyboard" {
+		t.Errorf("labels %q", got)
+	}
+	for _, tt := range []struct {
+		g          Grants
+		point, key bool
+	}{{GrantView, false, false}, {limited, true, false}, {full, true, true}, {full | GrantLimited, true, true}} {
+		_, pointer := TypeMouseButton.Route()
+		_, keys := TypeKey.Route()
+		if tt.g.Has(pointer) != tt.point || tt.g.Has(keys) != tt.key {
+			t.Errorf("%s: pointer %v keys %v, want %v %v", tt.g, tt.g.Has(pointer), tt.g.Has(keys), tt.point, tt.key)
+		}
+	}
+}
+
 func TestRoute(t *testing.T) {
 	for typ := Type(0); typ < 255; typ++ {
 		from, need := typ.Route()
 		switch typ {
-		case TypeMouseMove, TypeMouseButton, TypeWheel, TypeKey:
+		case TypeMouseMove, TypeMouseButton, TypeWheel:
+			if from != SenderViewer || need != GrantLimited {
+				t.Errorf("%s: from %d need %s", typ, from, need)
+			}
+		case TypeKey:
 			if from != SenderViewer || need != GrantControl {
 				t.Errorf("%s: from %d need %s", typ, from, need)
 			}

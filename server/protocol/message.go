@@ -136,7 +136,10 @@ func (t Type) Route() (from Sender, need Grants) {
 		return SenderAgent, GrantView
 	case TypeFrameAck, TypeRequestFull:
 		return SenderViewer, GrantView
-	case TypeMouseMove, TypeMouseButton, TypeWheel, TypeKey:
+	case TypeMouseMove, TypeMouseButton, TypeWheel:
+		// The pointer needs limited control, which control implies.
+		return SenderViewer, GrantLimited
+	case TypeKey:
 		return SenderViewer, GrantControl
 	case TypePing, TypePong:
 		return SenderAgent | SenderViewer, GrantView

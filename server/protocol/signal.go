@@ -113,6 +113,13 @@ type Welcome struct {
 	// Recorded says that the provider records this session (what the
 	// engineer's viewer is shown): the customer is told before consent.
 	Recorded bool `json:"recorded,omitempty"`
+	// Allowed and Defaults are the permission template of the session's
+	// desk: the grants its engineers may ask for, and those the consent
+	// page ticks to begin with. They only narrow: the agent offers what
+	// this computer can give within Allowed (zero: no template), and the
+	// customer still decides.
+	Allowed  Grants `json:"allowed,omitempty"`
+	Defaults Grants `json:"defaults,omitempty"`
 }
 
 // DefaultFPS and MaxFPSLimit bound the frame rate an installation may set:

@@ -48,6 +48,9 @@ func (r GrantRequest) Validate() error {
 type GrantAnswer struct {
 	Grants Grants `json:"grants"`
 	Given  bool   `json:"given"`
+	// Policy (server → viewer only): the request was outside the permission
+	// template of the session's desk, so the customer was not asked.
+	Policy bool `json:"policy,omitempty"`
 }
 
 // Pause says whether the customer paused the session (true) or resumed it.

@@ -259,10 +259,12 @@ func (s *Store) sessionWhere(ctx context.Context, db bun.IDB, what, where string
 	return sess, nil
 }
 
-// ListFilter narrows ListSessions. No states means all; Limit <= 0 means no limit.
+// ListFilter narrows ListSessions. No states means all; Limit <= 0 means no limit. VisibleTo, when set,
+// keeps only what that user may see (see visibleTo); empty is everything of the provider.
 type ListFilter struct {
-	States []State
-	Limit  int
+	States    []State
+	Limit     int
+	VisibleTo string
 }
 
 // ListSessions returns the provider's sessions, newest first.
@@ -274,6 +276,7 @@ func (s *Store) ListSessions(ctx context.Context, providerID string, f ListFilte
 	if len(f.States) > 0 {
 		q = q.Where("state IN (?)", bun.List(f.States))
 	}
+	q = visibleTo(q, f.VisibleTo)
 	if f.Limit > 0 {
 		q = q.Limit(int64(f.Limit))
 	}

@@ -19,7 +19,11 @@ func (s *Server) console(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
-	v := templates.Console{Page: s.shellPage(c, "Sessions", en), Groups: groups, OpenViewer: true}
+	desks, chosen, err := s.newSessionDesks(c.Request().Context(), en, "")
+	if err != nil {
+		return err
+	}
+	v := templates.Console{Page: s.shellPage(c, "Sessions", en), Groups: groups, OpenViewer: true, Desks: desks, DeskID: chosen}
 	return s.render(c, http.StatusOK, templates.ConsoleView(v))
 }
 
@@ -44,11 +48,15 @@ var stateGroups = []struct {
 
 func (s *Server) sessionGroups(c echo.Context, en engineer) ([]templates.SessionGroup, error) {
 	ctx := c.Request().Context()
-	live, err := s.Store.ListSessions(ctx, en.Provider.ID, store.ListFilter{States: []store.State{store.StateWaiting, store.StateJoined, store.StateActive}})
+	live, err := s.Store.ListSessions(ctx, en.Provider.ID, store.ListFilter{States: []store.State{store.StateWaiting, store.StateJoined, store.StateActive}, VisibleTo: deskScope(en)})
 	if err != nil {
 		return nil, err
 	}
-	ended, err := s.Store.ListSessions(ctx, en.Provider.ID, store.ListFilter{States: []store.State{store.StateEnded}, Limit: consoleEndedLimit})
+	ended, err := s.Store.ListSessions(ctx, en.Provider.ID, store.ListFilter{States: []store.State{store.StateEnded}, Limit: consoleEndedLimit, VisibleTo: deskScope(en)})
+	if err != nil {
+		return nil, err
+	}
+	desks, err := s.deskNames(ctx, en)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +70,7 @@ func (s *Server) sessionGroups(c echo.Context, en engineer) ([]templates.Session
 		if err != nil {
 			return nil, err
 		}
+		row.Desk = desks[sess.DeskID]
 		for i, g := range stateGroups {
 			if g.state == sess.State {
 				groups[i].Sessions = append(groups[i].Sessions, row)

@@ -69,9 +69,9 @@ func TestRecordRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A plain engineer of the provider who is not the session's engineer
-	// reads the summary but may not change it.
-	eng, err := h.st.CreateUser(ctx, store.User{ProviderID: sess.ProviderID, Email: "ed@acme.test", Name: "Ed", PasswordHash: "x"})
+	// A plain engineer of the session's desk who is not the session's
+	// engineer reads the summary but may not change it.
+	eng, err := h.st.CreateUser(ctx, store.User{ProviderID: sess.ProviderID, Email: "ed@acme.test", Name: "Ed", PasswordHash: "x"}, sess.DeskID)
 	if err != nil {
 		t.Fatal(err)
 	}

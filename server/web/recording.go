@@ -23,7 +23,7 @@ import (
 // the number expected next), a recording deleted by retention 410.
 func (s *Server) recordingChunk(c echo.Context, en engineer) error {
 	ctx := c.Request().Context()
-	sess, err := s.Store.SessionByID(ctx, en.Provider.ID, c.Param("id"))
+	sess, err := s.sessionOf(c, en)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func tooLarge() error {
 // recordingPage plays a session's recording back in the viewer: GET /sessions/{id}/recording.
 func (s *Server) recordingPage(c echo.Context, en engineer) error {
 	ctx := c.Request().Context()
-	sess, err := s.Store.SessionByID(ctx, en.Provider.ID, c.Param("id"))
+	sess, err := s.sessionOf(c, en)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,11 @@ func (s *Server) recordingPage(c echo.Context, en engineer) error {
 // recordingData sends the recording as one file: GET /sessions/{id}/recording/data.
 func (s *Server) recordingData(c echo.Context, en engineer) error {
 	ctx := c.Request().Context()
-	ix, err := s.Recordings.Open(ctx, en.Provider.ID, c.Param("id"))
+	sess, err := s.sessionOf(c, en)
+	if err != nil {
+		return err
+	}
+	ix, err := s.Recordings.Open(ctx, en.Provider.ID, sess.ID)
 	if err != nil {
 		return err
 	}

@@ -263,7 +263,7 @@ func reportFileName(r templates.Report) string {
 // sessionReport is the engineer's report page (and, under /download, file).
 func (s *Server) sessionReport(c echo.Context, en engineer) error {
 	ctx := c.Request().Context()
-	sess, err := s.Store.SessionByID(ctx, en.Provider.ID, c.Param("id"))
+	sess, err := s.sessionOf(c, en)
 	if err != nil {
 		return err
 	}

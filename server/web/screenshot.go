@@ -31,7 +31,7 @@ const (
 // event, whose number names it.
 func (s *Server) screenshotTake(c echo.Context, en engineer) error {
 	ctx := c.Request().Context()
-	sess, err := s.Store.SessionByID(ctx, en.Provider.ID, c.Param("id"))
+	sess, err := s.sessionOf(c, en)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,11 @@ func checkPNG(b []byte) (w, h int, err error) {
 
 // screenshotShow serves one screenshot of a provider's session.
 func (s *Server) screenshotShow(c echo.Context, en engineer) error {
-	return s.serveScreenshot(c, en.Provider.ID, c.Param("id"))
+	sess, err := s.sessionOf(c, en)
+	if err != nil {
+		return err
+	}
+	return s.serveScreenshot(c, en.Provider.ID, sess.ID)
 }
 
 // customerScreenshot serves a screenshot of the customer's own screen with

@@ -105,11 +105,27 @@ type Widgets interface {
 	SetWidgetToken(ctx context.Context, providerID, sessionID, tokenHash string) error
 }
 
+// Desks is what the desks page and desk-scoped visibility need from the database.
+type Desks interface {
+	Desks(ctx context.Context, providerID string) ([]store.DeskSummary, error)
+	DeskByID(ctx context.Context, providerID, id string) (store.Desk, error)
+	DesksOf(ctx context.Context, providerID, userID string) ([]store.Desk, error)
+	CreateDesk(ctx context.Context, providerID, name string) (store.Desk, error)
+	RenameDesk(ctx context.Context, providerID, id, name string) (store.Desk, error)
+	DeleteDesk(ctx context.Context, providerID, id string) error
+	SetDeskMembers(ctx context.Context, providerID, deskID string, userIDs []string) error
+	SetDeskTemplate(ctx context.Context, providerID, id string, t store.DeskTemplate) error
+	DeskTemplateOf(ctx context.Context, providerID, deskID string) (store.DeskTemplate, error)
+	SessionVisibleTo(ctx context.Context, providerID, userID, id string) (store.Session, error)
+	DeskCandidates(ctx context.Context, providerID string) ([]store.User, error)
+}
+
 // Store is what the handlers need from the database.
 type Store interface {
 	Accounts
 	Operator
 	Sessions
+	Desks
 	Limits
 	Team
 	Widgets
@@ -308,6 +324,11 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/brand/:slug/logo", s.brandLogo)
 	e.GET("/brand/:slug/icon.ico", s.brandIcon)
 	e.GET("/brand/:slug/theme.css", s.brandTheme)
+	e.GET("/settings/desks", s.signedIn(admin(s.desksPage)))
+	e.POST("/settings/desks", s.signedIn(admin(s.deskCreate)))
+	e.GET("/settings/desks/:id", s.signedIn(admin(s.deskPage)))
+	e.POST("/settings/desks/:id", s.signedIn(admin(s.deskSave)))
+	e.POST("/settings/desks/:id/delete", s.signedIn(admin(s.deskDelete)))
 
 	portal(e, http.MethodGet, "/widget", s.widgetPage)
 	portal(e, http.MethodPost, "/widget/code", s.widgetCode)

@@ -21,28 +21,28 @@ func (s *Server) sessionCreate(c echo.Context, en engineer) error {
 	customer := strings.TrimSpace(c.FormValue("customer"))
 	note := strings.TrimSpace(c.FormValue("note"))
 	openViewer := c.FormValue("open_viewer") == "1"
+	ctx := c.Request().Context()
+	desks, chosen, err := s.newSessionDesks(ctx, en, c.FormValue("desk"))
+	if err != nil {
+		return err
+	}
 	if customer == "" || len(customer) > 100 || len(note) > 500 {
 		groups, err := s.sessionGroups(c, en)
 		if err != nil {
 			return err
 		}
 		v := templates.Console{Page: s.shellPage(c, "Sessions", en), Groups: groups, CustomerName: customer, Note: note, OpenViewer: openViewer,
-			Error: "Enter the customer's name (up to 100 characters); the note can have up to 500."}
+			Desks: desks, DeskID: chosen, Error: "Enter the customer's name (up to 100 characters); the note can have up to 500."}
 		return s.render(c, http.StatusBadRequest, templates.ConsoleView(v))
 	}
 	if err := s.liveReady(); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	desk, err := s.Store.DefaultDesk(ctx, en.Provider.ID)
-	if err != nil {
-		return fmt.Errorf("default desk: %w", err)
-	}
 	id := store.NewID()
 	var sess store.Session
 	for i := 0; ; i++ {
 		sess, err = s.Store.CreateSession(ctx, store.NewSession{
-			ID: id, ProviderID: en.Provider.ID, DeskID: desk.ID, EngineerID: en.User.ID,
+			ID: id, ProviderID: en.Provider.ID, DeskID: chosen, EngineerID: en.User.ID,
 			CustomerName: customer, Note: note, TokenHash: auth.HashToken(s.inviteToken(id)),
 			CodeTokenHash: auth.HashToken(s.codeToken(id)),
 			Code:          auth.NewCode(), ExpiresAt: s.Now().Add(s.Config.InviteTTL),
@@ -66,7 +66,7 @@ func (s *Server) sessionCreate(c echo.Context, en engineer) error {
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
-	s.Log.Info("session created", "session", sess.ID, "engineer", en.User.ID)
+	s.Log.Info("session created", "session", sess.ID, "engineer", en.User.ID, "desk", sess.DeskID)
 	s.Live.Notify(sess)
 	if openViewer {
 		return c.Redirect(http.StatusSeeOther, "/sessions/"+sess.ID+"/view")

@@ -71,7 +71,7 @@ func (s *Server) sessionEventsCSV(c echo.Context, en engineer) error {
 // provider, and its log.
 func (s *Server) auditExport(c echo.Context, en engineer) (auditExport, error) {
 	ctx := c.Request().Context()
-	sess, err := s.Store.SessionByID(ctx, en.Provider.ID, c.Param("id"))
+	sess, err := s.sessionOf(c, en)
 	if err != nil {
 		return auditExport{}, err
 	}

@@ -11,7 +11,7 @@ import (
 
 func (s *Server) sessionShow(c echo.Context, en engineer) error {
 	ctx := c.Request().Context()
-	sess, err := s.Store.SessionByID(ctx, en.Provider.ID, c.Param("id"))
+	sess, err := s.sessionOf(c, en)
 	if err != nil {
 		return err
 	}
@@ -45,7 +45,7 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 }
 
 func (s *Server) sessionViewer(c echo.Context, en engineer) error {
-	sess, err := s.Store.SessionByID(c.Request().Context(), en.Provider.ID, c.Param("id"))
+	sess, err := s.sessionOf(c, en)
 	if err != nil {
 		return err
 	}
@@ -66,12 +66,15 @@ func (s *Server) sessionViewer(c echo.Context, en engineer) error {
 	if v.Recorder, err = s.recorderOf(c, en, sess); err != nil {
 		return err
 	}
+	if v.Requestable, err = s.requestable(c, sess); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, templates.ViewerView(v))
 }
 
 func (s *Server) sessionEnd(c echo.Context, en engineer) error {
 	ctx := c.Request().Context()
-	sess, err := s.Store.SessionByID(ctx, en.Provider.ID, c.Param("id"))
+	sess, err := s.sessionOf(c, en)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func mayEditSummary(en engineer, sess store.Session) bool {
 // summarySave saves the engineer's summary from the session's page.
 func (s *Server) summarySave(c echo.Context, en engineer) error {
 	ctx := c.Request().Context()
-	sess, err := s.Store.SessionByID(ctx, en.Provider.ID, c.Param("id"))
+	sess, err := s.sessionOf(c, en)
 	if err != nil {
 		return err
 	}

@@ -74,16 +74,17 @@ func (s *Server) wsConsole(c echo.Context, en engineer) error {
 	defer member.Leave()
 	stopWatch := s.watchSignIn(c.Request().Context(), conn, en)
 	defer stopWatch()
-	listenOnly(c.Request().Context(), conn, member)
+	listenOnly(c.Request().Context(), conn, member, s.consoleAdmit(c.Request().Context(), en))
 	return nil
 }
 
-// listenOnly pumps hub messages to a page that only listens; any message
-// from the page is a protocol violation.
-func listenOnly(ctx context.Context, conn *websocket.Conn, member *hub.Member) {
+// listenOnly pumps hub messages to a page that only listens, those admit
+// lets through (all when nil); any message from the page is a protocol
+// violation.
+func listenOnly(ctx context.Context, conn *websocket.Conn, member *hub.Member, admit func(hub.Message) bool) {
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go pump(pctx, conn, member, nil, 0)
+	go pump(pctx, conn, member, admit, 0)
 	if _, _, err := conn.Read(ctx); err == nil {
 		conn.Close(websocket.StatusPolicyViolation, "this connection only listens")
 	}

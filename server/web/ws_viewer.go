@@ -16,7 +16,7 @@ import (
 // ends.
 func (s *Server) wsViewer(c echo.Context, en engineer) error {
 	ctx := c.Request().Context()
-	sess, err := s.Store.SessionByID(ctx, en.Provider.ID, c.Param("id"))
+	sess, err := s.sessionOf(c, en)
 	if err != nil {
 		return err
 	}

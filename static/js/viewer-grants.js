@@ -11,7 +11,7 @@
     return;
   }
   var $ = function (id) { return document.getElementById(id); };
-  var names = { control: 'control', clipboard: 'the clipboard', files: 'files' };
+  var names = { control: 'control', limited: 'limited control (mouse only)', clipboard: 'the clipboard', files: 'files' };
   var customerEl = root.querySelector('.v-customer');
   var customer = (customerEl && customerEl.textContent.trim()) || 'The customer';
   var last = null;        // the previous tether:session detail
@@ -61,7 +61,8 @@
     var any = false;
     menu.querySelectorAll('[data-grant]').forEach(function (item) {
       var g = item.dataset.grant;
-      item.hidden = grants.indexOf(g) >= 0;
+      // Control includes limited control: nothing to ask for then.
+      item.hidden = grants.indexOf(g) >= 0 || (g === 'limited' && grants.indexOf('control') >= 0);
       item.disabled = !!asked[g];
       item.title = asked[g] ? 'Waiting for ' + customer + ' to answer' : '';
       any = any || !item.hidden;
@@ -131,7 +132,8 @@
   window.addEventListener('tether:grant-answer', function (ev) {
     var a = ev.detail, gs = (a.grants || []).filter(function (g) { return g !== 'view'; });
     gs.forEach(function (g) { delete asked[g]; });
-    if (!a.given) toast(customer + ' refused ' + list(gs), 'warn');
+    if (a.policy) toast('Your desk does not let you ask for ' + list(gs) + '. ' + customer + ' was not asked.', 'warn');
+    else if (!a.given) toast(customer + ' refused ' + list(gs), 'warn');
     render();
   });
 })();

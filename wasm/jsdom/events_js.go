@@ -76,7 +76,7 @@ func (p *Page) Bind(in Input, log *slog.Logger) {
 	})
 	on(p.screen, "contextmenu", false, func(e js.Value) { e.Call("preventDefault") })
 	on(p.screen, "wheel", false, func(e js.Value) {
-		if !p.inControl() {
+		if !p.pointing() {
 			return // view only: the wheel scrolls the stage at 1:1
 		}
 		e.Call("preventDefault")

@@ -37,6 +37,7 @@ type Page struct {
 	w, h    int
 	scale   viewer.Scale
 	control bool
+	pointer bool
 	clip    bool // the customer allows the clipboard
 
 	helper    js.Value // window.tetherViewer, from static/js/viewer-pixels.js
@@ -84,10 +85,19 @@ func Find() (*Page, error) {
 	return p, nil
 }
 
+// inControl: keys go to the customer's computer (full control).
 func (p *Page) inControl() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.control
+}
+
+// pointing: the mouse goes to the customer's computer (limited control or
+// control).
+func (p *Page) pointing() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pointer
 }
 
 func (p *Page) clipboardOn() bool {
@@ -155,14 +165,15 @@ func (p *Page) SetSecurityCode(code string) {
 // allowed it, nothing before (the chip hides when empty).
 func (p *Page) SetGrants(g protocol.Grants) {
 	control := g.Has(protocol.GrantControl)
+	pointer := g.Has(protocol.GrantLimited) // control implies it
 	p.mu.Lock()
-	p.control = control
+	p.control, p.pointer = control, pointer
 	p.clip = g.Has(protocol.GrantClipboard)
 	p.mu.Unlock()
 	p.level.Set("textContent", strings.Join(g.Shorts(), " · "))
 	p.level.Set("title", "The customer allows: "+strings.Join(g.Labels(), ", "))
 	p.setData("grants", g.String())
-	p.screen.Get("classList").Call("toggle", "v-control", control)
+	p.screen.Get("classList").Call("toggle", "v-control", pointer)
 }
 
 // SetStats implements viewer.UI.

@@ -56,10 +56,16 @@ func (v *Viewer) Key(k protocol.Key) { v.q.push(func() { v.onKey(k) }) }
 // matching keyup/mouseup will never reach it.
 func (v *Viewer) Blur() { v.q.push(v.onBlur) }
 
+// control: the customer allows the keyboard (full control).
 func (v *Viewer) control() bool { return v.grants.Has(protocol.GrantControl) && !v.ended }
 
+// pointer: the customer allows the mouse (limited control, or control,
+// which implies it). With limited control only, the viewer sends pointer
+// events and no keys.
+func (v *Viewer) pointer() bool { return v.grants.Has(protocol.GrantLimited) && !v.ended }
+
 func (v *Viewer) onMove(x, y uint16) {
-	if !v.control() {
+	if !v.pointer() {
 		return
 	}
 	v.in.x, v.in.y = x, y
@@ -81,7 +87,7 @@ func (v *Viewer) onMove(x, y uint16) {
 }
 
 func (v *Viewer) flushMove() {
-	if v.in.pending == nil || !v.control() {
+	if v.in.pending == nil || !v.pointer() {
 		return
 	}
 	m := v.in.pending
@@ -91,7 +97,7 @@ func (v *Viewer) flushMove() {
 }
 
 func (v *Viewer) onButton(b protocol.Button, down bool, x, y uint16) {
-	if !v.control() || b > protocol.ButtonForward {
+	if !v.pointer() || b > protocol.ButtonForward {
 		return
 	}
 	bit := uint8(1) << b
@@ -109,7 +115,7 @@ func (v *Viewer) onButton(b protocol.Button, down bool, x, y uint16) {
 }
 
 func (v *Viewer) onWheel(dx, dy float64, mode int) {
-	if !v.control() {
+	if !v.pointer() {
 		return
 	}
 	if w, ok := v.in.wheel.Add(dx, dy, mode); ok {
@@ -131,13 +137,15 @@ func (v *Viewer) onKey(k protocol.Key) {
 }
 
 func (v *Viewer) onBlur() {
-	if !v.control() {
+	if !v.pointer() {
 		return
 	}
 	v.flushMove()
 	v.flushPaste()
 	for _, k := range v.in.held.releaseAll() {
-		v.sendLogged(&k)
+		if v.control() {
+			v.sendLogged(&k)
+		}
 	}
 	for b := protocol.ButtonLeft; b <= protocol.ButtonForward; b++ {
 		if v.in.buttons&(1<<b) != 0 {

@@ -178,7 +178,7 @@ func (v *Viewer) setGrants(g protocol.Grants) {
 	}
 	v.grants = g
 	v.ui.SetGrants(g)
-	if !g.Has(protocol.GrantControl) {
+	if !g.Has(protocol.GrantLimited) {
 		v.in.reset()
 	}
 	if !g.Has(protocol.GrantFiles) {

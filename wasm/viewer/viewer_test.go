@@ -449,6 +449,8 @@ func TestViewerRelayInput(t *testing.T) {
 	}{
 		// Moves are checked apart (their count depends on timing).
 		{"control", protocol.GrantView | protocol.GrantControl, []protocol.Type{protocol.TypeMouseButton, protocol.TypeWheel, protocol.TypeKey, protocol.TypeKey, protocol.TypeMouseButton, protocol.TypeRequestFull}},
+		// Limited control: the pointer, never a key.
+		{"limited", protocol.GrantView | protocol.GrantLimited, []protocol.Type{protocol.TypeMouseButton, protocol.TypeWheel, protocol.TypeMouseButton, protocol.TypeRequestFull}},
 		{"view", protocol.GrantView, []protocol.Type{protocol.TypeRequestFull}},
 	}
 	for _, tt := range tests {
@@ -490,10 +492,10 @@ func TestViewerRelayInput(t *testing.T) {
 			}
 			// Three quick moves: the first goes at once, later ones within
 			// 8 ms collapse into the latest.
-			if tt.level.Has(protocol.GrantControl) && (len(moves) == 0 || len(moves) > 3 || moves[len(moves)-1] != protocol.MouseMove{X: 3, Y: 3}) {
+			if tt.level.Has(protocol.GrantLimited) && (len(moves) == 0 || len(moves) > 3 || moves[len(moves)-1] != protocol.MouseMove{X: 3, Y: 3}) {
 				t.Errorf("moves = %+v, want at most 3 ending at 3,3", moves)
 			}
-			if !tt.level.Has(protocol.GrantControl) && len(moves) > 0 {
+			if !tt.level.Has(protocol.GrantLimited) && len(moves) > 0 {
 				t.Errorf("view-only viewer sent moves %+v", moves)
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
