@@ -85,6 +85,8 @@ type SessionGroup struct {
 type Console struct {
 	Page
 	Groups []SessionGroup
+	// Queue is the customers' requests waiting in the engineer's desks (requests).
+	Queue RequestQueue
 	Error  string
 	// Form values kept after a failed submit.
 	CustomerName string
@@ -106,6 +108,8 @@ type Event struct {
 // SessionDetail is one session's page for the engineer.
 type SessionDetail struct {
 	Page
+	// AcceptURL: the session is a customer's request nobody accepted yet (requests).
+	AcceptURL string
 	Session    SessionRow
 	InviteURL  string // empty once the token cannot be shown again
 	CodeURL    string
@@ -175,6 +179,8 @@ type Invite struct {
 	MaxComment int
 	// Recorded: the provider records the session; the page says so.
 	Recorded bool
+	// Request: the session is a customer's request; set while it waits for an engineer (requests).
+	Request *RequestWait
 }
 
 // CodeEntry is the page where a customer types a code.
@@ -182,6 +188,8 @@ type CodeEntry struct {
 	Page
 	// Action is where the form posts: /code on the address the page is on.
 	Action string
+	// HelpURL is the provider's "Get help" form; empty on the server's own address (requests).
+	HelpURL string
 	Code   string
 	Error  string
 	Status int

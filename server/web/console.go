@@ -20,6 +20,9 @@ func (s *Server) console(c echo.Context, en engineer) error {
 		return err
 	}
 	v := templates.Console{Page: s.shellPage(c, "Sessions", en), Groups: groups, OpenViewer: true}
+	if v.Queue, err = s.requestQueue(c, en); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, templates.ConsoleView(v))
 }
 
@@ -58,6 +61,10 @@ func (s *Server) sessionGroups(c echo.Context, en engineer) ([]templates.Session
 		groups[i] = templates.SessionGroup{State: string(g.state), Title: g.title, Empty: g.empty}
 	}
 	for _, sess := range append(live, ended...) {
+		if sess.EngineerID == "" && sess.State != store.StateEnded {
+			// A customer's request nobody accepted yet is in the queue above (requests).
+			continue
+		}
 		row, err := s.sessionRow(c, en, sess, names)
 		if err != nil {
 			return nil, err
