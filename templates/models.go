@@ -87,7 +87,7 @@ type Console struct {
 	Groups []SessionGroup
 	// Queue is the customers' requests waiting in the engineer's desks (requests).
 	Queue RequestQueue
-	Error  string
+	Error string
 	// Form values kept after a failed submit.
 	CustomerName string
 	Note         string
@@ -109,7 +109,7 @@ type Event struct {
 type SessionDetail struct {
 	Page
 	// AcceptURL: the session is a customer's request nobody accepted yet (requests).
-	AcceptURL string
+	AcceptURL  string
 	Session    SessionRow
 	InviteURL  string // empty once the token cannot be shown again
 	CodeURL    string
@@ -190,9 +190,9 @@ type CodeEntry struct {
 	Action string
 	// HelpURL is the provider's "Get help" form; empty on the server's own address (requests).
 	HelpURL string
-	Code   string
-	Error  string
-	Status int
+	Code    string
+	Error   string
+	Status  int
 }
 
 // ErrorPage is a human error page.

@@ -80,18 +80,18 @@ func (s *Service) deskQueue(ctx context.Context, providerID, deskID string) ([]s
 	if err != nil {
 		return nil, nil, err
 	}
+	// The window is read with this instance's clock: it only picks the history to estimate from.
 	waits, err := s.store.RecentWaits(ctx, providerID, deskID, s.cfg.Now().Add(-estimateWindow), estimateSample)
 	if err != nil {
 		return nil, nil, err
 	}
 	median, known := store.MedianWait(waits)
-	now := s.cfg.Now()
+	// The estimate never promises past the timeout, when the customer is told nobody is free.
+	limit := time.Duration(p.RequestTimeoutMinutes) * time.Minute
 	return q, func(i int, r store.Session) protocol.RequestUpdate {
-		left := store.RequestDeadline(r.CreatedAt, p.RequestTimeoutMinutes, s.cfg.Minute).Sub(now)
-		up := protocol.RequestUpdate{SessionID: r.ID, Event: protocol.RequestQueued, Position: i + 1, Waiting: len(q),
-			TimeoutSeconds: max(0, int(math.Ceil(left.Seconds())))}
+		up := protocol.RequestUpdate{SessionID: r.ID, Event: protocol.RequestQueued, Position: i + 1, Waiting: len(q)}
 		if known {
-			up.EstimateMinutes = max(1, int(math.Ceil(median.Minutes()*float64(i+1))))
+			up.EstimateMinutes = max(1, int(math.Ceil(min(median*time.Duration(i+1), limit).Minutes())))
 		}
 		return up
 	}, nil

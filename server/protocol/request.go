@@ -36,6 +36,4 @@ type RequestUpdate struct {
 	// EstimateMinutes is the expected wait in whole minutes, 0 when the desk has no recent history
 	// to estimate from (RequestQueued).
 	EstimateMinutes int `json:"estimate_minutes,omitempty"`
-	// TimeoutSeconds is how long until the request ends unaccepted (RequestQueued).
-	TimeoutSeconds int `json:"timeout_seconds,omitempty"`
 }
