@@ -31,6 +31,9 @@
     }[st.phase] || "";
     if (gone && st.phase !== "ended") title = "The support program has closed";
     setText("title", title);
+    // A customer's request learns its engineer when one accepts it, while this page is open.
+    setText("who-engineer", st.engineer || "not chosen yet: waiting for an engineer");
+    document.querySelectorAll(".files-engineer").forEach(function (el) { if (el.textContent !== e) el.textContent = e; });
     setText("server-host", st.server || "");
     var proof = $("server-proof");
     proof.className = st.verified ? "ok" : (st.local ? "local" : "warn");
