@@ -59,16 +59,18 @@ type Login struct {
 type SessionRow struct {
 	ID           string
 	CustomerName string
-	Note         string
-	Engineer     string
-	State        string // waiting, joined, active, ended
-	StateLabel   string
-	Grants       []string // what the customer allowed, as chips ("View", "Control")
-	Code         string   // formatted for reading aloud: "ABC DEF"
-	Created      time.Time
-	Ended        *time.Time
-	EndReason    string
-	AgentHost    string
+	// Description is what the customer wrote when asking for help (requests).
+	Description string
+	Note        string
+	Engineer    string
+	State       string // waiting, joined, active, ended
+	StateLabel  string
+	Grants      []string // what the customer allowed, as chips ("View", "Control")
+	Code        string   // formatted for reading aloud: "ABC DEF"
+	Created     time.Time
+	Ended       *time.Time
+	EndReason   string
+	AgentHost   string
 	// Feedback is the customer's survey answer, once given.
 	Feedback Feedback
 }

@@ -41,6 +41,27 @@ func requestShot(t testing.TB, ctx context.Context, name string) {
 	}
 }
 
+// phoneShot opens url in a new tab of the browser ctx the size of a 390-pixel-wide phone and saves a
+// screenshot of it.
+func phoneShot(t testing.TB, ctx context.Context, url, name string) {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	// The tab lives as long as the context of its first action: not a timeout context.
+	if err := chromedp.Do(tab, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	do(t, tab, 20*time.Second, "phone "+name,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.CSS(`main`)),
+	)
+	if w := eval[int](t, tab, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("%s is %d pixels wide on a 390-pixel phone", name, w)
+	}
+	requestShot(t, tab, name)
+}
+
 // allowNotifications grants the server's origin the Notification permission, as an engineer clicking
 // "Allow" in the browser's prompt would.
 func allowNotifications(t testing.TB, ctx context.Context, origin string) {
@@ -140,6 +161,7 @@ func TestGetHelpFromPortal(t *testing.T) {
 	requestShot(t, cust, "code-page-get-help")
 	do(t, cust, 10*time.Second, "open Get help", chromedp.Click(chromedp.CSS(`#get-help`)), chromedp.WaitVisible(chromedp.CSS(`#help-form`)))
 	requestShot(t, cust, "help-form")
+	phoneShot(t, cust, w.srv.url+portalPath+"/help", "help-form-phone")
 	askForHelp(t, cust, w.srv.url, "Rita Customer", "My printer is offline since this morning.")
 	waitJS(t, cust, 10*time.Second, "position 1", `document.getElementById("queue-position").textContent === "1"`)
 	if head := eval[string](t, cust, `document.getElementById("headline").textContent`); !strings.Contains(head, "Your request to Acme IT Services") {
@@ -149,6 +171,7 @@ func TestGetHelpFromPortal(t *testing.T) {
 		t.Fatalf("queue text %q", txt)
 	}
 	requestShot(t, cust, "customer-waiting")
+	phoneShot(t, cust, eval[string](t, cust, `location.href`), "customer-waiting-phone")
 
 	id := requestID(t, w.engineer, "Rita Customer")
 	waitJS(t, w.engineer, 10*time.Second, "the request announced with a notification",

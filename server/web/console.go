@@ -105,7 +105,7 @@ func (s *Server) sessionRow(c echo.Context, en engineer, sess store.Session, nam
 		names[sess.EngineerID] = name
 	}
 	return templates.SessionRow{
-		ID: sess.ID, CustomerName: sess.CustomerName, Note: sess.Note, Engineer: name,
+		ID: sess.ID, CustomerName: sess.CustomerName, Note: sess.Note, Description: sess.Description, Engineer: name,
 		State: string(sess.State), StateLabel: stateLabels[sess.State], Grants: sess.Grants.Shorts(),
 		Code: auth.FormatCode(sess.Code), Created: sess.CreatedAt.Local(), Ended: localPtr(sess.EndedAt), EndReason: sess.EndReason,
 		AgentHost: sess.AgentHost,

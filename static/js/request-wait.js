@@ -29,7 +29,7 @@
     }
     function closed(reason) {
       wait.hidden = true;
-      ["ended", "survey", "steps", "lead", "expiry"].forEach(function (id) { if ($(id)) $(id).hidden = true; });
+      ["ended", "survey", "steps", "lead", "expiry", "invite-chat"].forEach(function (id) { if ($(id)) $(id).hidden = true; });
       $("status").hidden = true;
       $("headline").textContent = "Your request to " + brand;
       var nobody = reason === "nobody was free";
@@ -66,7 +66,7 @@
     });
     if (root.dataset.state === "ended") {
       // Rendered ended: the server has written the panel; keep the report and survey out of it.
-      ["ended", "survey"].forEach(function (id) { if ($(id)) $(id).hidden = true; });
+      ["ended", "survey", "invite-chat"].forEach(function (id) { if ($(id)) $(id).hidden = true; });
       $("status").hidden = true;
     }
   }

@@ -86,6 +86,7 @@
         .then(function (html) {
           if (holdUntil > Date.now()) { again = true; return; }
           $("request-rows").outerHTML = html;
+          $("request-count").textContent = $("request-rows").dataset.count;
           var now = rows();
           Object.keys(now).forEach(function (id) { if (!seen[id]) announce(now[id]); });
           seen = now;
