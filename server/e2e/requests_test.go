@@ -295,11 +295,19 @@ func TestRequestTimesOutNobodyFree(t *testing.T) {
 	if err := st.SetPolicy(context.Background(), providerID, p); err != nil {
 		t.Fatal(err)
 	}
+	do(t, w.engineer, 10*time.Second, "settings", chromedp.Navigate(w.srv.url+"/settings"), chromedp.WaitVisible(chromedp.CSS(`input[name=request_timeout_minutes]`)))
+	if v := eval[string](t, w.engineer, `document.querySelector("input[name=request_timeout_minutes]").value`); v != "3" {
+		t.Fatalf("settings show a request timeout of %q, want 3", v)
+	}
+	requestShot(t, w.engineer, "settings-request-timeout")
 	do(t, w.engineer, 10*time.Second, "console", chromedp.Navigate(w.srv.url+"/console"), chromedp.WaitVisible(chromedp.CSS(`#request-queue`)))
 	cust := newBrowser(t)
 	start := time.Now()
-	askForHelp(t, cust, w.srv.url, "Nora Nobody", "")
+	askForHelp(t, cust, w.srv.url, "Nora Nobody", "Screen stays black after login.")
 	id := requestID(t, w.engineer, "Nora Nobody")
+	do(t, w.engineer, 10*time.Second, "the request's page", chromedp.Navigate(w.srv.url+"/sessions/"+id), chromedp.WaitVisible(chromedp.CSS(`#accept`)))
+	requestShot(t, w.engineer, "session-page-accept")
+	do(t, w.engineer, 10*time.Second, "back to the console", chromedp.Navigate(w.srv.url+"/console"), chromedp.WaitVisible(chromedp.CSS(`#request-queue`)))
 	waitJS(t, cust, 20*time.Second, "nobody is free", `!document.getElementById("request-closed").hidden && document.getElementById("request-wait").hidden`)
 	took := time.Since(start)
 	if took < 3*time.Second {
