@@ -19,8 +19,8 @@ import (
 	"tether/server/store"
 )
 
-// portalPath is the path prefix of the test provider's portal ("Acme IT Services").
-const portalPath = "/p/acme-it-services"
+// requestPortal is the path prefix of the test provider's portal ("Acme IT Services").
+const requestPortal = "/p/acme-it-services"
 
 // requestShot saves a full-page screenshot under /tmp/shots9/requests for a person to look at.
 func requestShot(t testing.TB, ctx context.Context, name string) {
@@ -41,9 +41,9 @@ func requestShot(t testing.TB, ctx context.Context, name string) {
 	}
 }
 
-// phoneShot opens url in a new tab of the browser ctx the size of a 390-pixel-wide phone and saves a
+// requestPhoneShot opens url in a new tab of the browser ctx the size of a 390-pixel-wide phone and saves a
 // screenshot of it.
-func phoneShot(t testing.TB, ctx context.Context, url, name string) {
+func requestPhoneShot(t testing.TB, ctx context.Context, url, name string) {
 	t.Helper()
 	tab, cancel := chromedp.NewContext(ctx)
 	defer cancel()
@@ -62,9 +62,9 @@ func phoneShot(t testing.TB, ctx context.Context, url, name string) {
 	requestShot(t, tab, name)
 }
 
-// allowNotifications grants the server's origin the Notification permission, as an engineer clicking
+// requestAllowNotifications grants the server's origin the Notification permission, as an engineer clicking
 // "Allow" in the browser's prompt would.
-func allowNotifications(t testing.TB, ctx context.Context, origin string) {
+func requestAllowNotifications(t testing.TB, ctx context.Context, origin string) {
 	do(t, ctx, 10*time.Second, "allow notifications", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
 			Permission: &browser.PermissionDescriptor{Name: "notifications"}, Setting: browser.PermissionSettingGranted, Origin: origin,
@@ -73,8 +73,8 @@ func allowNotifications(t testing.TB, ctx context.Context, origin string) {
 	}))
 }
 
-// addEngineer makes a second engineer of Acme's default desk, with a password to sign in with.
-func addEngineer(t testing.TB, st *store.Store, providerID, name, email string) {
+// requestAddEngineer makes a second engineer of Acme's default desk, with a password to sign in with.
+func requestAddEngineer(t testing.TB, st *store.Store, providerID, name, email string) {
 	t.Helper()
 	ctx := context.Background()
 	desk, err := st.DefaultDesk(ctx, providerID)
@@ -90,8 +90,8 @@ func addEngineer(t testing.TB, st *store.Store, providerID, name, email string) 
 	}
 }
 
-// signIn signs an engineer in on the server's own address and opens the console.
-func signIn(t testing.TB, ctx context.Context, srvURL, email string) {
+// requestSignIn signs an engineer in on the server's own address and opens the console.
+func requestSignIn(t testing.TB, ctx context.Context, srvURL, email string) {
 	do(t, ctx, 20*time.Second, "sign in "+email,
 		chromedp.Navigate(srvURL+"/login"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), email),
@@ -101,11 +101,11 @@ func signIn(t testing.TB, ctx context.Context, srvURL, email string) {
 	)
 }
 
-// askForHelp fills the portal's Get help form in the customer's browser and waits for the invitation
+// requestAskForHelp fills the portal's Get help form in the customer's browser and waits for the invitation
 // page.
-func askForHelp(t testing.TB, ctx context.Context, srvURL, name, description string) {
+func requestAskForHelp(t testing.TB, ctx context.Context, srvURL, name, description string) {
 	do(t, ctx, 20*time.Second, "get help",
-		chromedp.Navigate(srvURL+portalPath+"/help"),
+		chromedp.Navigate(srvURL+requestPortal+"/help"),
 		chromedp.SendKeys(chromedp.CSS(`#help-name`), name),
 		chromedp.SendKeys(chromedp.CSS(`#help-description`), description),
 		chromedp.Click(chromedp.CSS(`#help-submit`)),
@@ -113,9 +113,9 @@ func askForHelp(t testing.TB, ctx context.Context, srvURL, name, description str
 	)
 }
 
-// settle waits until js is true in a page that may navigate meanwhile (an evaluation the navigation
+// requestSettle waits until js is true in a page that may navigate meanwhile (an evaluation the navigation
 // interrupts is tried again).
-func settle(t testing.TB, ctx context.Context, d time.Duration, what, js string) {
+func requestSettle(t testing.TB, ctx context.Context, d time.Duration, what, js string) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for {
@@ -132,8 +132,8 @@ func settle(t testing.TB, ctx context.Context, d time.Duration, what, js string)
 	}
 }
 
-// requestID reads the id of the console's only waiting request, once it is there.
-func requestID(t testing.TB, ctx context.Context, customer string) string {
+// requestRowID reads the id of the console's only waiting request, once it is there.
+func requestRowID(t testing.TB, ctx context.Context, customer string) string {
 	t.Helper()
 	sel := fmt.Sprintf(`document.querySelector('#request-queue [data-customer=%q]')`, customer)
 	waitJS(t, ctx, 15*time.Second, customer+"'s request in the queue", sel+` !== null`)
@@ -146,7 +146,7 @@ func requestID(t testing.TB, ctx context.Context, customer string) string {
 // page and the consent page the program serves then name the engineer, and the customer approves.
 func TestGetHelpFromPortal(t *testing.T) {
 	w := newWorld(t)
-	allowNotifications(t, w.engineer, w.srv.url)
+	requestAllowNotifications(t, w.engineer, w.srv.url)
 	do(t, w.engineer, 20*time.Second, "console with notifications on",
 		chromedp.Navigate(w.srv.url+"/console"),
 		chromedp.WaitVisible(chromedp.CSS(`#request-queue`)),
@@ -157,12 +157,12 @@ func TestGetHelpFromPortal(t *testing.T) {
 	requestShot(t, w.engineer, "console-empty-queue")
 
 	cust := newBrowser(t)
-	do(t, cust, 10*time.Second, "portal start page", chromedp.Navigate(w.srv.url+portalPath+"/"), chromedp.WaitVisible(chromedp.CSS(`#get-help`)))
+	do(t, cust, 10*time.Second, "portal start page", chromedp.Navigate(w.srv.url+requestPortal+"/"), chromedp.WaitVisible(chromedp.CSS(`#get-help`)))
 	requestShot(t, cust, "code-page-get-help")
 	do(t, cust, 10*time.Second, "open Get help", chromedp.Click(chromedp.CSS(`#get-help`)), chromedp.WaitVisible(chromedp.CSS(`#help-form`)))
 	requestShot(t, cust, "help-form")
-	phoneShot(t, cust, w.srv.url+portalPath+"/help", "help-form-phone")
-	askForHelp(t, cust, w.srv.url, "Rita Customer", "My printer is offline since this morning.")
+	requestPhoneShot(t, cust, w.srv.url+requestPortal+"/help", "help-form-phone")
+	requestAskForHelp(t, cust, w.srv.url, "Rita Customer", "My printer is offline since this morning.")
 	waitJS(t, cust, 10*time.Second, "position 1", `document.getElementById("queue-position").textContent === "1"`)
 	if head := eval[string](t, cust, `document.getElementById("headline").textContent`); !strings.Contains(head, "Your request to Acme IT Services") {
 		t.Fatalf("waiting page headline %q", head)
@@ -171,9 +171,9 @@ func TestGetHelpFromPortal(t *testing.T) {
 		t.Fatalf("queue text %q", txt)
 	}
 	requestShot(t, cust, "customer-waiting")
-	phoneShot(t, cust, eval[string](t, cust, `location.href`), "customer-waiting-phone")
+	requestPhoneShot(t, cust, eval[string](t, cust, `location.href`), "customer-waiting-phone")
 
-	id := requestID(t, w.engineer, "Rita Customer")
+	id := requestRowID(t, w.engineer, "Rita Customer")
 	waitJS(t, w.engineer, 10*time.Second, "the request announced with a notification",
 		fmt.Sprintf(`(document.getElementById("request-queue").dataset.notified || "").split(",").includes(%q)`, id))
 	if toast := eval[string](t, w.engineer, `document.getElementById("request-toast").textContent`); !strings.Contains(toast, "Rita Customer") {
@@ -225,16 +225,16 @@ func TestTwoEngineersAcceptOneWins(t *testing.T) {
 	w.engineer = newBrowser(t)
 	w.setupAccount(t)
 	st, providerID := trustStore(t, w)
-	addEngineer(t, st, providerID, "Ed Engineer", "ed@acme.test")
+	requestAddEngineer(t, st, providerID, "Ed Engineer", "ed@acme.test")
 	ed := newBrowser(t)
-	signIn(t, ed, w.srv.url, "ed@acme.test")
+	requestSignIn(t, ed, w.srv.url, "ed@acme.test")
 	erin := w.engineer
 	do(t, erin, 10*time.Second, "Erin's console", chromedp.Navigate(w.srv.url+"/console"), chromedp.WaitVisible(chromedp.CSS(`#request-queue`)))
 
 	cust := newBrowser(t)
-	askForHelp(t, cust, w.srv.url, "Rita Customer", "Cannot print.")
-	id := requestID(t, erin, "Rita Customer")
-	if got := requestID(t, ed, "Rita Customer"); got != id {
+	requestAskForHelp(t, cust, w.srv.url, "Rita Customer", "Cannot print.")
+	id := requestRowID(t, erin, "Rita Customer")
+	if got := requestRowID(t, ed, "Rita Customer"); got != id {
 		t.Fatalf("the engineers see different requests: %s, %s", id, got)
 	}
 	// Both press at one wall-clock moment (both browsers run on this machine's clock).
@@ -248,8 +248,8 @@ func TestTwoEngineersAcceptOneWins(t *testing.T) {
 	won := fmt.Sprintf(`location.pathname === "/sessions/%s"`, id)
 	lost := fmt.Sprintf(`(() => { const r = document.querySelector('[data-request=%q] .taken'); return !!r && !r.hidden && r.textContent.startsWith("Taken by "); })()`, id)
 	outcome := fmt.Sprintf(`(%s) || (%s)`, won, lost)
-	settle(t, erin, 15*time.Second, "Erin's outcome", outcome)
-	settle(t, ed, 15*time.Second, "Ed's outcome", outcome)
+	requestSettle(t, erin, 15*time.Second, "Erin's outcome", outcome)
+	requestSettle(t, ed, 15*time.Second, "Ed's outcome", outcome)
 	erinWon, edWon := eval[bool](t, erin, won), eval[bool](t, ed, won)
 	if erinWon == edWon {
 		t.Fatalf("Erin won %v, Ed won %v: want exactly one winner", erinWon, edWon)
@@ -303,8 +303,8 @@ func TestRequestTimesOutNobodyFree(t *testing.T) {
 	do(t, w.engineer, 10*time.Second, "console", chromedp.Navigate(w.srv.url+"/console"), chromedp.WaitVisible(chromedp.CSS(`#request-queue`)))
 	cust := newBrowser(t)
 	start := time.Now()
-	askForHelp(t, cust, w.srv.url, "Nora Nobody", "Screen stays black after login.")
-	id := requestID(t, w.engineer, "Nora Nobody")
+	requestAskForHelp(t, cust, w.srv.url, "Nora Nobody", "Screen stays black after login.")
+	id := requestRowID(t, w.engineer, "Nora Nobody")
 	do(t, w.engineer, 10*time.Second, "the request's page", chromedp.Navigate(w.srv.url+"/sessions/"+id), chromedp.WaitVisible(chromedp.CSS(`#accept`)))
 	requestShot(t, w.engineer, "session-page-accept")
 	do(t, w.engineer, 10*time.Second, "back to the console", chromedp.Navigate(w.srv.url+"/console"), chromedp.WaitVisible(chromedp.CSS(`#request-queue`)))
@@ -316,7 +316,7 @@ func TestRequestTimesOutNobodyFree(t *testing.T) {
 	if title := eval[string](t, cust, `document.getElementById("closed-title").textContent`); title != "Nobody is free right now" {
 		t.Fatalf("closed title %q", title)
 	}
-	if href := eval[string](t, cust, `document.querySelector("#request-closed a.button").getAttribute("href")`); href != portalPath+"/help" {
+	if href := eval[string](t, cust, `document.querySelector("#request-closed a.button").getAttribute("href")`); href != requestPortal+"/help" {
 		t.Fatalf("ask again leads to %q", href)
 	}
 	requestShot(t, cust, "customer-nobody-free")
