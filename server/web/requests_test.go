@@ -247,6 +247,21 @@ func TestAcceptRequestTellsEveryone(t *testing.T) {
 	if code, _ := w.ed.postJSON("/sessions/"+s1.ID+"/accept", nil); code != http.StatusOK {
 		t.Fatalf("Ed's second click: %d", code)
 	}
+	// Sam cancels: the consoles drop the request.
+	customer := w.h.browser()
+	customer.get(second)
+	if code, _ := customer.postJSON(second+"/stop", nil); code != http.StatusNoContent {
+		t.Fatalf("cancel the request: %d", code)
+	}
+	for {
+		expect(t, erinConsole, protocol.SigRequest, &up)
+		if up.Event == protocol.RequestEnded {
+			break
+		}
+	}
+	if _, body, _ := customer.get(second); !strings.Contains(body, "Your request was closed") || !strings.Contains(body, protocol.EndCustomerStopped) {
+		t.Fatalf("the cancelled request's page does not say it was closed")
+	}
 	if _, body, _ := w.h.browser().get(first); !strings.Contains(body, "Ed Engineer from Acme would like to help you") {
 		t.Fatalf("the accepted request's page does not name Ed")
 	}
