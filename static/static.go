@@ -5,9 +5,9 @@ package static
 
 import "embed"
 
-// Files holds css/, js/, img/, wasm_exec.js and the chat widget (chat/, package chat).
+// Files holds css/, js/, img/, audio/, wasm_exec.js and the chat widget (chat/, package chat).
 //
-//go:embed css js img wasm_exec.js chat/chat.js chat/chat.css
+//go:embed css js img audio wasm_exec.js chat/chat.js chat/chat.css
 var Files embed.FS
 
 // Build holds build/: viewer.wasm and agents/.

@@ -82,16 +82,18 @@ type Login struct {
 type SessionRow struct {
 	ID           string
 	CustomerName string
-	Note         string
-	Engineer     string
-	State        string // waiting, joined, active, ended
-	StateLabel   string
-	Grants       []string // what the customer allowed, as chips ("View", "Control")
-	Code         string   // formatted for reading aloud: "ABC DEF"
-	Created      time.Time
-	Ended        *time.Time
-	EndReason    string
-	AgentHost    string
+	// Description is what the customer wrote when asking for help (requests).
+	Description string
+	Note        string
+	Engineer    string
+	State       string // waiting, joined, active, ended
+	StateLabel  string
+	Grants      []string // what the customer allowed, as chips ("View", "Control")
+	Code        string   // formatted for reading aloud: "ABC DEF"
+	Created     time.Time
+	Ended       *time.Time
+	EndReason   string
+	AgentHost   string
 	// Feedback is the customer's survey answer, once given.
 	Feedback Feedback
 	// Desk names the session's desk where the provider has several; empty otherwise.
@@ -110,7 +112,9 @@ type SessionGroup struct {
 type Console struct {
 	Page
 	Groups []SessionGroup
-	Error  string
+	// Queue is the customers' requests waiting in the engineer's desks (requests).
+	Queue RequestQueue
+	Error string
 	// Form values kept after a failed submit.
 	CustomerName string
 	Note         string
@@ -134,6 +138,8 @@ type Event struct {
 // SessionDetail is one session's page for the engineer.
 type SessionDetail struct {
 	Page
+	// AcceptURL: the session is a customer's request nobody accepted yet (requests).
+	AcceptURL  string
 	Session    SessionRow
 	InviteURL  string // empty once the token cannot be shown again
 	CodeURL    string
@@ -209,6 +215,8 @@ type Invite struct {
 	MaxComment int
 	// Recorded: the provider records the session; the page says so.
 	Recorded bool
+	// Request: the session is a customer's request; set while it waits for an engineer (requests).
+	Request *RequestWait
 }
 
 // CodeEntry is the page where a customer types a code.
@@ -216,9 +224,11 @@ type CodeEntry struct {
 	Page
 	// Action is where the form posts: /code on the address the page is on.
 	Action string
-	Code   string
-	Error  string
-	Status int
+	// HelpURL is the provider's "Get help" form; empty on the server's own address (requests).
+	HelpURL string
+	Code    string
+	Error   string
+	Status  int
 }
 
 // ErrorPage is a human error page.

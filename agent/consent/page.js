@@ -31,6 +31,13 @@
     }[st.phase] || "";
     if (gone && st.phase !== "ended") title = "The support program has closed";
     setText("title", title);
+    // A customer's request learns its engineer when one accepts it, while this page is open.
+    setText("who-engineer", st.engineer || "not chosen yet: waiting for an engineer");
+    document.querySelectorAll(".files-engineer").forEach(function (el) { if (el.textContent !== e) el.textContent = e; });
+    var who = st.engineer || "the support engineer";
+    var chatHead = document.querySelector("#chat .chat-head strong"), chatBox = document.querySelector("#chat textarea");
+    if (chatHead && chatHead.textContent !== "Chat with " + who) chatHead.textContent = "Chat with " + who;
+    if (chatBox) chatBox.placeholder = "Write to " + who + "…";
     setText("server-host", st.server || "");
     var proof = $("server-proof");
     proof.className = st.verified ? "ok" : (st.local ? "local" : "warn");

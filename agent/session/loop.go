@@ -245,6 +245,8 @@ func (s *session) handleSignal(ctx context.Context, env protocol.Envelope) (Resu
 		s.onState(env)
 	case protocol.SigGrantRequest:
 		s.grantRequested(ctx, env)
+	case protocol.SigRequest:
+		s.onRequest(env)
 	default:
 		s.log.Info("ignored signaling message", "type", env.Type)
 	}

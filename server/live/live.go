@@ -29,6 +29,7 @@ import (
 // Store is what live needs from the database.
 type Store interface {
 	TrustStore
+	RequestStore
 	SessionByIDUnscoped(ctx context.Context, id string) (store.Session, error)
 	SessionByTokenHash(ctx context.Context, tokenHash string) (store.Session, error)
 	SessionByCodeTokenHash(ctx context.Context, tokenHash string) (store.Session, error)
@@ -287,6 +288,7 @@ func (s *Service) End(ctx context.Context, sessionID, reason, actor string) (sto
 // closeEnded tells everyone a session ended and closes its connections.
 func (s *Service) closeEnded(sess store.Session) {
 	s.Notify(sess)
+	s.requestEnded(sess)
 	end, err := protocol.EncodeSignal(protocol.SigEnd, protocol.End{Reason: sess.EndReason})
 	if err != nil {
 		s.log.Error("encode end", "err", err)
@@ -346,7 +348,8 @@ func (s *Service) Sweep(ctx context.Context, every time.Duration) {
 // that died for lost; ends invitations that expired before the customer
 // joined; and ends sessions whose agent has been lost for more than the
 // rejoin grace: an active one's consent lapses (the customer approves again
-// if the agent comes back), a joined one ends as agent lost.
+// if the agent comes back), a joined one ends as agent lost; and ends the
+// customers' requests nobody accepted within their provider's timeout.
 // Every instance sweeps, and the store's conditional updates make each end
 // happen once.
 func (s *Service) SweepOnce(ctx context.Context) error {
@@ -393,7 +396,8 @@ func (s *Service) SweepOnce(ctx context.Context) error {
 		}
 	}
 	terr := s.sweepTimeLimits(ctx)
-	return errors.Join(herr, oerr, err, lerr, terr)
+	rerr := s.sweepRequests(ctx)
+	return errors.Join(herr, oerr, err, lerr, terr, rerr)
 }
 
 // event appends to a session's log, logging (not failing) on error: the

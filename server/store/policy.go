@@ -19,6 +19,9 @@ type Policy struct {
 	RecordingRetentionDays int `bun:"recording_retention_days,notnull"`
 	// FileMaxMB bounds one file sent either way in a session, in MiB.
 	FileMaxMB int `bun:"file_max_mb,notnull"`
+	// RequestTimeoutMinutes is how long a customer's request waits in its desk's queue before the
+	// customer is told that nobody is free and the request ends.
+	RequestTimeoutMinutes int `bun:"request_timeout_minutes,notnull"`
 }
 
 // Policy bounds: what the settings page accepts.
@@ -31,6 +34,8 @@ const (
 	DefaultIdleMinutes    = 30
 	DefaultRetentionDays  = 30
 	DefaultFileMB         = 2048
+	MaxRequestMinutes     = 24 * 60
+	DefaultRequestMinutes = 15
 )
 
 // DefaultPolicy is a new provider's policy (and the columns' defaults in the migration).
@@ -40,6 +45,7 @@ func DefaultPolicy() Policy {
 		IdleTimeoutMinutes:     DefaultIdleMinutes,
 		RecordingRetentionDays: DefaultRetentionDays,
 		FileMaxMB:              DefaultFileMB,
+		RequestTimeoutMinutes:  DefaultRequestMinutes,
 	}
 }
 
@@ -57,6 +63,8 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("%w: recordings must be kept between 1 and %d days", ErrInvalidArgument, MaxRetentionDays)
 	case p.FileMaxMB < 1 || p.FileMaxMB > MaxFileMB:
 		return fmt.Errorf("%w: the file size limit must be between 1 MB and %d GB", ErrInvalidArgument, MaxFileMB>>10)
+	case p.RequestTimeoutMinutes < 1 || p.RequestTimeoutMinutes > MaxRequestMinutes:
+		return fmt.Errorf("%w: the wait for a free engineer must be between 1 minute and %d hours", ErrInvalidArgument, MaxRequestMinutes/60)
 	}
 	return nil
 }
@@ -73,6 +81,7 @@ func (s *Store) SetPolicy(ctx context.Context, providerID string, p Policy) erro
 		Set("recording = ?", p.Recording).
 		Set("recording_retention_days = ?", p.RecordingRetentionDays).
 		Set("file_max_mb = ?", p.FileMaxMB).
+		Set("request_timeout_minutes = ?", p.RequestTimeoutMinutes).
 		Where("id = ?", providerID).
 		Exec(ctx)
 	if err != nil {

@@ -16,7 +16,7 @@ func TestPolicy(t *testing.T) {
 		if p.Policy != DefaultPolicy() {
 			t.Fatalf("new provider's policy = %+v, want the defaults %+v", p.Policy, DefaultPolicy())
 		}
-		want := Policy{SessionMaxMinutes: 45, IdleTimeoutMinutes: 0, Recording: true, RecordingRetentionDays: 7, FileMaxMB: 10}
+		want := Policy{SessionMaxMinutes: 45, IdleTimeoutMinutes: 0, Recording: true, RecordingRetentionDays: 7, FileMaxMB: 10, RequestTimeoutMinutes: 3}
 		if err := e.s.SetPolicy(ctx, e.p.ID, want); err != nil {
 			t.Fatal(err)
 		}
@@ -24,11 +24,13 @@ func TestPolicy(t *testing.T) {
 			t.Fatalf("policy after set = %+v, %v; want %+v", p.Policy, err, want)
 		}
 		bad := []Policy{
-			{SessionMaxMinutes: 4, RecordingRetentionDays: 1, FileMaxMB: 1},
-			{SessionMaxMinutes: 60, IdleTimeoutMinutes: -1, RecordingRetentionDays: 1, FileMaxMB: 1},
-			{SessionMaxMinutes: 60, RecordingRetentionDays: 0, FileMaxMB: 1},
-			{SessionMaxMinutes: 60, RecordingRetentionDays: 1, FileMaxMB: 0},
-			{SessionMaxMinutes: MaxSessionMinutes + 1, RecordingRetentionDays: 1, FileMaxMB: 1},
+			{SessionMaxMinutes: 4, RecordingRetentionDays: 1, FileMaxMB: 1, RequestTimeoutMinutes: 1},
+			{SessionMaxMinutes: 60, IdleTimeoutMinutes: -1, RecordingRetentionDays: 1, FileMaxMB: 1, RequestTimeoutMinutes: 1},
+			{SessionMaxMinutes: 60, RecordingRetentionDays: 0, FileMaxMB: 1, RequestTimeoutMinutes: 1},
+			{SessionMaxMinutes: 60, RecordingRetentionDays: 1, FileMaxMB: 0, RequestTimeoutMinutes: 1},
+			{SessionMaxMinutes: MaxSessionMinutes + 1, RecordingRetentionDays: 1, FileMaxMB: 1, RequestTimeoutMinutes: 1},
+			{SessionMaxMinutes: 60, RecordingRetentionDays: 1, FileMaxMB: 1, RequestTimeoutMinutes: 0},
+			{SessionMaxMinutes: 60, RecordingRetentionDays: 1, FileMaxMB: 1, RequestTimeoutMinutes: MaxRequestMinutes + 1},
 		}
 		for _, b := range bad {
 			if err := e.s.SetPolicy(ctx, e.p.ID, b); !errors.Is(err, ErrInvalidArgument) {

@@ -137,8 +137,11 @@ func (s *Server) static(c echo.Context) error {
 		h.Set("Cache-Control", "no-cache")
 	}
 	ct := mime.TypeByExtension(path.Ext(p))
-	if path.Ext(p) == ".wasm" {
+	switch path.Ext(p) {
+	case ".wasm":
 		ct = "application/wasm"
+	case ".wav": // the console's request chime; not in Go's built-in table
+		ct = "audio/wav"
 	}
 	if ct == "" {
 		ct = "application/octet-stream"

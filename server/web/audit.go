@@ -36,6 +36,7 @@ var eventKinds = map[string]eventKind{
 	store.EventViewerDisconnected: {Label: "Viewer disconnected"},
 	store.EventScopeChanged:       {Label: "Customer changed what is shared", Detail: scopeDetail},
 	store.EventEnded:              {Label: "Session ended"},
+	store.EventRequestAccepted:    {Label: "Request accepted"},
 	live.EventChat:                {Label: "Chat message", Detail: chatText},
 	store.EventSummaryWritten:     {Label: "Summary saved"},
 	store.EventRated:              {Label: "Customer rated the session"},

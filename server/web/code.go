@@ -29,11 +29,11 @@ func (s *Server) codePage(c echo.Context) error {
 // codeEntry is the code page on the address it was asked for: the provider's brand and links on a
 // provider's address, Tether's on the server's own.
 func (s *Server) codeEntry(c echo.Context, st site) templates.CodeEntry {
-	brand := defaultBrand
+	brand, help := defaultBrand, ""
 	if st.Own() {
-		brand = brandOf(st.Provider)
+		brand, help = brandOf(st.Provider), st.Prefix+"/help"
 	}
-	return templates.CodeEntry{Page: s.page(c, "Enter your code", brand), Action: st.Prefix + "/code"}
+	return templates.CodeEntry{Page: s.page(c, "Enter your code", brand), Action: st.Prefix + "/code", HelpURL: help}
 }
 
 // codeSubmit turns a typed code into the same invitation page a link opens,

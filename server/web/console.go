@@ -24,6 +24,9 @@ func (s *Server) console(c echo.Context, en engineer) error {
 		return err
 	}
 	v := templates.Console{Page: s.shellPage(c, "Sessions", en), Groups: groups, OpenViewer: true, Desks: desks, DeskID: chosen}
+	if v.Queue, err = s.requestQueue(c, en); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, templates.ConsoleView(v))
 }
 
@@ -66,6 +69,10 @@ func (s *Server) sessionGroups(c echo.Context, en engineer) ([]templates.Session
 		groups[i] = templates.SessionGroup{State: string(g.state), Title: g.title, Empty: g.empty}
 	}
 	for _, sess := range append(live, ended...) {
+		if sess.EngineerID == "" && sess.State != store.StateEnded {
+			// A customer's request nobody accepted yet is in the queue above (requests).
+			continue
+		}
 		row, err := s.sessionRow(c, en, sess, names)
 		if err != nil {
 			return nil, err
@@ -107,7 +114,7 @@ func (s *Server) sessionRow(c echo.Context, en engineer, sess store.Session, nam
 		names[sess.EngineerID] = name
 	}
 	return templates.SessionRow{
-		ID: sess.ID, CustomerName: sess.CustomerName, Note: sess.Note, Engineer: name,
+		ID: sess.ID, CustomerName: sess.CustomerName, Note: sess.Note, Description: sess.Description, Engineer: name,
 		State: string(sess.State), StateLabel: stateLabels[sess.State], Grants: sess.Grants.Shorts(),
 		Code: auth.FormatCode(sess.Code), Created: sess.CreatedAt.Local(), Ended: localPtr(sess.EndedAt), EndReason: sess.EndReason,
 		AgentHost: sess.AgentHost,

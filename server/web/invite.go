@@ -91,6 +91,13 @@ func (s *Server) invitePage(c echo.Context) error {
 	if v.Recorded, err = s.customerTold(c, sess, p); err != nil {
 		return err
 	}
+	if v.Request, err = s.requestWait(c, inv); err != nil {
+		return err
+	}
+	if v.Request != nil {
+		// Nobody accepted the request yet: the page speaks of "an engineer" until one does.
+		v.Engineer, v.Sentence = "an engineer", grantSentence("An engineer", sess.Grants)
+	}
 	return s.render(c, http.StatusOK, templates.InviteView(v))
 }
 

@@ -126,6 +126,7 @@ type Store interface {
 	Operator
 	Sessions
 	Desks
+	Requests
 	Limits
 	Team
 	Widgets
@@ -265,6 +266,8 @@ func (s *Server) routes(e *echo.Echo) {
 	portal(e, http.MethodGet, "/", s.codePage)
 	portal(e, http.MethodGet, "/code", s.codePage)
 	portal(e, http.MethodPost, "/code", s.codeSubmit)
+	portal(e, http.MethodGet, "/help", s.helpPage)
+	portal(e, http.MethodPost, "/help", s.helpSubmit)
 	e.GET("/setup", s.setupPage)
 	e.POST("/setup", s.setupSubmit)
 	portal(e, http.MethodGet, "/login", s.loginPage)
@@ -281,12 +284,14 @@ func (s *Server) routes(e *echo.Echo) {
 
 	e.GET("/console", s.signedIn(s.console))
 	e.GET("/console/sessions", s.signedIn(s.consoleSessions))
+	e.GET("/console/requests", s.signedIn(s.consoleRequests))
 	e.POST("/sessions", s.signedIn(s.sessionCreate))
 	e.GET("/sessions/:id", s.signedIn(s.sessionShow))
 	e.GET("/sessions/:id/view", s.signedIn(s.sessionViewer))
 	e.GET("/sessions/:id/events.csv", s.signedIn(s.sessionEventsCSV))
 	e.GET("/sessions/:id/events.json", s.signedIn(s.sessionEventsJSON))
 	e.POST("/sessions/:id/end", s.signedIn(s.sessionEnd))
+	e.POST("/sessions/:id/accept", s.signedIn(s.requestAccept))
 	e.POST("/sessions/:id/summary", s.signedIn(s.summarySave))
 	e.GET("/sessions/:id/report", s.signedIn(s.sessionReport))
 	e.GET("/sessions/:id/report/download", s.signedIn(s.sessionReport))

@@ -33,6 +33,9 @@ func (s *Server) sessionCreate(c echo.Context, en engineer) error {
 		}
 		v := templates.Console{Page: s.shellPage(c, "Sessions", en), Groups: groups, CustomerName: customer, Note: note, OpenViewer: openViewer,
 			Desks: desks, DeskID: chosen, Error: "Enter the customer's name (up to 100 characters); the note can have up to 500."}
+		if v.Queue, err = s.requestQueue(c, en); err != nil {
+			return err
+		}
 		return s.render(c, http.StatusBadRequest, templates.ConsoleView(v))
 	}
 	if err := s.liveReady(); err != nil {

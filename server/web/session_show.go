@@ -29,6 +29,13 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 		BytesSent: sess.BytesToViewer, BytesRecvd: sess.BytesToAgent,
 		Summary: sess.Summary, CanEditSummary: mayEditSummary(en, sess), SummarySaved: c.QueryParam("saved") == "summary",
 	}
+	if sess.EngineerID == "" && sess.State != store.StateEnded {
+		if ok, err := s.mayTake(c, en, sess.DeskID); err != nil {
+			return err
+		} else if ok {
+			d.AcceptURL = "/sessions/" + sess.ID + "/accept"
+		}
+	}
 	if d.Screenshots, err = s.screenshotsOf(c.Request().Context(), sess, evs); err != nil {
 		return err
 	}
@@ -49,7 +56,8 @@ func (s *Server) sessionViewer(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
-	if sess.State == store.StateEnded {
+	if sess.State == store.StateEnded || sess.EngineerID == "" {
+		// A customer's request is accepted on its page first (requests).
 		return c.Redirect(http.StatusSeeOther, "/sessions/"+sess.ID)
 	}
 	row, err := s.sessionRow(c, en, sess, map[string]string{})

@@ -40,6 +40,7 @@ func (s *Server) settingsSubmit(c echo.Context, en engineer) error {
 	p.IdleTimeoutMinutes = num("idle_timeout_minutes", "idle timeout")
 	p.RecordingRetentionDays = num("recording_retention_days", "recording retention")
 	p.FileMaxMB = num("file_max_mb", "file size limit")
+	p.RequestTimeoutMinutes = num("request_timeout_minutes", "wait for a free engineer")
 	p.Recording = c.FormValue("recording") == "1"
 	if len(bad) > 0 {
 		return s.renderSettings(c, en, p, http.StatusBadRequest, "Enter whole numbers for: "+strings.Join(bad, ", ")+".", false)
@@ -61,6 +62,7 @@ func (s *Server) renderSettings(c echo.Context, en engineer, p store.Policy, sta
 		Page:              s.shellPage(c, "Settings", en),
 		SessionMaxMinutes: p.SessionMaxMinutes, IdleTimeoutMinutes: p.IdleTimeoutMinutes,
 		Recording: p.Recording, RecordingRetentionDays: p.RecordingRetentionDays, FileMaxMB: p.FileMaxMB,
-		Error: msg, Saved: saved,
+		RequestTimeoutMinutes: p.RequestTimeoutMinutes,
+		Error:                 msg, Saved: saved,
 	}))
 }

@@ -19,7 +19,7 @@ func TestOwnerChangesSessionSettings(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, `name="session_max_minutes"`) || !strings.Contains(body, `value="120"`) {
 		t.Fatalf("settings page: %d", code)
 	}
-	form := url.Values{"session_max_minutes": {"90"}, "idle_timeout_minutes": {"0"}, "recording": {"1"}, "recording_retention_days": {"14"}, "file_max_mb": {"500"}}
+	form := url.Values{"session_max_minutes": {"90"}, "idle_timeout_minutes": {"0"}, "recording": {"1"}, "recording_retention_days": {"14"}, "file_max_mb": {"500"}, "request_timeout_minutes": {"5"}}
 	if code, _, hdr := a.post("/settings", form); code != http.StatusSeeOther || hdr.Get("Location") != "/settings?saved=1" {
 		t.Fatalf("save: %d %s", code, hdr.Get("Location"))
 	}
@@ -27,13 +27,14 @@ func TestOwnerChangesSessionSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := store.Policy{SessionMaxMinutes: 90, IdleTimeoutMinutes: 0, Recording: true, RecordingRetentionDays: 14, FileMaxMB: 500}
+	want := store.Policy{SessionMaxMinutes: 90, IdleTimeoutMinutes: 0, Recording: true, RecordingRetentionDays: 14, FileMaxMB: 500, RequestTimeoutMinutes: 5}
 	if p, err := h.st.ProviderByID(context.Background(), u.ProviderID); err != nil || p.Policy != want {
 		t.Fatalf("stored %+v, %v; want %+v", p.Policy, err, want)
 	}
 	for _, bad := range []url.Values{
 		{"session_max_minutes": {"2"}, "idle_timeout_minutes": {"0"}, "recording_retention_days": {"14"}, "file_max_mb": {"500"}},
 		{"session_max_minutes": {"ten"}, "idle_timeout_minutes": {"0"}, "recording_retention_days": {"14"}, "file_max_mb": {"500"}},
+		{"session_max_minutes": {"60"}, "idle_timeout_minutes": {"0"}, "recording_retention_days": {"14"}, "file_max_mb": {"500"}, "request_timeout_minutes": {"0"}},
 	} {
 		code, body, _ := a.post("/settings", bad)
 		if code != http.StatusBadRequest || !strings.Contains(body, `role="alert"`) {

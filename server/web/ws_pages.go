@@ -48,6 +48,14 @@ func (s *Server) wsInvite(c echo.Context) error {
 	if err := s.sendChatHistory(ctx, conn, sess); err != nil {
 		return nil
 	}
+	// A customer's request waiting for an engineer: its place in the queue (requests).
+	if up, ok, err := s.Live.QueueOf(ctx, sess); err != nil {
+		s.Log.Error("read queue place", "session", sess.ID, "err", err)
+	} else if ok {
+		if err := sendNow(ctx, conn, protocol.SigRequest, up); err != nil {
+			return nil
+		}
+	}
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go pump(pctx, conn, member, nil, 0)

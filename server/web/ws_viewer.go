@@ -3,12 +3,14 @@ package web
 import (
 	"context"
 	"errors"
+	"net/http"
 
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
 
 	"tether/server/live"
 	"tether/server/protocol"
+	"tether/server/store"
 )
 
 // wsViewer is the engineer's viewer connection: signaling, and the relay
@@ -19,6 +21,10 @@ func (s *Server) wsViewer(c echo.Context, en engineer) error {
 	sess, err := s.sessionOf(c, en)
 	if err != nil {
 		return err
+	}
+	if sess.EngineerID == "" && sess.State != store.StateEnded {
+		// Nobody accepted the customer's request yet: nobody may watch before (requests).
+		return &httpError{status: http.StatusConflict, heading: "Not accepted yet", message: "Accept the request before you open the viewer."}
 	}
 	conn, release, err := s.accept(c, socketEngineer)
 	if err != nil || conn == nil {

@@ -21,6 +21,8 @@
       }, 100);
     }
     tetherLive(holder.dataset.live, function (msg) {
+      // Other scripts of the page (requests.js) hear every message as a DOM event "tether:<type>".
+      window.dispatchEvent(new CustomEvent("tether:" + msg.type, { detail: msg.payload }));
       if (msg.type !== "state") return;
       if (list) refresh();
       if (detail && msg.payload && msg.payload.session_id === detail.dataset.session) {

@@ -7,7 +7,9 @@
     var root = document.getElementById("invite");
     if (!root) return;
     var token = root.dataset.token;
-    var engineer = root.dataset.engineer || "The support engineer";
+    // The engineer is read at each use: a customer's request learns its engineer when one accepts it
+    // (request-wait.js sets data-engineer).
+    var engineerName = function () { return root.dataset.engineer || "The support engineer"; };
     var labels = {};
     try { labels = JSON.parse(root.dataset.grantLabels || "{}"); } catch (e) { labels = {}; }
     var $ = function (id) { return document.getElementById(id); };
@@ -34,7 +36,7 @@
       var parts = (grants || []).map(function (g) { return labels[g] || g; });
       if (!parts.length) return "";
       var last = parts.pop();
-      return engineer + " can " + (parts.length ? parts.join(", ") + " and " + last : last) + ".";
+      return engineerName() + " can " + (parts.length ? parts.join(", ") + " and " + last : last) + ".";
     }
 
     function render(st) {
@@ -65,7 +67,7 @@
         // so here too, so this page never claims more than is happening.
         var text = sentence(st.grants) + " You can stop at any moment.";
         if (st.agent_lost) text = "Your computer lost its connection to the support server; it is reconnecting. Nothing is shared meanwhile.";
-        else if (st.paused) text = "You paused the session: " + engineer + " sees a black screen until you resume on your computer.";
+        else if (st.paused) text = "You paused the session: " + engineerName() + " sees a black screen until you resume on your computer.";
         $("sharing-text").textContent = text;
         root.dataset.paused = st.paused ? "true" : "false";
         root.dataset.reconnecting = st.agent_lost ? "true" : "false";

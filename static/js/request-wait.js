@@ -1,0 +1,74 @@
+// request-wait.js: the invitation page of a customer's request while it waits in a desk's queue. The
+// server pushes the request's place ("request" messages, event "queued") as the queue moves, who
+// accepted it ("accepted"), and the end when nobody was free in time ("state", ended). invite.js
+// hears the messages first and hands them on as "tether:<type>" DOM events.
+(function () {
+  "use strict";
+  function start() {
+    var root = document.getElementById("invite");
+    var wait = document.getElementById("request-wait");
+    if (!root || !wait) return;
+    var $ = function (id) { return document.getElementById(id); };
+    var brandEl = document.querySelector(".brand-name");
+    var brand = brandEl ? brandEl.textContent : "";
+    var accepted = false;
+    root.dataset.engineer = "An engineer";
+
+    // Worded as templates/requests.templ words it (queueText, estimateText).
+    function estimate(m) {
+      if (!m) return "An engineer usually takes a request within a few minutes.";
+      if (m === 1) return "Expected wait: about 1 minute.";
+      return "Expected wait: about " + m + " minutes.";
+    }
+    function queued(up) {
+      var p = up.position || 0;
+      $("queue-position").textContent = p > 0 ? String(p) : "…";
+      var place = p > 1 ? "You are number " + p + " in the queue." : p === 1 ? "You are next in the queue." : "You are in the queue.";
+      $("queue-text").textContent = place + " " + estimate(up.estimate_minutes);
+      root.dataset.position = String(p);
+    }
+    function closed(reason) {
+      wait.hidden = true;
+      ["ended", "survey", "steps", "lead", "expiry", "invite-chat"].forEach(function (id) { if ($(id)) $(id).hidden = true; });
+      $("status").hidden = true;
+      $("headline").textContent = "Your request to " + brand;
+      var nobody = reason === "nobody was free";
+      $("closed-title").textContent = nobody ? "Nobody is free right now" : "Your request was closed";
+      $("closed-text").textContent = nobody
+        ? "We are sorry: no engineer of " + brand + " could take your request in time. Please try again later, or contact " + brand + " another way."
+        : "This request ended" + (reason ? " (" + reason + ")" : "") + " before an engineer took it.";
+      $("request-closed").hidden = false;
+      root.dataset.request = nobody ? "nobody-free" : "closed";
+    }
+
+    window.addEventListener("tether:request", function (ev) {
+      var up = ev.detail || {};
+      if (up.event === "queued" && !accepted) {
+        queued(up);
+      } else if (up.event === "accepted" && up.engineer) {
+        accepted = true;
+        root.dataset.engineer = up.engineer;
+        root.dataset.request = "accepted";
+        wait.hidden = true;
+        $("headline").textContent = up.engineer + " from " + brand + " will help you";
+        var status = $("status");
+        status.hidden = false;
+        status.textContent = up.engineer + " accepted your request. If you have not yet, download and run the support program below.";
+        // The page shows the engineer's name everywhere after a reload; not while the customer is
+        // typing in the chat.
+        var draft = document.querySelector("#invite-chat textarea");
+        if (!draft || !draft.value) setTimeout(function () { location.reload(); }, 1500);
+      }
+    });
+    window.addEventListener("tether:state", function (ev) {
+      var st = ev.detail || {};
+      if (!accepted && st.state === "ended") closed(st.reason);
+    });
+    if (root.dataset.state === "ended") {
+      // Rendered ended: the server has written the panel; keep the report and survey out of it.
+      ["ended", "survey", "invite-chat"].forEach(function (id) { if ($(id)) $(id).hidden = true; });
+      $("status").hidden = true;
+    }
+  }
+  document.addEventListener("DOMContentLoaded", start);
+})();
