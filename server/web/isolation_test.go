@@ -103,10 +103,28 @@ var isolationRules = map[string]routeRule{
 	"POST /settings/team/:id/deactivate":     {ids: "user"},
 	"POST /settings/team/:id/reactivate":     {ids: "user"},
 	"POST /settings/team/:id/reset":          {ids: "user"},
-	"GET /join/:token":                       {onOtherSite: true, ids: "join"},
-	"POST /join/:token":                      {onOtherSite: true, ids: "join"},
-	"GET /reset/:token":                      {onOtherSite: true, ids: "reset"},
-	"POST /reset/:token":                     {onOtherSite: true, ids: "reset"},
+	"GET /settings/branding":                 {skip: "the signed-in provider's own branding"},
+	"POST /settings/branding":                {skip: "the signed-in provider's own branding"},
+	"POST /settings/branding/remove":         {skip: "the signed-in provider's own branding"},
+	"GET /brand/:slug/logo":                  {skip: "public by design: what every customer of the subdomain sees"},
+	"GET /brand/:slug/icon.ico":              {skip: "public by design: what every customer of the subdomain sees"},
+	"GET /brand/:slug/theme.css":             {skip: "public by design: what every customer of the subdomain sees"},
+
+	"GET /settings/desks":             {skip: "the signed-in provider's own desks"},
+	"POST /settings/desks":            {skip: "creates in the signed-in provider"},
+	"GET /settings/desks/:id":         {ids: "desk"},
+	"POST /settings/desks/:id":        {ids: "desk"},
+	"POST /settings/desks/:id/delete": {ids: "desk"},
+
+	"GET /console/requests":     {skip: "the signed-in provider's own queue"},
+	"GET /help":                 {skip: "the portal's Get help form: takes no id; the address names the provider"},
+	"POST /help":                {skip: "creates a request in the address's provider (TestGetHelpCreatesRequest)"},
+	"POST /sessions/:id/accept": {},
+
+	"GET /join/:token":   {onOtherSite: true, ids: "join"},
+	"POST /join/:token":  {onOtherSite: true, ids: "join"},
+	"GET /reset/:token":  {onOtherSite: true, ids: "reset"},
+	"POST /reset/:token": {onOtherSite: true, ids: "reset"},
 
 	"GET /settings/widget":  {skip: "the signed-in provider's own widget settings"},
 	"POST /settings/widget": {skip: "the signed-in provider's own widget settings"},
@@ -134,6 +152,10 @@ func TestTenantIsolationWalk(t *testing.T) {
 		t.Fatal(err)
 	}
 	acmeID := mustProvider(t, h, id)
+	desk, err := h.st.DefaultDesk(ctx, acmeID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	erin, err := userByEmail(h.st, "erin@acme.test")
 	if err != nil {
 		t.Fatal(err)
@@ -157,13 +179,15 @@ func TestTenantIsolationWalk(t *testing.T) {
 		"user":     {":id": eve.ID},
 		"invite":   {":id": invite.ID},
 		"provider": {":id": acmeID},
+		"desk":     {":id": desk.ID},
 		"join":     {":token": joinToken},
 		"reset":    {":token": resetToken},
 	}
 	// Forms carry the first provider's ids too, for the routes that take them from the body.
 	form := url.Values{"summary": {"overwritten"}, "rating": {"1"}, "user": {eve.ID}, "role": {"admin"},
 		"name": {"Mallory"}, "password": {"correct horse battery"}, "password2": {"correct horse battery"},
-		"max_engineers": {"1"}, "max_sessions": {"1"}, "max_desks": {"1"}, "confirm": {"1"}}
+		"max_engineers": {"1"}, "max_sessions": {"1"}, "max_desks": {"1"}, "confirm": {"1"}, "members": {eve.ID},
+		"allowed": {"view"}, "defaults": {"view"}}
 	before, err := h.st.Events(ctx, acmeID, id)
 	if err != nil {
 		t.Fatal(err)
@@ -250,5 +274,8 @@ func TestTenantIsolationWalk(t *testing.T) {
 	}
 	if p, err := h.st.ProviderByID(ctx, acmeID); err != nil || p.Disabled() || p.Quotas != (store.Quotas{}) {
 		t.Errorf("after the walk: Acme is %+v, %v", p, err)
+	}
+	if d, err := h.st.DeskByID(ctx, acmeID, desk.ID); err != nil || d.Name != desk.Name {
+		t.Errorf("after the walk: Acme's desk is %+v, %v", d, err)
 	}
 }

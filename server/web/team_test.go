@@ -97,8 +97,9 @@ func TestTeamInviteJoinAndDeactivate(t *testing.T) {
 	if code, body, _ := eve.get("/console"); code != http.StatusOK || !strings.Contains(body, "Eve Engineer") {
 		t.Fatalf("console after join: %d", code)
 	}
-	// A used link, an unknown one and a made-up one all get the same neutral page.
-	gone := []string{pathOf(t, link), "/join/" + strings.Repeat("a", 32), "/join/x", "/p/acme/join/" + strings.Repeat("b", 32)}
+	// A used link, an unknown one and a made-up one all get the same neutral page (on one address: a
+	// provider's address carries its brand).
+	gone := []string{pathOf(t, link), "/p/acme/join/" + strings.Repeat("a", 32), "/p/acme/join/x", "/p/acme/join/" + strings.Repeat("b", 32)}
 	var first string
 	for _, p := range gone {
 		code, body, _ := h.browser().get(p)
