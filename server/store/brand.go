@@ -1,6 +1,8 @@
 package store
 
 import (
+	"tether/server/protocol"
+
 	"context"
 	"errors"
 	"fmt"
@@ -26,18 +28,7 @@ var ErrSubdomainTaken = errors.New("store: subdomain taken")
 // ValidColor checks a brand colour: "" (Tether's own) or "#rrggbb" in lowercase hexadecimal, which is how
 // the branding page's colour inputs send it. Only such colours ever reach a style sheet.
 func ValidColor(c string) bool {
-	if c == "" {
-		return true
-	}
-	if len(c) != 7 || c[0] != '#' {
-		return false
-	}
-	for i := 1; i < 7; i++ {
-		if !(c[i] >= '0' && c[i] <= '9' || c[i] >= 'a' && c[i] <= 'f') {
-			return false
-		}
-	}
-	return true
+	return c == "" || protocol.ValidColor(c)
 }
 
 // Validate says what of the brand is not acceptable, in words for the branding page.

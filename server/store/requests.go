@@ -121,31 +121,6 @@ func MedianWait(waits []time.Duration) (median time.Duration, ok bool) {
 	return (w[len(w)/2-1] + w[len(w)/2]) / 2, true
 }
 
-// QueueDesks returns the ids of the provider's desks userID is a member of: the queues an engineer
-// (not an admin, who sees every desk) takes requests from.
-func (s *Store) QueueDesks(ctx context.Context, providerID, userID string) ([]string, error) {
-	ids := []string{}
-	err := s.db.NewSelect().Model((*DeskMember)(nil)).Column("dm.desk_id").
-		Join("JOIN desks AS d ON d.id = dm.desk_id").
-		Where("dm.user_id = ? AND d.provider_id = ?", userID, providerID).
-		Scan(ctx, &ids)
-	if err != nil {
-		return nil, fmt.Errorf("store: queue desks: %w", err)
-	}
-	return ids, nil
-}
-
-// HelpDesks returns the provider's desks a customer may choose on the "Get help" form: the default desk
-// first, then by name.
-func (s *Store) HelpDesks(ctx context.Context, providerID string) ([]Desk, error) {
-	desks := []Desk{}
-	if err := s.db.NewSelect().Model(&desks).Where("provider_id = ?", providerID).
-		OrderExpr("is_default DESC, name, id").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("store: help desks: %w", err)
-	}
-	return desks, nil
-}
-
 // RequestDeadline is when a request created at created ends unaccepted under a timeout of minutes
 // policy minutes (minute long each; tests shorten it).
 func RequestDeadline(created time.Time, minutes int, minute time.Duration) time.Time {

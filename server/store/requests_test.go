@@ -153,11 +153,11 @@ func TestRequestQueue(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d, err := e.s.QueueDesks(ctx, e.p.ID, eng.ID); err != nil || len(d) != 1 || d[0] != second.ID {
-			t.Fatalf("QueueDesks = %v, %v; want [billing]", d, err)
+		if d, err := e.s.DesksOf(ctx, e.p.ID, eng.ID); err != nil || len(d) != 1 || d[0].ID != second.ID {
+			t.Fatalf("DesksOf = %v, %v; want [billing]", d, err)
 		}
-		if d, err := e.s.HelpDesks(ctx, e.p.ID); err != nil || len(d) != 2 || !d[0].IsDefault {
-			t.Fatalf("HelpDesks = %+v, %v; want the default desk first of two", d, err)
+		if d, err := e.s.ProviderDesks(ctx, e.p.ID); err != nil || len(d) != 2 || !d[0].IsDefault {
+			t.Fatalf("ProviderDesks = %+v, %v; want the default desk first of two", d, err)
 		}
 		a := e.newRequest(t, e.desk.ID, "Ann")
 		e.clock.Advance(time.Minute)

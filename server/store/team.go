@@ -100,11 +100,12 @@ type TeamMember struct {
 	Desks []Desk
 }
 
-// ProviderDesks returns the provider's desks, the default desk first, then by name.
+// ProviderDesks returns the provider's desks (not deleted), the default desk first, then by name: the
+// choices of the team page, the console's new-session form and the portal's "Get help" form.
 func (s *Store) ProviderDesks(ctx context.Context, providerID string) ([]Desk, error) {
 	desks := []Desk{}
-	if err := s.db.NewSelect().Model(&desks).Where("provider_id = ?", providerID).
-		OrderExpr("is_default DESC, name, id").Scan(ctx); err != nil {
+	if err := s.db.NewSelect().Model(&desks).Where("provider_id = ? AND deleted_at IS NULL", providerID).
+		OrderExpr("is_default DESC, lower(name), id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: provider desks: %w", err)
 	}
 	return desks, nil

@@ -18,7 +18,12 @@ func (s *Server) queueDesks(c echo.Context, en engineer) ([]string, error) {
 	if seesAllDesks(en) {
 		return nil, nil
 	}
-	return s.Store.QueueDesks(c.Request().Context(), en.Provider.ID, en.User.ID)
+	desks, err := s.Store.DesksOf(c.Request().Context(), en.Provider.ID, en.User.ID)
+	ids := make([]string, len(desks))
+	for i, d := range desks {
+		ids[i] = d.ID
+	}
+	return ids, err
 }
 
 // requestQueue is the console's queue of waiting requests for en.
@@ -36,7 +41,7 @@ func (s *Server) requestQueue(c echo.Context, en engineer) (templates.RequestQue
 	}
 	names := map[string]string{}
 	if len(reqs) > 0 {
-		all, err := s.Store.HelpDesks(ctx, en.Provider.ID)
+		all, err := s.Store.ProviderDesks(ctx, en.Provider.ID)
 		if err != nil {
 			return q, err
 		}

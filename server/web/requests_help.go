@@ -20,8 +20,6 @@ import (
 // Requests is what customer-initiated requests need from the database.
 type Requests interface {
 	WaitingRequests(ctx context.Context, providerID string, deskIDs []string) ([]store.Session, error)
-	QueueDesks(ctx context.Context, providerID, userID string) ([]string, error)
-	HelpDesks(ctx context.Context, providerID string) ([]store.Desk, error)
 }
 
 // Bounds of the "Get help" form, in characters.
@@ -64,7 +62,7 @@ func (s *Server) helpSite(c echo.Context) (site, error) {
 // helpForm is the form on a provider's address, with its desks when there are several.
 func (s *Server) helpForm(c echo.Context, st site) (templates.Help, []store.Desk, error) {
 	p := st.Provider
-	desks, err := s.Store.HelpDesks(c.Request().Context(), p.ID)
+	desks, err := s.Store.ProviderDesks(c.Request().Context(), p.ID)
 	if err != nil {
 		return templates.Help{}, nil, err
 	}
