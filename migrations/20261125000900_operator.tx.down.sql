@@ -1,3 +1,1 @@
-DROP TABLE password_links;
---bun:split
 DROP TABLE signups;

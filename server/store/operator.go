@@ -250,69 +250,49 @@ func (s *Store) ConfirmSignup(ctx context.Context, tokenHash string) (Provider, 
 	return p, u, nil
 }
 
-// CreatePasswordLink records a one-time link for userID to choose a password, until expires.
+// CreatePasswordLink records a one-time link for userID to choose a password, until expires: the owner
+// of a provider the operator created. It is an account token of kind TokenReset, used up as any reset
+// link is (ResetPassword), and replaces the user's earlier ones.
 func (s *Store) CreatePasswordLink(ctx context.Context, tokenHash, userID string, expires time.Time) error {
 	if tokenHash == "" || userID == "" {
 		return fmt.Errorf("%w: a password link needs a token hash and a user", ErrInvalidArgument)
 	}
-	row := struct {
-		bun.BaseModel `bun:"table:password_links"`
-		TokenHash     string    `bun:"token_hash,pk"`
-		UserID        string    `bun:"user_id,notnull"`
-		CreatedAt     time.Time `bun:"created_at,notnull"`
-		ExpiresAt     time.Time `bun:"expires_at,notnull"`
-	}{TokenHash: tokenHash, UserID: userID, CreatedAt: s.now(), ExpiresAt: utc(expires)}
-	if _, err := s.db.NewInsert().Model(&row).Exec(ctx); err != nil {
-		return fmt.Errorf("store: insert password link: %w", err)
-	}
-	return nil
-}
-
-// PasswordLinkUser returns the active user a password link is for; ErrNotFound if the link does not
-// exist, expired, or its user was deactivated.
-func (s *Store) PasswordLinkUser(ctx context.Context, tokenHash string) (User, error) {
-	return s.passwordLinkUser(ctx, s.db, tokenHash)
-}
-
-func (s *Store) passwordLinkUser(ctx context.Context, db bun.IDB, tokenHash string) (User, error) {
-	var u User
-	err := db.NewSelect().Model(&u).
-		Join("JOIN password_links AS pl ON pl.user_id = u.id").
-		Where("pl.token_hash = ? AND pl.expires_at > ? AND u.disabled_at IS NULL", tokenHash, s.now()).Scan(ctx)
-	if err != nil {
-		return User{}, notFound(err, "password link")
-	}
-	return u, nil
-}
-
-// SetPasswordByLink sets the password of the link's user and deletes every password link of that user,
-// in one transaction; ErrNotFound as PasswordLinkUser.
-func (s *Store) SetPasswordByLink(ctx context.Context, tokenHash, passwordHash string) (User, error) {
-	var u User
-	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		if u, err = s.passwordLinkUser(ctx, tx, tokenHash); err != nil {
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		u, err := s.userWhere(ctx, tx, "id = ?", userID)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.NewUpdate().Model((*User)(nil)).Set("password_hash = ?", passwordHash).Where("id = ?", u.ID).Exec(ctx); err != nil {
-			return fmt.Errorf("store: set password: %w", err)
+		if err := deleteResets(ctx, tx, u.ID); err != nil {
+			return err
 		}
-		if _, err := tx.NewDelete().Table("password_links").Where("user_id = ?", u.ID).Exec(ctx); err != nil {
-			return fmt.Errorf("store: delete password links: %w", err)
+		t := AccountToken{
+			ID: NewID(), TokenHash: tokenHash, Kind: TokenReset, ProviderID: u.ProviderID, UserID: u.ID, Email: u.Email,
+			Name: u.Name, DeskIDs: []string{}, CreatedBy: ActorOperator, CreatedAt: s.now(), ExpiresAt: utc(expires),
 		}
-		u.PasswordHash = passwordHash
+		if _, err := tx.NewInsert().Model(&t).Exec(ctx); err != nil {
+			return fmt.Errorf("store: insert password link: %w", err)
+		}
 		return nil
 	})
+}
+
+// ActorOperator is who made an account token the server's operator made.
+const ActorOperator = "operator"
+
+// PasswordLinkUser returns the active user a password link is for; ErrNotFound if the link does not
+// exist, was used, expired, or its user was deactivated.
+func (s *Store) PasswordLinkUser(ctx context.Context, tokenHash string) (User, error) {
+	t, err := s.AccountTokenByHash(ctx, TokenReset, tokenHash)
 	if err != nil {
 		return User{}, err
 	}
-	return u, nil
+	return s.activeUser(ctx, s.db, t.ProviderID, t.UserID)
 }
 
-// PurgeExpiredSignups deletes sign-ups and password links past their expiry and reports how many went.
+// PurgeExpiredSignups deletes sign-ups past their expiry and reports how many went.
 func (s *Store) PurgeExpiredSignups(ctx context.Context) (int64, error) {
 	var total int64
-	for _, table := range []string{"signups", "password_links"} {
+	for _, table := range []string{"signups"} {
 		res, err := s.db.NewDelete().Table(table).Where("expires_at <= ?", s.now()).Exec(ctx)
 		if err != nil {
 			return total, fmt.Errorf("store: purge %s: %w", table, err)

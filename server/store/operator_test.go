@@ -228,12 +228,16 @@ func TestPasswordLinkSetsPasswordOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if u, err := e.s.PasswordLinkUser(ctx, "link-1"); err != nil || u.ID != owner.ID {
+		// A new link replaces the earlier one.
+		if _, err := e.s.PasswordLinkUser(ctx, "link-1"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("PasswordLinkUser(replaced link) = %v, want ErrNotFound", err)
+		}
+		if u, err := e.s.PasswordLinkUser(ctx, "link-2"); err != nil || u.ID != owner.ID {
 			t.Fatalf("PasswordLinkUser = %v, %v", u.ID, err)
 		}
-		u, err := e.s.SetPasswordByLink(ctx, "link-1", "new-hash")
+		u, _, err := e.s.ResetPassword(ctx, "link-2", "new-hash")
 		if err != nil || u.PasswordHash != "new-hash" {
-			t.Fatalf("SetPasswordByLink = %+v, %v", u, err)
+			t.Fatalf("ResetPassword = %+v, %v", u, err)
 		}
 		stored, err := e.s.UserByID(ctx, owner.ProviderID, owner.ID)
 		if err != nil || stored.PasswordHash != "new-hash" {
@@ -241,8 +245,8 @@ func TestPasswordLinkSetsPasswordOnce(t *testing.T) {
 		}
 		// Every link of the user is spent.
 		for _, h := range []string{"link-1", "link-2"} {
-			if _, err := e.s.SetPasswordByLink(ctx, h, "again"); !errors.Is(err, ErrNotFound) {
-				t.Errorf("SetPasswordByLink(%s) after use = %v, want ErrNotFound", h, err)
+			if _, _, err := e.s.ResetPassword(ctx, h, "again"); !errors.Is(err, ErrNotFound) {
+				t.Errorf("ResetPassword(%s) after use = %v, want ErrNotFound", h, err)
 			}
 		}
 		if err := e.s.CreatePasswordLink(ctx, "link-3", owner.ID, e.clock.Now().Add(time.Minute)); err != nil {

@@ -96,7 +96,6 @@ type Operator interface {
 	ConfirmSignup(ctx context.Context, tokenHash string) (store.Provider, store.User, error)
 	CreatePasswordLink(ctx context.Context, tokenHash, userID string, expires time.Time) error
 	PasswordLinkUser(ctx context.Context, tokenHash string) (store.User, error)
-	SetPasswordByLink(ctx context.Context, tokenHash, passwordHash string) (store.User, error)
 }
 
 // Widgets is what the website widget and its admin page need from the database.

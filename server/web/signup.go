@@ -203,17 +203,12 @@ func (s *Server) welcomeSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pw := c.FormValue("password")
-	if pw != c.FormValue("password2") {
-		v.Error = "The two passwords are different."
+	hash, msg := choosePassword(c.FormValue("password"), c.FormValue("password2"))
+	if msg != "" {
+		v.Error = msg
 		return s.render(c, http.StatusBadRequest, templates.WelcomeView(v))
 	}
-	hash, err := auth.HashPassword(pw)
-	if err != nil {
-		v.Error = strings.ToUpper(err.Error()[:1]) + err.Error()[1:] + "."
-		return s.render(c, http.StatusBadRequest, templates.WelcomeView(v))
-	}
-	u, err := s.Store.SetPasswordByLink(c.Request().Context(), auth.HashToken(c.Param("token")), hash)
+	u, _, err := s.Store.ResetPassword(c.Request().Context(), auth.HashToken(c.Param("token")), hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return errWelcomeLink
 	}
