@@ -476,7 +476,7 @@ func APISettingsView(a APISettings) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, " changes state: <code>session.waiting</code>, <code>session.joined</code>, <code>session.active</code>, <code>session.ended</code> (with the reason). Each is signed: the <code>X-Tether-Signature</code> header holds <code>t=…,v1=…</code>, an HMAC-SHA256 of the timestamp, a dot and the body, keyed with the signing secret below. Failed deliveries are retried for about four hours.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, " changes state: <code>session.waiting</code>, <code>session.joined</code>, <code>session.active</code>, <code>session.ended</code> (with the reason). Each is signed: the <code>X-Tether-Signature</code> header holds <code>t=…,v1=…</code>, an HMAC-SHA256 of the timestamp, a dot and the body, keyed with the signing secret below. Failed deliveries are retried for about three hours.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -116,6 +116,6 @@ func TestBackoff(t *testing.T) {
 		t.Fatalf("backoff 1, 2, 20: %v %v %v", Backoff(1), Backoff(2), Backoff(20))
 	}
 	if total < 3*time.Hour || total > 5*time.Hour {
-		t.Fatalf("retries span %v, want about four hours", total)
+		t.Fatalf("retries span %v, want about three hours", total)
 	}
 }
