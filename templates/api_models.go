@@ -88,3 +88,15 @@ func deliveryLabel(status string) string {
 	}
 	return "Pending"
 }
+
+// curlExample is a first request with the new token, to copy into a terminal.
+func curlExample(a APISettings) string {
+	email := "engineer@example.com"
+	if a.User != nil {
+		email = a.User.Email
+	}
+	return "curl -X POST " + a.APIBase + "/sessions \\\n" +
+		"  -H \"Authorization: Bearer " + a.NewToken + "\" \\\n" +
+		"  -H \"Content-Type: application/json\" \\\n" +
+		"  -d '{\"customer_name\": \"Carla Customer\", \"engineer_email\": \"" + email + "\"}'"
+}

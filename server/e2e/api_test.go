@@ -165,6 +165,10 @@ func TestAdminConnectsCRMTokenWebhookAndConsoleLink(t *testing.T) {
 	apiShot(t, w.engineer, "api-page-revoked")
 	do(t, w.engineer, 10*time.Second, "phone width", chromedp.EmulateViewport(390, 844))
 	apiShot(t, w.engineer, "api-page-phone")
+	// Wide tables scroll inside their panel; the page itself fits the phone.
+	if wd := eval[float64](t, w.engineer, `document.documentElement.scrollWidth`); wd > 390 {
+		t.Fatalf("the API page is %v px wide on a 390 px phone", wd)
+	}
 }
 
 func jsString(s string) string {

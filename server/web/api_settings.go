@@ -19,10 +19,10 @@ const apiDeliveriesShown = 15
 
 // apiNotices are the confirmations a redirect back to the API page may ask for.
 var apiNotices = map[string]string{
-	"revoked":  "The token was revoked. Requests that use it are refused from now on.",
-	"webhook":  "The webhook was saved.",
-	"rotated":  "A new signing secret was made. Deliveries are signed with it from now on.",
-	"removed":  "The webhook was removed.",
+	"revoked": "The token was revoked. Requests that use it are refused from now on.",
+	"webhook": "The webhook was saved.",
+	"rotated": "A new signing secret was made. Deliveries are signed with it from now on.",
+	"removed": "The webhook was removed.",
 }
 
 func (s *Server) apiSettings(c echo.Context, en engineer) error {

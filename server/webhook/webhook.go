@@ -44,7 +44,7 @@ type Store interface {
 type Payload func(ctx context.Context, sess store.Session, step store.State, id string) ([]byte, error)
 
 const (
-	// MaxAttempts is how often a delivery is tried before it is given up (about 4 hours of retries).
+	// MaxAttempts is how often a delivery is tried before it is given up (about three hours of retries).
 	MaxAttempts = 10
 	// Timeout bounds one delivery: connecting, sending and reading the answer.
 	Timeout = 10 * time.Second

@@ -115,7 +115,7 @@ func TestBackoff(t *testing.T) {
 	if Backoff(1) != 30*time.Second || Backoff(2) != time.Minute || Backoff(20) != time.Hour {
 		t.Fatalf("backoff 1, 2, 20: %v %v %v", Backoff(1), Backoff(2), Backoff(20))
 	}
-	if total < 3*time.Hour || total > 5*time.Hour {
+	if total < 3*time.Hour || total > 4*time.Hour {
 		t.Fatalf("retries span %v, want about three hours", total)
 	}
 }
