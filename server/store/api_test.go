@@ -192,6 +192,16 @@ func TestWebhookChangesAndOutbox(t *testing.T) {
 		if l, _ := e.s.WebhookDeliveries(ctx, other.ID, 10); len(l) != 0 {
 			t.Fatalf("another provider sees %d deliveries", len(l))
 		}
+		// Finished deliveries are forgotten after the cutoff, not before; pending ones stay.
+		if n, err := e.s.PurgeWebhookDeliveries(ctx, e.clock.Now().Add(-time.Minute)); err != nil || n != 0 {
+			t.Fatalf("purge before the cutoff: %d, %v", n, err)
+		}
+		if n, err := e.s.PurgeWebhookDeliveries(ctx, e.clock.Now().Add(time.Second)); err != nil || n != 2 {
+			t.Fatalf("purge: %d, %v; want the delivered one and the one given up", n, err)
+		}
+		if l, _ := e.s.WebhookDeliveries(ctx, e.p.ID, 10); len(l) != 3 || slices.ContainsFunc(l, func(d WebhookDelivery) bool { return d.DeliveredAt != nil || d.FailedAt != nil }) {
+			t.Fatalf("after the purge: %+v", l)
+		}
 		if err := e.s.DeleteWebhook(ctx, e.p.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -306,3 +306,13 @@ func (s *Store) WebhookDeliveries(ctx context.Context, providerID string, limit 
 	}
 	return ds, nil
 }
+
+// PurgeWebhookDeliveries deletes deliveries delivered or given up before cutoff; pending ones stay.
+func (s *Store) PurgeWebhookDeliveries(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := s.db.NewDelete().Model((*WebhookDelivery)(nil)).
+		Where("delivered_at < ? OR failed_at < ?", utc(cutoff), utc(cutoff)).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: purge webhook deliveries: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -175,6 +175,17 @@ func TestAPITokenShownOnceStoredHashedRevokedAtOnce(t *testing.T) {
 	if code, body, _ := owner.post("/settings/api/tokens", url.Values{"name": {strings.Repeat("n", 61)}}); code != http.StatusBadRequest || !strings.Contains(body, "1 to 60 characters") {
 		t.Fatalf("long name: %d", code)
 	}
+	// A provider the operator disabled: its tokens are refused with the reason.
+	pid := providerOf(t, h, "erin@acme.test").ID
+	if err := h.st.SetProviderDisabled(ctx, pid, true); err != nil {
+		t.Fatal(err)
+	}
+	if code, m, _ := api.call(tok, http.MethodGet, "/api/v1/sessions/anything", nil, true); code != http.StatusForbidden || !strings.Contains(m["error"].(string), "disabled") {
+		t.Fatalf("disabled provider: %d %v", code, m)
+	}
+	if err := h.st.SetProviderDisabled(ctx, pid, false); err != nil {
+		t.Fatal(err)
+	}
 	code, _, hdr := owner.post("/settings/api/tokens/"+toks[0].ID+"/revoke", nil)
 	if code != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/settings/api?done=revoked") {
 		t.Fatalf("revoke: %d %s", code, hdr.Get("Location"))

@@ -38,6 +38,7 @@ type Store interface {
 	DueWebhookDeliveries(ctx context.Context, limit int, lease time.Duration) ([]store.WebhookDelivery, error)
 	WebhookDelivered(ctx context.Context, id string, status int) error
 	WebhookAttemptFailed(ctx context.Context, id string, status int, why string, next time.Time) error
+	PurgeWebhookDeliveries(ctx context.Context, cutoff time.Time) (int64, error)
 }
 
 // Payload builds the JSON body of one event: step is the state it reports, id the event's id.
@@ -54,6 +55,8 @@ const (
 	batch = 50
 	// tolerance is how old a signature Verify accepts by default.
 	tolerance = 5 * time.Minute
+	// Keep is how long finished deliveries stay listed on the API page.
+	Keep = 30 * 24 * time.Hour
 )
 
 // Backoff is the wait after the attempt-th failed attempt: 30 s, doubling, at most an hour.
@@ -239,10 +242,12 @@ func Verify(secret, header string, body []byte, now time.Time, maxAge time.Durat
 	return ErrBadSignature
 }
 
-// Sweep runs SweepOnce every interval until ctx ends.
+// Sweep runs SweepOnce every interval until ctx ends, and hourly forgets deliveries finished more than
+// Keep ago.
 func (s *Service) Sweep(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var purged time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -251,6 +256,12 @@ func (s *Service) Sweep(ctx context.Context, every time.Duration) {
 		}
 		if err := s.SweepOnce(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("webhook sweep", "err", err)
+		}
+		if now := s.now(); now.Sub(purged) >= time.Hour {
+			purged = now
+			if _, err := s.store.PurgeWebhookDeliveries(ctx, now.Add(-Keep)); err != nil && ctx.Err() == nil {
+				s.log.Error("purge webhook deliveries", "err", err)
+			}
 		}
 	}
 }
