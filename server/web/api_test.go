@@ -212,6 +212,29 @@ func providerOf(t *testing.T, h *harness, email string) store.Provider {
 	return p
 }
 
+func TestOpenAPIDocumentServed(t *testing.T) {
+	h := newHarness(t)
+	resp, err := http.Get(h.ts.URL + "/api/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || len(resp.Cookies()) > 0 {
+		t.Fatalf("openapi.json: %d %s %v", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Cookies())
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("served document is not valid: %v", err)
+	}
+	if len(doc.Servers) != 1 || doc.Servers[0].URL != h.ts.URL+"/api/v1" || doc.Paths.Find("/sessions/{id}") == nil {
+		t.Fatalf("served document: servers %v", doc.Servers)
+	}
+}
+
 func TestAPIPageIsForOwnersAndAdmins(t *testing.T) {
 	h := newHarness(t)
 	h.signedUp("Acme", "erin@acme.test")
