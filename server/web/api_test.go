@@ -259,10 +259,10 @@ func TestAPIPageIsForOwnersAndAdmins(t *testing.T) {
 	}
 }
 
-// quotaStore answers every new session with the provider's concurrent sessions quota.
-type quotaStore struct{ Store }
+// sessionQuotaStore answers every new session with the provider's concurrent sessions quota.
+type sessionQuotaStore struct{ Store }
 
-func (quotaStore) CreateSession(context.Context, store.NewSession) (store.Session, error) {
+func (sessionQuotaStore) CreateSession(context.Context, store.NewSession) (store.Session, error) {
 	return store.Session{}, &store.QuotaError{What: "concurrent sessions", Limit: 3}
 }
 
@@ -406,8 +406,8 @@ func TestAPISessionsMatchOpenAPI(t *testing.T) {
 }
 
 func TestAPIQuotaAndRateLimit(t *testing.T) {
-	var qs *quotaStore
-	h := newHarnessWith(t, nil, func(d *Deps) { qs = &quotaStore{d.Store}; d.Store = qs })
+	var qs *sessionQuotaStore
+	h := newHarnessWith(t, nil, func(d *Deps) { qs = &sessionQuotaStore{d.Store}; d.Store = qs })
 	owner := h.signedUp("Acme", "erin@acme.test")
 	tok := h.createToken(owner, "CRM")
 	api := h.apiCaller()
