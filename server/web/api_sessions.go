@@ -112,7 +112,14 @@ func (s *Server) apiSessionCreate(c echo.Context, ac apiClient) error {
 		return invalid(en.Name + "'s account is deactivated; choose another engineer.")
 	}
 	deskID := req.DeskID
-	if deskID == "" {
+	if deskID != "" {
+		// A deleted desk takes no new sessions, and another provider's answers like an unknown one.
+		if _, err := s.Store.DeskByID(ctx, ac.Provider.ID, deskID); errors.Is(err, store.ErrNotFound) {
+			return notFound("No desk of " + ac.Provider.Name + " has this desk_id.")
+		} else if err != nil {
+			return err
+		}
+	} else {
 		d, err := s.Store.DefaultDesk(ctx, ac.Provider.ID)
 		if err != nil {
 			return fmt.Errorf("default desk: %w", err)

@@ -371,6 +371,18 @@ func TestAPISessionsMatchOpenAPI(t *testing.T) {
 		t.Fatalf("bad input created sessions: %d before, %d after", len(before), len(after))
 	}
 
+	// A deleted desk takes no new sessions.
+	gone, err := h.st.CreateDesk(ctx, p.ID, "Closed desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.st.DeleteDesk(ctx, p.ID, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	if code, m, _ := api.call(tok, http.MethodPost, "/api/v1/sessions", map[string]any{"customer_name": "C", "desk_id": gone.ID}, true); code != http.StatusNotFound {
+		t.Errorf("deleted desk: %d %v", code, m)
+	}
+
 	// Another provider's ids answer 404, its engineer's email is unknown here, and its token sees none of ours.
 	_, olga, otherSess, otherTok := h.secondProvider()
 	otherDesk, _ := h.st.DefaultDesk(ctx, olga.ProviderID)
