@@ -37,6 +37,7 @@ import (
 	"tether/server/turn"
 	"tether/server/turn/restcred"
 	"tether/server/web"
+	"tether/server/webhook"
 	"tether/static"
 )
 
@@ -165,6 +166,10 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	if err != nil {
 		return err
 	}
+	// Every instance sweeps for session state changes and sends the webhooks'
+	// outbox; the store lets one instance claim each change and each attempt.
+	hooks := webhook.New(st, srv.WebhookPayload, webhook.Options{AllowPrivate: cfg.WebhookAllowPrivate}, log)
+	go hooks.Sweep(sweepCtx, 2*time.Second)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -96,6 +96,11 @@ type Config struct {
 	SMTP string
 	// MailFrom is the sender of Tether's mail.
 	MailFrom string
+	// WebhookAllowPrivate lets providers' webhooks reach loopback, private
+	// and link-local addresses (and plain http): for a server whose
+	// integrations run on its own network, and for tests. Off, a webhook
+	// cannot probe the network the server runs in.
+	WebhookAllowPrivate bool
 }
 
 // ProviderURL is the address of a provider's portal, without a trailing
@@ -131,6 +136,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	env := envLookup(getenv, "TETHER_")
 	var ttl, iceTimeout, p2p, stun, tlsProxy, proxies, maxFPS, subdomains string
 	var turn, relayIP, relayPorts, turnURLs string
+	var webhookPrivate string
 	fs.StringVar(&c.Listen, "listen", env("LISTEN", ":8080"), "address to listen on (TETHER_LISTEN)")
 	fs.StringVar(&c.BaseURL, "base-url", env("BASE_URL", ""), "public base URL, e.g. https://support.example.com (TETHER_BASE_URL); default http://localhost:<port>")
 	fs.StringVar(&c.DataDir, "data", env("DATA", "data"), "data folder for SQLite and state (TETHER_DATA)")
@@ -160,6 +166,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&subdomains, "subdomains", env("SUBDOMAINS", "false"), "serve each provider's portal at its subdomain of the base URL's host, e.g. https://acme.support.example.com; needs wildcard DNS and certificate (TETHER_SUBDOMAINS)")
 	fs.StringVar(&c.SMTP, "smtp", env("SMTP", ""), "mail server for invitations and confirmations, smtp://user:password@host:587 or smtps://…:465 (TETHER_SMTP); empty: links are shown to admins instead")
 	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", ""), "sender address of Tether's mail (TETHER_MAIL_FROM); default tether@<base host>")
+	fs.StringVar(&webhookPrivate, "webhook-allow-private", env("WEBHOOK_ALLOW_PRIVATE", "false"), "let providers' webhooks reach loopback and private addresses, and plain http (TETHER_WEBHOOK_ALLOW_PRIVATE)")
 	fs.StringVar(&shutdown, "shutdown-grace", env("SHUTDOWN_GRACE", "10s"), "on SIGTERM, how long to wait for connections to move to other instances (TETHER_SHUTDOWN_GRACE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -199,6 +206,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	}
 	if c.P2P, err = parseBool(p2p); err != nil {
 		errs = append(errs, fmt.Errorf("p2p %q: want true or false", p2p))
+	}
+	if c.WebhookAllowPrivate, err = parseBool(webhookPrivate); err != nil {
+		errs = append(errs, fmt.Errorf("webhook-allow-private %q: want true or false", webhookPrivate))
 	}
 	if c.Subdomains, err = parseBool(subdomains); err != nil {
 		errs = append(errs, fmt.Errorf("subdomains %q: want true or false", subdomains))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -28,8 +29,10 @@ type routeRule struct {
 	onOtherSite bool
 	// ids names what the route's parameters are: "" a session (its id, invitation token, screenshot
 	// number), "user", "invite", "provider", "join" (an invitation to the team), "reset" (a password
-	// reset link).
+	// reset link), "apitoken" (an API token's id), "crm" (a session's permanent console link).
 	ids string
+	// bearer asks with the second provider's API token instead of its owner's sign-in (the session API).
+	bearer bool
 }
 
 // isolationRules classifies every route by method and path.
@@ -131,6 +134,17 @@ var isolationRules = map[string]routeRule{
 	"GET /widget":           {skip: "the widget of the address asked on; takes no id (TestWidgetFrameAncestors: another provider's origins are not listed)"},
 	"POST /widget/code":     {skip: "checked by TestWidgetCodeEndpoint: another provider's code is invalid in a provider's widget"},
 	"OPTIONS /widget/code":  {skip: "CORS preflight: takes no id, answers only the address's own allowed origins (TestWidgetCodeEndpoint)"},
+
+	"GET /settings/api":                    {skip: "the signed-in provider's own tokens and webhook"},
+	"POST /settings/api/tokens":            {skip: "creates in the signed-in provider"},
+	"POST /settings/api/tokens/:id/revoke": {ids: "apitoken"},
+	"POST /settings/api/webhook":           {skip: "the signed-in provider's own webhook"},
+	"POST /settings/api/webhook/rotate":    {skip: "the signed-in provider's own webhook"},
+	"POST /settings/api/webhook/delete":    {skip: "the signed-in provider's own webhook"},
+	"GET /api/v1/openapi.json":             {skip: "the API's public contract"},
+	"POST /api/v1/sessions":                {skip: "creates in the token's provider; another provider's engineer_id and desk_id answer 404 in TestAPISessionsMatchOpenAPI"},
+	"GET /api/v1/sessions/:id":             {bearer: true},
+	"GET /go/:ref":                         {ids: "crm"},
 }
 
 var routeParam = regexp.MustCompile(`:[a-z_]+`)
@@ -173,6 +187,14 @@ func TestTenantIsolationWalk(t *testing.T) {
 	if _, _, err := h.st.CreateReset(ctx, acmeID, erin.ID, eve.ID, auth.HashToken(resetToken), h.clock.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	acmeToken, err := h.st.CreateAPIToken(ctx, store.APIToken{ProviderID: acmeID, Name: "Acme CRM", TokenHash: auth.HashToken(newAPIToken()), Hint: "abcd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	globexToken := newAPIToken()
+	if _, err := h.st.CreateAPIToken(ctx, store.APIToken{ProviderID: gus.ProviderID, Name: "Globex CRM", TokenHash: auth.HashToken(globexToken), Hint: "wxyz"}); err != nil {
+		t.Fatal(err)
+	}
 	// The first provider's values for every parameter a route may name, by what the route names.
 	values := map[string]map[string]string{
 		"":         {":id": id, ":token": token, ":n": "1", ":platform": "linux-amd64"},
@@ -182,6 +204,8 @@ func TestTenantIsolationWalk(t *testing.T) {
 		"desk":     {":id": desk.ID},
 		"join":     {":token": joinToken},
 		"reset":    {":token": resetToken},
+		"apitoken": {":id": acmeToken.ID},
+		"crm":      {":ref": strings.TrimPrefix(h.srv.consoleLink(id), h.srv.Config.BaseURL+"/go/")},
 	}
 	// Forms carry the first provider's ids too, for the routes that take them from the body.
 	form := url.Values{"summary": {"overwritten"}, "rating": {"1"}, "user": {eve.ID}, "role": {"admin"},
@@ -237,10 +261,12 @@ func TestTenantIsolationWalk(t *testing.T) {
 		}
 		var code int
 		var body string
-		switch r.Method {
-		case http.MethodGet:
+		switch {
+		case rule.bearer:
+			code, body = bearerGet(t, h, globexToken, target)
+		case r.Method == http.MethodGet:
 			code, body, _ = who.get(target)
-		case http.MethodPost:
+		case r.Method == http.MethodPost:
 			code, body, _ = who.post(target, maps.Clone(form))
 		default:
 			t.Errorf("route %s: the walk knows no %s", key, r.Method)
@@ -255,6 +281,9 @@ func TestTenantIsolationWalk(t *testing.T) {
 		if !seen[key] {
 			t.Errorf("isolationRules names %s, which is not a route any more", key)
 		}
+	}
+	if _, err := h.st.APITokenByHash(ctx, acmeToken.TokenHash); err != nil {
+		t.Errorf("the first provider's API token after the walk: %v", err)
 	}
 	sort.Strings(walked)
 	t.Logf("walked %d routes with another provider's ids:\n%s", len(walked), strings.Join(walked, "\n"))
@@ -278,4 +307,18 @@ func TestTenantIsolationWalk(t *testing.T) {
 	if d, err := h.st.DeskByID(ctx, acmeID, desk.ID); err != nil || d.Name != desk.Name {
 		t.Errorf("after the walk: Acme's desk is %+v, %v", d, err)
 	}
+}
+
+// bearerGet asks the session API with an API token.
+func bearerGet(t *testing.T, h *harness, token, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, h.ts.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

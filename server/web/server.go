@@ -119,6 +119,20 @@ type Desks interface {
 	DeskCandidates(ctx context.Context, providerID string) ([]store.User, error)
 }
 
+// API is what the session API and its admin page need from the database (api_*.go).
+type API interface {
+	CreateAPIToken(ctx context.Context, t store.APIToken) (store.APIToken, error)
+	APITokens(ctx context.Context, providerID string) ([]store.APIToken, error)
+	RevokeAPIToken(ctx context.Context, providerID, id string) (store.APIToken, error)
+	APITokenByHash(ctx context.Context, tokenHash string) (store.APIToken, error)
+	TouchAPIToken(ctx context.Context, id string) error
+	UserByEmail(ctx context.Context, providerID, email string) (store.User, error)
+	WebhookOf(ctx context.Context, providerID string) (store.Webhook, error)
+	SetWebhook(ctx context.Context, providerID, url, secret string) (store.Webhook, error)
+	DeleteWebhook(ctx context.Context, providerID string) error
+	WebhookDeliveries(ctx context.Context, providerID string, limit int) ([]store.WebhookDelivery, error)
+}
+
 // Store is what the handlers need from the database.
 type Store interface {
 	Accounts
@@ -129,6 +143,7 @@ type Store interface {
 	Limits
 	Team
 	Widgets
+	API
 	recording.Store
 	Branding
 }
@@ -242,7 +257,8 @@ func New(d Deps) (*Server, error) {
 			p := strings.TrimPrefix(c.Path(), sitePrefix)
 			// The widget's code endpoint is posted to from a third-party frame, which has no cookie:
 			// it checks the Origin header instead (widgetCode).
-			if p == "/widget/code" {
+			// The API authenticates every request with a bearer token and reads no cookie.
+			if p == "/widget/code" || strings.HasPrefix(p, "/api/") {
 				return true
 			}
 			return len(p) >= 4 && (p[:4] == "/ws/" || p == "/static/*" || p == "/healthz" || p == "/readyz" || p == "/metrics")
@@ -333,6 +349,19 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/settings/desks/:id", s.signedIn(admin(s.deskPage)))
 	e.POST("/settings/desks/:id", s.signedIn(admin(s.deskSave)))
 	e.POST("/settings/desks/:id/delete", s.signedIn(admin(s.deskDelete)))
+	e.GET("/settings/api", s.signedIn(admin(s.apiSettings)))
+	e.POST("/settings/api/tokens", s.signedIn(admin(s.apiTokenCreate)))
+	e.POST("/settings/api/tokens/:id/revoke", s.signedIn(admin(s.apiTokenRevoke)))
+	e.POST("/settings/api/webhook", s.signedIn(admin(s.apiWebhookSave)))
+	e.POST("/settings/api/webhook/rotate", s.signedIn(admin(s.apiWebhookRotate)))
+	e.POST("/settings/api/webhook/delete", s.signedIn(admin(s.apiWebhookDelete)))
+
+	// The session API: bearer tokens, JSON, no cookies (api_*.go, docs/api.md).
+	e.GET("/api/v1/openapi.json", s.apiOpenAPI)
+	e.POST("/api/v1/sessions", s.apiAuth(s.apiSessionCreate))
+	e.GET("/api/v1/sessions/:id", s.apiAuth(s.apiSessionGet))
+	// The CRM's permanent link to a session's console page (crm_link.go).
+	e.GET("/go/:ref", s.crmLink)
 
 	portal(e, http.MethodGet, "/widget", s.widgetPage)
 	portal(e, http.MethodPost, "/widget/code", s.widgetCode)
@@ -459,5 +488,5 @@ func (s *Server) handleError(err error, c echo.Context) {
 
 func wantsJSON(c echo.Context) bool {
 	r := c.Request()
-	return r.Header.Get("X-CSRF-Token") != "" || r.Header.Get("Accept") == "application/json"
+	return strings.HasPrefix(r.URL.Path, "/api/") || r.Header.Get("X-CSRF-Token") != "" || r.Header.Get("Accept") == "application/json"
 }

@@ -197,7 +197,7 @@ func (s *Server) loginSubmit(c echo.Context) error {
 		if err := s.startLogin(c, open[0].User); err != nil {
 			return err
 		}
-		return c.Redirect(http.StatusSeeOther, "/console")
+		return c.Redirect(http.StatusSeeOther, s.afterSignIn(c))
 	}
 	return s.render(c, http.StatusOK, templates.LoginChooserView(s.chooser(c, store.NormalizeEmail(email), open)))
 }

@@ -115,7 +115,7 @@ func (s *Server) loginChoose(c echo.Context) error {
 	if err := s.startLogin(c, u); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/console")
+	return c.Redirect(http.StatusSeeOther, s.afterSignIn(c))
 }
 
 // hasOtherAccounts reports whether the engineer's email has an account at another provider.
