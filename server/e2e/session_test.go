@@ -178,7 +178,10 @@ func download(t testing.TB, ctx context.Context, sel, name string) string {
 // the agent opens.
 func (w *world) downloadAndRun(t testing.TB, ctx context.Context, env ...string) *customer {
 	c := &customer{ctx: ctx, exited: make(chan error, 1)}
-	c.agentPath = download(t, ctx, `#downloads a.download.primary[data-os=linux][data-arch=amd64]`, "acme-it-services-support")
+	// The file is named after the provider, as the link says.
+	link := `#downloads a.download.primary[data-os=linux][data-arch=amd64]`
+	name := eval[string](t, ctx, `document.querySelector("`+link+`").getAttribute("download")`)
+	c.agentPath = download(t, ctx, link, name)
 	if err := os.Chmod(c.agentPath, 0o755); err != nil {
 		t.Fatal(err)
 	}
