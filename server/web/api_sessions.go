@@ -14,7 +14,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"tether/server/auth"
 	"tether/server/protocol"
 	"tether/server/store"
 )
@@ -129,19 +128,10 @@ func (s *Server) apiSessionCreate(c echo.Context, ac apiClient) error {
 	if err := s.liveReady(); err != nil {
 		return err
 	}
-	id := store.NewID()
-	var sess store.Session
-	for i := 0; ; i++ {
-		sess, err = s.Store.CreateSession(ctx, store.NewSession{
-			ID: id, ProviderID: ac.Provider.ID, DeskID: deskID, EngineerID: en.ID, Origin: protocol.OriginAPI,
-			CustomerName: req.CustomerName, Note: req.Note, TokenHash: auth.HashToken(s.inviteToken(id)),
-			CodeTokenHash: auth.HashToken(s.codeToken(id)),
-			Code:          auth.NewCode(), ExpiresAt: s.Now().Add(s.Config.InviteTTL),
-		})
-		if !errors.Is(err, store.ErrCodeTaken) || i == codeAttempts {
-			break
-		}
-	}
+	sess, err := s.openSession(ctx, store.NewSession{
+		ProviderID: ac.Provider.ID, DeskID: deskID, EngineerID: en.ID, Origin: protocol.OriginAPI,
+		CustomerName: req.CustomerName, Note: req.Note,
+	})
 	var qe *store.QuotaError
 	switch {
 	case errors.As(err, &qe):

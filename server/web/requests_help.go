@@ -11,7 +11,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"tether/server/auth"
 	"tether/server/protocol"
 	"tether/server/store"
 	"tether/templates"
@@ -150,18 +149,9 @@ func (s *Server) helpSubmit(c echo.Context) error {
 		origin = protocol.OriginWidget
 	}
 	ctx := c.Request().Context()
-	id := store.NewID()
-	var sess store.Session
-	for i := 0; ; i++ {
-		sess, err = s.Store.CreateSession(ctx, store.NewSession{
-			ID: id, ProviderID: st.Provider.ID, DeskID: desk.ID, Origin: origin, Description: v.Description,
-			CustomerName: v.Name, TokenHash: auth.HashToken(s.inviteToken(id)), CodeTokenHash: auth.HashToken(s.codeToken(id)),
-			Code: auth.NewCode(), ExpiresAt: s.Now().Add(s.Config.InviteTTL),
-		})
-		if !errors.Is(err, store.ErrCodeTaken) || i == codeAttempts {
-			break
-		}
-	}
+	sess, err := s.openSession(ctx, store.NewSession{
+		ProviderID: st.Provider.ID, DeskID: desk.ID, Origin: origin, Description: v.Description, CustomerName: v.Name,
+	})
 	if errors.Is(err, store.ErrOverQuota) {
 		s.Log.Warn("help request refused: over quota", "provider", st.Provider.ID, "err", err)
 		msg := st.Provider.Name + " cannot take more requests right now. Please try again in a few minutes"

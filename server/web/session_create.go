@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,6 +17,24 @@ import (
 // codeAttempts bounds retries when a fresh code collides with a live one
 // (29^6 ≈ 595 million codes, so a retry is already rare).
 const codeAttempts = 8
+
+// openSession creates a waiting session from n with what every session gets: an id, the invitation
+// and code tokens derived from it (only their hashes are stored), a fresh code (drawn again while it
+// collides with a live one) and the invitation's expiry. The console, the portal's "Get help" form and
+// the API all open sessions through it.
+func (s *Server) openSession(ctx context.Context, n store.NewSession) (store.Session, error) {
+	n.ID = store.NewID()
+	n.TokenHash = auth.HashToken(s.inviteToken(n.ID))
+	n.CodeTokenHash = auth.HashToken(s.codeToken(n.ID))
+	n.ExpiresAt = s.Now().Add(s.Config.InviteTTL)
+	for i := 0; ; i++ {
+		n.Code = auth.NewCode()
+		sess, err := s.Store.CreateSession(ctx, n)
+		if !errors.Is(err, store.ErrCodeTaken) || i == codeAttempts {
+			return sess, err
+		}
+	}
+}
 
 func (s *Server) sessionCreate(c echo.Context, en engineer) error {
 	customer := strings.TrimSpace(c.FormValue("customer"))
@@ -41,19 +60,9 @@ func (s *Server) sessionCreate(c echo.Context, en engineer) error {
 	if err := s.liveReady(); err != nil {
 		return err
 	}
-	id := store.NewID()
-	var sess store.Session
-	for i := 0; ; i++ {
-		sess, err = s.Store.CreateSession(ctx, store.NewSession{
-			ID: id, ProviderID: en.Provider.ID, DeskID: chosen, EngineerID: en.User.ID,
-			CustomerName: customer, Note: note, TokenHash: auth.HashToken(s.inviteToken(id)),
-			CodeTokenHash: auth.HashToken(s.codeToken(id)),
-			Code:          auth.NewCode(), ExpiresAt: s.Now().Add(s.Config.InviteTTL),
-		})
-		if !errors.Is(err, store.ErrCodeTaken) || i == codeAttempts {
-			break
-		}
-	}
+	sess, err := s.openSession(ctx, store.NewSession{
+		ProviderID: en.Provider.ID, DeskID: chosen, EngineerID: en.User.ID, CustomerName: customer, Note: note,
+	})
 	var qe *store.QuotaError
 	if errors.As(err, &qe) {
 		// Over the provider's quota: the form stays as typed, with the limit in words.
