@@ -145,7 +145,12 @@ func (s *Server) apiSessionCreate(c echo.Context, ac apiClient) error {
 		return fmt.Errorf("create session: %w", err)
 	}
 	s.Log.Info("session created by the API", "session", sess.ID, "token", ac.Token.ID, "engineer", sess.EngineerID, "desk", sess.DeskID)
-	s.Live.Notify(sess)
+	if sess.EngineerID == "" {
+		// A request for a desk waits in its queue: the desk's consoles hear of it as of one from the portal.
+		s.Live.NewRequest(ctx, sess)
+	} else {
+		s.Live.Notify(sess)
+	}
 	out, err := s.apiSessionOf(ctx, ac.Provider, sess, &en)
 	if err != nil {
 		return err

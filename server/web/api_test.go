@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"tether/server/hub"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -310,9 +311,22 @@ func TestAPISessionsMatchOpenAPI(t *testing.T) {
 	if code != http.StatusCreated || m["engineer"] == nil {
 		t.Fatalf("create by engineer_id: %d %v", code, m)
 	}
+	// A request for a desk waits in its queue, and the desk's consoles hear of it at once.
+	console := h.wsDial(owner, "/ws/console")
+	for deadline := time.Now().Add(5 * time.Second); !h.live.Hub().Present(p.ID, hub.RoleConsole); {
+		if time.Now().After(deadline) {
+			t.Fatal("the console never joined")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	code, m, _ = api.call(tok, http.MethodPost, "/api/v1/sessions", map[string]any{"customer_name": "Queue Customer", "desk_id": desk.ID}, true)
 	if code != http.StatusCreated || m["engineer"] != nil || m["state"] != "waiting" || m["desk_id"] != desk.ID {
 		t.Fatalf("create a waiting request: %d %v", code, m)
+	}
+	var up protocol.RequestUpdate
+	expect(t, console, protocol.SigRequest, &up)
+	if up.Event != protocol.RequestNew || up.SessionID != m["id"] {
+		t.Fatalf("the console heard %+v, want the API's request", up)
 	}
 	waiting, _ := h.st.SessionByID(ctx, p.ID, m["id"].(string))
 	if waiting.EngineerID != "" || waiting.Origin != protocol.OriginAPI {
