@@ -331,7 +331,7 @@ func BrandingView(b Branding) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</a>. Invitation links already sent keep the old address, which stops working when you change it.</small></label><h2>Logo and icon</h2><div class=\"upload\"><div class=\"upload-thumb\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</a>. Links already sent with the old address lead to the new one, until another provider takes the old name.</small></label><h2>Logo and icon</h2><div class=\"upload\"><div class=\"upload-thumb\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

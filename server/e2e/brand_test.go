@@ -302,10 +302,10 @@ func TestPortalBySubdomainAndPath(t *testing.T) {
 			}
 		})
 	}
-	// The old subdomain no longer answers as a portal.
+	// The old subdomain leads to the new one: links sent before the rename keep working.
 	cust := newBrowser(t)
-	do(t, cust, 20*time.Second, "old subdomain", chromedp.Navigate("http://acme-it-services.localhost:"+strconv.Itoa(port)+"/"), chromedp.WaitVisible(chromedp.CSS(`h1`)))
-	if got := eval[string](t, cust, `document.querySelector("main").textContent`); !strings.Contains(got, "There is no support portal at this address") {
-		t.Errorf("old subdomain shows %q", got)
+	do(t, cust, 20*time.Second, "old subdomain", chromedp.Navigate("http://acme-it-services.localhost:"+strconv.Itoa(port)+"/code"), chromedp.WaitVisible(chromedp.CSS(`h1`)))
+	if got := eval[string](t, cust, `location.host + location.pathname`); got != "acme.localhost:"+strconv.Itoa(port)+"/code" {
+		t.Errorf("the old subdomain led to %s, want the new one's code page", got)
 	}
 }

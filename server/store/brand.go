@@ -2,6 +2,7 @@ package store
 
 import (
 	"tether/server/protocol"
+	"time"
 
 	"context"
 	"errors"
@@ -107,6 +108,15 @@ func (s *Store) SetBrand(ctx context.Context, providerID string, ch BrandChange)
 		if other {
 			return taken
 		}
+		var old string
+		if err := tx.NewSelect().Model((*Provider)(nil)).Column("slug").Where("id = ?", providerID).Scan(ctx, &old); err != nil {
+			return notFound(err, "provider")
+		}
+		if old != ch.Slug {
+			if err := renameSubdomain(ctx, tx, providerID, old, ch.Slug, now); err != nil {
+				return err
+			}
+		}
 		p = Provider{ID: providerID, Name: ch.Name, Slug: ch.Slug, Brand: ch.Brand}
 		res, err := tx.NewUpdate().Model(&p).
 			Column("name", "slug", "logo_key", "icon_key", "primary_color", "accent_color", "contact", "banner_text",
@@ -127,6 +137,49 @@ func (s *Store) SetBrand(ctx context.Context, providerID string, ch BrandChange)
 	})
 	if err != nil {
 		return Provider{}, err
+	}
+	return p, nil
+}
+
+// FormerSubdomain is a subdomain a provider had before a rename.
+type FormerSubdomain struct {
+	bun.BaseModel `bun:"table:former_subdomains,alias:fs"`
+
+	Slug       string    `bun:"slug,pk"`
+	ProviderID string    `bun:"provider_id,notnull"`
+	RenamedAt  time.Time `bun:"renamed_at,notnull"`
+}
+
+// renameSubdomain remembers old as the provider's former subdomain, so that links made with it still lead
+// to the provider, and forgets new as anyone's former one: a current subdomain always wins.
+func renameSubdomain(ctx context.Context, tx bun.Tx, providerID, old, new string, at time.Time) error {
+	if err := forgetFormerSubdomain(ctx, tx, new); err != nil {
+		return err
+	}
+	f := FormerSubdomain{Slug: old, ProviderID: providerID, RenamedAt: at}
+	if _, err := tx.NewInsert().Model(&f).On("CONFLICT (slug) DO UPDATE").
+		Set("provider_id = EXCLUDED.provider_id, renamed_at = EXCLUDED.renamed_at").Exec(ctx); err != nil {
+		return fmt.Errorf("store: remember former subdomain: %w", err)
+	}
+	return nil
+}
+
+func forgetFormerSubdomain(ctx context.Context, tx bun.IDB, slug string) error {
+	if _, err := tx.NewDelete().Model((*FormerSubdomain)(nil)).Where("slug = ?", slug).Exec(ctx); err != nil {
+		return fmt.Errorf("store: forget former subdomain: %w", err)
+	}
+	return nil
+}
+
+// ProviderByFormerSlug returns the provider that had this subdomain before renaming, if no provider has
+// it now.
+func (s *Store) ProviderByFormerSlug(ctx context.Context, slug string) (Provider, error) {
+	var p Provider
+	err := s.db.NewSelect().Model(&p).
+		Join("JOIN former_subdomains AS fs ON fs.provider_id = p.id").
+		Where("fs.slug = ?", strings.ToLower(slug)).Scan(ctx)
+	if err != nil {
+		return Provider{}, notFound(err, "provider by former subdomain")
 	}
 	return p, nil
 }

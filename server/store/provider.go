@@ -238,6 +238,10 @@ func (s *Store) insertProvider(ctx context.Context, tx bun.Tx, setup bool, provi
 		return Provider{}, User{}, err
 	}
 	p.Slug = slug
+	// A new provider's subdomain is nobody's former one any more.
+	if err := forgetFormerSubdomain(ctx, tx, slug); err != nil {
+		return Provider{}, User{}, err
+	}
 	if _, err := tx.NewInsert().Model(&p).Exec(ctx); err != nil {
 		return Provider{}, User{}, fmt.Errorf("store: insert provider: %w", err)
 	}

@@ -35,6 +35,7 @@ type Accounts interface {
 	UserByID(ctx context.Context, providerID, id string) (store.User, error)
 	ProviderByID(ctx context.Context, id string) (store.Provider, error)
 	ProviderBySlug(ctx context.Context, slug string) (store.Provider, error)
+	ProviderByFormerSlug(ctx context.Context, slug string) (store.Provider, error)
 	SetPolicy(ctx context.Context, providerID string, p store.Policy) error
 	CreateLogin(ctx context.Context, tokenHash, userID string, expires time.Time) error
 	LoginUser(ctx context.Context, tokenHash string) (store.User, time.Time, error)
@@ -438,6 +439,10 @@ func badRequest(message string) error {
 // the response started (a websocket handler failing after the upgrade) is
 // logged too; there is nothing left to render it into.
 func (s *Server) handleError(err error, c echo.Context) {
+	if moved := (*movedError)(nil); errors.As(err, &moved) && !c.Response().Committed {
+		_ = c.Redirect(http.StatusTemporaryRedirect, moved.to)
+		return
+	}
 	status, heading, message := http.StatusInternalServerError, "Something went wrong", "The server could not complete this request. Please try again in a moment."
 	var he *httpError
 	var ee *echo.HTTPError

@@ -40,8 +40,7 @@ type site struct {
 // Own reports whether the request came to a provider's address.
 func (st site) Own() bool { return st.Provider.ID != "" }
 
-// errNoPortal answers an address no provider has, the same whether the subdomain never existed or was
-// renamed.
+// errNoPortal answers an address no provider has or had.
 var errNoPortal = notFound("There is no support portal at this address. Check the address with your support provider.")
 
 // siteOf resolves the provider whose address the request came to: the /p/{subdomain} prefix, or with
@@ -69,7 +68,7 @@ func (s *Server) siteOf(c echo.Context) (site, error) {
 	}
 	p, err := s.Store.ProviderBySlug(c.Request().Context(), slug)
 	if errors.Is(err, store.ErrNotFound) {
-		return site{}, errNoPortal
+		return site{}, s.formerAddress(c, slug, prefix)
 	}
 	if err != nil {
 		return site{}, err
@@ -96,4 +95,32 @@ func (s *Server) providerURL(p store.Provider) string {
 // own address, only the provider's own on a provider's address (others answer as unknown ones do).
 func (st site) owns(providerID string) bool {
 	return !st.Own() || st.Provider.ID == providerID
+}
+
+// movedError sends the browser on to where a renamed provider's page now is.
+type movedError struct{ to string }
+
+func (e *movedError) Error() string { return "moved to " + e.to }
+
+// formerAddress answers a request to a subdomain a provider had before renaming: a redirect to the same
+// page on its current address, so that invitation links, the code page and the widget sent before the
+// rename keep working. It is temporary (307, the method kept), because another provider may take the
+// name later. An address nobody ever had is errNoPortal.
+func (s *Server) formerAddress(c echo.Context, slug, prefix string) error {
+	p, err := s.Store.ProviderByFormerSlug(c.Request().Context(), slug)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoPortal
+	}
+	if err != nil {
+		return err
+	}
+	rest := c.Request().URL.Path
+	if prefix != "" {
+		rest = rest[min(len(prefix), len(rest)):]
+	}
+	to := s.providerURL(p) + rest
+	if q := c.Request().URL.RawQuery; q != "" {
+		to += "?" + q
+	}
+	return &movedError{to: to}
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"tether/server/store"
 )
 
 // TestPortalAddresses: a provider's portal answers at /p/{subdomain}/ on any host, its invitations and
@@ -124,5 +125,53 @@ func TestDisabledProviderPortal(t *testing.T) {
 	}
 	if code, _, _ := owner.get("/console"); code != http.StatusForbidden {
 		t.Errorf("disabled provider's console: %d", code)
+	}
+}
+
+// TestRenamedSubdomainRedirects: after a provider renames its subdomain, pages asked for on the old one
+// are sent on to the same page on the new one (links sent before keep working), until another provider
+// takes the old name.
+func TestRenamedSubdomainRedirects(t *testing.T) {
+	h := newHarness(t)
+	owner := h.signedUp("Acme", "erin@acme.test")
+	_, token := h.newSession(owner, "Maria Lopez")
+	ctx := context.Background()
+	p, err := h.st.ProviderBySlug(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.SetBrand(ctx, p.ID, store.BrandChange{Name: p.Name, Slug: "acme-it", Brand: p.Brand}); err != nil {
+		t.Fatal(err)
+	}
+	anon := h.browser()
+	for path, want := range map[string]string{
+		"/p/acme/i/" + token: h.ts.URL + "/p/acme-it/i/" + token,
+		"/p/acme/code?x=1":   h.ts.URL + "/p/acme-it/code?x=1",
+		"/p/acme":            h.ts.URL + "/p/acme-it",
+		"/p/acme/help":       h.ts.URL + "/p/acme-it/help",
+	} {
+		if code, _, hdr := anon.get(path); code != http.StatusTemporaryRedirect || hdr.Get("Location") != want {
+			t.Errorf("GET %s: %d %s, want 307 to %s", path, code, hdr.Get("Location"), want)
+		}
+	}
+	if code, body, _ := anon.get("/p/acme-it/i/" + token); code != http.StatusOK || !strings.Contains(body, "Maria Lopez") {
+		t.Errorf("the invitation on the new address: %d", code)
+	}
+	// Another provider takes the old name: the name is theirs now, no redirect.
+	other, _, err := h.st.CreateProviderWithOwner(ctx, "Globex", "Gus", "gus@globex.test", "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.SetBrand(ctx, other.ID, store.BrandChange{Name: "Acme Other", Slug: "acme", Brand: other.Brand}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body, _ := anon.get("/p/acme/"); code != http.StatusOK || !strings.Contains(body, "Acme Other") {
+		t.Errorf("the old name taken by another provider: %d", code)
+	}
+	if code, _, _ := anon.get("/p/acme/i/" + token); code != http.StatusNotFound {
+		t.Errorf("the first provider's invitation on the other's address: %d, want 404", code)
+	}
+	if code, _, _ := anon.get("/p/never-was/"); code != http.StatusNotFound {
+		t.Errorf("an address nobody had: %d, want 404", code)
 	}
 }
