@@ -71,7 +71,7 @@ func (s *Server) requestable(c echo.Context, sess store.Session) ([]string, erro
 // deskNames maps the provider's desk ids to names for session lists, or is empty when the provider has
 // one desk (nothing to tell apart). Sessions of a deleted desk show no desk.
 func (s *Server) deskNames(ctx context.Context, en engineer) (map[string]string, error) {
-	desks, err := s.Store.Desks(ctx, en.Provider.ID)
+	desks, err := s.Store.ProviderDesks(ctx, en.Provider.ID)
 	if err != nil {
 		return nil, err
 	}

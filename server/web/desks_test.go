@@ -241,8 +241,8 @@ func TestEngineerSeesOnlyOwnDeskSessions(t *testing.T) {
 	if _, body, _ := owner.get("/console/sessions"); !strings.Contains(body, "Anna of A") || !strings.Contains(body, "Bert of B") || !strings.Contains(body, `<span class="desk-name">Desk B</span>`) {
 		t.Fatal("the owner does not see every desk's sessions")
 	}
-	if code, _, _ := alice.get("/sessions/" + aliceSess); code != http.StatusOK {
-		t.Fatalf("alice's own session: %d", code)
+	if code, body, _ := alice.get("/sessions/" + aliceSess); code != http.StatusOK || !strings.Contains(body, `id="session-desk">Desk: Desk A<`) {
+		t.Fatalf("alice's own session: %d (its page names its desk)", code)
 	}
 	walked := 0
 	for _, r := range h.srv.e.Routes() {

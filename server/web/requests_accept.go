@@ -39,17 +39,9 @@ func (s *Server) requestQueue(c echo.Context, en engineer) (templates.RequestQue
 	if err != nil {
 		return q, err
 	}
-	names := map[string]string{}
-	if len(reqs) > 0 {
-		all, err := s.Store.ProviderDesks(ctx, en.Provider.ID)
-		if err != nil {
-			return q, err
-		}
-		if len(all) > 1 {
-			for _, d := range all {
-				names[d.ID] = d.Name
-			}
-		}
+	names, err := s.deskNames(ctx, en)
+	if err != nil {
+		return q, err
 	}
 	for _, r := range reqs {
 		q.Requests = append(q.Requests, templates.RequestRow{

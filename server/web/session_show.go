@@ -19,6 +19,11 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
+	desks, err := s.deskNames(ctx, en)
+	if err != nil {
+		return err
+	}
+	row.Desk = desks[sess.DeskID]
 	evs, err := s.Store.Events(ctx, en.Provider.ID, sess.ID)
 	if err != nil {
 		return err
