@@ -3,13 +3,14 @@ package web
 import (
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/mail"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
-	"tether/server/auth"
 	"tether/server/store"
 	"tether/templates"
 )
@@ -56,21 +57,17 @@ func (s *Server) setupSubmit(c echo.Context) error {
 		Name:     strings.TrimSpace(c.FormValue("name")),
 		Email:    strings.TrimSpace(c.FormValue("email")),
 	}
-	pw := c.FormValue("password")
 	var hash string
 	switch {
-	case v.Provider == "" || len(v.Provider) > 100:
-		v.Error = "Enter your company's name (up to 100 characters)."
+	case v.Provider == "" || utf8.RuneCountInString(v.Provider) > store.MaxProviderName:
+		// The store's bound on a provider's display name, which customers see.
+		v.Error = fmt.Sprintf("Enter your company's name (up to %d characters).", store.MaxProviderName)
 	case v.Name == "" || len(v.Name) > 100:
 		v.Error = "Enter your name (up to 100 characters)."
 	case !validEmail(v.Email):
 		v.Error = "Enter a valid email address."
-	case pw != c.FormValue("password2"):
-		v.Error = "The two passwords are different."
 	default:
-		if hash, err = auth.HashPassword(pw); err != nil {
-			v.Error = strings.ToUpper(err.Error()[:1]) + err.Error()[1:] + "."
-		}
+		hash, v.Error = choosePassword(c.FormValue("password"), c.FormValue("password2"))
 	}
 	if v.Error != "" {
 		return s.render(c, http.StatusBadRequest, templates.SetupView(v))

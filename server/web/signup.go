@@ -92,9 +92,9 @@ func (s *Server) signupSubmit(c echo.Context) error {
 		v.Error = "Too many sign-ups from your network right now. Try again later."
 		return s.render(c, http.StatusTooManyRequests, templates.SignupView(v))
 	}
-	hash, err := auth.HashPassword(pw)
-	if err != nil {
-		v.Error = strings.ToUpper(err.Error()[:1]) + err.Error()[1:] + "."
+	hash, msg := choosePassword(pw, c.FormValue("password2"))
+	if msg != "" {
+		v.Error = msg
 		return s.render(c, http.StatusBadRequest, templates.SignupView(v))
 	}
 	ctx := c.Request().Context()
@@ -114,7 +114,7 @@ func (s *Server) signupSubmit(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/console")
 	}
 	tok := auth.NewToken()
-	err = s.Store.CreateSignup(ctx, store.Signup{TokenHash: auth.HashToken(tok), ProviderName: v.Company, OwnerName: v.Name,
+	err := s.Store.CreateSignup(ctx, store.Signup{TokenHash: auth.HashToken(tok), ProviderName: v.Company, OwnerName: v.Name,
 		Email: v.Email, PasswordHash: hash, ExpiresAt: s.Now().Add(signupLifetime)})
 	if err != nil {
 		return err

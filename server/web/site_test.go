@@ -175,3 +175,21 @@ func TestRenamedSubdomainRedirects(t *testing.T) {
 		t.Errorf("an address nobody had: %d, want 404", code)
 	}
 }
+
+// TestSetupRefusesALongCompanyName: setup asks for a company name within the bound every provider's
+// display name has (customers see it), instead of failing in the store.
+func TestSetupRefusesALongCompanyName(t *testing.T) {
+	h := newHarness(t)
+	b := h.browser()
+	b.get("/setup?token=setup-token-123")
+	code, body, _ := b.post("/setup", url.Values{"token": {"setup-token-123"}, "provider": {strings.Repeat("A", store.MaxProviderName+1)},
+		"name": {"Erin"}, "email": {"erin@acme.test"}, "password": {"correct horse battery"}, "password2": {"correct horse battery"}})
+	if code != http.StatusBadRequest || !strings.Contains(body, "up to 30 characters") {
+		t.Fatalf("a 31-character company name: %d", code)
+	}
+	code, body, _ = b.post("/setup", url.Values{"token": {"setup-token-123"}, "provider": {"Acme"},
+		"name": {"Erin"}, "email": {"erin@acme.test"}, "password": {"correct horse battery"}, "password2": {"other"}})
+	if code != http.StatusBadRequest || !strings.Contains(body, "two passwords are different") {
+		t.Fatalf("different passwords: %d", code)
+	}
+}
