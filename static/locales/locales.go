@@ -79,7 +79,12 @@ func For(prefs ...string) (Localizer, error) {
 }
 
 // Lang is the BCP 47 tag of the language spoken ("en", "de", "zh-Hans"), for <html lang>.
-func (l Localizer) Lang() string { return l.tag.String() }
+func (l Localizer) Lang() string {
+	if l.loc == nil {
+		return language.English.String()
+	}
+	return l.tag.String()
+}
 
 // T is the message id in the Localizer's language, filled with data; English when the catalog lacks it.
 // An id no catalog has is a programming error, which TestMessagesUsedExist catches; it is shown as the id
@@ -89,7 +94,16 @@ func (l Localizer) T(id string, data ...map[string]any) string {
 	if len(data) > 0 {
 		cfg.TemplateData = data[0]
 	}
-	s, err := l.loc.Localize(cfg)
+	loc := l.loc
+	if loc == nil {
+		// The zero Localizer speaks English.
+		b, err := Bundle()
+		if err != nil {
+			return id
+		}
+		loc = i18n.NewLocalizer(b, language.English.String())
+	}
+	s, err := loc.Localize(cfg)
 	if err != nil && s == "" {
 		return id
 	}
