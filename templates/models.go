@@ -3,7 +3,11 @@
 // handler chose to show.
 package templates
 
-import "time"
+import (
+	"time"
+
+	"tether/static/locales"
+)
 
 // Brand is what the customer sees of the provider. Every URL is versioned by the brand's last change.
 type Brand struct {
@@ -39,6 +43,26 @@ type Page struct {
 	User *User
 	// Asset maps a static path ("css/app.css") to its versioned URL.
 	Asset func(path string) string
+	// Lang is the BCP 47 tag of the page's language ("en", "de", "zh-Hans"); T says a message of
+	// static/locales in it (English where the catalog lacks one).
+	Lang string
+	T    func(id string, data ...map[string]any) string
+}
+
+// Language is the page's language for <html lang>: English on a page made without one.
+func (p Page) Language() string {
+	if p.Lang == "" {
+		return "en"
+	}
+	return p.Lang
+}
+
+// Say is the message id in the page's language; in English on a page made without a language.
+func (p Page) Say(id string, data ...map[string]any) string {
+	if p.T == nil {
+		return locales.Localizer{}.T(id, data...)
+	}
+	return p.T(id, data...)
 }
 
 // User is the signed-in engineer as pages show them.

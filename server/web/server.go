@@ -24,6 +24,7 @@ import (
 	"tether/server/metrics"
 	"tether/server/recording"
 	"tether/server/store"
+	"tether/static/locales"
 	"tether/templates"
 )
 
@@ -396,8 +397,29 @@ func (s *Server) render(c echo.Context, status int, comp templ.Component) error 
 // page fills the layout's view model for a request.
 func (s *Server) page(c echo.Context, title string, brand templates.Brand) templates.Page {
 	tok, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
-	return templates.Page{Title: title, CSRF: tok, Brand: brand, Asset: s.assets.url}
+	loc := s.localizer(c)
+	return templates.Page{Title: title, CSRF: tok, Brand: brand, Asset: s.assets.url, Lang: loc.Lang(), T: loc.T}
 }
+
+// localizer speaks the visitor's language: the one they chose (?lang=, remembered in a cookie), else
+// their browser's (Accept-Language), else English.
+func (s *Server) localizer(c echo.Context) locales.Localizer {
+	chosen := c.QueryParam("lang")
+	if chosen != "" {
+		c.SetCookie(&http.Cookie{Name: langCookie, Value: locales.Match(chosen).String(), Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, Secure: s.Config.Secure(), SameSite: http.SameSiteLaxMode})
+	} else if ck, err := c.Cookie(langCookie); err == nil {
+		chosen = ck.Value
+	}
+	loc, err := locales.For(chosen, c.Request().Header.Get("Accept-Language"))
+	if err != nil {
+		// The catalogs are embedded and tested; a parse failure would be a build defect.
+		s.Log.Error("message catalogs", "err", err)
+	}
+	return loc
+}
+
+const langCookie = "tether_lang"
 
 // contentSecurityPolicy allows only this server's own scripts, styles and
 // connections, and the WebAssembly viewer; no page may be framed.

@@ -193,3 +193,39 @@ func TestSetupRefusesALongCompanyName(t *testing.T) {
 		t.Fatalf("different passwords: %d", code)
 	}
 }
+
+// TestCodePageSpeaksTheCustomersLanguage: the code page follows Accept-Language, and a language chosen
+// with ?lang= is remembered over the browser's.
+func TestCodePageSpeaksTheCustomersLanguage(t *testing.T) {
+	h := newHarness(t)
+	h.signedUp("Acme", "erin@acme.test")
+	get := func(b *browser, path, accept string) string {
+		req, _ := http.NewRequest(http.MethodGet, h.ts.URL+path, nil)
+		req.Header.Set("Accept-Language", accept)
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return string(body)
+	}
+	b := h.browser()
+	for accept, want := range map[string]string{
+		"de-DE,de;q=0.9": `<html lang="de">`,
+		"zh-CN,zh;q=0.9": "输入支持代码",
+		"fr-FR,fr;q=0.9": "Enter your support code",
+		"de-CH;q=0.8,en": "Enter your support code",
+		"de-AT,en;q=0.5": "Support-Code eingeben",
+	} {
+		if body := get(b, "/p/acme/code", accept); !strings.Contains(body, want) {
+			t.Errorf("Accept-Language %s: the page lacks %q", accept, want)
+		}
+	}
+	if body := get(b, "/p/acme/code?lang=zh-Hans", "de"); !strings.Contains(body, "输入支持代码") {
+		t.Error("?lang=zh-Hans did not win over the browser's German")
+	}
+	if body := get(b, "/p/acme/code", "de"); !strings.Contains(body, `<html lang="zh-Hans">`) {
+		t.Error("the chosen language was not remembered")
+	}
+}

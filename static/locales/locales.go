@@ -1,0 +1,111 @@
+// Package locales holds Tether's message catalogs, one TOML file per language (go-i18n's format,
+// https://github.com/nicksnyder/go-i18n), embedded so that the server and the agent speak the same words.
+// English is the fallback: a message missing in another catalog is shown in English, never as its id, and
+// TestCatalogsComplete reports it.
+package locales
+
+import (
+	"embed"
+	"fmt"
+	"sync"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed *.toml
+var files embed.FS
+
+// Languages are the languages Tether speaks, English first.
+var Languages = []language.Tag{language.English, language.German, language.SimplifiedChinese}
+
+var (
+	bundleOnce sync.Once
+	bundle     *i18n.Bundle
+	bundleErr  error
+	matcher    = language.NewMatcher(Languages)
+)
+
+// Bundle is every catalog, parsed once.
+func Bundle() (*i18n.Bundle, error) {
+	bundleOnce.Do(func() {
+		b := i18n.NewBundle(language.English)
+		b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+		for _, tag := range Languages {
+			if _, err := b.LoadMessageFileFS(files, tag.String()+".toml"); err != nil {
+				bundleErr = fmt.Errorf("locales: %s: %w", tag, err)
+				return
+			}
+		}
+		bundle = b
+	})
+	return bundle, bundleErr
+}
+
+// Match picks the language to speak from what the person asked for, best first: a choice they made
+// ("de"), then their browser's Accept-Language header ("de-CH,de;q=0.9,en;q=0.8"). English when nothing
+// matches.
+func Match(prefs ...string) language.Tag {
+	for _, p := range prefs {
+		if p == "" {
+			continue
+		}
+		tags, _, err := language.ParseAcceptLanguage(p)
+		if err != nil || len(tags) == 0 {
+			continue
+		}
+		if _, i, conf := matcher.Match(tags...); conf != language.No {
+			return Languages[i]
+		}
+	}
+	return language.English
+}
+
+// Localizer speaks one language.
+type Localizer struct {
+	tag language.Tag
+	loc *i18n.Localizer
+}
+
+// For is a Localizer for the language Match picks from prefs.
+func For(prefs ...string) (Localizer, error) {
+	b, err := Bundle()
+	if err != nil {
+		return Localizer{}, err
+	}
+	tag := Match(prefs...)
+	return Localizer{tag: tag, loc: i18n.NewLocalizer(b, tag.String(), language.English.String())}, nil
+}
+
+// Lang is the BCP 47 tag of the language spoken ("en", "de", "zh-Hans"), for <html lang>.
+func (l Localizer) Lang() string {
+	if l.loc == nil {
+		return language.English.String()
+	}
+	return l.tag.String()
+}
+
+// T is the message id in the Localizer's language, filled with data; English when the catalog lacks it.
+// An id no catalog has is a programming error, which TestMessagesUsedExist catches; it is shown as the id
+// only then.
+func (l Localizer) T(id string, data ...map[string]any) string {
+	cfg := &i18n.LocalizeConfig{MessageID: id}
+	if len(data) > 0 {
+		cfg.TemplateData = data[0]
+	}
+	loc := l.loc
+	if loc == nil {
+		// The zero Localizer speaks English.
+		b, err := Bundle()
+		if err != nil {
+			return id
+		}
+		loc = i18n.NewLocalizer(b, language.English.String())
+	}
+	s, err := loc.Localize(cfg)
+	if err != nil && s == "" {
+		return id
+	}
+	return s
+}
