@@ -47,6 +47,10 @@ type Page struct {
 	// static/locales in it (English where the catalog lacks one).
 	Lang string
 	T    func(id string, data ...map[string]any) string
+	// Zone and Clock12h are how the reader reads times (see when.go): the signed-in user's profile; the
+	// server's zone and a 24-hour clock when nil and false.
+	Zone     *time.Location
+	Clock12h bool
 }
 
 // Language is the page's language for <html lang>: English on a page made without one.

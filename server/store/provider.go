@@ -25,10 +25,13 @@ type Provider struct {
 	CreatedAt time.Time `bun:"created_at,notnull"`
 	// DisabledAt: the operator disabled the provider; its pages say so and nobody of it signs in.
 	DisabledAt *time.Time `bun:"disabled_at"`
-	Policy     `bun:"embed:"`
-	Brand      `bun:"embed:"`
-	Quotas     `bun:"embed:"`
-	Widget     `bun:"embed:"`
+	// DefaultLanguage is the static/locales tag customers get when their browser asks for no language
+	// Tether speaks; "" is English.
+	DefaultLanguage string `bun:"default_language,notnull"`
+	Policy          `bun:"embed:"`
+	Brand           `bun:"embed:"`
+	Quotas          `bun:"embed:"`
+	Widget          `bun:"embed:"`
 }
 
 // Disabled reports whether the operator disabled the provider.

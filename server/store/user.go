@@ -43,6 +43,39 @@ type User struct {
 	Operator bool `bun:"operator,notnull"`
 	// LastSignInAt is when the user last signed in; nil if never.
 	LastSignInAt *time.Time `bun:"last_sign_in_at"`
+	Profile      `bun:"embed:"`
+}
+
+// Profile is what a user tells about themselves. Name stays the display name every page uses; first
+// and last name, employee number and department are shown to customers, so that they can check who
+// helps them.
+type Profile struct {
+	FirstName  string `bun:"first_name,notnull"`
+	LastName   string `bun:"last_name,notnull"`
+	EmployeeNo string `bun:"employee_no,notnull"`
+	Department string `bun:"department,notnull"`
+	// Country is an ISO 3166-1 alpha-2 code, "" when not given.
+	Country string `bun:"country,notnull"`
+	// Language is a static/locales language tag ("de"), "" to follow the browser.
+	Language string `bun:"language,notnull"`
+	// TimeZone is an IANA zone name ("Europe/Berlin"), "" for the server's zone.
+	TimeZone string `bun:"time_zone,notnull"`
+	// Clock12h shows times as "3:04 PM" rather than "15:04".
+	Clock12h bool `bun:"clock_12h,notnull"`
+	// PhotoKey is the profile photo in the blob store, "" for none.
+	PhotoKey string `bun:"photo_key,notnull"`
+	// TourDismissedAt is when the user dismissed the first-sign-in tour; nil shows it.
+	TourDismissedAt *time.Time `bun:"tour_dismissed_at"`
+}
+
+// Zone is the user's time zone: their own when it is a zone this server knows, else the server's.
+func (p Profile) Zone() *time.Location {
+	if p.TimeZone != "" {
+		if loc, err := time.LoadLocation(p.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return time.Local
 }
 
 // Disabled reports whether the user was deactivated.

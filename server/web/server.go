@@ -397,13 +397,14 @@ func (s *Server) render(c echo.Context, status int, comp templ.Component) error 
 // page fills the layout's view model for a request.
 func (s *Server) page(c echo.Context, title string, brand templates.Brand) templates.Page {
 	tok, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
-	loc := s.localizer(c)
+	loc := s.localizer(c, "", "")
 	return templates.Page{Title: title, CSRF: tok, Brand: brand, Asset: s.assets.url, Lang: loc.Lang(), T: loc.T}
 }
 
-// localizer speaks the visitor's language: the one they chose (?lang=, remembered in a cookie), else
-// their browser's (Accept-Language), else English.
-func (s *Server) localizer(c echo.Context) locales.Localizer {
+// localizer speaks the visitor's language: their profile's (an engineer's own choice), else the one they
+// chose on the page (?lang=, remembered in a cookie), else their browser's (Accept-Language), else the
+// fallback (a provider's default customer language), else English.
+func (s *Server) localizer(c echo.Context, profile, fallback string) locales.Localizer {
 	chosen := c.QueryParam("lang")
 	if chosen != "" {
 		c.SetCookie(&http.Cookie{Name: langCookie, Value: locales.Match(chosen).String(), Path: "/", MaxAge: 365 * 24 * 3600,
@@ -411,7 +412,7 @@ func (s *Server) localizer(c echo.Context) locales.Localizer {
 	} else if ck, err := c.Cookie(langCookie); err == nil {
 		chosen = ck.Value
 	}
-	loc, err := locales.For(chosen, c.Request().Header.Get("Accept-Language"))
+	loc, err := locales.For(profile, chosen, c.Request().Header.Get("Accept-Language"), fallback)
 	if err != nil {
 		// The catalogs are embedded and tested; a parse failure would be a build defect.
 		s.Log.Error("message catalogs", "err", err)

@@ -68,6 +68,9 @@ func (s *Server) signedIn(h func(echo.Context, engineer) error) echo.HandlerFunc
 
 func (s *Server) shellPage(c echo.Context, title string, en engineer) templates.Page {
 	p := s.page(c, title, brandOf(en.Provider))
+	loc := s.localizer(c, en.User.Language, "")
+	p.Lang, p.T = loc.Lang(), loc.T
+	p.Zone, p.Clock12h = en.User.Zone(), en.User.Clock12h
 	p.User = &templates.User{Name: en.User.Name, Email: en.User.Email, Provider: en.Provider.Name, Role: string(en.User.Role),
 		Operator: en.User.Operator, OtherAccounts: s.hasOtherAccounts(c, en)}
 	return p

@@ -1,5 +1,7 @@
-// Package locales holds Tether's message catalogs, one TOML file per language (go-i18n's format,
-// https://github.com/nicksnyder/go-i18n), embedded so that the server and the agent speak the same words.
+// Package locales holds Tether's message catalogs in go-i18n's TOML format
+// (https://github.com/nicksnyder/go-i18n), embedded so that the server and the agent speak the same words.
+// Catalogs are split by area, one file per area and language: {area}.{lang}.toml ("customer.de.toml",
+// "console.zh-Hans.toml"); message ids are unique across areas.
 // English is the fallback: a message missing in another catalog is shown in English, never as its id, and
 // TestCatalogsComplete reports it.
 package locales
@@ -7,6 +9,7 @@ package locales
 import (
 	"embed"
 	"fmt"
+	"io/fs"
 	"sync"
 
 	"github.com/BurntSushi/toml"
@@ -32,9 +35,14 @@ func Bundle() (*i18n.Bundle, error) {
 	bundleOnce.Do(func() {
 		b := i18n.NewBundle(language.English)
 		b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-		for _, tag := range Languages {
-			if _, err := b.LoadMessageFileFS(files, tag.String()+".toml"); err != nil {
-				bundleErr = fmt.Errorf("locales: %s: %w", tag, err)
+		names, err := fs.Glob(files, "*.toml")
+		if err != nil {
+			bundleErr = err
+			return
+		}
+		for _, name := range names {
+			if _, err := b.LoadMessageFileFS(files, name); err != nil {
+				bundleErr = fmt.Errorf("locales: %s: %w", name, err)
 				return
 			}
 		}
