@@ -3,9 +3,11 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -349,5 +351,30 @@ func TestTourShownUntilDismissed(t *testing.T) {
 	eng, _ := h.engineerIn(h.providerBySlug("acme").ID, "ed@acme.test")
 	if _, body, _ := eng.get("/console"); !strings.Contains(body, `data-start="true"`) || strings.Contains(body, `a[href=&#34;/settings&#34;]`) {
 		t.Fatal("an engineer's console: tour not shown, or with the settings step")
+	}
+}
+
+func TestAgentDownloadCarriesVerifyLink(t *testing.T) {
+	h := newHarness(t)
+	owner := h.signedUp("Acme", "erin@acme.test")
+	id, token := h.newSession(owner, "Maria")
+	sess, err := h.st.SessionByIDUnscoped(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(h.ts.URL + "/p/acme/i/" + token + "/agent/linux-amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	set, err := protocol.ReadSettings(bytes.NewReader(bin), int64(len(bin)), agentSigningKey.Public().(ed25519.PublicKey))
+	if err != nil || set.Code != sess.Code || set.VerifyURL() != h.ts.URL+"/p/acme/verify?code="+sess.Code {
+		t.Fatalf("settings %+v, %v", set, err)
+	}
+	// The address the program prints leads to Erin.
+	path := strings.TrimPrefix(set.VerifyURL(), h.ts.URL)
+	if code, got, body := verifyAnswer(t, h.browser(), path); code != http.StatusOK || len(got) != 1 || !strings.Contains(body, "Erin Engineer") {
+		t.Fatalf("%s: %d %v", path, code, got)
 	}
 }
