@@ -56,17 +56,20 @@
       pop.style.top = pop.style.left = "";
       if (vw < NARROW) return; // a sheet at the bottom of the screen (CSS)
       var w = pop.offsetWidth, h = pop.offsetHeight;
-      var top;
-      if (r.bottom + GAP + h <= vh - MARGIN) top = r.bottom + GAP;
-      else if (r.top - GAP - h >= MARGIN) top = r.top - GAP - h;
-      else top = Math.max(MARGIN, vh - h - MARGIN);
-      var left = r.left;
-      if (top === Math.max(MARGIN, vh - h - MARGIN) && r.right + GAP + w <= vw - MARGIN) {
-        // Neither above nor below fits (a tall element): beside it.
-        left = r.right + GAP;
-        top = Math.min(Math.max(MARGIN, r.top), vh - h - MARGIN);
+      var side = Math.min(Math.max(MARGIN, r.top), vh - h - MARGIN);
+      var across = Math.min(Math.max(MARGIN, r.left), vw - w - MARGIN);
+      // Below, above, right or left of the element, whichever fits first; else the screen's corner.
+      var spots = [
+        [r.bottom + GAP + h <= vh - MARGIN, r.bottom + GAP, across],
+        [r.top - GAP - h >= MARGIN, r.top - GAP - h, across],
+        [r.right + GAP + w <= vw - MARGIN, side, r.right + GAP],
+        [r.left - GAP - w >= MARGIN, side, r.left - GAP - w],
+        [true, vh - h - MARGIN, vw - w - MARGIN],
+      ];
+      var top, left;
+      for (var i = 0; i < spots.length; i++) {
+        if (spots[i][0]) { top = spots[i][1]; left = spots[i][2]; break; }
       }
-      left = Math.min(Math.max(MARGIN, left), vw - w - MARGIN);
       pop.style.top = (top + sy) + "px";
       pop.style.left = (left + sx) + "px";
     }
@@ -85,7 +88,7 @@
       var narrow = document.documentElement.clientWidth < NARROW;
       // On a phone the sheet covers the bottom of the screen: bring the element to the top.
       target.scrollIntoView({ block: narrow ? "start" : "center", inline: "nearest" });
-      if (narrow) window.scrollBy(0, -MARGIN * 2);
+      if (narrow) window.scrollBy(0, -MARGIN * 4);
       place();
       pop.focus();
     }
