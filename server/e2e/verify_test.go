@@ -111,6 +111,10 @@ func TestCustomerVerifiesEngineer(t *testing.T) {
 	// The link opens in a tab of its own (target=_blank): follow it there, as the customer's click does.
 	tab, cancel := chromedp.NewContext(cust)
 	defer cancel()
+	// The first action on a context opens its tab, which lives as long as that action's context.
+	if err := chromedp.Do(tab, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
 	do(t, tab, 20*time.Second, "follow the verify link", chromedp.Navigate(href), chromedp.WaitVisible(chromedp.CSS(`.verify-answer`)))
 	got := eval[[]string](t, tab, `[document.querySelector(".verify-answer").dataset.presence, document.getElementById("verify-name").textContent,
 		document.getElementById("verify-department").textContent, document.querySelector(".verify-now").textContent,
@@ -129,13 +133,19 @@ func TestCustomerVerifiesEngineer(t *testing.T) {
 	verifyShot(t, tab, "verify-number-de", false)
 	// A number nobody has: the neutral answer, in the form the customer typed into.
 	do(t, tab, 20*time.Second, "unknown number",
-		chromedp.SetValue(chromedp.CSS(`#verify-number`), ""),
+		chromedp.Clear(chromedp.CSS(`#verify-number`)),
 		chromedp.SendKeys(chromedp.CSS(`#verify-number`), "E-9999"),
 		chromedp.Click(chromedp.CSS(`#verify-by-number button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#verify-not-found`)),
 	)
 	verifyShot(t, tab, "verify-not-found-de", false)
 	verifyShot(t, tab, "verify-not-found-phone-de", true)
+	do(t, tab, 20*time.Second, "Chinese, by code", chromedp.Navigate(w.srv.url+"/p/acme-it-services/verify?lang=zh-Hans&code="+strings.ReplaceAll(code, " ", "")),
+		chromedp.WaitVisible(chromedp.CSS(`.verify-answer`)))
+	if now := eval[string](t, tab, `document.querySelector(".verify-now").textContent`); now != "Erin Engineer 正在此会话中为您服务。" {
+		t.Errorf("Chinese answer by code: %q", now)
+	}
+	verifyShot(t, tab, "verify-with-you-zh", false)
 	do(t, tab, 10*time.Second, "back to English", chromedp.Navigate(w.srv.url+"/p/acme-it-services/verify?lang=en"), chromedp.WaitVisible(chromedp.CSS(`#verify-by-code`)))
 	verifyShot(t, tab, "verify-empty-en", false)
 	verifyShot(t, cust, "invitation-verify-link-en", false)

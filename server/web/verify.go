@@ -119,7 +119,7 @@ func (s *Server) verifyCode(c echo.Context, st site, v *templates.Verify) (int, 
 	if err != nil {
 		return 0, err
 	}
-	r := s.verifyPerson(u)
+	r := s.verifyPerson(st, u)
 	switch sess.State {
 	case store.StateActive:
 		r.Presence = templates.PresenceWithYou
@@ -152,7 +152,7 @@ func (s *Server) verifyNumber(c echo.Context, st site, v *templates.Verify) (int
 		return 0, err
 	}
 	for _, u := range users {
-		r := s.verifyPerson(u)
+		r := s.verifyPerson(st, u)
 		switch open, err := s.Store.HasOpenSession(ctx, st.Provider.ID, u.ID); {
 		case err != nil:
 			return 0, err
@@ -168,15 +168,16 @@ func (s *Server) verifyNumber(c echo.Context, st site, v *templates.Verify) (int
 	return http.StatusOK, nil
 }
 
-// verifyPerson is what the page shows of a user: a deactivated one only by name.
-func (s *Server) verifyPerson(u store.User) templates.VerifyResult {
+// verifyPerson is what the page shows of a user, with links on the address st: a deactivated one only
+// by name.
+func (s *Server) verifyPerson(st site, u store.User) templates.VerifyResult {
 	r := templates.VerifyResult{Name: u.Name, Initials: initials(u)}
 	if u.Disabled() {
 		return r
 	}
 	r.Department, r.EmployeeNo = u.Department, u.EmployeeNo
 	if u.PhotoKey != "" {
-		r.PhotoURL = "/verify/photo/" + u.ID + "." + s.photoMAC(u)
+		r.PhotoURL = st.Prefix + "/verify/photo/" + u.ID + "." + s.photoMAC(u)
 	}
 	return r
 }

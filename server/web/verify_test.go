@@ -151,7 +151,7 @@ func TestVerifyByCodeAndNumber(t *testing.T) {
 	// The photo: served on the provider's address from the answer's link, as an image.
 	_, _, body := verifyAnswer(t, cust, "/p/acme/verify?no=E-1042")
 	m := regexp.MustCompile(`<img class="verify-photo" src="([^"]+)"`).FindStringSubmatch(body)
-	if m == nil || m[1] != "/verify/photo/"+photoRef(t, h, f.eve) {
+	if m == nil || m[1] != "/p/acme/verify/photo/"+photoRef(t, h, f.eve) {
 		t.Fatalf("photo link: %v", m)
 	}
 	for _, tt := range []struct {
