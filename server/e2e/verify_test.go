@@ -244,6 +244,12 @@ func TestFirstSignInTourShownOnce(t *testing.T) {
 	waitJS(t, owner, 5*time.Second, "the tour closed", `document.getElementById("tour-pop").hidden`)
 	reloadedWithoutTour(t, owner, w.srv.url)
 
+	// In the engineer's language (here chosen on the page; the profile's language wins when set).
+	do(t, owner, 10*time.Second, "German tour", chromedp.Navigate(w.srv.url+"/console?lang=de&tour=1"), chromedp.WaitVisible(chromedp.CSS(`#tour-pop`)))
+	check(owner, 0, [][2]string{{"Support-Sitzung starten", "1 von 5"}}, "tour-step1-1280-de")
+	do(t, owner, 5*time.Second, "escape", chromedp.KeyEvent(kb.Escape))
+	waitJS(t, owner, 5*time.Second, "the tour closed", `document.getElementById("tour-pop").hidden`)
+
 	// A new engineer on a phone: no settings step, the popover a sheet at the bottom.
 	st, providerID := trustStore(t, w)
 	requestAddEngineer(t, st, providerID, "Ed Engineer", "ed@acme.test")
