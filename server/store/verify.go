@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// MaxEmployeeNo bounds an employee number as typed on the verification page; longer input is no
-// number anyone has.
-const MaxEmployeeNo = 40
+// MaxLookupEmployeeNo bounds an employee number as typed on the verification page, in bytes; longer
+// input is no number anyone has (the profile allows fewer characters).
+const MaxLookupEmployeeNo = 64
 
 // maxVerifyMatches bounds how many people one employee number finds: it should name one person, and a
 // provider that gave it to several sees them all, never its whole staff.
@@ -19,7 +19,7 @@ const maxVerifyMatches = 3
 // and so does a number of another provider's user.
 func (s *Store) UsersByEmployeeNo(ctx context.Context, providerID, number string) ([]User, error) {
 	number = strings.TrimSpace(number)
-	if number == "" || len(number) > MaxEmployeeNo {
+	if number == "" || len(number) > MaxLookupEmployeeNo {
 		return nil, fmt.Errorf("user by employee number: %w", ErrNotFound)
 	}
 	users := []User{}

@@ -26,7 +26,7 @@ func TestUsersByEmployeeNo(t *testing.T) {
 			{"other case, spaces around", e.p.ID, "  e-1042 ", erin.ID},
 			{"unknown", e.p.ID, "E-1043", ""},
 			{"empty finds nobody without a number", e.p.ID, " ", ""},
-			{"overlong", e.p.ID, string(make([]byte, MaxEmployeeNo+1)), ""},
+			{"overlong", e.p.ID, string(make([]byte, MaxLookupEmployeeNo+1)), ""},
 			{"another provider's number", e.p.ID, "7", ""},
 			{"the number at the other provider", other.ID, "E-1042", ""},
 		} {

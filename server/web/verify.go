@@ -74,7 +74,7 @@ func (s *Server) verifyPage(c echo.Context) error {
 	page := s.page(c, loc.T("verify_title"), brandOf(p))
 	page.Lang, page.T = loc.Lang(), loc.T
 	v := templates.Verify{Page: page, Action: st.Prefix + "/verify", Provider: p.Name,
-		Code: strings.TrimSpace(c.QueryParam("code")), Number: strings.TrimSpace(c.QueryParam("no")), MaxNumber: store.MaxEmployeeNo}
+		Code: strings.TrimSpace(c.QueryParam("code")), Number: strings.TrimSpace(c.QueryParam("no")), MaxNumber: store.MaxLookupEmployeeNo}
 	status := http.StatusOK
 	switch {
 	case c.QueryParams().Has("code"):
@@ -140,7 +140,7 @@ func (s *Server) verifyNumber(c echo.Context, st site, v *templates.Verify) (int
 	if err != nil || spent != nil {
 		return s.verifyLimited(v, err)
 	}
-	if !utf8.ValidString(v.Number) || utf8.RuneCountInString(v.Number) > store.MaxEmployeeNo {
+	if !utf8.ValidString(v.Number) || len(v.Number) > store.MaxLookupEmployeeNo {
 		return s.verifyNotFound(c, v)
 	}
 	ctx := c.Request().Context()
