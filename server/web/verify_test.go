@@ -378,3 +378,22 @@ func TestAgentDownloadCarriesVerifyLink(t *testing.T) {
 		t.Fatalf("%s: %d %v", path, code, got)
 	}
 }
+
+func TestVerifyRequestWaitingForAnEngineer(t *testing.T) {
+	h := newHarness(t)
+	f := newVerifyFixture(t, h)
+	ctx := context.Background()
+	desk, err := h.st.DefaultDesk(ctx, f.acme.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.CreateSession(ctx, store.NewSession{ProviderID: f.acme.ID, DeskID: desk.ID, Origin: protocol.OriginPortal, CustomerName: "Rita",
+		TokenHash: auth.HashToken("rita-" + store.NewID()), Code: "RQ7ABC", ExpiresAt: h.clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	code, got, body := verifyAnswer(t, h.browser(), "/p/acme/verify?code=rq7abc")
+	if code != http.StatusOK || len(got) != 1 || got[0] != "queued" || !strings.Contains(body, "Your request to Acme is waiting for an engineer.") ||
+		strings.Contains(body, "verify-name") {
+		t.Fatalf("a request nobody accepted: %d %v %.400s", code, got, body)
+	}
+}
