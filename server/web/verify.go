@@ -269,8 +269,8 @@ func (s *Server) verifyPhoto(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set("Content-Type", ctype)
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	// The URL names the photo; a new photo has a new one.
-	h.Set("Cache-Control", "public, max-age=86400")
+	// The URL names the photo (a new photo has a new one); private: no shared cache keeps staff photos.
+	h.Set("Cache-Control", "private, max-age=86400")
 	http.ServeContent(c.Response(), c.Request(), "", info.ModTime, f)
 	return nil
 }
