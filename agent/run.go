@@ -21,6 +21,7 @@ import (
 	"tether/agent/overlay"
 	"tether/agent/selfremove"
 	"tether/agent/session"
+	"tether/static/locales"
 )
 
 // Exit codes.
@@ -54,6 +55,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// The window and the first lines name the provider.
 	defer setTitle(stdout, windowTitle(settings))()
 	printBanner(stdout, settings)
+	// English until the settings carry the customer's language (the locales' fallback).
+	loc, err := locales.For()
+	if err != nil {
+		logger.Warn("message catalogs", "err", err)
+	}
+	printVerify(stdout, loc, settings)
 	// A developer pointing at a settings file runs a build they want to keep.
 	*keep = *keep || fromOverride
 

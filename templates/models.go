@@ -150,6 +150,8 @@ type Console struct {
 	// Desks the new session may go to (shown when more than one), DeskID the one chosen.
 	Desks  []DeskChoice
 	DeskID string
+	// Tour is the first-sign-in tour of the console (tour.templ).
+	Tour Tour
 }
 
 // Event is one line of a session's audit log.
@@ -245,6 +247,8 @@ type Invite struct {
 	Recorded bool
 	// Request: the session is a customer's request; set while it waits for an engineer (requests).
 	Request *RequestWait
+	// VerifyURL is the provider's verification page with the session's code filled in (verify.templ).
+	VerifyURL string
 }
 
 // CodeEntry is the page where a customer types a code.

@@ -83,6 +83,9 @@ type Status struct {
 	Recorded bool `json:"recorded,omitempty"`
 	// The customer's controls while sharing (trust.go).
 	Trust
+	// Verify is the provider's page where the customer checks who is helping them, with the session's
+	// code filled in; empty when the settings carry no code.
+	Verify string `json:"verify,omitempty"`
 	// Windows are the application windows the customer may share alone
 	// or hide (scope.js), top-most first; nil where windows cannot be
 	// listed, and then the page offers only the whole screen.

@@ -576,7 +576,7 @@ func (s *session) pageStatus(phase consent.Phase, reason string) consent.Status 
 		Server: s.identity.Host, Verified: s.identity.Verified, Local: s.identity.Local,
 		Offer: s.offer, Defaults: s.pageDefaults(), Grants: s.grants, Viewer: s.viewer != nil && s.viewer.streamer != nil, Code: s.code(),
 		Since: s.sharedSince, Note: s.note, Reason: reason, Trust: s.trustStatus(), Recorded: s.recorded,
-		Windows: s.pageWindows(), Sharing: s.pageSharing(),
+		Windows: s.pageWindows(), Sharing: s.pageSharing(), Verify: s.cfg.Settings.VerifyURL(),
 	}
 }
 

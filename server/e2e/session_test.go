@@ -96,6 +96,13 @@ func waitJS(t testing.TB, ctx context.Context, d time.Duration, what, js string)
 }
 
 func (w *world) setupAccount(t testing.TB) {
+	w.signUp(t)
+	// The new owner's first sign-in starts the console tour (verify_test.go); tests of other things skip it.
+	skipTour(t, w.engineer)
+}
+
+// signUp sets the server up in the engineer's browser: Acme IT Services, owned by Erin Engineer.
+func (w *world) signUp(t testing.TB) {
 	do(t, w.engineer, 20*time.Second, "setup",
 		chromedp.Navigate(w.srv.setup),
 		chromedp.SendKeys(chromedp.CSS(`input[name=provider]`), "Acme IT Services"),

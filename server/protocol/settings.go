@@ -30,6 +30,36 @@ type AgentSettings struct {
 	Engineer string `json:"engineer"`
 	// Brand is the provider's logo, colours and contact line.
 	Brand AgentBrand `json:"brand,omitzero"`
+	// Code is the session's code, for the link to the provider's verification page (VerifyURL);
+	// empty in downloads made before it existed.
+	Code string `json:"code,omitempty"`
+}
+
+// VerifyPath is the provider's public verification page, where a customer checks who is helping them
+// (on Server, the provider's address).
+const VerifyPath = "/verify"
+
+// VerifyURL is the provider's verification page with the session's code filled in, or "" without a
+// code.
+func (s AgentSettings) VerifyURL() string {
+	if s.Code == "" {
+		return ""
+	}
+	return strings.TrimRight(s.Server, "/") + VerifyPath + "?code=" + s.Code
+}
+
+// validCode reports whether c can be a session code: a few upper-case letters and digits, so that it
+// goes into a URL and a console line as it is.
+func validCode(c string) bool {
+	if len(c) < 4 || len(c) > 12 {
+		return false
+	}
+	for _, r := range c {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // The settings trailer sits at the very end of the agent binary:
@@ -128,6 +158,9 @@ func (s AgentSettings) Validate() error {
 	}
 	if err := s.Brand.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", ErrSettingsTampered, err)
+	}
+	if s.Code != "" && !validCode(s.Code) {
+		return fmt.Errorf("%w: code %q", ErrSettingsTampered, s.Code)
 	}
 	return nil
 }

@@ -23,7 +23,8 @@ func (s *Server) console(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
-	v := templates.Console{Page: s.shellPage(c, "Sessions", en), Groups: groups, OpenViewer: true, Desks: desks, DeskID: chosen}
+	v := templates.Console{Page: s.shellPage(c, "Sessions", en), Groups: groups, OpenViewer: true, Desks: desks, DeskID: chosen,
+		Tour: consoleTour(en)}
 	if v.Queue, err = s.requestQueue(c, en); err != nil {
 		return err
 	}

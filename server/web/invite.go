@@ -87,6 +87,7 @@ func (s *Server) invitePage(c echo.Context) error {
 		Downloads: s.downloads(inv.Base, p.Name, c.Request().UserAgent()), WSURL: inv.Site.Prefix + "/ws/invite/" + tok, Expires: sess.ExpiresAt.Local(),
 		ReportURL: inv.Base + "/report", Rated: sess.RatedAt != nil, Contact: recordingContact(p.Name), MaxComment: store.MaxRatingComment,
 		WindowsFile: agentFileName(p.Name, "windows"), LinuxFile: agentFileName(p.Name, "linux"),
+		VerifyURL: s.verifyURL(inv.Site, p, sess.Code),
 	}
 	if v.Recorded, err = s.customerTold(c, sess, p); err != nil {
 		return err

@@ -148,6 +148,8 @@ type Store interface {
 	API
 	recording.Store
 	Branding
+	Verification
+	Tours
 }
 
 // Deps is everything the web layer is built from.
@@ -376,6 +378,11 @@ func (s *Server) routes(e *echo.Echo) {
 	portal(e, http.MethodGet, "/i/:token/report", s.customerReport)
 	portal(e, http.MethodGet, "/i/:token/report/download", s.customerReport)
 	portal(e, http.MethodGet, "/i/:token/screenshots/:n", s.customerScreenshot)
+
+	// Checking who is helping, on the provider's address (verify.go).
+	portal(e, http.MethodGet, "/verify", s.verifyPage)
+	portal(e, http.MethodGet, "/verify/photo/:ref", s.verifyPhoto)
+	e.POST("/console/tour/dismiss", s.signedIn(s.tourDismiss))
 
 	portal(e, http.MethodGet, "/ws/agent", s.wsAgent)
 	e.GET("/ws/viewer/:id", s.signedIn(s.wsViewer))

@@ -1,0 +1,1 @@
+DROP INDEX users_provider_employee_no_idx;
