@@ -145,6 +145,10 @@ var isolationRules = map[string]routeRule{
 	"POST /api/v1/sessions":                {skip: "creates in the token's provider; another provider's engineer_id and desk_id answer 404 in TestAPISessionsMatchOpenAPI"},
 	"GET /api/v1/sessions/:id":             {bearer: true},
 	"GET /go/:ref":                         {ids: "crm"},
+
+	"GET /manifest.webmanifest": {skip: "the console's web app manifest: the same for everyone"},
+	"GET /sw.js":                {skip: "the console's service worker: the same for everyone"},
+	"GET /offline":              {skip: "the offline page: the same for everyone"},
 }
 
 var routeParam = regexp.MustCompile(`:[a-z_]+`)
