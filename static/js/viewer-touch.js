@@ -6,7 +6,7 @@
 // fractions of the shown screen (wasm/viewer/touch.go); the mouse handlers
 // of wasm/jsdom never see a touch. The keyboard button focuses a hidden
 // field so that the phone's keyboard opens; what it types goes as
-// "type-text", its editing keys as "touch-key". The Point tool, while on,
+// "touch-text", its editing keys as "touch-key". The Point tool, while on,
 // takes touches for its ink as before.
 (function () {
   'use strict';
@@ -31,8 +31,16 @@
   function touchSeen() {
     root.dataset.touch = 'on';
   }
-  if ((window.matchMedia && window.matchMedia('(pointer: coarse)').matches) || navigator.maxTouchPoints > 0) {
+  var coarse = window.matchMedia ? window.matchMedia('(pointer: coarse)') : null;
+  if ((coarse && coarse.matches) || navigator.maxTouchPoints > 0) {
     touchSeen();
+  }
+  if (coarse && coarse.addEventListener) {
+    coarse.addEventListener('change', function () {
+      if (coarse.matches) {
+        touchSeen();
+      }
+    });
   }
 
   function pointing() {
@@ -241,7 +249,7 @@
       v = v.slice(KEEP.length);
     }
     if (v) {
-      command('type-text', { text: v });
+      command('touch-text', { text: v });
       root.dataset.kbdSent = String(Number(root.dataset.kbdSent || 0) + v.length);
     }
     reset();

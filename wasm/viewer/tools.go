@@ -52,6 +52,8 @@ func (v *Viewer) command(name string, detail []byte) {
 		err = v.touch(detail)
 	case CmdTouchKey:
 		err = v.touchKey(detail)
+	case CmdTouchText:
+		err = v.touchText(detail)
 	case CmdGrantRequest:
 		err = v.requestGrants(detail)
 	case CmdSelectDisplay:

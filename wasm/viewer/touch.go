@@ -11,10 +11,14 @@ import (
 // and sends them here as pointer actions at fractions of the shown screen,
 // so it needs no knowledge of its size. They become the same MouseMove and
 // MouseButton messages a mouse makes, under the same grants. The on-screen
-// keyboard's text goes as CmdTypeText; its editing keys come as CmdTouchKey.
+// keyboard's text comes as CmdTouchText, its editing keys as CmdTouchKey.
 
 // CmdTouch is one pointer action of a touch gesture (TouchDetail).
 const CmdTouch = "touch"
+
+// CmdTouchText types what the phone's keyboard typed (TextDetail): like
+// CmdTypeText, without the toolbar's "Sent" note for every letter.
+const CmdTouchText = "touch-text"
 
 // CmdTouchKey presses and releases one editing key the phone's keyboard
 // sends as an input event rather than as text (TouchKeys names them).
@@ -99,5 +103,22 @@ func (v *Viewer) touchKey(detail []byte) error {
 	}
 	v.onKey(protocol.Key{Down: true, Key: name, Code: code})
 	v.onKey(protocol.Key{Down: false, Key: name, Code: code})
+	return nil
+}
+
+// touchText types text as the keyboard's keys would, under the control grant.
+func (v *Viewer) touchText(detail []byte) error {
+	var d TextDetail
+	if err := decodeDetail(CmdTouchText, detail, &d); err != nil {
+		return err
+	}
+	keys, err := TypeStrokes(d.Text)
+	if err != nil {
+		v.ui.Emit(EventKeysError, ErrorEvent{Message: "Not typed: " + err.Error() + "."})
+		return nil
+	}
+	for _, k := range keys {
+		v.onKey(k)
+	}
 	return nil
 }

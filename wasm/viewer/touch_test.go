@@ -18,7 +18,7 @@ func TestViewerTouch(t *testing.T) {
 		want  string // the messages after the actions, up to the RequestFull
 	}{
 		{"control", protocol.GrantView | protocol.GrantControl,
-			"[move 3,1 down0 3,1 up0 3,1 move 0,3 down2 0,3 up2 0,3 move 1,1 down0 1,1 move 2,2 up0 2,2 key+Backspace key-Backspace]"},
+			"[move 3,1 down0 3,1 up0 3,1 move 0,3 down2 0,3 up2 0,3 move 1,1 down0 1,1 move 2,2 up0 2,2 key+é key-é key+Backspace key-Backspace]"},
 		{"limited", protocol.GrantView | protocol.GrantLimited,
 			"[move 3,1 down0 3,1 up0 3,1 move 0,3 down2 0,3 up2 0,3 move 1,1 down0 1,1 move 2,2 up0 2,2]"},
 		{"view", protocol.GrantView, "[]"},
@@ -44,6 +44,7 @@ func TestViewerTouch(t *testing.T) {
 				{CmdTouch, `{"action":"up","button":0,"x":0.66,"y":0.66}`},
 				{CmdTouch, `{"action":"fly","button":0,"x":0.5,"y":0.5}`}, // unknown: dropped
 				{CmdTouch, `{"action":"click","button":9,"x":0.5,"y":0.5}`},
+				{CmdTouchText, `{"text":"é"}`},
 				{CmdTouchKey, `"Backspace"`},
 				{CmdTouchKey, `"F13"`}, // not an editing key: dropped
 				{CmdRefresh, `null`},
