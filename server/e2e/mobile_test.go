@@ -50,10 +50,29 @@ func mobileShot(t testing.TB, ctx context.Context, name string) {
 // controls a finger uses are at least 44 px tall.
 func fitsPhone(t testing.TB, ctx context.Context, page string) {
 	t.Helper()
-	got := eval[[]float64](t, ctx, `[document.scrollingElement.scrollWidth, innerWidth]`)
-	if got[0] > got[1] {
-		wide := eval[[]string](t, ctx, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5 && e.getClientRects().length).slice(0, 8).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.trim().replace(/\s+/g, ".") : "") + " " + Math.round(e.getBoundingClientRect().right))`)
-		t.Errorf("%s: the page is %v px wide on a %v px screen; too wide: %v", page, got[0], got[1], wide)
+	// A phone widens its layout to fit a page that is too wide (innerWidth grows with it), so the
+	// screen's width is the root element's client width, which stays the device's.
+	got := eval[[]float64](t, ctx, `[document.scrollingElement.scrollWidth, innerWidth, document.documentElement.clientWidth]`)
+	if got[0] > got[1] || got[0] > got[2] || got[1] > got[2] {
+		wide := eval[[]string](t, ctx, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5 && e.getClientRects().length).slice(0, 8).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.trim().replace(/\s+/g, ".") : "") + " " + Math.round(e.getBoundingClientRect().right))`)
+		t.Errorf("%s: the page is %v px wide (innerWidth %v) on a %v px screen; too wide: %v", page, got[0], got[1], got[2], wide)
+	}
+	// Nothing sticks out of the screen either where a container clips it: only what scrolls inside its
+	// own box (a wide table in its card) may reach past the edge.
+	out := eval[[]string](t, ctx, `(() => {
+		// Scrolls inside its own box, or lies in a box of no size that hides its overflow (the viewer's
+		// stage before the screen shows).
+		const scrolls = e => { for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+			const st = getComputedStyle(a), r = a.getBoundingClientRect();
+			if (st.overflowX === "auto" || st.overflowX === "scroll") return true;
+			if (st.overflow === "hidden" && (r.width === 0 || r.height === 0)) return true;
+		} return false; };
+		return [...document.querySelectorAll("body *")]
+			.filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== "hidden" && e.getBoundingClientRect().width > 1 && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !scrolls(e))
+			.slice(0, 8).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (typeof e.className === "string" && e.className ? "." + e.className.trim().replace(/\s+/g, ".") : "") + " " + Math.round(e.getBoundingClientRect().right));
+	})()`)
+	if len(out) > 0 {
+		t.Errorf("%s: past the screen's right edge: %v", page, out)
 	}
 	small := eval[[]string](t, ctx, `[...document.querySelectorAll("main button, main .button, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file]), main select, main textarea, .topbar button, .topbar.open nav a")]
 		.filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== "hidden" && e.getBoundingClientRect().height < 43.5)
@@ -73,6 +92,11 @@ func TestConsoleOnPhone(t *testing.T) {
 	w.engineer = newBrowser(t)
 	w.setupAccount(t)
 	ctx := w.engineer
+	// On a computer the links stay in the top bar and the menu button does not show.
+	if got := eval[[]bool](t, ctx, `[document.getElementById("menu-toggle").getClientRects().length > 0, document.querySelector('.topbar nav a[href="/settings/team"]').getClientRects().length > 0]`); got[0] || !got[1] {
+		t.Fatalf("on a computer: menu button shown %v, links shown %v", got[0], got[1])
+	}
+	mobileShot(t, ctx, "console-computer")
 	phone(t, ctx)
 
 	// The menu: closed, the links are out of the way; the button opens them.
