@@ -255,8 +255,14 @@
     reset();
   }
 
+  // A tap on the button may take the focus from the field before its click: ask at the start of the tap.
+  var wasOpen = false;
+  kbd.addEventListener('pointerdown', function () {
+    wasOpen = document.activeElement === field;
+  });
   kbd.addEventListener('click', function () {
-    if (document.activeElement === field) {
+    if (wasOpen || document.activeElement === field) {
+      wasOpen = false;
       field.blur();
       return;
     }
