@@ -397,6 +397,9 @@ func TestViewerTouch(t *testing.T) {
 	waitTyped(t, w.win, "Hola 你好")
 	do(t, ctx, 5*time.Second, "backspace", chromedp.KeyEvent("\b"))
 	waitTyped(t, w.win, "Hola 你")
+	// A second tap on the button closes the keyboard.
+	do(t, ctx, 5*time.Second, "keyboard button again", touch(input.DispatchTouchEventTypeTouchStart, [2]float64{bx, by}), touch(input.DispatchTouchEventTypeTouchEnd))
+	waitJS(t, ctx, 5*time.Second, "the keyboard field let go", `document.activeElement.id !== "v-kbd-input" && document.getElementById("v-kbd").getAttribute("aria-pressed") === "false"`)
 	phone(t, ctx)
 	mobileShot(t, ctx, "viewer-touch")
 }
