@@ -174,6 +174,20 @@ func TestInvitationPageOnPhone(t *testing.T) {
 	fitsPhone(t, cust, "invitation (de)")
 	mobileShot(t, cust, "invitation-de")
 
+	do(t, cust, 20*time.Second, "the invitation in Chinese", chromedp.Navigate(link+"?lang=zh-Hans"), chromedp.WaitVisible(chromedp.CSS(`#downloads`)))
+	fitsPhone(t, cust, "invitation (zh-Hans)")
+	mobileShot(t, cust, "invitation-zh")
+
+	// The installed console's offline page, as the service worker keeps it in the engineer's language.
+	for _, l := range []struct{ lang, says string }{{"de", "Sie sind offline"}, {"zh-Hans", "您已离线"}} {
+		do(t, cust, 20*time.Second, "the offline page", chromedp.Navigate(w.srv.url+"/offline?lang="+l.lang), chromedp.WaitVisible(chromedp.CSS(`#offline`)))
+		if got := eval[string](t, cust, `document.querySelector("h1").textContent`); got != l.says {
+			t.Errorf("offline page in %s says %q", l.lang, got)
+		}
+		fitsPhone(t, cust, "offline page ("+l.lang+")")
+		mobileShot(t, cust, "offline-"+l.lang)
+	}
+
 	do(t, cust, 20*time.Second, "the code page", chromedp.Navigate(w.srv.url+"/?lang=en"), chromedp.WaitVisible(chromedp.CSS(`input[name=code]`)))
 	fitsPhone(t, cust, "code page")
 	mobileShot(t, cust, "code")
