@@ -391,9 +391,21 @@ func TestViewerTouch(t *testing.T) {
 	if _, err := fmt.Sscan(zoom, &z); err != nil || z < 2 {
 		t.Errorf("after a pinch from 80 to 320 px the zoom is %q", zoom)
 	}
+	// Two fingers moving together pan the zoomed view.
+	moved := eval[string](t, ctx, `document.getElementById("v-screen").style.transform`)
+	pan := []chromedp.Action[chromedp.Void]{touch(input.DispatchTouchEventTypeTouchStart, [2]float64{cx - 60, cy}, [2]float64{cx + 60, cy})}
+	for i := 1; i <= 8; i++ {
+		dy := float64(i) * 15
+		pan = append(pan, touch(input.DispatchTouchEventTypeTouchMove, [2]float64{cx - 60, cy - dy}, [2]float64{cx + 60, cy - dy}), chromedp.Sleep(16*time.Millisecond))
+	}
+	pan = append(pan, touch(input.DispatchTouchEventTypeTouchEnd))
+	do(t, ctx, 10*time.Second, "pan", pan...)
+	if now := eval[string](t, ctx, `document.getElementById("v-screen").style.transform`); now == moved {
+		t.Errorf("a two-finger pan left the view at %q", now)
+	}
 	time.Sleep(300 * time.Millisecond)
 	if after := countEvents(w.win, "button"); after != before {
-		t.Errorf("the pinch clicked on the customer's computer (%d clicks)", after-before)
+		t.Errorf("the pinch and pan clicked on the customer's computer (%d clicks)", after-before)
 	}
 	// Zoomed, a tap still lands on the pixel under the finger.
 	x, y = at(700, 420)
