@@ -191,6 +191,26 @@ func TestInvitationPageOnPhone(t *testing.T) {
 	do(t, cust, 20*time.Second, "the code page", chromedp.Navigate(w.srv.url+"/?lang=en"), chromedp.WaitVisible(chromedp.CSS(`input[name=code]`)))
 	fitsPhone(t, cust, "code page")
 	mobileShot(t, cust, "code")
+
+	// The portal's Get help form and the page that waits for an engineer.
+	do(t, cust, 20*time.Second, "the help form", chromedp.Navigate(w.srv.url+requestPortal+"/help"), chromedp.WaitVisible(chromedp.CSS(`#help-form`)))
+	fitsPhone(t, cust, "help form")
+	mobileShot(t, cust, "help")
+	do(t, cust, 20*time.Second, "ask for help",
+		chromedp.SendKeys(chromedp.CSS(`#help-name`), "Maria Lopez"),
+		chromedp.SendKeys(chromedp.CSS(`#help-description`), "My printer stopped working after an update."),
+		chromedp.Tap(chromedp.CSS(`#help-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`#request-wait`)),
+	)
+	fitsPhone(t, cust, "waiting for an engineer")
+	mobileShot(t, cust, "help-wait")
+
+	// An engineer signs in on a phone.
+	signIn := newContextOf(t, cust)
+	phone(t, signIn)
+	do(t, signIn, 20*time.Second, "the sign-in page", chromedp.Navigate(w.srv.url+"/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=email]`)))
+	fitsPhone(t, signIn, "sign-in")
+	mobileShot(t, signIn, "sign-in")
 }
 
 // TestConsoleInstallable: the console's manifest is valid for Chromium, its service worker installs and

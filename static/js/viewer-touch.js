@@ -80,7 +80,7 @@
   }
 
   var fingers = new Map(); // pointerId → {x, y} (client px)
-  var one = null;          // the one-finger gesture: {id, x0, y0, mode, timer}
+  var one = null;          // the one-finger gesture: {id, x0, y0, mode, timer, first, last}
   var pinch = null;        // {d0, zoom0, cx, cy, baseX, baseY}
 
   function centre() {
@@ -125,8 +125,9 @@
     ev.preventDefault();
     fingers.set(ev.pointerId, { x: ev.clientX, y: ev.clientY });
     if (fingers.size === 2) {
+      // A second finger ends the drag of the first where that finger is.
       if (one && one.mode === 'drag') {
-        send('up', 0, ev);
+        send('up', 0, one.last);
       }
       if (one) {
         clearTimeout(one.timer);
@@ -138,7 +139,7 @@
     if (fingers.size > 2 || pinch) {
       return;
     }
-    var g = { id: ev.pointerId, x0: ev.clientX, y0: ev.clientY, mode: 'pending', first: ev };
+    var g = { id: ev.pointerId, x0: ev.clientX, y0: ev.clientY, mode: 'pending', first: { clientX: ev.clientX, clientY: ev.clientY } };
     g.timer = setTimeout(function () {
       if (one === g && g.mode === 'pending') {
         g.mode = 'done';
@@ -171,10 +172,12 @@
     if (one.mode === 'pending' && Math.hypot(ev.clientX - one.x0, ev.clientY - one.y0) > SLOP) {
       clearTimeout(one.timer);
       one.mode = 'drag';
+      one.last = one.first;
       send('down', 0, one.first);
       root.dataset.touchLast = 'drag';
     }
     if (one.mode === 'drag') {
+      one.last = { clientX: ev.clientX, clientY: ev.clientY };
       send('move', 0, ev);
     }
   }, true);
@@ -186,11 +189,9 @@
     ev.stopPropagation();
     fingers.delete(ev.pointerId);
     if (pinch) {
+      // The fingers that stay do nothing more until all are lifted, or a second one comes back.
       if (fingers.size === 0) {
         pinch = null;
-      } else if (fingers.size === 1) {
-        // One finger stays: the pinch is over, and that finger does nothing more.
-        pinch.d0 = 0;
       }
       return;
     }
