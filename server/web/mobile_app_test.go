@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"io/fs"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"tether/static"
 )
@@ -75,9 +77,31 @@ func TestConsoleIsInstallable(t *testing.T) {
 	if strings.Contains(sw, "cache.put") || !strings.Contains(sw, "req.mode === 'navigate'") {
 		t.Error("sw.js must answer pages from the network and store nothing but the shell")
 	}
-	// The same release names the same cache; the name follows the files.
+	// The same release names the same cache; a release with another style sheet names another, and its
+	// worker deletes the old one.
 	if _, again, _ := b.get("/sw.js"); again != sw {
 		t.Error("sw.js differs between two requests")
+	}
+	next := newHarnessWith(t, nil, func(d *Deps) {
+		files := fstest.MapFS{"css/app.css": {Data: []byte("body{color:red}")}}
+		for _, p := range append(shellAssets, "js/sw.js") {
+			if p == "css/app.css" {
+				continue
+			}
+			b, err := fs.ReadFile(static.Files, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[p] = &fstest.MapFile{Data: b}
+		}
+		d.Static = files
+	})
+	cacheName := regexp.MustCompile(`var CACHE = "([^"]+)";`)
+	if _, sw2, _ := next.browser().get("/sw.js"); cacheName.FindStringSubmatch(sw2)[1] == cacheName.FindStringSubmatch(sw)[1] {
+		t.Error("a new style sheet keeps the old cache name")
+	}
+	if !strings.Contains(sw, "caches.delete") {
+		t.Error("the worker does not delete older caches")
 	}
 
 	code, page, _ := b.get("/offline")
