@@ -149,6 +149,9 @@ var isolationRules = map[string]routeRule{
 	"GET /verify":                {skip: "the address's own verification page: another provider's employee number and code are not found there (TestVerifyAnotherProvidersEngineerNotFound)"},
 	"GET /verify/photo/:ref":     {onOtherSite: true, ids: "photo"},
 	"POST /console/tour/dismiss": {skip: "the signed-in user's own tour"},
+	"GET /manifest.webmanifest":  {skip: "the console's web app manifest: the same for everyone"},
+	"GET /sw.js":                 {skip: "the console's service worker: the same for everyone"},
+	"GET /offline":               {skip: "the offline page: the same for everyone"},
 }
 
 var routeParam = regexp.MustCompile(`:[a-z_]+`)

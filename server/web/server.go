@@ -281,6 +281,9 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metrics)
 	e.GET("/static/*", s.static)
+	e.GET("/manifest.webmanifest", s.manifest)
+	e.GET("/sw.js", s.serviceWorker)
+	e.GET(offlinePath, s.offlinePage)
 
 	portal(e, http.MethodGet, "/", s.codePage)
 	portal(e, http.MethodGet, "/code", s.codePage)
@@ -432,7 +435,7 @@ const langCookie = "tether_lang"
 // contentSecurityPolicy allows only this server's own scripts, styles and
 // connections, and the WebAssembly viewer; no page may be framed.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-	"img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	"img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // defaultBrand is shown until a provider is known. Colours come from
 // static/css/app.css; a provider's own come as a style sheet of their own

@@ -48,6 +48,12 @@ func (v *Viewer) command(name string, detail []byte) {
 		err = v.sendTyping(detail)
 	case CmdPoint:
 		err = v.point(detail)
+	case CmdTouch:
+		err = v.touch(detail)
+	case CmdTouchKey:
+		err = v.touchKey(detail)
+	case CmdTouchText:
+		err = v.touchText(detail)
 	case CmdGrantRequest:
 		err = v.requestGrants(detail)
 	case CmdSelectDisplay:
