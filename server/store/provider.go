@@ -30,10 +30,10 @@ type Provider struct {
 	DefaultLanguage string `bun:"default_language,notnull"`
 	// Require2FA: everyone of the provider signs in with a second factor; those without one enrol first.
 	Require2FA bool `bun:"require_2fa,notnull"`
-	Policy          `bun:"embed:"`
-	Brand           `bun:"embed:"`
-	Quotas          `bun:"embed:"`
-	Widget          `bun:"embed:"`
+	Policy     `bun:"embed:"`
+	Brand      `bun:"embed:"`
+	Quotas     `bun:"embed:"`
+	Widget     `bun:"embed:"`
 }
 
 // Disabled reports whether the operator disabled the provider.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -164,8 +165,12 @@ func (s *Server) loginSubmit(c echo.Context) error {
 	if len(matched) == 0 {
 		return s.signInFailed(c, view, key)
 	}
-	if err := s.Store.ClearSignInFailures(ctx, key); err != nil {
-		return err
+	// A right password clears the failures, unless a code is still to come: then only the code does, so
+	// that someone who knows the password cannot try codes without end.
+	if !slices.ContainsFunc(matched, func(u store.User) bool { return u.TwoFactor() }) {
+		if err := s.Store.ClearSignInFailures(ctx, key); err != nil {
+			return err
+		}
 	}
 	// The password is right; the accounts it opens that may sign in now are the ones to offer.
 	var open []engineer
