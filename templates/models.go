@@ -245,6 +245,8 @@ type Invite struct {
 	Recorded bool
 	// Request: the session is a customer's request; set while it waits for an engineer (requests).
 	Request *RequestWait
+	// Helper introduces the engineer (profile); nil while a request waits for one.
+	Helper *EngineerCard
 }
 
 // CodeEntry is the page where a customer types a code.

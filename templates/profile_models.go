@@ -142,3 +142,10 @@ func (p ProfilePage) SavedText() string {
 	}
 	return ""
 }
+
+// EngineerCard is who helps, as the customer's pages show them: the name, and the employee number,
+// department and photo the engineer gave in their profile, so that the customer can check who it is.
+type EngineerCard struct {
+	Name, EmployeeNo, Department, PhotoURL string
+	FirstName, LastName                    string
+}

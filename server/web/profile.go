@@ -300,3 +300,16 @@ func (s *Server) photoShow(c echo.Context) error {
 	http.ServeContent(c.Response(), c.Request(), "", info.ModTime, f)
 	return nil
 }
+
+// engineerCard is how customers' pages introduce u.
+func engineerCard(u store.User) *templates.EngineerCard {
+	e := &templates.EngineerCard{Name: u.Name, EmployeeNo: u.EmployeeNo, Department: u.Department,
+		FirstName: u.FirstName, LastName: u.LastName}
+	if e.FirstName == "" && e.LastName == "" {
+		e.FirstName, e.LastName = splitName(u.Name)
+	}
+	if u.PhotoKey != "" {
+		e.PhotoURL = photoURL(u.PhotoKey)
+	}
+	return e
+}
