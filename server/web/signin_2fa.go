@@ -147,8 +147,8 @@ func (s *Server) twoFactorGate(c echo.Context, en engineer) (bool, error) {
 	if c.Request().Method == http.MethodGet && !strings.HasPrefix(c.Path(), "/ws/") {
 		return true, c.Redirect(http.StatusSeeOther, "/profile/2fa")
 	}
-	return true, &httpError{status: http.StatusForbidden, heading: "Two-factor sign-in required",
-		message: "Your organisation requires two-factor sign-in. Turn it on first: /profile/2fa."}
+	loc := s.localizer(c, en.User.Language, "")
+	return true, &httpError{status: http.StatusForbidden, heading: loc.T("profile_gate_heading"), message: loc.T("profile_gate_message")}
 }
 
 // touchEvery is how often a sign-in's "last seen" is written: page views in between write nothing.
