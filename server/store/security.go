@@ -354,3 +354,26 @@ func oneRow(res interface{ RowsAffected() (int64, error) }, err error, what stri
 	}
 	return nil
 }
+
+// ResetTwoFactor turns off a team member's two-factor sign-in, as actor (CanManage): for someone who lost
+// both their phone and their recovery codes. They sign in with the password alone until they set it up
+// again (or are sent to, when the provider requires it).
+func (s *Store) ResetTwoFactor(ctx context.Context, providerID, actorID, targetID string) (User, error) {
+	var target User
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if _, target, err = s.actorAndTarget(ctx, tx, providerID, actorID, targetID); err != nil {
+			return err
+		}
+		if _, err := tx.NewUpdate().Model((*User)(nil)).Set("totp_secret = ''").Set("totp_enabled_at = NULL").
+			Set("totp_last_step = 0").Where("id = ?", target.ID).Exec(ctx); err != nil {
+			return fmt.Errorf("store: reset two-factor: %w", err)
+		}
+		return replaceRecoveryCodes(ctx, tx, target.ID, nil, s.now())
+	})
+	if err != nil {
+		return User{}, err
+	}
+	target.TOTPSecret, target.TOTPEnabledAt, target.TOTPLastStep = "", nil, 0
+	return target, nil
+}

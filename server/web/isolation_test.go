@@ -106,6 +106,7 @@ var isolationRules = map[string]routeRule{
 	"POST /settings/team/:id/deactivate":     {ids: "user"},
 	"POST /settings/team/:id/reactivate":     {ids: "user"},
 	"POST /settings/team/:id/reset":          {ids: "user"},
+	"POST /settings/team/:id/2fa-off":        {ids: "user"},
 	"GET /settings/branding":                 {skip: "the signed-in provider's own branding"},
 	"POST /settings/branding":                {skip: "the signed-in provider's own branding"},
 	"POST /settings/branding/remove":         {skip: "the signed-in provider's own branding"},

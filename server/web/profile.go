@@ -44,6 +44,7 @@ type Profiles interface {
 	SetRequire2FA(ctx context.Context, providerID string, on bool) error
 	CreateSelfReset(ctx context.Context, providerID, userID, tokenHash string, expires time.Time) (store.AccountToken, error)
 	DeleteAccount(ctx context.Context, providerID, userID string) ([]string, string, error)
+	ResetTwoFactor(ctx context.Context, providerID, actorID, targetID string) (store.User, error)
 }
 
 // profileView is the profile page as stored, for the signed-in user.

@@ -177,3 +177,14 @@ func (s *Server) secondFactor(c echo.Context, u store.User, code string) (bool, 
 	}
 	return s.Store.UseTOTPStep(ctx, u.ID, step)
 }
+
+// teamTwoFactorOff turns off a member's two-factor sign-in (Team → Manage), for someone who lost their
+// phone and their recovery codes; the rules of who manages whom are the team's (store.CanManage).
+func (s *Server) teamTwoFactorOff(c echo.Context, en engineer) error {
+	u, err := s.Store.ResetTwoFactor(c.Request().Context(), en.Provider.ID, en.User.ID, c.Param("id"))
+	if err != nil {
+		return s.teamRefusal(c, en, err, teamExtras{})
+	}
+	s.Log.Info("two-factor sign-in turned off by an admin", "provider", en.Provider.ID, "by", en.User.ID, "user", u.ID)
+	return teamDone(c, "2fa_off", u.ID)
+}

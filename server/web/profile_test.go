@@ -474,3 +474,34 @@ func TestForgotPassword(t *testing.T) {
 		t.Fatalf("forgot after many tries: %d", last)
 	}
 }
+
+func TestAdminTurnsOffTwoFactor(t *testing.T) {
+	h := newHarness(t)
+	owner := h.signedUp("Acme", "erin@acme.test")
+	u, _ := userByEmail(h.st, "erin@acme.test")
+	hash, _ := auth.HashPassword(goodPassword)
+	ed, err := h.st.CreateUser(context.Background(), store.User{ProviderID: u.ProviderID, Email: "ed@acme.test", Name: "Ed Engineer", PasswordHash: hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, _, _ := h.signIn("/login", "ed@acme.test", goodPassword)
+	enrol(t, h, b)
+	_, body, _ := owner.get("/settings/team")
+	if !strings.Contains(body, "/settings/team/"+ed.ID+"/2fa-off") {
+		t.Fatal("the Manage menu offers no way to turn Ed's two-factor sign-in off")
+	}
+	// An engineer manages nobody.
+	b.get("/console")
+	if code, _, _ := b.post("/settings/team/"+u.ID+"/2fa-off", nil); code != http.StatusForbidden && code != http.StatusNotFound {
+		t.Fatalf("an engineer turns off the owner's two-factor: %d", code)
+	}
+	if code, _, hdr := owner.post("/settings/team/"+ed.ID+"/2fa-off", nil); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "done=2fa_off") {
+		t.Fatalf("turn off: %d %s", code, hdr.Get("Location"))
+	}
+	if got, _ := userByEmail(h.st, "ed@acme.test"); got.TwoFactor() {
+		t.Fatal("still on")
+	}
+	if _, code, _, hdr := h.signIn("/login", "ed@acme.test", goodPassword); code != http.StatusSeeOther || hdr.Get("Location") != "/console" {
+		t.Fatalf("sign in after: %d", code)
+	}
+}

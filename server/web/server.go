@@ -345,6 +345,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/settings/team/:id/deactivate", s.signedIn(admin(s.teamDeactivate)))
 	e.POST("/settings/team/:id/reactivate", s.signedIn(admin(s.teamReactivate)))
 	e.POST("/settings/team/:id/reset", s.signedIn(admin(s.teamReset)))
+	e.POST("/settings/team/:id/2fa-off", s.signedIn(admin(s.teamTwoFactorOff)))
 	portal(e, http.MethodGet, "/join/:token", s.joinPage)
 	portal(e, http.MethodPost, "/join/:token", s.joinSubmit)
 	portal(e, http.MethodGet, "/reset/:token", s.resetPage)
