@@ -249,6 +249,8 @@ type Invite struct {
 	Request *RequestWait
 	// VerifyURL is the provider's verification page with the session's code filled in (verify.templ).
 	VerifyURL string
+	// Helper introduces the engineer (profile); nil while a request waits for one.
+	Helper *EngineerCard
 }
 
 // CodeEntry is the page where a customer types a code.

@@ -37,7 +37,9 @@ type TeamMember struct {
 	Role  string // owner, admin, engineer
 	Desks []string
 	// Active: may sign in; false once deactivated.
-	Active     bool
+	Active bool
+	// TwoFactor: they sign in with a code after the password (profile).
+	TwoFactor  bool
 	LastSignIn *time.Time
 	You        bool
 	// Manage: the signed-in user may deactivate, reactivate and reset them; SetRole: and change their role.

@@ -16,6 +16,11 @@ type Login struct {
 	UserID    string    `bun:"user_id,notnull"`
 	CreatedAt time.Time `bun:"created_at,notnull"`
 	ExpiresAt time.Time `bun:"expires_at,notnull"`
+	// UserAgent and Address are where the sign-in was made from, LastSeenAt when it was last used (at
+	// most every few minutes): the profile's "Active sign-ins".
+	UserAgent  string     `bun:"user_agent,notnull"`
+	Address    string     `bun:"address,notnull"`
+	LastSeenAt *time.Time `bun:"last_seen_at"`
 }
 
 // CreateLogin records a sign-in for userID until expires.

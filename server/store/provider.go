@@ -28,10 +28,12 @@ type Provider struct {
 	// DefaultLanguage is the static/locales tag customers get when their browser asks for no language
 	// Tether speaks; "" is English.
 	DefaultLanguage string `bun:"default_language,notnull"`
-	Policy          `bun:"embed:"`
-	Brand           `bun:"embed:"`
-	Quotas          `bun:"embed:"`
-	Widget          `bun:"embed:"`
+	// Require2FA: everyone of the provider signs in with a second factor; those without one enrol first.
+	Require2FA bool `bun:"require_2fa,notnull"`
+	Policy     `bun:"embed:"`
+	Brand      `bun:"embed:"`
+	Quotas     `bun:"embed:"`
+	Widget     `bun:"embed:"`
 }
 
 // Disabled reports whether the operator disabled the provider.

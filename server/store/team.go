@@ -115,7 +115,7 @@ func (s *Store) ProviderDesks(ctx context.Context, providerID string) ([]Desk, e
 // they belong to.
 func (s *Store) TeamMembers(ctx context.Context, providerID string) ([]TeamMember, error) {
 	var users []User
-	if err := s.db.NewSelect().Model(&users).Where("provider_id = ?", providerID).
+	if err := s.db.NewSelect().Model(&users).Where("provider_id = ? AND deleted_at IS NULL", providerID).
 		OrderExpr("disabled_at IS NOT NULL, lower(name), email").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: team members: %w", err)
 	}
@@ -152,7 +152,7 @@ func (s *Store) actorAndTarget(ctx context.Context, tx bun.Tx, providerID, actor
 	if err != nil {
 		return User{}, User{}, err
 	}
-	target, err := s.userWhere(ctx, tx, "id = ? AND provider_id = ?", targetID, providerID)
+	target, err := s.userWhere(ctx, tx, "id = ? AND provider_id = ? AND deleted_at IS NULL", targetID, providerID)
 	if err != nil {
 		return User{}, User{}, err
 	}

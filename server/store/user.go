@@ -44,6 +44,7 @@ type User struct {
 	// LastSignInAt is when the user last signed in; nil if never.
 	LastSignInAt *time.Time `bun:"last_sign_in_at"`
 	Profile      `bun:"embed:"`
+	Security     `bun:"embed:"`
 }
 
 // Profile is what a user tells about themselves. Name stays the display name every page uses; first

@@ -99,6 +99,9 @@ func (s *Server) invitePage(c echo.Context) error {
 		// Nobody accepted the request yet: the page speaks of "an engineer" until one does.
 		v.Engineer, v.Sentence = "an engineer", grantSentence("An engineer", sess.Grants)
 	}
+	if v.Request == nil && eng.ID != "" {
+		v.Helper = engineerCard(eng)
+	}
 	return s.render(c, http.StatusOK, templates.InviteView(v))
 }
 

@@ -150,6 +150,7 @@ type Store interface {
 	Branding
 	Verification
 	Tours
+	Profiles
 }
 
 // Deps is everything the web layer is built from.
@@ -304,6 +305,23 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/welcome/:token", s.welcomePage)
 	e.POST("/welcome/:token", s.welcomeSubmit)
 
+	portal(e, http.MethodPost, "/login/2fa", s.loginSecond)
+	portal(e, http.MethodGet, "/forgot", s.forgotPage)
+	portal(e, http.MethodPost, "/forgot", s.forgotSubmit)
+	e.GET("/profile", s.signedIn(s.profilePage))
+	e.POST("/profile", s.signedIn(s.profileSubmit))
+	e.POST("/profile/photo", s.signedIn(s.profilePhoto))
+	e.POST("/profile/photo/remove", s.signedIn(s.profilePhotoRemove))
+	e.GET("/photos/:name", s.photoShow)
+	e.POST("/profile/password", s.signedIn(s.profilePassword))
+	e.GET("/profile/2fa", s.signedIn(s.twoFactorEnrolPage))
+	e.POST("/profile/2fa", s.signedIn(s.twoFactorConfirm))
+	e.POST("/profile/2fa/recovery", s.signedIn(s.twoFactorRecovery))
+	e.POST("/profile/2fa/disable", s.signedIn(s.twoFactorDisable))
+	e.POST("/profile/signins/others", s.signedIn(s.profileSignInsOthers))
+	e.POST("/profile/signins/:id/end", s.signedIn(s.profileSignInEnd))
+	e.POST("/profile/delete", s.signedIn(s.profileDelete))
+
 	e.GET("/console", s.signedIn(s.console))
 	e.GET("/console/sessions", s.signedIn(s.consoleSessions))
 	e.GET("/console/requests", s.signedIn(s.consoleRequests))
@@ -332,6 +350,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/settings/team/:id/deactivate", s.signedIn(admin(s.teamDeactivate)))
 	e.POST("/settings/team/:id/reactivate", s.signedIn(admin(s.teamReactivate)))
 	e.POST("/settings/team/:id/reset", s.signedIn(admin(s.teamReset)))
+	e.POST("/settings/team/:id/2fa-off", s.signedIn(admin(s.teamTwoFactorOff)))
 	portal(e, http.MethodGet, "/join/:token", s.joinPage)
 	portal(e, http.MethodPost, "/join/:token", s.joinSubmit)
 	portal(e, http.MethodGet, "/reset/:token", s.resetPage)

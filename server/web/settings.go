@@ -42,6 +42,7 @@ func (s *Server) settingsSubmit(c echo.Context, en engineer) error {
 	p.FileMaxMB = num("file_max_mb", "file size limit")
 	p.RequestTimeoutMinutes = num("request_timeout_minutes", "wait for a free engineer")
 	p.Recording = c.FormValue("recording") == "1"
+	en.Provider.Require2FA = c.FormValue("require_2fa") == "1"
 	if len(bad) > 0 {
 		return s.renderSettings(c, en, p, http.StatusBadRequest, "Enter whole numbers for: "+strings.Join(bad, ", ")+".", false)
 	}
@@ -53,7 +54,10 @@ func (s *Server) settingsSubmit(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
-	s.Log.Info("session policy changed", "provider", en.Provider.ID, "by", en.User.ID, "policy", p)
+	if err := s.Store.SetRequire2FA(c.Request().Context(), en.Provider.ID, en.Provider.Require2FA); err != nil {
+		return err
+	}
+	s.Log.Info("session policy changed", "provider", en.Provider.ID, "by", en.User.ID, "policy", p, "require_2fa", en.Provider.Require2FA)
 	return c.Redirect(http.StatusSeeOther, "/settings?saved=1")
 }
 
@@ -63,6 +67,7 @@ func (s *Server) renderSettings(c echo.Context, en engineer, p store.Policy, sta
 		SessionMaxMinutes: p.SessionMaxMinutes, IdleTimeoutMinutes: p.IdleTimeoutMinutes,
 		Recording: p.Recording, RecordingRetentionDays: p.RecordingRetentionDays, FileMaxMB: p.FileMaxMB,
 		RequestTimeoutMinutes: p.RequestTimeoutMinutes,
+		Require2FA:            en.Provider.Require2FA,
 		Error:                 msg, Saved: saved,
 	}))
 }

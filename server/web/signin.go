@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,7 +49,16 @@ func (s *Server) signedIn(h func(echo.Context, engineer) error) echo.HandlerFunc
 					return &httpError{status: http.StatusForbidden, heading: "Account closed",
 						message: p.Name + "'s account on this server is disabled. Ask the operator of this server."}
 				}
-				return h(c, engineer{User: u, Provider: p, LoginHash: hash})
+				en := engineer{User: u, Provider: p, LoginHash: hash}
+				if done, err := s.twoFactorGate(c, en); done || err != nil {
+					return err
+				}
+				if !strings.HasPrefix(c.Path(), "/ws/") {
+					if err := s.Store.TouchLogin(ctx, hash, c.RealIP(), touchEvery); err != nil {
+						s.Log.Error("note sign-in seen", "err", err)
+					}
+				}
+				return h(c, en)
 			}
 			if !errors.Is(err, store.ErrNotFound) {
 				return err
@@ -104,6 +114,9 @@ func (s *Server) loginPage(c echo.Context) error {
 	if c.QueryParam("ended") == "1" {
 		v.Notice = "You were signed out. Sign in again to go on."
 	}
+	if c.QueryParam("deleted") == "1" {
+		v.Notice = v.Say("profile_deleted_notice")
+	}
 	return s.render(c, http.StatusOK, templates.LoginView(v))
 }
 
@@ -138,40 +151,26 @@ func (s *Server) loginSubmit(c echo.Context) error {
 	view := s.loginView(c, st, email)
 	ctx := c.Request().Context()
 	ip := c.RealIP()
-	if spent, err := s.spend(c, "sign-in", budget{"signin:" + clientKey(ip), rateSignInAddr}); err != nil {
+	if done, err := s.signInBudget(c, view); done || err != nil {
 		return err
-	} else if spent != nil {
-		view.Error = "Too many attempts from your network. Wait a minute and try again."
-		return s.render(c, http.StatusTooManyRequests, templates.LoginView(view))
 	}
 	key := accountKey(email)
-	lock, err := s.Store.SignInLock(ctx, key)
-	if err != nil {
+	if done, err := s.signInLocked(c, view, key); done || err != nil {
 		return err
-	}
-	if !lock.LockedUntil.IsZero() {
-		s.Log.Warn("sign-in refused: account locked after failures", "addr", ip, "account", key, "failures", lock.Failures)
-		view.Error = "Too many failed sign-ins for this account. Try again " + untilText(lock.LockedUntil.Sub(s.Now())) + "."
-		return s.render(c, http.StatusTooManyRequests, templates.LoginView(view))
 	}
 	matched, err := s.checkSignIn(c, st, email, pw)
 	if err != nil {
 		return err
 	}
 	if len(matched) == 0 {
-		f, rerr := s.Store.RecordSignInFailure(ctx, key, signInForget, signInLock)
-		if rerr != nil {
-			return rerr
-		}
-		s.Log.Warn("sign-in failed", "addr", ip, "account", key, "failures", f.Failures)
-		view.Error = "Wrong email or password."
-		if !f.LockedUntil.IsZero() {
-			view.Error += " After repeated failures this account is locked; try again " + untilText(f.LockedUntil.Sub(s.Now())) + "."
-		}
-		return s.render(c, http.StatusUnauthorized, templates.LoginView(view))
+		return s.signInFailed(c, view, key)
 	}
-	if err := s.Store.ClearSignInFailures(ctx, key); err != nil {
-		return err
+	// A right password clears the failures, unless a code is still to come: then only the code does, so
+	// that someone who knows the password cannot try codes without end.
+	if !slices.ContainsFunc(matched, func(u store.User) bool { return u.TwoFactor() }) {
+		if err := s.Store.ClearSignInFailures(ctx, key); err != nil {
+			return err
+		}
 	}
 	// The password is right; the accounts it opens that may sign in now are the ones to offer.
 	var open []engineer
@@ -197,12 +196,46 @@ func (s *Server) loginSubmit(c echo.Context) error {
 		view.Error = refusal
 		return s.render(c, http.StatusForbidden, templates.LoginView(view))
 	case 1:
-		if err := s.startLogin(c, open[0].User); err != nil {
-			return err
-		}
-		return c.Redirect(http.StatusSeeOther, s.afterSignIn(c))
+		return s.passwordAccepted(c, st, open[0].User)
 	}
 	return s.render(c, http.StatusOK, templates.LoginChooserView(s.chooser(c, store.NormalizeEmail(email), open)))
+}
+
+// signInBudget takes one attempt from the address's sign-in budget (the password step and the code step
+// share it); true when it answered with the refusal.
+func (s *Server) signInBudget(c echo.Context, view templates.Login) (bool, error) {
+	spent, err := s.spend(c, "sign-in", budget{"signin:" + clientKey(c.RealIP()), rateSignInAddr})
+	if err != nil || spent == nil {
+		return false, err
+	}
+	view.Error = "Too many attempts from your network. Wait a minute and try again."
+	return true, s.render(c, http.StatusTooManyRequests, templates.LoginView(view))
+}
+
+// signInLocked refuses a sign-in to an account locked after failures; true when it answered.
+func (s *Server) signInLocked(c echo.Context, view templates.Login, key string) (bool, error) {
+	lock, err := s.Store.SignInLock(c.Request().Context(), key)
+	if err != nil || lock.LockedUntil.IsZero() {
+		return false, err
+	}
+	s.Log.Warn("sign-in refused: account locked after failures", "addr", c.RealIP(), "account", key, "failures", lock.Failures)
+	view.Error = "Too many failed sign-ins for this account. Try again " + untilText(lock.LockedUntil.Sub(s.Now())) + "."
+	return true, s.render(c, http.StatusTooManyRequests, templates.LoginView(view))
+}
+
+// signInFailed counts a failed sign-in (a wrong password or a wrong code: the same answer for both) and
+// answers it.
+func (s *Server) signInFailed(c echo.Context, view templates.Login, key string) error {
+	f, err := s.Store.RecordSignInFailure(c.Request().Context(), key, signInForget, signInLock)
+	if err != nil {
+		return err
+	}
+	s.Log.Warn("sign-in failed", "addr", c.RealIP(), "account", key, "failures", f.Failures)
+	view.Error = "Wrong email or password."
+	if !f.LockedUntil.IsZero() {
+		view.Error += " After repeated failures this account is locked; try again " + untilText(f.LockedUntil.Sub(s.Now())) + "."
+	}
+	return s.render(c, http.StatusUnauthorized, templates.LoginView(view))
 }
 
 // checkSignIn finds the accounts the email and password open: on a provider's address only that
@@ -252,6 +285,9 @@ func (s *Server) startLogin(c echo.Context, u store.User) error {
 	}
 	tok := auth.NewToken()
 	if err := s.Store.CreateLogin(c.Request().Context(), auth.HashToken(tok), u.ID, s.Now().Add(loginLifetime)); err != nil {
+		return err
+	}
+	if err := s.Store.NoteLogin(c.Request().Context(), auth.HashToken(tok), c.Request().UserAgent(), c.RealIP()); err != nil {
 		return err
 	}
 	c.SetCookie(&http.Cookie{

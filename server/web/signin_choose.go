@@ -112,10 +112,11 @@ func (s *Server) loginChoose(c echo.Context) error {
 		v := templates.Login{Page: s.page(c, "Sign in", defaultBrand), Error: "That account cannot sign in now. Ask your administrator."}
 		return s.render(c, http.StatusForbidden, templates.LoginView(v))
 	}
-	if err := s.startLogin(c, u); err != nil {
+	st, err := s.siteOf(c)
+	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, s.afterSignIn(c))
+	return s.passwordAccepted(c, st, u)
 }
 
 // hasOtherAccounts reports whether the engineer's email has an account at another provider.

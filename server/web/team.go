@@ -38,6 +38,7 @@ var teamNotices = map[string]string{
 	"role":        "%s's role is changed.",
 	"owner":       "%s is now the owner. You are an admin.",
 	"revoked":     "The invitation is revoked; its link no longer works.",
+	"2fa_off":     "%s's two-factor sign-in is off; they sign in with their password until they set it up again.",
 }
 
 func (s *Server) teamPage(c echo.Context, en engineer) error {
@@ -91,7 +92,7 @@ func (s *Server) renderTeam(c echo.Context, en engineer, x teamExtras) error {
 	for _, m := range members {
 		names[m.ID] = m.Name
 		tm := templates.TeamMember{
-			ID: m.ID, Name: m.Name, Email: m.Email, Role: string(m.Role), Active: !m.Disabled(),
+			ID: m.ID, Name: m.Name, Email: m.Email, Role: string(m.Role), Active: !m.Disabled(), TwoFactor: m.TwoFactor(),
 			LastSignIn: m.LastSignInAt, You: m.ID == en.User.ID,
 			Manage: store.CanManage(en.User, m.User) == nil,
 		}

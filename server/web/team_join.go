@@ -162,8 +162,6 @@ func (s *Server) resetSubmit(c echo.Context) error {
 		s.endSignIn(h)
 	}
 	s.Log.Info("password reset", "provider", p.ID, "user", u.ID, "sign_ins_ended", len(logins))
-	if err := s.startLogin(c, u); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/console")
+	// A reset link replaces the password, not the second factor.
+	return s.passwordAccepted(c, st, u)
 }
