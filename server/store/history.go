@@ -12,6 +12,10 @@ import (
 // The connection history (issue 10): every session of a provider, filtered, sorted and paged in SQL, so
 // that a provider with a million sessions never loads them into Go.
 
+// EventTerminated: an engineer ended the live session from the connection history; the actor is the
+// engineer, and the "ended" event after it carries the reason.
+const EventTerminated = "terminated"
+
 // HistorySort is a column the history sorts by.
 type HistorySort string
 
