@@ -198,7 +198,7 @@ func (s *Store) historyOrder(q *bun.SelectQuery, f HistoryFilter) *bun.SelectQue
 	case SortRating:
 		q = q.OrderExpr("(ss.rating = 0) ASC").OrderExpr("ss.rating " + dir)
 	}
-	return q.OrderExpr("ss.created_at "+dir).OrderExpr("ss.id "+dir)
+	return q.OrderExpr("ss.created_at " + dir).OrderExpr("ss.id " + dir)
 }
 
 // durationExpr is the seconds from joined_at to ended_at (or to the one argument, now, for a live
