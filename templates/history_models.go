@@ -87,12 +87,12 @@ type HistoryTerminate struct {
 	Back string
 }
 
-// SessionFacts is what the session's page adds for the history: where the session came from, who the
-// computer was, how long it lasted, and its chat and files.
+// SessionFacts is what the session's page adds for the history: where the session came from, the
+// computer's operating system (its name is in the page's Connection panel), how long it lasted, and its
+// chat and files.
 type SessionFacts struct {
 	Started   time.Time
 	Duration  string
-	Computer  string
 	OS        string
 	Source    string
 	Engineer  string

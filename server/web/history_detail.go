@@ -14,7 +14,7 @@ import (
 func (s *Server) historyFacts(ctx context.Context, providerID string, p templates.Page, sess store.Session, engineerName string, evs []store.Event) *templates.SessionFacts {
 	row := store.HistoryRow{Session: sess, EngineerName: engineerName}
 	f := &templates.SessionFacts{
-		Started: sess.CreatedAt, Computer: sess.AgentHost, OS: osLabel(sess.AgentOS), Source: sourceLabel(p, sess),
+		Started: sess.CreatedAt, OS: osLabel(sess.AgentOS), Source: sourceLabel(p, sess),
 		Engineer: engineerName, EndReason: endReasonLabel(p, sess.EndReason),
 	}
 	if sess.JoinedAt != nil {
