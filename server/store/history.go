@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,21 +112,42 @@ func (s *Store) HistoryCount(ctx context.Context, providerID string, f HistoryFi
 }
 
 // HistoryRows returns the page of the provider's sessions matching f that f.Limit and f.Offset name.
+//
+// The page is found first by ids alone, and only its rows are read whole: SQLite computes every column
+// of the rows an OFFSET skips, which made page 1,000 of 100,000 sessions several times slower.
 func (s *Store) HistoryRows(ctx context.Context, providerID string, f HistoryFilter) ([]HistoryRow, error) {
-	rows := []HistoryRow{}
-	q := s.historyQuery(providerID, f, &rows).
-		ColumnExpr("ss.*").ColumnExpr("COALESCE(u.name, '') AS engineer_name").
-		Join("LEFT JOIN users AS u ON u.id = ss.engineer_id AND u.provider_id = ss.provider_id")
-	q = s.historyOrder(q, f)
+	page := s.historyQuery(providerID, f, nil).Column("ss.id")
+	if f.Sort == SortEngineer {
+		page = page.Join("LEFT JOIN users AS u ON u.id = ss.engineer_id AND u.provider_id = ss.provider_id")
+	}
+	page = s.historyOrder(page, f)
 	if f.Limit > 0 {
-		q = q.Limit(int64(f.Limit))
+		page = page.Limit(int64(f.Limit))
 	}
 	if f.Offset > 0 {
-		q = q.Offset(int64(f.Offset))
+		page = page.Offset(int64(f.Offset))
 	}
-	if err := q.Scan(ctx); err != nil {
+	var ids []string
+	if err := page.Scan(ctx, &ids); err != nil {
+		return nil, fmt.Errorf("store: history page: %w", err)
+	}
+	rows := []HistoryRow{}
+	if len(ids) == 0 {
+		return rows, nil
+	}
+	err := s.db.NewSelect().Model(&rows).
+		ColumnExpr("ss.*").ColumnExpr("COALESCE(u.name, '') AS engineer_name").
+		Join("LEFT JOIN users AS u ON u.id = ss.engineer_id AND u.provider_id = ss.provider_id").
+		Where("ss.id IN (?)", bun.List(ids)).Scan(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("store: history: %w", err)
 	}
+	// In the page's order.
+	at := make(map[string]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	slices.SortFunc(rows, func(a, b HistoryRow) int { return at[a.ID] - at[b.ID] })
 	return rows, nil
 }
 
@@ -192,7 +214,8 @@ func (s *Store) historyOrder(q *bun.SelectQuery, f HistoryFilter) *bun.SelectQue
 	case SortSource:
 		q = q.OrderExpr("ss.origin " + dir).OrderExpr("ss.source " + dir)
 	case SortState:
-		q = q.OrderExpr("ss.state " + dir)
+		// In the order of a session's life, not of the alphabet.
+		q = q.OrderExpr("CASE ss.state WHEN ? THEN 0 WHEN ? THEN 1 WHEN ? THEN 2 ELSE 3 END "+dir, StateWaiting, StateJoined, StateActive)
 	case SortReason:
 		q = q.OrderExpr("(ss.end_reason = '') ASC").OrderExpr("ss.end_reason " + dir)
 	case SortRating:

@@ -178,7 +178,7 @@ func TestHistory(t *testing.T) {
 		if got := sorted(SortCustomer, false); got[0].CustomerName != "100% Discount_Shop" || got[1].CustomerName != "Customer 00" {
 			t.Errorf("customer ascending: %s, %s", got[0].CustomerName, got[1].CustomerName)
 		}
-		if got := sorted(SortState, false); got[0].State != StateEnded || got[29].State != StateWaiting {
+		if got := sorted(SortState, false); got[0].State != StateWaiting || got[10].State != StateJoined || got[29].State != StateEnded {
 			t.Errorf("state ascending: %s .. %s", got[0].State, got[29].State)
 		}
 		if got := sorted(SortReason, false); got[0].EndReason == "" || got[10].EndReason != "" {
@@ -196,3 +196,73 @@ func TestHistory(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// BenchmarkHistory reads one page of a provider with 100,000 sessions (and another provider's 20,000)
+// on SQLite: the newest first, a text search, a sort by duration, and an engineer's desk scope.
+func BenchmarkHistory(b *testing.B) {
+	ctx := context.Background()
+	clock := newTestClock()
+	s, err := Open(ctx, "sqlite://"+b.TempDir()+"/bench.db", clock.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	p, owner, err := s.CreateProviderWithOwner(ctx, "Acme", "Ada", "ada@acme.test", "h")
+	if err != nil {
+		b.Fatal(err)
+	}
+	desk, _ := s.DefaultDesk(ctx, p.ID)
+	op, oo, err := s.CreateProviderWithOwner(ctx, "Other", "Olga", "olga@other.test", "h")
+	if err != nil {
+		b.Fatal(err)
+	}
+	odesk, _ := s.DefaultDesk(ctx, op.ID)
+	eng, err := s.CreateUser(ctx, User{ProviderID: p.ID, Email: "e@acme.test", Name: "Eve", PasswordHash: "h", Role: RoleEngineer}, desk.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := clock.Now()
+	insert := func(provider, deskID, engineer string, n int) {
+		batch := make([]Session, 0, 1000)
+		for i := range n {
+			created := start.Add(-time.Duration(i) * time.Minute)
+			joined, ended := created.Add(time.Minute), created.Add(time.Duration(2+i%50)*time.Minute)
+			batch = append(batch, Session{ID: NewID(), ProviderID: provider, DeskID: deskID, EngineerID: engineer,
+				CustomerName: fmt.Sprintf("Customer %06d", i), TokenHash: NewID(), Code: fmt.Sprintf("B%05d", i%100000), Source: protocol.SourceLink,
+				Origin: protocol.OriginConsole, State: StateEnded, AgentOS: "windows", AgentHost: fmt.Sprintf("PC-%06d", i),
+				CreatedAt: created, ExpiresAt: created.Add(time.Hour), JoinedAt: &joined, EndedAt: &ended, EndReason: protocol.EndCustomerClosed, Rating: i % 6})
+			if len(batch) == cap(batch) || i == n-1 {
+				if _, err := s.db.NewInsert().Model(&batch).Exec(ctx); err != nil {
+					b.Fatal(err)
+				}
+				batch = batch[:0]
+			}
+		}
+	}
+	insert(p.ID, desk.ID, owner.ID, 100_000)
+	insert(op.ID, odesk.ID, oo.ID, 20_000)
+	for _, bc := range []struct {
+		name string
+		f    HistoryFilter
+	}{
+		{"newest", HistoryFilter{Sort: SortWhen, Desc: true}},
+		{"page 1000", HistoryFilter{Sort: SortWhen, Desc: true, Offset: 999 * 50}},
+		{"text", HistoryFilter{Sort: SortWhen, Desc: true, Text: "pc-0421"}},
+		{"duration", HistoryFilter{Sort: SortDuration, Desc: true}},
+		{"engineer", HistoryFilter{Sort: SortWhen, Desc: true, EngineerID: owner.ID, From: ptr(start.Add(-30 * 24 * time.Hour))}},
+		{"desk scope", HistoryFilter{Sort: SortWhen, Desc: true, VisibleTo: eng.ID}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			bc.f.Limit = 50
+			for b.Loop() {
+				rows, total, err := s.History(ctx, p.ID, bc.f)
+				if err != nil || total == 0 || len(rows) == 0 {
+					b.Fatalf("%d rows of %d: %v", len(rows), total, err)
+				}
+			}
+		})
+	}
+}
