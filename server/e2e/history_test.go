@@ -174,6 +174,9 @@ func historyShot(t *testing.T, ctx context.Context, name string, width, height i
 	if over := eval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
 		t.Errorf("%s: the page is %d px wider than the window", name, over)
 	}
+	if over := eval[int](t, ctx, `(s => s ? s.scrollWidth - s.clientWidth : 0)(document.querySelector(".history-scroll"))`); over > 0 {
+		t.Errorf("%s: the table is %d px wider than its frame", name, over)
+	}
 }
 
 // TestHistoryFiltersAndPages: against 500 generated sessions, the engineer filters the history by
