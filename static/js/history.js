@@ -19,6 +19,24 @@
     });
   }
 
+  // Empty fields stay out of the address, so that a shared view reads short.
+  var filters = document.getElementById("history-filters");
+  if (filters) {
+    filters.addEventListener("submit", function () {
+      filters.querySelectorAll("input[name], select[name]").forEach(function (el) {
+        if (el.value === "") {
+          el.disabled = true;
+        }
+      });
+    });
+    // Back to this page from the browser's cache: the fields work again.
+    window.addEventListener("pageshow", function () {
+      filters.querySelectorAll("[disabled]").forEach(function (el) {
+        el.disabled = false;
+      });
+    });
+  }
+
   var period = document.getElementById("f-period");
   var from = document.getElementById("f-from");
   var to = document.getElementById("f-to");
