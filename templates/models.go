@@ -185,6 +185,8 @@ type SessionDetail struct {
 	Screenshots    []ReportShot
 	// Recording is the session's recording; nil when the session is not recorded.
 	Recording *RecordingInfo
+	// Facts is the history's part of the page (history.templ): source, computer, duration, chat, files.
+	Facts *SessionFacts
 }
 
 // Viewer is the engineer's live view of a customer's screen.

@@ -41,6 +41,7 @@ var eventKinds = map[string]eventKind{
 	store.EventSummaryWritten:     {Label: "Summary saved"},
 	store.EventRated:              {Label: "Customer rated the session"},
 	store.EventScreenshot:         {Label: "Screenshot taken", Detail: noDetail}, // the screenshots panel shows it
+	store.EventTerminated:         {Label: "Terminated from the connection history", Detail: noDetail},
 	// The customer's controls and the time limits (server/live/trust.go).
 	store.EventGrantRequested: {Label: "Engineer asked for more", Detail: grantsDetail},
 	store.EventGrantRefused:   {Label: "Customer refused", Detail: grantsDetail},

@@ -151,6 +151,7 @@ type Store interface {
 	Verification
 	Tours
 	Profiles
+	History
 }
 
 // Deps is everything the web layer is built from.
@@ -340,6 +341,10 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/sessions/:id/recording/chunks", s.signedIn(s.recordingChunk))
 	e.GET("/sessions/:id/recording", s.signedIn(s.recordingPage))
 	e.GET("/sessions/:id/recording/data", s.signedIn(s.recordingData))
+	e.GET("/history", s.signedIn(s.historyPage))
+	e.GET("/history.csv", s.signedIn(s.historyCSV))
+	e.GET("/sessions/:id/terminate", s.signedIn(s.historyTerminatePage))
+	e.POST("/sessions/:id/terminate", s.signedIn(s.historyTerminate))
 	e.GET("/settings", s.signedIn(admin(s.settingsPage)))
 	e.POST("/settings", s.signedIn(admin(s.settingsSubmit)))
 	e.GET("/settings/team", s.signedIn(admin(s.teamPage)))

@@ -53,6 +53,7 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 	for _, e := range s.auditLog(ctx, en.Provider.ID, sess, evs) {
 		d.Events = append(d.Events, templates.Event{Seq: e.Seq, At: e.At.Local(), Kind: e.Kind, Label: e.Label, Actor: e.Actor, Who: e.Who, Detail: e.Description})
 	}
+	d.Facts = s.historyFacts(ctx, en.Provider.ID, d.Page, sess, row.Engineer, evs)
 	return s.render(c, http.StatusOK, templates.SessionView(d))
 }
 
