@@ -150,6 +150,8 @@ type Console struct {
 	// Desks the new session may go to (shown when more than one), DeskID the one chosen.
 	Desks  []DeskChoice
 	DeskID string
+	// Notify is the engineer's notification choices (notify).
+	Notify NotifyPanel
 }
 
 // Event is one line of a session's audit log.
