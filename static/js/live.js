@@ -39,6 +39,35 @@
       },
     };
   };
+  // A session's page or viewer marks its session while it has the focus, so that the console (notify.js,
+  // in another tab) announces nothing about it meanwhile. The mark expires by itself: a tab that dies
+  // without a blur leaves nothing behind for long.
+  document.addEventListener("DOMContentLoaded", function () {
+    var el = document.querySelector("#session-live[data-session], #viewer[data-session]:not([data-mode])");
+    if (!el) return;
+    var id = el.dataset.session;
+    function mark() {
+      try {
+        if (document.hasFocus() && document.visibilityState === "visible") {
+          localStorage.setItem("tether.focus", JSON.stringify({ session: id, until: Date.now() + 45000 }));
+        } else {
+          clear();
+        }
+      } catch (e) { /* private mode: the console announces as usual */ }
+    }
+    function clear() {
+      try {
+        var f = JSON.parse(localStorage.getItem("tether.focus") || "null");
+        if (f && f.session === id) localStorage.removeItem("tether.focus");
+      } catch (e) { /* as above */ }
+    }
+    window.addEventListener("focus", mark);
+    window.addEventListener("blur", clear);
+    window.addEventListener("pagehide", clear);
+    document.addEventListener("visibilitychange", mark);
+    setInterval(mark, 30000);
+    mark();
+  });
   window.tetherCSRF = function () {
     var m = document.querySelector('meta[name="csrf-token"]');
     return m ? m.content : "";
