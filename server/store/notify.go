@@ -18,6 +18,12 @@ type NotifyPrefs struct {
 	Sound   map[string]bool
 }
 
+// NotifyColumns are the users columns behind NotifyPrefs: each a comma-separated list of kinds.
+type NotifyColumns struct {
+	NotifyDesktop string `bun:"notify_desktop,notnull"`
+	NotifySound   string `bun:"notify_sound,notnull"`
+}
+
 // notifyRow reads and writes the preference columns of users.
 type notifyRow struct {
 	bun.BaseModel `bun:"table:users,alias:u"`
