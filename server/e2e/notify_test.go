@@ -242,4 +242,29 @@ func TestConsoleStreamReconnects(t *testing.T) {
 		t.Fatal("a raw message id on the console")
 	}
 	notifyShot(t, w.engineer, "console-caught-up")
+
+	// The menu in German and Chinese, and on a phone.
+	for _, lang := range []string{"de", "zh-Hans"} {
+		do(t, w.engineer, 20*time.Second, "console in "+lang,
+			chromedp.Navigate(w.srv.url+"/console?lang="+lang),
+			chromedp.WaitVisible(chromedp.CSS(`#notify-panel`)),
+			chromedp.Click(chromedp.CSS(`#notify-panel summary`)),
+			chromedp.WaitVisible(chromedp.CSS(`#notify-form`)),
+		)
+		if txt := eval[string](t, w.engineer, `document.getElementById("notify-form").innerText`); strings.Contains(txt, "notify_") || strings.Contains(txt, "A customer of mine") {
+			t.Errorf("the menu in %s reads %q", lang, txt)
+		}
+		notifyShot(t, w.engineer, "console-menu-"+lang)
+	}
+	do(t, w.engineer, 20*time.Second, "console on a phone",
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(w.srv.url+"/console?lang=en"),
+		chromedp.WaitVisible(chromedp.CSS(`#notify-panel`)),
+		chromedp.Click(chromedp.CSS(`#notify-panel summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#notify-form`)),
+	)
+	if wide := eval[bool](t, w.engineer, `(function () { var r = document.getElementById("notify-form").getBoundingClientRect(); return r.left < 0 || r.right > 390; })()`); wide {
+		t.Error("the menu leaves a 390-pixel screen")
+	}
+	notifyShot(t, w.engineer, "console-menu-phone")
 }
