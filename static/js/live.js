@@ -6,8 +6,9 @@
 (function () {
   "use strict";
   window.tetherLive = function (path, onMessage, onDown) {
-    var ws = null, closed = false, delay = 500;
+    var ws = null, closed = false, delay = 500, retry = null;
     function connect() {
+      retry = null;
       var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
       ws = new WebSocket(url);
       ws.onopen = function () { delay = 500; };
@@ -25,10 +26,18 @@
           return;
         }
         if (onDown) onDown();
-        setTimeout(connect, delay);
+        // A little jitter, so that the pages an instance dropped do not all come back at once.
+        retry = setTimeout(connect, delay * (0.8 + Math.random() * 0.4));
         delay = Math.min(delay * 2, 10000);
       };
     }
+    // Back online: try now rather than at the end of the backoff.
+    window.addEventListener("online", function () {
+      if (closed || !retry) return;
+      clearTimeout(retry);
+      delay = 500;
+      connect();
+    });
     connect();
     return {
       close: function () { closed = true; if (ws) ws.close(); },
