@@ -190,9 +190,9 @@ func TestNotificationWhenCustomerJoins(t *testing.T) {
 }
 
 // TestConsoleStreamReconnects: the console's connection drops; it says "Reconnecting…" while it is
-// down; a customer asks for help meanwhile; when the line is back, the console reconnects by itself,
-// shows the request, counts it in the tab title and announces it with the notification the engineer
-// chose, although the update came while it was away.
+// down, and keeps trying; a customer asks for help meanwhile; when the line is back (the browser says
+// "online"), the console reconnects by itself, shows the request, counts it in the tab title and
+// announces it with the notification the engineer chose, although the update came while it was away.
 func TestConsoleStreamReconnects(t *testing.T) {
 	began := time.Now()
 	w := notifyWorld(t, false)
@@ -218,13 +218,14 @@ func TestConsoleStreamReconnects(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#help-submit`)),
 		chromedp.WaitVisible(chromedp.CSS(`#request-wait`)),
 	)
-	// Still down: the console has not heard of it.
+	// Still down, and trying again by itself: the console has not heard of it.
+	waitJS(t, w.engineer, 10*time.Second, "attempts to reconnect", `window.__sockets.length >= 3 && window.__opened === 1`)
 	if n := eval[int](t, w.engineer, `document.querySelectorAll("#request-queue [data-request]").length`); n != 0 {
 		t.Fatalf("the console shows %d requests while its line is down", n)
 	}
 
 	back := time.Now()
-	do(t, w.engineer, 5*time.Second, "the line is back", chromedp.Evaluate[chromedp.Void](`window.__offline = false`))
+	do(t, w.engineer, 5*time.Second, "the line is back", chromedp.Evaluate[chromedp.Void](`window.__offline = false; window.dispatchEvent(new Event("online"))`))
 	defer func() {
 		if t.Failed() {
 			t.Logf("page: %s", eval[string](t, w.engineer, `JSON.stringify({opened: window.__opened, sockets: window.__sockets.length, hidden: document.getElementById("stream-status").hidden, rows: document.querySelectorAll("#request-queue [data-request]").length, title: document.title})`))
