@@ -136,7 +136,7 @@ func (s *Server) consoleSnapshot(ctx context.Context, en engineer) (protocol.Con
 			cs.Left = protocol.CustomerLeft(sess.EndReason)
 		case store.StateJoined, store.StateActive:
 			if sess.AgentLostAt == nil {
-				cs.Waiting = !s.Live.StateOf(sess).Viewer
+				cs.Waiting = !s.Live.Hub().Present(sess.ID, hub.RoleViewer)
 			}
 		}
 		if cs.Waiting {

@@ -71,6 +71,12 @@ func TestNotifyPrefsSaved(t *testing.T) {
 	if !strings.Contains(body, "A customer of mine joins") || strings.Contains(body, "notify_kind_") {
 		t.Fatal("the menu's rows are not worded")
 	}
+	// The script's words come from the page, with the placeholders it fills in.
+	for _, attr := range []string{`data-joined-title="{customer} joined"`, `data-taken-title="{engineer} took a request"`, `id="stream-status"`} {
+		if !strings.Contains(body, attr) {
+			t.Errorf("the menu lacks %s", attr)
+		}
+	}
 
 	code, resp := eng.postScript("/console/notifications", url.Values{"desktop": {protocol.NotifyCustomerJoined, protocol.NotifyRequestNew}, "sound": {protocol.NotifyRequestNew}})
 	if code != http.StatusOK || !strings.Contains(resp, `"ok":true`) {
@@ -111,6 +117,11 @@ func TestNotifyPrefsSaved(t *testing.T) {
 	prefs, _ = h.st.NotifyPrefs(context.Background(), u.ProviderID, u.ID)
 	if len(prefs.Desktop) != 0 || len(prefs.Sound) != 1 || !prefs.Sound[protocol.NotifyRequestTaken] {
 		t.Fatalf("after the plain form: %+v", prefs)
+	}
+	// In German, placeholders and all.
+	_, de, _ := eng.get("/console?lang=de")
+	if !strings.Contains(de, "Ein Kunde meiner Sitzung ist verbunden") || !strings.Contains(de, `data-joined-title="{customer} ist verbunden"`) {
+		t.Error("the menu is not German with ?lang=de")
 	}
 	if code, _, hdr := h.browser().post("/console/notifications", url.Values{"desktop": {protocol.NotifyCustomerLeft}}); code < 300 || hdr.Get("Location") == "/console" {
 		t.Fatalf("signed out: %d %s", code, hdr.Get("Location"))
