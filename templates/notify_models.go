@@ -5,8 +5,9 @@ package templates
 // to notify is asked for separately, per browser, on a click.
 type NotifyPanel struct {
 	Kinds []NotifyKind
-	// Sound is the URL of the notification sound.
-	Sound string
+	// Sounds are the URLs of the sounds: a request arriving, a customer joining, and leaving (also
+	// played when someone else takes a request).
+	SoundRequest, SoundJoined, SoundLeft string
 	// Me is the engineer's display name: a request they took themselves is no news to them.
 	Me   string
 	CSRF string

@@ -39,7 +39,8 @@ func notifyShot(t testing.TB, ctx context.Context, name string) {
 
 // notifyRecorder wraps window.Notification in every page the engineer's browser opens: each notification
 // the page constructs is recorded in window.__notes (title, body, tag and the notification itself, whose
-// onclick the test can call as a click on it would). Headless Chromium shows none on a screen.
+// onclick the test can call as a click on it would), each sound played in window.__played. Headless
+// Chromium shows none on a screen.
 const notifyRecorder = `(function () {
   var N = window.Notification;
   if (!N) return;
@@ -53,6 +54,12 @@ const notifyRecorder = `(function () {
   Object.defineProperty(Recorded, "permission", { get: function () { return N.permission; } });
   Recorded.requestPermission = function () { return N.requestPermission.apply(N, arguments); };
   window.Notification = Recorded;
+  // Sounds played are recorded too (headless Chromium has no speaker).
+  window.__played = [];
+  HTMLMediaElement.prototype.play = function () {
+    window.__played.push(this.src);
+    return Promise.resolve();
+  };
 })();`
 
 // socketSwitch lets the test take the engineer's network away from the page's websockets: with
@@ -145,7 +152,11 @@ func TestNotificationWhenCustomerJoins(t *testing.T) {
 	if perm := eval[string](t, w.engineer, `Notification.permission`); perm != "granted" {
 		t.Fatalf("Notification.permission = %q, want granted", perm)
 	}
-	notifyChoose(t, w.engineer, `#notify-form input[name=desktop][value=customer_joined]`)
+	notifyChoose(t, w.engineer, `#notify-form input[name=desktop][value=customer_joined]`, `#notify-form input[name=sound][value=customer_joined]`)
+	// Ticking the sound played it once: that click lets the browser play it later.
+	if played := eval[[]string](t, w.engineer, `window.__played`); len(played) != 1 || !strings.Contains(played[0], "/audio/joined.wav") {
+		t.Errorf("sounds played when ticking %q, want the joined chime", played)
+	}
 	if txt := eval[string](t, w.engineer, `document.getElementById("notify-permission-text").textContent`); txt != "This browser shows notifications." {
 		t.Errorf("permission line %q", txt)
 	}
@@ -178,6 +189,9 @@ func TestNotificationWhenCustomerJoins(t *testing.T) {
 	notes := eval[[]note](t, w.engineer, `window.__notes.map(function (n) { return { Title: n.title, Body: n.body, Tag: n.tag }; })`)
 	if len(notes) != 1 || notes[0].Title != "Maria Lopez joined" || notes[0].Body != "The support program is running. Open the session to connect." || notes[0].Tag != "customer_joined:"+id {
 		t.Fatalf("notifications %+v, want one: Maria Lopez joined", notes)
+	}
+	if played := eval[[]string](t, w.engineer, `window.__played`); len(played) != 1 || !strings.Contains(played[0], "/audio/joined.wav") {
+		t.Errorf("sounds played on this page %q, want the joined chime", played)
 	}
 	waitJS(t, w.engineer, 5*time.Second, "the waiting count in the title", `document.title === "(1) Sessions · Acme IT Services"`)
 	notifyShot(t, w.engineer, "console-customer-joined")

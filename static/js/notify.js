@@ -39,11 +39,17 @@
     allow.addEventListener("click", ask);
     showPermission();
 
-    var audio = null;
-    function ring() {
-      if (!audio) audio = new Audio(d.sound);
-      audio.currentTime = 0;
-      var p = audio.play();
+    // A rising chime when a customer joins, a falling one when a customer leaves or a request is taken.
+    var soundOf = {
+      request_new: d.soundRequest, request_taken: d.soundLeft,
+      customer_joined: d.soundJoined, customer_left: d.soundLeft,
+    };
+    var audio = {};
+    function ring(kind) {
+      var src = soundOf[kind] || d.soundRequest;
+      if (!audio[src]) audio[src] = new Audio(src);
+      audio[src].currentTime = 0;
+      var p = audio[src].play();
       if (p && p.catch) p.catch(function () { /* the browser wants a click on the page first */ });
     }
 
@@ -73,12 +79,12 @@
     }
     form.addEventListener("change", function (ev) {
       if (ev.target.name === "desktop" && ev.target.checked) ask();
-      if (ev.target.name === "sound" && ev.target.checked) ring(); // this click lets the browser play it later
+      if (ev.target.name === "sound" && ev.target.checked) ring(ev.target.value); // this click lets the browser play it later
       save();
     });
     $("notify-test").addEventListener("click", function () {
       ask();
-      ring();
+      ring("request_new");
       if (canNotify && Notification.permission === "granted") {
         try { new Notification(d.testTitle, { body: d.testBody, tag: "tether-test" }); } catch (e) { /* see show() */ }
       }
@@ -112,7 +118,7 @@
           panel.dataset.shown = shown.join(",");
         } catch (e) { /* some browsers show notifications only from a service worker */ }
       }
-      if (chosen("sound", kind)) ring();
+      if (chosen("sound", kind)) ring(kind);
     }
 
     function byID(list) {
