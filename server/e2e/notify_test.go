@@ -136,9 +136,10 @@ func notifyChoose(t testing.TB, ctx context.Context, boxes ...string) {
 	waitJS(t, ctx, 5*time.Second, "the choice saved", js)
 }
 
-// TestNotificationWhenCustomerJoins: an engineer opts in to a desktop notification when a customer
-// joins; the customer runs the support program; the console, in the background of its own session,
-// raises "Maria Lopez joined" with its body, counts her in the tab title, and the notification's click
+// TestNotificationWhenCustomerJoins: an engineer opts in to a desktop notification and a sound when a
+// customer joins (and a notification when one leaves); the customer runs the support program; the
+// console raises "Maria Lopez joined" with its body and chime, and counts her in the tab title. While
+// the session's page is looked at in another tab, her leaving raises nothing. The notification's click
 // opens the session.
 func TestNotificationWhenCustomerJoins(t *testing.T) {
 	began := time.Now()
@@ -152,7 +153,8 @@ func TestNotificationWhenCustomerJoins(t *testing.T) {
 	if perm := eval[string](t, w.engineer, `Notification.permission`); perm != "granted" {
 		t.Fatalf("Notification.permission = %q, want granted", perm)
 	}
-	notifyChoose(t, w.engineer, `#notify-form input[name=desktop][value=customer_joined]`, `#notify-form input[name=sound][value=customer_joined]`)
+	notifyChoose(t, w.engineer, `#notify-form input[name=desktop][value=customer_joined]`, `#notify-form input[name=sound][value=customer_joined]`,
+		`#notify-form input[name=desktop][value=customer_left]`)
 	// Ticking the sound played it once: that click lets the browser play it later.
 	if played := eval[[]string](t, w.engineer, `window.__played`); len(played) != 1 || !strings.Contains(played[0], "/audio/joined.wav") {
 		t.Errorf("sounds played when ticking %q, want the joined chime", played)
@@ -195,6 +197,25 @@ func TestNotificationWhenCustomerJoins(t *testing.T) {
 	}
 	waitJS(t, w.engineer, 5*time.Second, "the waiting count in the title", `document.title === "(1) Sessions · Acme IT Services"`)
 	notifyShot(t, w.engineer, "console-customer-joined")
+
+	// The session's page, looked at in another tab, marks the session: the console announces nothing
+	// about it meanwhile; the mark goes with the page.
+	tab, closeTab := chromedp.NewContext(w.engineer)
+	do(t, tab, 20*time.Second, "the session's page in another tab",
+		chromedp.Navigate(w.srv.url+"/sessions/"+id),
+		chromedp.WaitVisible(chromedp.CSS(`#session-state`)),
+	)
+	marked := fmt.Sprintf(`(JSON.parse(localStorage.getItem("tether.focus") || "{}").session || "") === %q`, id)
+	waitJS(t, w.engineer, 5*time.Second, "the session marked as looked at", marked)
+	// The customer cancels while the engineer looks at the session: the console counts nobody waiting
+	// any more, and raises no "Maria Lopez left".
+	do(t, cust, 10*time.Second, "the customer cancels", chromedp.Click(chromedp.CSS(`#cancel`)))
+	waitJS(t, w.engineer, 10*time.Second, "the count gone from the title", `document.title === "Sessions · Acme IT Services"`)
+	if n := eval[int](t, w.engineer, `window.__notes.length`); n != 1 {
+		t.Errorf("%d notifications, want none for the session being looked at", n-1)
+	}
+	closeTab()
+	waitJS(t, w.engineer, 5*time.Second, "the mark gone with the page", "!("+marked+")")
 
 	// A click on the notification focuses the tab and opens the session.
 	do(t, w.engineer, 10*time.Second, "click the notification",
