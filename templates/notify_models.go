@@ -8,9 +8,7 @@ type NotifyPanel struct {
 	// Sounds are the URLs of the sounds: a request arriving, a customer joining, and leaving (also
 	// played when someone else takes a request).
 	SoundRequest, SoundJoined, SoundLeft string
-	// Me is the engineer's display name: a request they took themselves is no news to them.
-	Me   string
-	CSRF string
+	CSRF                                 string
 }
 
 // NotifyKind is one row of the panel.

@@ -28,7 +28,7 @@ func (s *Server) notifyPanel(c echo.Context, en engineer) (templates.NotifyPanel
 		return templates.NotifyPanel{}, err
 	}
 	tok, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
-	n := templates.NotifyPanel{Me: en.User.Name, CSRF: tok, SoundRequest: s.assets.url("audio/request.wav"),
+	n := templates.NotifyPanel{CSRF: tok, SoundRequest: s.assets.url("audio/request.wav"),
 		SoundJoined: s.assets.url("audio/joined.wav"), SoundLeft: s.assets.url("audio/left.wav")}
 	for _, k := range protocol.NotifyKinds {
 		n.Kinds = append(n.Kinds, templates.NotifyKind{Kind: k, Desktop: prefs.Desktop[k], Sound: prefs.Sound[k]})

@@ -140,7 +140,7 @@
         var was = sesA[s.session_id];
         if (!was) return; // new to this console: opened or accepted by this engineer
         if (was.state === "waiting" && live[s.state]) show("customer_joined", s.session_id, fill(d.joinedTitle, s), d.joinedBody);
-        if (live[was.state] && s.state === "ended" && s.left) show("customer_left", s.session_id, fill(d.leftTitle, s), d.leftBody);
+        if (was.state !== "ended" && s.state === "ended" && s.left) show("customer_left", s.session_id, fill(d.leftTitle, s), d.leftBody);
       });
     }
 
