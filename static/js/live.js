@@ -48,34 +48,45 @@
       },
     };
   };
-  // A session's page or viewer marks its session while it has the focus, so that the console (notify.js,
-  // in another tab) announces nothing about it meanwhile. The mark expires by itself: a tab that dies
-  // without a blur leaves nothing behind for long.
+  // A session's page or viewer marks its session while the engineer looks at it (it took the focus and
+  // is still visible), so that the console (notify.js, in another tab) announces nothing about it
+  // meanwhile. The mark is renewed while the page stays visible and expires by itself: a tab that dies
+  // without a goodbye leaves nothing behind for long.
   document.addEventListener("DOMContentLoaded", function () {
     var el = document.querySelector("#session-live[data-session], #viewer[data-session]:not([data-mode])");
     if (!el) return;
     var id = el.dataset.session;
-    function mark() {
+    function read() {
+      try { return JSON.parse(localStorage.getItem("tether.focus") || "null"); } catch (e) { return null; }
+    }
+    function set(ms) {
       try {
-        if (document.hasFocus() && document.visibilityState === "visible") {
-          localStorage.setItem("tether.focus", JSON.stringify({ session: id, until: Date.now() + 45000 }));
-        } else {
-          clear();
-        }
+        localStorage.setItem("tether.focus", JSON.stringify({ session: id, until: Date.now() + (ms || 45000) }));
       } catch (e) { /* private mode: the console announces as usual */ }
     }
     function clear() {
-      try {
-        var f = JSON.parse(localStorage.getItem("tether.focus") || "null");
-        if (f && f.session === id) localStorage.removeItem("tether.focus");
-      } catch (e) { /* as above */ }
+      var f = read();
+      try { if (f && f.session === id) localStorage.removeItem("tether.focus"); } catch (e) { /* as above */ }
     }
-    window.addEventListener("focus", mark);
-    window.addEventListener("blur", clear);
-    window.addEventListener("pagehide", clear);
-    document.addEventListener("visibilitychange", mark);
-    setInterval(mark, 30000);
-    mark();
+    function look() {
+      if (document.visibilityState === "visible") set(); else clear();
+    }
+    window.addEventListener("focus", look);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState !== "visible") clear();
+      else if (document.hasFocus()) set();
+    });
+    // The page reloads itself when its session changes state: the mark outlives a reload by a moment,
+    // and a closed page's mark lapses as soon.
+    window.addEventListener("pagehide", function () {
+      var f = read();
+      if (f && f.session === id) set(3000);
+    });
+    setInterval(function () {
+      var f = read();
+      if (f && f.session === id && document.visibilityState === "visible") set();
+    }, 30000);
+    if (document.hasFocus()) look();
   });
   window.tetherCSRF = function () {
     var m = document.querySelector('meta[name="csrf-token"]');
