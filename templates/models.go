@@ -152,6 +152,8 @@ type Console struct {
 	DeskID string
 	// Tour is the first-sign-in tour of the console (tour.templ).
 	Tour Tour
+	// Notify is the engineer's notification choices (notify).
+	Notify NotifyPanel
 }
 
 // Event is one line of a session's audit log.

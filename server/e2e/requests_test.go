@@ -150,9 +150,11 @@ func TestGetHelpFromPortal(t *testing.T) {
 	do(t, w.engineer, 20*time.Second, "console with notifications on",
 		chromedp.Navigate(w.srv.url+"/console"),
 		chromedp.WaitVisible(chromedp.CSS(`#request-queue`)),
-		chromedp.Click(chromedp.CSS(`#notify-toggle`)),
+		chromedp.Click(chromedp.CSS(`#notify-panel summary`)),
+		chromedp.Click(chromedp.CSS(`#notify-form input[name=desktop][value=request_new]`)),
 	)
-	waitJS(t, w.engineer, 5*time.Second, "notifications switched on", `document.getElementById("notify-toggle").checked && localStorage.getItem("tether.notify") === "1"`)
+	waitJS(t, w.engineer, 5*time.Second, "notifications switched on", `document.querySelector('#notify-form input[name=desktop][value=request_new]').checked && document.getElementById("notify-status").textContent === "Saved"`)
+	do(t, w.engineer, 5*time.Second, "close the menu", chromedp.Click(chromedp.CSS(`#notify-panel summary`)))
 	// Notifications shown are counted by the page; headless Chromium shows none on a screen.
 	requestShot(t, w.engineer, "console-empty-queue")
 
@@ -175,7 +177,7 @@ func TestGetHelpFromPortal(t *testing.T) {
 
 	id := requestRowID(t, w.engineer, "Rita Customer")
 	waitJS(t, w.engineer, 10*time.Second, "the request announced with a notification",
-		fmt.Sprintf(`(document.getElementById("request-queue").dataset.notified || "").split(",").includes(%q)`, id))
+		fmt.Sprintf(`(document.getElementById("notify-panel").dataset.shown || "").split(",").includes(%q)`, "request_new:"+id))
 	if toast := eval[string](t, w.engineer, `document.getElementById("request-toast").textContent`); !strings.Contains(toast, "Rita Customer") {
 		t.Fatalf("console toast %q", toast)
 	}

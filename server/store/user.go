@@ -45,6 +45,8 @@ type User struct {
 	LastSignInAt *time.Time `bun:"last_sign_in_at"`
 	Profile      `bun:"embed:"`
 	Security     `bun:"embed:"`
+	// NotifyColumns: what the user chose to be told about (notify.go; read with NotifyPrefs).
+	NotifyColumns `bun:"embed:"`
 }
 
 // Profile is what a user tells about themselves. Name stays the display name every page uses; first

@@ -28,6 +28,9 @@ func (s *Server) console(c echo.Context, en engineer) error {
 	if v.Queue, err = s.requestQueue(c, en); err != nil {
 		return err
 	}
+	if v.Notify, err = s.notifyPanel(c, en); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, templates.ConsoleView(v))
 }
 

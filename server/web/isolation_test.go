@@ -141,6 +141,8 @@ var isolationRules = map[string]routeRule{
 	"POST /settings/desks/:id":        {ids: "desk"},
 	"POST /settings/desks/:id/delete": {ids: "desk"},
 
+	"POST /console/notifications": {skip: "the signed-in user's own notification choices; takes no id (TestNotifyPrefsSaved)"},
+
 	"GET /console/requests":     {skip: "the signed-in provider's own queue"},
 	"GET /help":                 {skip: "the portal's Get help form: takes no id; the address names the provider"},
 	"POST /help":                {skip: "creates a request in the address's provider (TestGetHelpCreatesRequest)"},

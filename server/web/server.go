@@ -152,6 +152,7 @@ type Store interface {
 	Tours
 	Profiles
 	History
+	Notifications
 }
 
 // Deps is everything the web layer is built from.
@@ -326,6 +327,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/console", s.signedIn(s.console))
 	e.GET("/console/sessions", s.signedIn(s.consoleSessions))
 	e.GET("/console/requests", s.signedIn(s.consoleRequests))
+	e.POST("/console/notifications", s.signedIn(s.notifySave))
 	e.POST("/sessions", s.signedIn(s.sessionCreate))
 	e.GET("/sessions/:id", s.signedIn(s.sessionShow))
 	e.GET("/sessions/:id/view", s.signedIn(s.sessionViewer))

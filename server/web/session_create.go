@@ -55,6 +55,9 @@ func (s *Server) sessionCreate(c echo.Context, en engineer) error {
 		if v.Queue, err = s.requestQueue(c, en); err != nil {
 			return err
 		}
+		if v.Notify, err = s.notifyPanel(c, en); err != nil {
+			return err
+		}
 		return s.render(c, http.StatusBadRequest, templates.ConsoleView(v))
 	}
 	if err := s.liveReady(); err != nil {
@@ -73,6 +76,9 @@ func (s *Server) sessionCreate(c echo.Context, en engineer) error {
 		}
 		v := templates.Console{Page: s.shellPage(c, "Sessions", en), Groups: groups, CustomerName: customer, Note: note,
 			OpenViewer: openViewer, Error: qe.Message()}
+		if v.Notify, gerr = s.notifyPanel(c, en); gerr != nil {
+			return gerr
+		}
 		return s.render(c, http.StatusConflict, templates.ConsoleView(v))
 	}
 	if err != nil {

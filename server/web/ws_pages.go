@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
 
-	"tether/server/hub"
 	"tether/server/live"
 	"tether/server/protocol"
 )
@@ -66,7 +64,8 @@ func (s *Server) wsInvite(c echo.Context) error {
 var errBinaryFromPage = fmt.Errorf("%w: binary message from an invitation page", protocol.ErrType)
 
 // wsConsole tells an engineer's console about every change to the
-// provider's sessions; the page then re-renders its list. It closes when
+// provider's sessions they may see, with a snapshot first and after each
+// change (consoleStream); the page then re-renders its list. It closes when
 // the engineer's sign-in ends.
 func (s *Server) wsConsole(c echo.Context, en engineer) error {
 	conn, release, err := s.accept(c, socketEngineer)
@@ -82,18 +81,6 @@ func (s *Server) wsConsole(c echo.Context, en engineer) error {
 	defer member.Leave()
 	stopWatch := s.watchSignIn(c.Request().Context(), conn, en)
 	defer stopWatch()
-	listenOnly(c.Request().Context(), conn, member, s.consoleAdmit(c.Request().Context(), en))
+	s.consoleStream(c.Request().Context(), conn, member, en)
 	return nil
-}
-
-// listenOnly pumps hub messages to a page that only listens, those admit
-// lets through (all when nil); any message from the page is a protocol
-// violation.
-func listenOnly(ctx context.Context, conn *websocket.Conn, member *hub.Member, admit func(hub.Message) bool) {
-	pctx, stop := context.WithCancel(ctx)
-	defer stop()
-	go pump(pctx, conn, member, admit, 0)
-	if _, _, err := conn.Read(ctx); err == nil {
-		conn.Close(websocket.StatusPolicyViolation, "this connection only listens")
-	}
 }

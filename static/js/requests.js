@@ -1,45 +1,15 @@
 // requests.js: the console's queue of customers' requests. The server pushes a "request" message
 // (new, accepted, ended) on the console's connection (console.js hands it on as a "tether:request" DOM
 // event); the queue re-renders from the server, so templ stays the one renderer and each engineer sees
-// only the desks they may. A new request is announced in the page, and, if the engineer opted in, with
-// a desktop notification and a sound. Accept posts; the first engineer wins, the others read who did.
+// only the desks they may. A new request is announced in the page (its desktop notification and sound:
+// notify.js). Accept posts; the first engineer wins, the others read who did.
 (function () {
   "use strict";
   function start() {
     var panel = document.getElementById("request-queue");
     if (!panel) return;
     var $ = function (id) { return document.getElementById(id); };
-    var toast = $("request-toast"), notifyBox = $("notify-toggle"), soundBox = $("sound-toggle");
-
-    function pref(k) { try { return localStorage.getItem(k) === "1"; } catch (e) { return false; } }
-    function setPref(k, v) { try { localStorage.setItem(k, v ? "1" : "0"); } catch (e) { /* private mode */ } }
-
-    var canNotify = "Notification" in window;
-    notifyBox.checked = canNotify && pref("tether.notify") && Notification.permission === "granted";
-    if (!canNotify) {
-      notifyBox.disabled = true;
-      notifyBox.parentNode.title = "This browser cannot show notifications.";
-    }
-    notifyBox.addEventListener("change", function () {
-      if (!notifyBox.checked) { setPref("tether.notify", false); return; }
-      Notification.requestPermission().then(function (p) {
-        notifyBox.checked = p === "granted";
-        setPref("tether.notify", p === "granted");
-        if (p !== "granted") say("Your browser blocks notifications for this site; allow them in its site settings.");
-      });
-    });
-    soundBox.checked = pref("tether.sound");
-    var audio = null;
-    function ring() {
-      if (!audio) audio = new Audio(panel.dataset.sound);
-      audio.currentTime = 0;
-      var p = audio.play();
-      if (p && p.catch) p.catch(function () { /* the browser wants a click on the page first */ });
-    }
-    soundBox.addEventListener("change", function () {
-      setPref("tether.sound", soundBox.checked);
-      if (soundBox.checked) ring(); // the click that enables it lets the browser play it later
-    });
+    var toast = $("request-toast");
 
     function say(text) {
       toast.textContent = text;
@@ -60,14 +30,6 @@
       say("New request from " + who + (what ? ": " + what : "."));
       announced.push(row.dataset.request);
       panel.dataset.announced = announced.join(",");
-      if (notifyBox.checked && canNotify && Notification.permission === "granted") {
-        try {
-          var n = new Notification("New request from " + who, { body: what || "A customer is waiting for an engineer.", tag: row.dataset.request });
-          n.onclick = function () { window.focus(); n.close(); };
-          panel.dataset.notified = (panel.dataset.notified ? panel.dataset.notified + "," : "") + row.dataset.request;
-        } catch (e) { /* some browsers allow notifications only from a service worker */ }
-      }
-      if (soundBox.checked) ring();
     }
 
     // A row taken by someone else stays, saying who, for a few seconds before the queue drops it.
@@ -115,6 +77,7 @@
       refresh();
     });
     window.addEventListener("tether:state", function () { refresh(); });
+    window.addEventListener("tether:reconnected", function () { refresh(); });
 
     panel.addEventListener("submit", function (ev) {
       var form = ev.target;

@@ -1,0 +1,3 @@
+ALTER TABLE users DROP COLUMN notify_sound;
+--bun:split
+ALTER TABLE users DROP COLUMN notify_desktop;
