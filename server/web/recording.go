@@ -98,7 +98,7 @@ func (s *Server) recordingPage(c echo.Context, en engineer) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, templates.PlaybackView(templates.Playback{
-		Page: s.shellPage(c, "Recording · "+sess.CustomerName, en), Session: row,
+		Page: s.titled(c, en, "console_title_recording", map[string]any{"Customer": sess.CustomerName}), Session: row,
 		DataURL: "/sessions/" + sess.ID + "/recording/data", WasmURL: s.assets.url("build/viewer.wasm"),
 		DurationMs: ix.Recording.DurationMs, Bytes: ix.Recording.Bytes, Started: ix.Recording.CreatedAt.Local(),
 		Keyframes: len(ix.Keyframes()),
