@@ -109,6 +109,14 @@ func TestConsoleInChinese(t *testing.T) {
 		t.Errorf("the audit log's time reads %q, not in Chinese form", text)
 	}
 	consoleShot(t, w.engineer, "session-zh-Hans")
+	// The viewer: the page's words, the scripts' (msgs.js) and the viewer's own status (wasm).
+	do(t, w.engineer, 20*time.Second, "open the viewer",
+		chromedp.Click(chromedp.CSS(`.actions a[href$="/view"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#v-keys-btn`)),
+	)
+	waitJS(t, w.engineer, 15*time.Second, "the viewer's status in Chinese", `document.getElementById("v-state").textContent === "正在等待客户…"`)
+	pageSays(t, w.engineer, "viewer", 0, []string{"正在等待 王芳", "发送按键", "全屏", "剪贴板", "截图"})
+	consoleShot(t, w.engineer, "viewer-zh-Hans")
 	do(t, w.engineer, 20*time.Second, "back to the console",
 		chromedp.Navigate(w.srv.url+"/console"),
 		chromedp.WaitVisible(chromedp.CSS(`.group-waiting .row`)),

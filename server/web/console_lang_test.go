@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"tether/server/protocol"
 	"tether/server/store"
 	"tether/static/locales"
 )
@@ -146,8 +147,10 @@ func TestConsoleWordsCovered(t *testing.T) {
 			t.Errorf("event kind %s: no message %s", kind, k.Label)
 		}
 	}
-	for reason, id := range endReasons {
-		if got := en.T(id); got != reason {
+	for _, reason := range []string{protocol.EndCustomerClosed, protocol.EndCustomerStopped, protocol.EndCustomerDenied,
+		protocol.EndCannotCapture, protocol.EndAgentLost, protocol.EndExpired, protocol.EndInterrupted, protocol.EndProviderDisabled,
+		protocol.EndTimeLimit, protocol.EndIdle, protocol.EndNobodyFree, protocol.EndEngineerDeactivated} {
+		if got := endReason(en.T, reason); got != reason {
 			t.Errorf("end reason %q reads %q in English", reason, got)
 		}
 	}

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"strings"
-
 	"github.com/labstack/echo/v4"
 
 	"tether/server/protocol"
@@ -44,29 +42,14 @@ func stateLabel(say sayFunc, st store.State) string {
 	return string(st)
 }
 
-// endReasons maps the reasons a session ends (server/protocol) to their messages.
-var endReasons = map[string]string{
-	protocol.EndCustomerClosed:      "console_end_customer_closed",
-	protocol.EndCustomerStopped:     "console_end_customer_stopped",
-	protocol.EndCustomerDenied:      "console_end_customer_denied",
-	protocol.EndCannotCapture:       "console_end_cannot_capture",
-	protocol.EndAgentLost:           "console_end_agent_lost",
-	protocol.EndExpired:             "console_end_expired",
-	protocol.EndInterrupted:         "console_end_interrupted",
-	protocol.EndProviderDisabled:    "console_end_provider_disabled",
-	protocol.EndTimeLimit:           "console_end_time_limit",
-	protocol.EndIdle:                "console_end_idle",
-	protocol.EndNobodyFree:          "console_end_nobody_free",
-	protocol.EndEngineerDeactivated: "console_end_engineer_deactivated",
-}
-
-// endReason words a stored end reason; one this version does not know shows as stored.
+// endReason words a stored end reason (protocol.EndReasonMessage); one this version does not know shows
+// as stored.
 func endReason(say sayFunc, reason string) string {
-	if id, ok := endReasons[reason]; ok {
-		return say(id)
-	}
-	if name, ok := strings.CutPrefix(reason, protocol.EndedBy("")); ok {
-		return say("console_end_by", map[string]any{"Engineer": name})
+	if id, data, ok := protocol.EndReasonMessage(reason); ok {
+		if data == nil {
+			return say(id)
+		}
+		return say(id, data)
 	}
 	return reason
 }
