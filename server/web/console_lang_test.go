@@ -120,6 +120,25 @@ func TestConsoleSpeaksTheProfilesLanguage(t *testing.T) {
 	}
 }
 
+// TestErrorPageSpeaksTheProfilesLanguage: the central error handler's generic answers are in the signed-in
+// engineer's language, on a page in that language.
+func TestErrorPageSpeaksTheProfilesLanguage(t *testing.T) {
+	h, ps := profiledHarness(t)
+	b := h.signedUp("Acme", "erin@acme.test")
+	ps.set(store.Profile{Language: "de"})
+	code, body, _ := b.get("/sessions/" + store.NewID())
+	if code != http.StatusNotFound {
+		t.Fatalf("an unknown session: %d", code)
+	}
+	mustSay(t, body, `<html lang="de"`, "Nicht gefunden", "Der Link ist möglicherweise falsch")
+	ps.set(store.Profile{Language: "zh-Hans"})
+	_, body, _ = b.get("/sessions/" + store.NewID())
+	mustSay(t, body, `<html lang="zh-Hans"`, "未找到")
+	// Someone signed out reads it in their browser's language, English here.
+	_, body, _ = h.browser().get("/i/nonsense")
+	mustNotSay(t, body, "Nicht gefunden", "未找到")
+}
+
 // TestConsoleLanguageSwitch: a user whose profile names no language gets the shell's switch; ?lang= picks
 // the language for the browser, and it stays picked.
 func TestConsoleLanguageSwitch(t *testing.T) {

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"errors"
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 
+	"tether/server/auth"
 	"tether/server/protocol"
 	"tether/server/store"
 	"tether/static/locales"
@@ -61,4 +65,31 @@ func grantWords(say sayFunc, g protocol.Grants) []string {
 		out = append(out, say("console_grant_"+n))
 	}
 	return out
+}
+
+// errorWords words the central error handler's generic answers (not found, account closed, something went
+// wrong) in the reader's language: a signed-in engineer's profile language, else the visitor's. An answer a
+// handler worded itself (an httpError, a quota) stays as it is. loc is the language of the error page.
+func (s *Server) errorWords(c echo.Context, err error, heading, message string) (loc locales.Localizer, h, m string) {
+	profile := ""
+	if ck, cerr := c.Cookie(loginCookie); cerr == nil && ck.Value != "" {
+		if u, _, uerr := s.Store.LoginUser(c.Request().Context(), auth.HashToken(ck.Value)); uerr == nil {
+			profile = u.Language
+		}
+	}
+	loc = s.localizer(c, profile, "")
+	var he *httpError
+	var qe *store.QuotaError
+	var ee *echo.HTTPError
+	switch {
+	case errors.As(err, &he), errors.As(err, &qe):
+		return loc, heading, message
+	case errors.Is(err, store.ErrProviderDisabled):
+		return loc, loc.T("console_error_closed"), loc.T("console_error_closed_text")
+	case errors.Is(err, store.ErrNotFound), errors.As(err, &ee) && ee.Code == http.StatusNotFound:
+		return loc, loc.T("console_error_not_found"), loc.T("console_error_not_found_text")
+	case errors.As(err, &ee):
+		return loc, heading, message
+	}
+	return loc, loc.T("console_error_generic"), loc.T("console_error_generic_text")
 }
