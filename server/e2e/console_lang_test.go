@@ -90,6 +90,7 @@ func TestConsoleInChinese(t *testing.T) {
 	w.srv = startServer(t, w.a)
 	w.engineer = newBrowser(t)
 	w.setupAccount(t)
+	consoleShot(t, w.engineer, "console-en")
 	// The switch takes effect as soon as a language is picked (lang.js).
 	// chromedp's SetValue fires the select's change event, as a person's pick does.
 	do(t, w.engineer, 20*time.Second, "pick Chinese",
