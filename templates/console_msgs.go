@@ -159,6 +159,11 @@ var consoleScriptMessages = []string{
 	"console_js_v_relay",
 	"console_js_v_code",
 	"console_js_v_allows",
+	"console_js_v_clip_not_allowed",
+	"console_js_v_clip_unsendable",
+	"console_js_v_clip_offline",
+	"console_js_v_keys_no_control",
+	"console_js_v_keys_offline",
 	// The viewer's level chip (wasm/jsdom/words_js.go).
 	"console_grant_view",
 	"console_grant_control",

@@ -234,6 +234,10 @@ func (p *Page) Release() {
 // Emit implements viewer.UI: a DOM event "tether:<name>" on window, whose
 // detail is the JSON form of detail.
 func (p *Page) Emit(name string, detail any) {
+	if e, ok := detail.(viewer.ErrorEvent); ok {
+		e.Message = p.status(e.Message)
+		detail = e
+	}
 	b, err := json.Marshal(detail)
 	if err != nil {
 		panic(fmt.Errorf("jsdom: emit %s: %w", name, err)) // our own types: a bug

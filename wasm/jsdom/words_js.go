@@ -13,8 +13,14 @@ import (
 // data-msgs (templates.ConsoleMsgs, from static/locales), and these tables say which message words which
 // of the viewer's status texts. A text without a message is shown as the viewer wrote it.
 
-// statusMessages are the viewer's status texts (wasm/viewer, wasm/main.go) and their messages.
+// statusMessages are the viewer's status texts (wasm/viewer, wasm/main.go) and the errors it reports to
+// the page's scripts (viewer.ErrorEvent), and their messages.
 var statusMessages = map[string]string{
+	"The customer has not allowed the clipboard.":                       "console_js_v_clip_not_allowed",
+	"This text cannot be sent to the customer's clipboard.":             "console_js_v_clip_unsendable",
+	"Not connected to the customer's computer; the text was not sent.":  "console_js_v_clip_offline",
+	"The customer has not allowed control.":                             "console_js_v_keys_no_control",
+	"Not connected to the customer's computer; the keys were not sent.": "console_js_v_keys_offline",
 	"Connecting…":                    "console_js_v_connecting",
 	"Connection lost, reconnecting…": "console_js_v_connection_lost",
 	"Waiting for the customer…":      "console_js_v_waiting",
