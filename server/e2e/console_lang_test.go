@@ -35,26 +35,26 @@ func consoleShot(t testing.TB, ctx context.Context, name string) {
 	}
 }
 
-// rawMessageID is a catalog id shown instead of its words.
-var rawMessageID = regexp.MustCompile(`\b(console|admin|customer)_[a-z0-9_]+\b`)
+// consoleRawMessageID is a catalog id shown instead of its words.
+var consoleRawMessageID = regexp.MustCompile(`\b(console|admin|customer)_[a-z0-9_]+\b`)
 
-// overflowing lists the buttons, links and table cells of the page whose text does not fit.
-const overflowing = `[...document.querySelectorAll('button, a.button, nav a, .me a, .pill, th, td, label, h1, h2')]
+// consoleOverflowing lists the buttons, links and table cells of the page whose text does not fit.
+const consoleOverflowing = `[...document.querySelectorAll('button, a.button, nav a, .me a, .pill, th, td, label, h1, h2')]
 	.filter(e => e.offsetParent !== null && e.clientWidth > 2 && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'auto')
 	.map(e => e.tagName + ' ' + e.textContent.trim().slice(0, 40))`
 
-// tooWide lists the innermost elements reaching past the window's right edge.
+// consoleTooWide lists the innermost elements reaching past the window's right edge.
 // A phone's browser widens its layout to fit what overflows, so the width to check against is the
 // phone's, given as the argument. What scrolls in a box of its own (the audit log's table) may be wider.
-const tooWide = `(w => {
+const consoleTooWide = `(w => {
 	return [...document.querySelectorAll('body *')]
 	.filter(e => e.getBoundingClientRect().right > w + 1 && ![...e.children].some(c => c.getBoundingClientRect().right > w + 1))
 	.filter(e => { for (let p = e.parentElement; p; p = p.parentElement) if (getComputedStyle(p).overflowX === 'auto') return false; return true })
 	.slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)) })`
 
-// pageSays checks the visible text of the page: every wanted phrase, no English phrase of the console,
-// no raw message id, nothing overflowing its box, and on a phone (width > 0) nothing wider than the screen.
-func pageSays(t testing.TB, ctx context.Context, where string, width int64, want []string) {
+// consolePageSays checks the visible text of the page: every wanted phrase, no English phrase of the console,
+// no raw message id, nothing consoleOverflowing its box, and on a phone (width > 0) nothing wider than the screen.
+func consolePageSays(t testing.TB, ctx context.Context, where string, width int64, want []string) {
 	t.Helper()
 	text := eval[string](t, ctx, `document.body.innerText`)
 	for _, w := range want {
@@ -67,16 +67,16 @@ func pageSays(t testing.TB, ctx context.Context, where string, width int64, want
 			t.Errorf("%s: the page still says %q", where, en)
 		}
 	}
-	if m := rawMessageID.FindString(text); m != "" {
+	if m := consoleRawMessageID.FindString(text); m != "" {
 		t.Errorf("%s: the page shows the message id %q", where, m)
 	}
-	if over := eval[[]any](t, ctx, overflowing); len(over) > 0 {
+	if over := eval[[]any](t, ctx, consoleOverflowing); len(over) > 0 {
 		t.Errorf("%s: text overflows its box: %v", where, over)
 	}
 	if width == 0 {
 		return
 	}
-	if wide := eval[[]any](t, ctx, tooWide+"("+strconv.FormatInt(width, 10)+")"); len(wide) > 0 {
+	if wide := eval[[]any](t, ctx, consoleTooWide+"("+strconv.FormatInt(width, 10)+")"); len(wide) > 0 {
 		t.Errorf("%s: wider than the window: %v", where, wide)
 	}
 }
@@ -97,14 +97,14 @@ func TestConsoleInChinese(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#lang-switch select`), "zh-Hans"),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="zh-Hans"] #session-list`)),
 	)
-	pageSays(t, w.engineer, "console", 0, []string{"会话", "退出登录", "新建支持会话", "客户姓名", "创建邀请", "等待客户", "还没有已结束的会话。"})
+	consolePageSays(t, w.engineer, "console", 0, []string{"会话", "退出登录", "新建支持会话", "客户姓名", "创建邀请", "等待客户", "还没有已结束的会话。"})
 	do(t, w.engineer, 20*time.Second, "new session",
 		chromedp.SendKeys(chromedp.CSS(`input[name=customer]`), "王芳"),
 		chromedp.Click(chromedp.CSS(`input[name=open_viewer]`)),
 		chromedp.Click(chromedp.CSS(`.new-session button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#audit`)),
 	)
-	pageSays(t, w.engineer, "session page", 0, []string{"全部会话", "邀请客户", "复制链接", "复制代码", "审计日志", "已创建邀请", "结束会话", "报告总结"})
+	consolePageSays(t, w.engineer, "session page", 0, []string{"全部会话", "邀请客户", "复制链接", "复制代码", "审计日志", "已创建邀请", "结束会话", "报告总结"})
 	year := time.Now().Format("2006年")
 	if text := eval[string](t, w.engineer, `document.querySelector('.audit-time').innerText`); !strings.HasPrefix(text, year) {
 		t.Errorf("the audit log's time reads %q, not in Chinese form", text)
@@ -116,20 +116,20 @@ func TestConsoleInChinese(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#v-keys-btn`)),
 	)
 	waitJS(t, w.engineer, 15*time.Second, "the viewer's status in Chinese", `document.getElementById("v-state").textContent === "正在等待客户…"`)
-	pageSays(t, w.engineer, "viewer", 0, []string{"正在等待 王芳", "发送按键", "全屏", "剪贴板", "截图"})
+	consolePageSays(t, w.engineer, "viewer", 0, []string{"正在等待 王芳", "发送按键", "全屏", "剪贴板", "截图"})
 	consoleShot(t, w.engineer, "viewer-zh-Hans")
 	do(t, w.engineer, 20*time.Second, "back to the console",
 		chromedp.Navigate(w.srv.url+"/console"),
 		chromedp.WaitVisible(chromedp.CSS(`.group-waiting .row`)),
 	)
-	pageSays(t, w.engineer, "console with a session", 0, []string{"王芳", "等待中", "打开查看器", year})
+	consolePageSays(t, w.engineer, "console with a session", 0, []string{"王芳", "等待中", "打开查看器", year})
 	consoleShot(t, w.engineer, "console-zh-Hans")
 	// Signing out keeps the browser's choice: the sign-in page speaks Chinese, and so does the console after.
 	do(t, w.engineer, 20*time.Second, "sign out and in",
 		chromedp.Click(chromedp.CSS(`.me form[action="/logout"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=password]`)),
 	)
-	pageSays(t, w.engineer, "sign-in page", 0, []string{"工程师登录", "电子邮箱", "密码", "登录"})
+	consolePageSays(t, w.engineer, "sign-in page", 0, []string{"工程师登录", "电子邮箱", "密码", "登录"})
 	consoleShot(t, w.engineer, "signin-zh-Hans")
 	do(t, w.engineer, 20*time.Second, "sign in",
 		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "erin@acme.test"),
@@ -152,7 +152,7 @@ func TestConsoleInChinese(t *testing.T) {
 			{"settings", w.srv.url + "/settings?lang=de", `form.form`},
 		} {
 			do(t, w.engineer, 20*time.Second, "German "+p.name, chromedp.Navigate(p.url), chromedp.WaitVisible(chromedp.CSS(`html[lang="de"] `+p.ready)))
-			pageSays(t, w.engineer, "German "+p.name, map[bool]int64{true: width, false: 0}[width < 500], []string{"Abmelden"})
+			consolePageSays(t, w.engineer, "German "+p.name, map[bool]int64{true: width, false: 0}[width < 500], []string{"Abmelden"})
 			consoleShot(t, w.engineer, p.name+"-de-"+map[bool]string{true: "390", false: "1280"}[width < 500])
 		}
 	}

@@ -15,17 +15,17 @@ import (
 	"tether/static/locales"
 )
 
-// profiled is the store with every signed-in user's profile replaced by one the test sets, as the
+// consoleProfiled is the store with every signed-in user's profile replaced by one the test sets, as the
 // profile page would have saved it.
-type profiled struct {
+type consoleProfiled struct {
 	Store
 	mu sync.Mutex
 	p  store.Profile
 }
 
-func (s *profiled) set(p store.Profile) { s.mu.Lock(); s.p = p; s.mu.Unlock() }
+func (s *consoleProfiled) set(p store.Profile) { s.mu.Lock(); s.p = p; s.mu.Unlock() }
 
-func (s *profiled) LoginUser(ctx context.Context, hash string) (store.User, time.Time, error) {
+func (s *consoleProfiled) LoginUser(ctx context.Context, hash string) (store.User, time.Time, error) {
 	u, exp, err := s.Store.LoginUser(ctx, hash)
 	s.mu.Lock()
 	u.Profile = s.p
@@ -33,28 +33,28 @@ func (s *profiled) LoginUser(ctx context.Context, hash string) (store.User, time
 	return u, exp, err
 }
 
-func profiledHarness(t *testing.T) (*harness, *profiled) {
-	var ps *profiled
-	h := newHarnessWith(t, nil, func(d *Deps) { ps = &profiled{Store: d.Store}; d.Store = ps })
+func consoleProfiledHarness(t *testing.T) (*harness, *consoleProfiled) {
+	var ps *consoleProfiled
+	h := newHarnessWith(t, nil, func(d *Deps) { ps = &consoleProfiled{Store: d.Store}; d.Store = ps })
 	return h, ps
 }
 
-// rawID is a message id shown instead of its words.
-var rawID = regexp.MustCompile(`\b(console|admin|customer)_[a-z0-9_]+\b`)
+// consoleRawID is a message id shown instead of its words.
+var consoleRawID = regexp.MustCompile(`\b(console|admin|customer)_[a-z0-9_]+\b`)
 
-func mustSay(t *testing.T, body string, wants ...string) {
+func consoleMustSay(t *testing.T, body string, wants ...string) {
 	t.Helper()
 	for _, w := range wants {
 		if !strings.Contains(body, w) {
 			t.Errorf("the page lacks %q", w)
 		}
 	}
-	if m := rawID.FindString(body); m != "" {
+	if m := consoleRawID.FindString(body); m != "" {
 		t.Errorf("the page shows the message id %q", m)
 	}
 }
 
-func mustNotSay(t *testing.T, body string, unwanted ...string) {
+func consoleMustNotSay(t *testing.T, body string, unwanted ...string) {
 	t.Helper()
 	for _, w := range unwanted {
 		if strings.Contains(body, w) {
@@ -66,7 +66,7 @@ func mustNotSay(t *testing.T, body string, unwanted ...string) {
 // TestConsoleSpeaksTheProfilesLanguage: the console, a session's page and the settings speak the
 // language the engineer's profile names, and show times in the profile's zone and clock.
 func TestConsoleSpeaksTheProfilesLanguage(t *testing.T) {
-	h, ps := profiledHarness(t)
+	h, ps := consoleProfiledHarness(t)
 	b := h.signedUp("Acme", "erin@acme.test")
 	id, _ := h.newSession(b, "Maria Lopez")
 	// The harness's clock: 2026-11-21 09:00 UTC.
@@ -97,25 +97,25 @@ func TestConsoleSpeaksTheProfilesLanguage(t *testing.T) {
 		t.Run(tc.lang, func(t *testing.T) {
 			ps.set(store.Profile{Language: tc.lang, TimeZone: tc.zone, Clock12h: tc.clock12h})
 			_, body, _ := b.get("/console")
-			mustSay(t, body, tc.console...)
-			mustNotSay(t, body, english...)
+			consoleMustSay(t, body, tc.console...)
+			consoleMustNotSay(t, body, english...)
 			if strings.Contains(body, `id="lang-switch"`) {
 				t.Error("the shell offers a language switch to a user whose profile names a language")
 			}
 			_, body, _ = b.get("/console/sessions")
-			mustSay(t, body, tc.console[6:9]...)
+			consoleMustSay(t, body, tc.console[6:9]...)
 			_, body, _ = b.get("/sessions/" + id)
-			mustSay(t, body, tc.session...)
-			mustNotSay(t, body, english...)
+			consoleMustSay(t, body, tc.session...)
+			consoleMustNotSay(t, body, english...)
 			_, body, _ = b.get("/settings")
-			mustSay(t, body, tc.settings...)
-			mustNotSay(t, body, english...)
+			consoleMustSay(t, body, tc.settings...)
+			consoleMustNotSay(t, body, english...)
 			code, body, _ := b.post("/settings", url.Values{"session_max_minutes": {"2"}, "idle_timeout_minutes": {"15"},
 				"recording_retention_days": {"30"}, "file_max_mb": {"100"}, "request_timeout_minutes": {"10"}})
 			if code != http.StatusBadRequest {
 				t.Fatalf("bad settings: %d", code)
 			}
-			mustSay(t, body, tc.bad)
+			consoleMustSay(t, body, tc.bad)
 		})
 	}
 }
@@ -123,38 +123,38 @@ func TestConsoleSpeaksTheProfilesLanguage(t *testing.T) {
 // TestErrorPageSpeaksTheProfilesLanguage: the central error handler's generic answers are in the signed-in
 // engineer's language, on a page in that language.
 func TestErrorPageSpeaksTheProfilesLanguage(t *testing.T) {
-	h, ps := profiledHarness(t)
+	h, ps := consoleProfiledHarness(t)
 	b := h.signedUp("Acme", "erin@acme.test")
 	ps.set(store.Profile{Language: "de"})
 	code, body, _ := b.get("/sessions/" + store.NewID())
 	if code != http.StatusNotFound {
 		t.Fatalf("an unknown session: %d", code)
 	}
-	mustSay(t, body, `<html lang="de"`, "Nicht gefunden", "Der Link ist möglicherweise falsch")
+	consoleMustSay(t, body, `<html lang="de"`, "Nicht gefunden", "Der Link ist möglicherweise falsch")
 	ps.set(store.Profile{Language: "zh-Hans"})
 	_, body, _ = b.get("/sessions/" + store.NewID())
-	mustSay(t, body, `<html lang="zh-Hans"`, "未找到")
+	consoleMustSay(t, body, `<html lang="zh-Hans"`, "未找到")
 	// Someone signed out reads it in their browser's language, English here.
 	_, body, _ = h.browser().get("/i/nonsense")
-	mustNotSay(t, body, "Nicht gefunden", "未找到")
+	consoleMustNotSay(t, body, "Nicht gefunden", "未找到")
 }
 
 // TestConsoleLanguageSwitch: a user whose profile names no language gets the shell's switch; ?lang= picks
 // the language for the browser, and it stays picked.
 func TestConsoleLanguageSwitch(t *testing.T) {
-	h, ps := profiledHarness(t)
+	h, ps := consoleProfiledHarness(t)
 	b := h.signedUp("Acme", "erin@acme.test")
 	ps.set(store.Profile{})
 	_, body, _ := b.get("/console")
-	mustSay(t, body, `id="lang-switch"`, `<option value="de" lang="de">Deutsch</option>`, "New support session")
+	consoleMustSay(t, body, `id="lang-switch"`, `<option value="de" lang="de">Deutsch</option>`, "New support session")
 	_, body, _ = b.get("/console?lang=zh-Hans")
-	mustSay(t, body, `<html lang="zh-Hans"`, "新建支持会话", `<option value="zh-Hans" lang="zh-Hans" selected>简体中文</option>`)
+	consoleMustSay(t, body, `<html lang="zh-Hans"`, "新建支持会话", `<option value="zh-Hans" lang="zh-Hans" selected>简体中文</option>`)
 	_, body, _ = b.get("/settings")
-	mustSay(t, body, "保存设置")
+	consoleMustSay(t, body, "保存设置")
 	// The profile's language wins over the browser's choice.
 	ps.set(store.Profile{Language: "de"})
 	_, body, _ = b.get("/console")
-	mustSay(t, body, "Neue Support-Sitzung")
+	consoleMustSay(t, body, "Neue Support-Sitzung")
 }
 
 // TestConsoleWordsCovered: every end reason, grant and event kind the console words has its message in
