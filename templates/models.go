@@ -79,6 +79,8 @@ type User struct {
 	Operator bool
 	// OtherAccounts: the same email has an account at another provider ("Switch provider").
 	OtherAccounts bool
+	// LanguageSet: the profile names a language; otherwise the shell offers a language switch.
+	LanguageSet bool
 }
 
 // Setup is the first-run page.

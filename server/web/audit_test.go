@@ -14,6 +14,7 @@ import (
 
 	"tether/server/protocol"
 	"tether/server/store"
+	"tether/static/locales"
 )
 
 // TestAuditLogExport: the session's log, chat included, is on the detail
@@ -172,7 +173,7 @@ func TestAuditWording(t *testing.T) {
 		{protocol.AuditFileToEngineer, "not json", "not json"},
 	} {
 		k := eventKinds[tc.kind]
-		if got := k.Detail(tc.detail); got != tc.want {
+		if got := k.Detail(locales.Localizer{}, tc.detail); got != tc.want {
 			t.Errorf("%s %s: %q, want %q", tc.kind, tc.detail, got, tc.want)
 		}
 	}

@@ -23,7 +23,7 @@ func (s *Server) console(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
-	v := templates.Console{Page: s.shellPage(c, "Sessions", en), Groups: groups, OpenViewer: true, Desks: desks, DeskID: chosen,
+	v := templates.Console{Page: s.titled(c, en, "console_nav_sessions"), Groups: groups, OpenViewer: true, Desks: desks, DeskID: chosen,
 		Tour: consoleTour(en)}
 	if v.Queue, err = s.requestQueue(c, en); err != nil {
 		return err
@@ -40,17 +40,19 @@ func (s *Server) consoleSessions(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, templates.SessionList(groups))
+	return s.render(c, http.StatusOK, templates.SessionList(s.shellPage(c, "", en), groups))
 }
 
+// stateGroups are the console's groups, in order, with the message ids of their title and of the line
+// an empty group shows.
 var stateGroups = []struct {
 	state        store.State
 	title, empty string
 }{
-	{store.StateWaiting, "Waiting for the customer", "No open invitations."},
-	{store.StateJoined, "Customer joined", "Nobody is waiting for approval."},
-	{store.StateActive, "Active", "No session is running."},
-	{store.StateEnded, "Ended", "No ended sessions yet."},
+	{store.StateWaiting, "console_group_waiting", "console_group_waiting_empty"},
+	{store.StateJoined, "console_group_joined", "console_group_joined_empty"},
+	{store.StateActive, "console_group_active", "console_group_active_empty"},
+	{store.StateEnded, "console_group_ended", "console_group_ended_empty"},
 }
 
 func (s *Server) sessionGroups(c echo.Context, en engineer) ([]templates.SessionGroup, error) {
@@ -68,9 +70,10 @@ func (s *Server) sessionGroups(c echo.Context, en engineer) ([]templates.Session
 		return nil, err
 	}
 	names := map[string]string{}
+	loc := s.speak(c, en)
 	groups := make([]templates.SessionGroup, len(stateGroups))
 	for i, g := range stateGroups {
-		groups[i] = templates.SessionGroup{State: string(g.state), Title: g.title, Empty: g.empty}
+		groups[i] = templates.SessionGroup{State: string(g.state), Title: loc.T(g.title), Empty: loc.T(g.empty)}
 	}
 	for _, sess := range append(live, ended...) {
 		if sess.EngineerID == "" && sess.State != store.StateEnded {
@@ -89,13 +92,6 @@ func (s *Server) sessionGroups(c echo.Context, en engineer) ([]templates.Session
 		}
 	}
 	return groups, nil
-}
-
-var stateLabels = map[store.State]string{
-	store.StateWaiting: "Waiting",
-	store.StateJoined:  "Awaiting approval",
-	store.StateActive:  "Active",
-	store.StateEnded:   "Ended",
 }
 
 // sessionRow turns a stored session into what pages show. names caches
@@ -117,10 +113,11 @@ func (s *Server) sessionRow(c echo.Context, en engineer, sess store.Session, nam
 		}
 		names[sess.EngineerID] = name
 	}
+	loc := s.speak(c, en)
 	return templates.SessionRow{
 		ID: sess.ID, CustomerName: sess.CustomerName, Note: sess.Note, Description: sess.Description, Engineer: name,
-		State: string(sess.State), StateLabel: stateLabels[sess.State], Grants: sess.Grants.Shorts(),
-		Code: auth.FormatCode(sess.Code), Created: sess.CreatedAt.Local(), Ended: localPtr(sess.EndedAt), EndReason: sess.EndReason,
+		State: string(sess.State), StateLabel: stateLabel(loc.T, sess.State), Grants: grantWords(loc.T, sess.Grants),
+		Code: auth.FormatCode(sess.Code), Created: sess.CreatedAt.Local(), Ended: localPtr(sess.EndedAt), EndReason: endReason(loc.T, sess.EndReason),
 		AgentHost: sess.AgentHost,
 		Feedback:  templates.Feedback{Rating: sess.Rating, Comment: sess.RatingComment, At: localPtr(sess.RatedAt)},
 	}, nil

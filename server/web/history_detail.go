@@ -6,12 +6,13 @@ import (
 	"tether/server/live"
 	"tether/server/protocol"
 	"tether/server/store"
+	"tether/static/locales"
 	"tether/templates"
 )
 
 // historyFacts is what the session's page shows for the history: the start, duration, computer and
 // source, the end reason in the reader's language, the chat as a transcript and the files that crossed.
-func (s *Server) historyFacts(ctx context.Context, providerID string, p templates.Page, sess store.Session, engineerName string, evs []store.Event) *templates.SessionFacts {
+func (s *Server) historyFacts(ctx context.Context, loc locales.Localizer, providerID string, p templates.Page, sess store.Session, engineerName string, evs []store.Event) *templates.SessionFacts {
 	row := store.HistoryRow{Session: sess, EngineerName: engineerName}
 	f := &templates.SessionFacts{
 		Started: sess.CreatedAt, OS: osLabel(sess.AgentOS), Source: sourceLabel(p, sess),
@@ -24,7 +25,7 @@ func (s *Server) historyFacts(ctx context.Context, providerID string, p template
 	who := func(actor string) string {
 		n, ok := names[actor]
 		if !ok {
-			n = s.actorName(ctx, providerID, sess, actor)
+			n = s.actorName(ctx, loc, providerID, sess, actor)
 			names[actor] = n
 		}
 		return n
@@ -32,13 +33,13 @@ func (s *Server) historyFacts(ctx context.Context, providerID string, p template
 	for _, e := range evs {
 		switch e.Kind {
 		case live.EventChat:
-			f.Chat = append(f.Chat, templates.ChatLine{At: e.At, Who: who(e.Actor), Text: chatText(e.Detail)})
+			f.Chat = append(f.Chat, templates.ChatLine{At: e.At, Who: who(e.Actor), Text: chatText(loc, e.Detail)})
 		case protocol.AuditFileToCustomer:
-			f.Files = append(f.Files, templates.FileLine{At: e.At, Direction: p.Say("history_file_to_customer"), Detail: auditDetail(e.Detail)})
+			f.Files = append(f.Files, templates.FileLine{At: e.At, Direction: p.Say("history_file_to_customer"), Detail: auditDetail(loc, e.Detail)})
 		case protocol.AuditFileToEngineer:
-			f.Files = append(f.Files, templates.FileLine{At: e.At, Direction: p.Say("history_file_to_engineer"), Detail: auditDetail(e.Detail)})
+			f.Files = append(f.Files, templates.FileLine{At: e.At, Direction: p.Say("history_file_to_engineer"), Detail: auditDetail(loc, e.Detail)})
 		case protocol.AuditFileFailed:
-			f.Files = append(f.Files, templates.FileLine{At: e.At, Direction: p.Say("history_file_failed"), Detail: auditDetail(e.Detail), Failed: true})
+			f.Files = append(f.Files, templates.FileLine{At: e.At, Direction: p.Say("history_file_failed"), Detail: auditDetail(loc, e.Detail), Failed: true})
 		}
 	}
 	return f

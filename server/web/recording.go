@@ -82,23 +82,23 @@ func (s *Server) recordingPage(c echo.Context, en engineer) error {
 		return err
 	}
 	ix, err := s.Recordings.Open(ctx, en.Provider.ID, sess.ID)
+	loc := s.speak(c, en)
 	if errors.Is(err, store.ErrRecordingDeleted) {
-		return &httpError{status: http.StatusGone, heading: "Recording deleted",
-			message: "This session's recording was deleted at the end of the retention period.", cause: err}
+		return &httpError{status: http.StatusGone, heading: loc.T("console_event_recording_deleted"),
+			message: loc.T("console_rec_deleted_text"), cause: err}
 	}
 	if err != nil {
 		return err
 	}
 	if ix.Recording.Chunks == 0 {
-		return &httpError{status: http.StatusNotFound, heading: "Nothing recorded yet",
-			message: "This session is recorded, but no picture has been recorded yet: the engineer's viewer records once the customer shares the screen."}
+		return &httpError{status: http.StatusNotFound, heading: loc.T("console_rec_nothing"), message: loc.T("console_rec_nothing_text")}
 	}
 	row, err := s.sessionRow(c, en, sess, map[string]string{})
 	if err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, templates.PlaybackView(templates.Playback{
-		Page: s.shellPage(c, "Recording · "+sess.CustomerName, en), Session: row,
+		Page: s.titled(c, en, "console_title_recording", map[string]any{"Customer": sess.CustomerName}), Session: row,
 		DataURL: "/sessions/" + sess.ID + "/recording/data", WasmURL: s.assets.url("build/viewer.wasm"),
 		DurationMs: ix.Recording.DurationMs, Bytes: ix.Recording.Bytes, Started: ix.Recording.CreatedAt.Local(),
 		Keyframes: len(ix.Keyframes()),

@@ -43,7 +43,7 @@ func (s *Server) reportFor(ctx context.Context, page templates.Page, sess store.
 	r := templates.Report{
 		Page: page, ForCustomer: forCustomer, Standalone: standalone, SessionID: sess.ID,
 		Provider: p.Name, Engineer: engineer, CustomerName: sess.CustomerName, AgentHost: sess.AgentHost,
-		State: string(sess.State), StateLabel: stateLabels[sess.State],
+		State: string(sess.State), StateLabel: stateLabel(page.Say, sess.State),
 		Created: sess.CreatedAt.Local(), Started: localPtr(sess.ActiveAt), Ended: localPtr(sess.EndedAt), EndReason: sess.EndReason,
 		Summary: sess.Summary, SummaryAt: localPtr(sess.SummaryAt), Rating: sess.Rating, Comment: sess.RatingComment,
 		Generated: s.Now().Local(),

@@ -15,6 +15,7 @@ import (
 
 	"tether/server/blob"
 	"tether/server/store"
+	"tether/static/locales"
 	"tether/templates"
 )
 
@@ -35,21 +36,22 @@ func (s *Server) screenshotTake(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
+	loc := s.speak(c, en)
 	if sess.State == store.StateEnded {
-		return errScreenshotEnded
+		return screenshotEnded(loc)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxScreenshotBytes))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return &httpError{status: http.StatusRequestEntityTooLarge, heading: "Screenshot too large",
-			message: fmt.Sprintf("A screenshot may be at most %d MB.", maxScreenshotBytes>>20), cause: err}
+		return &httpError{status: http.StatusRequestEntityTooLarge, heading: loc.T("console_shot_too_large"),
+			message: loc.T("console_shot_too_large_text", map[string]any{"MB": maxScreenshotBytes >> 20}), cause: err}
 	}
 	if err != nil {
 		return err
 	}
 	w, h, err := checkPNG(body)
 	if err != nil {
-		return &httpError{status: http.StatusBadRequest, heading: "Not a screenshot", message: "The upload is not a PNG image the server can read.", cause: err}
+		return &httpError{status: http.StatusBadRequest, heading: loc.T("console_shot_not_png"), message: loc.T("console_shot_not_png_text"), cause: err}
 	}
 	key := "screenshots/" + sess.ID + "/" + store.NewID() + ".png"
 	if _, err := s.Blobs.Put(ctx, key, bytes.NewReader(body)); err != nil {
@@ -65,10 +67,10 @@ func (s *Server) screenshotTake(c echo.Context, en engineer) error {
 		}
 		switch {
 		case errors.Is(err, store.ErrSessionEnded):
-			return errScreenshotEnded
+			return screenshotEnded(loc)
 		case errors.Is(err, store.ErrTooManyRecords):
-			return &httpError{status: http.StatusConflict, heading: "Too many screenshots",
-				message: fmt.Sprintf("A session keeps at most %d screenshots.", store.MaxScreenshots), cause: err}
+			return &httpError{status: http.StatusConflict, heading: loc.T("console_shot_too_many"),
+				message: loc.T("console_shot_too_many_text", map[string]any{"Max": store.MaxScreenshots}), cause: err}
 		}
 		return err
 	}
@@ -78,7 +80,10 @@ func (s *Server) screenshotTake(c echo.Context, en engineer) error {
 	})
 }
 
-var errScreenshotEnded = &httpError{status: http.StatusConflict, heading: "Session ended", message: "The session has ended; its record takes no more screenshots."}
+// screenshotEnded refuses a screenshot of an ended session.
+func screenshotEnded(loc locales.Localizer) error {
+	return &httpError{status: http.StatusConflict, heading: loc.T("console_event_ended"), message: loc.T("console_shot_ended_text")}
+}
 
 // checkPNG decodes b in full, within the bounds, and returns its size.
 func checkPNG(b []byte) (w, h int, err error) {

@@ -538,12 +538,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	default:
 		s.Log.Info("request refused", "method", c.Request().Method, "path", c.Path(), "status", status, "addr", c.RealIP(), "err", err)
 	}
+	loc, heading, message := s.errorWords(c, err, heading, message)
 	if wantsJSON(c) {
 		_ = c.JSON(status, map[string]string{"error": message})
 		return
 	}
 	brand, home := s.errorBrand(c)
 	page := templates.ErrorPage{Page: s.page(c, heading, brand), Status: status, Heading: heading, Message: message, Home: home}
+	page.Lang, page.T = loc.Lang(), loc.T
 	if rerr := s.render(c, status, templates.ErrorView(page)); rerr != nil {
 		s.Log.Error("render error page", "err", rerr)
 		_ = c.String(status, message)

@@ -50,8 +50,9 @@ func (s *Server) sessionCreate(c echo.Context, en engineer) error {
 		if err != nil {
 			return err
 		}
-		v := templates.Console{Page: s.shellPage(c, "Sessions", en), Groups: groups, CustomerName: customer, Note: note, OpenViewer: openViewer,
-			Desks: desks, DeskID: chosen, Error: "Enter the customer's name (up to 100 characters); the note can have up to 500."}
+		v := templates.Console{Page: s.titled(c, en, "console_nav_sessions"), Groups: groups, CustomerName: customer, Note: note, OpenViewer: openViewer,
+			Desks: desks, DeskID: chosen}
+		v.Error = v.Say("console_new_session_invalid")
 		if v.Queue, err = s.requestQueue(c, en); err != nil {
 			return err
 		}
@@ -74,7 +75,7 @@ func (s *Server) sessionCreate(c echo.Context, en engineer) error {
 		if gerr != nil {
 			return gerr
 		}
-		v := templates.Console{Page: s.shellPage(c, "Sessions", en), Groups: groups, CustomerName: customer, Note: note,
+		v := templates.Console{Page: s.titled(c, en, "console_nav_sessions"), Groups: groups, CustomerName: customer, Note: note,
 			OpenViewer: openViewer, Error: qe.Message()}
 		if v.Notify, gerr = s.notifyPanel(c, en); gerr != nil {
 			return gerr

@@ -79,10 +79,11 @@ func (s *Server) auditExport(c echo.Context, en engineer) (auditExport, error) {
 	if err != nil {
 		return auditExport{}, err
 	}
-	log := s.auditLog(ctx, en.Provider.ID, sess, evs)
+	loc := s.speak(c, en)
+	log := s.auditLog(ctx, loc, en.Provider.ID, sess, evs)
 	return auditExport{
 		Session: auditSession{
-			ID: sess.ID, Customer: sess.CustomerName, Engineer: s.actorName(ctx, en.Provider.ID, sess, "engineer:"+sess.EngineerID),
+			ID: sess.ID, Customer: sess.CustomerName, Engineer: s.actorName(ctx, loc, en.Provider.ID, sess, "engineer:"+sess.EngineerID),
 			State: string(sess.State), CreatedAt: sess.CreatedAt, EndedAt: sess.EndedAt, EndReason: sess.EndReason,
 		},
 		ExportedAt: time.Now().UTC(),

@@ -29,7 +29,7 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 		return err
 	}
 	d := templates.SessionDetail{
-		Page: s.shellPage(c, sess.CustomerName, en), Session: row,
+		Page: s.titled(c, en, "console_title_session", map[string]any{"Customer": sess.CustomerName}), Session: row,
 		CodeURL: s.providerURL(en.Provider) + "/code", Expires: sess.ExpiresAt.Local(),
 		BytesSent: sess.BytesToViewer, BytesRecvd: sess.BytesToAgent,
 		Summary: sess.Summary, CanEditSummary: mayEditSummary(en, sess), SummarySaved: c.QueryParam("saved") == "summary",
@@ -50,10 +50,10 @@ func (s *Server) sessionShow(c echo.Context, en engineer) error {
 	if d.Recording, err = s.recordingOf(c, en, sess); err != nil {
 		return err
 	}
-	for _, e := range s.auditLog(ctx, en.Provider.ID, sess, evs) {
+	for _, e := range s.auditLog(ctx, s.speak(c, en), en.Provider.ID, sess, evs) {
 		d.Events = append(d.Events, templates.Event{Seq: e.Seq, At: e.At.Local(), Kind: e.Kind, Label: e.Label, Actor: e.Actor, Who: e.Who, Detail: e.Description})
 	}
-	d.Facts = s.historyFacts(ctx, en.Provider.ID, d.Page, sess, row.Engineer, evs)
+	d.Facts = s.historyFacts(ctx, s.speak(c, en), en.Provider.ID, d.Page, sess, row.Engineer, evs)
 	return s.render(c, http.StatusOK, templates.SessionView(d))
 }
 
@@ -71,7 +71,7 @@ func (s *Server) sessionViewer(c echo.Context, en engineer) error {
 		return err
 	}
 	v := templates.Viewer{
-		Page: s.shellPage(c, "Viewer · "+sess.CustomerName, en), Session: row,
+		Page: s.titled(c, en, "console_title_viewer", map[string]any{"Customer": sess.CustomerName}), Session: row,
 		WSURL: "/ws/viewer/" + sess.ID, WasmURL: s.assets.url("build/viewer.wasm"), CodeURL: s.providerURL(en.Provider) + "/code",
 	}
 	if sess.State == store.StateWaiting || sess.State == store.StateJoined {

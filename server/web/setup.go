@@ -3,7 +3,6 @@ package web
 import (
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/mail"
 	"strings"
@@ -33,9 +32,9 @@ func (s *Server) setupPage(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/login")
 	}
 	if !s.setupTokenOK(c.QueryParam("token")) {
-		return s.render(c, http.StatusForbidden, templates.SetupPending(s.page(c, "Setup", defaultBrand)))
+		return s.render(c, http.StatusForbidden, templates.SetupPending(s.setupLayout(c)))
 	}
-	return s.render(c, http.StatusOK, templates.SetupView(templates.Setup{Page: s.page(c, "Setup", defaultBrand), Token: c.QueryParam("token")}))
+	return s.render(c, http.StatusOK, templates.SetupView(templates.Setup{Page: s.setupLayout(c), Token: c.QueryParam("token")}))
 }
 
 func (s *Server) setupSubmit(c echo.Context) error {
@@ -48,10 +47,10 @@ func (s *Server) setupSubmit(c echo.Context) error {
 	}
 	tok := c.FormValue("token")
 	if !s.setupTokenOK(tok) {
-		return s.render(c, http.StatusForbidden, templates.SetupPending(s.page(c, "Setup", defaultBrand)))
+		return s.render(c, http.StatusForbidden, templates.SetupPending(s.setupLayout(c)))
 	}
 	v := templates.Setup{
-		Page:     s.page(c, "Setup", defaultBrand),
+		Page:     s.setupLayout(c),
 		Token:    tok,
 		Provider: strings.TrimSpace(c.FormValue("provider")),
 		Name:     strings.TrimSpace(c.FormValue("name")),
@@ -61,11 +60,11 @@ func (s *Server) setupSubmit(c echo.Context) error {
 	switch {
 	case v.Provider == "" || utf8.RuneCountInString(v.Provider) > store.MaxProviderName:
 		// The store's bound on a provider's display name, which customers see.
-		v.Error = fmt.Sprintf("Enter your company's name (up to %d characters).", store.MaxProviderName)
+		v.Error = v.Say("console_setup_bad_company", map[string]any{"Max": store.MaxProviderName})
 	case v.Name == "" || len(v.Name) > 100:
-		v.Error = "Enter your name (up to 100 characters)."
+		v.Error = v.Say("console_setup_bad_name")
 	case !validEmail(v.Email):
-		v.Error = "Enter a valid email address."
+		v.Error = v.Say("console_setup_bad_email")
 	default:
 		hash, v.Error = choosePassword(c.FormValue("password"), c.FormValue("password2"))
 	}
@@ -79,7 +78,7 @@ func (s *Server) setupSubmit(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/login")
 	}
 	if errors.Is(err, store.ErrEmailTaken) {
-		v.Error = "That email is already in use."
+		v.Error = v.Say("console_setup_email_taken")
 		return s.render(c, http.StatusBadRequest, templates.SetupView(v))
 	}
 	if err != nil {
@@ -90,6 +89,13 @@ func (s *Server) setupSubmit(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/console")
+}
+
+// setupLayout is the setup pages' layout model, titled in the visitor's language.
+func (s *Server) setupLayout(c echo.Context) templates.Page {
+	p := s.page(c, "", defaultBrand)
+	p.Title = p.Say("console_setup_title")
+	return p
 }
 
 func validEmail(e string) bool {

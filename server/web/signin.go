@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -82,14 +81,15 @@ func (s *Server) shellPage(c echo.Context, title string, en engineer) templates.
 	p.Lang, p.T = loc.Lang(), loc.T
 	p.Zone, p.Clock12h = en.User.Zone(), en.User.Clock12h
 	p.User = &templates.User{Name: en.User.Name, Email: en.User.Email, Provider: en.Provider.Name, Role: string(en.User.Role),
-		Operator: en.User.Operator, OtherAccounts: s.hasOtherAccounts(c, en)}
+		Operator: en.User.Operator, OtherAccounts: s.hasOtherAccounts(c, en), LanguageSet: en.User.Language != ""}
 	return p
 }
 
 // loginView is the sign-in page's model for the address the request came to: on a provider's
 // address it names the provider and posts back there, so that only that provider's account is tried.
 func (s *Server) loginView(c echo.Context, st site, email string) templates.Login {
-	v := templates.Login{Page: s.page(c, "Sign in", defaultBrand), Email: email, Prefix: st.Prefix}
+	v := templates.Login{Page: s.page(c, "", defaultBrand), Email: email, Prefix: st.Prefix}
+	v.Title = v.Say("console_signin_submit")
 	if st.Own() {
 		v.Page.Brand = brandOf(st.Provider)
 		v.Provider = st.Provider.Name
@@ -112,7 +112,7 @@ func (s *Server) loginPage(c echo.Context) error {
 	}
 	v := s.loginView(c, st, email)
 	if c.QueryParam("ended") == "1" {
-		v.Notice = "You were signed out. Sign in again to go on."
+		v.Notice = v.Say("console_signin_ended")
 	}
 	if c.QueryParam("deleted") == "1" {
 		v.Notice = v.Say("profile_deleted_notice")
@@ -183,10 +183,10 @@ func (s *Server) loginSubmit(c echo.Context) error {
 		switch {
 		case u.Disabled():
 			s.Log.Warn("sign-in refused: user deactivated", "addr", ip, "user", u.ID)
-			refusal = "This account has been deactivated. Ask your administrator."
+			refusal = view.Say("console_signin_deactivated")
 		case p.Disabled():
 			s.Log.Warn("sign-in refused: provider disabled", "addr", ip, "user", u.ID, "provider", p.ID)
-			refusal = p.Name + "'s account on this server is disabled. Ask the operator of this server."
+			refusal = view.Say("console_signin_provider_disabled", map[string]any{"Provider": p.Name})
 		default:
 			open = append(open, engineer{User: u, Provider: p})
 		}
@@ -208,7 +208,7 @@ func (s *Server) signInBudget(c echo.Context, view templates.Login) (bool, error
 	if err != nil || spent == nil {
 		return false, err
 	}
-	view.Error = "Too many attempts from your network. Wait a minute and try again."
+	view.Error = view.Say("console_signin_too_many_network")
 	return true, s.render(c, http.StatusTooManyRequests, templates.LoginView(view))
 }
 
@@ -219,7 +219,7 @@ func (s *Server) signInLocked(c echo.Context, view templates.Login, key string) 
 		return false, err
 	}
 	s.Log.Warn("sign-in refused: account locked after failures", "addr", c.RealIP(), "account", key, "failures", lock.Failures)
-	view.Error = "Too many failed sign-ins for this account. Try again " + untilText(lock.LockedUntil.Sub(s.Now())) + "."
+	view.Error = view.Say("console_signin_locked", untilData(lock.LockedUntil.Sub(s.Now())))
 	return true, s.render(c, http.StatusTooManyRequests, templates.LoginView(view))
 }
 
@@ -231,9 +231,9 @@ func (s *Server) signInFailed(c echo.Context, view templates.Login, key string) 
 		return err
 	}
 	s.Log.Warn("sign-in failed", "addr", c.RealIP(), "account", key, "failures", f.Failures)
-	view.Error = "Wrong email or password."
+	view.Error = view.Say("console_signin_wrong")
 	if !f.LockedUntil.IsZero() {
-		view.Error += " After repeated failures this account is locked; try again " + untilText(f.LockedUntil.Sub(s.Now())) + "."
+		view.Error += " " + view.Say("console_signin_now_locked", untilData(f.LockedUntil.Sub(s.Now())))
 	}
 	return s.render(c, http.StatusUnauthorized, templates.LoginView(view))
 }
@@ -265,12 +265,13 @@ func (s *Server) checkSignIn(c echo.Context, st site, email, pw string) ([]store
 	return matched, nil
 }
 
-// untilText says a wait in words: "in 30 seconds", "in 4 minutes".
-func untilText(d time.Duration) string {
+// untilData is a wait for the messages that say it ("in 30 seconds", "in 4 minutes"): Seconds under a
+// minute, else Minutes, rounded up.
+func untilData(d time.Duration) map[string]any {
 	if d < time.Minute {
-		return fmt.Sprintf("in %d seconds", max(int(d.Seconds()+0.999), 1))
+		return map[string]any{"Seconds": max(int(d.Seconds()+0.999), 1)}
 	}
-	return fmt.Sprintf("in %d minutes", int(d.Minutes()+0.999))
+	return map[string]any{"Minutes": int(d.Minutes() + 0.999)}
 }
 
 func (s *Server) startLogin(c echo.Context, u store.User) error {

@@ -94,8 +94,8 @@ func (s *Server) loginChoose(c echo.Context) error {
 	providerID, userID, ok := s.openChoice(c, c.FormValue("choice"))
 	if !ok {
 		s.Log.Warn("sign-in choice refused: invalid or expired", "addr", c.RealIP())
-		v := templates.Login{Page: s.page(c, "Sign in", defaultBrand),
-			Error: "That choice has expired. Sign in again."}
+		v := templates.Login{Page: s.page(c, "", defaultBrand)}
+		v.Title, v.Error = v.Say("console_signin_submit"), v.Say("console_signin_choice_expired")
 		return s.render(c, http.StatusForbidden, templates.LoginView(v))
 	}
 	ctx := c.Request().Context()
@@ -109,7 +109,8 @@ func (s *Server) loginChoose(c echo.Context) error {
 		return err
 	}
 	if u.Disabled() || p.Disabled() {
-		v := templates.Login{Page: s.page(c, "Sign in", defaultBrand), Error: "That account cannot sign in now. Ask your administrator."}
+		v := templates.Login{Page: s.page(c, "", defaultBrand)}
+		v.Title, v.Error = v.Say("console_signin_submit"), v.Say("console_signin_choice_closed")
 		return s.render(c, http.StatusForbidden, templates.LoginView(v))
 	}
 	st, err := s.siteOf(c)
@@ -142,7 +143,7 @@ func (s *Server) switchPage(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
-	v := templates.SwitchPage{Page: s.shellPage(c, "Switch provider", en)}
+	v := templates.SwitchPage{Page: s.titled(c, en, "console_switch_provider")}
 	for _, u := range users {
 		if u.ProviderID == en.Provider.ID {
 			continue

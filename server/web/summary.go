@@ -24,13 +24,15 @@ func (s *Server) summarySave(c echo.Context, en engineer) error {
 		return err
 	}
 	if !mayEditSummary(en, sess) {
-		return &httpError{status: http.StatusForbidden, heading: "Not allowed",
-			message: "Only the session's engineer and the admins of " + en.Provider.Name + " can write its summary."}
+		loc := s.speak(c, en)
+		return &httpError{status: http.StatusForbidden, heading: loc.T("console_error_not_allowed"),
+			message: loc.T("console_summary_not_allowed", map[string]any{"Provider": en.Provider.Name})}
 	}
 	// Browsers send line breaks as CRLF; the summary keeps LF.
 	text := strings.TrimSpace(strings.ReplaceAll(c.FormValue("summary"), "\r\n", "\n"))
 	if _, err := s.Store.SetSummary(ctx, en.Provider.ID, sess.ID, en.User.ID, text); errors.Is(err, store.ErrInvalidArgument) {
-		return badRequest("The summary is too long: it may have at most 10,000 characters. Your text was not saved; go back to copy it.")
+		loc := s.speak(c, en)
+		return &httpError{status: http.StatusBadRequest, heading: loc.T("console_error_did_not_work"), message: loc.T("console_summary_too_long")}
 	} else if err != nil {
 		return err
 	}

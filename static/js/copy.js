@@ -9,7 +9,8 @@ document.addEventListener("click", function (ev) {
   if (input.classList.contains("code")) text = text.replace(/\s+/g, "");
   var done = function () {
     var label = b.textContent;
-    b.textContent = "Copied";
+    // The page words "Copied" in its language (data-copied); without it the button only turns green.
+    if (b.dataset.copied) b.textContent = b.dataset.copied;
     b.classList.add("copied");
     setTimeout(function () { b.textContent = label; b.classList.remove("copied"); }, 1500);
   };

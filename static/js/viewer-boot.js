@@ -23,15 +23,14 @@
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function' ||
       typeof Go !== 'function' || typeof RTCPeerConnection !== 'function' ||
       typeof WebSocket !== 'function') {
-    fail('This browser cannot run the viewer: it needs WebAssembly, WebRTC and WebSocket. ' +
-      'Please use a current Chrome, Edge, Firefox or Safari.');
+    fail(window.tetherMsg('console_js_browser_unfit'));
     return;
   }
 
   var go = new Go();
   var url = root.dataset.wasm;
   if (state) {
-    state.textContent = 'Loading the viewer…';
+    state.textContent = window.tetherMsg('console_js_loading_viewer');
   }
 
   function instantiate() {
@@ -66,9 +65,9 @@
   }).then(function () {
     // The Go program ends with the session; its last state stays shown.
     if (root.dataset.state !== 'ended') {
-      fail('The viewer stopped.');
+      fail(window.tetherMsg('console_js_viewer_stopped'));
     }
   }).catch(function (err) {
-    fail('The viewer could not start: ' + (err && err.message ? err.message : err), err);
+    fail(window.tetherMsg('console_js_viewer_failed', { Error: err && err.message ? err.message : err }), err);
   });
 })();

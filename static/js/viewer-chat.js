@@ -21,7 +21,7 @@
     unread = n;
     badge.textContent = n ? (n > 99 ? "99+" : String(n)) : "";
     badge.hidden = !n;
-    toggle.title = n ? n + " unread message" + (n > 1 ? "s" : "") : "Chat with the customer";
+    toggle.title = n ? window.tetherMsg(n > 1 ? "console_js_unread_many" : "console_js_unread_one", { Count: n }) : window.tetherMsg("console_js_chat_title");
   }
   function place() { root.style.top = toolbar.getBoundingClientRect().bottom + "px"; }
   function open(on) {
@@ -46,7 +46,7 @@
   window.addEventListener("resize", function () { if (isOpen()) place(); });
   // The session ended: the history stays readable.
   new MutationObserver(function () {
-    if (viewer.dataset.state === "ended") chat.close("The session has ended.");
+    if (viewer.dataset.state === "ended") chat.close(window.tetherMsg("console_js_session_ended"));
   }).observe(viewer, { attributes: true, attributeFilter: ["data-state"] });
   setUnread(0);
 })();

@@ -24,28 +24,31 @@
     var tv = window.tetherViewer;
     if (tv && typeof tv.command === "function") tv.command(name, detail);
   }
-  function count(n) { return n === 1 ? "1 character" : n.toLocaleString() + " characters"; }
-  function size(n) { return n < 1000 ? n + " bytes" : n < 1e6 ? Math.round(n / 1000) + " KB" : (n / 1e6).toFixed(1) + " MB"; }
+  var msg = window.tetherMsg;
+  function count(n) { return msg(n === 1 ? "console_js_chars_one" : "console_js_chars_many", { Count: n.toLocaleString() }); }
+  function size(n) { return n < 1000 ? msg("console_js_bytes", { Count: n }) : n < 1e6 ? Math.round(n / 1000) + " KB" : (n / 1e6).toFixed(1) + " MB"; }
+  // The catalog's words go into markup below: escaped, as any text would be.
+  function esc(s) { return s.replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
 
   // The toolbar button and its panel.
   var menu = el("span", { "class": "v-tool", id: "v-clip" });
   var btn = el("button", { type: "button", id: "v-clip-btn", "aria-haspopup": "dialog", "aria-expanded": "false", "aria-controls": "v-clip-panel" });
-  btn.appendChild(el("span", {}, "Clipboard"));
-  var badge = el("span", { "class": "v-badge", id: "v-clip-state" }, "off");
+  btn.appendChild(el("span", {}, msg("console_js_clipboard")));
+  var badge = el("span", { "class": "v-badge", id: "v-clip-state" }, msg("console_js_off"));
   btn.appendChild(badge);
-  var panel = el("div", { "class": "v-pop v-clip-panel", id: "v-clip-panel", role: "dialog", "aria-label": "Clipboard" });
+  var panel = el("div", { "class": "v-pop v-clip-panel", id: "v-clip-panel", role: "dialog", "aria-label": msg("console_js_clipboard") });
   panel.hidden = true;
   panel.innerHTML =
-    '<div class="v-pop-head"><strong>Clipboard</strong><button type="button" class="v-pop-close" aria-label="Close">×</button></div>' +
+    '<div class="v-pop-head"><strong>' + esc(msg("console_js_clipboard")) + '</strong><button type="button" class="v-pop-close" aria-label="' + esc(msg("console_js_close")) + '">×</button></div>' +
     '<p class="v-pop-status" id="v-clip-status" role="status" aria-live="polite"></p>' +
-    '<label class="v-pop-label" for="v-clip-remote">Copied on the customer\'s computer</label>' +
-    '<textarea id="v-clip-remote" rows="4" readonly placeholder="Text the customer copies appears here."></textarea>' +
-    '<div class="v-pop-row"><button type="button" id="v-clip-copy" disabled>Copy to my clipboard</button></div>' +
-    '<label class="v-pop-label" for="v-clip-local">Send to the customer\'s clipboard</label>' +
-    '<textarea id="v-clip-local" rows="3" placeholder="Type or paste text here."></textarea>' +
-    '<div class="v-pop-row"><button type="button" id="v-clip-read">Paste from my clipboard</button>' +
-    '<button type="button" class="primary" id="v-clip-send">Send</button></div>' +
-    '<p class="v-pop-hint">Ctrl+V (⌘V on a Mac) in the screen sends your clipboard and pastes it on the customer\'s computer. Text only, up to 64 KB.</p>';
+    '<label class="v-pop-label" for="v-clip-remote">' + esc(msg("console_js_clip_remote")) + '</label>' +
+    '<textarea id="v-clip-remote" rows="4" readonly placeholder="' + esc(msg("console_js_clip_remote_placeholder")) + '"></textarea>' +
+    '<div class="v-pop-row"><button type="button" id="v-clip-copy" disabled>' + esc(msg("console_js_clip_copy")) + '</button></div>' +
+    '<label class="v-pop-label" for="v-clip-local">' + esc(msg("console_js_clip_local")) + '</label>' +
+    '<textarea id="v-clip-local" rows="3" placeholder="' + esc(msg("console_js_clip_local_placeholder")) + '"></textarea>' +
+    '<div class="v-pop-row"><button type="button" id="v-clip-read">' + esc(msg("console_js_clip_read")) + '</button>' +
+    '<button type="button" class="primary" id="v-clip-send">' + esc(msg("console_js_send")) + '</button></div>' +
+    '<p class="v-pop-hint">' + esc(msg("console_js_clip_hint")) + '</p>';
   menu.appendChild(btn);
   menu.appendChild(panel);
   anchor.parentNode.insertBefore(menu, anchor);
@@ -68,14 +71,13 @@
     var grants = (root.dataset.grants || "").split(",");
     on = grants.indexOf("clipboard") >= 0 && root.dataset.state !== "ended";
     root.dataset.clipboard = on ? "on" : "off";
-    badge.textContent = on ? "on" : "off";
+    badge.textContent = msg(on ? "console_js_on" : "console_js_off");
     btn.classList.toggle("v-on", on);
-    btn.title = on ? "Text copied on either computer can be pasted on the other" :
-      "Clipboard off: the customer has not allowed copy and paste between the computers";
+    btn.title = msg(on ? "console_js_clip_on_title" : "console_js_clip_off_title");
     ["v-clip-read", "v-clip-send"].forEach(function (id) { $(id).disabled = !on; });
     local.disabled = !on;
-    if (!on) setStatus("The customer has not allowed the clipboard. They can allow it in the support program on their computer.", "warn");
-    else if (!status.textContent || status.classList.contains("warn")) setStatus("Text the customer copies is put on your clipboard.", "");
+    if (!on) setStatus(msg("console_js_clip_not_allowed"), "warn");
+    else if (!status.textContent || status.classList.contains("warn")) setStatus(msg("console_js_clip_ready"), "");
   }
   new MutationObserver(follow).observe(root, { attributes: true, attributeFilter: ["data-grants", "data-state"] });
   follow();
@@ -86,15 +88,15 @@
 
   // Why the browser cannot write to the clipboard by itself, if it cannot.
   function writeBlocker() {
-    if (!window.isSecureContext) return "this page is not served over HTTPS";
-    if (!navigator.clipboard || typeof navigator.clipboard.writeText !== "function") return "this browser does not let pages write to the clipboard";
-    if (!document.hasFocus()) return "this tab was in the background";
+    if (!window.isSecureContext) return msg("console_js_clip_no_https");
+    if (!navigator.clipboard || typeof navigator.clipboard.writeText !== "function") return msg("console_js_clip_no_api");
+    if (!document.hasFocus()) return msg("console_js_clip_background");
     return "";
   }
 
   function degrade(reason) {
     root.dataset.clipLast = "panel";
-    setStatus("The customer copied " + count(remote.value.length) + ", but " + reason + ": use Copy to my clipboard.", "warn");
+    setStatus(msg("console_js_clip_degraded", { Count: count(remote.value.length), Reason: reason }), "warn");
     open(true);
   }
 
@@ -108,20 +110,19 @@
     if (blocker) { degrade(blocker); return; }
     navigator.clipboard.writeText(text).then(function () {
       root.dataset.clipLast = "written";
-      setStatus("The customer copied " + count(text.length) + "; it is on your clipboard.", "ok");
+      setStatus(msg("console_js_clip_written", { Count: count(text.length) }), "ok");
       btn.classList.add("v-flash");
       setTimeout(function () { btn.classList.remove("v-flash"); }, 1200);
-    }, function () { degrade("the browser did not allow writing to your clipboard"); });
+    }, function () { degrade(msg("console_js_clip_refused")); });
   });
   window.addEventListener("tether:clipboard-too-large", function (e) {
-    setStatus("The customer copied " + size(e.detail.size) + " of text, more than the " + size(e.detail.max) +
-      " the clipboard carries. Ask them to copy less, or to send it as a file.", "warn");
+    setStatus(msg("console_js_clip_too_large", { Size: size(e.detail.size), Max: size(e.detail.max) }), "warn");
     open(true);
   });
   window.addEventListener("tether:clipboard-sent", function (e) {
     sent++;
     root.dataset.clipSent = String(sent);
-    setStatus("Sent " + size(e.detail.size) + " to the customer's clipboard.", "ok");
+    setStatus(msg("console_js_clip_sent", { Size: size(e.detail.size) }), "ok");
   });
   window.addEventListener("tether:clipboard-error", function (e) {
     setStatus(e.detail.message, "error");
@@ -141,30 +142,30 @@
   $("v-clip-copy").addEventListener("click", function () {
     var done = function () {
       root.dataset.clipLast = "copied";
-      setStatus("Copied to your clipboard.", "ok");
+      setStatus(msg("console_js_clip_copied"), "ok");
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(remote.value).then(done, function () {
         remote.select();
-        if (document.execCommand("copy")) done(); else setStatus("Select the text above and press Ctrl+C.", "warn");
+        if (document.execCommand("copy")) done(); else setStatus(msg("console_js_clip_select"), "warn");
       });
     } else {
       remote.select();
-      if (document.execCommand("copy")) done(); else setStatus("Select the text above and press Ctrl+C.", "warn");
+      if (document.execCommand("copy")) done(); else setStatus(msg("console_js_clip_select"), "warn");
     }
   });
   $("v-clip-send").addEventListener("click", function () {
-    if (!local.value) { setStatus("Type or paste the text to send first.", "warn"); local.focus(); return; }
+    if (!local.value) { setStatus(msg("console_js_clip_empty"), "warn"); local.focus(); return; }
     command("clipboard-send", { text: local.value });
   });
   $("v-clip-read").addEventListener("click", function () {
     var refuse = function () {
-      setStatus("Your browser did not let the page read your clipboard. Paste into the box below (Ctrl+V) and click Send.", "warn");
+      setStatus(msg("console_js_clip_no_read"), "warn");
       local.focus();
     };
     if (!window.isSecureContext || !navigator.clipboard || typeof navigator.clipboard.readText !== "function") { refuse(); return; }
     navigator.clipboard.readText().then(function (text) {
-      if (!text) { setStatus("Your clipboard has no text.", "warn"); return; }
+      if (!text) { setStatus(msg("console_js_clip_no_text"), "warn"); return; }
       command("clipboard-send", { text: text });
     }, refuse);
   });

@@ -82,6 +82,10 @@
     return el;
   }
 
+  var msg = window.tetherMsg;
+  // label names a display in the page's language ("Display 2"); the viewer numbers them from 0.
+  function label(d) { return msg('console_js_display_n', { N: d.index + 1 }); }
+
   function render() {
     var ds = state.displays;
     // One display, or one window shared: nothing to choose.
@@ -93,27 +97,28 @@
     ds.forEach(function (d) {
       var detail = size(d.width, d.height);
       if (d.primary) {
-        detail += ' \u00b7 primary';
+        detail += ' \u00b7 ' + msg('console_js_display_primary');
       }
-      var el = item(String(d.index), d.label, detail, state.selected === d.index, function () {
+      var el = item(String(d.index), label(d), detail, state.selected === d.index, function () {
         command('select-display', { index: d.index });
       });
       if (d.name) {
-        el.title = d.label + ' (' + d.name + ')';
+        el.title = label(d) + ' (' + d.name + ')';
       }
       menu.append(el);
     });
     if (ds.length > 1) {
       var all = allBounds(ds);
-      menu.append(item('all', 'All displays', size(all.width, all.height), state.selected === -1, function () {
+      menu.append(item('all', msg('console_js_displays_all'), size(all.width, all.height), state.selected === -1, function () {
         command('select-display', { all: true });
       }));
     }
-    var current = state.selected === -1 ? 'All displays' : (ds[state.selected] || {}).label || 'Display';
+    var current = state.selected === -1 ? msg('console_js_displays_all') :
+      ds[state.selected] ? label(ds[state.selected]) : msg('console_js_display');
     button.textContent = current;
-    button.title = (state.selected === -1 ?
-      'Showing all ' + ds.length + ' of the customer\'s displays' :
-      'Showing ' + current + ' of the customer\'s ' + ds.length + ' displays') + '. Choose another';
+    button.title = state.selected === -1 ?
+      msg('console_js_displays_showing_all', { Count: ds.length }) :
+      msg('console_js_displays_showing', { Display: current, Count: ds.length });
     root.dataset.display = state.selected === -1 ? 'all' : String(state.selected);
     root.dataset.displays = String(ds.length);
   }
@@ -210,13 +215,13 @@
     p.id = 'v-popped';
     p.className = 'v-popped';
     var h = document.createElement('h2');
-    h.textContent = 'The screen is in its own window';
+    h.textContent = msg('console_js_popped');
     var t = document.createElement('p');
-    t.textContent = 'The session goes on there. Close that window, or bring the screen back here.';
+    t.textContent = msg('console_js_popped_text');
     var b = document.createElement('button');
     b.type = 'button';
     b.className = 'button';
-    b.textContent = 'Show it here';
+    b.textContent = msg('console_js_show_it_here');
     b.addEventListener('click', popIn);
     p.append(h, t, b);
     return p;
@@ -236,12 +241,12 @@
     var win = window.open('', 'tether-screen-' + (root.dataset.session || '') + '-' + Date.now(),
       'popup,width=' + w + ',height=' + h);
     if (!win) {
-      popBtn.title = 'The browser blocked the window. Allow pop-ups for this site, then try again.';
+      popBtn.title = msg('console_js_popup_blocked');
       root.dataset.popout = 'blocked';
       return;
     }
     var doc = win.document;
-    doc.title = (customerName() ? customerName() + ' \u2013 ' : '') + 'screen';
+    doc.title = customerName() ? msg('console_js_screen_of', { Customer: customerName() }) : msg('console_js_screen');
     var css = document.querySelector('link[rel="stylesheet"][href*="viewer.css"]');
     if (css) {
       var link = doc.createElement('link');
@@ -265,8 +270,8 @@
       }
     }, 500);
     root.dataset.popout = 'open';
-    popBtn.textContent = 'Show here';
-    popBtn.title = 'Bring the screen back into this page';
+    popBtn.textContent = msg('console_js_show_here');
+    popBtn.title = msg('console_js_show_here_title');
     relayout();
     command('refresh');
     var canvas = doc.getElementById('v-screen');
@@ -294,8 +299,8 @@
       win.close();
     }
     root.dataset.popout = '';
-    popBtn.textContent = 'Pop out';
-    popBtn.title = "Open the customer's screen in a window of its own";
+    popBtn.textContent = msg('console_js_popout');
+    popBtn.title = msg('console_js_popout_title');
     relayout();
     command('refresh');
   }

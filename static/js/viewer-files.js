@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
+  var msg = window.tetherMsg;
   var panel = $("v-files"), btn = $("v-files-btn"), list = $("v-files-list"), pick = $("v-files-pick"),
     drop = $("v-files-drop"), note = $("v-files-note"), stage = $("v-stage");
   if (!panel) return;
@@ -135,7 +136,7 @@
   };
 
   function size(n) {
-    if (n < 1024) return n + " bytes";
+    if (n < 1024) return msg("console_js_bytes", { Count: n });
     var units = ["KB", "MB", "GB", "TB"], v = n / 1024, i = 0;
     while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
     return (v >= 100 || v % 1 === 0 ? v.toFixed(0) : v.toFixed(1)) + " " + units[i];
@@ -154,13 +155,13 @@
     note.hidden = true;
     if (!info.allowed) {
       note.hidden = false;
-      note.textContent = "The customer has not allowed files.";
+      note.textContent = msg("console_js_files_not_allowed");
       return;
     }
     Array.prototype.forEach.call(files, function (f) {
       if (info.limit && f.size > info.limit) {
         note.hidden = false;
-        note.textContent = f.name + " is larger than the limit of " + size(info.limit) + ".";
+        note.textContent = msg("console_js_file_too_large", { Name: f.name, Limit: size(info.limit) });
         return;
       }
       var id = nextID++;
@@ -174,8 +175,8 @@
     $("v-files-count").textContent = active ? String(active) : "";
     drop.classList.toggle("disabled", !info.allowed);
     pick.disabled = !info.allowed;
-    $("v-files-limit").textContent = info.allowed ? "Up to " + size(info.limit) + " a file" :
-      "The customer has not allowed files in this session.";
+    $("v-files-limit").textContent = info.allowed ? msg("console_js_files_limit", { Limit: size(info.limit) }) :
+      msg("console_js_files_not_allowed_session");
     list.replaceChildren.apply(list, items.map(row));
   }
 
@@ -191,7 +192,7 @@
     head.className = "v-file-head";
     var dir = document.createElement("span");
     dir.className = "v-file-dir";
-    dir.textContent = f.dir === "out" ? "↑ To customer" : "↓ From customer";
+    dir.textContent = f.dir === "out" ? "↑ " + msg("console_js_file_to") : "↓ " + msg("console_js_file_from");
     var name = document.createElement("strong");
     name.className = "v-file-name";
     name.textContent = f.name;
@@ -209,7 +210,7 @@
       bar.value = f.done;
       var cancel = document.createElement("button");
       cancel.type = "button";
-      cancel.textContent = "Cancel";
+      cancel.textContent = msg("console_js_cancel");
       cancel.addEventListener("click", function () { window.tetherViewer.command("file-cancel", { key: f.key }); });
       line.append(bar, cancel);
       li.append(line);
@@ -217,20 +218,20 @@
     var text = document.createElement("p");
     text.className = "v-file-text";
     if (f.state === "done" && f.dir === "in") {
-      text.textContent = "SHA-256 checked. ";
+      text.textContent = msg("console_js_file_checked") + " ";
       var a = document.createElement("a");
       a.href = f.url;
       a.download = f.name;
-      a.textContent = "Save again";
+      a.textContent = msg("console_js_file_save_again");
       text.append(a);
     } else if (f.state === "done") {
-      text.textContent = "Saved in the customer's Downloads, SHA-256 checked.";
+      text.textContent = msg("console_js_file_saved");
     } else if (f.state === "failed") {
-      text.textContent = f.note || "Failed.";
+      text.textContent = f.note || msg("console_js_file_failed");
     } else if (f.state === "waiting") {
-      text.textContent = "Waiting for the customer's computer…";
+      text.textContent = msg("console_js_file_waiting");
     } else {
-      text.textContent = (f.dir === "out" ? "Sending… " : "Receiving… ") + Math.floor(100 * f.done / Math.max(f.size, 1)) + "%";
+      text.textContent = msg(f.dir === "out" ? "console_js_file_sending" : "console_js_file_receiving", { Percent: Math.floor(100 * f.done / Math.max(f.size, 1)) });
     }
     li.append(text);
     return li;

@@ -11,15 +11,21 @@
     return;
   }
   var $ = function (id) { return document.getElementById(id); };
-  var names = { control: 'control', limited: 'limited control (mouse only)', clipboard: 'the clipboard', files: 'files' };
+  var msg = window.tetherMsg;
+  var names = {
+    control: msg('console_js_grant_control'), limited: msg('console_js_grant_limited'),
+    clipboard: msg('console_js_grant_clipboard'), files: msg('console_js_grant_files'),
+  };
   var customerEl = root.querySelector('.v-customer');
-  var customer = (customerEl && customerEl.textContent.trim()) || 'The customer';
+  var customer = (customerEl && customerEl.textContent.trim()) || msg('console_js_the_customer');
   var last = null;        // the previous tether:session detail
   var ends = 0, endsWhy = '', timer = 0;
   var asked = {};         // grants asked for and not answered yet
 
   function list(gs) {
-    return gs.map(function (g) { return names[g] || g; }).join(' and ');
+    var words = gs.map(function (g) { return names[g] || g; });
+    if (words.length < 2) return words.join('');
+    return msg('console_js_list_and', { Items: words.slice(0, -1).join(msg('console_js_list_sep')), Last: words[words.length - 1] });
   }
 
   function toast(text, kind) {
@@ -48,7 +54,7 @@
       if (!window.tetherViewer) return;
       asked[g] = true;
       window.tetherViewer.command('grant-request', { grants: ['view', g] });
-      toast('Asked ' + customer + ' for ' + (names[g] || g) + '…');
+      toast(msg('console_js_asked', { Customer: customer, Grant: names[g] || g }));
       render();
     });
   });
@@ -64,7 +70,7 @@
       // Control includes limited control: nothing to ask for then.
       item.hidden = grants.indexOf(g) >= 0 || (g === 'limited' && grants.indexOf('control') >= 0);
       item.disabled = !!asked[g];
-      item.title = asked[g] ? 'Waiting for ' + customer + ' to answer' : '';
+      item.title = asked[g] ? msg('console_js_waiting_answer', { Customer: customer }) : '';
       any = any || !item.hidden;
     });
     btn.disabled = !any;
@@ -76,14 +82,13 @@
     banner.className = 'v-banner';
     root.dataset.reconnecting = d && d.agent_lost && d.state !== 'ended' ? '1' : '';
     if (d && d.agent_lost && d.state !== 'ended') {
-      text = 'Reconnecting to ' + customer + '\u2019s computer\u2026 The session resumes by itself if it comes back within a minute.';
+      text = msg('console_js_reconnecting', { Customer: customer });
       banner.classList.add('v-banner-reconnecting');
       ends = 0;
     } else if (active && d.warning) {
       ends = Date.now() + d.warning.in_ms;
       endsWhy = d.warning.reason;
-      text = endsWhy === 'idle' ? 'Nothing has happened for a while: the session ends in' :
-        'The session reaches its time limit in';
+      text = endsWhy === 'idle' ? msg('console_js_idle_ends_in') : msg('console_js_limit_in');
       banner.classList.add('v-banner-limit');
     } else {
       ends = 0;
@@ -99,7 +104,7 @@
     if (!ends) { left.textContent = ''; return; }
     var s = Math.max(0, Math.ceil((ends - Date.now()) / 1000)), m = Math.floor(s / 60);
     s %= 60;
-    left.textContent = m + ':' + (s < 10 ? '0' : '') + s + (endsWhy === 'idle' ? '' : ' \u00b7 ' + customer + ' can extend it on their computer');
+    left.textContent = m + ':' + (s < 10 ? '0' : '') + s + (endsWhy === 'idle' ? '' : ' \u00b7 ' + msg('console_js_can_extend', { Customer: customer }));
     if (ends > Date.now()) timer = setTimeout(tick, 250);
   }
 
@@ -111,14 +116,14 @@
       var gained = after.filter(function (g) { return before.indexOf(g) < 0; });
       var lost = before.filter(function (g) { return after.indexOf(g) < 0; });
       gained.forEach(function (g) { delete asked[g]; });
-      if (gained.length) toast(customer + ' allowed ' + list(gained), 'ok');
-      if (lost.length) toast(customer + ' took back ' + list(lost), 'warn');
-      if (!prev.paused && d.paused) toast('Paused by ' + customer, 'warn');
-      if (prev.paused && !d.paused) toast(customer + ' resumed the session', 'ok');
-      if (prev.warning && !d.warning && prev.warning.reason === 'time limit reached') toast(customer + ' extended the session', 'ok');
+      if (gained.length) toast(msg('console_js_allowed', { Customer: customer, Grants: list(gained) }), 'ok');
+      if (lost.length) toast(msg('console_js_took_back', { Customer: customer, Grants: list(lost) }), 'warn');
+      if (!prev.paused && d.paused) toast(msg('console_js_paused_by', { Customer: customer }), 'warn');
+      if (prev.paused && !d.paused) toast(msg('console_js_resumed', { Customer: customer }), 'ok');
+      if (prev.warning && !d.warning && prev.warning.reason === 'time limit reached') toast(msg('console_js_extended', { Customer: customer }), 'ok');
     }
     if (prev && prev.state === 'active' && d.state === 'joined') {
-      toast(customer + '\u2019s computer was away too long: they must approve again', 'warn');
+      toast(msg('console_js_away_too_long', { Customer: customer }), 'warn');
     }
     render();
   });
@@ -132,8 +137,8 @@
   window.addEventListener('tether:grant-answer', function (ev) {
     var a = ev.detail, gs = (a.grants || []).filter(function (g) { return g !== 'view'; });
     gs.forEach(function (g) { delete asked[g]; });
-    if (a.policy) toast('Your desk does not let you ask for ' + list(gs) + '. ' + customer + ' was not asked.', 'warn');
-    else if (!a.given) toast(customer + ' refused ' + list(gs), 'warn');
+    if (a.policy) toast(msg('console_js_desk_forbids', { Customer: customer, Grants: list(gs) }), 'warn');
+    else if (!a.given) toast(msg('console_js_refused', { Customer: customer, Grants: list(gs) }), 'warn');
     render();
   });
 })();

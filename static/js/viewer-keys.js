@@ -26,19 +26,21 @@
 
   // The entries' ids are the viewer's (wasm/viewer/sendkeys.go Combos),
   // which knows their keys.
+  var msg = window.tetherMsg;
   var combos = [
-    { id: "ctrl-alt-del", label: "Ctrl+Alt+Del", note: "Windows ignores it from a support program; use Ctrl+Shift+Esc" },
-    { id: "ctrl-shift-esc", label: "Ctrl+Shift+Esc", note: "Task Manager on Windows" },
-    { id: "win", label: "Windows key", note: "Start menu; Super on Linux" },
-    { id: "alt-tab", label: "Alt+Tab", note: "Switch windows" },
-    { id: "alt-f4", label: "Alt+F4", note: "Close the active window" },
-    { id: "ctrl-esc", label: "Ctrl+Esc", note: "Start menu" },
-    { id: "print-screen", label: "Print Screen", note: "On the customer's computer" },
+    { id: "ctrl-alt-del", label: "Ctrl+Alt+Del", note: msg("console_js_key_cad_note") },
+    { id: "ctrl-shift-esc", label: "Ctrl+Shift+Esc", note: msg("console_js_key_taskmgr_note") },
+    { id: "win", label: msg("console_js_key_win"), note: msg("console_js_key_win_note") },
+    { id: "alt-tab", label: "Alt+Tab", note: msg("console_js_key_alttab_note") },
+    { id: "alt-f4", label: "Alt+F4", note: msg("console_js_key_altf4_note") },
+    { id: "ctrl-esc", label: "Ctrl+Esc", note: msg("console_js_key_start_note") },
+    { id: "print-screen", label: msg("console_js_key_print"), note: msg("console_js_key_print_note") },
   ];
+  function esc(s) { return s.replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
 
   var menu = el("span", { "class": "v-tool", id: "v-keys" });
-  var btn = el("button", { type: "button", id: "v-keys-btn", "aria-haspopup": "menu", "aria-expanded": "false", "aria-controls": "v-keys-menu" }, "Send keys");
-  var pop = el("div", { "class": "v-pop v-keys-menu", id: "v-keys-menu", role: "menu", "aria-label": "Send keys" });
+  var btn = el("button", { type: "button", id: "v-keys-btn", "aria-haspopup": "menu", "aria-expanded": "false", "aria-controls": "v-keys-menu" }, msg("console_js_send_keys"));
+  var pop = el("div", { "class": "v-pop v-keys-menu", id: "v-keys-menu", role: "menu", "aria-label": msg("console_js_send_keys") });
   pop.hidden = true;
   combos.forEach(function (c) {
     var item = el("button", { type: "button", role: "menuitem", "class": "v-item", "data-combo": c.id });
@@ -48,19 +50,19 @@
   });
   pop.appendChild(el("hr"));
   var typeItem = el("button", { type: "button", role: "menuitem", "class": "v-item", id: "v-type-open" });
-  typeItem.appendChild(el("span", { "class": "v-item-label" }, "Type text…"));
-  typeItem.appendChild(el("span", { "class": "v-item-note" }, "Any language, character by character"));
+  typeItem.appendChild(el("span", { "class": "v-item-label" }, msg("console_js_type_text")));
+  typeItem.appendChild(el("span", { "class": "v-item-note" }, msg("console_js_type_text_note")));
   pop.appendChild(typeItem);
   var typeBox = el("div", { "class": "v-type", id: "v-type" });
   typeBox.hidden = true;
   typeBox.innerHTML =
-    '<label class="v-pop-label" for="v-type-text">Typed on the customer\'s computer as written, whatever their keyboard layout. Use it for Chinese, Japanese or Korean input, or characters your keyboard lacks.</label>' +
-    '<textarea id="v-type-text" rows="3" placeholder="Text to type"></textarea>' +
-    '<div class="v-pop-row"><button type="button" class="primary" id="v-type-send">Type</button></div>';
+    '<label class="v-pop-label" for="v-type-text">' + esc(msg("console_js_type_label")) + '</label>' +
+    '<textarea id="v-type-text" rows="3" placeholder="' + esc(msg("console_js_type_placeholder")) + '"></textarea>' +
+    '<div class="v-pop-row"><button type="button" class="primary" id="v-type-send">' + esc(msg("console_js_type")) + '</button></div>';
   pop.appendChild(typeBox);
   menu.appendChild(btn);
   menu.appendChild(pop);
-  var fsBtn = el("button", { type: "button", id: "v-fullscreen", title: "Full screen: keys such as Esc, Alt+Tab and the Windows key go to the customer's computer where the browser allows it" }, "Full screen");
+  var fsBtn = el("button", { type: "button", id: "v-fullscreen", title: msg("console_js_fullscreen_title") }, msg("console_js_fullscreen"));
   anchor.parentNode.insertBefore(menu, anchor);
   anchor.parentNode.insertBefore(fsBtn, anchor);
 
@@ -89,7 +91,7 @@
     var grants = (root.dataset.grants || "").split(",");
     var control = grants.indexOf("control") >= 0 && root.dataset.state !== "ended";
     btn.disabled = !control;
-    btn.title = control ? "Send key combinations your browser or system keeps for itself" : "The customer has not allowed control";
+    btn.title = msg(control ? "console_js_send_keys_title" : "console_js_no_control");
     if (!control) open(false);
   }
   new MutationObserver(follow).observe(root, { attributes: true, attributeFilter: ["data-grants", "data-state"] });
@@ -121,7 +123,7 @@
 
   window.addEventListener("tether:keys-sent", function (e) {
     root.dataset.keysSent = e.detail.label;
-    say("Sent " + e.detail.label, "ok");
+    say(msg("console_js_keys_sent", { Keys: e.detail.label }), "ok");
   });
   window.addEventListener("tether:keys-error", function (e) { say(e.detail.message, "error"); });
 
@@ -139,15 +141,15 @@
       document.exitFullscreen();
       return;
     }
-    if (!root.requestFullscreen) { say("This browser cannot show the viewer in full screen.", "error"); return; }
+    if (!root.requestFullscreen) { say(msg("console_js_fullscreen_unsupported"), "error"); return; }
     root.requestFullscreen({ navigationUI: "hide" }).catch(function (err) {
-      say("Full screen was refused: " + err.message, "error");
+      say(msg("console_js_fullscreen_refused", { Error: err.message }), "error");
     });
   });
   document.addEventListener("fullscreenchange", function () {
     var full = document.fullscreenElement === root;
     root.dataset.fullscreen = full ? "on" : "off";
-    fsBtn.textContent = full ? "Exit full screen" : "Full screen";
+    fsBtn.textContent = msg(full ? "console_js_fullscreen_exit" : "console_js_fullscreen");
     if (!full) {
       hint.hidden = true;
       if (navigator.keyboard && navigator.keyboard.unlock) navigator.keyboard.unlock();
@@ -157,15 +159,15 @@
     screen.focus({ preventScroll: true });
     if (!navigator.keyboard || typeof navigator.keyboard.lock !== "function") {
       root.dataset.keyboardLock = "unsupported";
-      showHint("Press Esc to exit full screen. This browser keeps Esc, Alt+Tab and the Windows key: use Send keys for them.");
+      showHint(msg("console_js_fs_hint_unsupported"));
       return;
     }
     navigator.keyboard.lock().then(function () {
       root.dataset.keyboardLock = "on";
-      showHint("Hold Esc to exit full screen");
+      showHint(msg("console_js_fs_hint_locked"));
     }, function () {
       root.dataset.keyboardLock = "refused";
-      showHint("Press Esc to exit full screen. Use Send keys for Alt+Tab and the Windows key.");
+      showHint(msg("console_js_fs_hint_refused"));
     });
   });
 })();

@@ -37,7 +37,7 @@
     play.disabled = false;
     seek.disabled = false;
     play.textContent = state.playing ? '❚❚' : '▶';
-    play.setAttribute('aria-label', state.playing ? 'Pause' : 'Play');
+    play.setAttribute('aria-label', state.playing ? play.dataset.pause : play.dataset.play);
     seek.max = String(state.end_ms);
     if (!dragging) {
       seek.value = String(state.pos_ms);

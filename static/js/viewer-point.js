@@ -161,9 +161,10 @@
     if (!scope) {
       return;
     }
-    var text = d.window ? 'Sharing: window \u201c' + d.title + '\u201d' : 'Sharing: whole screen';
+    var msg = window.tetherMsg;
+    var text = d.window ? msg('console_js_sharing_window', { Title: d.title }) : msg('console_js_sharing_screen');
     if (d.hidden) {
-      text += ' \u00b7 ' + d.hidden + (d.hidden === 1 ? ' window hidden' : ' windows hidden');
+      text += ' \u00b7 ' + msg(d.hidden === 1 ? 'console_js_hidden_one' : 'console_js_hidden_many', { Count: d.hidden });
     }
     scope.textContent = text;
     scope.dataset.kind = d.window ? 'window' : 'screen';

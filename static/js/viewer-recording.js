@@ -14,16 +14,14 @@
     chip.dataset.state = s.state || '';
     chip.dataset.chunks = String(s.chunks || 0);
     if (s.state === 'on') {
-      chip.textContent = 'REC';
-      chip.title = 'This session is recorded: what you see here is saved as it happens (' +
-        (s.chunks || 0) + ' parts saved). The customer was told before they agreed.';
+      chip.textContent = window.tetherMsg('console_js_rec');
+      chip.title = window.tetherMsg('console_js_rec_on', { Count: s.chunks || 0 });
     } else if (s.state === 'failing') {
-      chip.textContent = 'REC · not saved';
-      chip.title = (s.message || 'The recording cannot be saved right now') + '. ' + (s.queued || 0) +
-        ' parts wait and are sent as soon as the server answers.';
+      chip.textContent = window.tetherMsg('console_js_rec_failing');
+      chip.title = window.tetherMsg('console_js_rec_failing_title', { Count: s.queued || 0 });
     } else {
-      chip.textContent = 'Not recording';
-      chip.title = s.message || 'This session is not recorded.';
+      chip.textContent = window.tetherMsg('console_js_rec_off');
+      chip.title = window.tetherMsg('console_js_rec_off_title');
     }
   });
 })();
@@ -47,7 +45,7 @@
     var button = form.querySelector('button');
     if (button) {
       button.disabled = true;
-      button.textContent = 'Saving the recording…';
+      button.textContent = window.tetherMsg('console_js_rec_saving');
     }
     var done = function () {
       window.removeEventListener('tether:recording', onState);

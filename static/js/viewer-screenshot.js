@@ -28,11 +28,11 @@
 
   button.addEventListener("click", function () {
     if (!(Number(root.dataset.frames) > 0) || root.dataset.state === "ended") {
-      say("Nothing to capture: the customer's screen is not shown.", true);
+      say(window.tetherMsg("console_js_shot_nothing"), true);
       return;
     }
     button.disabled = true;
-    say("Saving screenshot…");
+    say(window.tetherMsg("console_js_shot_saving"));
     pngOf(screen).then(function (png) {
       return fetch(button.dataset.url, {
         method: "POST", credentials: "same-origin", body: png,
@@ -46,9 +46,9 @@
     }).then(function (j) {
       root.dataset.screenshots = String(Number(root.dataset.screenshots || 0) + 1);
       root.dataset.lastScreenshot = j.url;
-      say("Screenshot saved to the session record.");
+      say(window.tetherMsg("console_js_shot_saved"));
     }).catch(function (e) {
-      say("Screenshot not saved: " + e.message, true);
+      say(window.tetherMsg("console_js_shot_failed", { Error: e.message }), true);
     }).finally(function () {
       button.disabled = false;
     });

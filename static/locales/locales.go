@@ -8,6 +8,7 @@ package locales
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sync"
@@ -116,4 +117,16 @@ func (l Localizer) T(id string, data ...map[string]any) string {
 		return id
 	}
 	return s
+}
+
+// Known reports whether a catalog has the message id: tests use it to tell a message id shown raw from a
+// word of another vocabulary that looks like one.
+func Known(id string) bool {
+	b, err := Bundle()
+	if err != nil {
+		return false
+	}
+	_, err = i18n.NewLocalizer(b, language.English.String()).Localize(&i18n.LocalizeConfig{MessageID: id})
+	var missing *i18n.MessageNotFoundErr
+	return !errors.As(err, &missing)
 }

@@ -46,7 +46,8 @@ type Page struct {
 	cur       cursorState
 	listeners []listener
 	first     bool
-	commandFn js.Func // window.tetherViewer.command, while bound
+	commandFn js.Func           // window.tetherViewer.command, while bound
+	words     map[string]string // the page's messages (words_js.go), read once by Find
 }
 
 // Find locates the DOM contract's elements.
@@ -78,6 +79,7 @@ func Find() (*Page, error) {
 		}
 		p.ctx = p.screen.Call("getContext", "2d", map[string]any{"alpha": false})
 		p.cctx = p.cursor.Call("getContext", "2d")
+		p.loadWords()
 	})
 	if err != nil {
 		return nil, err
@@ -126,6 +128,7 @@ func (p *Page) setData(name, value string) { p.root.Get("dataset").Set(name, val
 // SetState implements viewer.UI. The end also goes into #v-ended-reason,
 // the panel that replaces the live session's controls.
 func (p *Page) SetState(s viewer.State, text string) {
+	text = p.status(text)
 	p.state.Set("textContent", text)
 	p.setData("state", string(s))
 	if s == viewer.StateEnded {
@@ -146,6 +149,9 @@ func (p *Page) SetPath(path string) {
 	case protocol.PathRelay:
 		text = "Relay"
 	}
+	if id, ok := pathMessages[path]; ok {
+		text = p.say(id, text)
+	}
 	p.path.Set("textContent", text)
 	p.setData("path", path)
 }
@@ -155,7 +161,7 @@ func (p *Page) SetPath(path string) {
 func (p *Page) SetSecurityCode(code string) {
 	text := ""
 	if code != "" {
-		text = "Code " + code
+		text = p.say("console_js_v_code", "Code "+code, "Code", code)
 	}
 	p.code.Set("textContent", text)
 	p.setData("code", code)
@@ -170,8 +176,9 @@ func (p *Page) SetGrants(g protocol.Grants) {
 	p.control, p.pointer = control, pointer
 	p.clip = g.Has(protocol.GrantClipboard)
 	p.mu.Unlock()
-	p.level.Set("textContent", strings.Join(g.Shorts(), " · "))
-	p.level.Set("title", "The customer allows: "+strings.Join(g.Labels(), ", "))
+	words := p.grantWords(g)
+	p.level.Set("textContent", strings.Join(words, " · "))
+	p.level.Set("title", p.say("console_js_v_allows", "The customer allows: "+strings.Join(g.Labels(), ", "), "Grants", strings.Join(words, ", ")))
 	p.setData("grants", g.String())
 	p.screen.Get("classList").Call("toggle", "v-control", pointer)
 }
@@ -227,6 +234,10 @@ func (p *Page) Release() {
 // Emit implements viewer.UI: a DOM event "tether:<name>" on window, whose
 // detail is the JSON form of detail.
 func (p *Page) Emit(name string, detail any) {
+	if e, ok := detail.(viewer.ErrorEvent); ok {
+		e.Message = p.status(e.Message)
+		detail = e
+	}
 	b, err := json.Marshal(detail)
 	if err != nil {
 		panic(fmt.Errorf("jsdom: emit %s: %w", name, err)) // our own types: a bug
