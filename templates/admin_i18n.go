@@ -1,0 +1,69 @@
+package templates
+
+import (
+	"strings"
+	"time"
+)
+
+// Words of the admin pages (branding, desks, team, API, widget, operator, sign-up) that are more than one
+// catalog message.
+
+// markup stands in for a variable that a page shows as markup (a link, a span a script updates), so that
+// SayBefore and SayAfter can cut the sentence around it in any language's word order.
+const markup = "\x00"
+
+// SayBefore is message id up to its variable key, which the page renders as markup of its own.
+func (p Page) SayBefore(id, key string, data map[string]any) string {
+	before, _ := p.sayAround(id, key, data)
+	return before
+}
+
+// SayAfter is message id after its variable key.
+func (p Page) SayAfter(id, key string, data map[string]any) string {
+	_, after := p.sayAround(id, key, data)
+	return after
+}
+
+func (p Page) sayAround(id, key string, data map[string]any) (string, string) {
+	d := map[string]any{key: markup}
+	for k, v := range data {
+		if k != key {
+			d[k] = v
+		}
+	}
+	before, after, _ := strings.Cut(p.Say(id, d), markup)
+	return before, after
+}
+
+// RoleWord is a role in the page's language ("Engineer", "Techniker", "工程师").
+func (p Page) RoleWord(role string) string {
+	switch role {
+	case "owner":
+		return p.Say("admin_role_owner")
+	case "admin":
+		return p.Say("admin_role_admin")
+	case "engineer":
+		return p.Say("admin_role_engineer")
+	}
+	return role
+}
+
+// WhenOr is When of t, or none when there is no time.
+func (p Page) WhenOr(t *time.Time, none string) string {
+	if t == nil || t.IsZero() {
+		return none
+	}
+	return p.When(*t)
+}
+
+// ShortNames is the first max names, and how many more: "Ann, Bob, Cy and 2 more".
+func (p Page) ShortNames(names []string, max int) string {
+	if len(names) <= max {
+		return p.joinNames(names)
+	}
+	return p.Say("admin_names_more", map[string]any{"Names": p.joinNames(names[:max]), "More": len(names) - max})
+}
+
+func (p Page) joinNames(names []string) string {
+	return strings.Join(names, p.Say("admin_list_sep"))
+}
