@@ -67,3 +67,16 @@ func (p Page) ShortNames(names []string, max int) string {
 func (p Page) joinNames(names []string) string {
 	return strings.Join(names, p.Say("admin_list_sep"))
 }
+
+// RoleAs is a role as in "invited you as …": "an engineer" (en), "Techniker" (de).
+func (p Page) RoleAs(role string) string {
+	switch role {
+	case "owner":
+		return p.Say("admin_role_as_owner")
+	case "admin":
+		return p.Say("admin_role_as_admin")
+	case "engineer":
+		return p.Say("admin_role_as_engineer")
+	}
+	return role
+}

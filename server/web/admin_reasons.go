@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"tether/server/auth"
 	"tether/server/branding"
 	"tether/server/protocol"
 	"tether/server/store"
@@ -249,4 +250,19 @@ func grantShorts(loc locales.Localizer, gs protocol.Grants) []string {
 		}
 	}
 	return out
+}
+
+// choosePasswordIn is choosePassword, its refusal said in loc's language.
+func choosePasswordIn(loc locales.Localizer, pw, again string) (hash, msg string) {
+	hash, msg = choosePassword(pw, again)
+	if msg == "" || loc.Lang() == "en" {
+		return hash, msg
+	}
+	switch {
+	case pw != again:
+		return "", loc.T("admin_passwords_differ")
+	case len(pw) < auth.MinPasswordLength:
+		return "", loc.T("admin_password_short", map[string]any{"Min": auth.MinPasswordLength})
+	}
+	return "", loc.T("admin_password_long", map[string]any{"Max": 72})
 }

@@ -26,13 +26,14 @@ func (s *Server) teamInvite(c echo.Context, en engineer) error {
 	if role == "" {
 		role = store.RoleEngineer
 	}
+	loc := s.adminLoc(c, en)
 	switch {
 	case !validEmail(x.form.Email):
-		x.status, x.err = http.StatusBadRequest, "Enter a valid email address."
+		x.status, x.err = http.StatusBadRequest, loc.T("admin_team_bad_email")
 	case len(x.form.Name) > 100:
-		x.status, x.err = http.StatusBadRequest, "The name can have at most 100 characters."
+		x.status, x.err = http.StatusBadRequest, loc.T("admin_team_name_long")
 	case role != store.RoleEngineer && role != store.RoleAdmin:
-		x.status, x.err = http.StatusBadRequest, "Choose the role: engineer or admin."
+		x.status, x.err = http.StatusBadRequest, loc.T("admin_team_choose_role")
 	}
 	if x.err != "" {
 		return s.renderTeam(c, en, x)
@@ -60,7 +61,7 @@ func (s *Server) teamInvite(c echo.Context, en engineer) error {
 			"The link works once, until " + inv.ExpiresAt.Format("January 2 at 15:04 MST") + ".\n" +
 			"If you did not expect this invitation, ignore this email.\n",
 	}
-	return s.handOver(c, en, x, link, msg, "Invitation sent to "+inv.Email+".")
+	return s.handOver(c, en, x, link, msg, loc.T("admin_team_invite_sent", map[string]any{"Email": inv.Email}))
 }
 
 // handOver mails a one-time link with msg when SMTP is configured and says so on the team page; without
@@ -75,7 +76,7 @@ func (s *Server) handOver(c echo.Context, en engineer, x teamExtras, link templa
 	defer cancel()
 	if err := s.Mail.Send(ctx, msg); err != nil {
 		s.Log.Error("mail a one-time link", "provider", en.Provider.ID, "err", err)
-		x.err = "The email to " + msg.To + " could not be sent (the server log says why). Hand over this link instead."
+		x.err = s.adminLoc(c, en).T("admin_team_mail_failed", map[string]any{"Email": msg.To})
 		x.link = link
 		return s.renderTeam(c, en, x)
 	}

@@ -61,7 +61,7 @@ func choosePassword(pw, again string) (hash, msg string) {
 
 func (s *Server) joinView(c echo.Context, inv store.AccountToken, p store.Provider, st site) templates.Join {
 	v := templates.Join{
-		Page:     s.page(c, "Join "+p.Name, brandOf(p)),
+		Page:     s.accountPage(c, p, "admin_join_title"),
 		Action:   st.Prefix + "/join/" + c.Param("token"),
 		Provider: p.Name, Email: inv.Email, Name: inv.Name, Role: string(inv.Role), Expires: inv.ExpiresAt,
 	}
@@ -88,10 +88,11 @@ func (s *Server) joinSubmit(c echo.Context) error {
 	v := s.joinView(c, inv, p, st)
 	v.Name = strings.TrimSpace(c.FormValue("name"))
 	hash := ""
+	loc := s.localizer(c, "", p.DefaultLanguage)
 	if v.Name == "" || len(v.Name) > 100 {
-		v.Error = "Enter your name (up to 100 characters)."
+		v.Error = loc.T("admin_join_name_needed")
 	} else {
-		hash, v.Error = choosePassword(c.FormValue("password"), c.FormValue("password2"))
+		hash, v.Error = choosePasswordIn(loc, c.FormValue("password"), c.FormValue("password2"))
 	}
 	if v.Error != "" {
 		return s.render(c, http.StatusBadRequest, templates.JoinView(v))
@@ -103,10 +104,10 @@ func (s *Server) joinSubmit(c echo.Context) error {
 		// Used by another request a moment ago.
 		return errLinkGone
 	case errors.As(err, &qe):
-		v.Error = p.Name + " has no free seat for a new account right now: " + qe.Message()
+		v.Error = loc.T("admin_join_no_seat", map[string]any{"Provider": p.Name, "Reason": sayReason(loc, qe)})
 		return s.render(c, http.StatusForbidden, templates.JoinView(v))
 	case errors.Is(err, store.ErrEmailTaken):
-		v.Error = inv.Email + " already has an account at " + p.Name + ". Sign in with it instead."
+		v.Error = loc.T("admin_join_email_taken", map[string]any{"Email": inv.Email, "Provider": p.Name})
 		return s.render(c, http.StatusConflict, templates.JoinView(v))
 	case errors.Is(err, store.ErrProviderDisabled):
 		// The operator disabled the provider while the page was open.
@@ -124,7 +125,7 @@ func (s *Server) joinSubmit(c echo.Context) error {
 
 func (s *Server) resetView(c echo.Context, t store.AccountToken, p store.Provider, st site) templates.ResetPassword {
 	return templates.ResetPassword{
-		Page:     s.page(c, "New password", brandOf(p)),
+		Page:     s.accountPage(c, p, "admin_reset_title_short"),
 		Action:   st.Prefix + "/reset/" + c.Param("token"),
 		Provider: p.Name, Email: t.Email, Name: t.Name,
 	}
@@ -146,7 +147,7 @@ func (s *Server) resetSubmit(c echo.Context) error {
 		return err
 	}
 	v := s.resetView(c, t, p, st)
-	hash, msg := choosePassword(c.FormValue("password"), c.FormValue("password2"))
+	hash, msg := choosePasswordIn(s.localizer(c, "", p.DefaultLanguage), c.FormValue("password"), c.FormValue("password2"))
 	if msg != "" {
 		v.Error = msg
 		return s.render(c, http.StatusBadRequest, templates.ResetPasswordView(v))
@@ -166,4 +167,15 @@ func (s *Server) resetSubmit(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/console")
+}
+
+// accountPage is the page of an invitation or reset link, on the provider's address: in the visitor's
+// language (their choice, their browser's, else the provider's default customer language), titled by
+// message titleID with the provider's name.
+func (s *Server) accountPage(c echo.Context, p store.Provider, titleID string) templates.Page {
+	pg := s.page(c, "", brandOf(p))
+	loc := s.localizer(c, "", p.DefaultLanguage)
+	pg.Lang, pg.T = loc.Lang(), loc.T
+	pg.Title = loc.T(titleID, map[string]any{"Provider": p.Name})
+	return pg
 }

@@ -79,5 +79,5 @@ func (s *Server) teamReset(c echo.Context, en engineer) error {
 			"The link works once, until " + t.ExpiresAt.Format("January 2 at 15:04 MST") + ". Setting a new password signs you out everywhere.\n" +
 			"If you did not ask for this, tell " + en.User.Name + ".\n",
 	}
-	return s.handOver(c, en, teamExtras{}, link, msg, "A password reset link was emailed to "+u.Email+".")
+	return s.handOver(c, en, teamExtras{}, link, msg, s.adminLoc(c, en).T("admin_team_reset_sent", map[string]any{"Email": u.Email}))
 }
