@@ -26,9 +26,9 @@ type teamExtras struct {
 	notice string
 	// noticeID is a message of teamNotices, said with the name of the user the query names.
 	noticeID string
-	link   templates.TeamLink
-	form   templates.TeamInviteForm
-	desks  []string // ticked in the invitation form
+	link     templates.TeamLink
+	form     templates.TeamInviteForm
+	desks    []string // ticked in the invitation form
 }
 
 // teamNotices are what a redirect back to the team page may say (?done=…&user=…): fixed sentences, so a
