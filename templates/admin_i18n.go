@@ -12,13 +12,14 @@ import (
 // SayBefore and SayAfter can cut the sentence around it in any language's word order.
 const markup = "\x00"
 
-// SayBefore is message id up to its variable key, which the page renders as markup of its own.
+// SayBefore is message id up to its variable key, which the page renders as markup of its own; with
+// two such variables, key is the first and the other is set to markup in data.
 func (p Page) SayBefore(id, key string, data map[string]any) string {
 	before, _ := p.sayAround(id, key, data)
 	return before
 }
 
-// SayAfter is message id after its variable key.
+// SayAfter is message id after its variable key (the last one, where there are two).
 func (p Page) SayAfter(id, key string, data map[string]any) string {
 	_, after := p.sayAround(id, key, data)
 	return after
@@ -31,8 +32,12 @@ func (p Page) sayAround(id, key string, data map[string]any) (string, string) {
 			d[k] = v
 		}
 	}
-	before, after, _ := strings.Cut(p.Say(id, d), markup)
-	return before, after
+	said := p.Say(id, d)
+	i, j := strings.Index(said, markup), strings.LastIndex(said, markup)
+	if i < 0 {
+		return said, ""
+	}
+	return said[:i], said[j+len(markup):]
 }
 
 // RoleWord is a role in the page's language ("Engineer", "Techniker", "工程师").
@@ -79,4 +84,24 @@ func (p Page) RoleAs(role string) string {
 		return p.Say("admin_role_as_engineer")
 	}
 	return role
+}
+
+// SayBetween is message id between its variables first and second, both rendered as markup.
+func (p Page) SayBetween(id, first, second string) string {
+	_, after, _ := strings.Cut(p.Say(id, map[string]any{first: markup + "1", second: markup + "2"}), markup+"1")
+	between, _, _ := strings.Cut(after, markup+"2")
+	return between
+}
+
+// DeliveryLabel is a webhook delivery's state in words.
+func (p Page) DeliveryLabel(status string) string {
+	switch status {
+	case "delivered":
+		return p.Say("admin_api_delivered")
+	case "retrying":
+		return p.Say("admin_api_retrying")
+	case "failed":
+		return p.Say("admin_api_failed")
+	}
+	return p.Say("admin_api_pending")
 }

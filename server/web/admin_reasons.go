@@ -106,6 +106,16 @@ var brandingReasons = []reasonRule{
 	rule(`The SVG logo uses the element <(.*)>, which is not allowed in a logo .*`, "admin_reason_svg_element", "Element"),
 }
 
+// webhookReasons are webhook.ValidURL's refusals of a webhook address.
+var webhookReasons = []reasonRule{
+	rule(`enter the address of your webhook, up to (\d+) characters`, "admin_reason_webhook_empty", "Max"),
+	rule(`enter a full address such as https://crm\.example\.com/hooks/tether`, "admin_reason_webhook_full"),
+	rule(`the webhook's address must start with https://`, "admin_reason_webhook_https"),
+	rule(`put no user name or password in the address; check the signature instead`, "admin_reason_webhook_user"),
+	rule(`the address cannot have a #fragment`, "admin_reason_webhook_fragment"),
+	rule(`(.*) is not a public address; this server sends webhooks to the internet only`, "admin_reason_webhook_private", "Address"),
+}
+
 // reasonSentinels prefix the store's reasons.
 var reasonSentinels = []error{store.ErrInvalidArgument, store.ErrSubdomainTaken, store.ErrNotAllowed, store.ErrDeskNameTaken, store.ErrDeskInUse}
 
@@ -265,4 +275,15 @@ func choosePasswordIn(loc locales.Localizer, pw, again string) (hash, msg string
 		return "", loc.T("admin_password_short", map[string]any{"Min": auth.MinPasswordLength})
 	}
 	return "", loc.T("admin_password_long", map[string]any{"Max": 72})
+}
+
+// sayWebhookReason is a refusal of webhook.ValidURL in loc's language.
+func sayWebhookReason(loc locales.Localizer, err error) string {
+	if loc.Lang() == "en" {
+		return err.Error() + "." // "Not saved: the webhook's address must start with https://."
+	}
+	if said, ok := sayRule(loc, webhookReasons, err.Error()); ok {
+		return said
+	}
+	return sentence(err.Error())
 }
