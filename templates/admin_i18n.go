@@ -105,3 +105,19 @@ func (p Page) DeliveryLabel(status string) string {
 	}
 	return p.Say("admin_api_pending")
 }
+
+// Websites says on how many websites the widget may be embedded.
+func (p Page) Websites(n int) string {
+	if n == 1 {
+		return p.Say("admin_widget_allowed_one")
+	}
+	return p.Say("admin_widget_allowed_many", map[string]any{"N": n})
+}
+
+// Usage says "3 of 10", or "3 · no limit" when limit is 0.
+func (p Page) Usage(n, limit int) string {
+	if limit <= 0 {
+		return p.Say("admin_usage_unlimited", map[string]any{"N": n})
+	}
+	return p.Say("admin_usage", map[string]any{"N": n, "Max": limit})
+}
