@@ -42,7 +42,7 @@ func (p Page) sayAround(id, key string, data map[string]any) (string, string) {
 
 // RoleWord is a role in the page's language ("Engineer", "Techniker", "工程师").
 func (p Page) RoleWord(role string) string {
-	switch role {
+	switch strings.ToLower(role) {
 	case "owner":
 		return p.Say("admin_role_owner")
 	case "admin":
@@ -120,4 +120,15 @@ func (p Page) Usage(n, limit int) string {
 		return p.Say("admin_usage_unlimited", map[string]any{"N": n})
 	}
 	return p.Say("admin_usage", map[string]any{"N": n, "Max": limit})
+}
+
+// DisableLead says what disabling a provider with live sessions does.
+func (p Page) DisableLead(live int) string {
+	switch live {
+	case 0:
+		return p.Say("admin_op_disable_lead_none")
+	case 1:
+		return p.Say("admin_op_disable_lead_one")
+	}
+	return p.Say("admin_op_disable_lead", map[string]any{"N": live})
 }

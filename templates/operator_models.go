@@ -1,6 +1,9 @@
 package templates
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // OperatorRow is one provider in the operator's list.
 type OperatorRow struct {
@@ -13,7 +16,7 @@ type OperatorRow struct {
 	Engineers, MaxEngineers int
 	Sessions, MaxSessions   int
 	Desks, MaxDesks         int
-	Created                 string
+	Created                 time.Time
 	Disabled                bool
 	// Own: the operator's own provider, which cannot be disabled.
 	Own bool

@@ -13,6 +13,7 @@ import (
 	"tether/server/protocol"
 	"tether/server/store"
 	"tether/static/locales"
+	"tether/templates"
 )
 
 // The store and server/branding word their refusals in English, for logs, the API and English pages.
@@ -286,4 +287,10 @@ func sayWebhookReason(loc locales.Localizer, err error) string {
 		return said
 	}
 	return sentence(err.Error())
+}
+
+// titled is page p titled by message id in its language.
+func (s *Server) titled(p templates.Page, id string) templates.Page {
+	p.Title = p.Say(id)
+	return p
 }

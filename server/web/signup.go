@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -48,7 +47,7 @@ func (s *Server) signupAllowed(c echo.Context) error {
 }
 
 func (s *Server) signupForm(c echo.Context) templates.SignupForm {
-	return templates.SignupForm{Page: s.page(c, "Create your account", defaultBrand),
+	return templates.SignupForm{Page: s.titled(s.page(c, "", defaultBrand), "admin_signup_page_title"),
 		MaxCompany: store.MaxProviderName, MinPassword: auth.MinPasswordLength}
 }
 
@@ -71,15 +70,16 @@ func (s *Server) signupSubmit(c echo.Context) error {
 	v.Name = strings.TrimSpace(c.FormValue("name"))
 	v.Email = strings.TrimSpace(c.FormValue("email"))
 	pw := c.FormValue("password")
+	loc := s.localizer(c, "", "")
 	switch {
 	case v.Company == "" || utf8.RuneCountInString(v.Company) > store.MaxProviderName:
-		v.Error = fmt.Sprintf("Enter your company's name (up to %d characters).", store.MaxProviderName)
+		v.Error = loc.T("admin_signup_need_company", map[string]any{"Max": store.MaxProviderName})
 	case v.Name == "" || utf8.RuneCountInString(v.Name) > 100:
-		v.Error = "Enter your name (up to 100 characters)."
+		v.Error = loc.T("admin_join_name_needed")
 	case !validEmail(v.Email):
-		v.Error = "Enter a valid email address."
+		v.Error = loc.T("admin_team_bad_email")
 	case pw != c.FormValue("password2"):
-		v.Error = "The two passwords are different."
+		v.Error = loc.T("admin_passwords_differ")
 	}
 	if v.Error != "" {
 		return s.render(c, http.StatusBadRequest, templates.SignupView(v))
@@ -89,10 +89,10 @@ func (s *Server) signupSubmit(c echo.Context) error {
 	if spent, err := s.spend(c, "sign-up", budget{"signup:" + clientKey(c.RealIP()), rateSignupAddr}, budget{"signup:all", rateSignupAll}); err != nil {
 		return err
 	} else if spent != nil {
-		v.Error = "Too many sign-ups from your network right now. Try again later."
+		v.Error = loc.T("admin_signup_too_many")
 		return s.render(c, http.StatusTooManyRequests, templates.SignupView(v))
 	}
-	hash, msg := choosePassword(pw, c.FormValue("password2"))
+	hash, msg := choosePasswordIn(loc, pw, c.FormValue("password2"))
 	if msg != "" {
 		v.Error = msg
 		return s.render(c, http.StatusBadRequest, templates.SignupView(v))
@@ -101,7 +101,7 @@ func (s *Server) signupSubmit(c echo.Context) error {
 	if s.Mail == nil {
 		p, u, err := s.Store.CreateProviderWithOwner(ctx, v.Company, v.Name, v.Email, hash)
 		if errors.Is(err, store.ErrInvalidArgument) {
-			v.Error = "That company name cannot be used. Choose another."
+			v.Error = loc.T("admin_signup_company_taken")
 			return s.render(c, http.StatusBadRequest, templates.SignupView(v))
 		}
 		if err != nil {
@@ -126,11 +126,11 @@ func (s *Server) signupSubmit(c echo.Context) error {
 			"If you did not sign up, ignore this email; nothing is created without it.\n"})
 	if err != nil {
 		s.Log.Error("mail sign-up confirmation", "err", err)
-		v.Error = "We could not send the confirmation email just now. Try again in a few minutes."
+		v.Error = loc.T("admin_signup_mail_failed")
 		return s.render(c, http.StatusServiceUnavailable, templates.SignupView(v))
 	}
 	s.Log.Info("sign-up waiting for confirmation", "addr", c.RealIP())
-	return s.render(c, http.StatusOK, templates.SignupSentView(templates.SignupSent{Page: s.page(c, "Check your email", defaultBrand), Email: v.Email}))
+	return s.render(c, http.StatusOK, templates.SignupSentView(templates.SignupSent{Page: s.titled(s.page(c, "", defaultBrand), "admin_sent_page_title"), Email: v.Email}))
 }
 
 // errSignupLink answers a confirmation link that was used, expired or never existed.
@@ -149,7 +149,7 @@ func (s *Server) signupConfirmPage(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, templates.SignupConfirmView(templates.SignupConfirm{
-		Page: s.page(c, "Confirm your account", defaultBrand), Token: tok, Company: su.ProviderName, Email: su.Email}))
+		Page: s.titled(s.page(c, "", defaultBrand), "admin_confirm_page_title"), Token: tok, Company: su.ProviderName, Email: su.Email}))
 }
 
 func (s *Server) signupConfirm(c echo.Context) error {
@@ -185,7 +185,7 @@ func (s *Server) welcomeView(c echo.Context) (templates.Welcome, error) {
 	if err != nil {
 		return templates.Welcome{}, err
 	}
-	return templates.Welcome{Page: s.page(c, "Choose your password", brandOf(p)), Token: tok, Name: u.Name,
+	return templates.Welcome{Page: s.titled(s.page(c, "", brandOf(p)), "admin_welcome_page_title"), Token: tok, Name: u.Name,
 		Provider: p.Name, Email: u.Email, MinPassword: auth.MinPasswordLength}, nil
 }
 
@@ -203,7 +203,7 @@ func (s *Server) welcomeSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	hash, msg := choosePassword(c.FormValue("password"), c.FormValue("password2"))
+	hash, msg := choosePasswordIn(s.localizer(c, "", ""), c.FormValue("password"), c.FormValue("password2"))
 	if msg != "" {
 		v.Error = msg
 		return s.render(c, http.StatusBadRequest, templates.WelcomeView(v))
