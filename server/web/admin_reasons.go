@@ -34,87 +34,87 @@ type reasonRule struct {
 	keys []string
 }
 
-func rule(pattern, id string, keys ...string) reasonRule {
+func reasonOf(pattern, id string, keys ...string) reasonRule {
 	return reasonRule{re: regexp.MustCompile("^" + pattern + "$"), id: id, keys: keys}
 }
 
 // storeReasons are the store's refusals that reach the admin pages, after their sentinel ("store: invalid
 // argument: ").
 var storeReasons = []reasonRule{
-	rule(`the display name must have 1 to (\d+) characters`, "admin_reason_display_name_length", "Max"),
-	rule(`the display name has control characters`, "admin_reason_display_name_control"),
-	rule(`the (primary colour|accent colour) must be a colour written #rrggbb, like (#[0-9a-f]{6})`, "admin_reason_colour", "Field", "Example"),
-	rule(`the (contact line|banner text|welcome message) has (\d+) characters; at most (\d+) are allowed`, "admin_reason_text_length", "Field", "N", "Max"),
-	rule(`the (contact line|banner text|welcome message) has control characters`, "admin_reason_text_control", "Field"),
-	rule(`the banner link is longer than (\d+) characters`, "admin_reason_banner_link_length", "Max"),
-	rule(`the banner link must be a web address starting with https://`, "admin_reason_banner_link_https"),
-	rule(`a banner link needs a banner text to show`, "admin_reason_banner_link_text"),
-	rule(`the subdomain "(.*)" is taken by another provider; choose another`, "admin_reason_subdomain_taken", "Subdomain"),
-	rule(`the subdomain must have (\d+) to (\d+) characters`, "admin_reason_subdomain_length", "Min", "Max"),
-	rule(`the subdomain cannot start or end with a hyphen`, "admin_reason_subdomain_hyphen"),
-	rule(`the subdomain may only have Latin letters, digits and hyphens`, "admin_reason_subdomain_letters"),
-	rule(`"(.*)" is reserved; choose another subdomain`, "admin_reason_subdomain_reserved", "Subdomain"),
-	rule(`unknown permissions`, "admin_reason_unknown_permissions"),
-	rule(`seeing the screen is part of every support session`, "admin_reason_view_required"),
-	rule(`a permission offered by default must be allowed \((.*)\)`, "admin_reason_default_allowed", "Grants"),
-	rule(`a desk name has 1 to (\d+) characters`, "admin_reason_desk_name_length", "Max"),
-	rule(`a desk name cannot contain control characters`, "admin_reason_desk_name_control"),
-	rule(`another desk is already called "(.*)"`, "admin_reason_desk_name_taken", "Name"),
-	rule(`(.*) is the default desk, where sessions go when no desk is chosen; it cannot be deleted`, "admin_reason_desk_default", "Name"),
-	rule(`(.*) has (\d+) (?:session or request|sessions or requests) not yet ended; end them first`, "admin_reason_desk_in_use", "Name", "N"),
-	rule(`an address is empty`, "admin_reason_origin_empty"),
-	rule(`an address is too long`, "admin_reason_origin_long"),
-	rule(`"(.*)" has no scheme: write it as https://.*`, "admin_reason_origin_scheme", "Address"),
-	rule(`"(.*)" is not a website address`, "admin_reason_origin_invalid", "Address"),
-	rule(`"(.*)" has a user name or password; list only scheme://host\[:port\]`, "admin_reason_origin_user", "Address"),
-	rule(`"(.*)" has a path; list only the origin, such as (.*)`, "admin_reason_origin_path", "Address", "Origin"),
-	rule(`"(.*)" has a wildcard; list each website address on its own line`, "admin_reason_origin_wildcard", "Address"),
-	rule(`"(.*)" does not name a valid host`, "admin_reason_origin_host", "Address"),
-	rule(`"(.*)" uses http: a website must use https \(http is only for localhost\)`, "admin_reason_origin_http", "Address"),
-	rule(`"(.*)" must start with https://`, "admin_reason_origin_https", "Address"),
-	rule(`"(.*)" has an invalid port`, "admin_reason_origin_port", "Address"),
-	rule(`at most (\d+) website addresses may embed the widget`, "admin_reason_origin_many", "Max"),
-	rule(`role "(.*)" cannot be given`, "admin_reason_role", "Role"),
-	rule(`you cannot change your own account here`, "admin_reason_not_yourself"),
-	rule(`only the owner and admins manage the team`, "admin_reason_only_admins"),
-	rule(`only the owner can change an admin's account`, "admin_reason_only_owner_admins"),
-	rule(`only the owner can make admins`, "admin_reason_only_owner_make_admins"),
-	rule(`only the owner can transfer ownership`, "admin_reason_only_owner_transfer"),
-	rule(`you are the owner already`, "admin_reason_owner_already"),
+	reasonOf(`the display name must have 1 to (\d+) characters`, "admin_reason_display_name_length", "Max"),
+	reasonOf(`the display name has control characters`, "admin_reason_display_name_control"),
+	reasonOf(`the (primary colour|accent colour) must be a colour written #rrggbb, like (#[0-9a-f]{6})`, "admin_reason_colour", "Field", "Example"),
+	reasonOf(`the (contact line|banner text|welcome message) has (\d+) characters; at most (\d+) are allowed`, "admin_reason_text_length", "Field", "N", "Max"),
+	reasonOf(`the (contact line|banner text|welcome message) has control characters`, "admin_reason_text_control", "Field"),
+	reasonOf(`the banner link is longer than (\d+) characters`, "admin_reason_banner_link_length", "Max"),
+	reasonOf(`the banner link must be a web address starting with https://`, "admin_reason_banner_link_https"),
+	reasonOf(`a banner link needs a banner text to show`, "admin_reason_banner_link_text"),
+	reasonOf(`the subdomain "(.*)" is taken by another provider; choose another`, "admin_reason_subdomain_taken", "Subdomain"),
+	reasonOf(`the subdomain must have (\d+) to (\d+) characters`, "admin_reason_subdomain_length", "Min", "Max"),
+	reasonOf(`the subdomain cannot start or end with a hyphen`, "admin_reason_subdomain_hyphen"),
+	reasonOf(`the subdomain may only have Latin letters, digits and hyphens`, "admin_reason_subdomain_letters"),
+	reasonOf(`"(.*)" is reserved; choose another subdomain`, "admin_reason_subdomain_reserved", "Subdomain"),
+	reasonOf(`unknown permissions`, "admin_reason_unknown_permissions"),
+	reasonOf(`seeing the screen is part of every support session`, "admin_reason_view_required"),
+	reasonOf(`a permission offered by default must be allowed \((.*)\)`, "admin_reason_default_allowed", "Grants"),
+	reasonOf(`a desk name has 1 to (\d+) characters`, "admin_reason_desk_name_length", "Max"),
+	reasonOf(`a desk name cannot contain control characters`, "admin_reason_desk_name_control"),
+	reasonOf(`another desk is already called "(.*)"`, "admin_reason_desk_name_taken", "Name"),
+	reasonOf(`(.*) is the default desk, where sessions go when no desk is chosen; it cannot be deleted`, "admin_reason_desk_default", "Name"),
+	reasonOf(`(.*) has (\d+) (?:session or request|sessions or requests) not yet ended; end them first`, "admin_reason_desk_in_use", "Name", "N"),
+	reasonOf(`an address is empty`, "admin_reason_origin_empty"),
+	reasonOf(`an address is too long`, "admin_reason_origin_long"),
+	reasonOf(`"(.*)" has no scheme: write it as https://.*`, "admin_reason_origin_scheme", "Address"),
+	reasonOf(`"(.*)" is not a website address`, "admin_reason_origin_invalid", "Address"),
+	reasonOf(`"(.*)" has a user name or password; list only scheme://host\[:port\]`, "admin_reason_origin_user", "Address"),
+	reasonOf(`"(.*)" has a path; list only the origin, such as (.*)`, "admin_reason_origin_path", "Address", "Origin"),
+	reasonOf(`"(.*)" has a wildcard; list each website address on its own line`, "admin_reason_origin_wildcard", "Address"),
+	reasonOf(`"(.*)" does not name a valid host`, "admin_reason_origin_host", "Address"),
+	reasonOf(`"(.*)" uses http: a website must use https \(http is only for localhost\)`, "admin_reason_origin_http", "Address"),
+	reasonOf(`"(.*)" must start with https://`, "admin_reason_origin_https", "Address"),
+	reasonOf(`"(.*)" has an invalid port`, "admin_reason_origin_port", "Address"),
+	reasonOf(`at most (\d+) website addresses may embed the widget`, "admin_reason_origin_many", "Max"),
+	reasonOf(`role "(.*)" cannot be given`, "admin_reason_role", "Role"),
+	reasonOf(`you cannot change your own account here`, "admin_reason_not_yourself"),
+	reasonOf(`only the owner and admins manage the team`, "admin_reason_only_admins"),
+	reasonOf(`only the owner can change an admin's account`, "admin_reason_only_owner_admins"),
+	reasonOf(`only the owner can make admins`, "admin_reason_only_owner_make_admins"),
+	reasonOf(`only the owner can transfer ownership`, "admin_reason_only_owner_transfer"),
+	reasonOf(`you are the owner already`, "admin_reason_owner_already"),
 }
 
 // brandingReasons are server/branding's refusals of an uploaded logo or icon.
 var brandingReasons = []reasonRule{
-	rule(`The (logo|icon) is larger than (.*)\. Upload a smaller file\.`, "admin_reason_file_large", "What", "Size"),
-	rule(`The (logo|icon) file is empty\.`, "admin_reason_file_empty", "What"),
-	rule(`The logo is not a PNG, JPEG, WebP or SVG image\.`, "admin_reason_logo_format"),
-	rule(`The logo has no pixels\.`, "admin_reason_logo_empty"),
-	rule(`The logo is (\d+)×(\d+) pixels; the limit is (\d+) megapixels \(for example 4096×4096\)\. Upload a smaller picture\.`, "admin_reason_logo_pixels", "W", "H", "Max"),
-	rule(`The logo's (.*) data is damaged and cannot be read\.`, "admin_reason_logo_damaged", "Format"),
-	rule(`The icon is not a Windows icon \(\.ico\) file\. Convert it to \.ico, with sizes up to (\d+)×\d+\.`, "admin_reason_icon_format", "Side"),
-	rule(`The icon file holds no images\.`, "admin_reason_icon_empty"),
-	rule(`The icon file holds (\d+) images; the limit is (\d+)\.`, "admin_reason_icon_count", "N", "Max"),
-	rule(`The icon file is (?:cut short|damaged).*`, "admin_reason_icon_damaged"),
-	rule(`Image (\d+) of the icon (?:is|has a size of) (\d+)×(\d+) pixels; .* (\d+)(?: pixels a side|×\d+)\.`, "admin_reason_icon_image_size", "N", "W", "H", "Max"),
-	rule(`The SVG logo is not well-formed XML.*`, "admin_reason_svg_xml"),
-	rule(`The SVG logo has a DOCTYPE or entity declaration, which is not allowed\. Export it again as plain SVG\.`, "admin_reason_svg_doctype"),
-	rule(`The SVG logo has a processing instruction \(.*\), which is not allowed\.`, "admin_reason_svg_pi"),
-	rule(`The SVG logo has text outside its <svg> element\.`, "admin_reason_svg_text"),
-	rule(`The SVG logo has more than (\d+) elements\. Simplify it or upload a PNG\.`, "admin_reason_svg_elements", "Max"),
-	rule(`The SVG logo nests elements more than (\d+) deep\.`, "admin_reason_svg_depth", "Max"),
-	rule(`The SVG logo has more than one root element\.`, "admin_reason_svg_roots"),
-	rule(`The file is not an SVG image.*`, "admin_reason_svg_not_svg"),
-	rule(`The SVG logo uses the element <(.*)>, which is not allowed in a logo .*`, "admin_reason_svg_element", "Element"),
+	reasonOf(`The (logo|icon) is larger than (.*)\. Upload a smaller file\.`, "admin_reason_file_large", "What", "Size"),
+	reasonOf(`The (logo|icon) file is empty\.`, "admin_reason_file_empty", "What"),
+	reasonOf(`The logo is not a PNG, JPEG, WebP or SVG image\.`, "admin_reason_logo_format"),
+	reasonOf(`The logo has no pixels\.`, "admin_reason_logo_empty"),
+	reasonOf(`The logo is (\d+)×(\d+) pixels; the limit is (\d+) megapixels \(for example 4096×4096\)\. Upload a smaller picture\.`, "admin_reason_logo_pixels", "W", "H", "Max"),
+	reasonOf(`The logo's (.*) data is damaged and cannot be read\.`, "admin_reason_logo_damaged", "Format"),
+	reasonOf(`The icon is not a Windows icon \(\.ico\) file\. Convert it to \.ico, with sizes up to (\d+)×\d+\.`, "admin_reason_icon_format", "Side"),
+	reasonOf(`The icon file holds no images\.`, "admin_reason_icon_empty"),
+	reasonOf(`The icon file holds (\d+) images; the limit is (\d+)\.`, "admin_reason_icon_count", "N", "Max"),
+	reasonOf(`The icon file is (?:cut short|damaged).*`, "admin_reason_icon_damaged"),
+	reasonOf(`Image (\d+) of the icon (?:is|has a size of) (\d+)×(\d+) pixels; .* (\d+)(?: pixels a side|×\d+)\.`, "admin_reason_icon_image_size", "N", "W", "H", "Max"),
+	reasonOf(`The SVG logo is not well-formed XML.*`, "admin_reason_svg_xml"),
+	reasonOf(`The SVG logo has a DOCTYPE or entity declaration, which is not allowed\. Export it again as plain SVG\.`, "admin_reason_svg_doctype"),
+	reasonOf(`The SVG logo has a processing instruction \(.*\), which is not allowed\.`, "admin_reason_svg_pi"),
+	reasonOf(`The SVG logo has text outside its <svg> element\.`, "admin_reason_svg_text"),
+	reasonOf(`The SVG logo has more than (\d+) elements\. Simplify it or upload a PNG\.`, "admin_reason_svg_elements", "Max"),
+	reasonOf(`The SVG logo nests elements more than (\d+) deep\.`, "admin_reason_svg_depth", "Max"),
+	reasonOf(`The SVG logo has more than one root element\.`, "admin_reason_svg_roots"),
+	reasonOf(`The file is not an SVG image.*`, "admin_reason_svg_not_svg"),
+	reasonOf(`The SVG logo uses the element <(.*)>, which is not allowed in a logo .*`, "admin_reason_svg_element", "Element"),
 }
 
 // webhookReasons are webhook.ValidURL's refusals of a webhook address.
 var webhookReasons = []reasonRule{
-	rule(`enter the address of your webhook, up to (\d+) characters`, "admin_reason_webhook_empty", "Max"),
-	rule(`enter a full address such as https://crm\.example\.com/hooks/tether`, "admin_reason_webhook_full"),
-	rule(`the webhook's address must start with https://`, "admin_reason_webhook_https"),
-	rule(`put no user name or password in the address; check the signature instead`, "admin_reason_webhook_user"),
-	rule(`the address cannot have a #fragment`, "admin_reason_webhook_fragment"),
-	rule(`(.*) is not a public address; this server sends webhooks to the internet only`, "admin_reason_webhook_private", "Address"),
+	reasonOf(`enter the address of your webhook, up to (\d+) characters`, "admin_reason_webhook_empty", "Max"),
+	reasonOf(`enter a full address such as https://crm\.example\.com/hooks/tether`, "admin_reason_webhook_full"),
+	reasonOf(`the webhook's address must start with https://`, "admin_reason_webhook_https"),
+	reasonOf(`put no user name or password in the address; check the signature instead`, "admin_reason_webhook_user"),
+	reasonOf(`the address cannot have a #fragment`, "admin_reason_webhook_fragment"),
+	reasonOf(`(.*) is not a public address; this server sends webhooks to the internet only`, "admin_reason_webhook_private", "Address"),
 }
 
 // reasonSentinels prefix the store's reasons.
@@ -127,7 +127,7 @@ func sayReason(loc locales.Localizer, err error) string {
 		if loc.Lang() == "en" {
 			return qe.Message()
 		}
-		return loc.T("admin_reason_quota", map[string]any{"Limit": qe.Limit, "What": quotaWhat(loc, qe.What)})
+		return loc.T("admin_reason_quota", map[string]any{"Limit": qe.Limit, "What": adminQuotaWhat(loc, qe.What)})
 	}
 	if reason, ok := branding.Refused(err); ok {
 		if said, ok := sayRule(loc, brandingReasons, reason); ok {
@@ -205,8 +205,8 @@ func reasonFile(loc locales.Localizer, what string) string {
 	return loc.T("admin_branding_logo")
 }
 
-// quotaWhat is what a quota counts.
-func quotaWhat(loc locales.Localizer, what string) string {
+// adminQuotaWhat is what a quota counts.
+func adminQuotaWhat(loc locales.Localizer, what string) string {
 	switch what {
 	case "engineers":
 		return loc.T("admin_quota_engineers")
@@ -218,9 +218,9 @@ func quotaWhat(loc locales.Localizer, what string) string {
 	return what
 }
 
-// grantShort is a grant's chip ("View", "Ansehen") and grantLabel what it lets the engineer do, as the
+// adminGrantShort is a grant's chip ("View", "Ansehen") and adminGrantLabel what it lets the engineer do, as the
 // admin reads it (protocol's labels speak to the customer: "see your screen").
-func grantShort(loc locales.Localizer, g protocol.Grants) string {
+func adminGrantShort(loc locales.Localizer, g protocol.Grants) string {
 	switch g {
 	case protocol.GrantView:
 		return loc.T("admin_grant_short_view")
@@ -236,7 +236,7 @@ func grantShort(loc locales.Localizer, g protocol.Grants) string {
 	return strings.Join(g.Shorts(), ", ")
 }
 
-func grantLabel(loc locales.Localizer, g protocol.Grants) string {
+func adminGrantLabel(loc locales.Localizer, g protocol.Grants) string {
 	switch g {
 	case protocol.GrantView:
 		return loc.T("admin_grant_view")
@@ -252,12 +252,12 @@ func grantLabel(loc locales.Localizer, g protocol.Grants) string {
 	return ""
 }
 
-// grantShorts are the chips of the grants in gs, in protocol order.
-func grantShorts(loc locales.Localizer, gs protocol.Grants) []string {
+// adminGrantShorts are the chips of the grants in gs, in protocol order.
+func adminGrantShorts(loc locales.Localizer, gs protocol.Grants) []string {
 	out := []string{}
 	for _, g := range protocol.Each() {
 		if gs&g != 0 { // as given: control does not list limited too
-			out = append(out, grantShort(loc, g))
+			out = append(out, adminGrantShort(loc, g))
 		}
 	}
 	return out
@@ -289,8 +289,8 @@ func sayWebhookReason(loc locales.Localizer, err error) string {
 	return sentence(err.Error())
 }
 
-// titled is page p titled by message id in its language.
-func (s *Server) titled(p templates.Page, id string) templates.Page {
+// adminTitled is page p titled by message id in its language.
+func (s *Server) adminTitled(p templates.Page, id string) templates.Page {
 	p.Title = p.Say(id)
 	return p
 }

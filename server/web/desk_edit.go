@@ -65,7 +65,7 @@ func (s *Server) renderDesk(c echo.Context, en engineer, d store.Desk, members m
 	}
 	for _, g := range protocol.Each() {
 		v.Grants = append(v.Grants, templates.DeskGrantChoice{
-			Name: g.String(), Short: grantShort(loc, g), Label: grantLabel(loc, g),
+			Name: g.String(), Short: adminGrantShort(loc, g), Label: adminGrantLabel(loc, g),
 			Allowed: d.Allowed&g != 0, Default: d.Defaults&g != 0, Required: g == protocol.GrantView,
 		})
 	}

@@ -35,7 +35,7 @@ func (s *Server) renderDesks(c echo.Context, en engineer, v templates.DesksPage,
 	v.Page = s.shellPage(c, loc.T("admin_desks_title"), en)
 	v.Desks = v.Desks[:0]
 	for _, d := range desks {
-		row := templates.DeskRow{ID: d.ID, Name: d.Name, Default: d.IsDefault, Live: d.Live, Waiting: d.Waiting, Allowed: grantShorts(loc, d.Allowed)}
+		row := templates.DeskRow{ID: d.ID, Name: d.Name, Default: d.IsDefault, Live: d.Live, Waiting: d.Waiting, Allowed: adminGrantShorts(loc, d.Allowed)}
 		for _, id := range d.Members {
 			if n, ok := names[id]; ok { // deactivated users are no one's colleagues any more
 				row.Members = append(row.Members, n)

@@ -298,7 +298,7 @@ func TestEveryGrantHasAnAdminLabel(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, g := range protocol.Each() {
-			if grantLabel(loc, g) == "" || strings.HasPrefix(grantShort(loc, g), "admin_") {
+			if adminGrantLabel(loc, g) == "" || strings.HasPrefix(adminGrantShort(loc, g), "admin_") {
 				t.Errorf("grant %s has no label on the desk page in %s", g, lang)
 			}
 		}

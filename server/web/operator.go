@@ -205,7 +205,7 @@ func (s *Server) operatorQuotas(c echo.Context, en engineer) error {
 	}{{v.MaxEngineers, &q.MaxEngineers, "engineers"}, {v.MaxSessions, &q.MaxSessions, "concurrent sessions"}, {v.MaxDesks, &q.MaxDesks, "desks"}} {
 		n, err := strconv.Atoi(f.text)
 		if err != nil || n < 0 || n > store.MaxQuota {
-			v.Error = v.Say("admin_op_bad_quota", map[string]any{"What": quotaWhat(s.adminLoc(c, en), f.what), "Max": store.MaxQuota})
+			v.Error = v.Say("admin_op_bad_quota", map[string]any{"What": adminQuotaWhat(s.adminLoc(c, en), f.what), "Max": store.MaxQuota})
 			return s.render(c, http.StatusBadRequest, templates.OperatorProviderView(v))
 		}
 		*f.to = n
