@@ -24,7 +24,7 @@ const adminLayoutJS = `(() => {
   const visible = (el) => el.offsetParent !== null && getComputedStyle(el).visibility !== "hidden";
   const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) { const o = getComputedStyle(p).overflowX; if (o === "auto" || o === "scroll") return true; } return false; };
   document.querySelectorAll("main button, main .button, main summary.button, main label, main .pill, main th, main td, main h1, main h2").forEach((el) => {
-    if (!visible(el)) return;
+    if (!visible(el) || el.closest(".sr-only")) return;
     const text = (el.innerText || "").trim().split("\n")[0].slice(0, 40);
     if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== "visible") {
       out.push("cut off: " + el.tagName + " " + JSON.stringify(text));
@@ -82,7 +82,7 @@ func TestAdminPagesInGerman(t *testing.T) {
 			if lang := eval[string](t, owner, `document.documentElement.lang`); lang != "de" {
 				t.Errorf("%s at %d px: <html lang=%q>", p.name, width, lang)
 			}
-			text := eval[string](t, owner, `document.querySelector("main").innerText`)
+			text := eval[string](t, owner, `document.querySelector("main").textContent`)
 			for _, s := range p.says {
 				if !strings.Contains(text, s) {
 					t.Errorf("%s at %d px lacks %q", p.name, width, s)
@@ -95,8 +95,27 @@ func TestAdminPagesInGerman(t *testing.T) {
 		}
 	}
 
-	// A refusal in German, with the fields as typed.
+	// The same pages in Chinese: CJK text, no ids, nothing out of its box.
 	do(t, owner, 10*time.Second, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+	do(t, owner, 20*time.Second, "choose Chinese", chromedp.Navigate(w.srv.url+"/settings/branding?lang=zh-Hans"), chromedp.WaitVisible(chromedp.CSS(`#branding-form`)))
+	for _, p := range []struct{ name, url, ready, says string }{
+		{"branding", w.srv.url + "/settings/branding", "#branding-form", "保存品牌设置"},
+		{"desk", deskURL, "#grant-table", "权限模板"},
+		{"team", w.srv.url + "/settings/team", "#invite-form", "邀请成员"},
+		{"operator", w.srv.url + "/operator", ".providers", "新建服务商"},
+	} {
+		do(t, owner, 20*time.Second, "open "+p.name, chromedp.Navigate(p.url), chromedp.WaitVisible(chromedp.CSS(p.ready)))
+		if text := eval[string](t, owner, `document.querySelector("main").textContent`); !strings.Contains(text, p.says) {
+			t.Errorf("%s in Chinese lacks %q", p.name, p.says)
+		}
+		if bad := eval[string](t, owner, adminLayoutJS); bad != "" {
+			t.Errorf("%s in Chinese:\n%s", p.name, bad)
+		}
+		fullShot(t, owner, "admin-zh-"+p.name+"-1280")
+	}
+	do(t, owner, 20*time.Second, "back to German", chromedp.Navigate(w.srv.url+"/settings/branding?lang=de"), chromedp.WaitVisible(chromedp.CSS(`#branding-form`)))
+
+	// A refusal in German, with the fields as typed.
 	do(t, owner, 20*time.Second, "open branding", chromedp.Navigate(w.srv.url+"/settings/branding"), chromedp.WaitVisible(chromedp.CSS(`#branding-form`)))
 	// The browser's own pattern check would stop the form first; the server's refusal is what is tested.
 	eval[bool](t, owner, `(() => { const s = document.getElementById("b-slug"); s.removeAttribute("pattern"); s.value = "-acme"; return true; })()`)
