@@ -306,4 +306,10 @@ func TestJoinPageSpeaksTheVisitorsLanguage(t *testing.T) {
 	pageSays(t, "join refusal", body, []string{"Die beiden Passwörter stimmen nicht überein."}, nil)
 	_, body, _ = eve.get(join + "?lang=zh-Hans")
 	pageSays(t, "join page", body, []string{"Erin Engineer 邀请您以管理员身份加入 Acme 的远程支持。", "创建账户并登录"}, nil)
+	// A link that cannot be used says so in the visitor's language.
+	code, body, _ = h.browser().get("/p/acme/join/" + strings.Repeat("a", 32) + "?lang=de")
+	if code != http.StatusNotFound {
+		t.Fatalf("unknown link: %d", code)
+	}
+	pageSays(t, "gone link", body, []string{"Nicht gefunden", "Dieser Link kann nicht verwendet werden."}, nil)
 }

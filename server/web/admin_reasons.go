@@ -294,3 +294,10 @@ func (s *Server) adminTitled(p templates.Page, id string) templates.Page {
 	p.Title = p.Say(id)
 	return p
 }
+
+// saidError is a refusal for the error page in the visitor's language (their choice, their browser's,
+// else fallback): heading and message are messages headingID and messageID.
+func (s *Server) saidError(c echo.Context, fallback string, status int, headingID, messageID string, data map[string]any) error {
+	loc := s.localizer(c, "", fallback)
+	return &httpError{status: status, heading: loc.T(headingID, data), message: loc.T(messageID, data)}
+}

@@ -27,8 +27,9 @@ var (
 
 // errSignupClosed answers every sign-up page while the operator keeps sign-up closed, and on a
 // provider's address (sign-up belongs to the server's own).
-var errSignupClosed = &httpError{status: http.StatusNotFound, heading: "Sign-up is closed",
-	message: "New support accounts are not open on this server. Ask its operator for one."}
+func (s *Server) errSignupClosed(c echo.Context) error {
+	return s.saidError(c, "", http.StatusNotFound, "admin_err_signup_closed_h", "admin_err_signup_closed", nil)
+}
 
 // signupAllowed refuses while sign-up is closed or on a provider's address.
 func (s *Server) signupAllowed(c echo.Context) error {
@@ -41,7 +42,7 @@ func (s *Server) signupAllowed(c echo.Context) error {
 		return err
 	}
 	if !open || st.Own() {
-		return errSignupClosed
+		return s.errSignupClosed(c)
 	}
 	return nil
 }
@@ -134,8 +135,9 @@ func (s *Server) signupSubmit(c echo.Context) error {
 }
 
 // errSignupLink answers a confirmation link that was used, expired or never existed.
-var errSignupLink = &httpError{status: http.StatusNotFound, heading: "Link no longer valid",
-	message: "This confirmation link was already used or has expired (links work for 24 hours). Sign in, or sign up again."}
+func (s *Server) errSignupLink(c echo.Context) error {
+	return s.saidError(c, "", http.StatusNotFound, "admin_err_link_invalid_h", "admin_err_signup_link", map[string]any{"Hours": 24})
+}
 
 // signupConfirmPage shows the pending sign-up with a button: opening the link (a mail scanner may)
 // creates nothing by itself.
@@ -143,7 +145,7 @@ func (s *Server) signupConfirmPage(c echo.Context) error {
 	tok := c.Param("token")
 	su, err := s.Store.SignupByToken(c.Request().Context(), auth.HashToken(tok))
 	if errors.Is(err, store.ErrNotFound) {
-		return errSignupLink
+		return s.errSignupLink(c)
 	}
 	if err != nil {
 		return err
@@ -155,7 +157,7 @@ func (s *Server) signupConfirmPage(c echo.Context) error {
 func (s *Server) signupConfirm(c echo.Context) error {
 	p, u, err := s.Store.ConfirmSignup(c.Request().Context(), auth.HashToken(c.Param("token")))
 	if errors.Is(err, store.ErrNotFound) {
-		return errSignupLink
+		return s.errSignupLink(c)
 	}
 	if err != nil {
 		return err
@@ -168,15 +170,16 @@ func (s *Server) signupConfirm(c echo.Context) error {
 }
 
 // errWelcomeLink answers an owner's password link that was used, expired or never existed.
-var errWelcomeLink = &httpError{status: http.StatusNotFound, heading: "Link no longer valid",
-	message: "This link was already used or has expired. Ask the operator of this server for a new one."}
+func (s *Server) errWelcomeLink(c echo.Context) error {
+	return s.saidError(c, "", http.StatusNotFound, "admin_err_link_invalid_h", "admin_err_welcome_link", nil)
+}
 
 func (s *Server) welcomeView(c echo.Context) (templates.Welcome, error) {
 	tok := c.Param("token")
 	ctx := c.Request().Context()
 	u, err := s.Store.PasswordLinkUser(ctx, auth.HashToken(tok))
 	if errors.Is(err, store.ErrNotFound) {
-		return templates.Welcome{}, errWelcomeLink
+		return templates.Welcome{}, s.errWelcomeLink(c)
 	}
 	if err != nil {
 		return templates.Welcome{}, err
@@ -210,7 +213,7 @@ func (s *Server) welcomeSubmit(c echo.Context) error {
 	}
 	u, _, err := s.Store.ResetPassword(c.Request().Context(), auth.HashToken(c.Param("token")), hash)
 	if errors.Is(err, store.ErrNotFound) {
-		return errWelcomeLink
+		return s.errWelcomeLink(c)
 	}
 	if err != nil {
 		return err

@@ -14,7 +14,9 @@ import (
 
 // errLinkGone answers every one-time link that cannot be used: unknown, used, replaced, revoked, expired,
 // or another provider's on a provider's address. One answer, so the page tells nothing about which.
-var errLinkGone = notFound("This link cannot be used. It may have been used already, replaced by a newer one, revoked, or expired. Ask your administrator for a new one.")
+func (s *Server) errLinkGone(c echo.Context) error {
+	return s.saidError(c, "", http.StatusNotFound, "admin_err_not_found_h", "admin_err_link_gone", nil)
+}
 
 // accountLink finds the usable one-time link of kind in the request, on an address that may show it, and
 // its provider.
@@ -26,11 +28,11 @@ func (s *Server) accountLink(c echo.Context, kind store.TokenKind) (store.Accoun
 	ctx := c.Request().Context()
 	tok := c.Param("token")
 	if len(tok) > 64 {
-		return store.AccountToken{}, store.Provider{}, site{}, errLinkGone
+		return store.AccountToken{}, store.Provider{}, site{}, s.errLinkGone(c)
 	}
 	t, err := s.Store.AccountTokenByHash(ctx, kind, auth.HashToken(tok))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !st.owns(t.ProviderID)) {
-		return store.AccountToken{}, store.Provider{}, site{}, errLinkGone
+		return store.AccountToken{}, store.Provider{}, site{}, s.errLinkGone(c)
 	}
 	if err != nil {
 		return store.AccountToken{}, store.Provider{}, site{}, err
@@ -40,8 +42,8 @@ func (s *Server) accountLink(c echo.Context, kind store.TokenKind) (store.Accoun
 		return store.AccountToken{}, store.Provider{}, site{}, err
 	}
 	if p.Disabled() {
-		return store.AccountToken{}, store.Provider{}, site{}, &httpError{status: http.StatusForbidden, heading: "Account closed",
-			message: p.Name + "'s account on this server is disabled. Ask the operator of this server."}
+		return store.AccountToken{}, store.Provider{}, site{}, s.saidError(c, p.DefaultLanguage, http.StatusForbidden, "admin_err_closed_h", "admin_err_closed",
+			map[string]any{"Provider": p.Name, "Possessive": templates.Possessive(p.Name)})
 	}
 	return t, p, st, nil
 }
@@ -102,7 +104,7 @@ func (s *Server) joinSubmit(c echo.Context) error {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		// Used by another request a moment ago.
-		return errLinkGone
+		return s.errLinkGone(c)
 	case errors.As(err, &qe):
 		v.Error = loc.T("admin_join_no_seat", map[string]any{"Provider": p.Name, "Reason": sayReason(loc, qe)})
 		return s.render(c, http.StatusForbidden, templates.JoinView(v))
@@ -111,8 +113,8 @@ func (s *Server) joinSubmit(c echo.Context) error {
 		return s.render(c, http.StatusConflict, templates.JoinView(v))
 	case errors.Is(err, store.ErrProviderDisabled):
 		// The operator disabled the provider while the page was open.
-		return &httpError{status: http.StatusForbidden, heading: "Account closed",
-			message: p.Name + "'s account on this server is disabled. Ask the operator of this server."}
+		return s.saidError(c, p.DefaultLanguage, http.StatusForbidden, "admin_err_closed_h", "admin_err_closed",
+			map[string]any{"Provider": p.Name, "Possessive": templates.Possessive(p.Name)})
 	case err != nil:
 		return err
 	}
@@ -154,7 +156,7 @@ func (s *Server) resetSubmit(c echo.Context) error {
 	}
 	u, logins, err := s.Store.ResetPassword(c.Request().Context(), auth.HashToken(c.Param("token")), hash)
 	if errors.Is(err, store.ErrNotFound) {
-		return errLinkGone
+		return s.errLinkGone(c)
 	}
 	if err != nil {
 		return err
