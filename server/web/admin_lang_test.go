@@ -313,3 +313,36 @@ func TestJoinPageSpeaksTheVisitorsLanguage(t *testing.T) {
 	}
 	pageSays(t, "gone link", body, []string{"Nicht gefunden", "Dieser Link kann nicht verwendet werden."}, nil)
 }
+
+// TestTeamMailsSpeakTheAdminsLanguage: the invitation and the password link are mailed in the language
+// of the admin who sends them (the invitee's is not known yet), with the link and its expiry.
+func TestTeamMailsSpeakTheAdminsLanguage(t *testing.T) {
+	fm := &fakeMail{}
+	var ps *adminProfiles
+	h := newHarnessWith(t, nil, func(d *Deps) { d.Mail = fm; ps = &adminProfiles{Store: d.Store}; d.Store = ps })
+	owner := h.signedUp("Acme", "erin@acme.test")
+	ps.setLanguage("de")
+	owner.get("/settings/team")
+	code, body, _ := owner.post("/settings/team/invites", url.Values{"email": {"eve@acme.test"}, "name": {"Eve"}, "role": {"engineer"}})
+	if code != http.StatusOK {
+		t.Fatalf("invite: %d", code)
+	}
+	pageSays(t, "team page", body, []string{"Einladung an eve@acme.test gesendet."}, nil)
+	m := fm.last(t)
+	for _, want := range []string{"Guten Tag Eve,", "Erin Engineer hat Sie eingeladen, Acme auf Tether als Techniker beizutreten.", "/p/acme/join/",
+		"Der Link funktioniert einmal, bis 28.11.2026, "} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("invitation mail lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if m.Subject != "Erin Engineer hat Sie zum Fernsupport von Acme eingeladen" {
+		t.Errorf("subject %q", m.Subject)
+	}
+	ps.setLanguage("zh-Hans")
+	if code, _, _ := owner.post("/settings/team/invites", url.Values{"email": {"zoe@acme.test"}, "role": {"admin"}}); code != http.StatusOK {
+		t.Fatalf("invite: %d", code)
+	}
+	if m := fm.last(t); !strings.Contains(m.Text, "您好：") || !strings.Contains(m.Text, "Erin Engineer 邀请您以管理员身份加入 Tether 上的 Acme。") || adminRawID.MatchString(m.Text) {
+		t.Errorf("Chinese invitation mail:\n%s", m.Text)
+	}
+}

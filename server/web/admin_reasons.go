@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -300,4 +301,13 @@ func (s *Server) adminTitled(p templates.Page, id string) templates.Page {
 func (s *Server) saidError(c echo.Context, fallback string, status int, headingID, messageID string, data map[string]any) error {
 	loc := s.localizer(c, "", fallback)
 	return &httpError{status: status, heading: loc.T(headingID, data), message: loc.T(messageID, data)}
+}
+
+// mailUntil is when a mailed link stops working, in the server's zone with its name, as a mail in loc's
+// language says it.
+func mailUntil(loc locales.Localizer, t time.Time) string {
+	if loc.Lang() == "en" {
+		return t.Format("January 2 at 15:04 MST")
+	}
+	return templates.Page{Lang: loc.Lang(), T: loc.T}.WhenZone(t)
 }

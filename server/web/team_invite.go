@@ -49,17 +49,17 @@ func (s *Server) teamInvite(c echo.Context, en engineer) error {
 	}
 	s.Log.Info("engineer invited", "provider", en.Provider.ID, "by", en.User.ID, "invite", inv.ID, "role", inv.Role)
 	link := templates.TeamLink{URL: s.providerURL(en.Provider) + "/join/" + tok, What: "invitation", For: inv.Email, Expires: inv.ExpiresAt}
-	greeting := "Hello,"
+	greeting := loc.T("admin_mail_hello")
 	if inv.Name != "" {
-		greeting = "Hello " + inv.Name + ","
+		greeting = loc.T("admin_mail_hello_name", map[string]any{"Name": inv.Name})
 	}
+	// The mail speaks the inviting admin's language: the invitee's is not known yet.
+	words := map[string]any{"Greeting": greeting, "By": en.User.Name, "Provider": en.Provider.Name, "Possessive": templates.Possessive(en.Provider.Name),
+		"Role": templates.Page{Lang: loc.Lang(), T: loc.T}.RoleAs(string(inv.Role)), "Link": link.URL, "Until": mailUntil(loc, inv.ExpiresAt)}
 	msg := mail.Message{
 		To:      inv.Email,
-		Subject: en.User.Name + " invited you to " + templates.Possessive(en.Provider.Name) + " remote support",
-		Text: greeting + "\n\n" + en.User.Name + " invited you to join " + en.Provider.Name + " on Tether as " + templates.RoleWithArticle(string(inv.Role)) + ".\n" +
-			"Open this link to choose your password:\n\n" + link.URL + "\n\n" +
-			"The link works once, until " + inv.ExpiresAt.Format("January 2 at 15:04 MST") + ".\n" +
-			"If you did not expect this invitation, ignore this email.\n",
+		Subject: loc.T("admin_mail_invite_subject", words),
+		Text:    loc.T("admin_mail_invite_text", words),
 	}
 	return s.handOver(c, en, x, link, msg, loc.T("admin_team_invite_sent", map[string]any{"Email": inv.Email}))
 }
