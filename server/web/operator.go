@@ -130,10 +130,8 @@ func (s *Server) operatorCreate(c echo.Context, en engineer) error {
 	}
 	created := &templates.OperatorCreated{Name: p.Name, OwnerEmail: u.Email, Hours: int(ownerLinkLifetime / time.Hour)}
 	if s.Mail != nil {
-		err := s.Mail.Send(ctx, mail.Message{To: u.Email, Subject: "Your support account at " + p.Name,
-			Text: "Hello " + u.Name + ",\n\n" +
-				"An account for " + p.Name + " was created for you on " + s.Config.BaseURL + ". You are its owner.\n\n" +
-				"Choose your password here (the link works once, for " + strconv.Itoa(created.Hours) + " hours):\n" + link + "\n"})
+		words := map[string]any{"Name": u.Name, "Provider": p.Name, "Server": s.Config.BaseURL, "Hours": created.Hours, "Link": link}
+		err := s.Mail.Send(ctx, mail.Message{To: u.Email, Subject: loc.T("admin_mail_owner_subject", words), Text: loc.T("admin_mail_owner_text", words)})
 		if err != nil {
 			// The provider exists; the link is shown instead so that the owner still gets in.
 			s.Log.Error("mail owner link", "provider", p.ID, "err", err)

@@ -121,10 +121,8 @@ func (s *Server) signupSubmit(c echo.Context) error {
 		return err
 	}
 	link := s.Config.BaseURL + "/signup/confirm/" + tok
-	err = s.Mail.Send(ctx, mail.Message{To: v.Email, Subject: "Confirm your support account for " + v.Company,
-		Text: "Hello " + v.Name + ",\n\n" +
-			"Open this link within 24 hours to create " + v.Company + "'s support account on " + s.Config.BaseURL + ":\n" + link + "\n\n" +
-			"If you did not sign up, ignore this email; nothing is created without it.\n"})
+	words := map[string]any{"Name": v.Name, "Company": v.Company, "Possessive": v.Company + "'s", "Server": s.Config.BaseURL, "Hours": 24, "Link": link}
+	err = s.Mail.Send(ctx, mail.Message{To: v.Email, Subject: loc.T("admin_mail_signup_subject", words), Text: loc.T("admin_mail_signup_text", words)})
 	if err != nil {
 		s.Log.Error("mail sign-up confirmation", "err", err)
 		v.Error = loc.T("admin_signup_mail_failed")
