@@ -14,6 +14,7 @@ import (
 
 	"tether/server/branding"
 	"tether/server/store"
+	"tether/static/locales"
 	"tether/templates"
 )
 
@@ -220,8 +221,13 @@ func limitBrandingBody(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if r.ContentLength > maxBrandingForm {
-			return &httpError{status: http.StatusRequestEntityTooLarge, heading: "Upload too large",
-				message: "The logo may have at most 2 MB and the icon 1 MB. Nothing was saved: go back and choose smaller files."}
+			// Before the handler: the reader's choice (cookie) or browser says the language.
+			chosen := ""
+			if ck, err := c.Cookie(langCookie); err == nil {
+				chosen = ck.Value
+			}
+			loc, _ := locales.For(chosen, r.Header.Get("Accept-Language"))
+			return &httpError{status: http.StatusRequestEntityTooLarge, heading: loc.T("admin_err_upload_large_h"), message: loc.T("admin_err_upload_large")}
 		}
 		r.Body = http.MaxBytesReader(c.Response(), r.Body, maxBrandingForm)
 		return next(c)
