@@ -75,7 +75,7 @@ func (p Page) joinNames(names []string) string {
 
 // RoleAs is a role as in "invited you as …": "an engineer" (en), "Techniker" (de).
 func (p Page) RoleAs(role string) string {
-	switch role {
+	switch strings.ToLower(role) {
 	case "owner":
 		return p.Say("admin_role_as_owner")
 	case "admin":
