@@ -38,6 +38,16 @@ const adminLayoutJS = `(() => {
       out.push("runs out of its box: " + el.tagName + " " + JSON.stringify(text));
     }
   });
+  // Cells of one table row (a card on a phone) must not lie over each other: a longer word in a button
+  // placed in a corner would cover the text beside it.
+  document.querySelectorAll("main tr").forEach((tr) => {
+    const cells = Array.from(tr.children).filter(visible).map((el) => [el, el.getBoundingClientRect()]);
+    for (let i = 0; i < cells.length; i++) for (let j = i + 1; j < cells.length; j++) {
+      const [a, ra] = cells[i], [b, rb] = cells[j];
+      const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left), h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+      if (w > 2 && h > 2) out.push("overlap: " + JSON.stringify((a.innerText || "").trim().slice(0, 30)) + " and " + JSON.stringify((b.innerText || "").trim().slice(0, 30)));
+    }
+  });
   return out.join("\n");
 })()`
 
