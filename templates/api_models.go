@@ -60,33 +60,11 @@ func orDash(s string) string {
 	return s
 }
 
-// when shows a time in the server's zone, to the minute.
-func when(t *time.Time) string { return whenOr(t, "—") }
-
-func whenOr(t *time.Time, none string) string {
-	if t == nil || t.IsZero() {
-		return none
-	}
-	return t.Local().Format("Jan 2, 2006 15:04")
-}
-
 func shortID(id string) string {
 	if len(id) > 8 {
 		return id[:8] + "…"
 	}
 	return id
-}
-
-func deliveryLabel(status string) string {
-	switch status {
-	case "delivered":
-		return "Delivered"
-	case "retrying":
-		return "Retrying"
-	case "failed":
-		return "Failed"
-	}
-	return "Pending"
 }
 
 // curlExample is a first request with the new token, to copy into a terminal.

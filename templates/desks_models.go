@@ -58,26 +58,6 @@ type DeskChoice struct {
 	ID, Name string
 }
 
-// joinNames lists names for a tooltip.
-func joinNames(names []string) string {
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
-}
-
-// shortNames is the first max names, and how many more.
-func shortNames(names []string, max int) string {
-	if len(names) <= max {
-		return joinNames(names)
-	}
-	return joinNames(names[:max]) + " and " + itoa(len(names)-max) + " more"
-}
-
 // requestable reports whether the viewer's Request menu offers grant name.
 func requestable(v Viewer, name string) bool {
 	for _, n := range v.Requestable {

@@ -1,6 +1,6 @@
 package templates
 
-import "strconv"
+import "time"
 
 // OperatorRow is one provider in the operator's list.
 type OperatorRow struct {
@@ -13,29 +13,10 @@ type OperatorRow struct {
 	Engineers, MaxEngineers int
 	Sessions, MaxSessions   int
 	Desks, MaxDesks         int
-	Created                 string
+	Created                 time.Time
 	Disabled                bool
 	// Own: the operator's own provider, which cannot be disabled.
 	Own bool
-}
-
-// Usage says "3 of 10", or "3 · no limit" when limit is 0.
-func Usage(n, limit int) string {
-	if limit <= 0 {
-		return strconv.Itoa(n) + " · no limit"
-	}
-	return strconv.Itoa(n) + " of " + strconv.Itoa(limit)
-}
-
-// Count says n things: "no live sessions", "1 live session", "2 live sessions".
-func Count(n int, one, many string) string {
-	switch n {
-	case 0:
-		return "no " + many
-	case 1:
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }
 
 // Full reports whether a quota is used up.

@@ -111,32 +111,6 @@ type ResetPassword struct {
 	Error    string
 }
 
-// RoleLabel is a role in words.
-func RoleLabel(role string) string {
-	switch role {
-	case "owner":
-		return "Owner"
-	case "admin":
-		return "Admin"
-	case "engineer":
-		return "Engineer"
-	}
-	return role
-}
-
-// RoleWithArticle is a role in words after "as": "an engineer", "an admin", "the owner".
-func RoleWithArticle(role string) string {
-	switch role {
-	case "owner":
-		return "the owner"
-	case "admin":
-		return "an admin"
-	case "engineer":
-		return "an engineer"
-	}
-	return role
-}
-
 // Possessive is a name with the English possessive: "Acme's", "Acme IT Services'".
 func Possessive(name string) string {
 	if strings.HasSuffix(name, "s") || strings.HasSuffix(name, "S") {

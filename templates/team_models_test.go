@@ -10,14 +10,15 @@ func TestPossessiveAndRoleWords(t *testing.T) {
 			t.Errorf("Possessive(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
-	for _, tt := range []struct{ in, label, with string }{
-		{"owner", "Owner", "the owner"}, {"admin", "Admin", "an admin"}, {"engineer", "Engineer", "an engineer"},
+	p := Page{}
+	for _, tt := range []struct{ in, label, as string }{
+		{"owner", "Owner", "the owner"}, {"admin", "Admin", "an admin"}, {"engineer", "Engineer", "an engineer"}, {"Admin", "Admin", "an admin"},
 	} {
-		if got := RoleLabel(tt.in); got != tt.label {
-			t.Errorf("RoleLabel(%q) = %q", tt.in, got)
+		if got := p.RoleWord(tt.in); got != tt.label {
+			t.Errorf("RoleWord(%q) = %q", tt.in, got)
 		}
-		if got := RoleWithArticle(tt.in); got != tt.with {
-			t.Errorf("RoleWithArticle(%q) = %q", tt.in, got)
+		if got := p.RoleAs(tt.in); got != tt.as {
+			t.Errorf("RoleAs(%q) = %q", tt.in, got)
 		}
 	}
 }

@@ -1,7 +1,5 @@
 package templates
 
-import "strconv"
-
 // WidgetBox is the code-entry widget a provider's website frames.
 type WidgetBox struct {
 	Page
@@ -28,12 +26,4 @@ type WidgetSettings struct {
 	FormSnippet string
 	Error       string
 	Saved       bool
-}
-
-// websites counts allowed websites in words: "1 website", "3 websites".
-func websites(n int) string {
-	if n == 1 {
-		return "1 website"
-	}
-	return strconv.Itoa(n) + " websites"
 }

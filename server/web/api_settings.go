@@ -19,10 +19,10 @@ const apiDeliveriesShown = 15
 
 // apiNotices are the confirmations a redirect back to the API page may ask for.
 var apiNotices = map[string]string{
-	"revoked": "The token was revoked. Requests that use it are refused from now on.",
-	"webhook": "The webhook was saved.",
-	"rotated": "A new signing secret was made. Deliveries are signed with it from now on.",
-	"removed": "The webhook was removed.",
+	"revoked": "admin_api_notice_revoked",
+	"webhook": "admin_api_notice_webhook",
+	"rotated": "admin_api_notice_rotated",
+	"removed": "admin_api_notice_removed",
 }
 
 func (s *Server) apiSettings(c echo.Context, en engineer) error {
@@ -30,15 +30,18 @@ func (s *Server) apiSettings(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
-	v.Notice = apiNotices[c.QueryParam("done")]
+	if id, ok := apiNotices[c.QueryParam("done")]; ok {
+		v.Notice = v.Say(id)
+	}
 	return s.render(c, http.StatusOK, templates.APISettingsView(v))
 }
 
 // apiSettingsView fills the API page from the store.
 func (s *Server) apiSettingsView(c echo.Context, en engineer) (templates.APISettings, error) {
 	ctx := c.Request().Context()
+	loc := s.adminLoc(c, en)
 	v := templates.APISettings{
-		Page: s.shellPage(c, "API", en), APIBase: s.Config.BaseURL + "/api/v1", DocsURL: s.Config.BaseURL + "/api/v1/openapi.json",
+		Page: s.shellPage(c, loc.T("admin_api_title"), en), APIBase: s.Config.BaseURL + "/api/v1", DocsURL: s.Config.BaseURL + "/api/v1/openapi.json",
 		Webhook: templates.APIWebhook{Private: s.Config.WebhookAllowPrivate},
 	}
 	toks, err := s.Store.APITokens(ctx, en.Provider.ID)
@@ -66,10 +69,14 @@ func (s *Server) apiSettingsView(c echo.Context, en engineer) (templates.APISett
 		switch {
 		case d.DeliveredAt != nil:
 			row.Status, row.Detail = "delivered", httpStatusText(d.LastStatus)
+		case d.FailedAt != nil && d.Attempts == 1:
+			row.Status, row.Detail = "failed", loc.T("admin_api_gave_up_one", map[string]any{"Error": d.LastError})
 		case d.FailedAt != nil:
-			row.Status, row.Detail = "failed", "gave up after "+plural(d.Attempts, "attempt")+": "+d.LastError
+			row.Status, row.Detail = "failed", loc.T("admin_api_gave_up", map[string]any{"N": d.Attempts, "Error": d.LastError})
+		case d.Attempts == 1:
+			row.Status, row.Detail = "retrying", loc.T("admin_api_attempt_failed_one", map[string]any{"Error": d.LastError})
 		case d.Attempts > 0:
-			row.Status, row.Detail = "retrying", plural(d.Attempts, "attempt")+" failed, last: "+d.LastError
+			row.Status, row.Detail = "retrying", loc.T("admin_api_attempts_failed", map[string]any{"N": d.Attempts, "Error": d.LastError})
 		default:
 			row.Status = "pending"
 		}
@@ -85,13 +92,6 @@ func httpStatusText(code int) string {
 	return strconv.Itoa(code) + " " + http.StatusText(code)
 }
 
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
-
 // apiTokenCreate makes a token and shows it on this one answer; only its hash is kept.
 func (s *Server) apiTokenCreate(c echo.Context, en engineer) error {
 	name := strings.TrimSpace(c.FormValue("name"))
@@ -100,7 +100,7 @@ func (s *Server) apiTokenCreate(c echo.Context, en engineer) error {
 		if verr != nil {
 			return verr
 		}
-		v.TokenName, v.TokenError = name, "Give the token a name of 1 to 60 characters, such as the system that will use it."
+		v.TokenName, v.TokenError = name, v.Say("admin_api_token_name")
 		return s.render(c, http.StatusBadRequest, templates.APISettingsView(v))
 	}
 	tok := newAPIToken()
@@ -140,7 +140,7 @@ func (s *Server) apiWebhookSave(c echo.Context, en engineer) error {
 		if verr != nil {
 			return verr
 		}
-		v.Webhook.URL, v.WebhookError = strings.TrimSpace(typed), "Not saved: "+err.Error()+"."
+		v.Webhook.URL, v.WebhookError = strings.TrimSpace(typed), v.Say("admin_not_saved_colon", map[string]any{"Reason": sayWebhookReason(s.adminLoc(c, en), err)})
 		return s.render(c, http.StatusBadRequest, templates.APISettingsView(v))
 	}
 	secret := newWebhookSecret()

@@ -14,6 +14,7 @@ import (
 
 	"tether/server/branding"
 	"tether/server/store"
+	"tether/static/locales"
 	"tether/templates"
 )
 
@@ -37,33 +38,34 @@ func (s *Server) brandingPage(c echo.Context, en engineer) error {
 func (s *Server) brandingSubmit(c echo.Context, en engineer) error {
 	ctx := c.Request().Context()
 	old := en.Provider
+	loc := s.adminLoc(c, en)
 	// limitBrandingBody bounds the body.
 	form, err := c.MultipartForm()
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return s.renderBranding(c, en, store.BrandChange{Name: old.Name, Slug: old.Slug, Brand: old.Brand}, http.StatusRequestEntityTooLarge,
-			fmt.Sprintf("Not saved. The upload is larger than %d MB (the logo may have at most 2 MB, the icon 1 MB).", maxBrandingForm>>20+1), false)
+			loc.T("admin_branding_upload_too_big", map[string]any{"Max": maxBrandingForm>>20 + 1}), false)
 	}
 	if err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		return badRequest("The form could not be read. Reload the page and try again.")
 	}
 	ch := readBrandingForm(c, old)
 	refused := func(status int, msg string) error {
-		return s.renderBranding(c, en, ch, status, "Not saved. "+msg, false)
+		return s.renderBranding(c, en, ch, status, loc.T("admin_not_saved", map[string]any{"Reason": msg}), false)
 	}
 	// The texts first: nothing is uploaded for a form that cannot be saved.
 	if err := store.ValidSubdomain(ch.Slug); err != nil {
-		return refused(http.StatusBadRequest, invalidReason(err))
+		return refused(http.StatusBadRequest, sayReason(loc, err))
 	}
 	if err := ch.Brand.Validate(); err != nil {
-		return refused(http.StatusBadRequest, invalidReason(err))
+		return refused(http.StatusBadRequest, sayReason(loc, err))
 	}
 	var logo *branding.Logo
 	var icon *branding.Icon
 	if fh := formFile(form, "logo"); fh != nil {
 		l, err := checkUpload(fh, branding.CheckLogo)
-		if reason, ok := branding.Refused(err); ok {
-			return refused(http.StatusBadRequest, reason+" The old logo stays.")
+		if _, ok := branding.Refused(err); ok {
+			return refused(http.StatusBadRequest, sayReason(loc, err)+" "+loc.T("admin_branding_old_logo_stays"))
 		} else if err != nil {
 			return err
 		}
@@ -71,8 +73,8 @@ func (s *Server) brandingSubmit(c echo.Context, en engineer) error {
 	}
 	if fh := formFile(form, "icon"); fh != nil {
 		ic, err := checkUpload(fh, branding.CheckIcon)
-		if reason, ok := branding.Refused(err); ok {
-			return refused(http.StatusBadRequest, reason+" The old icon stays.")
+		if _, ok := branding.Refused(err); ok {
+			return refused(http.StatusBadRequest, sayReason(loc, err)+" "+loc.T("admin_branding_old_icon_stays"))
 		} else if err != nil {
 			return err
 		}
@@ -111,7 +113,7 @@ func (s *Server) brandingSubmit(c echo.Context, en engineer) error {
 		undo()
 		if errors.Is(err, store.ErrInvalidArgument) {
 			ch.Brand.LogoKey, ch.Brand.IconKey = old.LogoKey, old.IconKey
-			return refused(http.StatusBadRequest, invalidReason(err))
+			return refused(http.StatusBadRequest, sayReason(loc, err))
 		}
 		return err
 	}
@@ -187,23 +189,11 @@ func checkUpload[T any](fh *multipart.FileHeader, check func(io.Reader) (T, erro
 	return check(f)
 }
 
-// invalidReason is a store.ErrInvalidArgument's words, for a person.
-func invalidReason(err error) string {
-	msg := err.Error()
-	for _, prefix := range []string{store.ErrInvalidArgument.Error() + ": ", store.ErrSubdomainTaken.Error() + ": "} {
-		msg = strings.TrimPrefix(msg, prefix)
-	}
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	return strings.TrimSuffix(msg, ".") + "."
-}
-
 func (s *Server) renderBranding(c echo.Context, en engineer, ch store.BrandChange, status int, msg string, saved bool) error {
 	before, after, _ := strings.Cut(s.Config.ProviderURL("subdomainmarker"), "subdomainmarker")
 	cur := en.Provider
 	v := templates.Branding{
-		Page: s.shellPage(c, "Branding", en),
+		Page: s.shellPage(c, s.adminLoc(c, en).T("admin_branding_title"), en),
 		Name: ch.Name, Slug: ch.Slug, Address: s.providerURL(cur), AddressBefore: before, AddressAfter: after,
 		PrimaryColor: ch.Brand.PrimaryColor, AccentColor: ch.Brand.AccentColor,
 		Contact: ch.Brand.Contact, BannerText: ch.Brand.BannerText, BannerLink: ch.Brand.BannerLink, Welcome: ch.Brand.Welcome,
@@ -231,8 +221,13 @@ func limitBrandingBody(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if r.ContentLength > maxBrandingForm {
-			return &httpError{status: http.StatusRequestEntityTooLarge, heading: "Upload too large",
-				message: "The logo may have at most 2 MB and the icon 1 MB. Nothing was saved: go back and choose smaller files."}
+			// Before the handler: the reader's choice (cookie) or browser says the language.
+			chosen := ""
+			if ck, err := c.Cookie(langCookie); err == nil {
+				chosen = ck.Value
+			}
+			loc, _ := locales.For(chosen, r.Header.Get("Accept-Language"))
+			return &httpError{status: http.StatusRequestEntityTooLarge, heading: loc.T("admin_err_upload_large_h"), message: loc.T("admin_err_upload_large")}
 		}
 		r.Body = http.MaxBytesReader(c.Response(), r.Body, maxBrandingForm)
 		return next(c)

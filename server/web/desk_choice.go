@@ -8,6 +8,7 @@ import (
 
 	"tether/server/protocol"
 	"tether/server/store"
+	"tether/static/locales"
 	"tether/templates"
 )
 
@@ -47,7 +48,8 @@ func (s *Server) newSessionDesks(ctx context.Context, en engineer, want string) 
 		}
 	}
 	if want != "" && chosen != want {
-		return nil, "", notFound("There is no such desk, or you are not one of its engineers.")
+		loc, _ := locales.For(en.User.Language)
+		return nil, "", notFound(loc.T("admin_err_no_desk"))
 	}
 	return out, chosen, nil
 }

@@ -4,12 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"tether/server/protocol"
 	"tether/server/store"
+	"tether/static/locales"
 	"tether/templates"
 )
 
@@ -49,7 +49,8 @@ func (s *Server) renderDesk(c echo.Context, en engineer, d store.Desk, members m
 	if err != nil {
 		return err
 	}
-	v := templates.DeskEdit{Page: s.shellPage(c, "Desk · "+d.Name, en), ID: d.ID, Name: d.Name, Default: d.IsDefault, Error: msg, Saved: saved}
+	loc := s.adminLoc(c, en)
+	v := templates.DeskEdit{Page: s.shellPage(c, loc.T("admin_desk_title", map[string]any{"Name": d.Name}), en), ID: d.ID, Name: d.Name, Default: d.IsDefault, Error: msg, Saved: saved}
 	desks, err := s.Store.Desks(ctx, en.Provider.ID)
 	if err != nil {
 		return err
@@ -64,21 +65,11 @@ func (s *Server) renderDesk(c echo.Context, en engineer, d store.Desk, members m
 	}
 	for _, g := range protocol.Each() {
 		v.Grants = append(v.Grants, templates.DeskGrantChoice{
-			Name: g.String(), Short: g.Shorts()[0], Label: adminGrantLabels[g],
+			Name: g.String(), Short: adminGrantShort(loc, g), Label: adminGrantLabel(loc, g),
 			Allowed: d.Allowed&g != 0, Default: d.Defaults&g != 0, Required: g == protocol.GrantView,
 		})
 	}
 	return s.render(c, status, templates.DeskView(v))
-}
-
-// adminGrantLabels say what a grant lets the engineer do, as the admin reads it (protocol's labels speak
-// to the customer: "see your screen").
-var adminGrantLabels = map[protocol.Grants]string{
-	protocol.GrantView:      "See the customer's screen. Part of every session.",
-	protocol.GrantControl:   "Use the customer's mouse and keyboard.",
-	protocol.GrantLimited:   "Use the customer's mouse, not the keyboard.",
-	protocol.GrantClipboard: "Copy and paste text between the two computers.",
-	protocol.GrantFiles:     "Send files to the customer and receive theirs.",
 }
 
 // deskSave changes a desk's name, members and permission template in one form: POST /settings/desks/:id.
@@ -115,7 +106,7 @@ func (s *Server) deskSave(c echo.Context, en engineer) error {
 	edited := d
 	edited.Name, edited.DeskTemplate = form.Get("name"), tpl
 	refuse := func(err error) error {
-		if msg, ok := deskRefusal(err); ok {
+		if msg, ok := deskRefusal(s.adminLoc(c, en), err); ok {
 			return s.renderDesk(c, en, edited, members, msg, false, statusOf(err))
 		}
 		return err
@@ -138,7 +129,7 @@ func (s *Server) deskSave(c echo.Context, en engineer) error {
 	}
 	if err := s.Store.SetDeskMembers(ctx, en.Provider.ID, d.ID, ids); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return refuse(&httpError{status: http.StatusBadRequest, heading: "Not saved", message: "One of the people ticked is no longer an active user here. Reload the page and try again."})
+			return refuse(&httpError{status: http.StatusBadRequest, heading: "Not saved", message: s.adminLoc(c, en).T("admin_desk_member_gone")})
 		}
 		return err
 	}
@@ -158,7 +149,7 @@ func (s *Server) deskDelete(c echo.Context, en engineer) error {
 		return err
 	}
 	if err := s.Store.DeleteDesk(ctx, en.Provider.ID, d.ID); err != nil {
-		msg, ok := deskRefusal(err)
+		msg, ok := deskRefusal(s.adminLoc(c, en), err)
 		if !ok {
 			return err
 		}
@@ -173,22 +164,20 @@ func (s *Server) deskDelete(c echo.Context, en engineer) error {
 }
 
 // deskRefusal words a refusal the admin can act on; ok is false for any other error.
-func deskRefusal(err error) (string, bool) {
+func deskRefusal(loc locales.Localizer, err error) (string, bool) {
 	var qe *store.QuotaError
 	var he *httpError
 	switch {
 	case err == nil:
 		return "", false
 	case errors.As(err, &qe):
-		return qe.Message(), true
+		return sayReason(loc, err), true
 	case errors.As(err, &he):
 		return he.message, true
 	}
 	for _, sentinel := range []error{store.ErrInvalidArgument, store.ErrDeskNameTaken, store.ErrDeskInUse} {
 		if errors.Is(err, sentinel) {
-			// The store words the reason after its sentinel: "store: desk in use: <reason>".
-			_, reason, _ := strings.Cut(err.Error(), sentinel.Error()+": ")
-			return sentence(reason), true
+			return sayReason(loc, err), true
 		}
 	}
 	return "", false

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -13,7 +12,7 @@ import (
 func (s *Server) desksPage(c echo.Context, en engineer) error {
 	v := templates.DesksPage{}
 	if name := c.QueryParam("deleted"); name != "" {
-		v.Notice = "Desk " + name + " deleted. Its ended sessions keep it in their history."
+		v.Notice = s.adminLoc(c, en).T("admin_desks_deleted", map[string]any{"Name": name})
 	}
 	return s.renderDesks(c, en, v, http.StatusOK)
 }
@@ -32,10 +31,11 @@ func (s *Server) renderDesks(c echo.Context, en engineer, v templates.DesksPage,
 	for _, u := range users {
 		names[u.ID] = u.Name
 	}
-	v.Page = s.shellPage(c, "Desks", en)
+	loc := s.adminLoc(c, en)
+	v.Page = s.shellPage(c, loc.T("admin_desks_title"), en)
 	v.Desks = v.Desks[:0]
 	for _, d := range desks {
-		row := templates.DeskRow{ID: d.ID, Name: d.Name, Default: d.IsDefault, Live: d.Live, Waiting: d.Waiting, Allowed: d.Allowed.Shorts()}
+		row := templates.DeskRow{ID: d.ID, Name: d.Name, Default: d.IsDefault, Live: d.Live, Waiting: d.Waiting, Allowed: adminGrantShorts(loc, d.Allowed)}
 		for _, id := range d.Members {
 			if n, ok := names[id]; ok { // deactivated users are no one's colleagues any more
 				row.Members = append(row.Members, n)
@@ -44,7 +44,7 @@ func (s *Server) renderDesks(c echo.Context, en engineer, v templates.DesksPage,
 		v.Desks = append(v.Desks, row)
 	}
 	if max := en.Provider.Quotas.MaxDesks; max > 0 {
-		v.Quota = fmt.Sprintf("%d of %d desks", len(desks), max)
+		v.Quota = loc.T("admin_desks_quota", map[string]any{"N": len(desks), "Max": max})
 		v.Full = len(desks) >= max
 	}
 	return s.render(c, status, templates.DesksView(v))
@@ -55,7 +55,7 @@ func (s *Server) renderDesks(c echo.Context, en engineer, v templates.DesksPage,
 func (s *Server) deskCreate(c echo.Context, en engineer) error {
 	name := c.FormValue("name")
 	d, err := s.Store.CreateDesk(c.Request().Context(), en.Provider.ID, name)
-	if msg, ok := deskRefusal(err); ok {
+	if msg, ok := deskRefusal(s.adminLoc(c, en), err); ok {
 		return s.renderDesks(c, en, templates.DesksPage{Name: name, Error: msg}, statusOf(err))
 	}
 	if err != nil {

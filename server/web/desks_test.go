@@ -14,6 +14,7 @@ import (
 	"tether/server/hub"
 	"tether/server/protocol"
 	"tether/server/store"
+	"tether/static/locales"
 )
 
 // deskIDIn finds the id of the desk called name in the desks page.
@@ -291,9 +292,15 @@ func TestEngineerSeesOnlyOwnDeskSessions(t *testing.T) {
 
 // TestEveryGrantHasAnAdminLabel: a grant added to protocol shows on the desk page in words.
 func TestEveryGrantHasAnAdminLabel(t *testing.T) {
-	for _, g := range protocol.Each() {
-		if adminGrantLabels[g] == "" {
-			t.Errorf("grant %s has no label on the desk page", g)
+	for _, lang := range []string{"en", "de", "zh-Hans"} {
+		loc, err := locales.For(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range protocol.Each() {
+			if adminGrantLabel(loc, g) == "" || strings.HasPrefix(adminGrantShort(loc, g), "admin_") {
+				t.Errorf("grant %s has no label on the desk page in %s", g, lang)
+			}
 		}
 	}
 }

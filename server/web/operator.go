@@ -35,7 +35,7 @@ func (s *Server) operatorRow(en engineer, p store.ProviderSummary) templates.Ope
 	return templates.OperatorRow{
 		ID: p.ID, Name: p.Name, Address: s.providerURL(p.Provider), OwnerName: p.OwnerName, OwnerEmail: p.OwnerEmail,
 		Engineers: p.Engineers, MaxEngineers: p.MaxEngineers, Sessions: p.LiveSessions, MaxSessions: p.MaxSessions,
-		Desks: p.Desks, MaxDesks: p.MaxDesks, Created: p.CreatedAt.Format("Jan 2, 2006"),
+		Desks: p.Desks, MaxDesks: p.MaxDesks, Created: p.CreatedAt,
 		Disabled: p.Disabled(), Own: p.ID == en.Provider.ID,
 	}
 }
@@ -51,7 +51,7 @@ func (s *Server) operatorHome(c echo.Context, en engineer) (templates.OperatorHo
 	if err != nil {
 		return templates.OperatorHome{}, err
 	}
-	v := templates.OperatorHome{Page: s.shellPage(c, "Operator", en), SignupOpen: open, Mail: s.Mail != nil}
+	v := templates.OperatorHome{Page: s.shellPage(c, s.adminLoc(c, en).T("admin_op_title"), en), SignupOpen: open, Mail: s.Mail != nil}
 	for _, p := range ps {
 		v.Providers = append(v.Providers, s.operatorRow(en, p))
 	}
@@ -65,9 +65,9 @@ func (s *Server) operatorPage(c echo.Context, en engineer) error {
 	}
 	switch c.QueryParam("done") {
 	case "signup-open":
-		v.Notice = "Self-service sign-up is open."
+		v.Notice = v.Say("admin_op_notice_open")
 	case "signup-closed":
-		v.Notice = "Self-service sign-up is closed."
+		v.Notice = v.Say("admin_op_notice_closed")
 	}
 	return s.render(c, http.StatusOK, templates.OperatorHomeView(v))
 }
@@ -102,17 +102,18 @@ func (s *Server) operatorCreate(c echo.Context, en engineer) error {
 		v.NewName, v.NewOwner, v.NewEmail, v.Error = name, owner, email, msg
 		return s.render(c, http.StatusBadRequest, templates.OperatorHomeView(v))
 	}
+	loc := s.adminLoc(c, en)
 	switch {
 	case name == "" || utf8.RuneCountInString(name) > store.MaxProviderName:
-		return fail(fmt.Sprintf("Enter the company's name (up to %d characters).", store.MaxProviderName))
+		return fail(loc.T("admin_op_need_company", map[string]any{"Max": store.MaxProviderName}))
 	case owner == "" || utf8.RuneCountInString(owner) > 100:
-		return fail("Enter the owner's name (up to 100 characters).")
+		return fail(loc.T("admin_op_need_owner"))
 	case !validEmail(email):
-		return fail("Enter the owner's email address.")
+		return fail(loc.T("admin_op_need_email"))
 	}
 	p, u, err := s.Store.CreateProviderWithOwner(ctx, name, owner, email, "")
 	if errors.Is(err, store.ErrInvalidArgument) {
-		return fail("That company name cannot be used: " + err.Error())
+		return fail(loc.T("admin_op_company_unusable", map[string]any{"Reason": err.Error()}))
 	}
 	if err != nil {
 		return err
@@ -129,10 +130,8 @@ func (s *Server) operatorCreate(c echo.Context, en engineer) error {
 	}
 	created := &templates.OperatorCreated{Name: p.Name, OwnerEmail: u.Email, Hours: int(ownerLinkLifetime / time.Hour)}
 	if s.Mail != nil {
-		err := s.Mail.Send(ctx, mail.Message{To: u.Email, Subject: "Your support account at " + p.Name,
-			Text: "Hello " + u.Name + ",\n\n" +
-				"An account for " + p.Name + " was created for you on " + s.Config.BaseURL + ". You are its owner.\n\n" +
-				"Choose your password here (the link works once, for " + strconv.Itoa(created.Hours) + " hours):\n" + link + "\n"})
+		words := map[string]any{"Name": u.Name, "Provider": p.Name, "Server": s.Config.BaseURL, "Hours": created.Hours, "Link": link}
+		err := s.Mail.Send(ctx, mail.Message{To: u.Email, Subject: loc.T("admin_mail_owner_subject", words), Text: loc.T("admin_mail_owner_text", words)})
 		if err != nil {
 			// The provider exists; the link is shown instead so that the owner still gets in.
 			s.Log.Error("mail owner link", "provider", p.ID, "err", err)
@@ -179,11 +178,11 @@ func (s *Server) operatorProvider(c echo.Context, en engineer) error {
 	}
 	switch c.QueryParam("done") {
 	case "quotas":
-		v.Notice = "Quotas saved."
+		v.Notice = v.Say("admin_op_notice_quotas")
 	case "disabled":
-		v.Notice = v.Row.Name + " is disabled: its sessions ended and its people were signed out."
+		v.Notice = v.Say("admin_op_notice_disabled", map[string]any{"Name": v.Row.Name})
 	case "enabled":
-		v.Notice = v.Row.Name + " is enabled again."
+		v.Notice = v.Say("admin_op_notice_enabled", map[string]any{"Name": v.Row.Name})
 	}
 	return s.render(c, http.StatusOK, templates.OperatorProviderView(v))
 }
@@ -204,7 +203,7 @@ func (s *Server) operatorQuotas(c echo.Context, en engineer) error {
 	}{{v.MaxEngineers, &q.MaxEngineers, "engineers"}, {v.MaxSessions, &q.MaxSessions, "concurrent sessions"}, {v.MaxDesks, &q.MaxDesks, "desks"}} {
 		n, err := strconv.Atoi(f.text)
 		if err != nil || n < 0 || n > store.MaxQuota {
-			v.Error = fmt.Sprintf("The quota of %s must be a whole number from 0 (no limit) to %d.", f.what, store.MaxQuota)
+			v.Error = v.Say("admin_op_bad_quota", map[string]any{"What": adminQuotaWhat(s.adminLoc(c, en), f.what), "Max": store.MaxQuota})
 			return s.render(c, http.StatusBadRequest, templates.OperatorProviderView(v))
 		}
 		*f.to = n
@@ -225,11 +224,11 @@ func (s *Server) operatorDisable(c echo.Context, en engineer) error {
 		return err
 	}
 	if v.Row.Own {
-		v.Error = "This is your own provider: the operator account lives in it, so it cannot be disabled."
+		v.Error = v.Say("admin_op_own")
 		return s.render(c, http.StatusBadRequest, templates.OperatorProviderView(v))
 	}
 	if c.FormValue("confirm") != v.Row.Name {
-		v.Error = "Tick the box to confirm that you want to disable " + v.Row.Name + "."
+		v.Error = v.Say("admin_op_tick_to_disable", map[string]any{"Name": v.Row.Name})
 		return s.render(c, http.StatusBadRequest, templates.OperatorProviderView(v))
 	}
 	logins, ended, err := s.Store.DisableProvider(c.Request().Context(), v.Row.ID)

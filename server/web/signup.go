@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -28,8 +27,9 @@ var (
 
 // errSignupClosed answers every sign-up page while the operator keeps sign-up closed, and on a
 // provider's address (sign-up belongs to the server's own).
-var errSignupClosed = &httpError{status: http.StatusNotFound, heading: "Sign-up is closed",
-	message: "New support accounts are not open on this server. Ask its operator for one."}
+func (s *Server) errSignupClosed(c echo.Context) error {
+	return s.saidError(c, "", http.StatusNotFound, "admin_err_signup_closed_h", "admin_err_signup_closed", nil)
+}
 
 // signupAllowed refuses while sign-up is closed or on a provider's address.
 func (s *Server) signupAllowed(c echo.Context) error {
@@ -42,13 +42,13 @@ func (s *Server) signupAllowed(c echo.Context) error {
 		return err
 	}
 	if !open || st.Own() {
-		return errSignupClosed
+		return s.errSignupClosed(c)
 	}
 	return nil
 }
 
 func (s *Server) signupForm(c echo.Context) templates.SignupForm {
-	return templates.SignupForm{Page: s.page(c, "Create your account", defaultBrand),
+	return templates.SignupForm{Page: s.adminTitled(s.page(c, "", defaultBrand), "admin_signup_page_title"),
 		MaxCompany: store.MaxProviderName, MinPassword: auth.MinPasswordLength}
 }
 
@@ -71,15 +71,16 @@ func (s *Server) signupSubmit(c echo.Context) error {
 	v.Name = strings.TrimSpace(c.FormValue("name"))
 	v.Email = strings.TrimSpace(c.FormValue("email"))
 	pw := c.FormValue("password")
+	loc := s.localizer(c, "", "")
 	switch {
 	case v.Company == "" || utf8.RuneCountInString(v.Company) > store.MaxProviderName:
-		v.Error = fmt.Sprintf("Enter your company's name (up to %d characters).", store.MaxProviderName)
+		v.Error = loc.T("admin_signup_need_company", map[string]any{"Max": store.MaxProviderName})
 	case v.Name == "" || utf8.RuneCountInString(v.Name) > 100:
-		v.Error = "Enter your name (up to 100 characters)."
+		v.Error = loc.T("admin_join_name_needed")
 	case !validEmail(v.Email):
-		v.Error = "Enter a valid email address."
+		v.Error = loc.T("admin_team_bad_email")
 	case pw != c.FormValue("password2"):
-		v.Error = "The two passwords are different."
+		v.Error = loc.T("admin_passwords_differ")
 	}
 	if v.Error != "" {
 		return s.render(c, http.StatusBadRequest, templates.SignupView(v))
@@ -89,10 +90,10 @@ func (s *Server) signupSubmit(c echo.Context) error {
 	if spent, err := s.spend(c, "sign-up", budget{"signup:" + clientKey(c.RealIP()), rateSignupAddr}, budget{"signup:all", rateSignupAll}); err != nil {
 		return err
 	} else if spent != nil {
-		v.Error = "Too many sign-ups from your network right now. Try again later."
+		v.Error = loc.T("admin_signup_too_many")
 		return s.render(c, http.StatusTooManyRequests, templates.SignupView(v))
 	}
-	hash, msg := choosePassword(pw, c.FormValue("password2"))
+	hash, msg := choosePasswordIn(loc, pw, c.FormValue("password2"))
 	if msg != "" {
 		v.Error = msg
 		return s.render(c, http.StatusBadRequest, templates.SignupView(v))
@@ -101,7 +102,7 @@ func (s *Server) signupSubmit(c echo.Context) error {
 	if s.Mail == nil {
 		p, u, err := s.Store.CreateProviderWithOwner(ctx, v.Company, v.Name, v.Email, hash)
 		if errors.Is(err, store.ErrInvalidArgument) {
-			v.Error = "That company name cannot be used. Choose another."
+			v.Error = loc.T("admin_signup_company_taken")
 			return s.render(c, http.StatusBadRequest, templates.SignupView(v))
 		}
 		if err != nil {
@@ -120,22 +121,21 @@ func (s *Server) signupSubmit(c echo.Context) error {
 		return err
 	}
 	link := s.Config.BaseURL + "/signup/confirm/" + tok
-	err = s.Mail.Send(ctx, mail.Message{To: v.Email, Subject: "Confirm your support account for " + v.Company,
-		Text: "Hello " + v.Name + ",\n\n" +
-			"Open this link within 24 hours to create " + v.Company + "'s support account on " + s.Config.BaseURL + ":\n" + link + "\n\n" +
-			"If you did not sign up, ignore this email; nothing is created without it.\n"})
+	words := map[string]any{"Name": v.Name, "Company": v.Company, "Possessive": v.Company + "'s", "Server": s.Config.BaseURL, "Hours": 24, "Link": link}
+	err = s.Mail.Send(ctx, mail.Message{To: v.Email, Subject: loc.T("admin_mail_signup_subject", words), Text: loc.T("admin_mail_signup_text", words)})
 	if err != nil {
 		s.Log.Error("mail sign-up confirmation", "err", err)
-		v.Error = "We could not send the confirmation email just now. Try again in a few minutes."
+		v.Error = loc.T("admin_signup_mail_failed")
 		return s.render(c, http.StatusServiceUnavailable, templates.SignupView(v))
 	}
 	s.Log.Info("sign-up waiting for confirmation", "addr", c.RealIP())
-	return s.render(c, http.StatusOK, templates.SignupSentView(templates.SignupSent{Page: s.page(c, "Check your email", defaultBrand), Email: v.Email}))
+	return s.render(c, http.StatusOK, templates.SignupSentView(templates.SignupSent{Page: s.adminTitled(s.page(c, "", defaultBrand), "admin_sent_page_title"), Email: v.Email}))
 }
 
 // errSignupLink answers a confirmation link that was used, expired or never existed.
-var errSignupLink = &httpError{status: http.StatusNotFound, heading: "Link no longer valid",
-	message: "This confirmation link was already used or has expired (links work for 24 hours). Sign in, or sign up again."}
+func (s *Server) errSignupLink(c echo.Context) error {
+	return s.saidError(c, "", http.StatusNotFound, "admin_err_link_invalid_h", "admin_err_signup_link", map[string]any{"Hours": 24})
+}
 
 // signupConfirmPage shows the pending sign-up with a button: opening the link (a mail scanner may)
 // creates nothing by itself.
@@ -143,19 +143,19 @@ func (s *Server) signupConfirmPage(c echo.Context) error {
 	tok := c.Param("token")
 	su, err := s.Store.SignupByToken(c.Request().Context(), auth.HashToken(tok))
 	if errors.Is(err, store.ErrNotFound) {
-		return errSignupLink
+		return s.errSignupLink(c)
 	}
 	if err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, templates.SignupConfirmView(templates.SignupConfirm{
-		Page: s.page(c, "Confirm your account", defaultBrand), Token: tok, Company: su.ProviderName, Email: su.Email}))
+		Page: s.adminTitled(s.page(c, "", defaultBrand), "admin_confirm_page_title"), Token: tok, Company: su.ProviderName, Email: su.Email}))
 }
 
 func (s *Server) signupConfirm(c echo.Context) error {
 	p, u, err := s.Store.ConfirmSignup(c.Request().Context(), auth.HashToken(c.Param("token")))
 	if errors.Is(err, store.ErrNotFound) {
-		return errSignupLink
+		return s.errSignupLink(c)
 	}
 	if err != nil {
 		return err
@@ -168,15 +168,16 @@ func (s *Server) signupConfirm(c echo.Context) error {
 }
 
 // errWelcomeLink answers an owner's password link that was used, expired or never existed.
-var errWelcomeLink = &httpError{status: http.StatusNotFound, heading: "Link no longer valid",
-	message: "This link was already used or has expired. Ask the operator of this server for a new one."}
+func (s *Server) errWelcomeLink(c echo.Context) error {
+	return s.saidError(c, "", http.StatusNotFound, "admin_err_link_invalid_h", "admin_err_welcome_link", nil)
+}
 
 func (s *Server) welcomeView(c echo.Context) (templates.Welcome, error) {
 	tok := c.Param("token")
 	ctx := c.Request().Context()
 	u, err := s.Store.PasswordLinkUser(ctx, auth.HashToken(tok))
 	if errors.Is(err, store.ErrNotFound) {
-		return templates.Welcome{}, errWelcomeLink
+		return templates.Welcome{}, s.errWelcomeLink(c)
 	}
 	if err != nil {
 		return templates.Welcome{}, err
@@ -185,7 +186,7 @@ func (s *Server) welcomeView(c echo.Context) (templates.Welcome, error) {
 	if err != nil {
 		return templates.Welcome{}, err
 	}
-	return templates.Welcome{Page: s.page(c, "Choose your password", brandOf(p)), Token: tok, Name: u.Name,
+	return templates.Welcome{Page: s.adminTitled(s.page(c, "", brandOf(p)), "admin_welcome_page_title"), Token: tok, Name: u.Name,
 		Provider: p.Name, Email: u.Email, MinPassword: auth.MinPasswordLength}, nil
 }
 
@@ -203,14 +204,14 @@ func (s *Server) welcomeSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	hash, msg := choosePassword(c.FormValue("password"), c.FormValue("password2"))
+	hash, msg := choosePasswordIn(s.localizer(c, "", ""), c.FormValue("password"), c.FormValue("password2"))
 	if msg != "" {
 		v.Error = msg
 		return s.render(c, http.StatusBadRequest, templates.WelcomeView(v))
 	}
 	u, _, err := s.Store.ResetPassword(c.Request().Context(), auth.HashToken(c.Param("token")), hash)
 	if errors.Is(err, store.ErrNotFound) {
-		return errWelcomeLink
+		return s.errWelcomeLink(c)
 	}
 	if err != nil {
 		return err

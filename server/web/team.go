@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -25,26 +24,28 @@ type teamExtras struct {
 	status int
 	err    string
 	notice string
-	link   templates.TeamLink
-	form   templates.TeamInviteForm
-	desks  []string // ticked in the invitation form
+	// noticeID is a message of teamNotices, said with the name of the user the query names.
+	noticeID string
+	link     templates.TeamLink
+	form     templates.TeamInviteForm
+	desks    []string // ticked in the invitation form
 }
 
 // teamNotices are what a redirect back to the team page may say (?done=…&user=…): fixed sentences, so a
 // crafted link cannot put words on the page; the name comes from the provider's own team.
 var teamNotices = map[string]string{
-	"deactivated": "%s is deactivated: signed out everywhere, with their open sessions ended.",
-	"reactivated": "%s can sign in again.",
-	"role":        "%s's role is changed.",
-	"owner":       "%s is now the owner. You are an admin.",
-	"revoked":     "The invitation is revoked; its link no longer works.",
-	"2fa_off":     "%s's two-factor sign-in is off; they sign in with their password until they set it up again.",
+	"deactivated": "admin_team_notice_deactivated",
+	"reactivated": "admin_team_notice_reactivated",
+	"role":        "admin_team_notice_role",
+	"owner":       "admin_team_notice_owner",
+	"revoked":     "admin_team_notice_revoked",
+	"2fa_off":     "admin_team_notice_2fa_off",
 }
 
 func (s *Server) teamPage(c echo.Context, en engineer) error {
 	var x teamExtras
-	if f, ok := teamNotices[c.QueryParam("done")]; ok {
-		x.notice = f
+	if id, ok := teamNotices[c.QueryParam("done")]; ok {
+		x.noticeID = id
 	}
 	return s.renderTeam(c, en, x)
 }
@@ -68,8 +69,9 @@ func (s *Server) renderTeam(c echo.Context, en engineer, x teamExtras) error {
 	if err != nil {
 		return err
 	}
+	loc := s.adminLoc(c, en)
 	v := templates.Team{
-		Page:   s.shellPage(c, "Team", en),
+		Page:   s.shellPage(c, loc.T("admin_team_title"), en),
 		Owner:  en.User.Role == store.RoleOwner,
 		Mail:   s.Mail != nil,
 		Invite: x.form,
@@ -126,18 +128,13 @@ func (s *Server) renderTeam(c echo.Context, en engineer, x teamExtras) error {
 		v.Invites = append(v.Invites, ti)
 	}
 	if q := en.Provider.MaxEngineers; q > 0 {
-		v.Seats = fmt.Sprintf("%d of %d seats used", active+pending, q)
+		v.Seats = loc.T("admin_team_seats", map[string]any{"N": active + pending, "Max": q})
 	}
-	if x.notice != "" {
-		v.Notice = x.notice
-		if strings.Contains(x.notice, "%s") {
-			name, ok := names[c.QueryParam("user")]
-			if !ok {
-				v.Notice = ""
-			} else {
-				v.Notice = fmt.Sprintf(x.notice, name)
-			}
-		}
+	v.Notice = x.notice
+	if x.noticeID == "admin_team_notice_revoked" {
+		v.Notice = loc.T(x.noticeID)
+	} else if name, ok := names[c.QueryParam("user")]; ok && x.noticeID != "" {
+		v.Notice = loc.T(x.noticeID, map[string]any{"Name": name})
 	}
 	status := x.status
 	if status == 0 {
@@ -150,17 +147,16 @@ func (s *Server) renderTeam(c echo.Context, en engineer, x teamExtras) error {
 // email or a bad value re-render the team page saying why; any other error is returned as it is.
 func (s *Server) teamRefusal(c echo.Context, en engineer, err error, x teamExtras) error {
 	var qe *store.QuotaError
+	loc := s.adminLoc(c, en)
 	switch {
 	case errors.As(err, &qe):
-		x.status, x.err = http.StatusForbidden, qe.Message()
+		x.status, x.err = http.StatusForbidden, sayReason(loc, err)
 	case errors.Is(err, store.ErrNotAllowed):
-		msg := strings.TrimPrefix(err.Error(), store.ErrNotAllowed.Error()+": ")
-		x.status, x.err = http.StatusForbidden, sentence(msg)
+		x.status, x.err = http.StatusForbidden, sayReason(loc, err)
 	case errors.Is(err, store.ErrEmailTaken):
-		x.status, x.err = http.StatusConflict, x.form.Email+" already has an account at "+en.Provider.Name+"."
+		x.status, x.err = http.StatusConflict, loc.T("admin_team_email_taken", map[string]any{"Email": x.form.Email, "Provider": en.Provider.Name})
 	case errors.Is(err, store.ErrInvalidArgument):
-		msg := strings.TrimPrefix(err.Error(), store.ErrInvalidArgument.Error()+": ")
-		x.status, x.err = http.StatusBadRequest, sentence(msg)
+		x.status, x.err = http.StatusBadRequest, sayReason(loc, err)
 	default:
 		return err
 	}

@@ -26,13 +26,14 @@ func (s *Server) teamInvite(c echo.Context, en engineer) error {
 	if role == "" {
 		role = store.RoleEngineer
 	}
+	loc := s.adminLoc(c, en)
 	switch {
 	case !validEmail(x.form.Email):
-		x.status, x.err = http.StatusBadRequest, "Enter a valid email address."
+		x.status, x.err = http.StatusBadRequest, loc.T("admin_team_bad_email")
 	case len(x.form.Name) > 100:
-		x.status, x.err = http.StatusBadRequest, "The name can have at most 100 characters."
+		x.status, x.err = http.StatusBadRequest, loc.T("admin_team_name_long")
 	case role != store.RoleEngineer && role != store.RoleAdmin:
-		x.status, x.err = http.StatusBadRequest, "Choose the role: engineer or admin."
+		x.status, x.err = http.StatusBadRequest, loc.T("admin_team_choose_role")
 	}
 	if x.err != "" {
 		return s.renderTeam(c, en, x)
@@ -48,19 +49,19 @@ func (s *Server) teamInvite(c echo.Context, en engineer) error {
 	}
 	s.Log.Info("engineer invited", "provider", en.Provider.ID, "by", en.User.ID, "invite", inv.ID, "role", inv.Role)
 	link := templates.TeamLink{URL: s.providerURL(en.Provider) + "/join/" + tok, What: "invitation", For: inv.Email, Expires: inv.ExpiresAt}
-	greeting := "Hello,"
+	greeting := loc.T("admin_mail_hello")
 	if inv.Name != "" {
-		greeting = "Hello " + inv.Name + ","
+		greeting = loc.T("admin_mail_hello_name", map[string]any{"Name": inv.Name})
 	}
+	// The mail speaks the inviting admin's language: the invitee's is not known yet.
+	words := map[string]any{"Greeting": greeting, "By": en.User.Name, "Provider": en.Provider.Name, "Possessive": templates.Possessive(en.Provider.Name),
+		"Role": templates.Page{Lang: loc.Lang(), T: loc.T}.RoleAs(string(inv.Role)), "Link": link.URL, "Until": mailUntil(loc, inv.ExpiresAt)}
 	msg := mail.Message{
 		To:      inv.Email,
-		Subject: en.User.Name + " invited you to " + templates.Possessive(en.Provider.Name) + " remote support",
-		Text: greeting + "\n\n" + en.User.Name + " invited you to join " + en.Provider.Name + " on Tether as " + templates.RoleWithArticle(string(inv.Role)) + ".\n" +
-			"Open this link to choose your password:\n\n" + link.URL + "\n\n" +
-			"The link works once, until " + inv.ExpiresAt.Format("January 2 at 15:04 MST") + ".\n" +
-			"If you did not expect this invitation, ignore this email.\n",
+		Subject: loc.T("admin_mail_invite_subject", words),
+		Text:    loc.T("admin_mail_invite_text", words),
 	}
-	return s.handOver(c, en, x, link, msg, "Invitation sent to "+inv.Email+".")
+	return s.handOver(c, en, x, link, msg, loc.T("admin_team_invite_sent", map[string]any{"Email": inv.Email}))
 }
 
 // handOver mails a one-time link with msg when SMTP is configured and says so on the team page; without
@@ -75,7 +76,7 @@ func (s *Server) handOver(c echo.Context, en engineer, x teamExtras, link templa
 	defer cancel()
 	if err := s.Mail.Send(ctx, msg); err != nil {
 		s.Log.Error("mail a one-time link", "provider", en.Provider.ID, "err", err)
-		x.err = "The email to " + msg.To + " could not be sent (the server log says why). Hand over this link instead."
+		x.err = s.adminLoc(c, en).T("admin_team_mail_failed", map[string]any{"Email": msg.To})
 		x.link = link
 		return s.renderTeam(c, en, x)
 	}

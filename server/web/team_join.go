@@ -14,7 +14,9 @@ import (
 
 // errLinkGone answers every one-time link that cannot be used: unknown, used, replaced, revoked, expired,
 // or another provider's on a provider's address. One answer, so the page tells nothing about which.
-var errLinkGone = notFound("This link cannot be used. It may have been used already, replaced by a newer one, revoked, or expired. Ask your administrator for a new one.")
+func (s *Server) errLinkGone(c echo.Context) error {
+	return s.saidError(c, "", http.StatusNotFound, "admin_err_not_found_h", "admin_err_link_gone", nil)
+}
 
 // accountLink finds the usable one-time link of kind in the request, on an address that may show it, and
 // its provider.
@@ -26,11 +28,11 @@ func (s *Server) accountLink(c echo.Context, kind store.TokenKind) (store.Accoun
 	ctx := c.Request().Context()
 	tok := c.Param("token")
 	if len(tok) > 64 {
-		return store.AccountToken{}, store.Provider{}, site{}, errLinkGone
+		return store.AccountToken{}, store.Provider{}, site{}, s.errLinkGone(c)
 	}
 	t, err := s.Store.AccountTokenByHash(ctx, kind, auth.HashToken(tok))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !st.owns(t.ProviderID)) {
-		return store.AccountToken{}, store.Provider{}, site{}, errLinkGone
+		return store.AccountToken{}, store.Provider{}, site{}, s.errLinkGone(c)
 	}
 	if err != nil {
 		return store.AccountToken{}, store.Provider{}, site{}, err
@@ -40,8 +42,8 @@ func (s *Server) accountLink(c echo.Context, kind store.TokenKind) (store.Accoun
 		return store.AccountToken{}, store.Provider{}, site{}, err
 	}
 	if p.Disabled() {
-		return store.AccountToken{}, store.Provider{}, site{}, &httpError{status: http.StatusForbidden, heading: "Account closed",
-			message: p.Name + "'s account on this server is disabled. Ask the operator of this server."}
+		return store.AccountToken{}, store.Provider{}, site{}, s.saidError(c, p.DefaultLanguage, http.StatusForbidden, "admin_err_closed_h", "admin_err_closed",
+			map[string]any{"Provider": p.Name, "Possessive": templates.Possessive(p.Name)})
 	}
 	return t, p, st, nil
 }
@@ -61,7 +63,7 @@ func choosePassword(pw, again string) (hash, msg string) {
 
 func (s *Server) joinView(c echo.Context, inv store.AccountToken, p store.Provider, st site) templates.Join {
 	v := templates.Join{
-		Page:     s.page(c, "Join "+p.Name, brandOf(p)),
+		Page:     s.accountPage(c, p, "admin_join_title"),
 		Action:   st.Prefix + "/join/" + c.Param("token"),
 		Provider: p.Name, Email: inv.Email, Name: inv.Name, Role: string(inv.Role), Expires: inv.ExpiresAt,
 	}
@@ -88,10 +90,11 @@ func (s *Server) joinSubmit(c echo.Context) error {
 	v := s.joinView(c, inv, p, st)
 	v.Name = strings.TrimSpace(c.FormValue("name"))
 	hash := ""
+	loc := s.localizer(c, "", p.DefaultLanguage)
 	if v.Name == "" || len(v.Name) > 100 {
-		v.Error = "Enter your name (up to 100 characters)."
+		v.Error = loc.T("admin_join_name_needed")
 	} else {
-		hash, v.Error = choosePassword(c.FormValue("password"), c.FormValue("password2"))
+		hash, v.Error = choosePasswordIn(loc, c.FormValue("password"), c.FormValue("password2"))
 	}
 	if v.Error != "" {
 		return s.render(c, http.StatusBadRequest, templates.JoinView(v))
@@ -101,17 +104,17 @@ func (s *Server) joinSubmit(c echo.Context) error {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		// Used by another request a moment ago.
-		return errLinkGone
+		return s.errLinkGone(c)
 	case errors.As(err, &qe):
-		v.Error = p.Name + " has no free seat for a new account right now: " + qe.Message()
+		v.Error = loc.T("admin_join_no_seat", map[string]any{"Provider": p.Name, "Reason": sayReason(loc, qe)})
 		return s.render(c, http.StatusForbidden, templates.JoinView(v))
 	case errors.Is(err, store.ErrEmailTaken):
-		v.Error = inv.Email + " already has an account at " + p.Name + ". Sign in with it instead."
+		v.Error = loc.T("admin_join_email_taken", map[string]any{"Email": inv.Email, "Provider": p.Name})
 		return s.render(c, http.StatusConflict, templates.JoinView(v))
 	case errors.Is(err, store.ErrProviderDisabled):
 		// The operator disabled the provider while the page was open.
-		return &httpError{status: http.StatusForbidden, heading: "Account closed",
-			message: p.Name + "'s account on this server is disabled. Ask the operator of this server."}
+		return s.saidError(c, p.DefaultLanguage, http.StatusForbidden, "admin_err_closed_h", "admin_err_closed",
+			map[string]any{"Provider": p.Name, "Possessive": templates.Possessive(p.Name)})
 	case err != nil:
 		return err
 	}
@@ -124,7 +127,7 @@ func (s *Server) joinSubmit(c echo.Context) error {
 
 func (s *Server) resetView(c echo.Context, t store.AccountToken, p store.Provider, st site) templates.ResetPassword {
 	return templates.ResetPassword{
-		Page:     s.page(c, "New password", brandOf(p)),
+		Page:     s.accountPage(c, p, "admin_reset_title_short"),
 		Action:   st.Prefix + "/reset/" + c.Param("token"),
 		Provider: p.Name, Email: t.Email, Name: t.Name,
 	}
@@ -146,14 +149,14 @@ func (s *Server) resetSubmit(c echo.Context) error {
 		return err
 	}
 	v := s.resetView(c, t, p, st)
-	hash, msg := choosePassword(c.FormValue("password"), c.FormValue("password2"))
+	hash, msg := choosePasswordIn(s.localizer(c, "", p.DefaultLanguage), c.FormValue("password"), c.FormValue("password2"))
 	if msg != "" {
 		v.Error = msg
 		return s.render(c, http.StatusBadRequest, templates.ResetPasswordView(v))
 	}
 	u, logins, err := s.Store.ResetPassword(c.Request().Context(), auth.HashToken(c.Param("token")), hash)
 	if errors.Is(err, store.ErrNotFound) {
-		return errLinkGone
+		return s.errLinkGone(c)
 	}
 	if err != nil {
 		return err
@@ -164,4 +167,15 @@ func (s *Server) resetSubmit(c echo.Context) error {
 	s.Log.Info("password reset", "provider", p.ID, "user", u.ID, "sign_ins_ended", len(logins))
 	// A reset link replaces the password, not the second factor.
 	return s.passwordAccepted(c, st, u)
+}
+
+// accountPage is the page of an invitation or reset link, on the provider's address: in the visitor's
+// language (their choice, their browser's, else the provider's default customer language), titled by
+// message titleID with the provider's name.
+func (s *Server) accountPage(c echo.Context, p store.Provider, titleID string) templates.Page {
+	pg := s.page(c, "", brandOf(p))
+	loc := s.localizer(c, "", p.DefaultLanguage)
+	pg.Lang, pg.T = loc.Lang(), loc.T
+	pg.Title = loc.T(titleID, map[string]any{"Provider": p.Name})
+	return pg
 }

@@ -71,13 +71,13 @@ func (s *Server) teamReset(c echo.Context, en engineer) error {
 	}
 	s.Log.Info("password reset link made", "provider", en.Provider.ID, "by", en.User.ID, "user", u.ID)
 	link := templates.TeamLink{URL: s.providerURL(en.Provider) + "/reset/" + tok, What: "password reset link", For: u.Name + " (" + u.Email + ")", Expires: t.ExpiresAt}
+	loc := s.adminLoc(c, en)
+	words := map[string]any{"Name": u.Name, "By": en.User.Name, "Provider": en.Provider.Name, "Possessive": templates.Possessive(en.Provider.Name),
+		"Link": link.URL, "Until": mailUntil(loc, t.ExpiresAt)}
 	msg := mail.Message{
 		To:      u.Email,
-		Subject: "Choose a new password for " + templates.Possessive(en.Provider.Name) + " remote support",
-		Text: "Hello " + u.Name + ",\n\n" + en.User.Name + " made a link for you to choose a new password for your account at " + en.Provider.Name + ":\n\n" +
-			link.URL + "\n\n" +
-			"The link works once, until " + t.ExpiresAt.Format("January 2 at 15:04 MST") + ". Setting a new password signs you out everywhere.\n" +
-			"If you did not ask for this, tell " + en.User.Name + ".\n",
+		Subject: loc.T("admin_mail_reset_subject", words),
+		Text:    loc.T("admin_mail_reset_text", words),
 	}
-	return s.handOver(c, en, teamExtras{}, link, msg, "A password reset link was emailed to "+u.Email+".")
+	return s.handOver(c, en, teamExtras{}, link, msg, loc.T("admin_team_reset_sent", map[string]any{"Email": u.Email}))
 }

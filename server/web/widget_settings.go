@@ -32,8 +32,12 @@ func (s *Server) widgetSettingsSubmit(c echo.Context, en engineer) error {
 		err = s.Store.SetWidget(c.Request().Context(), en.Provider.ID, origins, help)
 	}
 	if errors.Is(err, store.ErrInvalidArgument) {
-		msg := strings.TrimPrefix(err.Error(), store.ErrInvalidArgument.Error()+": ")
-		return s.renderWidgetSettings(c, en, typed, help, http.StatusBadRequest, "Not saved: "+msg+".", false)
+		loc := s.adminLoc(c, en)
+		msg := sayReason(loc, err)
+		if loc.Lang() == "en" {
+			msg = strings.TrimPrefix(err.Error(), store.ErrInvalidArgument.Error()+": ") + "." // "Not saved: an address is empty."
+		}
+		return s.renderWidgetSettings(c, en, typed, help, http.StatusBadRequest, loc.T("admin_not_saved_colon", map[string]any{"Reason": msg}), false)
 	}
 	if err != nil {
 		return err
@@ -53,7 +57,7 @@ func (s *Server) renderWidgetSettings(c echo.Context, en engineer, origins strin
 	}
 	title := html.EscapeString(p.Name + " remote support")
 	v := templates.WidgetSettings{
-		Page:       s.shellPage(c, "Website widget", en),
+		Page:       s.shellPage(c, s.adminLoc(c, en).T("admin_widget_title"), en),
 		Origins:    origins,
 		Help:       help,
 		Allowed:    p.Origins(),

@@ -7,6 +7,12 @@
   var preview = document.getElementById("preview");
   if (!form || !preview) return;
   var $ = function (id) { return document.getElementById(id); };
+  // The page's words, in its language: data-msg-* on the form, with {name} for what is filled in.
+  function msg(key, vars) {
+    var text = form.dataset["msg" + key] || "";
+    Object.keys(vars || {}).forEach(function (k) { text = text.split("{" + k + "}").join(vars[k]); });
+    return text;
+  }
 
   function setText(sel, text) {
     document.querySelectorAll(sel).forEach(function (el) { el.textContent = text; });
@@ -21,7 +27,7 @@
   }
 
   function name() {
-    var n = $("b-name").value.trim() || "Your company";
+    var n = $("b-name").value.trim() || msg("Company");
     setText("[data-pv=name]", n);
     $("pv-monogram").textContent = Array.from(n)[0] || "T";
     $("pv-file").textContent = windowsFile(n);
@@ -64,7 +70,7 @@
     var v = text.value.trim().toLowerCase();
     var picker = form.querySelector(".color-picker[data-for=" + text.name + "]");
     if (v !== "" && !valid.test(v)) {
-      text.setCustomValidity("Write the colour as #rrggbb, for example " + text.dataset.default + ".");
+      text.setCustomValidity(msg("Colour", { example: text.dataset.default }));
       return;
     }
     text.setCustomValidity("");
@@ -103,9 +109,9 @@
     input.setCustomValidity("");
     if (!f) return;
     if (f.size > max) {
-      var msg = "This " + what + " has " + (f.size / 1048576).toFixed(1) + " MB; the limit is " + (max / 1048576) + " MB.";
-      input.setCustomValidity(msg);
-      err.textContent = msg;
+      var text = msg(what === "logo" ? "LogoBig" : "IconBig", { size: (f.size / 1048576).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1, minimumFractionDigits: 1 }), max: (max / 1048576).toLocaleString(document.documentElement.lang) });
+      input.setCustomValidity(text);
+      err.textContent = text;
       err.hidden = false;
       return;
     }
@@ -137,7 +143,7 @@
     img.alt = alt;
     box.replaceChildren(img);
     box.classList.add("unsaved");
-    box.title = "Not saved yet";
+    box.title = msg("Unsaved");
   }
   $("b-logo").addEventListener("change", function () {
     var input = this;
@@ -145,14 +151,14 @@
       $("pv-logo").src = url;
       $("pv-logo").hidden = false;
       $("pv-monogram").hidden = true;
-      thumb(input, url, "The chosen logo");
+      thumb(input, url, msg("ChosenLogo"));
     });
   });
   $("b-icon").addEventListener("change", function () {
     var input = this;
     file(input, +form.dataset.maxIcon, "icon", function (url) {
       $("pv-icon").src = url;
-      thumb(input, url, "The chosen icon");
+      thumb(input, url, msg("ChosenIcon"));
     });
   });
   form.querySelectorAll(".color-text").forEach(function (t) { if (t.value) color(t); });
