@@ -1449,7 +1449,7 @@ func ViewerView(v Viewer) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = chatPanel("v-chat", "Chat with "+v.Session.CustomerName, "Message "+v.Session.CustomerName+"…").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = chatPanel(v.Page, "v-chat", "Chat with "+v.Session.CustomerName, "Message "+v.Session.CustomerName+"…").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

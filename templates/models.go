@@ -245,6 +245,8 @@ type Invite struct {
 	Recorded bool
 	// Request: the session is a customer's request; set while it waits for an engineer (requests).
 	Request *RequestWait
+	// Words are the sentences the page's scripts say, in the page's language (JSON).
+	Words string
 }
 
 // CodeEntry is the page where a customer types a code.

@@ -438,6 +438,9 @@ type httpError struct {
 	heading string
 	message string
 	cause   error // logged, never shown
+	// say: heading and message are message ids of static/locales, shown in the visitor's language.
+	say     bool
+	sayData map[string]any
 }
 
 func (e *httpError) Error() string {
@@ -466,13 +469,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.Redirect(http.StatusTemporaryRedirect, moved.to)
 		return
 	}
-	status, heading, message := http.StatusInternalServerError, "Something went wrong", "The server could not complete this request. Please try again in a moment."
+	loc := s.localizer(c, "", s.siteLanguage(c))
+	status, heading, message := http.StatusInternalServerError, loc.T("customer_error_500_heading"), loc.T("customer_error_500")
 	var he *httpError
 	var ee *echo.HTTPError
 	var qe *store.QuotaError
 	switch {
 	case errors.As(err, &he):
-		status, heading, message = he.status, he.heading, he.message
+		status = he.status
+		heading, message = s.said(c, he)
 	case errors.As(err, &qe):
 		// Wherever a quota stops something (a session from the console, the portal or the API, an
 		// engineer, a desk), the provider's people read which limit and whom to ask.
@@ -480,7 +485,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case errors.Is(err, store.ErrProviderDisabled):
 		status, heading, message = http.StatusForbidden, "Account closed", "This provider's account on this server is disabled."
 	case errors.Is(err, store.ErrNotFound):
-		status, heading, message = http.StatusNotFound, "Not found", "There is nothing here. The link may be wrong or no longer valid."
+		status, heading, message = http.StatusNotFound, loc.T("customer_error_404_heading"), loc.T("customer_error_404")
 	case errors.As(err, &ee):
 		status = ee.Code
 		heading = http.StatusText(ee.Code)
@@ -507,7 +512,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	brand, home := s.errorBrand(c)
-	page := templates.ErrorPage{Page: s.page(c, heading, brand), Status: status, Heading: heading, Message: message, Home: home}
+	pg := s.customerPage(c, "", brand, s.siteLanguage(c))
+	pg.Title = heading
+	page := templates.ErrorPage{Page: pg, Status: status, Heading: heading, Message: message, Home: home}
 	if rerr := s.render(c, status, templates.ErrorView(page)); rerr != nil {
 		s.Log.Error("render error page", "err", rerr)
 		_ = c.String(status, message)
