@@ -148,6 +148,7 @@ type Store interface {
 	API
 	recording.Store
 	Branding
+	CustomerLanguages
 }
 
 // Deps is everything the web layer is built from.
@@ -343,6 +344,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/settings/branding", s.signedIn(admin(s.brandingPage)))
 	e.POST("/settings/branding", s.signedIn(admin(s.brandingSubmit)))
 	e.POST("/settings/branding/remove", s.signedIn(admin(s.brandingRemove)))
+	e.POST("/settings/branding/language", s.signedIn(admin(s.customerLanguageSubmit)))
 	e.GET("/brand/:slug/logo", s.brandLogo)
 	e.GET("/brand/:slug/icon.ico", s.brandIcon)
 	e.GET("/brand/:slug/theme.css", s.brandTheme)
