@@ -48,12 +48,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	settings, fromOverride, err := loadSettings()
 	if err != nil {
 		logger.Error("settings", "err", err)
-		fmt.Fprintf(stdout, "%s.\nDownload the support program again from your invitation link.\n", plainSettingsError(err))
+		fmt.Fprintf(stdout, "%s.\n%s\n", plainSettingsError(err), language(settings).T("customer_agent_download_again"))
 		return exitSettings
 	}
 	// The window and the first lines name the provider.
-	defer setTitle(stdout, windowTitle(settings))()
-	printBanner(stdout, settings)
+	loc := language(settings)
+	defer setTitle(stdout, windowTitle(settings, loc))()
+	printBanner(stdout, settings, loc)
 	// A developer pointing at a settings file runs a build they want to keep.
 	*keep = *keep || fromOverride
 
@@ -64,6 +65,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	cfg := session.Config{
 		Settings: settings,
+		Lang:     loc,
 		Out:      stdout,
 		OpenCapturer: func() (session.Capturer, error) {
 			c, err := capture.Open()
@@ -111,12 +113,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var ended *link.EndedError
 	switch {
 	case err == nil:
-		fmt.Fprintf(stdout, "The support session has ended (%s).\n", res.Reason)
+		fmt.Fprintln(stdout, loc.T("customer_agent_ended", map[string]any{"Reason": reasonText(loc, res.Reason)}))
 	case errors.As(err, &ended):
-		fmt.Fprintf(stdout, "The support session has ended (%s).\n", ended.Reason)
+		fmt.Fprintln(stdout, loc.T("customer_agent_ended", map[string]any{"Reason": reasonText(loc, ended.Reason)}))
 	default:
 		logger.Error("session", "err", err)
-		fmt.Fprintf(stdout, "The support session could not continue: %v\n", err)
+		fmt.Fprintln(stdout, loc.T("customer_agent_failed", map[string]any{"Error": err.Error()}))
 		code = exitFailed
 	}
 	if !*keep {

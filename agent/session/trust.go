@@ -131,9 +131,9 @@ func (s *session) setPaused(ctx context.Context, paused bool) {
 		s.log.Warn("send pause", "err", err)
 	}
 	if paused {
-		s.say("Paused: %s sees a black screen and cannot control anything until you resume.", s.engineerName())
+		s.sayT("customer_agent_console_paused", map[string]any{"Engineer": s.engineerName()})
 	} else {
-		s.say("Resumed: %s sees your screen again.", s.engineerName())
+		s.sayT("customer_agent_console_resumed", map[string]any{"Engineer": s.engineerName()})
 	}
 }
 

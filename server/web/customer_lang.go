@@ -130,47 +130,22 @@ func inviteWords(loc locales.Localizer, brand string) string {
 		"closed_text":    loc.T("customer_request_closed_text", map[string]any{"Reason": v("reason")}),
 		"accepted_title": loc.T("customer_request_accepted_title", map[string]any{"Engineer": v("engineer"), "Provider": brand}),
 		"accepted_text":  loc.T("customer_request_accepted_text", map[string]any{"Engineer": v("engineer")}),
+		"ended_by":       loc.T("customer_reason_ended_by", map[string]any{"Name": v("name")}),
 	}
-	for _, r := range customerEndReasons {
+	for _, r := range protocol.EndReasons() {
 		words["reason:"+r] = endReason(loc, r)
 	}
 	return mustJSON(words)
 }
 
-// customerEndReasons are the end reasons a customer's page may be told.
-var customerEndReasons = []string{protocol.EndNobodyFree, protocol.EndCustomerClosed, protocol.EndCustomerStopped,
-	protocol.EndCustomerDenied, protocol.EndCannotCapture, protocol.EndAgentLost, protocol.EndExpired, protocol.EndInterrupted,
-	protocol.EndProviderDisabled, protocol.EndEngineerDeactivated, protocol.EndTimeLimit, protocol.EndIdle}
-
-// endReason is why a session ended, in loc's language; a reason of no list (an engineer's own words) as it is.
+// endReason is why a session ended, in loc's language; a reason of no list as it is.
 func endReason(loc locales.Localizer, r string) string {
-	switch r {
-	case protocol.EndNobodyFree:
-		return loc.T("customer_reason_nobody_free")
-	case protocol.EndCustomerClosed:
-		return loc.T("customer_reason_customer_closed")
-	case protocol.EndCustomerStopped:
-		return loc.T("customer_reason_customer_stopped")
-	case protocol.EndCustomerDenied:
-		return loc.T("customer_reason_customer_denied")
-	case protocol.EndCannotCapture:
-		return loc.T("customer_reason_cannot_capture")
-	case protocol.EndAgentLost:
-		return loc.T("customer_reason_agent_lost")
-	case protocol.EndExpired:
-		return loc.T("customer_reason_expired")
-	case protocol.EndInterrupted:
-		return loc.T("customer_reason_interrupted")
-	case protocol.EndProviderDisabled:
-		return loc.T("customer_reason_provider_closed")
-	case protocol.EndEngineerDeactivated:
-		return loc.T("customer_reason_engineer_deactivated")
-	case protocol.EndTimeLimit:
-		return loc.T("customer_reason_time_limit")
-	case protocol.EndIdle:
-		return loc.T("customer_reason_idle")
+	key, arg, ok := protocol.EndReasonKey(r)
+	if !ok {
+		return r
 	}
-	return r
+	id := "customer_reason_" + key // TestEndReasonsSaid checks every catalog has it
+	return loc.T(id, map[string]any{"Name": arg})
 }
 
 func mustJSON(v any) string {

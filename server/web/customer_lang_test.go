@@ -1,12 +1,17 @@
 package web
 
 import (
+	"bytes"
+	"crypto/ed25519"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"tether/server/protocol"
+	"tether/static/locales"
 )
 
 // getLang fetches path with an Accept-Language header ("" for none) in browser b.
@@ -174,5 +179,61 @@ func TestProviderDefaultCustomerLanguage(t *testing.T) {
 	owner.post("/settings/branding/language", url.Values{"default_language": {"en"}})
 	if _, body := getLang(t, h, h.browser(), "/p/acme/code", "fr"); !strings.Contains(body, "Enter your support code") {
 		t.Error("English as default did not apply")
+	}
+}
+
+// TestEndReasonsSaid: every end reason a customer may read has its words in every language.
+func TestEndReasonsSaid(t *testing.T) {
+	for _, lang := range []string{"en", "de", "zh-Hans"} {
+		loc, err := locales.For(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range append(protocol.EndReasons(), protocol.EndedBy("Erin")) {
+			got := endReason(loc, r)
+			if got == "" || strings.HasPrefix(got, "customer_reason_") {
+				t.Errorf("%s: end reason %q is said as %q", lang, r, got)
+			}
+			if lang != "en" && got == r {
+				t.Errorf("%s: end reason %q is left in English", lang, r)
+			}
+		}
+	}
+}
+
+// TestAgentSpeaksTheInvitationsLanguage: the support program downloaded from an invitation page carries
+// the page's language in its signed settings (the choice, else the browser's, else the provider's default).
+func TestAgentSpeaksTheInvitationsLanguage(t *testing.T) {
+	h := newHarness(t)
+	owner := h.signedUp("Acme", "erin@acme.test")
+	_, tok := h.newSession(owner, "Maria")
+	language := func(b *browser, accept string) string {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, h.ts.URL+"/i/"+tok+"/agent/linux-amd64", nil)
+		if accept != "" {
+			req.Header.Set("Accept-Language", accept)
+		}
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bin, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		set, err := protocol.ReadSettings(bytes.NewReader(bin), int64(len(bin)), agentSigningKey.Public().(ed25519.PublicKey))
+		if err != nil {
+			t.Fatalf("settings: %v (status %d)", err, resp.StatusCode)
+		}
+		return set.Language
+	}
+	if got := language(h.browser(), "de-DE,de;q=0.9"); got != "de" {
+		t.Errorf("German browser: agent language %q", got)
+	}
+	b := h.browser()
+	getLang(t, h, b, "/i/"+tok+"?lang=zh-Hans", "de")
+	if got := language(b, "de"); got != "zh-Hans" {
+		t.Errorf("Chinese chosen on the page: agent language %q", got)
+	}
+	if got := language(h.browser(), ""); got != "en" {
+		t.Errorf("no preference: agent language %q", got)
 	}
 }

@@ -17,6 +17,12 @@
       return (words[key] || "").replace(/\{(\w+)\}/g, function (m, k) { return vars && k in vars ? vars[k] : m; });
     };
     window.tetherSay = say;
+    // reasonText is an end reason in the page's language (protocol.EndReasonKey).
+    var reasonText = function (r) {
+      if (words["reason:" + r]) return words["reason:" + r];
+      if (r.indexOf("ended by ") === 0) return say("ended_by", { name: r.slice(9) });
+      return r;
+    };
     var engineerName = function () { return root.dataset.engineer || say("engineer"); };
     var labels = {};
     try { labels = JSON.parse(root.dataset.grantLabels || "{}"); } catch (e) { labels = {}; }
@@ -56,7 +62,7 @@
         waiting: say("waiting"),
         joined: say("joined"),
         active: sentence(st.grants),
-        ended: st.reason ? say("ended_reason", { reason: say("reason:" + st.reason) || st.reason }) : say("ended"),
+        ended: st.reason ? say("ended_reason", { reason: reasonText(st.reason) }) : say("ended"),
       }[state] || "";
       // The steps, and the lead that introduces them, only while there is
       // something to download and run.
