@@ -61,3 +61,9 @@ func (p Page) sep() string {
 	}
 	return ", "
 }
+
+// WhenSec is When with seconds and the zone's abbreviation, for a record (a session report): "Nov 22,
+// 2026, 15:04:05 CET".
+func (p Page) WhenSec(t time.Time) string {
+	return p.Day(t) + p.sep() + p.ClockSec(t) + " " + p.in(t).Format("MST")
+}

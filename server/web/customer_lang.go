@@ -133,19 +133,19 @@ func inviteWords(loc locales.Localizer, brand string) string {
 		"ended_by":       loc.T("customer_reason_ended_by", map[string]any{"Name": v("name")}),
 	}
 	for _, r := range protocol.EndReasons() {
-		words["reason:"+r] = endReason(loc, r)
+		words["reason:"+r] = endReason(loc.T, r)
 	}
 	return mustJSON(words)
 }
 
 // endReason is why a session ended, in loc's language; a reason of no list as it is.
-func endReason(loc locales.Localizer, r string) string {
+func endReason(say func(id string, data ...map[string]any) string, r string) string {
 	key, arg, ok := protocol.EndReasonKey(r)
 	if !ok {
 		return r
 	}
 	id := "customer_reason_" + key // TestEndReasonsSaid checks every catalog has it
-	return loc.T(id, map[string]any{"Name": arg})
+	return say(id, map[string]any{"Name": arg})
 }
 
 func mustJSON(v any) string {
@@ -155,6 +155,28 @@ func mustJSON(v any) string {
 		return "{}"
 	}
 	return string(b)
+}
+
+// grantShorts names the grants in g as the report's table does ("View · Control"), in the page's language.
+func grantShorts(page templates.Page, g protocol.Grants) string {
+	var out []string
+	for _, n := range g.Names() {
+		switch n {
+		case "view":
+			out = append(out, page.Say("customer_grant_short_view"))
+		case "control":
+			out = append(out, page.Say("customer_grant_short_control"))
+		case "limited":
+			out = append(out, page.Say("customer_grant_short_limited"))
+		case "clipboard":
+			out = append(out, page.Say("customer_grant_short_clipboard"))
+		case "files":
+			out = append(out, page.Say("customer_grant_short_files"))
+		default:
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, " · ")
 }
 
 // agentLabel is an agent build's button label in loc's language.

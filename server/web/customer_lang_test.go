@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"tether/server/protocol"
+	"tether/server/store"
 	"tether/static/locales"
 )
 
@@ -190,7 +192,7 @@ func TestEndReasonsSaid(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range append(protocol.EndReasons(), protocol.EndedBy("Erin")) {
-			got := endReason(loc, r)
+			got := endReason(loc.T, r)
 			if got == "" || strings.HasPrefix(got, "customer_reason_") {
 				t.Errorf("%s: end reason %q is said as %q", lang, r, got)
 			}
@@ -235,5 +237,44 @@ func TestAgentSpeaksTheInvitationsLanguage(t *testing.T) {
 	}
 	if got := language(h.browser(), ""); got != "en" {
 		t.Errorf("no preference: agent language %q", got)
+	}
+}
+
+// TestEndedSessionInTheCustomersLanguage: after the end, the invitation page, the customer's report and its
+// download speak the customer's language, the end reason too.
+func TestEndedSessionInTheCustomersLanguage(t *testing.T) {
+	h := newHarness(t)
+	owner := h.signedUp("Acme", "erin@acme.test")
+	id, tok := h.newSession(owner, "Maria")
+	if _, _, err := h.live.End(context.Background(), id, protocol.EndedBy("Erin Engineer"), store.ActorCustomer); err != nil {
+		t.Fatal(err)
+	}
+	cust := h.browser()
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"/i/" + tok + "?lang=de", []string{"Ihre Support-Sitzung mit Erin Engineer von Acme", "Diese Support-Sitzung ist beendet.", "Bericht ansehen", "Feedback senden"}},
+		{"/i/" + tok + "/report", []string{`<html lang="de">`, "Bericht zur Support-Sitzung", "Grund für das Ende", "beendet von Erin Engineer",
+			"Was der Techniker durfte", "Der Kunde hat keine Berechtigungen erteilt.", "Wurde diese Sitzung aufgezeichnet"}},
+		{"/i/" + tok + "/report/download", []string{`<html lang="de">`, "Bericht zur Support-Sitzung", "Bericht erstellt am"}},
+	} {
+		code, body, _ := cust.get(tc.path)
+		if code != http.StatusOK {
+			t.Fatalf("GET %s: %d", tc.path, code)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %q", tc.path, w)
+			}
+		}
+		if m := rawID.FindString(body); m != "" {
+			t.Errorf("%s shows the message id %s", tc.path, m)
+		}
+	}
+	// The survey answers the customer in their language too.
+	cust.get("/i/" + tok)
+	if code, body := cust.postJSON("/i/"+tok+"/survey", surveyAnswer{Rating: 9}); code != http.StatusBadRequest || !strings.Contains(body, "Wählen Sie 1 bis 5 Sterne") {
+		t.Errorf("bad survey answer: %d %s", code, body)
 	}
 }

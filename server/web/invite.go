@@ -86,7 +86,7 @@ func (s *Server) invitePage(c echo.Context) error {
 		Engineer: eng.Name, CustomerName: sess.CustomerName, State: string(sess.State), Grants: sess.Grants.Names(),
 		GrantLabels: grantLabelsJSON(loc), Sentence: grantSentence(loc, eng.Name, sess.Grants), Words: inviteWords(loc, p.Name),
 		Downloads: s.downloads(loc, inv.Base, p.Name, c.Request().UserAgent()), WSURL: inv.Site.Prefix + "/ws/invite/" + tok, Expires: sess.ExpiresAt,
-		ReportURL: inv.Base + "/report", Rated: sess.RatedAt != nil, Contact: recordingContact(p.Name), MaxComment: store.MaxRatingComment,
+		ReportURL: inv.Base + "/report", Rated: sess.RatedAt != nil, Contact: loc.T("customer_report_recording", map[string]any{"Provider": p.Name}), MaxComment: store.MaxRatingComment,
 		WindowsFile: agentFileName(p.Name, "windows"), LinuxFile: agentFileName(p.Name, "linux"),
 	}
 	if v.Recorded, err = s.customerTold(c, sess, p); err != nil {
@@ -96,7 +96,7 @@ func (s *Server) invitePage(c echo.Context) error {
 		return err
 	}
 	if v.Request != nil {
-		v.Request.Reason = endReason(loc, v.Request.Reason)
+		v.Request.Reason = endReason(loc.T, v.Request.Reason)
 		// Nobody accepted the request yet: the page speaks of "an engineer" until one does.
 		v.Engineer, v.Sentence = loc.T("customer_an_engineer"), grantSentence(loc, loc.T("customer_the_engineer"), sess.Grants)
 	}
