@@ -139,7 +139,6 @@ func fileDirection(page templates.Page, kind string) string {
 	return page.Say("customer_report_not_delivered")
 }
 
-
 // actorNames words a log's actors, looking each engineer up once.
 type actorNames struct {
 	s          *Server
