@@ -17,6 +17,8 @@
     return (words[key] || key).replace(/\{(\w+)\}/g, function (m, k) { return vars && k in vars ? vars[k] : m; });
   }
   function reason(r) { return words["reason:" + r] || r; }
+  // The other scripts of the page (trust.js, scope.js, files.js) say their words through consentSay.
+  window.consentSay = say;
 
   function names(list) { return (list || []).slice(); }
   function chosen() {

@@ -70,3 +70,22 @@ func TestConsentPageSpeaksTheCustomersLanguage(t *testing.T) {
 		})
 	}
 }
+
+// TestPromptInSpeaksTheLetters: the console question in every language names the letters Parse reads.
+func TestPromptInSpeaksTheLetters(t *testing.T) {
+	for _, lang := range []string{"en", "de", "zh-Hans"} {
+		loc, err := locales.For(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := PromptIn(loc)
+		for _, letter := range []string{"v", "c", "d"} {
+			if !strings.Contains(p, letter) {
+				t.Errorf("%s prompt %q lacks %q", lang, p, letter)
+			}
+		}
+		if lang == "en" && p != Prompt {
+			t.Errorf("English prompt %q, want %q", p, Prompt)
+		}
+	}
+}

@@ -478,12 +478,12 @@ func (s *session) askPage(ctx context.Context) {
 // already waiting for its line, it is only printed again.
 func (s *session) askConsole(ctx context.Context) {
 	if s.asking {
-		fmt.Fprint(s.cfg.Out, consent.Prompt)
+		fmt.Fprint(s.cfg.Out, consent.PromptIn(s.cfg.Lang))
 		return
 	}
 	s.asking = true
 	go func() {
-		d, err := consent.Ask(ctx, s.cfg.Console, s.cfg.Out)
+		d, err := consent.Ask(ctx, s.cfg.Console, s.cfg.Out, consent.PromptIn(s.cfg.Lang))
 		s.post(ctx, decision{d: d, err: err})
 	}()
 }
