@@ -149,6 +149,29 @@ func TestInvitationPageInGermanAndChinese(t *testing.T) {
 			}
 			customerShot(t, cust, "invite-"+tc.name, 0)
 			customerShot(t, cust, "invite-"+tc.name+"-phone", 390)
+
+			// The provider's other customer pages in the same language: code page, "Get help", a wrong link.
+			base := link[:strings.Index(link, "/i/")]
+			for _, pg := range []struct{ name, path, sel string }{
+				{"code", "/code", `#code`},
+				{"help", "/help", `#help-form`},
+				{"error", "/i/nonsense", `.card h1`},
+			} {
+				do(t, cust, 20*time.Second, "open the "+pg.name+" page", chromedp.Navigate(base+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.sel)))
+				text := eval[string](t, cust, `document.body.innerText`)
+				if got := eval[string](t, cust, `document.documentElement.lang`); got != tc.lang {
+					t.Errorf("%s page: <html lang=%q>", pg.name, got)
+				}
+				if m := messageID.FindString(text); m != "" {
+					t.Errorf("%s page shows the message id %s", pg.name, m)
+				}
+				for _, en := range []string{"Enter your support code", "Get help", "Your name", "Not found", "Go to the start page", "Secure remote support"} {
+					if strings.Contains(text, en) {
+						t.Errorf("%s page: English left: %q", pg.name, en)
+					}
+				}
+				customerShot(t, cust, pg.name+"-"+tc.name, 0)
+			}
 		})
 	}
 
