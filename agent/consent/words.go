@@ -49,6 +49,8 @@ func pageWords(loc locales.Localizer) string {
 		"status_reconnecting":  loc.T("customer_agent_status_reconnecting"),
 		"error":                loc.T("customer_error_status", map[string]any{"Status": v("status")}),
 		"not_running":          loc.T("customer_agent_not_running"),
+		"chat_not_running":     loc.T("customer_agent_chat_not_running"),
+		"chat_ended":           loc.T("customer_chat_ended"),
 		"request":              loc.T("customer_agent_request", map[string]any{"Engineer": v("engineer"), "Things": v("things")}),
 		"paused_text":          loc.T("customer_agent_paused_text", e),
 		"limit_idle":           loc.T("customer_agent_limit_idle"),
