@@ -255,7 +255,7 @@ func TestEndedSessionInTheCustomersLanguage(t *testing.T) {
 		want []string
 	}{
 		{"/i/" + tok + "?lang=de", []string{"Ihre Support-Sitzung mit Erin Engineer von Acme", "Diese Support-Sitzung ist beendet.", "Bericht ansehen", "Feedback senden"}},
-		{"/i/" + tok + "/report", []string{`<html lang="de">`, "Bericht zur Support-Sitzung", "Grund für das Ende", "beendet von Erin Engineer",
+		{"/i/" + tok + "/report", []string{`<html lang="de">`, `id="lang-switch"`, "Bericht zur Support-Sitzung", "Grund für das Ende", "beendet von Erin Engineer",
 			"Was der Techniker durfte", "Der Kunde hat keine Berechtigungen erteilt.", "Wurde diese Sitzung aufgezeichnet"}},
 		{"/i/" + tok + "/report/download", []string{`<html lang="de">`, "Bericht zur Support-Sitzung", "Bericht erstellt am"}},
 	} {
