@@ -523,7 +523,7 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 		// would go nowhere.
 		g &^= protocol.GrantControl | protocol.GrantLimited
 		s.offer &^= protocol.GrantControl | protocol.GrantLimited
-		s.note = "Control is not possible on this computer, so " + s.engineerName() + " can only watch."
+		s.note = s.cfg.Lang.T("customer_agent_note_no_control", map[string]any{"Engineer": s.engineerName()})
 		s.say("%s", s.note)
 		if !first && g == s.grants {
 			s.updatePage()
