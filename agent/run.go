@@ -21,7 +21,6 @@ import (
 	"tether/agent/overlay"
 	"tether/agent/selfremove"
 	"tether/agent/session"
-	"tether/static/locales"
 )
 
 // Exit codes.
@@ -49,17 +48,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	settings, fromOverride, err := loadSettings()
 	if err != nil {
 		logger.Error("settings", "err", err)
-		fmt.Fprintf(stdout, "%s.\nDownload the support program again from your invitation link.\n", plainSettingsError(err))
+		fmt.Fprintf(stdout, "%s.\n%s\n", plainSettingsError(err), language(settings).T("customer_agent_download_again"))
 		return exitSettings
 	}
 	// The window and the first lines name the provider.
-	defer setTitle(stdout, windowTitle(settings))()
-	printBanner(stdout, settings)
-	// English until the settings carry the customer's language (the locales' fallback).
-	loc, err := locales.For()
-	if err != nil {
-		logger.Warn("message catalogs", "err", err)
-	}
+	loc := language(settings)
+	defer setTitle(stdout, windowTitle(settings, loc))()
+	printBanner(stdout, settings, loc)
 	printVerify(stdout, loc, settings)
 	// A developer pointing at a settings file runs a build they want to keep.
 	*keep = *keep || fromOverride
@@ -71,6 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	cfg := session.Config{
 		Settings: settings,
+		Lang:     loc,
 		Out:      stdout,
 		OpenCapturer: func() (session.Capturer, error) {
 			c, err := capture.Open()
@@ -118,12 +114,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var ended *link.EndedError
 	switch {
 	case err == nil:
-		fmt.Fprintf(stdout, "The support session has ended (%s).\n", res.Reason)
+		fmt.Fprintln(stdout, loc.T("customer_agent_ended", map[string]any{"Reason": reasonText(loc, res.Reason)}))
 	case errors.As(err, &ended):
-		fmt.Fprintf(stdout, "The support session has ended (%s).\n", ended.Reason)
+		fmt.Fprintln(stdout, loc.T("customer_agent_ended", map[string]any{"Reason": reasonText(loc, ended.Reason)}))
 	default:
 		logger.Error("session", "err", err)
-		fmt.Fprintf(stdout, "The support session could not continue: %v\n", err)
+		fmt.Fprintln(stdout, loc.T("customer_agent_failed", map[string]any{"Error": err.Error()}))
 		code = exitFailed
 	}
 	if !*keep {

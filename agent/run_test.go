@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 
 	"tether/server/protocol"
+	"tether/static/locales"
 )
 
 var testSettings = protocol.AgentSettings{
@@ -214,7 +215,7 @@ func TestWindowTitle(t *testing.T) {
 		{"Evil\x1b]0;pwned\x07 Co", "Evil ]0;pwned Co · Remote support"},
 		{"", "Remote support"},
 	} {
-		if got := windowTitle(protocol.AgentSettings{Provider: tc.provider}); got != tc.want {
+		if got := windowTitle(protocol.AgentSettings{Provider: tc.provider}, locales.Localizer{}); got != tc.want {
 			t.Errorf("windowTitle(%q) = %q, want %q", tc.provider, got, tc.want)
 		}
 	}

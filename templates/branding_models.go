@@ -22,6 +22,10 @@ type Branding struct {
 	// LogoURL and IconURL are the saved files; "" when none.
 	LogoURL string
 	IconURL string
+	// DefaultLanguage is the provider's default customer language ("" English); LanguageSaved says it
+	// was just saved (i18n-customer).
+	DefaultLanguage string
+	LanguageSaved   bool
 	// Engineer names the signed-in engineer in the preview.
 	Engineer    string
 	WindowsFile string

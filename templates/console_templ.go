@@ -2353,7 +2353,7 @@ func ViewerView(v Viewer) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = chatPanel("v-chat", v.Say("console_v_chat_with", map[string]any{"Customer": v.Session.CustomerName}), v.Say("console_v_chat_placeholder", map[string]any{"Customer": v.Session.CustomerName})).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = chatPanel(v.Page, "v-chat", v.Say("console_v_chat_with", map[string]any{"Customer": v.Session.CustomerName}), v.Say("console_v_chat_placeholder", map[string]any{"Customer": v.Session.CustomerName})).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

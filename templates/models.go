@@ -257,6 +257,8 @@ type Invite struct {
 	VerifyURL string
 	// Helper introduces the engineer (profile); nil while a request waits for one.
 	Helper *EngineerCard
+	// Words are the sentences the page's scripts say, in the page's language (JSON).
+	Words string
 }
 
 // CodeEntry is the page where a customer types a code.

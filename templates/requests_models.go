@@ -51,7 +51,15 @@ type RequestQueue struct {
 	AllDesks bool
 	// CSRF goes into each Accept form (the list is also rendered on its own, without its page).
 	CSRF string
+	// Page is the engineer's page (language, zone and clock), for the list's words and times.
+	Page Page
 }
+
+// Say is the message id in the engineer's language.
+func (q RequestQueue) Say(id string, data ...map[string]any) string { return q.Page.Say(id, data...) }
+
+// Clock is a time of day in the engineer's zone and clock.
+func (q RequestQueue) Clock(t time.Time) string { return q.Page.Clock(t) }
 
 // RequestRow is one waiting request.
 type RequestRow struct {

@@ -61,3 +61,9 @@ func (p Page) sep() string {
 	}
 	return ", "
 }
+
+// WhenSecZone is WhenSec with the zone's abbreviation, for a record (a session report): "Nov 22,
+// 2026, 15:04:05 CET".
+func (p Page) WhenSecZone(t time.Time) string {
+	return p.Day(t) + p.sep() + p.ClockSec(t) + " " + p.in(t).Format("MST")
+}

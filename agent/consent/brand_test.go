@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"tether/server/protocol"
+	"tether/static/locales"
 )
 
 func pngLogo(t *testing.T) []byte {
@@ -44,7 +45,7 @@ func get(t *testing.T, u string) (*http.Response, string) {
 func TestConsentPageShowsBrand(t *testing.T) {
 	logo := pngLogo(t)
 	brand := protocol.AgentBrand{Primary: "#0a7d5a", Accent: "#ffb000", Contact: "+1 555 0100 · help@acme.example <b>", Logo: logo}
-	p, err := Serve(asking, brand, nil)
+	p, err := Serve(asking, brand, locales.Localizer{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestConsentPageShowsBrand(t *testing.T) {
 	}
 
 	// What the settings could not carry is refused here too.
-	if _, err := Serve(asking, protocol.AgentBrand{Primary: "red;}body{display:none"}, nil); err == nil {
+	if _, err := Serve(asking, protocol.AgentBrand{Primary: "red;}body{display:none"}, locales.Localizer{}, nil); err == nil {
 		t.Error("a colour that is CSS text was served")
 	}
 }

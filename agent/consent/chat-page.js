@@ -4,6 +4,8 @@
 // widget, is the same file the server's pages use.
 (function () {
   "use strict";
+  // The page's words, from page.js (loaded first).
+  function say(k) { return window.consentSay ? window.consentSay(k) : k; }
   var root = document.getElementById("chat");
   if (!root) return;
   var chat = tetherChat(root, {
@@ -36,7 +38,7 @@
         if (r.ok) return;
         return r.json().then(function (j) { throw new Error(j.error || "error " + r.status); },
           function () { throw new Error("error " + r.status); });
-      }, function () { throw new Error("Not sent: the support program is not running any more."); });
+      }, function () { throw new Error(say("chat_not_running")); });
   }
 
   function follow() {
@@ -48,13 +50,13 @@
       try { chat.typing(JSON.parse(ev.data)); } catch (e) { /* not ours */ }
     });
     events.onerror = function () {
-      if (events.readyState === EventSource.CLOSED) chat.close("The support program has closed.");
+      if (events.readyState === EventSource.CLOSED) chat.close(say("title_gone"));
     };
   }
   // The page's state follows in page.js; the chat closes with the session.
   new MutationObserver(function () {
     var phase = document.getElementById("consent").dataset.phase;
-    if (phase === "ended" || phase === "gone") chat.close("The support session has ended.");
+    if (phase === "ended" || phase === "gone") chat.close(say("chat_ended"));
   }).observe(document.getElementById("consent"), { attributes: true, attributeFilter: ["data-phase"] });
   if (document.readyState === "complete") follow();
   else window.addEventListener("load", follow);

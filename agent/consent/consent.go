@@ -15,10 +15,16 @@ import (
 	"golang.org/x/term"
 
 	"tether/server/protocol"
+	"tether/static/locales"
 )
 
-// Prompt is the question printed in the console.
+// Prompt is the question printed in the console, in English; PromptIn says it in the customer's language.
 const Prompt = "Type v for view only, c for full control, d to deny, then Enter: "
+
+// PromptIn is Prompt in loc's language: the letters stay v, c and d in every language (Parse reads them).
+func PromptIn(loc locales.Localizer) string {
+	return loc.T("customer_agent_prompt") + " "
+}
 
 // ErrUnsupported is returned where this OS has no way to open a browser.
 var ErrUnsupported = errors.New("consent: opening a browser is not supported on this system")
@@ -37,11 +43,11 @@ func Parse(line string) (Decision, bool) {
 	return Decision{}, false
 }
 
-// Ask prints Prompt to out and reads lines from in until one is a valid
+// Ask prints prompt to out and reads lines from in until one is a valid
 // answer. It returns ctx's error when ctx ends first; the read of in cannot be
 // interrupted, so the reading goroutine lives on until in has another line or
 // closes (the program exits soon after in practice).
-func Ask(ctx context.Context, in io.Reader, out io.Writer) (Decision, error) {
+func Ask(ctx context.Context, in io.Reader, out io.Writer, prompt string) (Decision, error) {
 	type result struct {
 		answer Decision
 		err    error
@@ -50,7 +56,7 @@ func Ask(ctx context.Context, in io.Reader, out io.Writer) (Decision, error) {
 	go func() {
 		sc := bufio.NewScanner(in)
 		for {
-			if _, err := fmt.Fprint(out, Prompt); err != nil {
+			if _, err := fmt.Fprint(out, prompt); err != nil {
 				done <- result{err: fmt.Errorf("consent: write prompt: %w", err)}
 				return
 			}

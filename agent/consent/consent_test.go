@@ -59,7 +59,7 @@ func TestAsk(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out strings.Builder
-			got, err := Ask(context.Background(), strings.NewReader(tc.in), &out)
+			got, err := Ask(context.Background(), strings.NewReader(tc.in), &out, Prompt)
 			if got != tc.want || !errors.Is(err, tc.err) {
 				t.Fatalf("Ask = %+v, %v; want %+v, %v", got, err, tc.want, tc.err)
 			}
@@ -75,7 +75,7 @@ func TestAskCancelled(t *testing.T) {
 	defer w.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Ask(ctx, r, io.Discard); !errors.Is(err, context.Canceled) {
+	if _, err := Ask(ctx, r, io.Discard, Prompt); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Ask: %v, want context.Canceled", err)
 	}
 }

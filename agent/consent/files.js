@@ -25,9 +25,10 @@
       ((state.grants || []).indexOf("files") >= 0 || (state.files || []).length > 0);
     section.hidden = !shown;
     if (!shown) return;
-    var e = state.engineer || "the support engineer";
+    var say = window.consentSay || function (k) { return k; };
+    var e = state.engineer || say("engineer_inner");
     document.querySelectorAll(".files-engineer").forEach(function (el) { el.textContent = e; });
-    $("files-folder").textContent = state.folder || "your Downloads folder";
+    $("files-folder").textContent = state.folder || say("files_downloads");
     var choices = $("folder-choices");
     if (choices.dataset.set !== (state.folder_choices || []).join("\n")) {
       choices.dataset.set = (state.folder_choices || []).join("\n");
@@ -37,7 +38,7 @@
         return o;
       }));
     }
-    $("file-limit").textContent = state.file_limit ? "Up to " + size(state.file_limit) + " a file." : "";
+    $("file-limit").textContent = state.file_limit ? say("files_limit", { size: size(state.file_limit) }) : "";
     drop.classList.toggle("disabled", !canSend());
     pick.disabled = !canSend();
     var files = (state.files || []).slice().reverse();
@@ -68,8 +69,9 @@
         change.setAttribute("aria-expanded", "false");
         return;
       }
-      return r.json().then(function (j) { throw new Error(j.error || "The folder could not be changed."); },
-        function () { throw new Error("The folder could not be changed."); });
+      var say = window.consentSay || function (k) { return k; };
+      return r.json().then(function (j) { throw new Error(j.error || say("files_folder_failed")); },
+        function () { throw new Error(say("files_folder_failed")); });
     }).catch(function (e) {
       folderNote.textContent = e.message;
       folderNote.hidden = false;
@@ -83,12 +85,13 @@
     li.dataset.dir = f.dir;
     li.dataset.name = f.name;
     if (f.sha256) li.dataset.sha256 = f.sha256;
-    var e = (state && state.engineer) || "the engineer";
+    var say = window.consentSay || function (k) { return k; };
+    var e = (state && state.engineer) || say("engineer_inner");
     var head = document.createElement("div");
     head.className = "file-head";
     var dir = document.createElement("span");
     dir.className = "file-dir";
-    dir.textContent = f.dir === "in" ? "From " + e : "To " + e;
+    dir.textContent = say(f.dir === "in" ? "files_from" : "files_to", { engineer: e });
     var name = document.createElement("strong");
     name.className = "file-name";
     name.textContent = f.name;
@@ -104,7 +107,7 @@
       var cancel = document.createElement("button");
       cancel.type = "button";
       cancel.className = "secondary small";
-      cancel.textContent = "Cancel";
+      cancel.textContent = say("files_cancel");
       cancel.addEventListener("click", function () { cancelFile(f.id); });
       var line = document.createElement("div");
       line.className = "file-progress";
@@ -114,13 +117,13 @@
     var text = document.createElement("p");
     text.className = "file-text";
     if (f.state === "done") {
-      text.textContent = f.dir === "in" ? "Saved as " + f.where : "Received by " + e + ", checked.";
+      text.textContent = f.dir === "in" ? say("files_saved", { where: f.where }) : say("files_received", { engineer: e });
     } else if (f.state === "failed") {
-      text.textContent = f.note || "Failed.";
+      text.textContent = f.note || say("files_failed");
     } else if (f.state === "waiting") {
-      text.textContent = "Waiting for " + e + "…";
+      text.textContent = say("files_waiting", { engineer: e });
     } else {
-      text.textContent = (f.dir === "in" ? "Receiving… " : "Sending… ") + Math.floor(100 * f.done / Math.max(f.size, 1)) + "%";
+      text.textContent = say(f.dir === "in" ? "files_receiving" : "files_sending", { percent: Math.floor(100 * f.done / Math.max(f.size, 1)) });
     }
     li.append(text);
     return li;
@@ -142,7 +145,7 @@
       return r.json().then(function (j) { throw new Error(j.error || "error " + r.status); },
         function () { throw new Error("error " + r.status); });
     }).catch(function (err) {
-      showNote(file.name + ": " + (err.message === "Failed to fetch" ? "the support program is not running any more." : err.message));
+      showNote(file.name + ": " + (err.message === "Failed to fetch" ? (window.consentSay || String)("not_running") : err.message));
     });
   }
 

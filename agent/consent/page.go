@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"tether/server/protocol"
+	"tether/static/locales"
 )
 
 // Phase is where the session is, as the consent page shows it.
@@ -149,6 +150,7 @@ type Page struct {
 
 	chat chatBox // the conversation with the engineer (chat.go)
 
+	loc      locales.Localizer   // the customer's language (words.go)
 	brand    protocol.AgentBrand // logo, colours and contact line (brand.go)
 	brandCSS []byte
 
@@ -185,8 +187,8 @@ func hasGrant(g protocol.Grants, name string) bool {
 }
 
 // Serve starts the consent page showing st, in the provider's brand, which
-// comes from the signed settings and was validated with them.
-func Serve(st Status, brand protocol.AgentBrand, log *slog.Logger) (*Page, error) {
+// comes from the signed settings and was validated with them, in loc's language.
+func Serve(st Status, brand protocol.AgentBrand, loc locales.Localizer, log *slog.Logger) (*Page, error) {
 	if err := brand.Validate(); err != nil {
 		return nil, fmt.Errorf("consent: %w", err)
 	}
@@ -203,6 +205,7 @@ func Serve(st Status, brand protocol.AgentBrand, log *slog.Logger) (*Page, error
 		return nil, fmt.Errorf("consent: secret: %w", err)
 	}
 	p := &Page{
+		loc:      loc,
 		ln:       ln,
 		secret:   strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])),
 		host:     ln.Addr().String(),
@@ -326,11 +329,25 @@ type pageView struct {
 	Logo    bool   // logo.png is served
 	Contact string // the provider's contact line
 	Styled  bool   // brand.css carries the provider's colours
+	// Lang is the page's language; Words the sentences page.js says in it (JSON).
+	Lang  string
+	Words string
+	loc   locales.Localizer
+}
+
+// T is the message id in the page's language, its {{.Name}}s from kv: name, value, name, value…
+func (v pageView) T(id string, kv ...string) string {
+	data := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		data[kv[i]] = kv[i+1]
+	}
+	return v.loc.T(id, data)
 }
 
 func (p *Page) serveHTML(w http.ResponseWriter) {
 	var buf bytes.Buffer
-	view := pageView{Status: p.current(), Logo: p.brand.Logo != nil, Contact: p.brand.Contact, Styled: p.brandCSS != nil}
+	view := pageView{Status: p.current(), Logo: p.brand.Logo != nil, Contact: p.brand.Contact, Styled: p.brandCSS != nil,
+		Lang: p.loc.Lang(), Words: pageWords(p.loc), loc: p.loc}
 	if err := pageTemplate.Execute(&buf, view); err != nil {
 		p.log.Error("consent page: render", "err", err)
 		http.Error(w, "the page could not be shown", http.StatusInternalServerError)

@@ -9,6 +9,16 @@
   var state = null;   // the last status from the program
   var sending = false;
   var gone = false;   // the program closed or cannot be reached
+  // The page's words, in the customer's language (page.go renders them into data-words); {name}s are
+  // filled from vars.
+  var words = {};
+  try { words = JSON.parse(root.dataset.words || "{}"); } catch (e) { words = {}; }
+  function say(key, vars) {
+    return (words[key] || key).replace(/\{(\w+)\}/g, function (m, k) { return vars && k in vars ? vars[k] : m; });
+  }
+  function reason(r) { return words["reason:" + r] || r; }
+  // The other scripts of the page (trust.js, scope.js, files.js) say their words through consentSay.
+  window.consentSay = say;
 
   function names(list) { return (list || []).slice(); }
   function chosen() {
@@ -21,40 +31,38 @@
     var st = state;
     if (!st) return;
     root.dataset.phase = gone ? "gone" : st.phase;
-    var e = st.engineer || "The support engineer";
-    var from = st.provider ? " from " + st.provider : "";
+    var e = st.engineer || say("engineer");
+    var v = { engineer: e, provider: st.provider };
     var title = {
-      asking: e + from + " asks to connect to this computer",
-      sharing: e + from + " is connected to this computer",
-      reconnecting: e + from + " is connected to this computer",
-      ended: "The support session has ended",
+      asking: say(st.provider ? "title_asking" : "title_asking_anon", v),
+      sharing: say(st.provider ? "title_sharing" : "title_sharing_anon", v),
+      reconnecting: say(st.provider ? "title_sharing" : "title_sharing_anon", v),
+      ended: say("title_ended"),
     }[st.phase] || "";
-    if (gone && st.phase !== "ended") title = "The support program has closed";
+    if (gone && st.phase !== "ended") title = say("title_gone");
     setText("title", title);
     // A customer's request learns its engineer when one accepts it, while this page is open.
-    setText("who-engineer", st.engineer || "not chosen yet: waiting for an engineer");
+    setText("who-engineer", st.engineer || say("who_waiting"));
     document.querySelectorAll(".files-engineer").forEach(function (el) { if (el.textContent !== e) el.textContent = e; });
-    var who = st.engineer || "the support engineer";
+    var who = { name: st.engineer || say("engineer_inner") };
     var chatHead = document.querySelector("#chat .chat-head strong"), chatBox = document.querySelector("#chat textarea");
-    if (chatHead && chatHead.textContent !== "Chat with " + who) chatHead.textContent = "Chat with " + who;
-    if (chatBox) chatBox.placeholder = "Write to " + who + "…";
+    if (chatHead && chatHead.textContent !== say("chat_with", who)) chatHead.textContent = say("chat_with", who);
+    if (chatBox) chatBox.placeholder = say("chat_write_to", who);
     setText("server-host", st.server || "");
     var proof = $("server-proof");
     proof.className = st.verified ? "ok" : (st.local ? "local" : "warn");
-    proof.textContent = st.verified ? "identity confirmed by its certificate" :
-      (st.local ? "a server on this computer, not encrypted" : "identity not confirmed");
+    proof.textContent = st.verified ? say("proof_ok") : (st.local ? say("proof_local") : say("proof_warn"));
     // The security code of the key exchange with the engineer's viewer:
     // the same on both screens unless someone in between replaced the keys.
     var code = gone || st.phase === "ended" ? "" : (st.code || "");
     root.dataset.code = code;
     $("code-line").hidden = !code;
     setText("code", code);
-    setText("code-help", e + " sees the same code on their screen. If the code they read out to you is different, click Stop sharing.");
+    setText("code-help", say("code_help", v));
     var rec = $("recorded");
     rec.hidden = !st.recorded || gone || st.phase === "ended";
     if (st.recorded) {
-      rec.lastChild.textContent = " " + (st.provider || "The support provider") + " keeps a recording of what " + e + " sees of your screen." +
-        (st.phase === "asking" ? " If you do not want to be recorded, you may refuse: click Deny." : " Stop sharing ends the recording too.");
+      rec.lastChild.textContent = " " + say(st.phase === "asking" ? "recorded_asking" : "recorded_sharing", { engineer: e, provider: st.provider || say("provider") });
     }
     var note = $("note");
     note.hidden = !st.note;
@@ -63,7 +71,7 @@
     var asking = st.phase === "asking" && !gone;
     var sharing = (st.phase === "sharing" || st.phase === "reconnecting") && !gone;
     $("choices").hidden = !(asking || sharing);
-    setText("legend", sharing ? e + " may:" : "Allow " + e + " to:");
+    setText("legend", sharing ? say("legend_sharing", v) : say("legend_asking", v));
     var offer = names(st.offer), grants = names(st.grants);
     var control = boxes.filter(function (b) { return b.value === "control"; })[0];
     boxes.forEach(function (b) {
@@ -87,20 +95,19 @@
 
     var status;
     if (gone) {
-      status = st.phase === "ended" ? "The support session has ended" + (st.reason ? " (" + st.reason + ")" : "") + ". You can close this page." :
-        "The support program is no longer running. Nothing is shared. You can close this page.";
+      status = st.phase === "ended" ? (st.reason ? say("status_ended_reason", { reason: reason(st.reason) }) : say("status_ended")) : say("status_gone");
     } else if (st.phase === "asking") {
-      status = "Nothing is shared until you click Allow. You can stop at any time, here or by closing the support program.";
+      status = say("status_asking");
     } else if (st.phase === "sharing" && st.paused) {
-      status = "Paused: nothing of your screen is shared and " + e + " cannot use your mouse or keyboard until you resume.";
+      status = say("status_paused", v);
     } else if (st.phase === "sharing") {
-      var since = st.since ? " since " + new Date(st.since).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
-      status = "Sharing your screen" + since + ". " + (st.viewer ? e + " is watching now." : e + " is not looking at it right now.") +
-        " You can stop at any time, here or by closing the support program.";
+      var lang = document.documentElement.lang || undefined;
+      status = (st.since ? say("status_sharing_since", { time: new Date(st.since).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" }) }) : say("status_sharing")) +
+        " " + say(st.viewer ? "status_watching" : "status_not_watching", v) + " " + say("status_stop_any_time");
     } else if (st.phase === "reconnecting") {
-      status = "Reconnecting to the support server… Nothing new is shared meanwhile.";
+      status = say("status_reconnecting");
     } else {
-      status = "The support session has ended" + (st.reason ? " (" + st.reason + ")" : "") + ". You can close this page.";
+      status = st.reason ? say("status_ended_reason", { reason: reason(st.reason) }) : say("status_ended");
     }
     setText("status", status);
     // files.js follows the same state.
@@ -114,13 +121,13 @@
     fetch("decide", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
       .then(function (r) {
         if (r.ok) { delete root.dataset.dirty; return; }
-        return r.json().then(function (j) { throw new Error(j.error || "error " + r.status); },
-          function () { throw new Error("error " + r.status); });
+        return r.json().then(function (j) { throw new Error(j.error || say("error", { status: r.status })); },
+          function () { throw new Error(say("error", { status: r.status })); });
       })
       .catch(function (err) {
         var note = $("note");
         note.hidden = false;
-        note.textContent = err.message === "Failed to fetch" ? "The support program is not running any more." : err.message;
+        note.textContent = err.message === "Failed to fetch" ? say("not_running") : err.message;
       })
       .then(function () { sending = false; render(); });
   }

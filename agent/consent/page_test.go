@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"tether/server/protocol"
+	"tether/static/locales"
 )
 
 func servePage(t *testing.T, st Status) *Page {
 	t.Helper()
-	p, err := Serve(st, protocol.AgentBrand{}, nil)
+	p, err := Serve(st, protocol.AgentBrand{}, locales.Localizer{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

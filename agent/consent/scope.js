@@ -27,16 +27,17 @@
     var live = st && (st.phase === "asking" || st.phase === "sharing" || st.phase === "reconnecting");
     box.hidden = !live || !st.windows;
     if (box.hidden) return;
+    var say = window.consentSay || function (k) { return k; };
     var sh = st.sharing || { window: 0, hidden: [] };
-    $("scope-now").textContent = sh.window ? "Sharing: window \u201c" + sh.title + "\u201d" : "Sharing: the whole screen";
+    $("scope-now").textContent = sh.window ? say("scope_window", { title: sh.title }) : say("scope_screen");
     $("scope-hidden-now").textContent = sh.hidden && sh.hidden.length ?
-      sh.hidden.length + (sh.hidden.length === 1 ? " window is" : " windows are") + " hidden" : "";
+      say(sh.hidden.length === 1 ? "scope_hidden_one" : "scope_hidden", { n: sh.hidden.length }) : "";
     $("scope-screen").checked = !sh.window;
     $("scope-one").checked = !!sh.window;
 
     var sel = $("scope-window");
     sel.textContent = "";
-    sel.appendChild(el("option", { value: "0" }, (st.windows.length ? "Choose a window\u2026" : "No windows are open")));
+    sel.appendChild(el("option", { value: "0" }, (st.windows.length ? say("scope_choose") : say("scope_none"))));
     st.windows.forEach(function (w) {
       var o = el("option", { value: String(w.id) }, w.title);
       if (w.id === sh.window) o.selected = true;

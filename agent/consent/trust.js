@@ -20,7 +20,8 @@
     var st = state;
     if (!st) return;
     var live = !gone && (st.phase === "sharing" || st.phase === "reconnecting");
-    var e = st.engineer || "The support engineer";
+    var say = window.consentSay || function (k) { return k; };
+    var e = st.engineer || say("engineer");
 
     // Who is connected: always in view while sharing.
     $("who").hidden = !live;
@@ -32,7 +33,7 @@
     // The engineer asks for more.
     var asking = live && st.phase === "sharing" && !!st.request && !!st.request_text;
     $("request").hidden = !asking;
-    setText("request-text", asking ? e + " asks to " + st.request_text + ". Do you allow it?" : "");
+    setText("request-text", asking ? say("request", { engineer: e, things: st.request_text }) : "");
     $("request-allow").disabled = $("request-refuse").disabled = sending;
 
     // Pause.
@@ -41,16 +42,14 @@
     $("resume").hidden = !sharing || !st.paused;
     $("pause").disabled = $("resume").disabled = sending;
     $("paused").hidden = !(live && st.paused);
-    setText("paused-text", e + " sees a black screen and cannot use your mouse or keyboard until you click Resume.");
+    setText("paused-text", say("paused_text", { engineer: e }));
 
     // The time limit.
     var ends = live && st.ends_at ? new Date(st.ends_at).getTime() : 0;
     $("limit").hidden = !ends;
     $("extend").hidden = !(ends && st.extendable);
     $("extend").disabled = sending;
-    setText("limit-text", st.ends_why === "idle" ?
-      "Nothing has happened for a while, so the session ends in" :
-      "This session reaches its time limit in");
+    setText("limit-text", st.ends_why === "idle" ? say("limit_idle") : say("limit_time"));
     tick();
 
     // What the customer changed.
@@ -88,7 +87,7 @@
       .catch(function (err) {
         var note = $("note");
         note.hidden = false;
-        note.textContent = err.message === "Failed to fetch" ? "The support program is not running any more." : err.message;
+        note.textContent = err.message === "Failed to fetch" ? (window.consentSay || String)("not_running") : err.message;
       })
       .then(function () { sending = false; render(); });
   }

@@ -41,7 +41,7 @@ func (s *session) onChat(env protocol.Envelope) {
 			if from == "" {
 				from = s.engineerName()
 			}
-			s.say("\nMessage from %s (%s):\n  %s", from, c.At.Local().Format("15:04"), text)
+			s.say("\n%s\n  %s", s.cfg.Lang.T("customer_agent_message_from", map[string]any{"Name": from, "Time": c.At.Local().Format("15:04")}), text)
 		}
 	case protocol.SigTyping:
 		var t protocol.Typing

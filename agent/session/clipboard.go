@@ -78,7 +78,7 @@ func (s *session) followClipboard(ctx context.Context, g protocol.Grants) protoc
 	if err != nil {
 		s.log.Warn("open clipboard", "err", err)
 		s.offer &^= protocol.GrantClipboard
-		s.note = "The clipboard cannot be shared on this computer."
+		s.note = s.cfg.Lang.T("customer_agent_note_no_clipboard")
 		s.say("%s", s.note)
 		return g &^ protocol.GrantClipboard
 	}
@@ -125,10 +125,10 @@ func (s *session) copied(ctx context.Context, ev clipCopied) {
 		return
 	}
 	if ev.c.TooLarge() {
-		s.say("The text you copied (%s) is too large to send to %s; at most %s is shared.", sizeText(ev.c.Size), s.engineerName(), sizeText(protocol.MaxClipboardText))
+		s.sayT("customer_agent_clipboard_too_large", map[string]any{"Size": sizeText(ev.c.Size), "Engineer": s.engineerName(), "Max": sizeText(protocol.MaxClipboardText)})
 		return
 	}
-	s.say("Text you copied (%s) was sent to %s.", sizeText(ev.c.Size), s.engineerName())
+	s.sayT("customer_agent_clipboard_sent", map[string]any{"Size": sizeText(ev.c.Size), "Engineer": s.engineerName()})
 	s.audit(ctx, protocol.Audit{Kind: protocol.AuditClipboardToEngineer, Size: int64(ev.c.Size), Count: 1})
 }
 

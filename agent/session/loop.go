@@ -189,7 +189,7 @@ func (s *session) handleSignal(ctx context.Context, env protocol.Envelope) (Resu
 		s.viewerPresent = p.Present
 		if p.Present {
 			if !s.grants.Consented() && !was {
-				s.say("%s is waiting to see your screen; nothing is shared until you allow it.", s.engineerName())
+				s.sayT("customer_agent_viewer_waiting", map[string]any{"Engineer": s.engineerName()})
 			}
 			s.startViewer(ctx)
 		} else {
@@ -387,7 +387,7 @@ func (s *session) welcome(ctx context.Context, w protocol.Welcome, first bool) {
 	}
 	s.down = false
 	s.identity = s.sig.Identity()
-	s.say("Reconnected to the support server.")
+	s.sayT("customer_agent_reconnected", nil)
 	if s.grants.Consented() {
 		if out := s.sig.LastOutage(); out > s.cfg.ConsentHold {
 			s.revoke(fmt.Sprintf("The connection to the support server was interrupted for %s, so nothing is shared until you allow it again.", out.Round(time.Second)))
@@ -438,7 +438,7 @@ func (s *session) revoke(why string) {
 	s.note = why
 	s.say("\n%s", why)
 	if s.page != nil {
-		s.say("Please answer again on the page in your browser:\n  %s", s.page.URL())
+		s.say("%s\n  %s", s.cfg.Lang.T("customer_agent_answer_again"), s.page.URL())
 	}
 	if s.cfg.Console != nil {
 		s.askConsole(context.Background())
@@ -449,11 +449,11 @@ func (s *session) revoke(why string) {
 // askPage serves the consent page on 127.0.0.1 and opens it in the
 // customer's browser. The agent opens no other address, ever.
 func (s *session) askPage(ctx context.Context) {
-	p, err := consent.Serve(s.pageStatus(consent.PhaseAsking, ""), s.cfg.Settings.Brand, s.log)
+	p, err := consent.Serve(s.pageStatus(consent.PhaseAsking, ""), s.cfg.Settings.Brand, s.cfg.Lang, s.log)
 	if err != nil {
 		s.log.Warn("consent page", "err", err)
 		if s.cfg.Console != nil {
-			s.say("Answer here in this window.")
+			s.sayT("customer_agent_answer_here", nil)
 		}
 		return
 	}
@@ -465,25 +465,25 @@ func (s *session) askPage(ctx context.Context) {
 		}
 	}
 	if s.recorded {
-		keeper := "The support provider"
+		keeper := s.cfg.Lang.T("customer_agent_provider")
 		if s.provider != "" {
 			keeper = s.provider
 		}
-		s.say("This session is recorded: %s keeps a recording of what %s sees of your screen. You may refuse.", keeper, s.engineerName())
+		s.sayT("customer_agent_console_recorded", map[string]any{"Provider": keeper, "Engineer": s.engineerName()})
 	}
-	s.say("Please allow or refuse on the page that opened in your browser. If no page opened, visit:\n  %s", p.URL())
+	s.say("%s\n  %s", s.cfg.Lang.T("customer_agent_allow_on_page"), p.URL())
 }
 
 // askConsole reads a typed answer in the background; when a prompt is
 // already waiting for its line, it is only printed again.
 func (s *session) askConsole(ctx context.Context) {
 	if s.asking {
-		fmt.Fprint(s.cfg.Out, consent.Prompt)
+		fmt.Fprint(s.cfg.Out, consent.PromptIn(s.cfg.Lang))
 		return
 	}
 	s.asking = true
 	go func() {
-		d, err := consent.Ask(ctx, s.cfg.Console, s.cfg.Out)
+		d, err := consent.Ask(ctx, s.cfg.Console, s.cfg.Out, consent.PromptIn(s.cfg.Lang))
 		s.post(ctx, decision{d: d, err: err})
 	}()
 }
@@ -523,7 +523,7 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 		// would go nowhere.
 		g &^= protocol.GrantControl | protocol.GrantLimited
 		s.offer &^= protocol.GrantControl | protocol.GrantLimited
-		s.note = "Control is not possible on this computer, so " + s.engineerName() + " can only watch."
+		s.note = s.cfg.Lang.T("customer_agent_note_no_control", map[string]any{"Engineer": s.engineerName()})
 		s.say("%s", s.note)
 		if !first && g == s.grants {
 			s.updatePage()
@@ -550,16 +550,16 @@ func (s *session) grant(ctx context.Context, g protocol.Grants) {
 		// Reconnecting: the welcome after it repeats the consent.
 		s.log.Warn("send consent", "err", err)
 	}
-	what := "view only"
+	what := s.cfg.Lang.T("customer_agent_what_view")
 	if g.Has(protocol.GrantControl) {
-		what = "full control"
+		what = s.cfg.Lang.T("customer_agent_what_control")
 	} else if g.Has(protocol.GrantLimited) {
-		what = "mouse only"
+		what = s.cfg.Lang.T("customer_agent_what_mouse")
 	}
 	if g.Has(protocol.GrantClipboard) {
-		what += ", clipboard"
+		what += s.cfg.Lang.T("customer_list_comma") + s.cfg.Lang.T("customer_agent_what_clipboard")
 	}
-	s.say("\nSharing your screen with %s (%s). Stop on the page in your browser, or press Ctrl+C or close this window.", s.engineerName(), what)
+	s.say("\n%s", s.cfg.Lang.T("customer_agent_console_sharing", map[string]any{"Engineer": s.engineerName(), "What": what}))
 	if s.viewer != nil && s.viewer.streamer != nil {
 		s.viewer.streamer.SetGrants(g)
 	}
@@ -619,9 +619,9 @@ func (s *session) showPage(phase consent.Phase, reason string) {
 func (s *session) serverText() string {
 	switch {
 	case s.identity.Verified:
-		return s.identity.Host + " (identity confirmed by its certificate)"
+		return s.identity.Host + " (" + s.cfg.Lang.T("customer_agent_proof_ok") + ")"
 	case s.identity.Local:
-		return s.identity.Host + " (on this computer, not encrypted)"
+		return s.identity.Host + " (" + s.cfg.Lang.T("customer_agent_server_local") + ")"
 	}
 	return s.identity.Host
 }
@@ -686,13 +686,13 @@ func (s *session) shutdown() {
 func (s *session) who() string {
 	switch {
 	case s.engineer != "" && s.provider != "":
-		return fmt.Sprintf("%s from %s", s.engineer, s.provider)
+		return s.cfg.Lang.T("customer_agent_who", map[string]any{"Engineer": s.engineer, "Provider": s.provider})
 	case s.engineer != "":
 		return s.engineer
 	case s.provider != "":
-		return "A support engineer from " + s.provider
+		return s.cfg.Lang.T("customer_agent_who_anon", map[string]any{"Provider": s.provider})
 	}
-	return "A support engineer"
+	return s.cfg.Lang.T("customer_agent_who_nobody")
 }
 
 // engineerName names the engineer in a sentence.
@@ -700,7 +700,12 @@ func (s *session) engineerName() string {
 	if s.engineer != "" {
 		return s.engineer
 	}
-	return "the support engineer"
+	return s.cfg.Lang.T("customer_agent_engineer_inner")
+}
+
+// sayT prints the message id in the customer's language.
+func (s *session) sayT(id string, data map[string]any) {
+	s.say("%s", s.cfg.Lang.T(id, data))
 }
 
 func (s *session) say(format string, args ...any) {

@@ -14,6 +14,6 @@ func (s *session) onRequest(env protocol.Envelope) {
 		return
 	}
 	s.engineer = up.Engineer
-	s.say("%s accepted your request for help.", s.engineer)
+	s.sayT("customer_agent_accepted", map[string]any{"Engineer": s.engineer})
 	s.updatePage()
 }

@@ -359,7 +359,7 @@ func (s *session) setScope(ctx context.Context, choice consent.Sharing) {
 	if window != 0 {
 		t, ok := title(window)
 		if !ok {
-			s.note = "That window is no longer open; choose again."
+			s.note = s.cfg.Lang.T("customer_agent_note_window_gone")
 			s.updatePage()
 			return
 		}
@@ -376,12 +376,12 @@ func (s *session) setScope(ctx context.Context, choice consent.Sharing) {
 	s.showDisplay() // a shared window is found on any display
 	switch {
 	case next.Window != 0:
-		s.say("Sharing only the window %q with %s.", next.Title, s.engineerName())
+		s.sayT("customer_agent_scope_console_window", map[string]any{"Title": next.Title, "Engineer": s.engineerName()})
 	default:
-		s.say("Sharing the whole screen with %s.", s.engineerName())
+		s.sayT("customer_agent_scope_console_screen", map[string]any{"Engineer": s.engineerName()})
 	}
 	if len(next.Hidden) > 0 {
-		s.say("%d window(s) are hidden from %s.", len(next.Hidden), s.engineerName())
+		s.sayT("customer_agent_scope_console_hidden", map[string]any{"N": len(next.Hidden), "Engineer": s.engineerName()})
 	}
 	s.sendScope()
 	if s.grants.Consented() {

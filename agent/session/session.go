@@ -32,6 +32,7 @@ import (
 	"tether/agent/link"
 	"tether/agent/stream"
 	"tether/server/protocol"
+	"tether/static/locales"
 )
 
 // Capturer is the screen source; capture.Capturer satisfies it.
@@ -54,6 +55,9 @@ type Injector interface {
 // trailer and the real capture and input packages, tests with fakes.
 type Config struct {
 	Settings protocol.AgentSettings
+	// Lang is the customer's language (the invitation page's, else this computer's): the consent page
+	// and the console speak it. The zero Localizer speaks English.
+	Lang locales.Localizer
 	// Out receives the messages for the customer.
 	Out io.Writer
 	// Console, if set, is read for a typed consent answer (stdin when it
@@ -193,8 +197,8 @@ func randomKey() (string, error) {
 func (s *session) run(ctx context.Context) (Result, error) {
 	st := s.cfg.Settings
 	s.engineer, s.provider = st.Engineer, st.Provider
-	s.say("%s is asking to see your screen.", s.who())
-	s.say("Connecting to the support server…")
+	s.sayT("customer_agent_console_asking", map[string]any{"Who": s.who()})
+	s.sayT("customer_agent_connecting", nil)
 
 	agentKey, err := randomKey()
 	if err != nil {
@@ -221,7 +225,7 @@ func (s *session) run(ctx context.Context) (Result, error) {
 		OnRetry: func(err error, _ time.Duration) {
 			if !retried {
 				retried = true
-				s.say("Cannot reach the support server yet; trying again…")
+				s.sayT("customer_agent_cannot_reach", nil)
 			}
 		},
 		OnDown: func() { s.post(ctx, linkDown{}) },
@@ -248,7 +252,7 @@ func (s *session) run(ctx context.Context) (Result, error) {
 	}
 	// The names come from the server the certificate proved, not from the
 	// download alone.
-	s.say("%s is asking to connect to this computer through the support server %s.", s.who(), s.serverText())
+	s.sayT("customer_agent_console_through", map[string]any{"Who": s.who(), "Server": s.serverText()})
 	s.askPage(ctx)
 	s.startChat(ctx)
 	if s.cfg.Console != nil {

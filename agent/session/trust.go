@@ -55,7 +55,7 @@ func (s *session) grantRequested(ctx context.Context, env protocol.Envelope) {
 		return
 	}
 	s.request |= want
-	s.say("%s asks to %s. Answer on the page in your browser.", s.engineerName(), strings.Join(s.request.Labels(), " and "))
+	s.sayT("customer_agent_console_request", map[string]any{"Engineer": s.engineerName(), "Things": s.grantWords(s.request)})
 	s.updatePage()
 }
 
@@ -80,7 +80,7 @@ func (s *session) trustDecide(ctx context.Context, d consent.TrustDecision) {
 		}
 		s.answer(ctx, req, d.Give && s.grants.Has(req))
 		if !d.Give {
-			s.noteChange("You refused to let " + s.engineerName() + " " + strings.Join(req.Labels(), " and "))
+			s.noteChange(s.cfg.Lang.T("customer_agent_change_refused", map[string]any{"Engineer": s.engineerName(), "Things": s.grantWords(req)}))
 		}
 	case d.Pause, d.Resume:
 		s.setPaused(ctx, d.Pause)
@@ -103,10 +103,10 @@ func (s *session) noteChange(text string) {
 // grantsChanged records a change the customer made, for the page's list.
 func (s *session) grantsChanged(from, to protocol.Grants) {
 	if gained := to &^ from; gained != 0 {
-		s.noteChange("You allowed " + s.engineerName() + " to " + strings.Join(gained.Labels(), " and "))
+		s.noteChange(s.cfg.Lang.T("customer_agent_change_allowed", map[string]any{"Engineer": s.engineerName(), "Things": s.grantWords(gained)}))
 	}
 	if lost := from &^ to; lost != 0 {
-		s.noteChange("You took back: " + strings.Join(lost.Labels(), ", "))
+		s.noteChange(s.cfg.Lang.T("customer_agent_change_took_back", map[string]any{"Things": s.grantWords(lost)}))
 	}
 	// A request answered by ticking the boxes is answered.
 	s.request &^= to
@@ -131,9 +131,9 @@ func (s *session) setPaused(ctx context.Context, paused bool) {
 		s.log.Warn("send pause", "err", err)
 	}
 	if paused {
-		s.say("Paused: %s sees a black screen and cannot control anything until you resume.", s.engineerName())
+		s.sayT("customer_agent_console_paused", map[string]any{"Engineer": s.engineerName()})
 	} else {
-		s.say("Resumed: %s sees your screen again.", s.engineerName())
+		s.sayT("customer_agent_console_resumed", map[string]any{"Engineer": s.engineerName()})
 	}
 }
 
@@ -168,11 +168,11 @@ func (s *session) onState(env protocol.Envelope) {
 	s.endsAt = time.Time{}
 	if w != nil {
 		s.endsAt = time.Now().Add(time.Duration(w.InMS) * time.Millisecond)
-		why := "the time limit"
+		id := "customer_agent_console_ends_limit"
 		if w.Reason == protocol.EndIdle {
-			why = "nothing happening"
+			id = "customer_agent_console_ends_idle"
 		}
-		s.say("The support session ends in %s because of %s.", time.Duration(w.InMS)*time.Millisecond/time.Second*time.Second, why)
+		s.sayT(id, map[string]any{"In": (time.Duration(w.InMS) * time.Millisecond / time.Second * time.Second).String()})
 	}
 	s.updatePage()
 }
@@ -182,7 +182,7 @@ func (s *session) trustStatus() consent.Trust {
 	t := consent.Trust{Paused: s.paused, Changes: s.changes}
 	if s.request != 0 {
 		t.Request = s.request | protocol.GrantView // a valid set on the wire
-		t.RequestText = strings.Join(s.request.Labels(), " and ")
+		t.RequestText = s.grantWords(s.request)
 	}
 	if s.warning != nil {
 		t.EndsAt, t.EndsWhy, t.Extendable = s.endsAt, s.warning.Reason, s.warning.Extendable
@@ -257,4 +257,29 @@ func (p *pauser) Cursor() (capture.Cursor, error) {
 		c.Visible, c.X, c.Y = false, 0, 0
 	}
 	return c, err
+}
+
+// grantWords lists what the grants in g let the engineer do, in the customer's language: "see your screen
+// and use your mouse and keyboard".
+func (s *session) grantWords(g protocol.Grants) string {
+	loc := s.cfg.Lang
+	var labels []string
+	for _, n := range g.Names() {
+		switch n {
+		case "view":
+			labels = append(labels, loc.T("customer_grant_view"))
+		case "control":
+			labels = append(labels, loc.T("customer_grant_control"))
+		case "limited":
+			labels = append(labels, loc.T("customer_grant_limited"))
+		case "clipboard":
+			labels = append(labels, loc.T("customer_grant_clipboard"))
+		case "files":
+			labels = append(labels, loc.T("customer_grant_files"))
+		}
+	}
+	if len(labels) < 2 {
+		return strings.Join(labels, "")
+	}
+	return strings.Join(labels[:len(labels)-1], loc.T("customer_list_comma")) + loc.T("customer_list_and") + labels[len(labels)-1]
 }

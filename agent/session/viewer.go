@@ -75,7 +75,7 @@ func (s *session) viewerKey(ctx context.Context, step protocol.KeyStep) {
 		return
 	}
 	v.keys = keys
-	s.say("Security code for this connection: %s. %s sees the same code; if they read out a different one, stop sharing.", keys.Code, s.engineerName())
+	s.sayT("customer_agent_console_code", map[string]any{"Code": keys.Code, "Engineer": s.engineerName()})
 	s.connectViewer(ctx, v)
 }
 
@@ -172,7 +172,7 @@ func (s *session) pathReady(ctx context.Context, ev viewerPath) error {
 	s.announceDisplays()
 	prev := s.lastDone
 	s.lastDone = v.done
-	s.say("%s is now connected to your screen.", s.engineerName())
+	s.sayT("customer_agent_viewer_connected", map[string]any{"Engineer": s.engineerName()})
 	vctx := v.ctx
 	go func() {
 		defer close(v.done)
@@ -211,7 +211,7 @@ func (s *session) stopViewer(why string) {
 	}
 	s.disp.release()
 	if why != "" && v.streamer != nil {
-		s.say("%s has disconnected from your screen.", s.engineerName())
+		s.sayT("customer_agent_viewer_left", map[string]any{"Engineer": s.engineerName()})
 	}
 }
 

@@ -30,6 +30,9 @@ type AgentSettings struct {
 	Engineer string `json:"engineer"`
 	// Brand is the provider's logo, colours and contact line.
 	Brand AgentBrand `json:"brand,omitzero"`
+	// Language is the language of the invitation page the program was downloaded from (a BCP 47 tag of
+	// static/locales: "de", "zh-Hans"); the program speaks it. Empty: this computer's language.
+	Language string `json:"language,omitempty"`
 	// Code is the session's code, for the link to the provider's verification page (VerifyURL);
 	// empty in downloads made before it existed.
 	Code string `json:"code,omitempty"`

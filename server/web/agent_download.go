@@ -107,7 +107,7 @@ func (s *Server) agentDownload(c echo.Context) error {
 	var trailer bytes.Buffer
 	err = protocol.AppendSettings(&trailer, protocol.AgentSettings{
 		Server: s.providerURL(p), Token: c.Param("token"), Source: inv.Source, Provider: p.Name, Engineer: inv.Engineer.Name,
-		Brand: s.agentBrand(c.Request().Context(), p), Code: sess.Code,
+		Brand: s.agentBrand(c.Request().Context(), p), Code: sess.Code, Language: s.localizer(c, "", p.DefaultLanguage).Lang(),
 	}, s.AgentKey)
 	if err != nil {
 		return fmt.Errorf("agent settings: %w", err)

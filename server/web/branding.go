@@ -207,6 +207,7 @@ func (s *Server) renderBranding(c echo.Context, en engineer, ch store.BrandChang
 	// The files shown are the saved ones: a refused upload changed nothing.
 	current := brandOf(cur)
 	v.LogoURL, v.IconURL = current.LogoURL, current.IconURL
+	v.DefaultLanguage, v.LanguageSaved = cur.DefaultLanguage, c.QueryParam("language") == "saved"
 	return s.render(c, status, templates.BrandingView(v))
 }
 

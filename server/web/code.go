@@ -29,11 +29,11 @@ func (s *Server) codePage(c echo.Context) error {
 // codeEntry is the code page on the address it was asked for: the provider's brand and links on a
 // provider's address, Tether's on the server's own.
 func (s *Server) codeEntry(c echo.Context, st site) templates.CodeEntry {
-	brand, help := defaultBrand, ""
+	brand, help, lang := defaultBrand, "", ""
 	if st.Own() {
-		brand, help = brandOf(st.Provider), st.Prefix+"/help"
+		brand, help, lang = brandOf(st.Provider), st.Prefix+"/help", st.Provider.DefaultLanguage
 	}
-	return templates.CodeEntry{Page: s.page(c, "Enter your code", brand), Action: st.Prefix + "/code", HelpURL: help}
+	return templates.CodeEntry{Page: s.customerPage(c, "customer_title_code", brand, lang), Action: st.Prefix + "/code", HelpURL: help}
 }
 
 // codeSubmit turns a typed code into the same invitation page a link opens,
@@ -52,19 +52,19 @@ func (s *Server) codeSubmit(c echo.Context) error {
 		return err
 	}
 	if no != nil {
-		v.Error = no.message
+		v.Error = v.Say(no.message)
 		return s.render(c, no.status, templates.CodeView(v))
 	}
 	return c.Redirect(http.StatusSeeOther, st.Prefix+"/i/"+s.codeToken(sess.ID))
 }
 
-// codeRefusal is why a typed code leads nowhere, in the customer's words.
+// codeRefusal is why a typed code leads nowhere, in the customer's words: message is a message id.
 type codeRefusal struct {
 	status  int
 	message string
 }
 
-var errCodeInvalid = &codeRefusal{http.StatusNotFound, "That code is not valid or has expired. Check it with your support engineer."}
+var errCodeInvalid = &codeRefusal{http.StatusNotFound, "customer_code_invalid"}
 
 // redeemCode finds the waiting session a typed code names on this address
 // (the code page and the website widget), after spending one attempt of the
@@ -77,9 +77,9 @@ func (s *Server) redeemCode(c echo.Context, st site, typed string) (store.Sessio
 		return store.Session{}, nil, err
 	}
 	if spent != nil {
-		r := &codeRefusal{http.StatusTooManyRequests, "Too many attempts from your network. Wait a minute and try again."}
+		r := &codeRefusal{http.StatusTooManyRequests, "customer_code_too_many"}
 		if spent.key == codeAll {
-			r.message = "Too many codes are being tried on this server right now. Wait a minute and try again, or use the invitation link from your support engineer."
+			r.message = "customer_code_too_many_server"
 		}
 		return store.Session{}, r, nil
 	}

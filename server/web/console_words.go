@@ -77,7 +77,7 @@ func (s *Server) errorWords(c echo.Context, err error, heading, message string) 
 			profile = u.Language
 		}
 	}
-	loc = s.localizer(c, profile, "")
+	loc = s.localizer(c, profile, s.siteLanguage(c))
 	var he *httpError
 	var qe *store.QuotaError
 	var ee *echo.HTTPError

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -384,32 +385,14 @@ func sourceLabel(p templates.Page, sess store.Session) string {
 	return ""
 }
 
-// endReasons are the message ids of protocol's end reasons.
-var endReasons = map[string]string{
-	protocol.EndCustomerClosed:      "history_end_customer_closed",
-	protocol.EndCustomerStopped:     "history_end_customer_stopped",
-	protocol.EndCustomerDenied:      "history_end_customer_denied",
-	protocol.EndCannotCapture:       "history_end_cannot_capture",
-	protocol.EndAgentLost:           "history_end_agent_lost",
-	protocol.EndExpired:             "history_end_expired",
-	protocol.EndInterrupted:         "history_end_interrupted",
-	protocol.EndProviderDisabled:    "history_end_provider_disabled",
-	protocol.EndTimeLimit:           "history_end_time_limit",
-	protocol.EndIdle:                "history_end_idle",
-	protocol.EndNobodyFree:          "history_end_nobody_free",
-	protocol.EndEngineerDeactivated: "history_end_engineer_deactivated",
-}
-
-// endReasonLabel words a stored end reason in the page's language; one the vocabulary does not know
-// (an older version's) is shown as stored.
+// endReasonLabel words a stored end reason for the history's table, in the page's language and starting
+// with a capital; one the vocabulary does not know (an older version's) is shown as stored.
 func endReasonLabel(p templates.Page, reason string) string {
-	if id, ok := endReasons[reason]; ok {
-		return p.Say(id)
+	w := endReason(p.Say, reason)
+	if r, n := utf8.DecodeRuneInString(w); n > 0 {
+		return string(unicode.ToUpper(r)) + w[n:]
 	}
-	if name, ok := strings.CutPrefix(reason, protocol.EndedBy("")); ok {
-		return p.Say("history_end_by", map[string]any{"Name": name})
-	}
-	return reason
+	return w
 }
 
 // historyColumnLabel is a sortable column's heading.

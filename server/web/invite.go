@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -10,12 +9,13 @@ import (
 
 	"tether/server/protocol"
 	"tether/server/store"
+	"tether/static/locales"
 	"tether/templates"
 )
 
 // errInvite is what every unusable invitation gets: the same page whether
 // the token never existed, expired or was used, so nothing leaks.
-var errInvite = notFound("This invitation link is not valid. It may have expired or already been used. Ask your support engineer for a new one.")
+var errInvite = sayError(http.StatusNotFound, "customer_error_404_heading", "customer_invite_invalid")
 
 // invitation is a customer's session as the invitation link in the URL
 // names it.
@@ -80,12 +80,13 @@ func (s *Server) invitePage(c echo.Context) error {
 		return errInvite
 	}
 	tok := c.Param("token")
+	loc := s.localizer(c, "", p.DefaultLanguage)
 	v := templates.Invite{
-		Page: s.page(c, "Remote support", brandOf(p)), Token: tok, Base: inv.Base,
+		Page: s.customerPage(c, "customer_title_invite", brandOf(p), p.DefaultLanguage), Token: tok, Base: inv.Base,
 		Engineer: eng.Name, CustomerName: sess.CustomerName, State: string(sess.State), Grants: sess.Grants.Names(),
-		GrantLabels: grantLabelsJSON, Sentence: grantSentence(eng.Name, sess.Grants),
-		Downloads: s.downloads(inv.Base, p.Name, c.Request().UserAgent()), WSURL: inv.Site.Prefix + "/ws/invite/" + tok, Expires: sess.ExpiresAt.Local(),
-		ReportURL: inv.Base + "/report", Rated: sess.RatedAt != nil, Contact: recordingContact(p.Name), MaxComment: store.MaxRatingComment,
+		GrantLabels: grantLabelsJSON(loc), Sentence: grantSentence(loc, eng.Name, sess.Grants), Words: inviteWords(loc, p.Name),
+		Downloads: s.downloads(loc, inv.Base, p.Name, c.Request().UserAgent()), WSURL: inv.Site.Prefix + "/ws/invite/" + tok, Expires: sess.ExpiresAt,
+		ReportURL: inv.Base + "/report", Rated: sess.RatedAt != nil, Contact: loc.T("customer_report_recording", map[string]any{"Provider": p.Name}), MaxComment: store.MaxRatingComment,
 		WindowsFile: agentFileName(p.Name, "windows"), LinuxFile: agentFileName(p.Name, "linux"),
 		VerifyURL: s.verifyURL(inv.Site, p, sess.Code),
 	}
@@ -96,8 +97,9 @@ func (s *Server) invitePage(c echo.Context) error {
 		return err
 	}
 	if v.Request != nil {
+		v.Request.Reason = customerEndReason(loc.T, v.Request.Reason)
 		// Nobody accepted the request yet: the page speaks of "an engineer" until one does.
-		v.Engineer, v.Sentence = "an engineer", grantSentence("An engineer", sess.Grants)
+		v.Engineer, v.Sentence = loc.T("customer_an_engineer"), grantSentence(loc, loc.T("customer_the_engineer"), sess.Grants)
 	}
 	if v.Request == nil && eng.ID != "" {
 		v.Helper = engineerCard(eng)
@@ -110,8 +112,7 @@ func (s *Server) invitePage(c echo.Context) error {
 // customer's computer, never through the server.
 func (s *Server) inviteConsent(c echo.Context) error {
 	s.Log.Warn("consent posted to the server refused", "addr", c.RealIP())
-	return &httpError{status: http.StatusGone, heading: "Approve on your computer",
-		message: "Approval is given in the support program's own window on your computer, not on this page."}
+	return sayError(http.StatusGone, "customer_invite_approve_heading", "customer_consent_not_here")
 }
 
 func (s *Server) inviteStop(c echo.Context) error {
@@ -128,17 +129,17 @@ func (s *Server) inviteStop(c echo.Context) error {
 // agentBuild is one agent binary the server can hand out; it downloads under the provider's name
 // (agentFileName).
 type agentBuild struct {
-	os, arch, label, file string
+	os, arch, file string
 }
 
 var agentBuilds = []agentBuild{
-	{"windows", "amd64", "Windows (64-bit)", "tether-agent-windows-amd64.exe"},
-	{"linux", "amd64", "Linux (x86-64)", "tether-agent-linux-amd64"},
-	{"linux", "arm64", "Linux (ARM 64-bit)", "tether-agent-linux-arm64"},
+	{"windows", "amd64", "tether-agent-windows-amd64.exe"},
+	{"linux", "amd64", "tether-agent-linux-amd64"},
+	{"linux", "arm64", "tether-agent-linux-arm64"},
 }
 
 // downloads lists the agents that exist, the one for the visitor's OS first, named after the provider.
-func (s *Server) downloads(base, provider, userAgent string) []templates.AgentDownload {
+func (s *Server) downloads(loc locales.Localizer, base, provider, userAgent string) []templates.AgentDownload {
 	guess := guessPlatform(userAgent)
 	var out []templates.AgentDownload
 	for _, b := range agentBuilds {
@@ -146,7 +147,7 @@ func (s *Server) downloads(base, provider, userAgent string) []templates.AgentDo
 		if err != nil {
 			continue
 		}
-		d := templates.AgentDownload{OS: b.os, Arch: b.arch, Label: b.label, FileName: agentFileName(provider, b.os),
+		d := templates.AgentDownload{OS: b.os, Arch: b.arch, Label: agentLabel(loc, b.os, b.arch), FileName: agentFileName(provider, b.os),
 			URL: base + "/agent/" + b.os + "-" + b.arch, Size: st.Size()}
 		if b.os+"-"+b.arch == guess {
 			out = append([]templates.AgentDownload{d}, out...)
@@ -170,28 +171,4 @@ func guessPlatform(ua string) string {
 		return "linux-amd64"
 	}
 	return "windows-amd64"
-}
-
-// grantLabelsJSON is protocol.GrantLabels for the invitation page's script.
-var grantLabelsJSON = func() string {
-	b, err := json.Marshal(protocol.GrantLabels())
-	if err != nil {
-		// A map of strings always encodes; without labels the script
-		// shows the grants' names.
-		return "{}"
-	}
-	return string(b)
-}()
-
-// grantSentence says what the engineer may do: "Erin can see your screen
-// and use your mouse and keyboard." static/js/invite.js words it the same.
-func grantSentence(engineer string, g protocol.Grants) string {
-	labels := g.Labels()
-	switch len(labels) {
-	case 0:
-		return ""
-	case 1:
-		return engineer + " can " + labels[0] + "."
-	}
-	return engineer + " can " + strings.Join(labels[:len(labels)-1], ", ") + " and " + labels[len(labels)-1] + "."
 }

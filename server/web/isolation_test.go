@@ -114,6 +114,7 @@ var isolationRules = map[string]routeRule{
 	"GET /settings/branding":                 {skip: "the signed-in provider's own branding"},
 	"POST /settings/branding":                {skip: "the signed-in provider's own branding"},
 	"POST /settings/branding/remove":         {skip: "the signed-in provider's own branding"},
+	"POST /settings/branding/language":       {skip: "the signed-in provider's own default customer language"},
 	"GET /brand/:slug/logo":                  {skip: "public by design: what every customer of the subdomain sees"},
 	"GET /brand/:slug/icon.ico":              {skip: "public by design: what every customer of the subdomain sees"},
 	"GET /brand/:slug/theme.css":             {skip: "public by design: what every customer of the subdomain sees"},

@@ -67,19 +67,23 @@ func (s *Server) reportFor(ctx context.Context, page templates.Page, sess store.
 		}
 	}
 	if forCustomer {
-		r.Contact = recordingContact(p.Name)
+		r.Contact = page.Say("customer_report_recording", map[string]any{"Provider": p.Name})
+	}
+	if forCustomer {
+		// The customer reads why in their language; the engineer's copy keeps the log's words.
+		r.EndReason = customerEndReason(page.Say, sess.EndReason)
 	}
 	for _, e := range evs {
 		at := e.At.Local()
 		switch e.Kind {
 		case store.EventConsentGiven, store.EventGrantsChanged:
-			what := "Approved"
+			what := page.Say("customer_report_approved_change")
 			if e.Kind == store.EventGrantsChanged {
-				what = "Changed"
+				what = page.Say("customer_report_changed")
 			}
-			allowed := "Nothing"
-			if g, err := protocol.ParseGrants(e.Detail); err == nil && len(g.Shorts()) > 0 {
-				allowed = strings.Join(g.Shorts(), " · ")
+			allowed := page.Say("customer_report_nothing")
+			if g, err := protocol.ParseGrants(e.Detail); err == nil && len(g.Names()) > 0 {
+				allowed = grantShorts(page, g)
 			}
 			r.Grants = append(r.Grants, templates.ReportGrant{At: at, What: what, Grants: allowed})
 		case protocol.AuditFileToCustomer, protocol.AuditFileToEngineer, protocol.AuditFileFailed:
@@ -87,7 +91,7 @@ func (s *Server) reportFor(ctx context.Context, page templates.Page, sess store.
 			if err := json.Unmarshal([]byte(e.Detail), &a); err != nil {
 				return templates.Report{}, fmt.Errorf("report: file event %d: %w", e.Seq, err)
 			}
-			r.Files = append(r.Files, templates.ReportFile{At: at, Direction: fileDirections[e.Kind], Failed: e.Kind == protocol.AuditFileFailed,
+			r.Files = append(r.Files, templates.ReportFile{At: at, Direction: fileDirection(page, e.Kind), Failed: e.Kind == protocol.AuditFileFailed,
 				Name: a.Name, Size: a.Size, SHA256: a.SHA256, Note: a.Note})
 		case store.EventScreenshot:
 			sh, err := store.ParseScreenshot(e.Detail)
@@ -124,15 +128,15 @@ func (s *Server) reportFor(ctx context.Context, page templates.Page, sess store.
 	return r, nil
 }
 
-var fileDirections = map[string]string{
-	protocol.AuditFileToCustomer: "To the customer",
-	protocol.AuditFileToEngineer: "From the customer",
-	protocol.AuditFileFailed:     "Not delivered",
-}
-
-// recordingContact tells the customer whom to ask for the recording.
-func recordingContact(provider string) string {
-	return "If this session was recorded, you can ask " + provider + " for the recording: contact them and mention the date and time of the session."
+// fileDirection words a file event's direction in the page's language.
+func fileDirection(page templates.Page, kind string) string {
+	switch kind {
+	case protocol.AuditFileToCustomer:
+		return page.Say("customer_report_to_customer")
+	case protocol.AuditFileToEngineer:
+		return page.Say("customer_report_from_customer")
+	}
+	return page.Say("customer_report_not_delivered")
 }
 
 // actorNames words a log's actors, looking each engineer up once.
@@ -286,8 +290,7 @@ func (s *Server) customerEnded(c echo.Context) (store.Session, store.Provider, s
 		return sess, p, "", err
 	}
 	if sess.State != store.StateEnded {
-		return sess, p, "", &httpError{status: http.StatusConflict, heading: "Not ready yet",
-			message: "The report and the survey open when the support session ends. Come back to this page then."}
+		return sess, p, "", sayError(http.StatusConflict, "customer_not_ready_heading", "customer_not_ready")
 	}
 	if !s.customerReportOpen(sess) {
 		return sess, p, "", errInvite
@@ -308,7 +311,7 @@ func (s *Server) customerReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.reportFor(c.Request().Context(), s.page(c, "Your support session report", brandOf(p)), sess, p, true,
+	r, err := s.reportFor(c.Request().Context(), s.customerPage(c, "customer_report_heading", brandOf(p), p.DefaultLanguage), sess, p, true,
 		strings.HasSuffix(c.Path(), "/download"), func(n int64) string { return base + "/screenshots/" + strconv.FormatInt(n, 10) })
 	if err != nil {
 		return err

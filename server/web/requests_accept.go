@@ -31,6 +31,8 @@ func (s *Server) requestQueue(c echo.Context, en engineer) (templates.RequestQue
 	ctx := c.Request().Context()
 	tok, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
 	q := templates.RequestQueue{AllDesks: seesAllDesks(en), CSRF: tok}
+	loc := s.localizer(c, en.User.Language, "")
+	q.Page = templates.Page{Lang: loc.Lang(), T: loc.T, Zone: en.User.Zone(), Clock12h: en.User.Clock12h}
 	desks, err := s.queueDesks(c, en)
 	if err != nil {
 		return q, err

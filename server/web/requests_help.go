@@ -53,7 +53,7 @@ func (s *Server) helpSite(c echo.Context) (site, error) {
 		return site{}, err
 	}
 	if !st.Own() {
-		return site{}, notFound("Ask for help on your support provider's own page: its address is on their website or in their emails.")
+		return site{}, sayError(http.StatusNotFound, "customer_error_404_heading", "customer_help_not_here")
 	}
 	return st, nil
 }
@@ -66,7 +66,7 @@ func (s *Server) helpForm(c echo.Context, st site) (templates.Help, []store.Desk
 		return templates.Help{}, nil, err
 	}
 	v := templates.Help{
-		Page: s.page(c, "Get help", brandOf(p)), Action: st.Prefix + "/help", CodeURL: st.Prefix + "/code",
+		Page: s.customerPage(c, "customer_get_help", brandOf(p), p.DefaultLanguage), Action: st.Prefix + "/help", CodeURL: st.Prefix + "/code",
 		MaxName: maxHelpName, MaxDescription: maxHelpDescription, Contact: p.Contact,
 	}
 	if c.QueryParam("from") == protocol.OriginWidget || c.FormValue("from") == protocol.OriginWidget {
@@ -112,18 +112,18 @@ func (s *Server) helpSubmit(c echo.Context) error {
 		v.DeskID = d
 	}
 	refuse := func(status int, msg string) error {
-		v.Error = msg
+		v.Error = msg // in the page's language
 		return s.render(c, status, templates.HelpView(v))
 	}
 	switch {
 	case v.Name == "":
-		return refuse(http.StatusBadRequest, "Enter your name, so that the engineer knows whom they help.")
+		return refuse(http.StatusBadRequest, v.Say("customer_help_name_missing"))
 	case utf8.RuneCountInString(v.Name) > maxHelpName:
-		return refuse(http.StatusBadRequest, fmt.Sprintf("Your name can have at most %d characters.", maxHelpName))
+		return refuse(http.StatusBadRequest, v.Say("customer_help_name_long", map[string]any{"Max": maxHelpName}))
 	case utf8.RuneCountInString(v.Description) > maxHelpDescription:
-		return refuse(http.StatusBadRequest, fmt.Sprintf("The description can have at most %d characters; shorten it a little.", maxHelpDescription))
+		return refuse(http.StatusBadRequest, v.Say("customer_help_description_long", map[string]any{"Max": maxHelpDescription}))
 	case !utf8.ValidString(v.Name) || !utf8.ValidString(v.Description):
-		return refuse(http.StatusBadRequest, "The form contains characters that cannot be read. Please type it again.")
+		return refuse(http.StatusBadRequest, v.Say("customer_help_unreadable"))
 	}
 	var desk store.Desk
 	for _, d := range desks {
@@ -132,14 +132,14 @@ func (s *Server) helpSubmit(c echo.Context) error {
 		}
 	}
 	if desk.ID == "" {
-		return refuse(http.StatusBadRequest, "Choose what you need help with from the list.")
+		return refuse(http.StatusBadRequest, v.Say("customer_help_choose_desk"))
 	}
 	spent, err := s.spend(c, "help request", helpBudgets(c.RealIP(), st.Provider.ID)...)
 	if err != nil {
 		return err
 	}
 	if spent != nil {
-		return refuse(http.StatusTooManyRequests, "Too many requests from your network. Wait a minute and try again.")
+		return refuse(http.StatusTooManyRequests, v.Say("customer_help_too_many"))
 	}
 	if err := s.liveReady(); err != nil {
 		return err
@@ -154,11 +154,11 @@ func (s *Server) helpSubmit(c echo.Context) error {
 	})
 	if errors.Is(err, store.ErrOverQuota) {
 		s.Log.Warn("help request refused: over quota", "provider", st.Provider.ID, "err", err)
-		msg := st.Provider.Name + " cannot take more requests right now. Please try again in a few minutes"
+		msg := v.Say("customer_help_full", map[string]any{"Provider": st.Provider.Name})
 		if st.Provider.Contact != "" {
-			msg += ", or contact them: " + st.Provider.Contact
+			msg = v.Say("customer_help_full_contact", map[string]any{"Provider": st.Provider.Name, "Contact": st.Provider.Contact})
 		}
-		return refuse(http.StatusServiceUnavailable, msg+".")
+		return refuse(http.StatusServiceUnavailable, msg)
 	}
 	if err != nil {
 		return fmt.Errorf("create request: %w", err)

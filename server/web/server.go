@@ -153,6 +153,7 @@ type Store interface {
 	Profiles
 	History
 	Notifications
+	CustomerLanguages
 }
 
 // Deps is everything the web layer is built from.
@@ -374,6 +375,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/settings/branding", s.signedIn(admin(s.brandingPage)))
 	e.POST("/settings/branding", s.signedIn(admin(s.brandingSubmit)))
 	e.POST("/settings/branding/remove", s.signedIn(admin(s.brandingRemove)))
+	e.POST("/settings/branding/language", s.signedIn(admin(s.customerLanguageSubmit)))
 	e.GET("/brand/:slug/logo", s.brandLogo)
 	e.GET("/brand/:slug/icon.ico", s.brandIcon)
 	e.GET("/brand/:slug/theme.css", s.brandTheme)
@@ -474,6 +476,9 @@ type httpError struct {
 	heading string
 	message string
 	cause   error // logged, never shown
+	// say: heading and message are message ids of static/locales, shown in the visitor's language.
+	say     bool
+	sayData map[string]any
 }
 
 func (e *httpError) Error() string {
@@ -502,13 +507,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.Redirect(http.StatusTemporaryRedirect, moved.to)
 		return
 	}
-	status, heading, message := http.StatusInternalServerError, "Something went wrong", "The server could not complete this request. Please try again in a moment."
+	loc := s.localizer(c, "", s.siteLanguage(c))
+	status, heading, message := http.StatusInternalServerError, loc.T("customer_error_500_heading"), loc.T("customer_error_500")
 	var he *httpError
 	var ee *echo.HTTPError
 	var qe *store.QuotaError
 	switch {
 	case errors.As(err, &he):
-		status, heading, message = he.status, he.heading, he.message
+		status = he.status
+		heading, message = s.said(c, he)
 	case errors.As(err, &qe):
 		// Wherever a quota stops something (a session from the console, the portal or the API, an
 		// engineer, a desk), the provider's people read which limit and whom to ask.
@@ -516,7 +523,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case errors.Is(err, store.ErrProviderDisabled):
 		status, heading, message = http.StatusForbidden, "Account closed", "This provider's account on this server is disabled."
 	case errors.Is(err, store.ErrNotFound):
-		status, heading, message = http.StatusNotFound, "Not found", "There is nothing here. The link may be wrong or no longer valid."
+		status, heading, message = http.StatusNotFound, loc.T("customer_error_404_heading"), loc.T("customer_error_404")
 	case errors.As(err, &ee):
 		status = ee.Code
 		heading = http.StatusText(ee.Code)
@@ -538,7 +545,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	default:
 		s.Log.Info("request refused", "method", c.Request().Method, "path", c.Path(), "status", status, "addr", c.RealIP(), "err", err)
 	}
-	loc, heading, message := s.errorWords(c, err, heading, message)
+	loc, heading, message = s.errorWords(c, err, heading, message)
 	if wantsJSON(c) {
 		_ = c.JSON(status, map[string]string{"error": message})
 		return

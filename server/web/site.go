@@ -81,8 +81,7 @@ func (s *Server) siteOf(c echo.Context) (site, error) {
 
 // errPortalClosed answers every customer page of a provider the operator disabled.
 func errPortalClosed(p store.Provider) error {
-	return &httpError{status: http.StatusForbidden, heading: "Support portal closed",
-		message: p.Name + "'s remote support is not available on this server at the moment. Contact " + p.Name + " another way."}
+	return sayError(http.StatusForbidden, "customer_portal_closed_heading", "customer_portal_closed", map[string]any{"Provider": p.Name})
 }
 
 // providerURL is the provider's own address, for links Tether hands out (invitations, the agent's

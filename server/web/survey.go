@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -30,14 +29,16 @@ func (s *Server) surveySubmit(c echo.Context) error {
 	// Four bytes a character at most, and room for the JSON around it.
 	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 4*store.MaxRatingComment+256))
 	if err := dec.Decode(&a); err != nil {
-		return badRequest("The answer could not be read. Reload the page and try again.")
+		return sayError(http.StatusBadRequest, "customer_error_heading", "customer_survey_unreadable")
 	}
 	sess, err = s.Store.Rate(c.Request().Context(), sess.ID, a.Rating, strings.TrimSpace(a.Comment))
 	switch {
 	case errors.Is(err, store.ErrAlreadyRated):
-		return &httpError{status: http.StatusConflict, heading: "Already answered", message: "You already rated this session. Thank you!", cause: err}
+		e := sayError(http.StatusConflict, "customer_survey_already_heading", "customer_survey_already").(*httpError)
+		e.cause = err
+		return e
 	case errors.Is(err, store.ErrInvalidArgument):
-		return badRequest(fmt.Sprintf("Choose from 1 to 5 stars; the comment may have at most %d characters.", store.MaxRatingComment))
+		return sayError(http.StatusBadRequest, "customer_error_heading", "customer_survey_invalid", map[string]any{"Max": store.MaxRatingComment})
 	case err != nil:
 		return err
 	}

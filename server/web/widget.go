@@ -25,7 +25,7 @@ import (
 // the answer is a redirect. See docs/security.md, "Website widget".
 
 // errNoWidget answers the widget on the server's own address: the widget is always a provider's.
-var errNoWidget = notFound("The support widget lives at a provider's own address. Copy the snippet again from the provider's admin page.")
+var errNoWidget = sayError(http.StatusNotFound, "customer_error_404_heading", "customer_widget_not_here")
 
 // widgetPage is the framed code-entry box. Its Content-Security-Policy lets the provider's allowed
 // origins frame it (and Tether's own pages, for the admin preview); X-Frame-Options, which cannot name
@@ -43,7 +43,7 @@ func (s *Server) widgetPage(c echo.Context) error {
 }
 
 func (s *Server) widgetBox(c echo.Context, st site) templates.WidgetBox {
-	v := templates.WidgetBox{Page: s.page(c, "Remote support", brandOf(st.Provider)), Action: st.Prefix + "/widget/code"}
+	v := templates.WidgetBox{Page: s.customerPage(c, "customer_title_invite", brandOf(st.Provider), st.Provider.DefaultLanguage), Action: st.Prefix + "/widget/code"}
 	if st.Provider.WidgetHelp {
 		v.HelpURL = s.providerURL(st.Provider) + "/help?from=widget"
 	}
@@ -116,6 +116,7 @@ func (s *Server) widgetCode(c echo.Context) error {
 	origin := req.Header.Get(echo.HeaderOrigin)
 	c.Response().Header().Add(echo.HeaderVary, echo.HeaderOrigin)
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	loc := s.localizer(c, "", st.Provider.DefaultLanguage)
 	refuse := func(status int, message string) error {
 		if asJSON {
 			return c.JSON(status, widgetAnswer{Error: message})
@@ -130,26 +131,26 @@ func (s *Server) widgetCode(c echo.Context) error {
 	if origin != "" && !s.ownOrigin(c, st.Provider, origin) {
 		if !st.Provider.AllowsOrigin(origin) {
 			s.Log.Info("widget code from an origin not allowed", "provider", st.Provider.ID, "origin", origin)
-			return refuse(http.StatusForbidden, "This website may not use "+st.Provider.Name+"'s support widget. Go to "+s.providerURL(st.Provider)+" to enter your code.")
+			return refuse(http.StatusForbidden, loc.T("customer_widget_origin", map[string]any{"Provider": st.Provider.Name, "URL": s.providerURL(st.Provider)}))
 		}
 		c.Response().Header().Set(echo.HeaderAccessControlAllowOrigin, origin)
 	}
 	typed, err := widgetTypedCode(req)
 	if err != nil {
-		return refuse(http.StatusBadRequest, "Type the 6-character code your support engineer gave you.")
+		return refuse(http.StatusBadRequest, loc.T("customer_code_type"))
 	}
 	sess, no, err := s.redeemCode(c, st, typed)
 	if err != nil {
 		return err
 	}
 	if no != nil {
-		return refuse(no.status, no.message)
+		return refuse(no.status, loc.T(no.message))
 	}
 	tok := s.widgetToken(sess.ID)
 	err = s.Store.SetWidgetToken(req.Context(), st.Provider.ID, sess.ID, auth.HashToken(tok))
 	if errors.Is(err, store.ErrNotFound) {
 		// Taken or ended between the lookup and now.
-		return refuse(errCodeInvalid.status, errCodeInvalid.message)
+		return refuse(errCodeInvalid.status, loc.T(errCodeInvalid.message))
 	}
 	if err != nil {
 		return err

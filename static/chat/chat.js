@@ -29,6 +29,9 @@
     var error = form.querySelector(".chat-error");
     var button = form.querySelector("button[type=submit]");
     var byID = {}, pending = {}, seq = 0, closed = false;
+    // The words come from the page (data-* of root, in its language); English where a page has none.
+    var w = root.dataset;
+    function word(key, en) { return w[key] || en; }
     var typingSent = 0, typingOn = false, idleTimer = null, shownTimer = null;
 
     function showError(text) {
@@ -43,7 +46,7 @@
       meta.className = "chat-meta";
       var who = document.createElement("span");
       who.className = "chat-from";
-      who.textContent = mine ? "You" : (msg.from || (msg.side === "engineer" ? "Support engineer" : "Customer"));
+      who.textContent = mine ? word("you", "You") : (msg.from || (msg.side === "engineer" ? word("engineer", "Support engineer") : word("customer", "Customer")));
       var when = document.createElement("time");
       meta.appendChild(who);
       meta.appendChild(when);
@@ -66,7 +69,7 @@
         li.dataset.at = d.getTime();
         li.classList.remove("chat-pending");
       } else {
-        when.textContent = "Sending…";
+        when.textContent = word("sending", "Sending…");
         li.classList.add("chat-pending");
       }
       if (msg.id) li.dataset.id = msg.id;
@@ -127,7 +130,7 @@
     function typing(t) {
       if (!t || t.side === opts.me) return;
       if (!t.typing) { hideTyping(); return; }
-      typingLine.textContent = (t.from || "The other side") + " is typing…";
+      typingLine.textContent = word("typing", "{name} is typing…").replace("{name}", t.from || word("other", "The other side"));
       typingLine.hidden = false;
       clearTimeout(shownTimer);
       shownTimer = setTimeout(hideTyping, TYPING_SHOWN);
@@ -167,7 +170,7 @@
       var text = input.value.trim();
       if (closed || !text) return;
       if (Array.from(text).length > MAX) {
-        showError("Not sent: at most " + MAX + " characters fit in one message.");
+        showError(word("tooLong", "Not sent: at most {max} characters fit in one message.").replace("{max}", MAX));
         return;
       }
       var ref = "m" + Date.now().toString(36) + "-" + (++seq);
@@ -182,18 +185,18 @@
       clearTimeout(idleTimer);
       typingOn = false; // the message itself ends the indicator
       if (!opts.send(text, ref)) {
-        giveBack(p, "Not sent: not connected to the support server. Try again in a moment.");
+        giveBack(p, word("offline", "Not sent: not connected to the support server. Try again in a moment."));
         return;
       }
       p.timer = setTimeout(function () {
-        giveBack(p, "Not sent: no answer from the support server. Try again.");
+        giveBack(p, word("noAnswer", "Not sent: no answer from the support server. Try again."));
       }, SEND_TIMEOUT);
     }
 
     function close(why) {
       closed = true;
       input.disabled = true;
-      input.placeholder = why || "The chat has ended.";
+      input.placeholder = why || word("ended", "The chat has ended.");
       updateCount();
       hideTyping();
     }

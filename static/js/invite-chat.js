@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   function start() {
-    var root = document.getElementById("invite-chat");
+    root = document.getElementById("invite-chat");
     var page = document.getElementById("invite");
     if (!root || !page) return;
     function send(type, payload) { return !!window.tetherInvite && window.tetherInvite.send(type, payload); }
@@ -18,18 +18,18 @@
     window.addEventListener("tether:typing", function (ev) { chat.typing(ev.detail); });
     window.addEventListener("tether:state", function (ev) {
       root.dataset.connected = "true"; // the page's connection is up
-      if (ev.detail && ev.detail.state === "ended") chat.close("The session has ended.");
+      if (ev.detail && ev.detail.state === "ended") chat.close(root.dataset.ended);
     });
-    if (page.dataset.state === "ended") chat.close("The session has ended.");
+    if (page.dataset.state === "ended") chat.close(root.dataset.ended);
   }
 
   // While the tab is in the background, its title counts the engineer's
   // new messages.
-  var title = document.title, missed = 0;
+  var title = document.title, missed = 0, root = null;
   function unseen() {
     if (!document.hidden) return;
     missed++;
-    document.title = "(" + missed + ") New message · " + title;
+    document.title = "(" + missed + ") " + (root ? root.dataset.newMessage : "") + " · " + title;
   }
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { missed = 0; document.title = title; }

@@ -9,7 +9,21 @@
     var token = root.dataset.token;
     // The engineer is read at each use: a customer's request learns its engineer when one accepts it
     // (request-wait.js sets data-engineer).
-    var engineerName = function () { return root.dataset.engineer || "The support engineer"; };
+    var words = {};
+    try { words = JSON.parse(root.dataset.words || "{}"); } catch (e) { words = {}; }
+    // say is a sentence of the page's language (rendered by the server into data-words), its {name}s
+    // filled from vars.
+    var say = function (key, vars) {
+      return (words[key] || "").replace(/\{(\w+)\}/g, function (m, k) { return vars && k in vars ? vars[k] : m; });
+    };
+    window.tetherSay = say;
+    // reasonText is an end reason in the page's language (protocol.EndReasonKey).
+    var reasonText = function (r) {
+      if (words["reason:" + r]) return words["reason:" + r];
+      if (r.indexOf("ended by ") === 0) return say("ended_by", { name: r.slice(9) });
+      return r;
+    };
+    var engineerName = function () { return root.dataset.engineer || say("engineer"); };
     var labels = {};
     try { labels = JSON.parse(root.dataset.grantLabels || "{}"); } catch (e) { labels = {}; }
     var $ = function (id) { return document.getElementById(id); };
@@ -26,7 +40,7 @@
       }).then(function (r) {
         if (r.ok) return;
         return r.json().then(function (j) { throw new Error(j.error || ("error " + r.status)); },
-          function () { throw new Error("error " + r.status); });
+          function () { throw new Error(say("error", { status: r.status })); });
       });
     }
 
@@ -36,7 +50,7 @@
       var parts = (grants || []).map(function (g) { return labels[g] || g; });
       if (!parts.length) return "";
       var last = parts.pop();
-      return engineerName() + " can " + (parts.length ? parts.join(", ") + " and " + last : last) + ".";
+      return say("can", { engineer: engineerName(), things: parts.length ? parts.join(say("comma")) + say("and") + last : last });
     }
 
     function render(st) {
@@ -45,10 +59,10 @@
       root.dataset.grants = (st.grants || []).join(",");
       var status = $("status");
       status.textContent = {
-        waiting: "Waiting for you to download and run the support program.",
-        joined: "The support program is running. Approve on your computer, in the page it opened.",
+        waiting: say("waiting"),
+        joined: say("joined"),
         active: sentence(st.grants),
-        ended: "This support session has ended" + (st.reason ? " (" + st.reason + ")." : "."),
+        ended: st.reason ? say("ended_reason", { reason: reasonText(st.reason) }) : say("ended"),
       }[state] || "";
       // The steps, and the lead that introduces them, only while there is
       // something to download and run.
@@ -65,9 +79,9 @@
       if (state === "active") {
         // The customer paused on their computer, or it is reconnecting: say
         // so here too, so this page never claims more than is happening.
-        var text = sentence(st.grants) + " You can stop at any moment.";
-        if (st.agent_lost) text = "Your computer lost its connection to the support server; it is reconnecting. Nothing is shared meanwhile.";
-        else if (st.paused) text = "You paused the session: " + engineerName() + " sees a black screen until you resume on your computer.";
+        var text = sentence(st.grants) + " " + say("stop_any_time");
+        if (st.agent_lost) text = say("agent_lost");
+        else if (st.paused) text = say("paused", { engineer: engineerName() });
         $("sharing-text").textContent = text;
         root.dataset.paused = st.paused ? "true" : "false";
         root.dataset.reconnecting = st.agent_lost ? "true" : "false";

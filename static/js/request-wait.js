@@ -9,21 +9,21 @@
     var wait = document.getElementById("request-wait");
     if (!root || !wait) return;
     var $ = function (id) { return document.getElementById(id); };
-    var brandEl = document.querySelector(".brand-name");
-    var brand = brandEl ? brandEl.textContent : "";
+    // The page's words (invite.js reads them from data-words): the provider's name is already in them.
+    var say = window.tetherSay || function (k) { return k; };
     var accepted = false;
-    root.dataset.engineer = "An engineer";
+    root.dataset.engineer = say("an_engineer");
 
     // Worded as templates/requests.templ words it (queueText, estimateText).
     function estimate(m) {
-      if (!m) return "An engineer usually takes a request within a few minutes.";
-      if (m === 1) return "Expected wait: about 1 minute.";
-      return "Expected wait: about " + m + " minutes.";
+      if (!m) return say("estimate_none");
+      if (m === 1) return say("estimate_one");
+      return say("estimate", { n: m });
     }
     function queued(up) {
       var p = up.position || 0;
       $("queue-position").textContent = p > 0 ? String(p) : "…";
-      var place = p > 1 ? "You are number " + p + " in the queue." : p === 1 ? "You are next in the queue." : "You are in the queue.";
+      var place = p > 1 ? say("place_n", { n: p }) : p === 1 ? say("place_next") : say("place_unknown");
       $("queue-text").textContent = place + " " + estimate(up.estimate_minutes);
       root.dataset.position = String(p);
     }
@@ -31,12 +31,10 @@
       wait.hidden = true;
       ["ended", "survey", "steps", "lead", "expiry", "invite-chat"].forEach(function (id) { if ($(id)) $(id).hidden = true; });
       $("status").hidden = true;
-      $("headline").textContent = "Your request to " + brand;
+      $("headline").textContent = say("request");
       var nobody = reason === "nobody was free";
-      $("closed-title").textContent = nobody ? "Nobody is free right now" : "Your request was closed";
-      $("closed-text").textContent = nobody
-        ? "We are sorry: no engineer of " + brand + " could take your request in time. Please try again later, or contact " + brand + " another way."
-        : "This request ended" + (reason ? " (" + reason + ")" : "") + " before an engineer took it.";
+      $("closed-title").textContent = nobody ? say("nobody_title") : say("closed_title");
+      $("closed-text").textContent = nobody ? say("nobody_text") : say("closed_text", { reason: say("reason:" + reason) || reason });
       $("request-closed").hidden = false;
       root.dataset.request = nobody ? "nobody-free" : "closed";
     }
@@ -50,10 +48,10 @@
         root.dataset.engineer = up.engineer;
         root.dataset.request = "accepted";
         wait.hidden = true;
-        $("headline").textContent = up.engineer + " from " + brand + " will help you";
+        $("headline").textContent = say("accepted_title", { engineer: up.engineer });
         var status = $("status");
         status.hidden = false;
-        status.textContent = up.engineer + " accepted your request. If you have not yet, download and run the support program below.";
+        status.textContent = say("accepted_text", { engineer: up.engineer });
         // The page shows the engineer's name everywhere after a reload; not while the customer is
         // typing in the chat.
         var draft = document.querySelector("#invite-chat textarea");

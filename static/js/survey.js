@@ -14,7 +14,7 @@ function tetherSurvey($, token, root) {
     e.preventDefault();
     var picked = form.querySelector("input[name=rating]:checked");
     var err = $("survey-error");
-    if (!picked) { err.textContent = "Choose from 1 to 5 stars."; err.hidden = false; return; }
+    if (!picked) { err.textContent = form.dataset.choose; err.hidden = false; return; }
     err.hidden = true;
     $("survey-send").disabled = true;
     fetch(root.dataset.base + "/survey", {
@@ -24,12 +24,12 @@ function tetherSurvey($, token, root) {
     }).then(function (r) {
       if (r.ok || r.status === 409) return r.json().then(function (j) { return { ok: r.ok, j: j }; });
       return r.json().then(function (j) { throw new Error(j.error || ("error " + r.status)); },
-        function () { throw new Error("The answer was not sent (error " + r.status + "). Try again."); });
+        function () { throw new Error(form.dataset.notSent.replace("{status}", r.status)); });
     }).then(function (res) {
       root.dataset.rated = "true";
       form.hidden = true;
       var thanks = $("survey-thanks");
-      thanks.textContent = res.ok ? "Thank you for your feedback." : res.j.error;
+      thanks.textContent = res.ok ? form.dataset.thanks : res.j.error;
       thanks.hidden = false;
     }).catch(function (e) {
       err.textContent = e.message;

@@ -33,7 +33,7 @@
       })
       .then(function (res) {
         if (!res.ok || !res.j.url) {
-          fail(res.j.error || "Something went wrong. Try again in a moment.");
+          fail(res.j.error || form.dataset.failed);
           return;
         }
         link.href = res.j.url;
@@ -44,7 +44,7 @@
           window.open(res.j.url, "_blank", "noopener");
         }
       }, function () {
-        fail("The support server cannot be reached. Check your connection and try again.");
+        fail(form.dataset.offline);
       });
   });
   input.addEventListener("input", function () { error.hidden = true; });
