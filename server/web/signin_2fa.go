@@ -1,17 +1,12 @@
 package web
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"tether/server/store"
 	"tether/templates"
@@ -22,10 +17,10 @@ const stepLifetime = 5 * time.Minute
 
 // passwordAccepted goes on with a sign-in whose password was right: straight in, or, with two-factor
 // sign-in on, to the code page. Between the two steps the server keeps nothing: the code page carries a
-// signed, short-lived token that only this step accepts (signStep).
+// signed, short-lived token that only this step accepts (signAccount).
 func (s *Server) passwordAccepted(c echo.Context, st site, u store.User) error {
 	if u.TwoFactor() {
-		return s.renderStep(c, st, http.StatusOK, s.signStep(c, u, s.Now().Add(stepLifetime)), "")
+		return s.renderStep(c, st, http.StatusOK, s.signAccount(c, purposeStep, u, s.Now().Add(stepLifetime)), "")
 	}
 	if err := s.startLogin(c, u); err != nil {
 		return err
@@ -45,41 +40,6 @@ func (s *Server) renderStep(c echo.Context, st site, status int, token, errID st
 	return s.render(c, status, templates.TwoFactorStepView(v))
 }
 
-// signStep is the proof that this browser typed u's password a moment ago: the ids and an expiry, with an
-// HMAC over them, a purpose label of its own (no other signed value of the server is accepted here) and
-// the browser's CSRF token (worthless in another browser).
-func (s *Server) signStep(c echo.Context, u store.User, exp time.Time) string {
-	body := u.ProviderID + "." + u.ID + "." + strconv.FormatInt(exp.Unix(), 10)
-	return base64.RawURLEncoding.EncodeToString([]byte(body)) + "." + s.stepMAC(c, body)
-}
-
-func (s *Server) stepMAC(c echo.Context, body string) string {
-	csrf, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
-	m := hmac.New(sha256.New, s.Secret)
-	m.Write([]byte("tether sign-in second step v1\x00" + body + "\x00" + csrf))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
-func (s *Server) openStep(c echo.Context, tok string) (providerID, userID string, ok bool) {
-	enc, mac, found := strings.Cut(tok, ".")
-	if !found || len(tok) > 256 {
-		return "", "", false
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(enc)
-	if err != nil || !hmac.Equal([]byte(mac), []byte(s.stepMAC(c, string(raw)))) {
-		return "", "", false
-	}
-	parts := strings.Split(string(raw), ".")
-	if len(parts) != 3 {
-		return "", "", false
-	}
-	exp, err := strconv.ParseInt(parts[2], 10, 64)
-	if err != nil || !s.Now().Before(time.Unix(exp, 0)) {
-		return "", "", false
-	}
-	return parts[0], parts[1], true
-}
-
 // loginSecond is the sign-in's second step. It is counted like the password step (the address's
 // budget, the account's failures and lock), and a wrong code gets exactly the answer a wrong password
 // gets: the sign-in page, "Wrong email or password.", 401.
@@ -89,7 +49,7 @@ func (s *Server) loginSecond(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	providerID, userID, ok := s.openStep(c, c.FormValue("token"))
+	providerID, userID, ok := s.openAccount(c, purposeStep, c.FormValue("token"))
 	if !ok {
 		s.Log.Warn("sign-in code refused: step token invalid or expired", "addr", c.RealIP())
 		return s.renderStep(c, st, http.StatusForbidden, "", "profile_step_expired")

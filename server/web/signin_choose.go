@@ -31,7 +31,7 @@ func (s *Server) chooser(c echo.Context, email string, accounts []engineer) temp
 	})
 	for _, a := range accounts {
 		v.Choices = append(v.Choices, templates.LoginChoice{
-			Provider: a.Provider.Name, Role: roleName(a.User.Role), Token: s.signChoice(c, a.User, exp),
+			Provider: a.Provider.Name, Role: roleName(a.User.Role), Token: s.signAccount(c, purposeChoice, a.User, exp),
 		})
 	}
 	return v
@@ -47,25 +47,31 @@ func roleName(r store.Role) string {
 	return "Engineer"
 }
 
-// signChoice is a choice of account that the server signed: the provider and user ids and an expiry,
-// with an HMAC over them and the browser's CSRF token. Nothing is stored: the signature is the proof that this
-// browser typed the right password a moment ago, and it is worth nothing in another browser (another
-// CSRF cookie) or after choiceLifetime.
-func (s *Server) signChoice(c echo.Context, u store.User, exp time.Time) string {
+// Purposes of a signedAccount: a value signed for one is refused by the other.
+const (
+	purposeChoice = "tether sign-in choice v1"
+	purposeStep   = "tether sign-in second step v1"
+)
+
+// signAccount is a proof the server signs for this browser that it typed u's password a moment ago: the
+// provider and user ids and an expiry, with an HMAC over them, the purpose (a choice of account on the
+// chooser, the second step of a two-factor sign-in) and the browser's CSRF token. Nothing is stored: it is
+// worth nothing in another browser (another CSRF cookie), for another purpose or after exp.
+func (s *Server) signAccount(c echo.Context, purpose string, u store.User, exp time.Time) string {
 	body := u.ProviderID + "." + u.ID + "." + strconv.FormatInt(exp.Unix(), 10)
-	return base64.RawURLEncoding.EncodeToString([]byte(body)) + "." + s.choiceMAC(c, body)
+	return base64.RawURLEncoding.EncodeToString([]byte(body)) + "." + s.accountMAC(c, purpose, body)
 }
 
-func (s *Server) choiceMAC(c echo.Context, body string) string {
+func (s *Server) accountMAC(c echo.Context, purpose, body string) string {
 	csrf, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
 	m := hmac.New(sha256.New, s.Secret)
-	m.Write([]byte("tether sign-in choice v1\x00" + body + "\x00" + csrf))
+	m.Write([]byte(purpose + "\x00" + body + "\x00" + csrf))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// openChoice checks a signed choice and returns its provider and user ids; ok false when it is forged,
-// from another browser or expired.
-func (s *Server) openChoice(c echo.Context, tok string) (providerID, userID string, ok bool) {
+// openAccount checks a signAccount value for purpose and returns its provider and user ids; ok false when
+// it is forged, for another purpose, from another browser or expired.
+func (s *Server) openAccount(c echo.Context, purpose, tok string) (providerID, userID string, ok bool) {
 	enc, mac, found := strings.Cut(tok, ".")
 	if !found || len(tok) > 256 {
 		return "", "", false
@@ -75,7 +81,7 @@ func (s *Server) openChoice(c echo.Context, tok string) (providerID, userID stri
 		return "", "", false
 	}
 	body := string(raw)
-	if !hmac.Equal([]byte(mac), []byte(s.choiceMAC(c, body))) {
+	if !hmac.Equal([]byte(mac), []byte(s.accountMAC(c, purpose, body))) {
 		return "", "", false
 	}
 	parts := strings.Split(body, ".")
@@ -91,7 +97,7 @@ func (s *Server) openChoice(c echo.Context, tok string) (providerID, userID stri
 
 // loginChoose signs in to the account picked on the chooser.
 func (s *Server) loginChoose(c echo.Context) error {
-	providerID, userID, ok := s.openChoice(c, c.FormValue("choice"))
+	providerID, userID, ok := s.openAccount(c, purposeChoice, c.FormValue("choice"))
 	if !ok {
 		s.Log.Warn("sign-in choice refused: invalid or expired", "addr", c.RealIP())
 		v := templates.Login{Page: s.page(c, "", defaultBrand)}
