@@ -2,13 +2,10 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -54,7 +51,7 @@ func TestAdminConnectsCRMTokenWebhookAndConsoleLink(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#api-tokens button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#new-token`)),
 	)
-	apiShot(t, w.engineer, "api-token-created")
+	fullShot(t, w.engineer, "api-token-created")
 	token := eval[string](t, w.engineer, `document.querySelector('#new-token').value`)
 	if !strings.HasPrefix(token, "tth_") || len(token) != 56 {
 		t.Fatalf("token %q", token)
@@ -115,7 +112,7 @@ func TestAdminConnectsCRMTokenWebhookAndConsoleLink(t *testing.T) {
 		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS(`#api-deliveries tr[data-status=delivered]`)),
 	)
-	apiShot(t, w.engineer, "api-page")
+	fullShot(t, w.engineer, "api-page")
 
 	// The console link opens the session for the signed-in engineer...
 	do(t, w.engineer, 20*time.Second, "open the console link",
@@ -162,9 +159,9 @@ func TestAdminConnectsCRMTokenWebhookAndConsoleLink(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("revoked token: %d", resp.StatusCode)
 	}
-	apiShot(t, w.engineer, "api-page-revoked")
+	fullShot(t, w.engineer, "api-page-revoked")
 	do(t, w.engineer, 10*time.Second, "phone width", chromedp.EmulateViewport(390, 844))
-	apiShot(t, w.engineer, "api-page-phone")
+	fullShot(t, w.engineer, "api-page-phone")
 	// Wide tables scroll inside their panel; the page itself fits the phone.
 	if wd := eval[float64](t, w.engineer, `document.documentElement.scrollWidth`); wd > 390 {
 		t.Fatalf("the API page is %v px wide on a 390 px phone", wd)
@@ -174,25 +171,4 @@ func TestAdminConnectsCRMTokenWebhookAndConsoleLink(t *testing.T) {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-// apiShot saves a full-page screenshot under TETHER_E2E_SHOTS (or /tmp/shots9/api when unset).
-func apiShot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("TETHER_E2E_SHOTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "shots9", "api")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	c, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	b, err := chromedp.Run(c, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -5,8 +5,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,27 +21,6 @@ func phone(t testing.TB, ctx context.Context) {
 	t.Helper()
 	do(t, ctx, 10*time.Second, "phone viewport",
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait, chromedp.EmulateScale(2)))
-}
-
-// mobileShot saves the whole page as a PNG under $TETHER_E2E_SHOTS, or /tmp/shots10/mobile when unset.
-func mobileShot(t testing.TB, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("TETHER_E2E_SHOTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "shots10", "mobile")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	c, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	b, err := chromedp.Run(c, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // fitsPhone fails unless the page fits the phone's width: nothing scrolls the page sideways, and the
@@ -96,7 +73,7 @@ func TestConsoleOnPhone(t *testing.T) {
 	if got := eval[[]bool](t, ctx, `[document.getElementById("menu-toggle").getClientRects().length > 0, document.querySelector('.topbar nav a[href="/settings/team"]').getClientRects().length > 0]`); got[0] || !got[1] {
 		t.Fatalf("on a computer: menu button shown %v, links shown %v", got[0], got[1])
 	}
-	mobileShot(t, ctx, "console-computer")
+	fullShot(t, ctx, "console-computer")
 	phone(t, ctx)
 
 	// The menu: closed, the links are out of the way; the button opens them.
@@ -105,14 +82,14 @@ func TestConsoleOnPhone(t *testing.T) {
 		t.Fatal("on a phone the top bar's links show before the menu is opened")
 	}
 	fitsPhone(t, ctx, "console")
-	mobileShot(t, ctx, "console")
+	fullShot(t, ctx, "console")
 	do(t, ctx, 10*time.Second, "open the menu", chromedp.Tap(chromedp.CSS(`#menu-toggle`)), chromedp.WaitVisible(chromedp.CSS(`.topbar nav a[href="/settings/team"]`)))
 	links := eval[[]string](t, ctx, `[...document.querySelectorAll(".topbar nav a")].filter(a => a.getClientRects().length).map(a => a.getAttribute("href"))`)
 	if len(links) < 7 || eval[string](t, ctx, `document.getElementById("menu-toggle").getAttribute("aria-expanded")`) != "true" {
 		t.Fatalf("the open menu shows %v", links)
 	}
 	fitsPhone(t, ctx, "console with the menu open")
-	mobileShot(t, ctx, "console-menu")
+	fullShot(t, ctx, "console-menu")
 	do(t, ctx, 20*time.Second, "go to the team page from the menu",
 		chromedp.Tap(chromedp.CSS(`.topbar nav a[href="/settings/team"]`)), chromedp.WaitVisible(chromedp.CSS(`#invite-form`)))
 
@@ -124,7 +101,7 @@ func TestConsoleOnPhone(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#v-screen`), chromedp.NodeReady),
 	)
 	fitsPhone(t, ctx, "viewer")
-	mobileShot(t, ctx, "viewer-waiting")
+	fullShot(t, ctx, "viewer-waiting")
 	view := eval[string](t, ctx, `location.pathname`)
 	session := strings.TrimSuffix(view, "/view")
 
@@ -141,7 +118,7 @@ func TestConsoleOnPhone(t *testing.T) {
 	} {
 		do(t, ctx, 20*time.Second, "open "+p.name, chromedp.Navigate(w.srv.url+p.path), chromedp.WaitVisible(chromedp.CSS(p.ready)))
 		fitsPhone(t, ctx, p.name)
-		mobileShot(t, ctx, p.name)
+		fullShot(t, ctx, p.name)
 	}
 }
 
@@ -165,18 +142,18 @@ func TestInvitationPageOnPhone(t *testing.T) {
 	if hgt := eval[float64](t, cust, `document.querySelector("#downloads a.download").getBoundingClientRect().height`); hgt < 44 {
 		t.Errorf("the download button is %v px tall", hgt)
 	}
-	mobileShot(t, cust, "invitation")
+	fullShot(t, cust, "invitation")
 
 	do(t, cust, 20*time.Second, "the invitation in German", chromedp.Navigate(link+"?lang=de"), chromedp.WaitVisible(chromedp.CSS(`#downloads`)))
 	if lang := eval[string](t, cust, `document.documentElement.lang`); lang != "de" {
 		t.Errorf("the invitation asked in German says lang=%q", lang)
 	}
 	fitsPhone(t, cust, "invitation (de)")
-	mobileShot(t, cust, "invitation-de")
+	fullShot(t, cust, "invitation-de")
 
 	do(t, cust, 20*time.Second, "the invitation in Chinese", chromedp.Navigate(link+"?lang=zh-Hans"), chromedp.WaitVisible(chromedp.CSS(`#downloads`)))
 	fitsPhone(t, cust, "invitation (zh-Hans)")
-	mobileShot(t, cust, "invitation-zh")
+	fullShot(t, cust, "invitation-zh")
 
 	// The installed console's offline page, as the service worker keeps it in the engineer's language.
 	for _, l := range []struct{ lang, says string }{{"de", "Sie sind offline"}, {"zh-Hans", "您已离线"}} {
@@ -185,17 +162,17 @@ func TestInvitationPageOnPhone(t *testing.T) {
 			t.Errorf("offline page in %s says %q", l.lang, got)
 		}
 		fitsPhone(t, cust, "offline page ("+l.lang+")")
-		mobileShot(t, cust, "offline-"+l.lang)
+		fullShot(t, cust, "offline-"+l.lang)
 	}
 
 	do(t, cust, 20*time.Second, "the code page", chromedp.Navigate(w.srv.url+"/?lang=en"), chromedp.WaitVisible(chromedp.CSS(`input[name=code]`)))
 	fitsPhone(t, cust, "code page")
-	mobileShot(t, cust, "code")
+	fullShot(t, cust, "code")
 
 	// The portal's Get help form and the page that waits for an engineer.
 	do(t, cust, 20*time.Second, "the help form", chromedp.Navigate(w.srv.url+requestPortal+"/help"), chromedp.WaitVisible(chromedp.CSS(`#help-form`)))
 	fitsPhone(t, cust, "help form")
-	mobileShot(t, cust, "help")
+	fullShot(t, cust, "help")
 	do(t, cust, 20*time.Second, "ask for help",
 		chromedp.SendKeys(chromedp.CSS(`#help-name`), "Maria Lopez"),
 		chromedp.SendKeys(chromedp.CSS(`#help-description`), "My printer stopped working after an update."),
@@ -203,14 +180,14 @@ func TestInvitationPageOnPhone(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#request-wait`)),
 	)
 	fitsPhone(t, cust, "waiting for an engineer")
-	mobileShot(t, cust, "help-wait")
+	fullShot(t, cust, "help-wait")
 
 	// An engineer signs in on a phone.
 	signIn := newContextOf(t, cust)
 	phone(t, signIn)
 	do(t, signIn, 20*time.Second, "the sign-in page", chromedp.Navigate(w.srv.url+"/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=email]`)))
 	fitsPhone(t, signIn, "sign-in")
-	mobileShot(t, signIn, "sign-in")
+	fullShot(t, signIn, "sign-in")
 }
 
 // TestConsoleInstallable: the console's manifest is valid for Chromium, its service worker installs and
@@ -296,7 +273,7 @@ func TestConsoleInstallable(t *testing.T) {
 		t.Error("the offline page has no style: the cached style sheet did not load")
 	}
 	phone(t, ctx)
-	mobileShot(t, ctx, "offline")
+	fullShot(t, ctx, "offline")
 }
 
 // cutNetwork takes the network from a tab or a worker (Network.emulateNetworkConditions).
@@ -447,7 +424,7 @@ func TestViewerTouch(t *testing.T) {
 	do(t, ctx, 5*time.Second, "keyboard button again", touch(input.DispatchTouchEventTypeTouchStart, [2]float64{bx, by}), touch(input.DispatchTouchEventTypeTouchEnd))
 	waitJS(t, ctx, 5*time.Second, "the keyboard field let go", `document.activeElement.id !== "v-kbd-input" && document.getElementById("v-kbd").getAttribute("aria-pressed") === "false"`)
 	phone(t, ctx)
-	mobileShot(t, ctx, "viewer-touch")
+	fullShot(t, ctx, "viewer-touch")
 }
 
 func countEvents(tw *testWindow, kind string) int {

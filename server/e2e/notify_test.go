@@ -5,8 +5,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,25 +15,6 @@ import (
 
 	"tether/agent/capture/xvfbtest"
 )
-
-// notifyShot saves a full-page screenshot under /tmp/shots10/notify for a person to look at.
-func notifyShot(t testing.TB, ctx context.Context, name string) {
-	t.Helper()
-	dir := "/tmp/shots10/notify"
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	c, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	b, err := chromedp.Run(c, chromedp.FullScreenshot(90))
-	if err != nil {
-		t.Errorf("screenshot %s: %v", name, err)
-		return
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
-		t.Error(err)
-	}
-}
 
 // notifyRecorder wraps window.Notification in every page the engineer's browser opens: each notification
 // the page constructs is recorded in window.__notes (title, body, tag and the notification itself, whose
@@ -162,7 +141,7 @@ func TestNotificationWhenCustomerJoins(t *testing.T) {
 	if txt := eval[string](t, w.engineer, `document.getElementById("notify-permission-text").textContent`); txt != "This browser shows notifications." {
 		t.Errorf("permission line %q", txt)
 	}
-	notifyShot(t, w.engineer, "console-menu-en")
+	fullShot(t, w.engineer, "console-menu-en")
 	do(t, w.engineer, 5*time.Second, "close the menu", chromedp.Click(chromedp.CSS(`#notify-panel summary`)))
 
 	// A session without the viewer: its page, then back to the console.
@@ -196,7 +175,7 @@ func TestNotificationWhenCustomerJoins(t *testing.T) {
 		t.Errorf("sounds played on this page %q, want the joined chime", played)
 	}
 	waitJS(t, w.engineer, 5*time.Second, "the waiting count in the title", `document.title === "(1) Sessions · Acme IT Services"`)
-	notifyShot(t, w.engineer, "console-customer-joined")
+	fullShot(t, w.engineer, "console-customer-joined")
 
 	// The session's page, looked at in another tab, marks the session: the console announces nothing
 	// about it meanwhile (the page reloads itself when the session ends; the mark outlives that); the
@@ -246,7 +225,7 @@ func TestConsoleStreamReconnects(t *testing.T) {
 
 	do(t, w.engineer, 5*time.Second, "drop the line", chromedp.Evaluate[chromedp.Void](`window.__goOffline()`))
 	waitJS(t, w.engineer, 5*time.Second, "Reconnecting… shown", `!document.getElementById("stream-status").hidden && document.getElementById("stream-status").textContent === "Reconnecting…"`)
-	notifyShot(t, w.engineer, "console-reconnecting")
+	fullShot(t, w.engineer, "console-reconnecting")
 
 	cust := newBrowser(t)
 	do(t, cust, 20*time.Second, "get help",
@@ -280,7 +259,7 @@ func TestConsoleStreamReconnects(t *testing.T) {
 	if strings.Contains(eval[string](t, w.engineer, `document.body.innerText`), "notify_") {
 		t.Fatal("a raw message id on the console")
 	}
-	notifyShot(t, w.engineer, "console-caught-up")
+	fullShot(t, w.engineer, "console-caught-up")
 
 	// The menu in German and Chinese, and on a phone.
 	for _, lang := range []string{"de", "zh-Hans"} {
@@ -293,7 +272,7 @@ func TestConsoleStreamReconnects(t *testing.T) {
 		if txt := eval[string](t, w.engineer, `document.getElementById("notify-form").innerText`); strings.Contains(txt, "notify_") || strings.Contains(txt, "A customer of mine") {
 			t.Errorf("the menu in %s reads %q", lang, txt)
 		}
-		notifyShot(t, w.engineer, "console-menu-"+lang)
+		fullShot(t, w.engineer, "console-menu-"+lang)
 	}
 	do(t, w.engineer, 20*time.Second, "console on a phone",
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
@@ -305,5 +284,5 @@ func TestConsoleStreamReconnects(t *testing.T) {
 	if wide := eval[bool](t, w.engineer, `(function () { var r = document.getElementById("notify-form").getBoundingClientRect(); return r.left < 0 || r.right > 390; })()`); wide {
 		t.Error("the menu leaves a 390-pixel screen")
 	}
-	notifyShot(t, w.engineer, "console-menu-phone")
+	fullShot(t, w.engineer, "console-menu-phone")
 }

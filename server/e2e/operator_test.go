@@ -217,7 +217,12 @@ func TestSignUpNewProvider(t *testing.T) {
 		chromedp.Navigate(link),
 		chromedp.Click(chromedp.CSS(`#signup-confirm`)),
 		chromedp.WaitVisible(chromedp.CSS(`#session-list`)),
-		chromedp.Click(chromedp.CSS(`.me form button`)),
+	)
+	// A new owner gets the tour; on a phone, signing out is in the top bar's menu.
+	skipTour(t, gil)
+	do(t, gil, 20*time.Second, "sign out",
+		chromedp.Click(chromedp.CSS(`#menu-toggle`)),
+		chromedp.Click(chromedp.CSS(`#sign-out button`)),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=password]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "gil@globex.test"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "globex password 1"),
@@ -235,7 +240,9 @@ func TestSignUpNewProvider(t *testing.T) {
 	if brand := eval[string](t, gil, `document.querySelector(".topbar .brand-name").textContent`); brand != "Globex Helpdesk" {
 		t.Errorf("chose Globex Helpdesk, got %q", brand)
 	}
+	skipTour(t, gil)
 	do(t, gil, 20*time.Second, "switch provider",
+		chromedp.Click(chromedp.CSS(`#menu-toggle`)),
 		chromedp.Click(chromedp.CSS(`.me a.switch`)),
 		chromedp.WaitVisible(chromedp.CSS(`.row a.button`)),
 	)

@@ -16,27 +16,6 @@ import (
 	"github.com/pquerna/otp/totp"
 )
 
-// profileShot saves a full-page screenshot of the profile part under /tmp/shots10/profile when
-// TETHER_PROFILE_SHOTS is set (for the person checking the pages), and under $TETHER_E2E_SHOTS as
-// every other e2e screenshot.
-func profileShot(t testing.TB, ctx context.Context, name string) {
-	fullShot(t, ctx, name)
-	dir := os.Getenv("TETHER_PROFILE_SHOTS")
-	if dir == "" {
-		return
-	}
-	c, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	b, err := chromedp.Run(c, chromedp.FullScreenshot(90))
-	if err != nil {
-		t.Errorf("screenshot %s: %v", name, err)
-		return
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
-		t.Error(err)
-	}
-}
-
 // passwordStep signs in with email and password and waits for the code page.
 func passwordStep(t testing.TB, ctx context.Context, base, email, pw string) {
 	do(t, ctx, 20*time.Second, "sign in with the password",
@@ -64,7 +43,7 @@ func TestTOTPEnrolAndSignIn(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#me-profile`)),
 		chromedp.WaitVisible(chromedp.CSS(`#profile-form`)),
 	)
-	profileShot(t, b, "profile-en")
+	fullShot(t, b, "profile-en")
 	do(t, b, 20*time.Second, "start enrolment",
 		chromedp.Click(chromedp.CSS(`#profile-2fa-start`)),
 		chromedp.WaitVisible(chromedp.CSS(`#enrol-secret`)),
@@ -72,7 +51,7 @@ func TestTOTPEnrolAndSignIn(t *testing.T) {
 	if ok := eval[bool](t, b, `(() => { const i = document.querySelector('.enrol-qr img'); return i.complete && i.naturalWidth >= 200; })()`); !ok {
 		t.Fatal("the QR code did not load")
 	}
-	profileShot(t, b, "enrol-en")
+	fullShot(t, b, "enrol-en")
 	secret := strings.ReplaceAll(eval[string](t, b, `document.getElementById('enrol-secret').textContent`), " ", "")
 	code, err := totp.GenerateCode(secret, time.Now())
 	if err != nil {
@@ -83,13 +62,13 @@ func TestTOTPEnrolAndSignIn(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`.enrol-confirm button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#recovery-codes`)),
 	)
-	profileShot(t, b, "recovery-codes-en")
+	fullShot(t, b, "recovery-codes-en")
 	codes := eval[[]any](t, b, `[...document.querySelectorAll('#recovery-codes li')].map(li => li.textContent)`)
 	if len(codes) != 10 {
 		t.Fatalf("%d recovery codes shown", len(codes))
 	}
 	do(t, b, 20*time.Second, "sign out",
-		chromedp.Click(chromedp.CSS(`.me form button`)),
+		chromedp.Click(chromedp.CSS(`#sign-out button`)),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=email]`)),
 	)
 	// A wrong code: the sign-in page, as for a wrong password.
@@ -105,14 +84,14 @@ func TestTOTPEnrolAndSignIn(t *testing.T) {
 	// The code of the next step: this step's was used at enrolment and is refused as a replay.
 	next, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
 	passwordStep(t, b, w.srv.url, "erin@acme.test", "correct horse battery")
-	profileShot(t, b, "signin-code-en")
+	fullShot(t, b, "signin-code-en")
 	do(t, b, 20*time.Second, "the right code",
 		chromedp.SendKeys(chromedp.CSS(`#signin-code`), next),
 		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#session-list`)),
 	)
 	do(t, b, 20*time.Second, "sign out again",
-		chromedp.Click(chromedp.CSS(`.me form button`)),
+		chromedp.Click(chromedp.CSS(`#sign-out button`)),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=email]`)),
 	)
 	passwordStep(t, b, w.srv.url, "erin@acme.test", "correct horse battery")
@@ -137,13 +116,13 @@ func TestTOTPEnrolAndSignIn(t *testing.T) {
 		)
 		// The page before the save also says "saved": wait for the new page in the new language.
 		waitAcrossNavigation(t, b, 10*time.Second, "the profile in "+lang, `document.documentElement.lang === '`+lang+`' && !!document.getElementById('profile-saved')`)
-		profileShot(t, b, "profile-"+lang)
+		fullShot(t, b, "profile-"+lang)
 	}
 	do(t, b, 10*time.Second, "phone width", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#profile-form`)))
 	if over := eval[bool](t, b, `document.documentElement.scrollWidth > 392`); over {
 		t.Fatal("the profile page overflows a 390 px screen")
 	}
-	profileShot(t, b, "profile-zh-390")
+	fullShot(t, b, "profile-zh-390")
 	// The public pages of the second step and of "Forgot password?" in German (without SMTP: ask an admin).
 	do(t, b, 20*time.Second, "forgot password, in German",
 		chromedp.EmulateViewport(1400, 1000),
@@ -154,9 +133,9 @@ func TestTOTPEnrolAndSignIn(t *testing.T) {
 	if got := eval[string](t, b, `document.querySelector('h1').textContent`); got != "Passwort zurücksetzen" {
 		t.Fatalf("forgot page heading %q", got)
 	}
-	profileShot(t, b, "forgot-de")
+	fullShot(t, b, "forgot-de")
 	passwordStep(t, b, w.srv.url, "erin@acme.test", "correct horse battery")
-	profileShot(t, b, "signin-code-de")
+	fullShot(t, b, "signin-code-de")
 }
 
 var employeeRE = regexp.MustCompile(`E-1042`)
@@ -198,7 +177,7 @@ func TestProfileShownToCustomer(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#profile-photo button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`img.profile-photo`)),
 	)
-	profileShot(t, b, "profile-filled-en")
+	fullShot(t, b, "profile-filled-en")
 	link, _ := w.newSession(t, "Carl Customer")
 	cust := newBrowser(t)
 	do(t, cust, 20*time.Second, "open the invitation", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`#engineer-card`)))
@@ -210,10 +189,10 @@ func TestProfileShownToCustomer(t *testing.T) {
 	if h := eval[string](t, cust, `document.getElementById('headline').textContent`); !strings.Contains(h, "Erin Engel") {
 		t.Fatalf("headline %q", h)
 	}
-	profileShot(t, cust, "invite-engineer-en")
+	fullShot(t, cust, "invite-engineer-en")
 	do(t, cust, 10*time.Second, "phone width", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#engineer-card`)))
 	if over := eval[bool](t, cust, `document.documentElement.scrollWidth > 392`); over {
 		t.Fatal("the invitation page overflows a 390 px screen")
 	}
-	profileShot(t, cust, "invite-engineer-390")
+	fullShot(t, cust, "invite-engineer-390")
 }

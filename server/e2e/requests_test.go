@@ -5,8 +5,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,25 +19,6 @@ import (
 
 // requestPortal is the path prefix of the test provider's portal ("Acme IT Services").
 const requestPortal = "/p/acme-it-services"
-
-// requestShot saves a full-page screenshot under /tmp/shots9/requests for a person to look at.
-func requestShot(t testing.TB, ctx context.Context, name string) {
-	t.Helper()
-	dir := "/tmp/shots9/requests"
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	c, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	b, err := chromedp.Run(c, chromedp.FullScreenshot(90))
-	if err != nil {
-		t.Errorf("screenshot %s: %v", name, err)
-		return
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
-		t.Error(err)
-	}
-}
 
 // requestPhoneShot opens url in a new tab of the browser ctx the size of a 390-pixel-wide phone and saves a
 // screenshot of it.
@@ -59,7 +38,7 @@ func requestPhoneShot(t testing.TB, ctx context.Context, url, name string) {
 	if w := eval[int](t, tab, `document.documentElement.scrollWidth`); w > 390 {
 		t.Errorf("%s is %d pixels wide on a 390-pixel phone", name, w)
 	}
-	requestShot(t, tab, name)
+	fullShot(t, tab, name)
 }
 
 // requestAllowNotifications grants the server's origin the Notification permission, as an engineer clicking
@@ -156,13 +135,13 @@ func TestGetHelpFromPortal(t *testing.T) {
 	waitJS(t, w.engineer, 5*time.Second, "notifications switched on", `document.querySelector('#notify-form input[name=desktop][value=request_new]').checked && document.getElementById("notify-status").textContent === "Saved"`)
 	do(t, w.engineer, 5*time.Second, "close the menu", chromedp.Click(chromedp.CSS(`#notify-panel summary`)))
 	// Notifications shown are counted by the page; headless Chromium shows none on a screen.
-	requestShot(t, w.engineer, "console-empty-queue")
+	fullShot(t, w.engineer, "console-empty-queue")
 
 	cust := newBrowser(t)
 	do(t, cust, 10*time.Second, "portal start page", chromedp.Navigate(w.srv.url+requestPortal+"/"), chromedp.WaitVisible(chromedp.CSS(`#get-help`)))
-	requestShot(t, cust, "code-page-get-help")
+	fullShot(t, cust, "code-page-get-help")
 	do(t, cust, 10*time.Second, "open Get help", chromedp.Click(chromedp.CSS(`#get-help`)), chromedp.WaitVisible(chromedp.CSS(`#help-form`)))
-	requestShot(t, cust, "help-form")
+	fullShot(t, cust, "help-form")
 	requestPhoneShot(t, cust, w.srv.url+requestPortal+"/help", "help-form-phone")
 	requestAskForHelp(t, cust, w.srv.url, "Rita Customer", "My printer is offline since this morning.")
 	waitJS(t, cust, 10*time.Second, "position 1", `document.getElementById("queue-position").textContent === "1"`)
@@ -172,7 +151,7 @@ func TestGetHelpFromPortal(t *testing.T) {
 	if txt := eval[string](t, cust, `document.getElementById("queue-text").textContent`); !strings.Contains(txt, "next in the queue") {
 		t.Fatalf("queue text %q", txt)
 	}
-	requestShot(t, cust, "customer-waiting")
+	fullShot(t, cust, "customer-waiting")
 	requestPhoneShot(t, cust, eval[string](t, cust, `location.href`), "customer-waiting-phone")
 
 	id := requestRowID(t, w.engineer, "Rita Customer")
@@ -181,7 +160,7 @@ func TestGetHelpFromPortal(t *testing.T) {
 	if toast := eval[string](t, w.engineer, `document.getElementById("request-toast").textContent`); !strings.Contains(toast, "Rita Customer") {
 		t.Fatalf("console toast %q", toast)
 	}
-	requestShot(t, w.engineer, "console-new-request")
+	fullShot(t, w.engineer, "console-new-request")
 
 	// The customer runs the program while waiting: it asks on behalf of whoever accepts.
 	c := w.downloadAndRun(t, cust)
@@ -204,11 +183,11 @@ func TestGetHelpFromPortal(t *testing.T) {
 	if path := eval[string](t, w.engineer, `location.pathname`); path != "/sessions/"+id {
 		t.Fatalf("the winner landed on %q", path)
 	}
-	requestShot(t, w.engineer, "engineer-accepted-session")
+	fullShot(t, w.engineer, "engineer-accepted-session")
 	waitJS(t, page, 15*time.Second, "the consent page names the engineer", `document.getElementById("title").textContent.startsWith("Erin Engineer") && document.getElementById("who-engineer").textContent === "Erin Engineer"`)
-	requestShot(t, page, "consent-names-engineer")
+	fullShot(t, page, "consent-names-engineer")
 	waitJS(t, cust, 15*time.Second, "the invitation page names the engineer", `document.getElementById("headline").textContent.includes("Erin Engineer")`)
-	requestShot(t, cust, "customer-accepted")
+	fullShot(t, cust, "customer-accepted")
 	c.approve(t, "control")
 
 	st, providerID := trustStore(t, w)
@@ -263,7 +242,7 @@ func TestTwoEngineersAcceptOneWins(t *testing.T) {
 	if txt := eval[string](t, loser, fmt.Sprintf(`document.querySelector('[data-request=%q] .taken').textContent`, id)); txt != "Taken by "+winnerName && txt != "Taken by "+winnerName+"." {
 		t.Fatalf("the loser reads %q, want Taken by %s", txt, winnerName)
 	}
-	requestShot(t, loser, "loser-taken-by")
+	fullShot(t, loser, "loser-taken-by")
 	t.Logf("%s won; the other engineer read %q", winnerName, "Taken by "+winnerName)
 	evs, err := st.Events(context.Background(), providerID, id)
 	if err != nil {
@@ -301,14 +280,14 @@ func TestRequestTimesOutNobodyFree(t *testing.T) {
 	if v := eval[string](t, w.engineer, `document.querySelector("input[name=request_timeout_minutes]").value`); v != "3" {
 		t.Fatalf("settings show a request timeout of %q, want 3", v)
 	}
-	requestShot(t, w.engineer, "settings-request-timeout")
+	fullShot(t, w.engineer, "settings-request-timeout")
 	do(t, w.engineer, 10*time.Second, "console", chromedp.Navigate(w.srv.url+"/console"), chromedp.WaitVisible(chromedp.CSS(`#request-queue`)))
 	cust := newBrowser(t)
 	start := time.Now()
 	requestAskForHelp(t, cust, w.srv.url, "Nora Nobody", "Screen stays black after login.")
 	id := requestRowID(t, w.engineer, "Nora Nobody")
 	do(t, w.engineer, 10*time.Second, "the request's page", chromedp.Navigate(w.srv.url+"/sessions/"+id), chromedp.WaitVisible(chromedp.CSS(`#accept`)))
-	requestShot(t, w.engineer, "session-page-accept")
+	fullShot(t, w.engineer, "session-page-accept")
 	do(t, w.engineer, 10*time.Second, "back to the console", chromedp.Navigate(w.srv.url+"/console"), chromedp.WaitVisible(chromedp.CSS(`#request-queue`)))
 	waitJS(t, cust, 20*time.Second, "nobody is free", `!document.getElementById("request-closed").hidden && document.getElementById("request-wait").hidden`)
 	took := time.Since(start)
@@ -321,7 +300,7 @@ func TestRequestTimesOutNobodyFree(t *testing.T) {
 	if href := eval[string](t, cust, `document.querySelector("#request-closed a.button").getAttribute("href")`); href != requestPortal+"/help" {
 		t.Fatalf("ask again leads to %q", href)
 	}
-	requestShot(t, cust, "customer-nobody-free")
+	fullShot(t, cust, "customer-nobody-free")
 	waitJS(t, w.engineer, 10*time.Second, "the console drops the request", fmt.Sprintf(`document.querySelector('[data-request=%q]') === null`, id))
 	sess, err := st.SessionByID(context.Background(), providerID, id)
 	if err != nil || sess.State != store.StateEnded || sess.EndReason != protocol.EndNobodyFree {

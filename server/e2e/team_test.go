@@ -119,7 +119,7 @@ func TestInviteEngineerAndDeactivate(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#join-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#session-list`)),
 	)
-	if who := eval[string](t, eng, `document.querySelector(".me span").textContent`); who != "Eve Engineer" {
+	if who := eval[string](t, eng, `document.querySelector("#me-profile").textContent`); who != "Eve Engineer" {
 		t.Fatalf("console signed in as %q", who)
 	}
 	// An engineer has no Team link.

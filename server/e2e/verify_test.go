@@ -188,8 +188,8 @@ func TestFirstSignInTourShownOnce(t *testing.T) {
 	waitJS(t, owner, 10*time.Second, "the tour on the first sign-in", `!document.getElementById("tour-pop").hidden`)
 
 	want := [][2]string{
-		{"Start a support session", "1 of 5"}, {"Waiting requests", "2 of 5"}, {"Your sessions", "3 of 5"},
-		{"Your account", "4 of 5"}, {"Settings", "5 of 5"},
+		{"Start a support session", "1 of 6"}, {"Waiting requests", "2 of 6"}, {"Your sessions", "3 of 6"},
+		{"History", "4 of 6"}, {"Your profile", "5 of 6"}, {"Settings", "6 of 6"},
 	}
 	check := func(ctx context.Context, i int, want [][2]string, name string) {
 		t.Helper()
@@ -222,7 +222,7 @@ func TestFirstSignInTourShownOnce(t *testing.T) {
 		check(owner, i, want, name)
 	}
 	do(t, owner, 5*time.Second, "back", chromedp.Click(chromedp.CSS(`#tour-back`)))
-	check(owner, 3, want, "")
+	check(owner, len(want)-2, want, "")
 	if label := eval[string](t, owner, `document.getElementById("tour-next").textContent`); label != "Next" {
 		t.Errorf("the button before the last step reads %q", label)
 	}
@@ -246,7 +246,7 @@ func TestFirstSignInTourShownOnce(t *testing.T) {
 
 	// In the engineer's language (here chosen on the page; the profile's language wins when set).
 	do(t, owner, 10*time.Second, "German tour", chromedp.Navigate(w.srv.url+"/console?lang=de&tour=1"), chromedp.WaitVisible(chromedp.CSS(`#tour-pop`)))
-	check(owner, 0, [][2]string{{"Support-Sitzung starten", "1 von 5"}}, "tour-step1-1280-de")
+	check(owner, 0, [][2]string{{"Support-Sitzung starten", "1 von 6"}}, "tour-step1-1280-de")
 	do(t, owner, 5*time.Second, "escape", chromedp.KeyEvent(kb.Escape))
 	waitJS(t, owner, 5*time.Second, "the tour closed", `document.getElementById("tour-pop").hidden`)
 
@@ -257,7 +257,7 @@ func TestFirstSignInTourShownOnce(t *testing.T) {
 	do(t, ed, 10*time.Second, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
 	requestSignIn(t, ed, w.srv.url, "ed@acme.test")
 	waitJS(t, ed, 10*time.Second, "the tour on the phone", `!document.getElementById("tour-pop").hidden`)
-	phone := [][2]string{{"Start a support session", "1 of 4"}, {"Waiting requests", "2 of 4"}, {"Your sessions", "3 of 4"}, {"Your account", "4 of 4"}}
+	phone := [][2]string{{"Start a support session", "1 of 4"}, {"Waiting requests", "2 of 4"}, {"Your sessions", "3 of 4"}, {"Menu", "4 of 4"}}
 	for i := range phone {
 		if i > 0 {
 			do(t, ed, 5*time.Second, "next", chromedp.Click(chromedp.CSS(`#tour-next`)))

@@ -172,7 +172,7 @@ func (w *world) runOnWindows(t testing.TB, ctx context.Context, desk *wineDeskto
 	return c
 }
 
-var consoleURL = regexp.MustCompile(`http://127\.0\.0\.1:\d+/\S+`)
+var consoleURL = regexp.MustCompile(`http://127\.0\.0\.1:\d+/[a-z2-7]{32}/`)
 
 // approveOnWindows is the Windows customer's consent step: the agent
 // prints the address of the consent page it serves on 127.0.0.1 (and asks

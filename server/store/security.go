@@ -156,7 +156,17 @@ func (s *Store) NoteLogin(ctx context.Context, tokenHash, userAgent, address str
 // when the last note is recent).
 func (s *Store) TouchLogin(ctx context.Context, tokenHash, address string, every time.Duration) error {
 	now := s.now()
-	_, err := s.db.NewUpdate().Model((*Login)(nil)).Set("last_seen_at = ?", now).Set("address = ?", address).
+	// Read first: on SQLite even an UPDATE that changes no row takes the database's write lock, and this
+	// runs on every signed-in page.
+	stale, err := s.db.NewSelect().Model((*Login)(nil)).
+		Where("token_hash = ? AND (last_seen_at IS NULL OR last_seen_at < ?)", tokenHash, now.Add(-every)).Count(ctx)
+	if err != nil {
+		return fmt.Errorf("store: touch sign-in: %w", err)
+	}
+	if stale == 0 {
+		return nil
+	}
+	_, err = s.db.NewUpdate().Model((*Login)(nil)).Set("last_seen_at = ?", now).Set("address = ?", address).
 		Where("token_hash = ? AND (last_seen_at IS NULL OR last_seen_at < ?)", tokenHash, now.Add(-every)).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("store: touch sign-in: %w", err)
