@@ -93,7 +93,7 @@ const viewerPage = `<!doctype html>
   </div>
   <div id="v-stage"><canvas id="v-screen" tabindex="0"></canvas><canvas id="v-cursor"></canvas></div>
 </div>
-<script src="/static/wasm_exec.js"></script><script src="/static/js/viewer-pixels.js"></script><script src="/static/js/viewer-boot.js"></script>
+<script src="/static/js/msgs.js"></script><script src="/static/wasm_exec.js"></script><script src="/static/js/viewer-pixels.js"></script><script src="/static/js/viewer-boot.js"></script>
 </body></html>`
 
 // newServer serves the page, the static files, the built wasm and a fake
