@@ -28,13 +28,3 @@ func posixLocale(name string) string {
 	}
 	return strings.ReplaceAll(name, "_", "-")
 }
-
-// reasonText is why the session ended, in loc's language; a reason of no list as it is.
-func reasonText(loc locales.Localizer, reason string) string {
-	key, arg, ok := protocol.EndReasonKey(reason)
-	if !ok {
-		return reason
-	}
-	id := "customer_reason_" + key // a message of every catalog (server/web TestEndReasonsSaid)
-	return loc.T(id, map[string]any{"Name": arg})
-}

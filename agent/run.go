@@ -21,6 +21,7 @@ import (
 	"tether/agent/overlay"
 	"tether/agent/selfremove"
 	"tether/agent/session"
+	"tether/static/locales"
 )
 
 // Exit codes.
@@ -114,9 +115,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var ended *link.EndedError
 	switch {
 	case err == nil:
-		fmt.Fprintln(stdout, loc.T("customer_agent_ended", map[string]any{"Reason": reasonText(loc, res.Reason)}))
+		fmt.Fprintln(stdout, loc.T("customer_agent_ended", map[string]any{"Reason": locales.CustomerEndReason(loc.T, res.Reason)}))
 	case errors.As(err, &ended):
-		fmt.Fprintln(stdout, loc.T("customer_agent_ended", map[string]any{"Reason": reasonText(loc, ended.Reason)}))
+		fmt.Fprintln(stdout, loc.T("customer_agent_ended", map[string]any{"Reason": locales.CustomerEndReason(loc.T, ended.Reason)}))
 	default:
 		logger.Error("session", "err", err)
 		fmt.Fprintln(stdout, loc.T("customer_agent_failed", map[string]any{"Error": err.Error()}))

@@ -61,6 +61,12 @@ func (p Page) Language() string {
 	return p.Lang
 }
 
+// WithTitle is the page titled by message id in its language.
+func (p Page) WithTitle(id string, data ...map[string]any) Page {
+	p.Title = p.Say(id, data...)
+	return p
+}
+
 // Say is the message id in the page's language; in English on a page made without a language.
 func (p Page) Say(id string, data ...map[string]any) string {
 	if p.T == nil {

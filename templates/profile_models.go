@@ -111,17 +111,6 @@ func initials(first, last string) string {
 	return string(out)
 }
 
-// RoleName is the user's role in the page's language.
-func (p ProfilePage) RoleName() string {
-	switch p.Role {
-	case "owner":
-		return p.Say("profile_role_owner")
-	case "admin":
-		return p.Say("profile_role_admin")
-	}
-	return p.Say("profile_role_engineer")
-}
-
 // SavedText says what was just saved.
 func (p ProfilePage) SavedText() string {
 	switch p.Saved {

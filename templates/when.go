@@ -48,11 +48,14 @@ func (p Page) WhenZone(t time.Time) string {
 // Stamp is the instant for a datetime attribute: RFC 3339 with milliseconds.
 func Stamp(t time.Time) string { return t.Format("2006-01-02T15:04:05.000Z07:00") }
 
-func (p Page) in(t time.Time) time.Time {
+func (p Page) in(t time.Time) time.Time { return t.In(p.Location()) }
+
+// Location is the reader's time zone: Zone, or the server's.
+func (p Page) Location() *time.Location {
 	if p.Zone == nil {
-		return t.Local()
+		return time.Local
 	}
-	return t.In(p.Zone)
+	return p.Zone
 }
 
 func (p Page) sep() string {

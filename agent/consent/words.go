@@ -7,9 +7,6 @@ import (
 	"tether/static/locales"
 )
 
-// reasonPrefix + protocol.EndReasonKey is the message id of an end reason.
-const reasonPrefix = "customer_reason_"
-
 // pageWords are the sentences page.js says, in loc's language; {name}s are what the script fills in.
 func pageWords(loc locales.Localizer) string {
 	v := func(k string) string { return "{" + k + "}" }
@@ -75,9 +72,7 @@ func pageWords(loc locales.Localizer) string {
 		"files_sending":        loc.T("customer_agent_files_sending", map[string]any{"Percent": v("percent")}),
 	}
 	for _, r := range protocol.EndReasons() {
-		key, _, _ := protocol.EndReasonKey(r)
-		id := reasonPrefix + key
-		words["reason:"+r] = loc.T(id)
+		words["reason:"+r] = locales.CustomerEndReason(loc.T, r)
 	}
 	b, err := json.Marshal(words)
 	if err != nil {

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -262,24 +261,9 @@ func (p *pauser) Cursor() (capture.Cursor, error) {
 // grantWords lists what the grants in g let the engineer do, in the customer's language: "see your screen
 // and use your mouse and keyboard".
 func (s *session) grantWords(g protocol.Grants) string {
-	loc := s.cfg.Lang
 	var labels []string
 	for _, n := range g.Names() {
-		switch n {
-		case "view":
-			labels = append(labels, loc.T("customer_grant_view"))
-		case "control":
-			labels = append(labels, loc.T("customer_grant_control"))
-		case "limited":
-			labels = append(labels, loc.T("customer_grant_limited"))
-		case "clipboard":
-			labels = append(labels, loc.T("customer_grant_clipboard"))
-		case "files":
-			labels = append(labels, loc.T("customer_grant_files"))
-		}
+		labels = append(labels, s.cfg.Lang.Grant(n))
 	}
-	if len(labels) < 2 {
-		return strings.Join(labels, "")
-	}
-	return strings.Join(labels[:len(labels)-1], loc.T("customer_list_comma")) + loc.T("customer_list_and") + labels[len(labels)-1]
+	return s.cfg.Lang.List(labels)
 }

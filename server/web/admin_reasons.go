@@ -23,11 +23,6 @@ import (
 // the store's words exactly; a wording not known here (a rule added later) is shown in English, and
 // TestReasonsTranslated fails for every refusal of these pages it cannot map.
 
-// adminLoc speaks the signed-in engineer's language on the admin pages.
-func (s *Server) adminLoc(c echo.Context, en engineer) locales.Localizer {
-	return s.localizer(c, en.User.Language, "")
-}
-
 // reasonRule is one known wording: the regular expression matches the whole reason, its groups fill keys.
 type reasonRule struct {
 	re   *regexp.Regexp
@@ -288,12 +283,6 @@ func sayWebhookReason(loc locales.Localizer, err error) string {
 		return said
 	}
 	return sentence(err.Error())
-}
-
-// adminTitled is page p titled by message id in its language.
-func (s *Server) adminTitled(p templates.Page, id string) templates.Page {
-	p.Title = p.Say(id)
-	return p
 }
 
 // saidError is a refusal for the error page in the visitor's language (their choice, their browser's,

@@ -39,7 +39,7 @@ func (s *Server) apiSettings(c echo.Context, en engineer) error {
 // apiSettingsView fills the API page from the store.
 func (s *Server) apiSettingsView(c echo.Context, en engineer) (templates.APISettings, error) {
 	ctx := c.Request().Context()
-	loc := s.adminLoc(c, en)
+	loc := s.speak(c, en)
 	v := templates.APISettings{
 		Page: s.shellPage(c, loc.T("admin_api_title"), en), APIBase: s.Config.BaseURL + "/api/v1", DocsURL: s.Config.BaseURL + "/api/v1/openapi.json",
 		Webhook: templates.APIWebhook{Private: s.Config.WebhookAllowPrivate},
@@ -140,7 +140,7 @@ func (s *Server) apiWebhookSave(c echo.Context, en engineer) error {
 		if verr != nil {
 			return verr
 		}
-		v.Webhook.URL, v.WebhookError = strings.TrimSpace(typed), v.Say("admin_not_saved_colon", map[string]any{"Reason": sayWebhookReason(s.adminLoc(c, en), err)})
+		v.Webhook.URL, v.WebhookError = strings.TrimSpace(typed), v.Say("admin_not_saved_colon", map[string]any{"Reason": sayWebhookReason(s.speak(c, en), err)})
 		return s.render(c, http.StatusBadRequest, templates.APISettingsView(v))
 	}
 	secret := newWebhookSecret()

@@ -38,7 +38,7 @@ func (s *Server) brandingPage(c echo.Context, en engineer) error {
 func (s *Server) brandingSubmit(c echo.Context, en engineer) error {
 	ctx := c.Request().Context()
 	old := en.Provider
-	loc := s.adminLoc(c, en)
+	loc := s.speak(c, en)
 	// limitBrandingBody bounds the body.
 	form, err := c.MultipartForm()
 	var tooBig *http.MaxBytesError
@@ -193,7 +193,7 @@ func (s *Server) renderBranding(c echo.Context, en engineer, ch store.BrandChang
 	before, after, _ := strings.Cut(s.Config.ProviderURL("subdomainmarker"), "subdomainmarker")
 	cur := en.Provider
 	v := templates.Branding{
-		Page: s.shellPage(c, s.adminLoc(c, en).T("admin_branding_title"), en),
+		Page: s.shellPage(c, s.speak(c, en).T("admin_branding_title"), en),
 		Name: ch.Name, Slug: ch.Slug, Address: s.providerURL(cur), AddressBefore: before, AddressAfter: after,
 		PrimaryColor: ch.Brand.PrimaryColor, AccentColor: ch.Brand.AccentColor,
 		Contact: ch.Brand.Contact, BannerText: ch.Brand.BannerText, BannerLink: ch.Brand.BannerLink, Welcome: ch.Brand.Welcome,

@@ -26,9 +26,7 @@ func (s *Server) speak(c echo.Context, en engineer) locales.Localizer {
 
 // titled is shellPage with a title from the catalogs.
 func (s *Server) titled(c echo.Context, en engineer, id string, data ...map[string]any) templates.Page {
-	p := s.shellPage(c, "", en)
-	p.Title = p.Say(id, data...)
-	return p
+	return s.shellPage(c, "", en).WithTitle(id, data...)
 }
 
 // stateLabel words a session's state for the pills.

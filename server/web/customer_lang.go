@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"tether/server/protocol"
 	"tether/static/locales"
@@ -18,9 +17,10 @@ import (
 
 // customerPage is the layout's model of a page customers read, titled by the message titleID.
 func (s *Server) customerPage(c echo.Context, titleID string, brand templates.Brand, fallback string) templates.Page {
-	tok, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
+	p := s.page(c, "", brand)
 	loc := s.localizer(c, "", fallback)
-	return templates.Page{Title: loc.T(titleID), CSRF: tok, Brand: brand, Asset: s.assets.url, Lang: loc.Lang(), T: loc.T}
+	p.Lang, p.T = loc.Lang(), loc.T
+	return p.WithTitle(titleID)
 }
 
 // siteLanguage is the default customer language of the provider whose address the request came to; ""
@@ -52,49 +52,24 @@ func (s *Server) said(c echo.Context, he *httpError) (string, string) {
 	return loc.T(he.heading), loc.T(he.message, he.sayData)
 }
 
-// grantLabel is what a grant lets the engineer do, as the customer reads it, in the customer's language.
-func grantLabel(loc locales.Localizer, name string) string {
-	switch name {
-	case "view":
-		return loc.T("customer_grant_view")
-	case "control":
-		return loc.T("customer_grant_control")
-	case "limited":
-		return loc.T("customer_grant_limited")
-	case "clipboard":
-		return loc.T("customer_grant_clipboard")
-	case "files":
-		return loc.T("customer_grant_files")
-	}
-	return name
-}
-
 // grantSentence says what the engineer may do: "Erin can see your screen and use your mouse and
 // keyboard." static/js/invite.js words it the same, from inviteWords.
 func grantSentence(loc locales.Localizer, engineer string, g protocol.Grants) string {
 	var labels []string
 	for _, n := range g.Names() {
-		labels = append(labels, grantLabel(loc, n))
+		labels = append(labels, loc.Grant(n))
 	}
 	if len(labels) == 0 {
 		return ""
 	}
-	return loc.T("customer_can", map[string]any{"Engineer": engineer, "Things": joinList(loc, labels)})
-}
-
-// joinList is "a, b and c" in loc's language.
-func joinList(loc locales.Localizer, items []string) string {
-	if len(items) < 2 {
-		return strings.Join(items, "")
-	}
-	return strings.Join(items[:len(items)-1], loc.T("customer_list_comma")) + loc.T("customer_list_and") + items[len(items)-1]
+	return loc.T("customer_can", map[string]any{"Engineer": engineer, "Things": loc.List(labels)})
 }
 
 // grantLabelsJSON maps every grant's name to its label in loc's language, for the invitation page's script.
 func grantLabelsJSON(loc locales.Localizer) string {
 	m := map[string]string{}
 	for _, n := range protocol.All().Names() {
-		m[n] = grantLabel(loc, n)
+		m[n] = loc.Grant(n)
 	}
 	return mustJSON(m)
 }
@@ -133,20 +108,9 @@ func inviteWords(loc locales.Localizer, brand string) string {
 		"ended_by":       loc.T("customer_reason_ended_by", map[string]any{"Name": v("name")}),
 	}
 	for _, r := range protocol.EndReasons() {
-		words["reason:"+r] = customerEndReason(loc.T, r)
+		words["reason:"+r] = locales.CustomerEndReason(loc.T, r)
 	}
 	return mustJSON(words)
-}
-
-// customerEndReason is why a session ended, told to the customer in their language; a reason of no list
-// as it is.
-func customerEndReason(say func(id string, data ...map[string]any) string, r string) string {
-	key, arg, ok := protocol.EndReasonKey(r)
-	if !ok {
-		return r
-	}
-	id := "customer_reason_" + key // TestEndReasonsSaid checks every catalog has it
-	return say(id, map[string]any{"Name": arg})
 }
 
 func mustJSON(v any) string {

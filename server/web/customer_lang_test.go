@@ -192,7 +192,7 @@ func TestEndReasonsSaid(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range append(protocol.EndReasons(), protocol.EndedBy("Erin")) {
-			got := customerEndReason(loc.T, r)
+			got := locales.CustomerEndReason(loc.T, r)
 			if got == "" || strings.HasPrefix(got, "customer_reason_") {
 				t.Errorf("%s: end reason %q is said as %q", lang, r, got)
 			}

@@ -49,7 +49,7 @@ func (s *Server) renderDesk(c echo.Context, en engineer, d store.Desk, members m
 	if err != nil {
 		return err
 	}
-	loc := s.adminLoc(c, en)
+	loc := s.speak(c, en)
 	v := templates.DeskEdit{Page: s.shellPage(c, loc.T("admin_desk_title", map[string]any{"Name": d.Name}), en), ID: d.ID, Name: d.Name, Default: d.IsDefault, Error: msg, Saved: saved}
 	desks, err := s.Store.Desks(ctx, en.Provider.ID)
 	if err != nil {
@@ -106,7 +106,7 @@ func (s *Server) deskSave(c echo.Context, en engineer) error {
 	edited := d
 	edited.Name, edited.DeskTemplate = form.Get("name"), tpl
 	refuse := func(err error) error {
-		if msg, ok := deskRefusal(s.adminLoc(c, en), err); ok {
+		if msg, ok := deskRefusal(s.speak(c, en), err); ok {
 			return s.renderDesk(c, en, edited, members, msg, false, statusOf(err))
 		}
 		return err
@@ -129,7 +129,7 @@ func (s *Server) deskSave(c echo.Context, en engineer) error {
 	}
 	if err := s.Store.SetDeskMembers(ctx, en.Provider.ID, d.ID, ids); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return refuse(&httpError{status: http.StatusBadRequest, heading: "Not saved", message: s.adminLoc(c, en).T("admin_desk_member_gone")})
+			return refuse(&httpError{status: http.StatusBadRequest, heading: "Not saved", message: s.speak(c, en).T("admin_desk_member_gone")})
 		}
 		return err
 	}
@@ -149,7 +149,7 @@ func (s *Server) deskDelete(c echo.Context, en engineer) error {
 		return err
 	}
 	if err := s.Store.DeleteDesk(ctx, en.Provider.ID, d.ID); err != nil {
-		msg, ok := deskRefusal(s.adminLoc(c, en), err)
+		msg, ok := deskRefusal(s.speak(c, en), err)
 		if !ok {
 			return err
 		}

@@ -12,7 +12,7 @@ import (
 func (s *Server) desksPage(c echo.Context, en engineer) error {
 	v := templates.DesksPage{}
 	if name := c.QueryParam("deleted"); name != "" {
-		v.Notice = s.adminLoc(c, en).T("admin_desks_deleted", map[string]any{"Name": name})
+		v.Notice = s.speak(c, en).T("admin_desks_deleted", map[string]any{"Name": name})
 	}
 	return s.renderDesks(c, en, v, http.StatusOK)
 }
@@ -31,7 +31,7 @@ func (s *Server) renderDesks(c echo.Context, en engineer, v templates.DesksPage,
 	for _, u := range users {
 		names[u.ID] = u.Name
 	}
-	loc := s.adminLoc(c, en)
+	loc := s.speak(c, en)
 	v.Page = s.shellPage(c, loc.T("admin_desks_title"), en)
 	v.Desks = v.Desks[:0]
 	for _, d := range desks {
@@ -55,7 +55,7 @@ func (s *Server) renderDesks(c echo.Context, en engineer, v templates.DesksPage,
 func (s *Server) deskCreate(c echo.Context, en engineer) error {
 	name := c.FormValue("name")
 	d, err := s.Store.CreateDesk(c.Request().Context(), en.Provider.ID, name)
-	if msg, ok := deskRefusal(s.adminLoc(c, en), err); ok {
+	if msg, ok := deskRefusal(s.speak(c, en), err); ok {
 		return s.renderDesks(c, en, templates.DesksPage{Name: name, Error: msg}, statusOf(err))
 	}
 	if err != nil {

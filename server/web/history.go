@@ -216,7 +216,7 @@ func (s *Server) historyPage(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
-	p, f, ignored := parseHistory(c.QueryParams(), byID, zoneOf(page), s.Now())
+	p, f, ignored := parseHistory(c.QueryParams(), byID, page.Location(), s.Now())
 	f.VisibleTo = deskScope(en)
 	total, err := s.Store.HistoryCount(ctx, en.Provider.ID, f)
 	if err != nil {
@@ -249,7 +249,7 @@ func (s *Server) historyPage(c echo.Context, en engineer) error {
 	}
 	v.States = []templates.Option{{Value: "", Label: page.Say("history_state_any")}, {Value: stateLive, Label: page.Say("history_state_live")}}
 	for _, st := range []store.State{store.StateWaiting, store.StateJoined, store.StateActive, store.StateEnded} {
-		v.States = append(v.States, templates.Option{Value: string(st), Label: historyStateLabel(page, st)})
+		v.States = append(v.States, templates.Option{Value: string(st), Label: stateLabel(page.Say, st)})
 	}
 	for _, key := range store.HistorySorts {
 		col := templates.HistoryColumn{Key: string(key), Label: historyColumnLabel(page, key)}
@@ -304,20 +304,12 @@ func pageLinks(p historyParams, pages int) []templates.PageLink {
 	return out
 }
 
-// zoneOf is the zone the page shows times in.
-func zoneOf(p templates.Page) *time.Location {
-	if p.Zone != nil {
-		return p.Zone
-	}
-	return time.Local
-}
-
 // historyItem is one row of the history as the page shows it.
 func historyItem(p templates.Page, r store.HistoryRow, now time.Time, back string) templates.HistoryItem {
 	it := templates.HistoryItem{
 		ID: r.ID, URL: "/sessions/" + r.ID, At: r.CreatedAt, Customer: r.CustomerName, Computer: r.AgentHost,
 		OS: osLabel(r.AgentOS), Engineer: r.EngineerName, Source: sourceLabel(p, r.Session), State: string(r.State),
-		StateLabel: historyStateLabel(p, r.State), EndReason: endReasonLabel(p, r.EndReason), Rating: r.Rating, Live: r.Live(),
+		StateLabel: stateLabel(p.Say, r.State), EndReason: endReasonLabel(p, r.EndReason), Rating: r.Rating, Live: r.Live(),
 	}
 	if r.JoinedAt != nil {
 		it.Duration = clockDuration(r.Duration(now))
@@ -345,21 +337,6 @@ func osLabel(goos string) string {
 		return "macOS"
 	}
 	return goos
-}
-
-// historyStateLabel words a session's state.
-func historyStateLabel(p templates.Page, st store.State) string {
-	switch st {
-	case store.StateWaiting:
-		return p.Say("history_state_waiting")
-	case store.StateJoined:
-		return p.Say("history_state_joined")
-	case store.StateActive:
-		return p.Say("history_state_active")
-	case store.StateEnded:
-		return p.Say("history_state_ended")
-	}
-	return string(st)
 }
 
 // sourceLabel words how the session came about: the customer's own request (from the portal or the

@@ -33,7 +33,7 @@ func (s *Server) historyCSV(c echo.Context, en engineer) error {
 	if err != nil {
 		return err
 	}
-	zone := zoneOf(page)
+	zone := page.Location()
 	now := s.Now()
 	_, f, _ := parseHistory(c.QueryParams(), byID, zone, now)
 	f.VisibleTo = deskScope(en)

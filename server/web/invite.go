@@ -97,7 +97,7 @@ func (s *Server) invitePage(c echo.Context) error {
 		return err
 	}
 	if v.Request != nil {
-		v.Request.Reason = customerEndReason(loc.T, v.Request.Reason)
+		v.Request.Reason = locales.CustomerEndReason(loc.T, v.Request.Reason)
 		// Nobody accepted the request yet: the page speaks of "an engineer" until one does.
 		v.Engineer, v.Sentence = loc.T("customer_an_engineer"), grantSentence(loc, loc.T("customer_the_engineer"), sess.Grants)
 	}

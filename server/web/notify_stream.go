@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/coder/websocket"
@@ -65,13 +64,8 @@ func (s *Server) consoleStream(ctx context.Context, conn *websocket.Conn, m *hub
 				return
 			}
 		case <-m.Done():
-			switch err := m.Err(); {
-			case errors.Is(err, hub.ErrReplaced):
-				conn.Close(websocket.StatusPolicyViolation, "replaced by a newer connection")
-			case errors.Is(err, hub.ErrSlow):
-				// The console reconnects and catches up from its next snapshot.
-				conn.Close(websocket.StatusTryAgainLater, "connection too slow")
-			}
+			// After ErrSlow the console reconnects and catches up from its next snapshot.
+			closeForHub(conn, m.Err())
 			return
 		case <-ctx.Done():
 			return

@@ -51,7 +51,7 @@ func (s *Server) operatorHome(c echo.Context, en engineer) (templates.OperatorHo
 	if err != nil {
 		return templates.OperatorHome{}, err
 	}
-	v := templates.OperatorHome{Page: s.shellPage(c, s.adminLoc(c, en).T("admin_op_title"), en), SignupOpen: open, Mail: s.Mail != nil}
+	v := templates.OperatorHome{Page: s.shellPage(c, s.speak(c, en).T("admin_op_title"), en), SignupOpen: open, Mail: s.Mail != nil}
 	for _, p := range ps {
 		v.Providers = append(v.Providers, s.operatorRow(en, p))
 	}
@@ -102,7 +102,7 @@ func (s *Server) operatorCreate(c echo.Context, en engineer) error {
 		v.NewName, v.NewOwner, v.NewEmail, v.Error = name, owner, email, msg
 		return s.render(c, http.StatusBadRequest, templates.OperatorHomeView(v))
 	}
-	loc := s.adminLoc(c, en)
+	loc := s.speak(c, en)
 	switch {
 	case name == "" || utf8.RuneCountInString(name) > store.MaxProviderName:
 		return fail(loc.T("admin_op_need_company", map[string]any{"Max": store.MaxProviderName}))
@@ -203,7 +203,7 @@ func (s *Server) operatorQuotas(c echo.Context, en engineer) error {
 	}{{v.MaxEngineers, &q.MaxEngineers, "engineers"}, {v.MaxSessions, &q.MaxSessions, "concurrent sessions"}, {v.MaxDesks, &q.MaxDesks, "desks"}} {
 		n, err := strconv.Atoi(f.text)
 		if err != nil || n < 0 || n > store.MaxQuota {
-			v.Error = v.Say("admin_op_bad_quota", map[string]any{"What": adminQuotaWhat(s.adminLoc(c, en), f.what), "Max": store.MaxQuota})
+			v.Error = v.Say("admin_op_bad_quota", map[string]any{"What": adminQuotaWhat(s.speak(c, en), f.what), "Max": store.MaxQuota})
 			return s.render(c, http.StatusBadRequest, templates.OperatorProviderView(v))
 		}
 		*f.to = n

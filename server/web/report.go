@@ -20,6 +20,7 @@ import (
 	"tether/server/live"
 	"tether/server/protocol"
 	"tether/server/store"
+	"tether/static/locales"
 	"tether/templates"
 )
 
@@ -71,7 +72,7 @@ func (s *Server) reportFor(ctx context.Context, page templates.Page, sess store.
 	}
 	if forCustomer {
 		// The customer reads why in their language; the engineer's copy keeps the log's words.
-		r.EndReason = customerEndReason(page.Say, sess.EndReason)
+		r.EndReason = locales.CustomerEndReason(page.Say, sess.EndReason)
 	}
 	for _, e := range evs {
 		at := e.At.Local()

@@ -31,20 +31,10 @@ func (s *Server) chooser(c echo.Context, email string, accounts []engineer) temp
 	})
 	for _, a := range accounts {
 		v.Choices = append(v.Choices, templates.LoginChoice{
-			Provider: a.Provider.Name, Role: roleName(a.User.Role), Token: s.signAccount(c, purposeChoice, a.User, exp),
+			Provider: a.Provider.Name, Role: string(a.User.Role), Token: s.signAccount(c, purposeChoice, a.User, exp),
 		})
 	}
 	return v
-}
-
-func roleName(r store.Role) string {
-	switch r {
-	case store.RoleOwner:
-		return "Owner"
-	case store.RoleAdmin:
-		return "Administrator"
-	}
-	return "Engineer"
 }
 
 // Purposes of a signedAccount: a value signed for one is refused by the other.

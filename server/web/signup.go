@@ -48,7 +48,7 @@ func (s *Server) signupAllowed(c echo.Context) error {
 }
 
 func (s *Server) signupForm(c echo.Context) templates.SignupForm {
-	return templates.SignupForm{Page: s.adminTitled(s.page(c, "", defaultBrand), "admin_signup_page_title"),
+	return templates.SignupForm{Page: s.page(c, "", defaultBrand).WithTitle("admin_signup_page_title"),
 		MaxCompany: store.MaxProviderName, MinPassword: auth.MinPasswordLength}
 }
 
@@ -129,7 +129,7 @@ func (s *Server) signupSubmit(c echo.Context) error {
 		return s.render(c, http.StatusServiceUnavailable, templates.SignupView(v))
 	}
 	s.Log.Info("sign-up waiting for confirmation", "addr", c.RealIP())
-	return s.render(c, http.StatusOK, templates.SignupSentView(templates.SignupSent{Page: s.adminTitled(s.page(c, "", defaultBrand), "admin_sent_page_title"), Email: v.Email}))
+	return s.render(c, http.StatusOK, templates.SignupSentView(templates.SignupSent{Page: s.page(c, "", defaultBrand).WithTitle("admin_sent_page_title"), Email: v.Email}))
 }
 
 // errSignupLink answers a confirmation link that was used, expired or never existed.
@@ -149,7 +149,7 @@ func (s *Server) signupConfirmPage(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, templates.SignupConfirmView(templates.SignupConfirm{
-		Page: s.adminTitled(s.page(c, "", defaultBrand), "admin_confirm_page_title"), Token: tok, Company: su.ProviderName, Email: su.Email}))
+		Page: s.page(c, "", defaultBrand).WithTitle("admin_confirm_page_title"), Token: tok, Company: su.ProviderName, Email: su.Email}))
 }
 
 func (s *Server) signupConfirm(c echo.Context) error {
@@ -186,7 +186,7 @@ func (s *Server) welcomeView(c echo.Context) (templates.Welcome, error) {
 	if err != nil {
 		return templates.Welcome{}, err
 	}
-	return templates.Welcome{Page: s.adminTitled(s.page(c, "", brandOf(p)), "admin_welcome_page_title"), Token: tok, Name: u.Name,
+	return templates.Welcome{Page: s.page(c, "", brandOf(p)).WithTitle("admin_welcome_page_title"), Token: tok, Name: u.Name,
 		Provider: p.Name, Email: u.Email, MinPassword: auth.MinPasswordLength}, nil
 }
 

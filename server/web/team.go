@@ -69,7 +69,7 @@ func (s *Server) renderTeam(c echo.Context, en engineer, x teamExtras) error {
 	if err != nil {
 		return err
 	}
-	loc := s.adminLoc(c, en)
+	loc := s.speak(c, en)
 	v := templates.Team{
 		Page:   s.shellPage(c, loc.T("admin_team_title"), en),
 		Owner:  en.User.Role == store.RoleOwner,
@@ -147,7 +147,7 @@ func (s *Server) renderTeam(c echo.Context, en engineer, x teamExtras) error {
 // email or a bad value re-render the team page saying why; any other error is returned as it is.
 func (s *Server) teamRefusal(c echo.Context, en engineer, err error, x teamExtras) error {
 	var qe *store.QuotaError
-	loc := s.adminLoc(c, en)
+	loc := s.speak(c, en)
 	switch {
 	case errors.As(err, &qe):
 		x.status, x.err = http.StatusForbidden, sayReason(loc, err)

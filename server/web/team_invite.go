@@ -26,7 +26,7 @@ func (s *Server) teamInvite(c echo.Context, en engineer) error {
 	if role == "" {
 		role = store.RoleEngineer
 	}
-	loc := s.adminLoc(c, en)
+	loc := s.speak(c, en)
 	switch {
 	case !validEmail(x.form.Email):
 		x.status, x.err = http.StatusBadRequest, loc.T("admin_team_bad_email")
@@ -76,7 +76,7 @@ func (s *Server) handOver(c echo.Context, en engineer, x teamExtras, link templa
 	defer cancel()
 	if err := s.Mail.Send(ctx, msg); err != nil {
 		s.Log.Error("mail a one-time link", "provider", en.Provider.ID, "err", err)
-		x.err = s.adminLoc(c, en).T("admin_team_mail_failed", map[string]any{"Email": msg.To})
+		x.err = s.speak(c, en).T("admin_team_mail_failed", map[string]any{"Email": msg.To})
 		x.link = link
 		return s.renderTeam(c, en, x)
 	}

@@ -173,9 +173,5 @@ func (s *Server) resetSubmit(c echo.Context) error {
 // language (their choice, their browser's, else the provider's default customer language), titled by
 // message titleID with the provider's name.
 func (s *Server) accountPage(c echo.Context, p store.Provider, titleID string) templates.Page {
-	pg := s.page(c, "", brandOf(p))
-	loc := s.localizer(c, "", p.DefaultLanguage)
-	pg.Lang, pg.T = loc.Lang(), loc.T
-	pg.Title = loc.T(titleID, map[string]any{"Provider": p.Name})
-	return pg
+	return s.customerPage(c, "", brandOf(p), p.DefaultLanguage).WithTitle(titleID, map[string]any{"Provider": p.Name})
 }

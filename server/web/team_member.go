@@ -71,7 +71,7 @@ func (s *Server) teamReset(c echo.Context, en engineer) error {
 	}
 	s.Log.Info("password reset link made", "provider", en.Provider.ID, "by", en.User.ID, "user", u.ID)
 	link := templates.TeamLink{URL: s.providerURL(en.Provider) + "/reset/" + tok, What: "password reset link", For: u.Name + " (" + u.Email + ")", Expires: t.ExpiresAt}
-	loc := s.adminLoc(c, en)
+	loc := s.speak(c, en)
 	words := map[string]any{"Name": u.Name, "By": en.User.Name, "Provider": en.Provider.Name, "Possessive": templates.Possessive(en.Provider.Name),
 		"Link": link.URL, "Until": mailUntil(loc, t.ExpiresAt)}
 	msg := mail.Message{

@@ -32,7 +32,7 @@ func (s *Server) widgetSettingsSubmit(c echo.Context, en engineer) error {
 		err = s.Store.SetWidget(c.Request().Context(), en.Provider.ID, origins, help)
 	}
 	if errors.Is(err, store.ErrInvalidArgument) {
-		loc := s.adminLoc(c, en)
+		loc := s.speak(c, en)
 		msg := sayReason(loc, err)
 		if loc.Lang() == "en" {
 			msg = strings.TrimPrefix(err.Error(), store.ErrInvalidArgument.Error()+": ") + "." // "Not saved: an address is empty."
@@ -57,7 +57,7 @@ func (s *Server) renderWidgetSettings(c echo.Context, en engineer, origins strin
 	}
 	title := html.EscapeString(p.Name + " remote support")
 	v := templates.WidgetSettings{
-		Page:       s.shellPage(c, s.adminLoc(c, en).T("admin_widget_title"), en),
+		Page:       s.shellPage(c, s.speak(c, en).T("admin_widget_title"), en),
 		Origins:    origins,
 		Help:       help,
 		Allowed:    p.Origins(),

@@ -119,12 +119,7 @@ func pump(ctx context.Context, conn *websocket.Conn, m *hub.Member, admit func(h
 			case msg = <-m.Inbox():
 			case msg = <-m.Files():
 			case <-m.Done():
-				switch err := m.Err(); {
-				case errors.Is(err, hub.ErrReplaced):
-					conn.Close(websocket.StatusPolicyViolation, "replaced by a newer connection")
-				case errors.Is(err, hub.ErrSlow):
-					conn.Close(websocket.StatusTryAgainLater, "connection too slow")
-				}
+				closeForHub(conn, m.Err())
 				return
 			case <-ctx.Done():
 				return
@@ -232,4 +227,15 @@ func (s *Server) watchSignIn(ctx context.Context, conn *websocket.Conn, en engin
 	}()
 	var once sync.Once
 	return func() { once.Do(func() { cancel(); <-done }) }
+}
+
+// closeForHub tells a page why the hub let its member go: a newer connection replaced it, or it read too
+// slowly (the page reconnects and catches up). Other ends need no word.
+func closeForHub(conn *websocket.Conn, err error) {
+	switch {
+	case errors.Is(err, hub.ErrReplaced):
+		conn.Close(websocket.StatusPolicyViolation, "replaced by a newer connection")
+	case errors.Is(err, hub.ErrSlow):
+		conn.Close(websocket.StatusTryAgainLater, "connection too slow")
+	}
 }

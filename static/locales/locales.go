@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"sync"
+	"tether/server/protocol"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -129,4 +131,41 @@ func Known(id string) bool {
 	_, err = i18n.NewLocalizer(b, language.English.String()).Localize(&i18n.LocalizeConfig{MessageID: id})
 	var missing *i18n.MessageNotFoundErr
 	return !errors.As(err, &missing)
+}
+
+// Grant is what a grant (protocol.Grants' name: "view", "control", …) lets the engineer do, as the customer
+// reads it: "see your screen". The customer's pages and the support program word grants with it.
+func (l Localizer) Grant(name string) string {
+	switch name {
+	case "view":
+		return l.T("customer_grant_view")
+	case "control":
+		return l.T("customer_grant_control")
+	case "limited":
+		return l.T("customer_grant_limited")
+	case "clipboard":
+		return l.T("customer_grant_clipboard")
+	case "files":
+		return l.T("customer_grant_files")
+	}
+	return name
+}
+
+// List joins items as a sentence does in the Localizer's language: "a, b and c".
+func (l Localizer) List(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], l.T("customer_list_comma")) + l.T("customer_list_and") + items[len(items)-1]
+}
+
+// CustomerEndReason is why a session ended (a protocol end reason), told to the customer with say (a
+// Localizer's T, a page's Say): "you stopped it". A reason of no list is said as it is. Engineers read
+// reasons in the console's words (protocol.EndReasonMessage).
+func CustomerEndReason(say func(id string, data ...map[string]any) string, reason string) string {
+	key, arg, ok := protocol.EndReasonKey(reason)
+	if !ok {
+		return reason
+	}
+	return say("customer_reason_"+key, map[string]any{"Name": arg})
 }
