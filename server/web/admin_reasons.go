@@ -292,11 +292,8 @@ func (s *Server) saidError(c echo.Context, fallback string, status int, headingI
 	return &httpError{status: status, heading: loc.T(headingID, data), message: loc.T(messageID, data)}
 }
 
-// mailUntil is when a mailed link stops working, in the server's zone with its name, as a mail in loc's
-// language says it.
-func mailUntil(loc locales.Localizer, t time.Time) string {
-	if loc.Lang() == "en" {
-		return t.Format("January 2 at 15:04 MST")
-	}
-	return templates.Page{Lang: loc.Lang(), T: loc.T}.WhenZone(t)
+// mailUntil is when a mailed link stops working, as a mail in loc's language says it: in zone (the
+// reader's, when known; nil for the server's) with the zone's name.
+func mailUntil(loc locales.Localizer, zone *time.Location, t time.Time) string {
+	return templates.Page{Lang: loc.Lang(), T: loc.T, Zone: zone}.WhenZone(t)
 }

@@ -115,6 +115,6 @@ func (s *Server) resetMail(ctx context.Context, c echo.Context, u store.User, p 
 	}
 	loc := s.localizer(c, u.Language, "")
 	data := map[string]any{"Name": u.Name, "Provider": p.Name, "Link": s.providerURL(p) + "/reset/" + tok,
-		"Until": t.ExpiresAt.In(u.Zone()).Format("2006-01-02 15:04 MST")}
+		"Until": mailUntil(loc, u.Zone(), t.ExpiresAt)}
 	return mail.Message{To: u.Email, Subject: loc.T("profile_reset_mail_subject", data), Text: loc.T("profile_reset_mail_text", data)}, nil
 }

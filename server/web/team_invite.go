@@ -55,7 +55,7 @@ func (s *Server) teamInvite(c echo.Context, en engineer) error {
 	}
 	// The mail speaks the inviting admin's language: the invitee's is not known yet.
 	words := map[string]any{"Greeting": greeting, "By": en.User.Name, "Provider": en.Provider.Name, "Possessive": templates.Possessive(en.Provider.Name),
-		"Role": templates.Page{Lang: loc.Lang(), T: loc.T}.RoleAs(string(inv.Role)), "Link": link.URL, "Until": mailUntil(loc, inv.ExpiresAt)}
+		"Role": templates.Page{Lang: loc.Lang(), T: loc.T}.RoleAs(string(inv.Role)), "Link": link.URL, "Until": mailUntil(loc, nil, inv.ExpiresAt)}
 	msg := mail.Message{
 		To:      inv.Email,
 		Subject: loc.T("admin_mail_invite_subject", words),

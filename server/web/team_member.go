@@ -73,7 +73,7 @@ func (s *Server) teamReset(c echo.Context, en engineer) error {
 	link := templates.TeamLink{URL: s.providerURL(en.Provider) + "/reset/" + tok, What: "password reset link", For: u.Name + " (" + u.Email + ")", Expires: t.ExpiresAt}
 	loc := s.speak(c, en)
 	words := map[string]any{"Name": u.Name, "By": en.User.Name, "Provider": en.Provider.Name, "Possessive": templates.Possessive(en.Provider.Name),
-		"Link": link.URL, "Until": mailUntil(loc, t.ExpiresAt)}
+		"Link": link.URL, "Until": mailUntil(loc, u.Zone(), t.ExpiresAt)}
 	msg := mail.Message{
 		To:      u.Email,
 		Subject: loc.T("admin_mail_reset_subject", words),
